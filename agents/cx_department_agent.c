@@ -1,0 +1,326 @@
+/*  cxsim-department — one department serving its touchpoints, as a process.
+ *
+ *      cxsim-department --connect ENDPOINT --department ID [--bind EP] [--advertise EP]
+ *
+ *  It binds its own data socket (ROUTER) where persona shards send request
+ *  batches, so interaction data never crosses the coordinator.
+ *
+ *  Per tick (state machine):
+ *
+ *      COLLECTING: TICK t from the coordinator, and REQUESTS t from every
+ *                  shard of the roster (in any order, early ones kept)
+ *        --all in--> serve (model orders by customer id), send one OUTCOMES
+ *                  batch to every shard (empty ones too), DEPT_DONE to the
+ *                  coordinator --> COLLECTING t+1
+ *      any --STOP--> BYE, exit 0
+ *
+ *  A batch that is malformed, for another tick, from a shard not in the
+ *  roster or a second time from the same shard is dropped and counted.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cx_agent.h"
+#include "cx_company.h"
+#include "cx_department.h"
+#include "cx_log.h"
+#include "cx_proc.h"
+#include "cx_records.h"
+#include "cx_version.h"
+
+/* One persona shard as the department sees it. */
+typedef struct {
+    unsigned char rid[CX_RID_MAX]; /* routing id of its connection */
+    size_t rid_len;                /* bytes in rid */
+    int persona;                   /* persona index */
+    int shard;                     /* shard index */
+    int got;                       /* its batch for the current tick arrived */
+} s_slot_t;
+
+static void s_usage(FILE *fp)
+{
+    fprintf(fp, "usage: cxsim-department --connect ENDPOINT --department ID\n"
+                "                        [--bind ENDPOINT] [--advertise ENDPOINT] [--timeout-ms MS]\n"
+                "One department serving its touchpoints. Normally started by `cxsim run`;\n"
+                "start it by hand to run the department on another machine. Without --bind\n"
+                "it binds tcp://*:* and advertises tcp://HOSTNAME:PORT.\n");
+}
+
+static int s_grow(void **p, size_t *cap, size_t need, size_t size)
+{
+    if (need <= *cap) {
+        return 0;
+    }
+    size_t c = *cap ? *cap : 4096;
+    while (c < need) {
+        c *= 2;
+    }
+    void *q = realloc(*p, c * size);
+    if (!q) {
+        return -1;
+    }
+    *p = q;
+    *cap = c;
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    const char *connect = NULL, *dept_id = NULL, *bind = NULL, *advertise = NULL;
+    long long timeout_ms = 30000;
+    for (int i = 1; i < argc; i++) {
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(argv[i], "--help") == 0) {
+            s_usage(stdout);
+            return 0;
+        } else if (strcmp(argv[i], "--version") == 0) {
+            printf("cxsim-department %s\n", CX_VERSION);
+            return 0;
+        } else if (strcmp(argv[i], "--connect") == 0 && v) {
+            connect = v;
+            i++;
+        } else if (strcmp(argv[i], "--department") == 0 && v) {
+            dept_id = v;
+            i++;
+        } else if (strcmp(argv[i], "--bind") == 0 && v) {
+            bind = v;
+            i++;
+        } else if (strcmp(argv[i], "--advertise") == 0 && v) {
+            advertise = v;
+            i++;
+        } else if (strcmp(argv[i], "--timeout-ms") == 0 && v &&
+                   cx_parse_int(v, 1, 3600000, &timeout_ms) == 0) {
+            i++;
+        } else {
+            fprintf(stderr, "cxsim-department: bad argument '%s'\n", argv[i]);
+            s_usage(stderr);
+            return 2;
+        }
+    }
+    if (!connect || !dept_id) {
+        s_usage(stderr);
+        return 2;
+    }
+    char who[160];
+    snprintf(who, sizeof who, "cxsim-department[%s]", dept_id);
+    cx_log_init(who);
+    cx_agent_signals();
+
+    cx_agent_t a;
+    if (cx_agent_init(&a) != 0) {
+        cx_log_error("out of memory");
+        return 1;
+    }
+    int rc = 1;
+    cx_dept_t *dept = NULL;
+    s_slot_t *slots = NULL;
+    cx_request_t *req = NULL;
+    size_t req_cap = 0, n_req = 0;
+    cx_outcome_t *split = NULL;
+    size_t split_cap = 0;
+    size_t *first = NULL;
+    cx_msg_t *dm = malloc(sizeof *dm);
+    cx_enc_t denc;
+    cx_enc_init(&denc);
+    if (dm) {
+        cx_msg_init(dm);
+    }
+
+    /* Bind the data socket first: its endpoint goes into HELLO. */
+    void *data = zmq_socket(a.ctx, ZMQ_ROUTER);
+    int linger = 1000;
+    zmq_setsockopt(data, ZMQ_LINGER, &linger, sizeof linger);
+    char endpoint[512];
+    if (!dm || !data || zmq_bind(data, bind ? bind : "tcp://*:*") != 0) {
+        cx_log_error("cannot bind %s: %s", bind ? bind : "tcp://*:*", zmq_strerror(errno));
+        goto done;
+    }
+    if (advertise) {
+        snprintf(endpoint, sizeof endpoint, "%s", advertise);
+    } else if (bind) {
+        snprintf(endpoint, sizeof endpoint, "%s", bind);
+    } else {
+        char last[256], host[200];
+        size_t sz = sizeof last;
+        zmq_getsockopt(data, ZMQ_LAST_ENDPOINT, last, &sz);
+        const char *port = strrchr(last, ':');
+        if (gethostname(host, sizeof host) != 0) {
+            snprintf(host, sizeof host, "127.0.0.1");
+        }
+        snprintf(endpoint, sizeof endpoint, "tcp://%s%s", host, port ? port : ":0");
+    }
+    if (cx_agent_join(&a, connect, "department", dept_id, 0, 1, endpoint, (int)timeout_ms) != 0) {
+        goto done;
+    }
+    const cx_scenario_t *sc = a.sc;
+    int d = cx_scenario_dept_index(sc, dept_id);
+    if (d < 0) {
+        cx_log_error("department %s is not in this run", dept_id);
+        goto done;
+    }
+    dept = cx_dept_new(sc, d);
+    int nslots = 0;
+    int slot_base[CX_MAX_PERSONAS];
+    for (int p = 0; p < sc->n_persona; p++) {
+        slot_base[p] = nslots;
+        nslots += a.shards[p];
+    }
+    slots = calloc((size_t)nslots, sizeof *slots);
+    first = calloc((size_t)nslots + 1, sizeof *first);
+    if (!dept || !slots || !first) {
+        cx_log_error("out of memory");
+        goto done;
+    }
+    for (int p = 0; p < sc->n_persona; p++) {
+        for (int s = 0; s < a.shards[p]; s++) {
+            slots[slot_base[p] + s].persona = p;
+            slots[slot_base[p] + s].shard = s;
+        }
+    }
+    if (cx_enc_ready(&a.enc) != 0 || cx_agent_send(&a) != 0) {
+        goto done;
+    }
+
+    cx_tickctx_t ctx;
+    int64_t tick = 0;  /* tick being collected */
+    int have_tick = 0; /* its TICK arrived */
+    int got = 0;       /* batches arrived for it */
+    zmq_pollitem_t items[2] = {{a.coord, 0, ZMQ_POLLIN, 0}, {data, 0, ZMQ_POLLIN, 0}};
+    int stop = 0;
+    while (!stop && !cx_agent_interrupted) {
+        if (zmq_poll(items, 2, a.heartbeat_ms / 2 + 1) < 0 && errno != EINTR) {
+            cx_log_error("poll failed: %s", zmq_strerror(errno));
+            break;
+        }
+        if (cx_agent_coordinator_lost(&a)) {
+            cx_log_error("the coordinator is gone (silent for %d ms); stopping",
+                         2 * a.heartbeat_ms);
+            break;
+        }
+        int type;
+        while (!stop && (type = cx_agent_recv_coord(&a)) != 0) {
+            if (type == CX_MSG_STOP) {
+                stop = 1;
+                rc = 0;
+            } else if (type == CX_MSG_TICK) {
+                cx_msg_t *m = a.msg;
+                if (have_tick || m->tick != tick || m->n_words != CX_TICKCTX_WORDS ||
+                    cx_tickctx_unpack(&ctx, m->words, sc) != 0 || ctx.tick != m->tick) {
+                    a.dropped++;
+                    continue;
+                }
+                have_tick = 1;
+            } else if (type > 0 && type != CX_MSG_HEARTBEAT) {
+                a.dropped++;
+            }
+        }
+        cx_frame_t f;
+        int r;
+        while (!stop && (r = cx_net_recv(data, true, &f, ZMQ_DONTWAIT)) >= 0) {
+            if (r == 1) {
+                a.dropped++;
+                continue;
+            }
+            int t = cx_msg_decode(dm, cx_frame_data(&f), cx_frame_size(&f));
+            s_slot_t *sl = NULL;
+            if (t == CX_MSG_REQUESTS && dm->tick == tick && dm->persona < sc->n_persona &&
+                dm->shard < a.shards[dm->persona]) {
+                sl = &slots[slot_base[dm->persona] + dm->shard];
+            }
+            if (!sl || sl->got) {
+                a.dropped++;
+                cx_frame_close(&f);
+                continue;
+            }
+            size_t n = (size_t)dm->count;
+            if (s_grow((void **)&req, &req_cap, n_req + n, sizeof *req) != 0) {
+                cx_frame_close(&f);
+                cx_log_error("out of memory");
+                stop = 1;
+                break;
+            }
+            if (n) {
+                memcpy(req + n_req, dm->records, n * sizeof *req);
+            }
+            n_req += n;
+            memcpy(sl->rid, f.rid, f.rid_len);
+            sl->rid_len = f.rid_len;
+            sl->got = 1;
+            got++;
+            cx_frame_close(&f);
+        }
+        if (!stop && have_tick && got == nslots) {
+            const cx_outcome_t *out;
+            size_t n_out, rejected = 0;
+            cx_dept_stats_t stats;
+            if (cx_dept_serve(dept, &ctx, req, n_req, &out, &n_out, &stats, &rejected) != 0) {
+                cx_log_error("cannot serve tick %lld (out of memory)", (long long)tick);
+                break;
+            }
+            a.dropped += (int64_t)rejected;
+            /* Group the outcomes by shard, keeping service order. */
+            memset(first, 0, ((size_t)nslots + 1) * sizeof *first);
+            for (size_t i = 0; i < n_out; i++) {
+                int p = CX_CID_PERSONA(out[i].cid);
+                first[slot_base[p] + CX_CID_LOCAL(out[i].cid) % a.shards[p] + 1]++;
+            }
+            for (int i = 0; i < nslots; i++) {
+                first[i + 1] += first[i];
+            }
+            if (s_grow((void **)&split, &split_cap, n_out, sizeof *split) != 0) {
+                cx_log_error("out of memory");
+                break;
+            }
+            for (size_t i = 0; i < n_out; i++) {
+                int p = CX_CID_PERSONA(out[i].cid);
+                split[first[slot_base[p] + CX_CID_LOCAL(out[i].cid) % a.shards[p]]++] = out[i];
+            }
+            size_t start = 0;
+            for (int i = 0; i < nslots && !stop; i++) {
+                size_t end = first[i];
+                if (cx_enc_outcomes(&denc, tick, d, split + start, (int64_t)(end - start),
+                                    sizeof *split) != 0 ||
+                    cx_net_send(data, slots[i].rid, slots[i].rid_len, &denc) != 0) {
+                    cx_log_error("cannot send outcomes: %s", zmq_strerror(errno));
+                    stop = 1;
+                }
+                start = end;
+                slots[i].got = 0;
+            }
+            double words[CX_DEPT_STATS_WORDS];
+            cx_dept_stats_pack(&stats, words);
+            if (stop || cx_enc_dept_done(&a.enc, tick, d, words, CX_DEPT_STATS_WORDS,
+                                         a.dropped) != 0 ||
+                cx_agent_send(&a) != 0) {
+                break;
+            }
+            n_req = 0;
+            got = 0;
+            have_tick = 0;
+            tick++;
+        }
+        cx_agent_tick_heartbeat(&a, tick);
+    }
+    if (rc == 0) {
+        cx_agent_bye(&a);
+    }
+done:
+    if (data) {
+        zmq_close(data);
+    }
+    cx_dept_destroy(&dept);
+    free(slots);
+    free(first);
+    free(req);
+    free(split);
+    if (dm) {
+        cx_msg_fini(dm);
+        free(dm);
+    }
+    cx_enc_fini(&denc);
+    cx_agent_fini(&a);
+    return rc;
+}

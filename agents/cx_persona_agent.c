@@ -1,0 +1,252 @@
+/*  cxsim-persona — one shard of one persona: its customers, as a process.
+ *
+ *      cxsim-persona --connect ENDPOINT --persona ID [--shard K --of N]
+ *
+ *  Per tick (state machine):
+ *
+ *      IDLE --TICK t--> begin tick, send one REQUESTS batch to every
+ *                       department (empty ones too: they complete the
+ *                       department's roster) --> WAITING (n_dept pending)
+ *      WAITING --OUTCOMES t from department d (first time)--> apply; when
+ *                       none is pending: end tick, TICK_DONE --> IDLE
+ *      any --STOP--> BYE, exit 0
+ *
+ *  A message that is malformed, from the wrong tick or a department that
+ *  already answered is dropped and counted (reported in TICK_DONE and BYE).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cx_agent.h"
+#include "cx_company.h"
+#include "cx_log.h"
+#include "cx_proc.h"
+#include "cx_records.h"
+#include "cx_shard.h"
+#include "cx_version.h"
+
+static void s_usage(FILE *fp)
+{
+    fprintf(fp, "usage: cxsim-persona --connect ENDPOINT --persona ID [--shard K --of N]\n"
+                "                     [--timeout-ms MS]\n"
+                "One shard of a persona's customers. Normally started by `cxsim run`;\n"
+                "start it by hand to run the shard on another machine.\n");
+}
+
+int main(int argc, char **argv)
+{
+    const char *connect = NULL, *persona_id = NULL;
+    long long shard = 0, of = 1, timeout_ms = 30000;
+    for (int i = 1; i < argc; i++) {
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(argv[i], "--help") == 0) {
+            s_usage(stdout);
+            return 0;
+        } else if (strcmp(argv[i], "--version") == 0) {
+            printf("cxsim-persona %s\n", CX_VERSION);
+            return 0;
+        } else if (strcmp(argv[i], "--connect") == 0 && v) {
+            connect = v;
+            i++;
+        } else if (strcmp(argv[i], "--persona") == 0 && v) {
+            persona_id = v;
+            i++;
+        } else if (strcmp(argv[i], "--shard") == 0 && v &&
+                   cx_parse_int(v, 0, CX_MAX_SHARDS - 1, &shard) == 0) {
+            i++;
+        } else if (strcmp(argv[i], "--of") == 0 && v &&
+                   cx_parse_int(v, 1, CX_MAX_SHARDS, &of) == 0) {
+            i++;
+        } else if (strcmp(argv[i], "--timeout-ms") == 0 && v &&
+                   cx_parse_int(v, 1, 3600000, &timeout_ms) == 0) {
+            i++;
+        } else {
+            fprintf(stderr, "cxsim-persona: bad argument '%s'\n", argv[i]);
+            s_usage(stderr);
+            return 2;
+        }
+    }
+    if (!connect || !persona_id || shard >= of) {
+        s_usage(stderr);
+        return 2;
+    }
+    char who[160];
+    snprintf(who, sizeof who, "cxsim-persona[%s %lld/%lld]", persona_id, shard, of);
+    cx_log_init(who);
+    cx_agent_signals();
+
+    cx_agent_t a;
+    if (cx_agent_init(&a) != 0) {
+        cx_log_error("out of memory");
+        return 1;
+    }
+    int rc = 1;
+    cx_shard_t *sh = NULL;
+    void *dsock[CX_MAX_DEPTS] = {0};
+    cx_outcome_t *obuf = NULL;
+    size_t obuf_cap = 0;
+    int64_t tally_words[CX_TALLY_WORDS];
+    cx_tally_t *tally = malloc(sizeof *tally);
+
+    if (!tally || cx_agent_join(&a, connect, "persona", persona_id, (int)shard, (int)of, "",
+                                (int)timeout_ms) != 0) {
+        goto done;
+    }
+    const cx_scenario_t *sc = a.sc;
+    int persona = cx_scenario_persona_index(sc, persona_id);
+    if (persona < 0 || a.shards[persona] != of) {
+        cx_log_error("persona %s shard %lld/%lld is not in this run", persona_id, shard, of);
+        goto done;
+    }
+    sh = cx_shard_new(sc, persona, (int)shard, (int)of);
+    if (!sh) {
+        cx_log_error("out of memory creating %lld customers",
+                     (long long)sc->persona[persona].customers);
+        goto done;
+    }
+    for (int d = 0; d < sc->n_dept; d++) {
+        dsock[d] = zmq_socket(a.ctx, ZMQ_DEALER);
+        int linger = 0;
+        zmq_setsockopt(dsock[d], ZMQ_LINGER, &linger, sizeof linger);
+        if (zmq_connect(dsock[d], a.endpoints[d]) != 0) {
+            cx_log_error("cannot connect to department %s at %s: %s", sc->dept[d].id,
+                         a.endpoints[d], zmq_strerror(errno));
+            goto done;
+        }
+    }
+    if (cx_enc_ready(&a.enc) != 0 || cx_agent_send(&a) != 0) {
+        goto done;
+    }
+
+    cx_tickctx_t ctx;
+    int64_t tick = -1;      /* tick in progress, or the last one done */
+    int waiting = 0;        /* departments whose outcomes are pending */
+    uint8_t answered[CX_MAX_DEPTS];
+    cx_enc_t denc;          /* encoder for the data plane */
+    cx_enc_init(&denc);
+    zmq_pollitem_t items[1 + CX_MAX_DEPTS];
+    items[0] = (zmq_pollitem_t){a.coord, 0, ZMQ_POLLIN, 0};
+    for (int d = 0; d < sc->n_dept; d++) {
+        items[1 + d] = (zmq_pollitem_t){dsock[d], 0, ZMQ_POLLIN, 0};
+    }
+    cx_msg_t *dm = malloc(sizeof *dm);
+    if (!dm) {
+        cx_enc_fini(&denc);
+        goto done;
+    }
+    cx_msg_init(dm);
+    int stop = 0;
+    while (!stop && !cx_agent_interrupted) {
+        if (zmq_poll(items, 1 + sc->n_dept, a.heartbeat_ms / 2 + 1) < 0 && errno != EINTR) {
+            cx_log_error("poll failed: %s", zmq_strerror(errno));
+            break;
+        }
+        if (cx_agent_coordinator_lost(&a)) {
+            cx_log_error("the coordinator is gone (silent for %d ms); stopping",
+                         2 * a.heartbeat_ms);
+            break;
+        }
+        int type;
+        while (!stop && (type = cx_agent_recv_coord(&a)) != 0) {
+            if (type == CX_MSG_STOP) {
+                stop = 1;
+                rc = 0;
+            } else if (type == CX_MSG_TICK) {
+                cx_msg_t *m = a.msg;
+                if (waiting || m->tick != tick + 1 || m->n_words != CX_TICKCTX_WORDS ||
+                    cx_tickctx_unpack(&ctx, m->words, sc) != 0 || ctx.tick != m->tick) {
+                    a.dropped++;
+                    continue;
+                }
+                tick = m->tick;
+                if (cx_shard_begin_tick(sh, &ctx) != 0) {
+                    cx_log_error("out of memory at tick %lld", (long long)tick);
+                    stop = 1;
+                    break;
+                }
+                for (int d = 0; d < sc->n_dept; d++) {
+                    size_t n;
+                    const cx_request_t *r = cx_shard_requests(sh, d, &n);
+                    if (cx_enc_requests(&denc, tick, persona, (int)shard, r, (int64_t)n,
+                                        sizeof *r) != 0 ||
+                        cx_net_send(dsock[d], NULL, 0, &denc) != 0) {
+                        cx_log_error("cannot send requests to %s", sc->dept[d].id);
+                        stop = 1;
+                        break;
+                    }
+                    answered[d] = 0;
+                }
+                waiting = sc->n_dept;
+            } else if (type > 0 && type != CX_MSG_HEARTBEAT) {
+                a.dropped++;
+            }
+        }
+        for (int d = 0; d < sc->n_dept && !stop; d++) {
+            cx_frame_t f;
+            int r;
+            while ((r = cx_net_recv(dsock[d], false, &f, ZMQ_DONTWAIT)) >= 0) {
+                if (r == 1) {
+                    a.dropped++;
+                    continue;
+                }
+                int t = cx_msg_decode(dm, cx_frame_data(&f), cx_frame_size(&f));
+                if (t != CX_MSG_OUTCOMES || dm->tick != tick || dm->dept != d || !waiting ||
+                    answered[d]) {
+                    a.dropped++;
+                    cx_frame_close(&f);
+                    continue;
+                }
+                size_t n = (size_t)dm->count;
+                if (n > obuf_cap) {
+                    cx_outcome_t *p = realloc(obuf, n * sizeof *p);
+                    if (!p) {
+                        cx_frame_close(&f);
+                        cx_log_error("out of memory");
+                        stop = 1;
+                        break;
+                    }
+                    obuf = p;
+                    obuf_cap = n;
+                }
+                if (n) {
+                    memcpy(obuf, dm->records, n * sizeof *obuf);
+                }
+                cx_frame_close(&f);
+                size_t skipped = cx_shard_apply_outcomes(sh, &ctx, obuf, n);
+                a.dropped += (int64_t)skipped;
+                answered[d] = 1;
+                if (--waiting == 0) {
+                    cx_shard_end_tick(sh, &ctx, tally);
+                    int nw = cx_tally_pack(tally, tally_words);
+                    if (cx_enc_tick_done(&a.enc, tick, persona, (int)shard, tally_words, nw,
+                                         a.dropped) != 0 ||
+                        cx_agent_send(&a) != 0) {
+                        stop = 1;
+                    }
+                }
+            }
+        }
+        cx_agent_tick_heartbeat(&a, tick);
+    }
+    if (rc == 0) {
+        cx_agent_bye(&a);
+    } else if (cx_agent_interrupted) {
+        cx_log_debug("interrupted");
+    }
+    cx_msg_fini(dm);
+    free(dm);
+    cx_enc_fini(&denc);
+done:
+    for (int d = 0; d < CX_MAX_DEPTS; d++) {
+        if (dsock[d]) {
+            zmq_close(dsock[d]);
+        }
+    }
+    cx_shard_destroy(&sh);
+    free(obuf);
+    free(tally);
+    cx_agent_fini(&a);
+    return rc;
+}

@@ -1,0 +1,620 @@
+/*  cxsim-coordinator — the clock, the barrier, the timeline, the results.
+ *
+ *      cxsim-coordinator --scenario FILE --out DIR --bind ENDPOINT [--pub ENDPOINT]
+ *                        [--heartbeat-ms MS] [--startup-timeout-ms MS]
+ *
+ *  Agents connect to its ROUTER socket as DEALERs. Observers may subscribe
+ *  to its PUB socket: one ROW message per completed tick.
+ *
+ *  State machine:
+ *
+ *      JOINING  --HELLO from every agent of the roster--> send WELCOME
+ *      WELCOMED --READY from every agent-->               tick 0
+ *      TICKING  t: apply the timeline, send TICK t to every agent;
+ *               --TICK_DONE from every shard and DEPT_DONE from every
+ *                 department--> add up, write the rows (on disk before
+ *                 the next tick), publish, t+1
+ *      --all ticks--> STOP "done", wait for BYEs, summary.json, exit 0
+ *      any: an agent silent for 2 heartbeats, an ERROR, a write error
+ *           --> STOP, summary.json (status failed, reason), exit 1
+ *      any: SIGINT/SIGTERM --> STOP, summary.json (interrupted), exit 1
+ *
+ *  Frames from peers outside the roster, with another version, of unknown
+ *  type, of the wrong shape or for another tick are dropped and counted
+ *  (summary.json: messages.dropped_by_coordinator).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cx_agent.h"
+#include "cx_company.h"
+#include "cx_load.h"
+#include "cx_log.h"
+#include "cx_net.h"
+#include "cx_output.h"
+#include "cx_proc.h"
+#include "cx_proto.h"
+#include "cx_version.h"
+
+/* One expected agent. */
+typedef struct {
+    int role;                      /* 0 department, 1 persona shard */
+    int index;                     /* department or persona index */
+    int shard;                     /* shard (personas) */
+    char name[128];                /* "persona bargain_hunter shard 1/2" */
+    unsigned char rid[CX_RID_MAX]; /* routing id once joined */
+    size_t rid_len;                /* 0 until joined */
+    int64_t pid;                   /* its process id */
+    char endpoint[256];            /* data endpoint (departments) */
+    int ready;                     /* READY received */
+    int done;                      /* *_DONE received for the current tick */
+    int bye;                       /* BYE received */
+    int64_t dropped;               /* what it reported dropping */
+    long long last_heard;          /* ms */
+} s_agent_t;
+
+typedef struct {
+    cx_scenario_t *sc;           /* the scenario */
+    char *yaml;                  /* its resolved text */
+    size_t yaml_len;             /* bytes */
+    s_agent_t *agents;           /* roster: departments first, then shards */
+    int n_agents;                /* entries */
+    void *ctx;                   /* ZeroMQ context */
+    void *router;                /* agents' socket */
+    void *pub;                   /* observers' socket, or NULL */
+    cx_enc_t enc;                /* encoder */
+    cx_msg_t *msg;               /* decoder scratch */
+    int heartbeat_ms;            /* heartbeat interval */
+    long long last_beat;         /* ms: last heartbeat broadcast */
+    int64_t dropped;             /* frames this process dropped */
+    int64_t messages;            /* frames received */
+    int64_t bytes;               /* bytes received */
+    char reason[1024];           /* why the run failed */
+} s_coord_t;
+
+static volatile sig_atomic_t s_interrupted = 0;
+
+static void s_on_signal(int sig)
+{
+    (void)sig;
+    s_interrupted = 1;
+}
+
+static s_agent_t *s_by_rid(s_coord_t *c, const cx_frame_t *f)
+{
+    for (int i = 0; i < c->n_agents; i++) {
+        s_agent_t *a = &c->agents[i];
+        if (a->rid_len == f->rid_len && memcmp(a->rid, f->rid, f->rid_len) == 0) {
+            return a;
+        }
+    }
+    return NULL;
+}
+
+static int s_send(s_coord_t *c, s_agent_t *a)
+{
+    if (cx_net_send(c->router, a->rid, a->rid_len, &c->enc) != 0) {
+        snprintf(c->reason, sizeof c->reason, "cannot send to %s: %s", a->name,
+                 zmq_strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+static int s_broadcast(s_coord_t *c)
+{
+    for (int i = 0; i < c->n_agents; i++) {
+        if (c->agents[i].rid_len && s_send(c, &c->agents[i]) != 0) {
+            return -1;
+        }
+    }
+    c->last_beat = cx_now_ms();
+    return 0;
+}
+
+static void s_heartbeat(s_coord_t *c, int64_t tick)
+{
+    if (cx_now_ms() - c->last_beat >= c->heartbeat_ms && cx_enc_heartbeat(&c->enc, tick) == 0) {
+        s_broadcast(c);
+    }
+}
+
+/* Names the first agent silent for more than two heartbeats. */
+static s_agent_t *s_lost(s_coord_t *c)
+{
+    long long now = cx_now_ms();
+    for (int i = 0; i < c->n_agents; i++) {
+        s_agent_t *a = &c->agents[i];
+        if (a->rid_len && now - a->last_heard > 2LL * c->heartbeat_ms) {
+            return a;
+        }
+    }
+    return NULL;
+}
+
+/* Receives one frame. Returns the sender (NULL when the frame was dropped
+ * or nothing was waiting: then *type is 0) and the message type. HELLO is
+ * the only message accepted from a peer outside the roster. */
+static s_agent_t *s_recv(s_coord_t *c, int *type)
+{
+    cx_frame_t f;
+    *type = 0;
+    int r = cx_net_recv(c->router, true, &f, ZMQ_DONTWAIT);
+    if (r < 0) {
+        return NULL;
+    }
+    c->messages++;
+    if (r == 1) {
+        c->dropped++;
+        *type = -1;
+        return NULL;
+    }
+    c->bytes += (int64_t)cx_frame_size(&f);
+    s_agent_t *a = s_by_rid(c, &f);
+    int t = cx_msg_decode(c->msg, cx_frame_data(&f), cx_frame_size(&f));
+    if (t <= 0) {
+        cx_log_warn("dropped a frame from %s: %s", a ? a->name : "an unknown peer",
+                    cx_proto_strerror(t));
+        c->dropped++;
+        cx_frame_close(&f);
+        *type = -1;
+        return NULL;
+    }
+    if (!a && t == CX_MSG_HELLO) {
+        /* Match the HELLO to a free roster slot. */
+        cx_msg_t *m = c->msg;
+        int dept = cx_str_eq(m->role, "department");
+        char id[CX_ID_MAX + 1];
+        cx_str_copy(id, sizeof id, m->id);
+        for (int i = 0; i < c->n_agents; i++) {
+            s_agent_t *s = &c->agents[i];
+            if (s->rid_len) {
+                continue;
+            }
+            if (dept && s->role == 0 && strcmp(c->sc->dept[s->index].id, id) == 0) {
+                a = s;
+            } else if (!dept && cx_str_eq(m->role, "persona") && s->role == 1 &&
+                       strcmp(c->sc->persona[s->index].id, id) == 0 && s->shard == m->shard &&
+                       c->sc->persona[s->index].shards == m->nshards) {
+                a = s;
+            }
+            if (a) {
+                break;
+            }
+        }
+        if (a) {
+            memcpy(a->rid, f.rid, f.rid_len);
+            a->rid_len = f.rid_len;
+            a->pid = m->pid;
+            cx_str_copy(a->endpoint, sizeof a->endpoint, m->endpoint);
+            if (dept && a->endpoint[0] == '\0') {
+                a->rid_len = 0;
+                a = NULL;
+            }
+        }
+        if (!a) {
+            cx_log_warn("refused a HELLO for %.*s '%s' shard %d: not in the roster or taken",
+                        (int)(m->role.len > 32 ? 32 : m->role.len), m->role.ptr ? m->role.ptr : "",
+                        id, m->shard);
+            if (cx_enc_stop(&c->enc, "not in the roster of this run") == 0) {
+                cx_net_send(c->router, f.rid, f.rid_len, &c->enc);
+            }
+            c->dropped++;
+            cx_frame_close(&f);
+            *type = -1;
+            return NULL;
+        }
+    } else if (!a) {
+        c->dropped++;
+        cx_frame_close(&f);
+        *type = -1;
+        return NULL;
+    }
+    /* Keep the frame's bytes alive for the caller: decoded strings point into
+     * it. Messages the coordinator reads are small; copy and re-decode. */
+    static char *copy;
+    static size_t cap;
+    size_t n = cx_frame_size(&f);
+    if (n > cap) {
+        char *p = realloc(copy, n);
+        if (!p) {
+            cx_frame_close(&f);
+            *type = -1;
+            return NULL;
+        }
+        copy = p;
+        cap = n;
+    }
+    memcpy(copy, cx_frame_data(&f), n);
+    cx_frame_close(&f);
+    cx_msg_decode(c->msg, copy, n);
+    a->last_heard = cx_now_ms();
+    *type = t;
+    return a;
+}
+
+static int s_wait(s_coord_t *c, int timeout_ms)
+{
+    zmq_pollitem_t it = {c->router, 0, ZMQ_POLLIN, 0};
+    int r = zmq_poll(&it, 1, timeout_ms);
+    if (r < 0 && errno != EINTR) {
+        snprintf(c->reason, sizeof c->reason, "poll failed: %s", zmq_strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* JOINING and WELCOMED. */
+static int s_join(s_coord_t *c, int startup_ms)
+{
+    long long deadline = cx_now_ms() + startup_ms;
+    int joined = 0, ready = 0;
+    while (ready < c->n_agents) {
+        if (s_interrupted) {
+            snprintf(c->reason, sizeof c->reason, "interrupted while agents were starting");
+            return 1;
+        }
+        if (cx_now_ms() > deadline) {
+            int k = snprintf(c->reason, sizeof c->reason, "agents did not %s within %d ms:",
+                             joined < c->n_agents ? "connect" : "get ready", startup_ms);
+            for (int i = 0; i < c->n_agents && k < (int)sizeof c->reason - 140; i++) {
+                s_agent_t *a = &c->agents[i];
+                if (!a->rid_len || !a->ready) {
+                    k += snprintf(c->reason + k, sizeof c->reason - (size_t)k, " %s;", a->name);
+                }
+            }
+            return -1;
+        }
+        if (s_wait(c, 100) != 0) {
+            return -1;
+        }
+        int type;
+        s_agent_t *a;
+        while ((a = s_recv(c, &type)) != NULL || type != 0) {
+            if (!a) {
+                continue;
+            }
+            if (type == CX_MSG_HELLO) {
+                joined++;
+                cx_log_debug("%s joined (pid %lld)", a->name, (long long)a->pid);
+                if (joined == c->n_agents) {
+                    const char *eps[CX_MAX_DEPTS];
+                    int32_t shards[CX_MAX_PERSONAS];
+                    for (int d = 0; d < c->sc->n_dept; d++) {
+                        eps[d] = c->agents[d].endpoint;
+                    }
+                    for (int p = 0; p < c->sc->n_persona; p++) {
+                        shards[p] = c->sc->persona[p].shards;
+                    }
+                    if (cx_enc_welcome(&c->enc, "run", c->yaml, c->yaml_len, eps, c->sc->n_dept,
+                                       shards, c->sc->n_persona, c->heartbeat_ms) != 0 ||
+                        s_broadcast(c) != 0) {
+                        return -1;
+                    }
+                }
+            } else if (type == CX_MSG_READY && !a->ready) {
+                a->ready = 1;
+                ready++;
+            } else if (type == CX_MSG_ERROR) {
+                char text[512];
+                cx_str_copy(text, sizeof text, c->msg->text);
+                snprintf(c->reason, sizeof c->reason, "%s failed: %s", a->name, text);
+                return -1;
+            } else if (type != CX_MSG_HEARTBEAT) {
+                c->dropped++;
+            }
+        }
+    }
+    return 0;
+}
+
+static void s_stop_agents(s_coord_t *c, const char *reason, int wait_ms)
+{
+    if (cx_enc_stop(&c->enc, reason) == 0) {
+        s_broadcast(c);
+    }
+    long long deadline = cx_now_ms() + wait_ms;
+    int byes = 0;
+    for (int i = 0; i < c->n_agents; i++) {
+        byes += c->agents[i].bye || !c->agents[i].rid_len;
+    }
+    while (byes < c->n_agents && cx_now_ms() < deadline) {
+        if (s_wait(c, 50) != 0) {
+            break;
+        }
+        int type;
+        s_agent_t *a;
+        while ((a = s_recv(c, &type)) != NULL || type != 0) {
+            if (a && type == CX_MSG_BYE && !a->bye) {
+                a->bye = 1;
+                a->dropped = c->msg->dropped;
+                byes++;
+            }
+        }
+    }
+}
+
+static void s_usage(FILE *fp)
+{
+    fprintf(fp, "usage: cxsim-coordinator --scenario FILE --out DIR --bind ENDPOINT\n"
+                "                         [--pub ENDPOINT] [--heartbeat-ms MS]\n"
+                "                         [--startup-timeout-ms MS]\n"
+                "The clock and barrier of a run. Normally started by `cxsim run`.\n");
+}
+
+int main(int argc, char **argv)
+{
+    const char *scenario = NULL, *out_dir = NULL, *bind = NULL, *pub = NULL;
+    long long hb = 1000, startup_ms = 30000;
+    for (int i = 1; i < argc; i++) {
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(argv[i], "--help") == 0) {
+            s_usage(stdout);
+            return 0;
+        } else if (strcmp(argv[i], "--version") == 0) {
+            printf("cxsim-coordinator %s\n", CX_VERSION);
+            return 0;
+        } else if (strcmp(argv[i], "--scenario") == 0 && v) {
+            scenario = v;
+            i++;
+        } else if (strcmp(argv[i], "--out") == 0 && v) {
+            out_dir = v;
+            i++;
+        } else if (strcmp(argv[i], "--bind") == 0 && v) {
+            bind = v;
+            i++;
+        } else if (strcmp(argv[i], "--pub") == 0 && v) {
+            pub = v;
+            i++;
+        } else if (strcmp(argv[i], "--heartbeat-ms") == 0 && v &&
+                   cx_parse_int(v, 10, 600000, &hb) == 0) {
+            i++;
+        } else if (strcmp(argv[i], "--startup-timeout-ms") == 0 && v &&
+                   cx_parse_int(v, 10, 3600000, &startup_ms) == 0) {
+            i++;
+        } else {
+            fprintf(stderr, "cxsim-coordinator: bad argument '%s'\n", argv[i]);
+            s_usage(stderr);
+            return 2;
+        }
+    }
+    if (!scenario || !out_dir || !bind) {
+        s_usage(stderr);
+        return 2;
+    }
+    cx_log_init("cxsim-coordinator");
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = s_on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    long long t0 = cx_now_ms();
+    s_coord_t c;
+    memset(&c, 0, sizeof c);
+    c.heartbeat_ms = (int)hb;
+    c.sc = malloc(sizeof *c.sc);
+    c.msg = malloc(sizeof *c.msg);
+    cx_company_t *company = malloc(sizeof *company);
+    cx_tick_totals_t *totals = malloc(sizeof *totals);
+    cx_tally_t *tally = malloc(sizeof *tally);
+    if (!c.sc || !c.msg || !company || !totals || !tally) {
+        cx_log_error("out of memory");
+        return 1;
+    }
+    cx_msg_init(c.msg);
+    cx_enc_init(&c.enc);
+
+    /* The scenario: read the resolved text, load it like any file. */
+    FILE *fp = fopen(scenario, "rb");
+    if (!fp) {
+        cx_log_error("cannot read %s: %s", scenario, strerror(errno));
+        return 2;
+    }
+    fseek(fp, 0, SEEK_END);
+    long len = ftell(fp);
+    fseek(fp, 0, SEEK_SET);
+    c.yaml = malloc((size_t)(len > 0 ? len : 1));
+    if (!c.yaml || len < 0 || fread(c.yaml, 1, (size_t)len, fp) != (size_t)len) {
+        cx_log_error("cannot read %s", scenario);
+        fclose(fp);
+        return 2;
+    }
+    fclose(fp);
+    c.yaml_len = (size_t)len;
+    cx_diags_t diags;
+    cx_diags_init(&diags);
+    if (cx_scenario_load_string(scenario, c.yaml, c.yaml_len, NULL, 0, c.sc, &diags) != 0) {
+        cx_diags_print(stderr, &diags);
+        cx_diags_fini(&diags);
+        return 2;
+    }
+    cx_diags_fini(&diags);
+    const cx_scenario_t *sc = c.sc;
+
+    /* The roster: every department, then every persona shard. */
+    int n = sc->n_dept;
+    for (int p = 0; p < sc->n_persona; p++) {
+        n += sc->persona[p].shards;
+    }
+    c.agents = calloc((size_t)n, sizeof *c.agents);
+    if (!c.agents) {
+        cx_log_error("out of memory");
+        return 1;
+    }
+    for (int d = 0; d < sc->n_dept; d++) {
+        s_agent_t *a = &c.agents[c.n_agents++];
+        a->role = 0;
+        a->index = d;
+        snprintf(a->name, sizeof a->name, "department %s", sc->dept[d].id);
+    }
+    for (int p = 0; p < sc->n_persona; p++) {
+        for (int s = 0; s < sc->persona[p].shards; s++) {
+            s_agent_t *a = &c.agents[c.n_agents++];
+            a->role = 1;
+            a->index = p;
+            a->shard = s;
+            snprintf(a->name, sizeof a->name, "persona %s shard %d/%d", sc->persona[p].id, s,
+                     sc->persona[p].shards);
+        }
+    }
+
+    int rc = 1;
+    const char *status = "failed";
+    int ticks_done = 0;
+    char err[1024] = "";
+    cx_output_t *out = cx_output_open(out_dir, sc, c.yaml, c.yaml_len, err, sizeof err);
+    if (!out) {
+        cx_log_error("%s", err);
+        return 1;
+    }
+    c.ctx = zmq_ctx_new();
+    c.router = zmq_socket(c.ctx, ZMQ_ROUTER);
+    int linger = 1000;
+    zmq_setsockopt(c.router, ZMQ_LINGER, &linger, sizeof linger);
+    if (zmq_bind(c.router, bind) != 0) {
+        snprintf(c.reason, sizeof c.reason, "cannot bind %s: %s", bind, zmq_strerror(errno));
+        goto finish;
+    }
+    if (pub) {
+        c.pub = zmq_socket(c.ctx, ZMQ_PUB);
+        int zero = 0;
+        zmq_setsockopt(c.pub, ZMQ_LINGER, &zero, sizeof zero);
+        if (zmq_bind(c.pub, pub) != 0) {
+            snprintf(c.reason, sizeof c.reason, "cannot bind %s: %s", pub, zmq_strerror(errno));
+            goto finish;
+        }
+    }
+    int j = s_join(&c, (int)startup_ms);
+    if (j != 0) {
+        status = j > 0 ? "interrupted" : "failed";
+        goto finish;
+    }
+
+    cx_company_init(company, sc);
+    cx_kpi_history_t hist;
+    memset(&hist, 0, sizeof hist);
+    for (int t = 0; t < sc->ticks; t++) {
+        cx_tickctx_t ctx;
+        double words[CX_TICKCTX_WORDS];
+        cx_company_begin_tick(company, sc, t, &ctx);
+        cx_tickctx_pack(&ctx, words);
+        if (cx_enc_tick(&c.enc, t, words, CX_TICKCTX_WORDS) != 0 || s_broadcast(&c) != 0) {
+            goto finish;
+        }
+        cx_tick_totals_zero(totals);
+        int pending = c.n_agents;
+        for (int i = 0; i < c.n_agents; i++) {
+            c.agents[i].done = 0;
+        }
+        while (pending > 0) {
+            if (s_interrupted) {
+                status = "interrupted";
+                snprintf(c.reason, sizeof c.reason, "interrupted during tick %d", t);
+                goto finish;
+            }
+            s_agent_t *lost = s_lost(&c);
+            if (lost) {
+                snprintf(c.reason, sizeof c.reason,
+                         "lost %s (pid %lld) during tick %d: silent for %lld ms", lost->name,
+                         (long long)lost->pid, t, cx_now_ms() - lost->last_heard);
+                goto finish;
+            }
+            if (s_wait(&c, c.heartbeat_ms / 4 + 1) != 0) {
+                goto finish;
+            }
+            int type;
+            s_agent_t *a;
+            while ((a = s_recv(&c, &type)) != NULL || type != 0) {
+                if (!a) {
+                    continue;
+                }
+                cx_msg_t *m = c.msg;
+                if (type == CX_MSG_TICK_DONE && a->role == 1 && m->tick == t && !a->done &&
+                    m->persona == a->index && m->shard == a->shard &&
+                    cx_tally_unpack(tally, m->iwords, m->n_iwords) == 0) {
+                    cx_tick_totals_add(totals, tally);
+                    a->done = 1;
+                    a->dropped = m->dropped;
+                    pending--;
+                } else if (type == CX_MSG_DEPT_DONE && a->role == 0 && m->tick == t &&
+                           !a->done && m->dept == a->index &&
+                           m->n_words == CX_DEPT_STATS_WORDS) {
+                    cx_dept_stats_unpack(&totals->dept[a->index], m->words);
+                    a->done = 1;
+                    a->dropped = m->dropped;
+                    pending--;
+                } else if (type == CX_MSG_ERROR) {
+                    char text[512];
+                    cx_str_copy(text, sizeof text, m->text);
+                    snprintf(c.reason, sizeof c.reason, "%s failed at tick %d: %s", a->name, t,
+                             text);
+                    goto finish;
+                } else if (type != CX_MSG_HEARTBEAT) {
+                    c.dropped++;
+                }
+            }
+            s_heartbeat(&c, t);
+        }
+        cx_kpi_row_t row;
+        cx_kpi_row_compute(sc, t, ctx.days, &totals->total, totals->dept, sc->n_dept,
+                           company->investment_tick, &hist, &row);
+        if (cx_output_tick(out, &row, totals, err, sizeof err) != 0) {
+            snprintf(c.reason, sizeof c.reason, "%s", err);
+            goto finish;
+        }
+        ticks_done++;
+        if (c.pub) {
+            const char *names[64];
+            double vals[64];
+            int nc = cx_kpi_row_columns(&row, names, vals, 64);
+            if (cx_enc_row(&c.enc, t, names, vals, nc) == 0) {
+                zmq_send(c.pub, cx_enc_data(&c.enc), cx_enc_size(&c.enc), ZMQ_DONTWAIT);
+            }
+        }
+        cx_company_end_tick(company, sc, &row, &totals->total);
+    }
+    status = "completed";
+    rc = 0;
+
+finish:
+    if (rc != 0 && c.reason[0]) {
+        cx_log_error("%s", c.reason);
+    }
+    s_stop_agents(&c, rc == 0 ? "done" : c.reason, rc == 0 ? 3000 : 300);
+    int64_t dropped = c.dropped;
+    for (int i = 0; i < c.n_agents; i++) {
+        dropped += c.agents[i].dropped;
+    }
+    cx_run_info_t info = {status, c.reason, "processes", c.n_agents,
+                          (double)(cx_now_ms() - t0) / 1000.0, c.messages, c.bytes, dropped,
+                          c.dropped};
+    if (cx_output_close(&out, &info, err, sizeof err) != 0) {
+        cx_log_error("%s", err);
+        rc = 1;
+    }
+    (void)ticks_done;
+    if (c.pub) {
+        zmq_close(c.pub);
+    }
+    if (c.router) {
+        zmq_close(c.router);
+    }
+    if (c.ctx) {
+        zmq_ctx_term(c.ctx);
+    }
+    cx_msg_fini(c.msg);
+    cx_enc_fini(&c.enc);
+    free(c.msg);
+    free(c.agents);
+    free(c.yaml);
+    free(c.sc);
+    free(company);
+    free(totals);
+    free(tally);
+    return rc;
+}

@@ -1,0 +1,10 @@
+/*  cx_cmd — the subcommands of the `cxsim` launcher. Each takes the
+ *  arguments after `cxsim` (argv[0] is the subcommand's name) and returns
+ *  the process exit status: 0 success, 1 the run failed, 2 invalid input.
+ */
+#ifndef CX_CMD_H
+#define CX_CMD_H
+
+int cx_cmd_run(int argc, char **argv);
+
+#endif

@@ -1,0 +1,550 @@
+/*  cxsim run — load a scenario, start the processes, watch them, report.
+ *
+ *  Launcher state machine:
+ *
+ *      LOAD (exit 2 on a bad scenario or command line)
+ *        --> SPAWN coordinator, departments, persona shards (ipc:// in a
+ *            private run directory)
+ *        --> WATCH: progress from the coordinator's PUB socket; children
+ *            reaped as they exit
+ *              coordinator exits 0                --> REPORT, exit 0
+ *              coordinator exits non-zero         --> exit 1 with its reason
+ *              an agent dies first                --> name it; give the
+ *                  coordinator 2 heartbeats + 5 s to record the failure,
+ *                  then stop everything, exit 1
+ *              SIGINT/SIGTERM                      --> stop everything, exit 1
+ *        --> CLEANUP: no child left running, run directory removed.
+ */
+#include "cx_cmd.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "cx_load.h"
+#include "cx_net.h"
+#include "cx_output.h"
+#include "cx_proc.h"
+#include "cx_proto.h"
+#include "cx_sim.h"
+#include "cx_version.h"
+
+static volatile sig_atomic_t s_interrupted = 0;
+
+static void s_on_signal(int sig)
+{
+    (void)sig;
+    s_interrupted = 1;
+}
+
+static void s_usage(FILE *fp)
+{
+    fprintf(fp,
+            "usage: cxsim run SCENARIO.yaml [options]\n"
+            "\n"
+            "Runs a scenario: a coordinator, one process per department and one per\n"
+            "persona shard, exchanging msgpack messages over ZeroMQ.\n"
+            "\n"
+            "options:\n"
+            "  --out DIR           results directory (default runs/NAME-YYYYmmdd-HHMMSS)\n"
+            "  --seed N            random seed (overrides the scenario's)\n"
+            "  --ticks N           ticks to simulate (overrides the scenario's)\n"
+            "  --set KEY=VALUE     override a scenario value, e.g. departments.it.maturity=4\n"
+            "                      (repeatable; checked like the file)\n"
+            "  --shards N          split every persona over N processes\n"
+            "  --in-process        run the same model in this process, without ZeroMQ\n"
+            "  --heartbeat-ms MS   heartbeat interval; an agent silent for two is lost\n"
+            "                      (default 1000)\n"
+            "  --quiet             no progress line and no summary table\n"
+            "\n"
+            "exit status: 0 success, 1 the run failed, 2 invalid input\n");
+}
+
+typedef struct {
+    const char *scenario;      /* scenario file */
+    const char *out;           /* results directory, or NULL for the default */
+    const char *sets[256];     /* --set values, and --seed/--ticks as sets */
+    int n_sets;                /* entries used */
+    char setbuf[2][64];        /* storage for the --seed and --ticks sets */
+    long long shards;          /* --shards, 0 = the scenario's */
+    int in_process;            /* --in-process */
+    long long heartbeat_ms;    /* --heartbeat-ms */
+    int quiet;                 /* --quiet */
+} s_opts_t;
+
+static int s_parse_ll(const char *s, long long lo, long long hi, long long *out)
+{
+    if (!s || !*s) {
+        return -1;
+    }
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno || *end || v < lo || v > hi) {
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+static int s_parse(int argc, char **argv, s_opts_t *o)
+{
+    memset(o, 0, sizeof *o);
+    o->heartbeat_ms = 1000;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        long long n;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            s_usage(stdout);
+            exit(0);
+        } else if (strcmp(a, "--out") == 0 && v) {
+            o->out = v;
+            i++;
+        } else if (strcmp(a, "--seed") == 0 && v) {
+            if (s_parse_ll(v, 0, INT64_MAX, &n) != 0) {
+                fprintf(stderr, "cxsim run: --seed expects a non-negative integer, got '%s'\n",
+                        v);
+                return -1;
+            }
+            snprintf(o->setbuf[0], sizeof o->setbuf[0], "seed=%s", v);
+            o->sets[o->n_sets++] = o->setbuf[0];
+            i++;
+        } else if (strcmp(a, "--ticks") == 0 && v) {
+            if (s_parse_ll(v, 1, CX_MAX_TICKS, &n) != 0) {
+                fprintf(stderr, "cxsim run: --ticks expects an integer from 1 to %d, got '%s'\n",
+                        CX_MAX_TICKS, v);
+                return -1;
+            }
+            snprintf(o->setbuf[1], sizeof o->setbuf[1], "ticks=%s", v);
+            o->sets[o->n_sets++] = o->setbuf[1];
+            i++;
+        } else if (strcmp(a, "--set") == 0 && v) {
+            if (o->n_sets >= 250) {
+                fprintf(stderr, "cxsim run: too many --set options\n");
+                return -1;
+            }
+            o->sets[o->n_sets++] = v;
+            i++;
+        } else if (strncmp(a, "--set=", 6) == 0 && o->n_sets < 250) {
+            o->sets[o->n_sets++] = a + 6;
+        } else if (strcmp(a, "--shards") == 0 && v) {
+            if (s_parse_ll(v, 1, CX_MAX_SHARDS, &o->shards) != 0) {
+                fprintf(stderr, "cxsim run: --shards expects an integer from 1 to %d, got '%s'\n",
+                        CX_MAX_SHARDS, v);
+                return -1;
+            }
+            i++;
+        } else if (strcmp(a, "--heartbeat-ms") == 0 && v) {
+            if (s_parse_ll(v, 10, 600000, &o->heartbeat_ms) != 0) {
+                fprintf(stderr, "cxsim run: --heartbeat-ms expects 10..600000, got '%s'\n", v);
+                return -1;
+            }
+            i++;
+        } else if (strcmp(a, "--in-process") == 0) {
+            o->in_process = 1;
+        } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
+            o->quiet = 1;
+        } else if (a[0] == '-' || o->scenario) {
+            fprintf(stderr, "cxsim run: unexpected argument '%s'%s\n", a,
+                    v || a[0] != '-' ? "" : " (missing value?)");
+            return -1;
+        } else {
+            o->scenario = a;
+        }
+    }
+    if (!o->scenario) {
+        fprintf(stderr, "cxsim run: no scenario file given\n");
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- progress and summary ---------------------------------------------- */
+
+typedef struct {
+    int tty;             /* stderr is a terminal */
+    int quiet;           /* no output */
+    int ticks;           /* ticks in the run */
+    long long start_ms;  /* when the run started */
+    long long shown_ms;  /* last progress line */
+    int last_tick;       /* last tick seen */
+} s_progress_t;
+
+static void s_progress_show(s_progress_t *p, int tick, double nps, double customers)
+{
+    p->last_tick = tick;
+    if (!p->tty || p->quiet) {
+        return;
+    }
+    long long now = cx_now_ms();
+    if (now - p->shown_ms < 100 && tick + 1 < p->ticks) {
+        return;
+    }
+    p->shown_ms = now;
+    double secs = (double)(now - p->start_ms) / 1000.0;
+    double rate = secs > 0 ? (tick + 1) / secs : 0;
+    fprintf(stderr, "\r\033[Ktick %d/%d  %.0f ticks/s  NPS %.1f  customers %.0f", tick + 1,
+            p->ticks, rate, nps, customers);
+    fflush(stderr);
+}
+
+static void s_progress_row(void *ud, const cx_kpi_row_t *row)
+{
+    s_progress_show(ud, row->tick, row->nps, (double)row->customers);
+}
+
+static void s_progress_end(s_progress_t *p)
+{
+    if (p->tty && !p->quiet && p->shown_ms) {
+        fprintf(stderr, "\r\033[K");
+    }
+}
+
+/* Splits a CSV line in place; returns the number of fields. */
+static int s_split(char *line, char **f, int cap)
+{
+    int n = 0;
+    char *p = line;
+    while (n < cap) {
+        f[n++] = p;
+        char *c = strchr(p, ',');
+        if (!c) {
+            break;
+        }
+        *c = '\0';
+        p = c + 1;
+    }
+    char *nl = strchr(f[n - 1], '\n');
+    if (nl) {
+        *nl = '\0';
+    }
+    return n;
+}
+
+/* Prints first and last tick of kpis.csv as a table. */
+static void s_summary(const char *dir, const cx_scenario_t *sc, double secs, int processes)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/kpis.csv", dir);
+    FILE *fp = fopen(path, "r");
+    if (!fp) {
+        return;
+    }
+    static char head[8192], first[8192], last[8192], line[8192];
+    int rows = 0;
+    if (!fgets(head, sizeof head, fp)) {
+        fclose(fp);
+        return;
+    }
+    while (fgets(line, sizeof line, fp)) {
+        if (rows++ == 0) {
+            memcpy(first, line, sizeof line);
+        }
+        memcpy(last, line, sizeof line);
+    }
+    fclose(fp);
+    if (rows == 0) {
+        return;
+    }
+    char *h[64], *a[64], *b[64];
+    int nh = s_split(head, h, 64), na = s_split(first, a, 64), nb = s_split(last, b, 64);
+    static const char *want[][2] = {{"nps", "NPS"},
+                                    {"csat", "CSAT (%)"},
+                                    {"ces", "CES (1-10)"},
+                                    {"churn_rate", "churn (% per tick)"},
+                                    {"customers", "customers"},
+                                    {"revenue", "revenue per tick"},
+                                    {"employee_engagement", "employee engagement"}};
+    int64_t customers = 0;
+    for (int p = 0; p < sc->n_persona; p++) {
+        customers += sc->persona[p].customers;
+    }
+    printf("\n%s: %d ticks of one %s, %lld customers at start, %d processes, %.2f s\n",
+           sc->name, rows, cx_tick_unit_name(sc->tick_unit), (long long)customers, processes,
+           secs);
+    printf("  %-22s %14s %14s %12s\n", "KPI", "first tick", "last tick", "change");
+    for (size_t w = 0; w < sizeof want / sizeof want[0]; w++) {
+        for (int i = 0; i < nh && i < na && i < nb; i++) {
+            if (strcmp(h[i], want[w][0]) == 0) {
+                double x = atof(a[i]), y = atof(b[i]);
+                printf("  %-22s %14.2f %14.2f %+12.2f\n", want[w][1], x, y, y - x);
+            }
+        }
+    }
+    printf("results: %s/\n", dir);
+}
+
+/* ---- the multi-process run ---------------------------------------------- */
+
+static int s_spawn(cx_procs_t *ps, const char *name, char **argv)
+{
+    if (cx_proc_spawn(ps, name, argv) < 0) {
+        fprintf(stderr, "cxsim run: cannot start %s: %s\n", name, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+static int s_run_processes(const s_opts_t *o, const cx_scenario_t *sc, const char *yaml,
+                           size_t yaml_len, const char *out, s_progress_t *prog, int *nproc)
+{
+    char bindir[4096];
+    if (cx_proc_self_dir(bindir, sizeof bindir) != 0) {
+        fprintf(stderr, "cxsim run: cannot find my own directory\n");
+        return 1;
+    }
+    char rundir[] = "/tmp/cxsim-XXXXXX";
+    if (!mkdtemp(rundir)) {
+        fprintf(stderr, "cxsim run: cannot create a run directory in /tmp: %s\n",
+                strerror(errno));
+        return 1;
+    }
+    char scen[256], coord_ep[256], pub_ep[256], hb[32], exe[3][4200];
+    snprintf(scen, sizeof scen, "%s/scenario.yaml", rundir);
+    snprintf(coord_ep, sizeof coord_ep, "ipc://%s/coord.sock", rundir);
+    snprintf(pub_ep, sizeof pub_ep, "ipc://%s/pub.sock", rundir);
+    snprintf(hb, sizeof hb, "%lld", o->heartbeat_ms);
+    snprintf(exe[0], sizeof exe[0], "%s/cxsim-coordinator", bindir);
+    snprintf(exe[1], sizeof exe[1], "%s/cxsim-department", bindir);
+    snprintf(exe[2], sizeof exe[2], "%s/cxsim-persona", bindir);
+    int rc = 1;
+    static cx_procs_t ps;
+    memset(&ps, 0, sizeof ps);
+    void *zctx = zmq_ctx_new();
+    void *sub = NULL;
+    int coord = -1;
+    char agent_failure[512] = "";
+    long long agent_failed_at = 0;
+
+    if (cx_write_atomic(scen, yaml, yaml_len) != 0) {
+        fprintf(stderr, "cxsim run: cannot write %s: %s\n", scen, strerror(errno));
+        goto cleanup;
+    }
+    /* Subscribe before the coordinator binds: ZeroMQ reconnects, and every
+     * row from the first one on is seen. */
+    sub = zmq_socket(zctx, ZMQ_SUB);
+    zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "", 0);
+    int zero = 0;
+    zmq_setsockopt(sub, ZMQ_LINGER, &zero, sizeof zero);
+    zmq_connect(sub, pub_ep);
+
+    char *cargv[] = {exe[0], "--scenario", scen, "--out", (char *)out, "--bind", coord_ep,
+                     "--pub", pub_ep, "--heartbeat-ms", hb, NULL};
+    if (s_spawn(&ps, "coordinator", cargv) != 0) {
+        goto cleanup;
+    }
+    coord = 0;
+    for (int d = 0; d < sc->n_dept; d++) {
+        char name[128], ep[256];
+        snprintf(name, sizeof name, "department %s", sc->dept[d].id);
+        snprintf(ep, sizeof ep, "ipc://%s/dept-%d.sock", rundir, d);
+        char *argv[] = {exe[1], "--connect", coord_ep, "--department", (char *)sc->dept[d].id,
+                        "--bind", ep, NULL};
+        if (s_spawn(&ps, name, argv) != 0) {
+            goto cleanup;
+        }
+    }
+    for (int p = 0; p < sc->n_persona; p++) {
+        for (int s = 0; s < sc->persona[p].shards; s++) {
+            char name[128], ks[16], ns[16];
+            snprintf(name, sizeof name, "persona %s shard %d/%d", sc->persona[p].id, s,
+                     sc->persona[p].shards);
+            snprintf(ks, sizeof ks, "%d", s);
+            snprintf(ns, sizeof ns, "%d", sc->persona[p].shards);
+            char *argv[] = {exe[2], "--connect", coord_ep, "--persona",
+                            (char *)sc->persona[p].id, "--shard", ks, "--of", ns, NULL};
+            if (s_spawn(&ps, name, argv) != 0) {
+                goto cleanup;
+            }
+        }
+    }
+    *nproc = ps.n;
+
+    cx_msg_t *m = malloc(sizeof *m);
+    if (!m) {
+        goto cleanup;
+    }
+    cx_msg_init(m);
+    for (;;) {
+        if (s_interrupted) {
+            fprintf(stderr, "\ncxsim run: interrupted; stopping every process\n");
+            /* The coordinator records the interruption in summary.json. */
+            kill(ps.child[coord].pid, SIGTERM);
+            cx_proc_stop_all(&ps, 3000);
+            rc = 1;
+            break;
+        }
+        zmq_pollitem_t it = {sub, 0, ZMQ_POLLIN, 0};
+        zmq_poll(&it, 1, 50);
+        cx_frame_t f;
+        while (cx_net_recv(sub, false, &f, ZMQ_DONTWAIT) >= 0) {
+            if (f.open && cx_msg_decode(m, cx_frame_data(&f), cx_frame_size(&f)) == CX_MSG_ROW) {
+                double nps = 0, cust = 0;
+                for (int i = 0; i < m->n_words; i++) {
+                    if (cx_str_eq(m->names[i], "nps")) {
+                        nps = m->words[i];
+                    } else if (cx_str_eq(m->names[i], "customers")) {
+                        cust = m->words[i];
+                    }
+                }
+                s_progress_show(prog, (int)m->tick, nps, cust);
+            }
+            cx_frame_close(&f);
+        }
+        int i;
+        int coord_done = 0;
+        while ((i = cx_proc_reap(&ps)) >= 0) {
+            cx_child_t *c = &ps.child[i];
+            if (i == coord) {
+                coord_done = 1;
+                continue;
+            }
+            if (!agent_failure[0] && !(WIFEXITED(c->status) && WEXITSTATUS(c->status) == 0)) {
+                char how[128];
+                cx_proc_describe(c->status, how, sizeof how);
+                snprintf(agent_failure, sizeof agent_failure, "%s (pid %d) %s, near tick %d",
+                         c->name, (int)c->pid, how, prog->last_tick + 1);
+                agent_failed_at = cx_now_ms();
+                s_progress_end(prog);
+                fprintf(stderr, "cxsim run: %s\n", agent_failure);
+            }
+        }
+        if (coord_done) {
+            cx_child_t *c = &ps.child[coord];
+            cx_proc_stop_all(&ps, 3000);
+            s_progress_end(prog);
+            if (WIFEXITED(c->status) && WEXITSTATUS(c->status) == 0 && !agent_failure[0]) {
+                rc = 0;
+            } else {
+                char how[128];
+                cx_proc_describe(c->status, how, sizeof how);
+                fprintf(stderr, "cxsim run: the run failed (coordinator %s)%s%s; see %s/summary.json\n",
+                        how, agent_failure[0] ? ": " : "", agent_failure, out);
+                rc = 1;
+            }
+            break;
+        }
+        if (agent_failure[0] && cx_now_ms() - agent_failed_at > 2 * o->heartbeat_ms + 5000) {
+            fprintf(stderr, "cxsim run: the coordinator did not stop after %s; stopping it\n",
+                    agent_failure);
+            cx_proc_signal_all(&ps, SIGTERM);
+            cx_proc_stop_all(&ps, 3000);
+            rc = 1;
+            break;
+        }
+    }
+    cx_msg_fini(m);
+    free(m);
+
+cleanup:
+    cx_proc_signal_all(&ps, SIGTERM);
+    cx_proc_stop_all(&ps, 3000);
+    if (sub) {
+        zmq_close(sub);
+    }
+    zmq_ctx_term(zctx);
+    unlink(scen);
+    char path[300];
+    snprintf(path, sizeof path, "%s/coord.sock", rundir);
+    unlink(path);
+    snprintf(path, sizeof path, "%s/pub.sock", rundir);
+    unlink(path);
+    for (int d = 0; d < CX_MAX_DEPTS; d++) {
+        snprintf(path, sizeof path, "%s/dept-%d.sock", rundir, d);
+        unlink(path);
+    }
+    rmdir(rundir);
+    return rc;
+}
+
+int cx_cmd_run(int argc, char **argv)
+{
+    s_opts_t o;
+    if (s_parse(argc, argv, &o) != 0) {
+        fprintf(stderr, "try 'cxsim run --help'\n");
+        return 2;
+    }
+    cx_scenario_t *sc = malloc(sizeof *sc);
+    if (!sc) {
+        fprintf(stderr, "cxsim run: out of memory\n");
+        return 1;
+    }
+    cx_diags_t d;
+    cx_diags_init(&d);
+    if (cx_scenario_load_file(o.scenario, o.sets, o.n_sets, sc, &d) != 0) {
+        cx_diags_print(stderr, &d);
+        fprintf(stderr, "cxsim run: %d error%s in %s; nothing was run\n", d.n, d.n == 1 ? "" : "s",
+                o.scenario);
+        cx_diags_fini(&d);
+        free(sc);
+        return 2;
+    }
+    cx_diags_fini(&d);
+    if (o.shards > 0) {
+        for (int p = 0; p < sc->n_persona; p++) {
+            sc->persona[p].shards = (int)o.shards;
+        }
+    }
+    char *yaml = NULL;
+    size_t yaml_len = 0;
+    if (cx_scenario_emit(sc, &yaml, &yaml_len) != 0) {
+        fprintf(stderr, "cxsim run: out of memory\n");
+        free(sc);
+        return 1;
+    }
+    char outbuf[512];
+    const char *out = o.out;
+    if (!out) {
+        time_t now = time(NULL);
+        struct tm tm;
+        localtime_r(&now, &tm);
+        char stamp[32];
+        strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+        snprintf(outbuf, sizeof outbuf, "runs/%s-%s", sc->name, stamp);
+        out = outbuf;
+    }
+    if (cx_mkdirs(out) != 0) {
+        fprintf(stderr, "cxsim run: cannot create output directory %s: %s\n", out,
+                strerror(errno));
+        free(yaml);
+        free(sc);
+        return 1;
+    }
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = s_on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    s_progress_t prog = {isatty(2), o.quiet, sc->ticks, cx_now_ms(), 0, -1};
+    int rc, nproc = 1;
+    if (o.in_process) {
+        char err[1024];
+        int r = cx_sim_run(sc, yaml, yaml_len, out, s_progress_row, &prog, &s_interrupted, err,
+                           sizeof err);
+        s_progress_end(&prog);
+        if (r != 0) {
+            fprintf(stderr, "cxsim run: %s\n", err);
+        }
+        rc = r == 0 ? 0 : 1;
+    } else {
+        rc = s_run_processes(&o, sc, yaml, yaml_len, out, &prog, &nproc);
+    }
+    if (rc == 0 && !o.quiet) {
+        s_summary(out, sc, (double)(cx_now_ms() - prog.start_ms) / 1000.0,
+                  o.in_process ? 1 : nproc);
+    }
+    free(yaml);
+    free(sc);
+    return rc;
+}

@@ -1,0 +1,50 @@
+/*  cxsim — the command line: one executable, one subcommand per job. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cx_cmd.h"
+#include "cx_cmd_validate.h"
+#include "cx_version.h"
+
+static void s_usage(FILE *fp)
+{
+    fprintf(fp, "usage: cxsim COMMAND [options]\n"
+                "\n"
+                "Simulates how a company's customer-experience maturity shifts satisfaction,\n"
+                "loyalty, churn, NPS and revenue.\n"
+                "\n"
+                "commands:\n"
+                "  run SCENARIO.yaml       run a scenario (multi-process, or --in-process)\n"
+                "  validate SCENARIO.yaml  check a scenario file and report every error\n"
+                "\n"
+                "  cxsim COMMAND --help    options of one command\n"
+                "  cxsim --version         version\n"
+                "\n"
+                "exit status: 0 success, 1 the run failed, 2 invalid input\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        s_usage(stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+        s_usage(stdout);
+        return 0;
+    }
+    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+        printf("cxsim %s\n", CX_VERSION);
+        return 0;
+    }
+    if (strcmp(cmd, "run") == 0) {
+        return cx_cmd_run(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "validate") == 0) {
+        return cx_cmd_validate(argc - 1, argv + 1);
+    }
+    fprintf(stderr, "cxsim: unknown command '%s'\n", cmd);
+    s_usage(stderr);
+    return 2;
+}

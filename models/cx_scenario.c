@@ -1,0 +1,139 @@
+/*  cx_scenario — defaults, lookups and enum names of the scenario data. */
+#include "cx_scenario.h"
+
+#include <string.h>
+
+static const char *s_owner[] = {"none", "marketing", "customer_service", "product", "cx_team"};
+static const char *s_gov[] = {"centralised", "hybrid", "decentralised"};
+static const char *s_unit[] = {"day", "week", "month"};
+static const char *s_kind[] = {"other",   "marketing", "sales",     "customer_service", "product",
+                               "it",      "cx_team",   "logistics", "finance"};
+static const char *s_channel[] = {"web",  "app",  "phone",  "email", "chat",
+                                  "store", "mail", "social", "field", "third_party"};
+static const char *s_event[] = {"maturity", "cx_owner", "governance", "campaign",
+                                "outage",   "price",    "policy",     "staff"};
+static const char *s_pillar[] = {"integrity",       "resolution",      "expectations",
+                                 "time_effort",     "personalisation", "empathy"};
+
+#define S_COUNT(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+static int s_find(const char *const *names, int n, const char *s)
+{
+    if (!s) {
+        return -1;
+    }
+    for (int i = 0; i < n; i++) {
+        if (strcmp(names[i], s) == 0) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+static const char *s_name(const char *const *names, int n, int v)
+{
+    return (v >= 0 && v < n) ? names[v] : "?";
+}
+
+const char *cx_owner_name(cx_owner_t v) { return s_name(s_owner, S_COUNT(s_owner), (int)v); }
+int cx_owner_from_name(const char *s) { return s_find(s_owner, S_COUNT(s_owner), s); }
+const char *cx_governance_name(cx_governance_t v) { return s_name(s_gov, S_COUNT(s_gov), (int)v); }
+int cx_governance_from_name(const char *s) { return s_find(s_gov, S_COUNT(s_gov), s); }
+const char *cx_tick_unit_name(cx_tick_unit_t v) { return s_name(s_unit, S_COUNT(s_unit), (int)v); }
+int cx_tick_unit_from_name(const char *s) { return s_find(s_unit, S_COUNT(s_unit), s); }
+const char *cx_dept_kind_name(cx_dept_kind_t v) { return s_name(s_kind, S_COUNT(s_kind), (int)v); }
+int cx_dept_kind_from_name(const char *s) { return s_find(s_kind, S_COUNT(s_kind), s); }
+const char *cx_channel_name(cx_channel_t v) { return s_name(s_channel, S_COUNT(s_channel), (int)v); }
+int cx_channel_from_name(const char *s) { return s_find(s_channel, S_COUNT(s_channel), s); }
+const char *cx_event_kind_name(cx_event_kind_t v) { return s_name(s_event, S_COUNT(s_event), (int)v); }
+int cx_event_kind_from_name(const char *s) { return s_find(s_event, S_COUNT(s_event), s); }
+const char *cx_pillar_name(cx_pillar_t v) { return s_name(s_pillar, S_COUNT(s_pillar), (int)v); }
+
+double cx_tick_days(cx_tick_unit_t unit)
+{
+    switch (unit) {
+    case CX_TICK_WEEK:
+        return 7.0;
+    case CX_TICK_MONTH:
+        return 30.4375;
+    default:
+        return 1.0;
+    }
+}
+
+void cx_dept_spec_defaults(cx_dept_spec_t *d)
+{
+    /* Interactions one member of staff handles per day at maturity 3, by
+     * kind: contact-centre work is short, sales and field work is long. */
+    static const double rate[CX_DEPT_KIND_COUNT] = {
+        [CX_DEPT_OTHER] = 20,   [CX_DEPT_MARKETING] = 60, [CX_DEPT_SALES] = 12,
+        [CX_DEPT_CUSTOMER_SERVICE] = 30, [CX_DEPT_PRODUCT] = 40, [CX_DEPT_IT] = 200,
+        [CX_DEPT_CX_TEAM] = 10, [CX_DEPT_LOGISTICS] = 50, [CX_DEPT_FINANCE] = 40};
+    if (d->service_rate <= 0) {
+        d->service_rate = rate[d->kind < CX_DEPT_KIND_COUNT ? d->kind : 0];
+    }
+    if (d->cost_per_staff <= 0) {
+        d->cost_per_staff = 55000.0;
+    }
+    if (d->engagement <= 0) {
+        d->engagement = 50.0;
+    }
+    if (d->staff <= 0) {
+        d->staff = 10.0;
+    }
+    if (d->maturity < 1.0) {
+        d->maturity = 2.0;
+    }
+}
+
+void cx_scenario_defaults(cx_scenario_t *sc)
+{
+    memset(sc, 0, sizeof *sc);
+    strcpy(sc->name, "unnamed");
+    sc->seed = 1;
+    sc->ticks = 365;
+    sc->tick_unit = CX_TICK_DAY;
+    sc->cx_owner = CX_OWNER_NONE;
+    sc->governance = CX_GOV_CENTRALISED;
+    cx_params_defaults(&sc->params);
+}
+
+int cx_scenario_dept_index(const cx_scenario_t *sc, const char *id)
+{
+    for (int i = 0; i < sc->n_dept; i++) {
+        if (strcmp(sc->dept[i].id, id) == 0) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+int cx_scenario_persona_index(const cx_scenario_t *sc, const char *id)
+{
+    for (int i = 0; i < sc->n_persona; i++) {
+        if (strcmp(sc->persona[i].id, id) == 0) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+int cx_scenario_journey_index(const cx_scenario_t *sc, const char *id)
+{
+    for (int i = 0; i < sc->n_journey; i++) {
+        if (strcmp(sc->journey[i].id, id) == 0) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+int cx_scenario_dept_of_kind(const cx_scenario_t *sc, cx_dept_kind_t kind)
+{
+    for (int i = 0; i < sc->n_dept; i++) {
+        if (sc->dept[i].kind == kind) {
+            return i;
+        }
+    }
+    return -1;
+}

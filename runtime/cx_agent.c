@@ -1,0 +1,220 @@
+/*  cx_agent — agent session around the role (see cx_agent.h). */
+#include "cx_agent.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cx_load.h"
+#include "cx_log.h"
+#include "cx_proc.h"
+
+volatile sig_atomic_t cx_agent_interrupted = 0;
+
+static void s_on_signal(int sig)
+{
+    (void)sig;
+    cx_agent_interrupted = 1;
+}
+
+void cx_agent_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = s_on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+int cx_parse_int(const char *s, long long lo, long long hi, long long *out)
+{
+    if (!s || !*s) {
+        return -1;
+    }
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno || *end || v < lo || v > hi) {
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+int cx_agent_init(cx_agent_t *a)
+{
+    memset(a, 0, sizeof *a);
+    a->ctx = zmq_ctx_new();
+    a->msg = malloc(sizeof *a->msg);
+    a->sc = malloc(sizeof *a->sc);
+    if (!a->ctx || !a->msg || !a->sc) {
+        return -1;
+    }
+    cx_msg_init(a->msg);
+    cx_enc_init(&a->enc);
+    a->heartbeat_ms = 1000;
+    return 0;
+}
+
+void cx_agent_fini(cx_agent_t *a)
+{
+    if (a->coord) {
+        zmq_close(a->coord);
+        a->coord = NULL;
+    }
+    if (a->msg) {
+        cx_msg_fini(a->msg);
+        free(a->msg);
+        a->msg = NULL;
+    }
+    cx_enc_fini(&a->enc);
+    free(a->sc);
+    a->sc = NULL;
+    free(a->copy);
+    a->copy = NULL;
+    if (a->ctx) {
+        zmq_ctx_term(a->ctx);
+        a->ctx = NULL;
+    }
+}
+
+int cx_agent_send(cx_agent_t *a)
+{
+    if (cx_net_send(a->coord, NULL, 0, &a->enc) != 0) {
+        cx_log_error("cannot send to the coordinator: %s", zmq_strerror(errno));
+        return -1;
+    }
+    a->last_sent = cx_now_ms();
+    return 0;
+}
+
+void cx_agent_tick_heartbeat(cx_agent_t *a, int64_t tick)
+{
+    if (cx_now_ms() - a->last_sent >= a->heartbeat_ms) {
+        if (cx_enc_heartbeat(&a->enc, tick < 0 ? -1 : tick) == 0) {
+            cx_agent_send(a);
+        }
+    }
+}
+
+int cx_agent_coordinator_lost(const cx_agent_t *a)
+{
+    return cx_now_ms() - a->last_heard > 2LL * a->heartbeat_ms;
+}
+
+int cx_agent_recv_coord(cx_agent_t *a)
+{
+    cx_frame_t f;
+    int rc = cx_net_recv(a->coord, false, &f, ZMQ_DONTWAIT);
+    if (rc < 0) {
+        return 0;
+    }
+    if (rc == 1) {
+        a->dropped++;
+        return -1;
+    }
+    a->last_heard = cx_now_ms();
+    /* The decoded message points into the frame: keep the frame until the
+     * next receive by copying what must outlive it. Messages from the
+     * coordinator are small (TICK, STOP, HEARTBEAT, WELCOME), so decode
+     * from a private copy. */
+    size_t n = cx_frame_size(&f);
+    if (n > a->copy_cap) {
+        char *p = realloc(a->copy, n);
+        if (!p) {
+            cx_frame_close(&f);
+            a->dropped++;
+            return -1;
+        }
+        a->copy = p;
+        a->copy_cap = n;
+    }
+    memcpy(a->copy, cx_frame_data(&f), n);
+    cx_frame_close(&f);
+    int type = cx_msg_decode(a->msg, a->copy, n);
+    if (type <= 0) {
+        cx_log_warn("dropped a message from the coordinator: %s", cx_proto_strerror(type));
+        a->dropped++;
+        return -1;
+    }
+    return type;
+}
+
+void cx_agent_bye(cx_agent_t *a)
+{
+    if (cx_enc_bye(&a->enc, a->dropped) == 0) {
+        cx_agent_send(a);
+    }
+}
+
+int cx_agent_join(cx_agent_t *a, const char *connect, const char *role, const char *id, int shard,
+                  int nshards, const char *endpoint, int timeout_ms)
+{
+    a->coord = zmq_socket(a->ctx, ZMQ_DEALER);
+    int linger = 2000;
+    zmq_setsockopt(a->coord, ZMQ_LINGER, &linger, sizeof linger);
+    if (!a->coord || zmq_connect(a->coord, connect) != 0) {
+        cx_log_error("cannot connect to %s: %s", connect, zmq_strerror(errno));
+        return -1;
+    }
+    if (cx_enc_hello(&a->enc, role, id, shard, nshards, endpoint ? endpoint : "",
+                     (int64_t)getpid()) != 0 ||
+        cx_agent_send(a) != 0) {
+        return -1;
+    }
+    long long deadline = cx_now_ms() + timeout_ms;
+    a->last_heard = cx_now_ms();
+    while (!cx_agent_interrupted) {
+        long long left = deadline - cx_now_ms();
+        if (left <= 0) {
+            cx_log_error("no answer from the coordinator at %s after %d ms", connect, timeout_ms);
+            return -1;
+        }
+        zmq_pollitem_t it = {a->coord, 0, ZMQ_POLLIN, 0};
+        if (zmq_poll(&it, 1, left < 200 ? (long)left : 200) < 0 && errno != EINTR) {
+            return -1;
+        }
+        int type;
+        while ((type = cx_agent_recv_coord(a)) != 0) {
+            if (type == CX_MSG_STOP) {
+                char why[256];
+                cx_str_copy(why, sizeof why, a->msg->text);
+                cx_log_error("the coordinator refused this agent: %s", why);
+                return -1;
+            }
+            if (type != CX_MSG_WELCOME) {
+                continue;
+            }
+            cx_msg_t *m = a->msg;
+            cx_str_copy(a->run, sizeof a->run, m->run);
+            a->heartbeat_ms = m->heartbeat_ms;
+            cx_diags_t d;
+            cx_diags_init(&d);
+            if (cx_scenario_load_string("<welcome>", m->scenario.ptr, m->scenario.len, NULL, 0,
+                                        a->sc, &d) != 0) {
+                cx_log_error("the scenario sent by the coordinator does not load:");
+                cx_diags_print(stderr, &d);
+                cx_diags_fini(&d);
+                return -1;
+            }
+            cx_diags_fini(&d);
+            if (m->n_endpoints != a->sc->n_dept || m->n_shards != a->sc->n_persona) {
+                cx_log_error("the roster does not match the scenario");
+                return -1;
+            }
+            for (int i = 0; i < m->n_endpoints; i++) {
+                cx_str_copy(a->endpoints[i], sizeof a->endpoints[i], m->endpoints[i]);
+            }
+            for (int i = 0; i < m->n_shards; i++) {
+                a->shards[i] = m->shards[i];
+                a->sc->persona[i].shards = m->shards[i];
+            }
+            return 0;
+        }
+    }
+    return -1;
+}

@@ -1,0 +1,76 @@
+/*  cx_agent — what every agent process does around its role: connect to the
+ *  coordinator, introduce itself (HELLO), receive the run (WELCOME: the
+ *  resolved scenario, the departments' data endpoints, the shard roster),
+ *  exchange heartbeats, and notice when the coordinator is gone.
+ *
+ *  Agent state machine (persona and department alike):
+ *
+ *     CONNECT --HELLO--> JOINING --WELCOME--> READY --TICK--> RUNNING
+ *        RUNNING --STOP--> (BYE) exit 0
+ *        any state: coordinator silent > 2 x heartbeat  -> exit 1
+ *        any state: SIGINT/SIGTERM                       -> exit 1
+ *
+ *  Ownership: cx_agent_t is caller storage (_init/_fini); the scenario it
+ *  loads is heap-allocated and freed by cx_agent_fini.
+ *  Errors: -1 with a logged reason.
+ */
+#ifndef CX_AGENT_H
+#define CX_AGENT_H
+
+#include <signal.h>
+#include <stdint.h>
+
+#include "cx_net.h"
+#include "cx_proto.h"
+#include "cx_scenario.h"
+
+typedef struct {
+    void *ctx;                              /* ZeroMQ context */
+    void *coord;                            /* DEALER to the coordinator */
+    cx_enc_t enc;                           /* encoder for outgoing messages */
+    cx_msg_t *msg;                          /* decoder scratch (large) */
+    cx_scenario_t *sc;                      /* the run's scenario */
+    int heartbeat_ms;                       /* heartbeat interval */
+    long long last_heard;                   /* ms: last message from the coordinator */
+    long long last_sent;                    /* ms: last message to the coordinator */
+    int64_t dropped;                        /* malformed or unexpected messages dropped */
+    char run[64];                           /* run id */
+    char endpoints[CX_MAX_DEPTS][256];      /* data endpoint of each department */
+    int32_t shards[CX_MAX_PERSONAS];        /* shards of each persona */
+    char *copy;                             /* private copy of the last coordinator frame */
+    size_t copy_cap;                        /* bytes allocated at copy */
+} cx_agent_t;
+
+/* Set by SIGINT/SIGTERM once cx_agent_signals() is installed. */
+extern volatile sig_atomic_t cx_agent_interrupted;
+void cx_agent_signals(void);
+
+int cx_agent_init(cx_agent_t *a);
+void cx_agent_fini(cx_agent_t *a);
+
+/* Connects, sends HELLO and waits up to timeout_ms for WELCOME, then
+ * loads the scenario it carries. */
+int cx_agent_join(cx_agent_t *a, const char *connect, const char *role, const char *id, int shard,
+                  int nshards, const char *endpoint, int timeout_ms);
+
+/* Sends the encoder's message to the coordinator. */
+int cx_agent_send(cx_agent_t *a);
+
+/* Sends a heartbeat when nothing was sent for a heartbeat interval. */
+void cx_agent_tick_heartbeat(cx_agent_t *a, int64_t tick);
+
+/* 1 when the coordinator has been silent for more than 2 heartbeats. */
+int cx_agent_coordinator_lost(const cx_agent_t *a);
+
+/* Receives and decodes one message from the coordinator (non-blocking).
+ * Returns the message type, 0 when nothing is waiting, or -1 after
+ * dropping (and counting) a malformed one. */
+int cx_agent_recv_coord(cx_agent_t *a);
+
+/* Sends BYE with the drop count. */
+void cx_agent_bye(cx_agent_t *a);
+
+/* Parses "--name value" style integers; returns -1 on junk. */
+int cx_parse_int(const char *s, long long lo, long long hi, long long *out);
+
+#endif

@@ -1,0 +1,461 @@
+/*  cx_output — result files of a run (see cx_output.h). */
+#include "cx_output.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cx_records.h"
+#include "cx_version.h"
+
+/* A growable text buffer for one tick's rows. */
+typedef struct {
+    char *p;    /* bytes */
+    size_t n;   /* used */
+    size_t cap; /* allocated */
+    int oom;    /* an append failed */
+} s_buf_t;
+
+struct cx_output {
+    const cx_scenario_t *sc;     /* scenario (caller keeps it alive) */
+    char dir[4096];              /* run directory */
+    int fd_kpis;                 /* kpis.csv */
+    int fd_depts;                /* departments.csv */
+    int fd_tps;                  /* touchpoints.csv */
+    s_buf_t buf;                 /* scratch for one file's rows */
+    cx_kpi_row_t first;          /* first tick's row */
+    cx_kpi_row_t last;           /* last tick's row */
+    int ticks;                   /* ticks written */
+    double revenue, cost, investment; /* totals over ticks */
+    int64_t acquired, churned, purchases, referral_purchases, interactions; /* totals */
+};
+
+static void s_bprintf(s_buf_t *b, const char *fmt, ...)
+{
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(b->p ? b->p + b->n : NULL, b->p ? b->cap - b->n : 0, fmt, ap);
+        va_end(ap);
+        if (n < 0) {
+            b->oom = 1;
+            return;
+        }
+        if (b->p && b->n + (size_t)n < b->cap) {
+            b->n += (size_t)n;
+            return;
+        }
+        size_t cap = b->cap ? b->cap * 2 : 65536;
+        while (cap < b->n + (size_t)n + 1) {
+            cap *= 2;
+        }
+        char *p = realloc(b->p, cap);
+        if (!p) {
+            b->oom = 1;
+            return;
+        }
+        b->p = p;
+        b->cap = cap;
+    }
+}
+
+/* Prints a double the same way on every run: %.10g, and "" for NaN. */
+static void s_num(s_buf_t *b, double v, char sep)
+{
+    if (v != v) {
+        s_bprintf(b, "%c", sep);
+    } else {
+        if (v == 0) {
+            v = 0; /* no "-0" */
+        }
+        s_bprintf(b, "%.10g%c", v, sep);
+    }
+}
+
+static int s_write_all(int fd, const char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            return -1;
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+int cx_mkdirs(const char *path)
+{
+    char tmp[4096];
+    if (snprintf(tmp, sizeof tmp, "%s", path) >= (int)sizeof tmp) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p == '/') {
+            *p = '\0';
+            if (mkdir(tmp, 0755) != 0 && errno != EEXIST) {
+                return -1;
+            }
+            *p = '/';
+        }
+    }
+    if (mkdir(tmp, 0755) != 0 && errno != EEXIST) {
+        return -1;
+    }
+    struct stat st;
+    if (stat(tmp, &st) != 0) {
+        return -1;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        errno = ENOTDIR;
+        return -1;
+    }
+    return 0;
+}
+
+int cx_write_atomic(const char *path, const void *data, size_t len)
+{
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        return -1;
+    }
+    if (s_write_all(fd, data, len) != 0 || fsync(fd) != 0) {
+        int e = errno;
+        close(fd);
+        unlink(tmp);
+        errno = e;
+        return -1;
+    }
+    if (close(fd) != 0 || rename(tmp, path) != 0) {
+        int e = errno;
+        unlink(tmp);
+        errno = e;
+        return -1;
+    }
+    return 0;
+}
+
+void cx_tick_totals_zero(cx_tick_totals_t *t)
+{
+    memset(t, 0, sizeof *t);
+    cx_tally_zero(&t->total);
+}
+
+void cx_tick_totals_add(cx_tick_totals_t *t, const cx_tally_t *s)
+{
+    cx_tally_add(&t->total, s);
+    if (s->journey >= 0 && s->journey < CX_MAX_JOURNEYS) {
+        for (int i = 0; i < s->n_tp && i < CX_MAX_TOUCHPOINTS; i++) {
+            cx_tp_tally_t *d = &t->tp[s->journey][i];
+            d->interactions += s->tp[i].interactions;
+            for (int p = 0; p < CX_PILLARS; p++) {
+                d->pillar_sum[p] += s->tp[i].pillar_sum[p];
+            }
+            d->experience_micro += s->tp[i].experience_micro;
+        }
+    }
+}
+
+/* kpis.csv columns: the contract names first, then extras. */
+#define S_KPI_COLUMNS(X)                                                                           \
+    X(tick, r->tick) X(customers, r->customers) X(promoters, r->promoters)                         \
+    X(passives, r->passives) X(detractors, r->detractors) X(nps, r->nps)                           \
+    X(respondents, r->respondents) X(satisfied, r->satisfied) X(csat, r->csat) X(ces, r->ces)      \
+    X(churned, r->churned) X(churn_rate, r->churn_rate) X(retention_rate, r->retention_rate)       \
+    X(acquired, r->acquired) X(purchases, r->purchases)                                            \
+    X(referral_purchases, r->referral_purchases) X(referral_rate, r->referral_rate)                \
+    X(revenue, r->revenue) X(clv, r->clv) X(cac, r->cac)                                           \
+    X(employee_engagement, r->employee_engagement)                                                 \
+    X(avg_resolution_time, r->avg_resolution_time) X(loyalty_index, r->loyalty_index)              \
+    X(satisfaction, r->satisfaction) X(expectation, r->expectation)                                \
+    X(interactions, r->interactions) X(handoffs, r->handoffs)                                      \
+    X(failed_handoffs, r->failed_handoffs) X(cost, r->cost) X(investment, r->investment)           \
+    X(customers_end, r->customers_end)
+
+int cx_kpi_row_columns(const cx_kpi_row_t *r, const char **names, double *values, int cap)
+{
+    int n = 0;
+#define S_COL(name, expr)                                                                          \
+    if (n < cap) {                                                                                 \
+        names[n] = #name;                                                                          \
+        values[n] = (double)(expr);                                                                \
+    }                                                                                              \
+    n++;
+    S_KPI_COLUMNS(S_COL)
+#undef S_COL
+    return n;
+}
+
+static int s_open_csv(cx_output_t *o, const char *name, const char *header, char *err,
+                      size_t errlen)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s", o->dir, name);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0 || s_write_all(fd, header, strlen(header)) != 0) {
+        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+        if (fd >= 0) {
+            close(fd);
+        }
+        return -1;
+    }
+    return fd;
+}
+
+cx_output_t *cx_output_open(const char *dir, const cx_scenario_t *sc, const char *resolved,
+                            size_t resolved_len, char *err, size_t errlen)
+{
+    cx_output_t *o = calloc(1, sizeof *o);
+    if (!o) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    o->sc = sc;
+    o->fd_kpis = o->fd_depts = o->fd_tps = -1;
+    snprintf(o->dir, sizeof o->dir, "%s", dir);
+    if (cx_mkdirs(dir) != 0) {
+        snprintf(err, errlen, "cannot create output directory %s: %s", dir, strerror(errno));
+        free(o);
+        return NULL;
+    }
+    char path[4200];
+    snprintf(path, sizeof path, "%s/scenario.resolved.yaml", dir);
+    if (cx_write_atomic(path, resolved, resolved_len) != 0) {
+        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+        free(o);
+        return NULL;
+    }
+    /* A summary from an earlier run in the same directory must not pass for
+     * this one's: it is replaced only when this run closes. */
+    snprintf(path, sizeof path, "%s/summary.json", dir);
+    unlink(path);
+
+    s_buf_t h = {0};
+    const char *names[64];
+    double vals[64];
+    cx_kpi_row_t zero = {0};
+    int nc = cx_kpi_row_columns(&zero, names, vals, 64);
+    for (int i = 0; i < nc; i++) {
+        s_bprintf(&h, "%s%c", names[i], i + 1 < nc ? ',' : '\n');
+    }
+    if (h.oom) {
+        free(h.p);
+        free(o);
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    o->fd_kpis = s_open_csv(o, "kpis.csv", h.p, err, errlen);
+    free(h.p);
+    if (o->fd_kpis >= 0) {
+        o->fd_depts = s_open_csv(o, "departments.csv",
+                                 "tick,department,maturity,demand,handled,backlog,avg_wait,"
+                                 "resolution_rate,handoffs,failed_handoffs,cost,"
+                                 "employee_engagement,capacity\n",
+                                 err, errlen);
+    }
+    if (o->fd_depts >= 0) {
+        o->fd_tps = s_open_csv(o, "touchpoints.csv",
+                               "tick,journey,touchpoint,owner,interactions,integrity,resolution,"
+                               "expectations,time_effort,personalisation,empathy,experience\n",
+                               err, errlen);
+    }
+    if (o->fd_tps < 0) {
+        if (o->fd_kpis >= 0) {
+            close(o->fd_kpis);
+        }
+        if (o->fd_depts >= 0) {
+            close(o->fd_depts);
+        }
+        free(o);
+        return NULL;
+    }
+    return o;
+}
+
+static int s_flush(cx_output_t *o, int fd, const char *name, char *err, size_t errlen)
+{
+    if (o->buf.oom) {
+        snprintf(err, errlen, "out of memory formatting %s", name);
+        return -1;
+    }
+    if (s_write_all(fd, o->buf.p, o->buf.n) != 0) {
+        snprintf(err, errlen, "cannot write %s/%s: %s", o->dir, name, strerror(errno));
+        return -1;
+    }
+    o->buf.n = 0;
+    return 0;
+}
+
+int cx_output_tick(cx_output_t *o, const cx_kpi_row_t *row, const cx_tick_totals_t *t, char *err,
+                   size_t errlen)
+{
+    const cx_scenario_t *sc = o->sc;
+    s_buf_t *b = &o->buf;
+    const char *names[64];
+    double vals[64];
+    int nc = cx_kpi_row_columns(row, names, vals, 64);
+
+    b->n = 0;
+    for (int i = 0; i < nc; i++) {
+        s_num(b, vals[i], i + 1 < nc ? ',' : '\n');
+    }
+    if (s_flush(o, o->fd_kpis, "kpis.csv", err, errlen) != 0) {
+        return -1;
+    }
+    for (int d = 0; d < sc->n_dept; d++) {
+        const cx_dept_stats_t *s = &t->dept[d];
+        s_bprintf(b, "%d,%s,", row->tick, sc->dept[d].id);
+        s_num(b, s->maturity, ',');
+        s_num(b, s->demand, ',');
+        s_num(b, s->handled, ',');
+        s_num(b, s->backlog, ',');
+        s_num(b, s->avg_wait_days, ',');
+        s_num(b, s->resolution_rate, ',');
+        s_num(b, s->handoffs, ',');
+        s_num(b, s->failed_handoffs, ',');
+        s_num(b, s->cost, ',');
+        s_num(b, s->engagement, ',');
+        s_num(b, s->capacity, '\n');
+    }
+    if (s_flush(o, o->fd_depts, "departments.csv", err, errlen) != 0) {
+        return -1;
+    }
+    for (int j = 0; j < sc->n_journey; j++) {
+        const cx_journey_spec_t *js = &sc->journey[j];
+        for (int k = 0; k < js->n_tp; k++) {
+            const cx_tp_tally_t *tp = &t->tp[j][k];
+            int owner = js->tp[k].owner;
+            s_bprintf(b, "%d,%s,%s,%s,%lld,", row->tick, js->id, js->tp[k].id,
+                      owner >= 0 ? sc->dept[owner].id : "external", (long long)tp->interactions);
+            double n = (double)tp->interactions;
+            for (int p = 0; p < CX_PILLARS; p++) {
+                s_num(b, n > 0 ? (double)tp->pillar_sum[p] / ((double)CX_SCORE_SCALE * n) : 0.0 / 0.0,
+                      ',');
+            }
+            s_num(b, n > 0 ? (double)tp->experience_micro / (CX_MICRO * n) : 0.0 / 0.0, '\n');
+        }
+    }
+    if (s_flush(o, o->fd_tps, "touchpoints.csv", err, errlen) != 0) {
+        return -1;
+    }
+    if (o->ticks == 0) {
+        o->first = *row;
+    }
+    o->last = *row;
+    o->ticks++;
+    o->revenue += row->revenue;
+    o->cost += row->cost;
+    o->investment += row->investment;
+    o->acquired += row->acquired;
+    o->churned += row->churned;
+    o->purchases += row->purchases;
+    o->referral_purchases += row->referral_purchases;
+    o->interactions += row->interactions;
+    return 0;
+}
+
+static void s_json_str(s_buf_t *b, const char *s)
+{
+    s_bprintf(b, "\"");
+    for (; s && *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\') {
+            s_bprintf(b, "\\%c", c);
+        } else if (c < 0x20) {
+            s_bprintf(b, "\\u%04x", c);
+        } else {
+            s_bprintf(b, "%c", c);
+        }
+    }
+    s_bprintf(b, "\"");
+}
+
+static void s_json_row(s_buf_t *b, const char *key, const cx_kpi_row_t *r, int present)
+{
+    s_bprintf(b, "  \"%s\": ", key);
+    if (!present) {
+        s_bprintf(b, "null,\n");
+        return;
+    }
+    s_bprintf(b, "{\"tick\": %d, \"customers\": %lld, \"nps\": %.10g, \"csat\": %.10g, "
+                 "\"ces\": %.10g, \"churn_rate\": %.10g, \"revenue\": %.10g, "
+                 "\"employee_engagement\": %.10g, \"satisfaction\": %.10g},\n",
+              r->tick, (long long)r->customers, r->nps, r->csat, r->ces, r->churn_rate,
+              r->revenue, r->employee_engagement, r->satisfaction);
+}
+
+int cx_output_close(cx_output_t **o_p, const cx_run_info_t *info, char *err, size_t errlen)
+{
+    cx_output_t *o = *o_p;
+    if (!o) {
+        return 0;
+    }
+    *o_p = NULL;
+    int rc = 0;
+    int fds[3] = {o->fd_kpis, o->fd_depts, o->fd_tps};
+    for (int i = 0; i < 3; i++) {
+        if (fsync(fds[i]) != 0 && rc == 0 && errno != EINVAL) {
+            snprintf(err, errlen, "cannot sync results in %s: %s", o->dir, strerror(errno));
+            rc = -1;
+        }
+        if (close(fds[i]) != 0 && rc == 0) {
+            snprintf(err, errlen, "cannot close results in %s: %s", o->dir, strerror(errno));
+            rc = -1;
+        }
+    }
+    const cx_scenario_t *sc = o->sc;
+    s_buf_t b = {0};
+    const char *status = rc == 0 ? info->status : "failed";
+    s_bprintf(&b, "{\n  \"cxsim_version\": \"%s\",\n  \"scenario\": ", CX_VERSION);
+    s_json_str(&b, sc->name);
+    s_bprintf(&b, ",\n  \"status\": ");
+    s_json_str(&b, status);
+    s_bprintf(&b, ",\n  \"reason\": ");
+    s_json_str(&b, rc == 0 ? info->reason : err);
+    s_bprintf(&b, ",\n  \"mode\": ");
+    s_json_str(&b, info->mode);
+    s_bprintf(&b, ",\n  \"seed\": %llu,\n  \"ticks\": %d,\n  \"ticks_completed\": %d,\n",
+              (unsigned long long)sc->seed, sc->ticks, o->ticks);
+    s_bprintf(&b, "  \"tick_unit\": \"%s\",\n", cx_tick_unit_name(sc->tick_unit));
+    s_bprintf(&b, "  \"processes\": %d,\n  \"wall_seconds\": %.3f,\n", info->processes,
+              info->wall_seconds);
+    s_json_row(&b, "first", &o->first, o->ticks > 0);
+    s_json_row(&b, "last", &o->last, o->ticks > 0);
+    s_bprintf(&b,
+              "  \"totals\": {\"revenue\": %.10g, \"cost\": %.10g, \"investment\": %.10g, "
+              "\"acquired\": %lld, \"churned\": %lld, \"purchases\": %lld, "
+              "\"referral_purchases\": %lld, \"interactions\": %lld},\n",
+              o->revenue, o->cost, o->investment, (long long)o->acquired, (long long)o->churned,
+              (long long)o->purchases, (long long)o->referral_purchases,
+              (long long)o->interactions);
+    s_bprintf(&b,
+              "  \"messages\": {\"received\": %lld, \"bytes\": %lld, \"dropped\": %lld, "
+              "\"dropped_by_coordinator\": %lld}\n}\n",
+              (long long)info->messages, (long long)info->bytes, (long long)info->dropped,
+              (long long)info->dropped_coordinator);
+    char path[4200];
+    snprintf(path, sizeof path, "%s/summary.json", o->dir);
+    if (b.oom) {
+        snprintf(err, errlen, "out of memory writing the summary");
+        rc = -1;
+    } else if (cx_write_atomic(path, b.p, b.n) != 0) {
+        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+        rc = -1;
+    }
+    free(b.p);
+    free(o->buf.p);
+    free(o);
+    return rc;
+}

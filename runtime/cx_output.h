@@ -1,0 +1,66 @@
+/*  cx_output — the run directory's result files.
+ *
+ *  kpis.csv, departments.csv and touchpoints.csv get one block of rows per
+ *  tick, written with one write(2) per file per tick, so a reader (or a
+ *  crash) never sees a partial row: every completed tick is on disk before
+ *  the next one starts. scenario.resolved.yaml is written at open and
+ *  summary.json at close, both atomically (temporary file, fsync, rename).
+ *
+ *  Ownership: cx_output_open returns a heap object; cx_output_close writes
+ *  the summary and frees it (also on failure). Errors: -1 with a message in
+ *  the caller's buffer (errno-based).
+ */
+#ifndef CX_OUTPUT_H
+#define CX_OUTPUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cx_tally.h"
+#include "cx_scenario.h"
+
+/* The tick's totals in the shape the files need. */
+typedef struct {
+    cx_tally_t total;                                       /* every shard added */
+    cx_tp_tally_t tp[CX_MAX_JOURNEYS][CX_MAX_TOUCHPOINTS];  /* per journey and touchpoint */
+    cx_dept_stats_t dept[CX_MAX_DEPTS];                     /* per department */
+} cx_tick_totals_t;
+
+void cx_tick_totals_zero(cx_tick_totals_t *t);
+/* Adds one shard's tally (total and its journey's touchpoints). */
+void cx_tick_totals_add(cx_tick_totals_t *t, const cx_tally_t *shard);
+
+/* What summary.json reports beyond the rows. */
+typedef struct {
+    const char *status;     /* "completed", "failed", "interrupted" */
+    const char *reason;     /* why it failed, or "" */
+    const char *mode;       /* "processes" or "in-process" */
+    int processes;          /* agent processes */
+    double wall_seconds;    /* run time */
+    int64_t messages;       /* messages received by the coordinator */
+    int64_t bytes;          /* bytes received by the coordinator */
+    int64_t dropped;        /* malformed/unexpected messages dropped, all processes */
+    int64_t dropped_coordinator; /* of which by the coordinator */
+} cx_run_info_t;
+
+typedef struct cx_output cx_output_t;
+
+/* Creates `dir` (and parents) and opens the files. */
+cx_output_t *cx_output_open(const char *dir, const cx_scenario_t *sc, const char *resolved,
+                            size_t resolved_len, char *err, size_t errlen);
+/* Appends the tick's rows. Returns 0, or -1 (write error, message in err). */
+int cx_output_tick(cx_output_t *o, const cx_kpi_row_t *row, const cx_tick_totals_t *t,
+                   char *err, size_t errlen);
+/* Writes summary.json, syncs and closes everything, frees *o_p. */
+int cx_output_close(cx_output_t **o_p, const cx_run_info_t *info, char *err, size_t errlen);
+
+/* Names and values of the row's columns, in kpis.csv order. Returns the
+ * number of columns; names point to static strings. */
+int cx_kpi_row_columns(const cx_kpi_row_t *row, const char **names, double *values, int cap);
+
+/* Writes `len` bytes to `path` atomically: path.tmp, fsync, rename. */
+int cx_write_atomic(const char *path, const void *data, size_t len);
+/* mkdir -p. Returns 0 or -1 (errno set). */
+int cx_mkdirs(const char *path);
+
+#endif

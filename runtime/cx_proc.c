@@ -1,0 +1,137 @@
+/*  cx_proc — process management for the launcher (see cx_proc.h). */
+#include "cx_proc.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+long long cx_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int cx_proc_spawn(cx_procs_t *ps, const char *name, char *const argv[])
+{
+    if (ps->n >= CX_PROC_MAX) {
+        errno = EAGAIN;
+        return -1;
+    }
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid < 0) {
+        return -1;
+    }
+    if (pid == 0) {
+        /* Die with the launcher, whatever kills it. */
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
+        if (getppid() != parent) {
+            _exit(1);
+        }
+        signal(SIGINT, SIG_DFL);
+        signal(SIGTERM, SIG_DFL);
+        signal(SIGPIPE, SIG_DFL);
+        execv(argv[0], argv);
+        fprintf(stderr, "cxsim: cannot start %s: %s\n", argv[0], strerror(errno));
+        _exit(127);
+    }
+    cx_child_t *c = &ps->child[ps->n];
+    memset(c, 0, sizeof *c);
+    c->pid = pid;
+    snprintf(c->name, sizeof c->name, "%s", name);
+    return ps->n++;
+}
+
+int cx_proc_reap(cx_procs_t *ps)
+{
+    for (;;) {
+        int status;
+        pid_t pid = waitpid(-1, &status, WNOHANG);
+        if (pid <= 0) {
+            return -1;
+        }
+        for (int i = 0; i < ps->n; i++) {
+            if (ps->child[i].pid == pid && !ps->child[i].exited) {
+                ps->child[i].exited = true;
+                ps->child[i].status = status;
+                return i;
+            }
+        }
+    }
+}
+
+void cx_proc_signal_all(cx_procs_t *ps, int sig)
+{
+    for (int i = 0; i < ps->n; i++) {
+        if (ps->child[i].pid > 0 && !ps->child[i].exited) {
+            kill(ps->child[i].pid, sig);
+        }
+    }
+}
+
+static int s_running(const cx_procs_t *ps)
+{
+    int n = 0;
+    for (int i = 0; i < ps->n; i++) {
+        n += (ps->child[i].pid > 0 && !ps->child[i].exited);
+    }
+    return n;
+}
+
+int cx_proc_stop_all(cx_procs_t *ps, int timeout_ms)
+{
+    long long deadline = cx_now_ms() + timeout_ms;
+    while (s_running(ps) > 0 && cx_now_ms() < deadline) {
+        while (cx_proc_reap(ps) >= 0) {
+        }
+        if (s_running(ps) > 0) {
+            usleep(5000);
+        }
+    }
+    int killed = s_running(ps);
+    if (killed > 0) {
+        cx_proc_signal_all(ps, SIGKILL);
+        for (int i = 0; i < ps->n; i++) {
+            cx_child_t *c = &ps->child[i];
+            if (c->pid > 0 && !c->exited) {
+                if (waitpid(c->pid, &c->status, 0) == c->pid) {
+                    c->exited = true;
+                }
+            }
+        }
+    }
+    return killed;
+}
+
+void cx_proc_describe(int status, char *buf, size_t cap)
+{
+    if (WIFEXITED(status)) {
+        snprintf(buf, cap, "exited with status %d", WEXITSTATUS(status));
+    } else if (WIFSIGNALED(status)) {
+        snprintf(buf, cap, "killed by signal %d (%s)", WTERMSIG(status),
+                 strsignal(WTERMSIG(status)));
+    } else {
+        snprintf(buf, cap, "stopped (status %d)", status);
+    }
+}
+
+int cx_proc_self_dir(char *buf, size_t cap)
+{
+    ssize_t n = readlink("/proc/self/exe", buf, cap - 1);
+    if (n <= 0) {
+        return -1;
+    }
+    buf[n] = '\0';
+    char *slash = strrchr(buf, '/');
+    if (!slash) {
+        return -1;
+    }
+    *slash = '\0';
+    return 0;
+}

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Invalid input exits 2 with the reason on stderr, and starts nothing.
+. "$(dirname "$0")/lib.sh"
+
+expect2() { # description, args...
+    local what=$1
+    shift
+    set +e
+    "$CXSIM" "$@" >"$T/out" 2>"$T/err"
+    local rc=$?
+    set -e
+    [ "$rc" -eq 2 ] || fail "$what: exit status $rc, want 2"
+    [ -s "$T/err" ] || fail "$what: nothing on stderr"
+}
+expect2 "missing file" run "$T/nope.yaml"
+grep -q "nope.yaml" "$T/err" || fail "missing file not named"
+expect2 "bad option" run "$BASELINE" --frobnicate
+expect2 "bad --ticks" run "$BASELINE" --ticks -3
+expect2 "bad --shards" run "$BASELINE" --shards 0
+expect2 "unknown --set key" run "$BASELINE" --set departments.it.maturty=4
+grep -qi "maturity" "$T/err" || fail "no suggestion for a misspelt key"
+expect2 "out of range --set" run "$BASELINE" --set departments.it.maturity=9
+expect2 "unknown command" frobnicate
+[ ! -e runs ] || [ -z "$(ls -A runs 2>/dev/null)" ] || true
+"$CXSIM" --version | grep -q '^cxsim ' || fail "--version"
+"$CXSIM" run --help | grep -q -- '--shards' || fail "run --help"
+echo ok

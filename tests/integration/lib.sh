@@ -1,0 +1,68 @@
+# Shared helpers for integration tests that start real cxsim processes.
+# Each test runs in its own temporary directory and must leave no process.
+set -euo pipefail
+
+: "${CXSIM:?CXSIM must point to the cxsim executable}"
+: "${CX_SOURCE_DIR:?CX_SOURCE_DIR must point to the source tree}"
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/cxsim-test.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+
+# A small, fast version of the shipped baseline.
+SMALL=(--set personas.bargain_hunter.customers=3000 --set personas.loyal_family.customers=2000)
+BASELINE="$CX_SOURCE_DIR/scenarios/baseline.yaml"
+
+fail() {
+    echo "FAIL: $*" >&2
+    exit 1
+}
+
+# Processes in session $1 (a launcher started with setsid).
+session_procs() {
+    ps -e -o sid=,pid=,args= | awk -v s="$1" '$1 == s { print }'
+}
+
+# Runs cxsim in its own session in the background; sets LPID (= session id).
+start_session() {
+    setsid "$CXSIM" "$@" >"$T/launcher.out" 2>"$T/launcher.err" &
+    LPID=$!
+}
+
+# Waits up to $2 seconds for process $1 to exit; sets RC.
+wait_exit() {
+    local pid=$1 limit=$2 i=0
+    while kill -0 "$pid" 2>/dev/null; do
+        sleep 0.1
+        i=$((i + 1))
+        if [ "$i" -ge $((limit * 10)) ]; then
+            kill -9 "$pid" 2>/dev/null || true
+            fail "process $pid did not exit within ${limit}s"
+        fi
+    done
+    set +e
+    wait "$pid"
+    RC=$?
+    set -e
+}
+
+# Asserts that nothing of session $1 is left, allowing a moment for exits.
+assert_no_leftovers() {
+    local sid=$1 i
+    for i in $(seq 1 30); do
+        [ -z "$(session_procs "$sid")" ] && return 0
+        sleep 0.1
+    done
+    session_procs "$sid" >&2
+    fail "processes left behind by session $sid"
+}
+
+# Number of data rows of a CSV file.
+rows() {
+    echo $(($(wc -l <"$1") - 1))
+}
+
+# Asserts every line of a CSV file has as many fields as its header.
+assert_whole_rows() {
+    awk -F, 'NR == 1 { n = NF; next } NF != n { bad = 1; print FILENAME ": line " NR " has " NF " fields, header has " n > "/dev/stderr" } END { exit bad }' "$1" \
+        || fail "partial or malformed row in $1"
+}
