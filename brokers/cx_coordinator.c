@@ -590,7 +590,7 @@ finish:
     for (int i = 0; i < c.n_agents; i++) {
         dropped += c.agents[i].dropped;
     }
-    cx_run_info_t info = {status, c.reason, "processes", c.n_agents,
+    cx_run_info_t info = {status, c.reason, "processes", c.n_agents + 1,
                           (double)(cx_now_ms() - t0) / 1000.0, c.messages, c.bytes, dropped,
                           c.dropped};
     if (cx_output_close(&out, &info, err, sizeof err) != 0) {

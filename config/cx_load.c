@@ -56,6 +56,7 @@ typedef struct {
     const char *const *sets; /* the overrides, to quote them in messages */
     int n_sets;              /* entries in sets */
     int errors;              /* errors reported by this load */
+    double maturity;         /* company.maturity, for departments without their own; 0 = none */
 } s_ctx_t;
 
 /* ---------------------------------------------------------------- keys */
@@ -63,7 +64,8 @@ typedef struct {
 static const char *const s_top_keys[] = {"name",        "description", "seed",     "ticks",
                                          "tick",        "company",     "departments",
                                          "personas",    "journeys",    "timeline", "model"};
-static const char *const s_company_keys[] = {"cx_owner", "governance", "budget", "marketing_spend"};
+static const char *const s_company_keys[] = {"cx_owner", "governance", "maturity", "budget",
+                                             "marketing_spend"};
 static const char *const s_dept_keys[] = {"id",           "kind",           "maturity",
                                           "staff",        "cost_per_staff", "service_rate",
                                           "engagement"};
@@ -213,7 +215,7 @@ static bool s_map(s_ctx_t *c, const cx_node_t *node, const char *path, const cha
     }
     int *seen = calloc((size_t)(n > 0 ? n : 1), sizeof *seen);
     for (int i = 0; i + 1 < node->n && !s_flooded(c); i += 2) {
-        const cx_node_t *k = node->kids[i];
+        cx_node_t *k = node->kids[i];
         char ktext[S_SHOW * 4 + 8];
         s_printable(ktext, sizeof ktext, k->text, k->len, S_SHOW);
         char kp[S_PATH];
@@ -231,6 +233,15 @@ static bool s_map(s_ctx_t *c, const cx_node_t *node, const char *path, const cha
             const char *hint = s_mean(ktext, keys, n, mean, sizeof mean);
             if (hint[0]) {
                 s_err(c, k, kp, "unknown key '%s'%s", ktext, hint);
+                /* Error recovery: read the misspelt key as the one it most
+                 * likely means (when that one is not given too), so that a
+                 * typo does not also cause "missing key" or broken
+                 * references further on. The load fails all the same. */
+                const char *meant = cx_suggest(ktext, keys, n);
+                if (meant && !cx_node_get(node, meant)) {
+                    k->text = (char *)meant; /* static storage; never written */
+                    k->len = strlen(meant);
+                }
             } else {
                 s_err(c, k, kp, "unknown key '%s': expected one of %s", ktext,
                       s_join(keys, n, list, sizeof list));
@@ -726,6 +737,7 @@ static void s_company(s_ctx_t *c, const cx_node_t *root, cx_scenario_t *sc)
     if (s_enum(c, m, "company", "governance", s_gov_nm, CX_GOV_COUNT, &x) == 1) {
         sc->governance = (cx_governance_t)x;
     }
+    s_num(c, m, "company", "maturity", 1, 5, false, &c->maturity);
     s_num(c, m, "company", "budget", 0, S_MAX_MONEY, false, &sc->budget);
     s_num(c, m, "company", "marketing_spend", 0, S_MAX_MONEY, false, &sc->marketing_spend);
 }
@@ -796,7 +808,9 @@ static void s_departments(s_ctx_t *c, const cx_node_t *root, cx_scenario_t *sc)
         }
         /* Zero means "not given": cx_dept_spec_defaults fills those, and
          * the ranges below exclude 0 so a given value is never replaced. */
-        s_num(c, item, ip, "maturity", 1, 5, false, &d->maturity);
+        if (s_num(c, item, ip, "maturity", 1, 5, false, &d->maturity) == 0) {
+            d->maturity = c->maturity; /* company.maturity, or 0 for the kind default */
+        }
         s_num(c, item, ip, "staff", 0, S_MAX_STAFF, true, &d->staff);
         s_num(c, item, ip, "cost_per_staff", 0, S_MAX_MONEY, true, &d->cost_per_staff);
         s_num(c, item, ip, "service_rate", 0, S_MAX_RATE, true, &d->service_rate);
@@ -1366,7 +1380,7 @@ int cx_scenario_load_string(const char *name, const char *text, size_t len,
                             const char *const *sets, int n_sets, cx_scenario_t *sc,
                             cx_diags_t *diags)
 {
-    s_ctx_t c = {diags, name ? name : "<string>", sets, n_sets, 0};
+    s_ctx_t c = {diags, name ? name : "<string>", sets, n_sets, 0, 0};
     int start = diags->n;
     cx_scenario_defaults(sc);
     if (len > CX_SCENARIO_MAX_BYTES) {

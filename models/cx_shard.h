@@ -56,6 +56,21 @@ void cx_shard_end_tick(cx_shard_t *self, const cx_tickctx_t *ctx, cx_tally_t *ta
 size_t cx_shard_size(const cx_shard_t *self);
 size_t cx_shard_bytes_per_customer(void);
 
+/* What customers did, by their NPS class at the time (0 detractor,
+ * 1 passive, 2 promoter: the class of their noise-free likelihood to
+ * recommend). Integer sums, so any split of a persona adds up to the same.
+ * For analysis and tests; the engine does not need it. */
+typedef struct {
+    int64_t exposure_ticks[3]; /* customer-ticks spent in each class */
+    int64_t referrals[3];      /* prospects referred */
+    int64_t purchases[3];      /* purchases made */
+    int64_t revenue_cents[3];  /* revenue, cents */
+    int64_t churned[3];        /* customers lost */
+} cx_shard_stats_t;
+
+/* Copies the running totals since the shard was created (or restored). */
+void cx_shard_stats(const cx_shard_t *self, cx_shard_stats_t *stats);
+
 /* Snapshot / restore, as for departments. */
 int cx_shard_snapshot(const cx_shard_t *self, uint8_t **buf, size_t *len);
 int cx_shard_restore(cx_shard_t *self, const uint8_t *buf, size_t len);

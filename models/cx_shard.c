@@ -1,0 +1,925 @@
+/*  cx_shard — the customers of one persona shard, as struct-of-arrays.
+ *
+ *  Event-driven on a per-tick scan: each customer holds the tick of its
+ *  next event (next[]), the minimum of its next touchpoint, its next survey
+ *  and its churn time. A tick scans next[] (a branch-free compare over a
+ *  uint32 array) and works only for the customers due.
+ *
+ *  Churn is a hazard that is constant between a customer's own events:
+ *  each customer draws an Exp(1) threshold once, and the remaining
+ *  cumulative hazard rem[] falls by hz x elapsed days at each event, so the
+ *  churn tick is known in closed form (docs/MODEL.md, "Churn"). Nothing
+ *  is drawn for customers who do nothing in a tick.
+ *
+ *  Running fixed-point sums (satisfaction, expectation, effort) are kept
+ *  up to date at each change, so the tally never needs a pass over all
+ *  customers.
+ *
+ *  Customer state, per customer (bytes):
+ *    next 4, tp_tick 4, survey 4, last 4, case_start 4,
+ *    sat 4, expect 4, effort 4, loyal 4, rem 4, hz 4,
+ *    pos 1, flags 1, hto 1, hfrom 1                      = 48
+ */
+#include "cx_shard.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cx_capability.h"
+#include "cx_kpi.h"
+#include "cx_rng.h"
+
+#define S_TAG 0xC5A4D001u
+#define S_SNAP_MAGIC 0x43585348u /* "CXSH" */
+#define S_SNAP_VERSION 1u
+#define S_NEVER UINT32_MAX
+
+/* Customer flags */
+#define S_ACTIVE 0x01   /* a customer (not churned) */
+#define S_INFLIGHT 0x02 /* a request is with a department */
+#define S_PENDING 0x04  /* a hand-off request goes out at tp_tick */
+#define S_LOST 0x08     /* the pending hand-off lost its context */
+#define S_REFERRED 0x10 /* came by word of mouth, no purchase yet */
+
+/* Draw indexes within a stream, per customer and tick. */
+#define S_DRAW_STEP 0   /* JOURNEY: reaching a touchpoint */
+#define S_DRAW_FINISH 1 /* JOURNEY: after a case ends */
+
+struct cx_shard {
+    uint32_t tag;                         /* S_TAG while alive */
+    const cx_scenario_t *sc;              /* scenario (not owned) */
+    const cx_persona_spec_t *ps;          /* this persona */
+    const cx_journey_spec_t *js;          /* its journey */
+    int persona;                          /* persona index */
+    int shard;                            /* this shard */
+    int nshards;                          /* shards of the persona */
+    int journey;                          /* journey index */
+    int it;                               /* IT department, or -1 */
+    int product;                          /* product department, or -1 */
+    size_t n;                             /* customers held */
+    size_t cap;                           /* customers allocated */
+    uint32_t *next;                       /* tick of the next event, S_NEVER when none */
+    uint32_t *tp_tick;                    /* tick of the next touchpoint or hand-off, S_NEVER in flight */
+    uint32_t *survey;                     /* tick of the next survey */
+    uint32_t *last;                       /* tick the lazy state was last brought up to */
+    uint32_t *case_start;                 /* tick the current case began */
+    float *sat;                           /* satisfaction, 0..10 */
+    float *expect;                        /* expectation, 0..10 */
+    float *effort;                        /* recent effort, 0 (none) .. 10 */
+    float *loyal;                         /* loyalty, 0..1 */
+    float *rem;                           /* cumulative hazard left before churn */
+    float *hz;                            /* churn hazard per day since `last` */
+    uint8_t *pos;                         /* touchpoint reached next, or of the open case */
+    uint8_t *flags;                       /* S_* */
+    uint8_t *hto;                         /* department of the pending hand-off */
+    uint8_t *hfrom;                       /* department that handed it over */
+    uint32_t *due;                        /* scratch: positions due this tick */
+    size_t due_cap;                       /* allocated entries in due */
+    cx_request_t *req[CX_MAX_DEPTS];      /* this tick's requests per department */
+    size_t req_n[CX_MAX_DEPTS];           /* entries used */
+    size_t req_cap[CX_MAX_DEPTS];         /* entries allocated */
+    cx_tally_t tally;                     /* this tick's tally, being filled */
+    int64_t sat_sum;                      /* sum of sat over active customers, micro */
+    int64_t exp_sum;                      /* sum of expect over active customers, micro */
+    int64_t eff_sum;                      /* sum of effort over active customers, micro */
+    int64_t active;                       /* active customers */
+    double price_seen;                    /* price the hazards were computed with */
+    double price_factor;                  /* hazard multiplier of that price */
+    double h0;                            /* base churn hazard per day */
+    double alpha_sat[2];                  /* satisfaction step: ordinary, moment of truth */
+    double alpha_eff[2];                  /* effort step: ordinary, moment of truth */
+    double alpha_up[2];                   /* expectation rise step */
+    double alpha_down[2];                 /* expectation fall step */
+    cx_shard_stats_t stats;               /* running totals by NPS class */
+};
+
+static double s_clamp(double x, double lo, double hi)
+{
+    return x < lo ? lo : (x > hi ? hi : x);
+}
+
+static int64_t s_micro(float x)
+{
+    return (int64_t)llrint((double)x * CX_MICRO);
+}
+
+static uint64_t s_cid(const cx_shard_t *self, size_t j)
+{
+    return CX_CID(self->persona, (uint64_t)j * (uint64_t)self->nshards + (uint64_t)self->shard);
+}
+
+/* Likelihood to recommend, 0..10, at satisfaction sat with noise z. */
+static int s_ltr(const cx_params_t *p, double sat, double z)
+{
+    double x = p->ltr_offset + p->ltr_slope * sat + p->ltr_noise * z;
+    return (int)s_clamp(floor(x + 0.5), 0.0, 10.0);
+}
+
+/* NPS class index 0 detractor, 1 passive, 2 promoter of an answer. */
+static int s_class_of(int ltr)
+{
+    return cx_kpi_nps_class(ltr) + 1;
+}
+
+/* Grows an array to hold cap elements of size sz. */
+static int s_grow(void **a, size_t cap, size_t sz)
+{
+    void *p = realloc(*a, cap * sz);
+    if (!p) {
+        return -1;
+    }
+    *a = p;
+    return 0;
+}
+
+static int s_reserve(cx_shard_t *self, size_t n)
+{
+    if (n <= self->cap) {
+        return 0;
+    }
+    size_t c = self->cap ? self->cap : 1024;
+    while (c < n) {
+        c += c / 2;
+    }
+    if (s_grow((void **)&self->next, c, 4) || s_grow((void **)&self->tp_tick, c, 4)
+        || s_grow((void **)&self->survey, c, 4) || s_grow((void **)&self->last, c, 4)
+        || s_grow((void **)&self->case_start, c, 4) || s_grow((void **)&self->sat, c, 4)
+        || s_grow((void **)&self->expect, c, 4) || s_grow((void **)&self->effort, c, 4)
+        || s_grow((void **)&self->loyal, c, 4) || s_grow((void **)&self->rem, c, 4)
+        || s_grow((void **)&self->hz, c, 4) || s_grow((void **)&self->pos, c, 1)
+        || s_grow((void **)&self->flags, c, 1) || s_grow((void **)&self->hto, c, 1)
+        || s_grow((void **)&self->hfrom, c, 1) || s_grow((void **)&self->due, c, 4)) {
+        return -1;
+    }
+    self->cap = c;
+    self->due_cap = c;
+    return 0;
+}
+
+size_t cx_shard_bytes_per_customer(void)
+{
+    return 5 * sizeof(uint32_t) + 6 * sizeof(float) + 4 * sizeof(uint8_t);
+}
+
+size_t cx_shard_size(const cx_shard_t *self)
+{
+    return self ? self->n : 0;
+}
+
+void cx_shard_stats(const cx_shard_t *self, cx_shard_stats_t *stats)
+{
+    *stats = self->stats;
+}
+
+/* Ticks to the next touchpoint at index tp: an exponential gap of mean
+ * gap_days, rounded at random to whole ticks (so the mean is kept for any
+ * tick length), at least one tick. */
+static uint32_t s_gap(const cx_shard_t *self, int tp, double days, uint32_t w_exp, uint32_t w_round)
+{
+    double g = -log(cx_u01(w_exp)) * self->js->tp[tp].gap_days / days;
+    double t = floor(g + cx_u01(w_round));
+    return t < 1.0 ? 1u : (t > 1e6 ? 1000000u : (uint32_t)t);
+}
+
+/* Churn hazard per day of customer j in its current state. */
+static double s_hazard(const cx_shard_t *self, size_t j)
+{
+    const cx_params_t *p = &self->sc->params;
+    double x = p->churn_satisfaction * (p->churn_neutral_satisfaction - self->sat[j])
+               + p->churn_effort * (self->effort[j] - p->churn_neutral_effort);
+    return self->h0 * exp(s_clamp(x, -20.0, 20.0)) * self->price_factor;
+}
+
+/* Recomputes next[j] from tp_tick, survey and the churn time, at tick t. */
+static void s_schedule(cx_shard_t *self, size_t j, uint32_t t, double days)
+{
+    uint32_t nx = self->tp_tick[j] < self->survey[j] ? self->tp_tick[j] : self->survey[j];
+    if (!(self->flags[j] & S_INFLIGHT)) {
+        double h = (double)self->hz[j] * days;
+        double dt = h > 0.0 ? ceil((double)self->rem[j] / h) : 4e9;
+        if (dt < 1.0) {
+            dt = 1.0;
+        }
+        double ct = (double)t + dt;
+        if (ct < (double)nx) {
+            nx = (uint32_t)ct;
+        }
+    }
+    self->next[j] = nx;
+}
+
+/* Brings customer j's lazy state up to tick t: hazard spent, time in its
+ * class, and the word of mouth of the elapsed days. */
+static void s_advance(cx_shard_t *self, size_t j, uint32_t t, double days)
+{
+    uint32_t l = self->last[j];
+    if (t <= l) {
+        return;
+    }
+    const cx_params_t *p = &self->sc->params;
+    double dd = (double)(t - l) * days;
+    double sat = self->sat[j];
+    int cls = s_class_of(s_ltr(p, sat, 0.0));
+    self->stats.exposure_ticks[cls] += (int64_t)(t - l);
+    self->rem[j] = (float)((double)self->rem[j] - (double)self->hz[j] * dd);
+    uint32_t w[4];
+    cx_rng4(self->sc->seed, CX_STREAM_REFERRAL, s_cid(self, j), t, 0, w);
+    int said = s_class_of(s_ltr(p, sat, cx_tri(w[0])));
+    if (said == 2) {
+        int64_t k = cx_poisson_u(p->referral_rate * dd / 365.0, cx_u01(w[1]));
+        self->tally.referrals += k;
+        self->stats.referrals[cls] += k;
+    } else if (said == 0) {
+        self->tally.deterred += cx_poisson_u(p->detractor_deterrence * dd / 365.0, cx_u01(w[1]));
+    }
+    self->last[j] = t;
+}
+
+/* Removes customer j from the active base. */
+static void s_churn(cx_shard_t *self, size_t j)
+{
+    const cx_params_t *p = &self->sc->params;
+    self->stats.churned[s_class_of(s_ltr(p, self->sat[j], 0.0))]++;
+    self->tally.churned++;
+    self->sat_sum -= s_micro(self->sat[j]);
+    self->exp_sum -= s_micro(self->expect[j]);
+    self->eff_sum -= s_micro(self->effort[j]);
+    self->active--;
+    self->flags[j] = 0;
+    self->next[j] = S_NEVER;
+    self->tp_tick[j] = S_NEVER;
+    self->survey[j] = S_NEVER;
+}
+
+/* Ticks until the next survey: geometric with the survey rate. */
+static uint32_t s_survey_gap(const cx_params_t *p, uint32_t w)
+{
+    double r = p->survey_rate;
+    if (r <= 0.0) {
+        return S_NEVER;
+    }
+    if (r >= 1.0) {
+        return 1;
+    }
+    double k = 1.0 + floor(log(cx_u01(w)) / log1p(-r));
+    return k > 1e9 ? 1000000000u : (uint32_t)k;
+}
+
+/* Sets customer j (persona-local index `local`) up at tick t. Initial
+ * customers (t == 0 and initial) start spread over the journey. */
+static void s_init_customer(cx_shard_t *self, size_t j, uint32_t t, int initial, int referred,
+                            int owner, double days)
+{
+    const cx_params_t *p = &self->sc->params;
+    uint64_t cid = s_cid(self, j);
+    uint32_t w[4];
+    uint32_t v[4];
+    cx_rng4(self->sc->seed, CX_STREAM_INIT, cid, 0, 0, w);
+    cx_rng4(self->sc->seed, CX_STREAM_INIT, cid, 0, 1, v);
+    double e = self->ps->expectation;
+    if (owner == CX_OWNER_MARKETING) {
+        e += p->owner_marketing_expectation;
+    }
+    e = s_clamp(e, 0.0, 10.0);
+    double sat = s_clamp(e + p->initial_spread * cx_tri(w[0]), 0.0, 10.0);
+    self->sat[j] = (float)sat;
+    self->expect[j] = (float)e;
+    self->effort[j] = (float)p->churn_neutral_effort;
+    double target = s_clamp((sat - p->loyalty_floor) / (10.0 - p->loyalty_floor), 0.0, 1.0);
+    self->loyal[j] = initial ? (float)target : 0.0f;
+    self->rem[j] = (float)-log(cx_u01(w[1]));
+    self->flags[j] = (uint8_t)(S_ACTIVE | (referred ? S_REFERRED : 0));
+    self->hto[j] = CX_NO_DEPT;
+    self->hfrom[j] = CX_NO_DEPT;
+    self->last[j] = t;
+    self->case_start[j] = t;
+    int n_tp = self->js->n_tp;
+    if (initial) {
+        int lo = self->js->loop_to;
+        int k = lo + (int)floor(cx_u01(w[2]) * (double)(n_tp - lo));
+        k = k >= n_tp ? n_tp - 1 : k;
+        self->pos[j] = (uint8_t)k;
+        double g = cx_u01(w[3]) * self->js->tp[k].gap_days / days;
+        self->tp_tick[j] = t + (uint32_t)floor(g);
+        uint32_t sg = s_survey_gap(p, v[0]);
+        self->survey[j] = sg == S_NEVER ? S_NEVER : t + sg - 1;
+    } else {
+        self->pos[j] = 0;
+        self->tp_tick[j] = t + s_gap(self, 0, days, w[2], w[3]);
+        uint32_t sg = s_survey_gap(p, v[0]);
+        self->survey[j] = sg == S_NEVER ? S_NEVER : t + sg;
+    }
+    self->hz[j] = (float)s_hazard(self, j);
+    self->sat_sum += s_micro(self->sat[j]);
+    self->exp_sum += s_micro(self->expect[j]);
+    self->eff_sum += s_micro(self->effort[j]);
+    self->active++;
+    s_schedule(self, j, t, days);
+}
+
+cx_shard_t *cx_shard_new(const cx_scenario_t *sc, int persona, int shard, int nshards)
+{
+    if (!sc || persona < 0 || persona >= sc->n_persona || nshards < 1
+        || nshards > CX_MAX_SHARDS || shard < 0 || shard >= nshards) {
+        return NULL;
+    }
+    const cx_persona_spec_t *ps = &sc->persona[persona];
+    if (ps->journey < 0 || ps->journey >= sc->n_journey || sc->journey[ps->journey].n_tp < 1
+        || ps->customers < 0) {
+        return NULL;
+    }
+    cx_shard_t *self = calloc(1, sizeof *self);
+    if (!self) {
+        return NULL;
+    }
+    const cx_params_t *p = &sc->params;
+    self->tag = S_TAG;
+    self->sc = sc;
+    self->ps = ps;
+    self->persona = persona;
+    self->shard = shard;
+    self->nshards = nshards;
+    self->journey = ps->journey;
+    self->js = &sc->journey[ps->journey];
+    self->it = cx_scenario_dept_of_kind(sc, CX_DEPT_IT);
+    self->product = cx_scenario_dept_of_kind(sc, CX_DEPT_PRODUCT);
+    self->price_seen = 1.0;
+    self->price_factor = 1.0;
+    /* Yearly churn probability to a constant hazard per day. */
+    self->h0 = -log1p(-s_clamp(ps->base_churn, 0.0, 0.999999)) / 365.0;
+    const double wmot[2] = {1.0, p->moment_of_truth_weight};
+    for (int k = 0; k < 2; k++) {
+        /* A moment of truth counts as w ordinary interactions. */
+        self->alpha_sat[k] = 1.0 - pow(1.0 - p->satisfaction_memory, wmot[k]);
+        self->alpha_eff[k] = 1.0 - pow(1.0 - p->effort_memory, wmot[k]);
+        self->alpha_up[k] = 1.0 - pow(1.0 - p->expectation_drift, wmot[k]);
+        self->alpha_down[k] = 1.0 - pow(1.0 - p->expectation_fall, wmot[k]);
+    }
+    size_t n0 = (size_t)((ps->customers + nshards - 1 - shard) / nshards);
+    if (s_reserve(self, n0 + n0 / 2 + 16) != 0) {
+        cx_shard_destroy(&self);
+        return NULL;
+    }
+    double days = cx_tick_days(sc->tick_unit);
+    for (size_t j = 0; j < n0; j++) {
+        s_init_customer(self, j, 0, 1, 0, sc->cx_owner, days);
+    }
+    self->n = n0;
+    cx_tally_zero(&self->tally);
+    return self;
+}
+
+void cx_shard_destroy(cx_shard_t **self_p)
+{
+    if (!self_p || !*self_p) {
+        return;
+    }
+    cx_shard_t *self = *self_p;
+    free(self->next);
+    free(self->tp_tick);
+    free(self->survey);
+    free(self->last);
+    free(self->case_start);
+    free(self->sat);
+    free(self->expect);
+    free(self->effort);
+    free(self->loyal);
+    free(self->rem);
+    free(self->hz);
+    free(self->pos);
+    free(self->flags);
+    free(self->hto);
+    free(self->hfrom);
+    free(self->due);
+    for (int d = 0; d < CX_MAX_DEPTS; d++) {
+        free(self->req[d]);
+    }
+    self->tag = 0xDEADBEEFu;
+    free(self);
+    *self_p = NULL;
+}
+
+static int s_push(cx_shard_t *self, int d, const cx_request_t *r)
+{
+    if (self->req_n[d] == self->req_cap[d]) {
+        size_t c = self->req_cap[d] ? self->req_cap[d] * 2 : 1024;
+        if (s_grow((void **)&self->req[d], c, sizeof(cx_request_t)) != 0) {
+            return -1;
+        }
+        self->req_cap[d] = c;
+    }
+    self->req[d][self->req_n[d]++] = *r;
+    return 0;
+}
+
+/* Maturity of the touchpoint as the customer meets it. */
+static double s_tp_maturity(const cx_shard_t *self, const cx_tickctx_t *ctx,
+                            const cx_touchpoint_spec_t *tp)
+{
+    if (tp->owner < 0 || tp->owner >= self->sc->n_dept) {
+        return 1.0;
+    }
+    double m_d = ctx->maturity[tp->owner];
+    double m_it = self->it >= 0 ? ctx->maturity[self->it] : m_d;
+    return cx_capability_touchpoint_maturity(m_d, m_it, tp->it_dependence);
+}
+
+/* Updates customer j with an experience on six pillars (0..10) at
+ * touchpoint tp (docs/MODEL.md, "Customers"). */
+static void s_experience(cx_shard_t *self, size_t j, const cx_tickctx_t *ctx, int tpi,
+                         double s[CX_PILLARS])
+{
+    const cx_params_t *p = &self->sc->params;
+    const cx_touchpoint_spec_t *tp = &self->js->tp[tpi];
+    double x = 0.0;
+    for (int k = 0; k < CX_PILLARS; k++) {
+        x += self->ps->weights[k] * s[k];
+    }
+    int mot = tp->moment_of_truth ? 1 : 0;
+    double e = self->expect[j];
+    double sat = self->sat[j];
+    double dis = x - e;
+    double tx = x + (dis > 0.0 ? p->ede_gain_positive * dis : p->ede_gain_negative * dis);
+    tx = s_clamp(tx, 0.0, 10.0);
+    double sat2 = sat + self->alpha_sat[mot] * (tx - sat);
+    double te = x;
+    if (ctx->cx_owner == CX_OWNER_MARKETING) {
+        te += p->owner_marketing_expectation;
+    }
+    double e2 = e + (te > e ? self->alpha_up[mot] : self->alpha_down[mot]) * (te - e);
+    double eff_tx = 10.0 - s[CX_PILLAR_TIME_EFFORT];
+    double eff2 = self->effort[j] + self->alpha_eff[mot] * (eff_tx - self->effort[j]);
+    double lt = s_clamp((sat2 - p->loyalty_floor) / (10.0 - p->loyalty_floor), 0.0, 1.0);
+    double l2 = self->loyal[j] + p->loyalty_speed * (lt - self->loyal[j]);
+
+    float fs = (float)s_clamp(sat2, 0.0, 10.0);
+    float fe = (float)s_clamp(e2, 0.0, 10.0);
+    float ff = (float)s_clamp(eff2, 0.0, 10.0);
+    self->sat_sum += s_micro(fs) - s_micro(self->sat[j]);
+    self->exp_sum += s_micro(fe) - s_micro(self->expect[j]);
+    self->eff_sum += s_micro(ff) - s_micro(self->effort[j]);
+    self->sat[j] = fs;
+    self->expect[j] = fe;
+    self->effort[j] = ff;
+    self->loyal[j] = (float)s_clamp(l2, 0.0, 1.0);
+
+    cx_tp_tally_t *tt = &self->tally.tp[tpi];
+    tt->interactions++;
+    for (int k = 0; k < CX_PILLARS; k++) {
+        tt->pillar_sum[k] += (int64_t)floor(s_clamp(s[k], 0.0, 10.0) * CX_SCORE_SCALE + 0.5);
+    }
+    tt->experience_micro += (int64_t)llrint(x * CX_MICRO);
+}
+
+/* Ends the case at the current touchpoint of j: purchase, competitor pull
+ * at a moment of truth, then on to the next touchpoint. Returns 1 when the
+ * customer defected. */
+static int s_finish(cx_shard_t *self, size_t j, const cx_tickctx_t *ctx, int resolved)
+{
+    const cx_params_t *p = &self->sc->params;
+    uint32_t t = (uint32_t)ctx->tick;
+    int tpi = self->pos[j];
+    const cx_touchpoint_spec_t *tp = &self->js->tp[tpi];
+    uint32_t w[4];
+    cx_rng4(self->sc->seed, CX_STREAM_JOURNEY, s_cid(self, j), t, S_DRAW_FINISH, w);
+    int cls = s_class_of(s_ltr(p, self->sat[j], 0.0));
+    if (tp->purchase && resolved) {
+        double accept = ctx->price > 1.0
+                            ? pow(ctx->price, -p->price_elasticity * self->ps->price_sensitivity)
+                            : 1.0;
+        if (cx_u01(w[2]) < accept) {
+            double v = self->ps->spend * ctx->price * (1.0 + p->spend_loyalty * self->loyal[j]);
+            int64_t cents = (int64_t)llrint(v * 100.0);
+            self->tally.purchases++;
+            self->tally.revenue_cents += cents;
+            self->stats.purchases[cls]++;
+            self->stats.revenue_cents[cls] += cents;
+            if (self->flags[j] & S_REFERRED) {
+                self->tally.referral_purchases++;
+                self->flags[j] &= (uint8_t)~S_REFERRED;
+            }
+        }
+    }
+    if (tp->moment_of_truth) {
+        double pull = p->competitor_pull
+                      * s_clamp(p->churn_neutral_satisfaction - self->sat[j], 0.0, 1.0);
+        if (cx_u01(w[3]) < pull) {
+            s_churn(self, j);
+            return 1;
+        }
+    }
+    int nx = tpi + 1 < self->js->n_tp ? tpi + 1 : self->js->loop_to;
+    self->pos[j] = (uint8_t)nx;
+    self->tp_tick[j] = t + s_gap(self, nx, ctx->days, w[0], w[1]);
+    return 0;
+}
+
+/* An external touchpoint (a friend, a comparison site): scored from the
+ * company's reputation, served locally, always "resolved". */
+static void s_external(cx_shard_t *self, size_t j, const cx_tickctx_t *ctx)
+{
+    const cx_params_t *p = &self->sc->params;
+    uint32_t w1[4];
+    uint32_t w2[4];
+    uint64_t cid = s_cid(self, j);
+    cx_rng4(self->sc->seed, CX_STREAM_EXTERNAL, cid, (uint32_t)ctx->tick, 0, w1);
+    cx_rng4(self->sc->seed, CX_STREAM_EXTERNAL, cid, (uint32_t)ctx->tick, 1, w2);
+    double mean = p->external_quality + p->reputation_external * ctx->reputation / 100.0;
+    double a = sqrt(p->pillar_correlation);
+    double b = sqrt(1.0 - p->pillar_correlation);
+    double z0 = cx_tri(w1[0]);
+    const uint32_t zw[CX_PILLARS] = {w1[1], w1[2], w1[3], w2[0], w2[1], w2[2]};
+    double s[CX_PILLARS];
+    for (int k = 0; k < CX_PILLARS; k++) {
+        s[k] = s_clamp(mean + p->external_spread * (a * z0 + b * cx_tri(zw[k])), 0.0, 10.0);
+        /* Scores are perceived at wire precision everywhere. */
+        s[k] = floor(s[k] * CX_SCORE_SCALE + 0.5) / CX_SCORE_SCALE;
+    }
+    s_experience(self, j, ctx, self->pos[j], s);
+}
+
+/* Customer j reaches its touchpoint (or sends its hand-off) at tick t. */
+static int s_step(cx_shard_t *self, size_t j, const cx_tickctx_t *ctx, double avoid)
+{
+    uint32_t t = (uint32_t)ctx->tick;
+    int tpi = self->pos[j];
+    const cx_touchpoint_spec_t *tp = &self->js->tp[tpi];
+    uint64_t cid = s_cid(self, j);
+    if (self->flags[j] & S_PENDING) {
+        cx_request_t r = {cid, t, (uint8_t)self->journey, (uint8_t)tpi,
+                          (uint8_t)(CX_REQ_HANDOFF | ((self->flags[j] & S_LOST) ? CX_REQ_CONTEXT_LOST : 0)),
+                          self->hfrom[j]};
+        self->flags[j] = (uint8_t)((self->flags[j] & ~(S_PENDING | S_LOST)) | S_INFLIGHT);
+        self->tp_tick[j] = S_NEVER;
+        return s_push(self, self->hto[j], &r);
+    }
+    uint32_t w[4];
+    cx_rng4(self->sc->seed, CX_STREAM_JOURNEY, cid, t, S_DRAW_STEP, w);
+    double prob = tp->probability * (tp->avoidable ? avoid : 1.0);
+    if (cx_u01(w[0]) >= prob) {
+        int nx = tpi + 1 < self->js->n_tp ? tpi + 1 : self->js->loop_to;
+        self->pos[j] = (uint8_t)nx;
+        self->tp_tick[j] = t + s_gap(self, nx, ctx->days, w[1], w[2]);
+        return 0;
+    }
+    if (tp->owner < 0 || tp->owner >= self->sc->n_dept) {
+        self->case_start[j] = t;
+        s_external(self, j, ctx);
+        s_finish(self, j, ctx, 1);
+        return 0;
+    }
+    cx_request_t r = {cid, t, (uint8_t)self->journey, (uint8_t)tpi, 0, CX_NO_DEPT};
+    self->case_start[j] = t;
+    self->flags[j] |= S_INFLIGHT;
+    self->tp_tick[j] = S_NEVER;
+    return s_push(self, tp->owner, &r);
+}
+
+/* Customer j answers a survey at tick t. */
+static void s_survey(cx_shard_t *self, size_t j, uint32_t t)
+{
+    const cx_params_t *p = &self->sc->params;
+    uint64_t cid = s_cid(self, j);
+    uint32_t w[4];
+    uint32_t v[4];
+    cx_rng4(self->sc->seed, CX_STREAM_SURVEY, cid, t, 0, w);
+    cx_rng4(self->sc->seed, CX_STREAM_SURVEY, cid, t, 1, v);
+    double sat = self->sat[j];
+    int ltr = s_ltr(p, sat, cx_tri(w[0]));
+    int cls = cx_kpi_nps_class(ltr);
+    self->tally.respondents++;
+    self->tally.promoters += cls > 0;
+    self->tally.passives += cls == 0;
+    self->tally.detractors += cls < 0;
+    double csat = floor(1.0 + p->csat_slope * sat + p->csat_noise * cx_tri(w[1]) + 0.5);
+    csat = s_clamp(csat, 1.0, 5.0);
+    self->tally.satisfied += csat >= p->satisfied_threshold;
+    /* CES: effort 0..10 read on the 10 (excellent) .. 1 (bad) scale. */
+    double ces = floor(10.0 - 0.9 * self->effort[j] + p->ces_noise * cx_tri(w[2]) + 0.5);
+    self->tally.effort_sum += (int64_t)s_clamp(ces, 1.0, 10.0);
+    double la = floor(1.0 + 9.0 * self->loyal[j] + p->loyalty_noise * cx_tri(w[3]) + 0.5);
+    int loyalty = (int)s_clamp(la, 1.0, 10.0);
+    self->tally.loyalty_points += (int64_t)llrint(cx_kpi_loyalty_points(loyalty));
+    uint32_t g = s_survey_gap(p, v[0]);
+    self->survey[j] = g == S_NEVER ? S_NEVER : t + g;
+}
+
+/* Factor on avoidable contacts: product quality removes them at source. */
+static double s_avoid_factor(const cx_shard_t *self, const cx_tickctx_t *ctx)
+{
+    const cx_params_t *p = &self->sc->params;
+    double f = 1.0;
+    if (self->product >= 0) {
+        f *= 1.0 - p->product_avoid_maturity * (ctx->maturity[self->product] - 1.0) / 4.0;
+    }
+    if (ctx->cx_owner == CX_OWNER_PRODUCT) {
+        f *= 1.0 - p->owner_product_avoid;
+    }
+    return s_clamp(f, 0.0, 1.0);
+}
+
+/* Company-wide shocks reach every customer at once: a price change
+ * re-rates every hazard; a policy change hits satisfaction and makes some
+ * dissatisfied customers leave at once. */
+static void s_global(cx_shard_t *self, const cx_tickctx_t *ctx)
+{
+    const cx_params_t *p = &self->sc->params;
+    uint32_t t = (uint32_t)ctx->tick;
+    int price_changed = ctx->price != self->price_seen;
+    double shock = s_clamp(ctx->policy_shock, 0.0, 1.0);
+    if (!price_changed && shock <= 0.0) {
+        return;
+    }
+    self->price_seen = ctx->price;
+    self->price_factor = pow(ctx->price, p->price_churn * self->ps->price_sensitivity);
+    for (size_t j = 0; j < self->n; j++) {
+        if (!(self->flags[j] & S_ACTIVE)) {
+            continue;
+        }
+        s_advance(self, j, t, ctx->days);
+        if (shock > 0.0) {
+            float s2 = (float)s_clamp(self->sat[j] - p->policy_satisfaction * shock, 0.0, 10.0);
+            self->sat_sum += s_micro(s2) - s_micro(self->sat[j]);
+            self->sat[j] = s2;
+            uint32_t w[4];
+            cx_rng4(self->sc->seed, CX_STREAM_CHURN, s_cid(self, j), t, 0, w);
+            double pr = p->policy_churn * shock
+                        * s_clamp(p->churn_neutral_satisfaction - s2, 0.0, 1.0);
+            if (!(self->flags[j] & S_INFLIGHT) && cx_u01(w[0]) < pr) {
+                s_churn(self, j);
+                continue;
+            }
+        }
+        self->hz[j] = (float)s_hazard(self, j);
+        s_schedule(self, j, t, ctx->days);
+    }
+}
+
+int cx_shard_begin_tick(cx_shard_t *self, const cx_tickctx_t *ctx)
+{
+    uint32_t t = (uint32_t)ctx->tick;
+    double days = ctx->days;
+    cx_tally_zero(&self->tally);
+    self->tally.journey = self->journey;
+    self->tally.n_tp = self->js->n_tp;
+    self->tally.customers_start = self->active;
+    for (int d = 0; d < CX_MAX_DEPTS; d++) {
+        self->req_n[d] = 0;
+    }
+    s_global(self, ctx);
+
+    /* Who is due: branch-free scan of next[]. */
+    size_t nd = 0;
+    const uint32_t *next = self->next;
+    uint32_t *due = self->due;
+    for (size_t j = 0; j < self->n; j++) {
+        due[nd] = (uint32_t)j;
+        nd += next[j] <= t;
+    }
+    double avoid = s_avoid_factor(self, ctx);
+    int rc = 0;
+    for (size_t k = 0; k < nd; k++) {
+        size_t j = due[k];
+        s_advance(self, j, t, days);
+        if (!(self->flags[j] & S_INFLIGHT) && self->rem[j] <= 0.0f) {
+            s_churn(self, j);
+            continue;
+        }
+        if (self->survey[j] <= t) {
+            s_survey(self, j, t);
+        }
+        if (self->tp_tick[j] <= t && !(self->flags[j] & S_INFLIGHT)) {
+            if (s_step(self, j, ctx, avoid) != 0) {
+                rc = -1;
+            }
+        }
+        if (self->flags[j] & S_ACTIVE) {
+            self->hz[j] = (float)s_hazard(self, j);
+            s_schedule(self, j, t, days);
+        }
+    }
+
+    /* New customers of this shard: local index l lives at l / nshards. */
+    int64_t count = ctx->acquire_count[self->persona];
+    if (count > 0) {
+        int64_t first = ctx->acquire_first[self->persona];
+        int64_t referred = cx_company_referred(self->sc, ctx, self->persona);
+        int64_t lo = first + ((self->shard - first % self->nshards) + self->nshards) % self->nshards;
+        for (int64_t l = lo; l < first + count; l += self->nshards) {
+            size_t j = (size_t)(l / self->nshards);
+            if (j < self->n) {
+                continue; /* already held: a repeated tick context */
+            }
+            if (s_reserve(self, j + 1) != 0) {
+                return -1;
+            }
+            while (self->n < j) {
+                /* A gap in the indexes (should not happen): keep it inert. */
+                size_t g = self->n++;
+                self->next[g] = self->tp_tick[g] = self->survey[g] = S_NEVER;
+                self->last[g] = self->case_start[g] = t;
+                self->sat[g] = self->expect[g] = self->effort[g] = 0.0f;
+                self->loyal[g] = self->rem[g] = self->hz[g] = 0.0f;
+                self->pos[g] = self->flags[g] = 0;
+                self->hto[g] = self->hfrom[g] = CX_NO_DEPT;
+            }
+            s_init_customer(self, j, t, 0, l - first < referred, ctx->cx_owner, days);
+            self->n = j + 1;
+            self->tally.acquired++;
+        }
+    }
+    return rc;
+}
+
+const cx_request_t *cx_shard_requests(const cx_shard_t *self, int dept, size_t *n)
+{
+    if (dept < 0 || dept >= CX_MAX_DEPTS) {
+        *n = 0;
+        return NULL;
+    }
+    *n = self->req_n[dept];
+    return self->req[dept];
+}
+
+size_t cx_shard_apply_outcomes(cx_shard_t *self, const cx_tickctx_t *ctx, const cx_outcome_t *o,
+                               size_t n)
+{
+    const cx_params_t *p = &self->sc->params;
+    uint32_t t = (uint32_t)ctx->tick;
+    double days = ctx->days;
+    size_t skipped = 0;
+    for (size_t i = 0; i < n; i++) {
+        const cx_outcome_t *oc = &o[i];
+        int64_t local = CX_CID_LOCAL(oc->cid);
+        size_t j = (size_t)(local / self->nshards);
+        if (CX_CID_PERSONA(oc->cid) != self->persona || local % self->nshards != self->shard
+            || j >= self->n || !(self->flags[j] & S_INFLIGHT) || oc->journey != self->journey
+            || oc->tp != self->pos[j] || oc->dept >= self->sc->n_dept) {
+            skipped++;
+            continue;
+        }
+        s_advance(self, j, t, days);
+        const cx_touchpoint_spec_t *tp = &self->js->tp[oc->tp];
+        double s[CX_PILLARS];
+        for (int k = 0; k < CX_PILLARS; k++) {
+            s[k] = s_clamp((double)oc->pillar[k] / CX_SCORE_SCALE, 0.0, 10.0);
+        }
+        if (!(oc->flags & CX_OUT_ABANDONED)) {
+            /* Channel fit: a preferred channel is easier, a disliked one
+             * harder, less so as maturity lets customers choose. */
+            double c = self->ps->channel_pref[tp->channel < CX_CHANNEL_COUNT ? tp->channel : 0];
+            double omni = (s_tp_maturity(self, ctx, tp) - 1.0) / 4.0;
+            double adj = p->channel_effort * (c - 0.5) * (1.0 - omni);
+            s[CX_PILLAR_TIME_EFFORT] = s_clamp(s[CX_PILLAR_TIME_EFFORT] + adj, 0.0, 10.0);
+            s[CX_PILLAR_TIME_EFFORT] = floor(s[CX_PILLAR_TIME_EFFORT] * CX_SCORE_SCALE + 0.5)
+                                       / CX_SCORE_SCALE;
+            self->tally.interactions++;
+        }
+        s_experience(self, j, ctx, oc->tp, s);
+        self->flags[j] &= (uint8_t)~S_INFLIGHT;
+        int resolved = (oc->flags & CX_OUT_RESOLVED) != 0;
+        if (resolved) {
+            self->tally.resolved++;
+            double dd = ((double)(t - self->case_start[j]) + 0.5) * days;
+            self->tally.resolution_days_micro += (int64_t)llrint(dd * CX_MICRO);
+        }
+        if ((oc->flags & CX_OUT_HANDOFF) && !resolved && oc->handoff_to < self->sc->n_dept) {
+            self->tally.handoffs++;
+            self->hto[j] = oc->handoff_to;
+            self->hfrom[j] = oc->dept;
+            self->flags[j] |= S_PENDING;
+            if (oc->flags & CX_OUT_HANDOFF_FAILED) {
+                self->tally.failed_handoffs++;
+                self->flags[j] |= S_LOST;
+            }
+            self->tp_tick[j] = t + 1;
+        } else if (s_finish(self, j, ctx, resolved)) {
+            continue;
+        }
+        self->hz[j] = (float)s_hazard(self, j);
+        s_schedule(self, j, t, days);
+    }
+    return skipped;
+}
+
+void cx_shard_end_tick(cx_shard_t *self, const cx_tickctx_t *ctx, cx_tally_t *tally)
+{
+    (void)ctx;
+    self->tally.customers_end = self->active;
+    self->tally.satisfaction_micro = self->sat_sum;
+    self->tally.expectation_micro = self->exp_sum;
+    self->tally.effort_micro = self->eff_sum;
+    *tally = self->tally;
+}
+
+/* --- snapshot ------------------------------------------------------- */
+
+/* Snapshot header; the arrays follow in the order of s_arrays. */
+typedef struct {
+    uint32_t magic;          /* S_SNAP_MAGIC */
+    uint32_t version;        /* S_SNAP_VERSION */
+    int32_t persona;         /* persona index */
+    int32_t shard;           /* shard */
+    int32_t nshards;         /* shards */
+    int32_t reserved;        /* 0 */
+    uint64_t n;              /* customers that follow */
+    int64_t sums[4];         /* sat_sum, exp_sum, eff_sum, active */
+    double price_seen;       /* price of the hazards */
+    double price_factor;     /* its factor */
+    cx_shard_stats_t stats;  /* running totals */
+} s_snap_t;
+
+/* The arrays of a shard, with their element sizes, for snapshots. */
+static int s_arrays(cx_shard_t *self, void ***ptrs, size_t *sizes)
+{
+    static const size_t sz[] = {4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 1, 1, 1, 1};
+    void **a[] = {(void **)&self->next,  (void **)&self->tp_tick, (void **)&self->survey,
+                  (void **)&self->last,  (void **)&self->case_start, (void **)&self->sat,
+                  (void **)&self->expect, (void **)&self->effort, (void **)&self->loyal,
+                  (void **)&self->rem,   (void **)&self->hz,      (void **)&self->pos,
+                  (void **)&self->flags, (void **)&self->hto,     (void **)&self->hfrom};
+    int k = (int)(sizeof sz / sizeof sz[0]);
+    for (int i = 0; i < k; i++) {
+        ptrs[i] = a[i];
+        sizes[i] = sz[i];
+    }
+    return k;
+}
+
+int cx_shard_snapshot(const cx_shard_t *self, uint8_t **buf, size_t *len)
+{
+    void **ptrs[16];
+    size_t sizes[16];
+    int k = s_arrays((cx_shard_t *)self, ptrs, sizes);
+    size_t total = sizeof(s_snap_t) + self->n * cx_shard_bytes_per_customer();
+    uint8_t *b = malloc(total);
+    if (!b) {
+        return -1;
+    }
+    s_snap_t h;
+    memset(&h, 0, sizeof h);
+    h.magic = S_SNAP_MAGIC;
+    h.version = S_SNAP_VERSION;
+    h.persona = self->persona;
+    h.shard = self->shard;
+    h.nshards = self->nshards;
+    h.n = self->n;
+    h.sums[0] = self->sat_sum;
+    h.sums[1] = self->exp_sum;
+    h.sums[2] = self->eff_sum;
+    h.sums[3] = self->active;
+    h.price_seen = self->price_seen;
+    h.price_factor = self->price_factor;
+    h.stats = self->stats;
+    memcpy(b, &h, sizeof h);
+    size_t off = sizeof h;
+    for (int i = 0; i < k; i++) {
+        size_t bytes = self->n * sizes[i];
+        if (bytes) {
+            memcpy(b + off, *ptrs[i], bytes);
+        }
+        off += bytes;
+    }
+    *buf = b;
+    *len = total;
+    return 0;
+}
+
+int cx_shard_restore(cx_shard_t *self, const uint8_t *buf, size_t len)
+{
+    s_snap_t h;
+    if (!buf || len < sizeof h) {
+        return -1;
+    }
+    memcpy(&h, buf, sizeof h);
+    size_t per = cx_shard_bytes_per_customer();
+    if (h.magic != S_SNAP_MAGIC || h.version != S_SNAP_VERSION || h.persona != self->persona
+        || h.shard != self->shard || h.nshards != self->nshards
+        || h.n > (len - sizeof h) / per || len != sizeof h + h.n * per) {
+        return -1;
+    }
+    if (s_reserve(self, (size_t)h.n) != 0) {
+        return -1;
+    }
+    void **ptrs[16];
+    size_t sizes[16];
+    int k = s_arrays(self, ptrs, sizes);
+    size_t off = sizeof h;
+    for (int i = 0; i < k; i++) {
+        size_t bytes = (size_t)h.n * sizes[i];
+        if (bytes) {
+            memcpy(*ptrs[i], buf + off, bytes);
+        }
+        off += bytes;
+    }
+    self->n = (size_t)h.n;
+    self->sat_sum = h.sums[0];
+    self->exp_sum = h.sums[1];
+    self->eff_sum = h.sums[2];
+    self->active = h.sums[3];
+    self->price_seen = h.price_seen;
+    self->price_factor = h.price_factor;
+    self->stats = h.stats;
+    return 0;
+}
