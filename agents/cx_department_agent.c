@@ -40,6 +40,16 @@ typedef struct {
     int got;                       /* its batch for the current tick arrived */
 } s_slot_t;
 
+static int s_restore(void *ud, const uint8_t *buf, size_t len)
+{
+    return cx_dept_restore(ud, buf, len);
+}
+
+static int s_snapshot(const void *ud, uint8_t **buf, size_t *len)
+{
+    return cx_dept_snapshot(ud, buf, len);
+}
+
 static void s_usage(FILE *fp)
 {
     fprintf(fp, "usage: cxsim-department --connect ENDPOINT --department ID\n"
@@ -180,12 +190,15 @@ int main(int argc, char **argv)
             slots[slot_base[p] + s].shard = s;
         }
     }
+    if (a.start_tick > 0 && cx_agent_restore(&a, s_restore, dept, (int)timeout_ms) != 0) {
+        goto done;
+    }
     if (cx_enc_ready(&a.enc) != 0 || cx_agent_send(&a) != 0) {
         goto done;
     }
 
     cx_tickctx_t ctx;
-    int64_t tick = 0;  /* tick being collected */
+    int64_t tick = a.start_tick; /* tick being collected */
     int have_tick = 0; /* its TICK arrived */
     int got = 0;       /* batches arrived for it */
     zmq_pollitem_t items[2] = {{a.coord, 0, ZMQ_POLLIN, 0}, {data, 0, ZMQ_POLLIN, 0}};
@@ -213,6 +226,11 @@ int main(int argc, char **argv)
                     continue;
                 }
                 have_tick = 1;
+            } else if (type == CX_MSG_CHECKPOINT && !have_tick && got == 0 &&
+                       a.msg->tick == tick - 1) {
+                if (cx_agent_snapshot(&a, tick - 1, s_snapshot, dept) != 0) {
+                    stop = 1;
+                }
             } else if (type > 0 && type != CX_MSG_HEARTBEAT) {
                 a.dropped++;
             }

@@ -27,6 +27,16 @@
 #include "cx_shard.h"
 #include "cx_version.h"
 
+static int s_restore(void *ud, const uint8_t *buf, size_t len)
+{
+    return cx_shard_restore(ud, buf, len);
+}
+
+static int s_snapshot(const void *ud, uint8_t **buf, size_t *len)
+{
+    return cx_shard_snapshot(ud, buf, len);
+}
+
 static void s_usage(FILE *fp)
 {
     fprintf(fp, "usage: cxsim-persona --connect ENDPOINT --persona ID [--shard K --of N]\n"
@@ -116,12 +126,16 @@ int main(int argc, char **argv)
             goto done;
         }
     }
+    if (a.start_tick > 0 &&
+        cx_agent_restore(&a, s_restore, sh, (int)timeout_ms) != 0) {
+        goto done;
+    }
     if (cx_enc_ready(&a.enc) != 0 || cx_agent_send(&a) != 0) {
         goto done;
     }
 
     cx_tickctx_t ctx;
-    int64_t tick = -1;      /* tick in progress, or the last one done */
+    int64_t tick = a.start_tick - 1; /* tick in progress, or the last one done */
     int waiting = 0;        /* departments whose outcomes are pending */
     uint8_t answered[CX_MAX_DEPTS];
     cx_enc_t denc;          /* encoder for the data plane */
@@ -179,6 +193,10 @@ int main(int argc, char **argv)
                     answered[d] = 0;
                 }
                 waiting = sc->n_dept;
+            } else if (type == CX_MSG_CHECKPOINT && !waiting && a.msg->tick == tick) {
+                if (cx_agent_snapshot(&a, tick, s_snapshot, sh) != 0) {
+                    stop = 1;
+                }
             } else if (type > 0 && type != CX_MSG_HEARTBEAT) {
                 a.dropped++;
             }

@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "cx_agent.h"
+#include "cx_checkpoint.h"
 #include "cx_company.h"
 #include "cx_load.h"
 #include "cx_log.h"
@@ -73,6 +74,10 @@ typedef struct {
     int64_t messages;            /* frames received */
     int64_t bytes;               /* bytes received */
     char reason[1024];           /* why the run failed */
+    int64_t start_tick;          /* first tick to run (> 0 when resuming) */
+    cx_checkpoint_t *resume;     /* the checkpoint resumed from, or NULL */
+    char *copy;                  /* private copy of the frame being read */
+    size_t copy_cap;             /* bytes allocated at copy */
 } s_coord_t;
 
 static volatile sig_atomic_t s_interrupted = 0;
@@ -152,14 +157,29 @@ static s_agent_t *s_recv(s_coord_t *c, int *type)
         *type = -1;
         return NULL;
     }
-    c->bytes += (int64_t)cx_frame_size(&f);
+    /* Decode from a private copy: decoded strings point into it, and it
+     * lives until the next frame is read. */
+    size_t n = cx_frame_size(&f);
+    c->bytes += (int64_t)n;
+    if (n > c->copy_cap) {
+        char *p = realloc(c->copy, n);
+        if (!p) {
+            cx_frame_close(&f);
+            c->dropped++;
+            *type = -1;
+            return NULL;
+        }
+        c->copy = p;
+        c->copy_cap = n;
+    }
+    memcpy(c->copy, cx_frame_data(&f), n);
+    cx_frame_close(&f);
     s_agent_t *a = s_by_rid(c, &f);
-    int t = cx_msg_decode(c->msg, cx_frame_data(&f), cx_frame_size(&f));
+    int t = cx_msg_decode(c->msg, c->copy, n);
     if (t <= 0) {
         cx_log_warn("dropped a frame from %s: %s", a ? a->name : "an unknown peer",
                     cx_proto_strerror(t));
         c->dropped++;
-        cx_frame_close(&f);
         *type = -1;
         return NULL;
     }
@@ -203,34 +223,14 @@ static s_agent_t *s_recv(s_coord_t *c, int *type)
                 cx_net_send(c->router, f.rid, f.rid_len, &c->enc);
             }
             c->dropped++;
-            cx_frame_close(&f);
             *type = -1;
             return NULL;
         }
     } else if (!a) {
         c->dropped++;
-        cx_frame_close(&f);
         *type = -1;
         return NULL;
     }
-    /* Keep the frame's bytes alive for the caller: decoded strings point into
-     * it. Messages the coordinator reads are small; copy and re-decode. */
-    static char *copy;
-    static size_t cap;
-    size_t n = cx_frame_size(&f);
-    if (n > cap) {
-        char *p = realloc(copy, n);
-        if (!p) {
-            cx_frame_close(&f);
-            *type = -1;
-            return NULL;
-        }
-        copy = p;
-        cap = n;
-    }
-    memcpy(copy, cx_frame_data(&f), n);
-    cx_frame_close(&f);
-    cx_msg_decode(c->msg, copy, n);
     a->last_heard = cx_now_ms();
     *type = t;
     return a;
@@ -290,9 +290,17 @@ static int s_join(s_coord_t *c, int startup_ms)
                         shards[p] = c->sc->persona[p].shards;
                     }
                     if (cx_enc_welcome(&c->enc, "run", c->yaml, c->yaml_len, eps, c->sc->n_dept,
-                                       shards, c->sc->n_persona, c->heartbeat_ms) != 0 ||
+                                       shards, c->sc->n_persona, c->heartbeat_ms,
+                                       c->start_tick) != 0 ||
                         s_broadcast(c) != 0) {
                         return -1;
+                    }
+                    for (int i = 0; c->resume && i < c->n_agents; i++) {
+                        if (cx_enc_restore(&c->enc, c->start_tick, c->resume->agent[i],
+                                           c->resume->agent_len[i]) != 0 ||
+                            s_send(c, &c->agents[i]) != 0) {
+                            return -1;
+                        }
                     }
                 }
             } else if (type == CX_MSG_READY && !a->ready) {
@@ -337,18 +345,85 @@ static void s_stop_agents(s_coord_t *c, const char *reason, int wait_ms)
     }
 }
 
+/* Asks every agent for its state after tick t and writes the checkpoint. */
+static int s_checkpoint(s_coord_t *c, int64_t t, const cx_company_t *company,
+                        const cx_kpi_history_t *hist, const cx_output_t *out, const char *path)
+{
+    cx_checkpoint_t cp;
+    if (cx_checkpoint_init(&cp, c->n_agents) != 0) {
+        snprintf(c->reason, sizeof c->reason, "out of memory at the checkpoint of tick %lld",
+                 (long long)t);
+        return -1;
+    }
+    cp.next_tick = t + 1;
+    cp.company = *company;
+    cp.hist = *hist;
+    cx_output_get_state(out, &cp.output);
+    int rc = -1;
+    if (cx_enc_checkpoint(&c->enc, t) != 0 || s_broadcast(c) != 0) {
+        goto done;
+    }
+    int pending = c->n_agents;
+    while (pending > 0) {
+        if (s_interrupted) {
+            snprintf(c->reason, sizeof c->reason, "interrupted during the checkpoint of tick %lld",
+                     (long long)t);
+            goto done;
+        }
+        s_agent_t *lost = s_lost(c);
+        if (lost) {
+            snprintf(c->reason, sizeof c->reason,
+                     "lost %s (pid %lld) during the checkpoint of tick %lld", lost->name,
+                     (long long)lost->pid, (long long)t);
+            goto done;
+        }
+        if (s_wait(c, c->heartbeat_ms / 4 + 1) != 0) {
+            goto done;
+        }
+        int type;
+        s_agent_t *a;
+        while ((a = s_recv(c, &type)) != NULL || type != 0) {
+            if (a && type == CX_MSG_SNAPSHOT && c->msg->tick == t) {
+                int i = (int)(a - c->agents);
+                if (!cp.agent[i]) {
+                    cp.agent[i] = malloc(c->msg->records_len + 1);
+                    if (!cp.agent[i]) {
+                        goto done;
+                    }
+                    memcpy(cp.agent[i], c->msg->records, c->msg->records_len);
+                    cp.agent_len[i] = c->msg->records_len;
+                    pending--;
+                }
+            } else if (a && type != CX_MSG_HEARTBEAT) {
+                c->dropped++;
+            }
+        }
+        s_heartbeat(c, t);
+    }
+    char err[512];
+    if (cx_checkpoint_write(path, &cp, err, sizeof err) != 0) {
+        snprintf(c->reason, sizeof c->reason, "%s", err);
+        goto done;
+    }
+    rc = 0;
+done:
+    cx_checkpoint_fini(&cp);
+    return rc;
+}
+
 static void s_usage(FILE *fp)
 {
     fprintf(fp, "usage: cxsim-coordinator --scenario FILE --out DIR --bind ENDPOINT\n"
                 "                         [--pub ENDPOINT] [--heartbeat-ms MS]\n"
-                "                         [--startup-timeout-ms MS]\n"
+                "                         [--startup-timeout-ms MS] [--checkpoint-every N]\n"
+                "                         [--resume CHECKPOINT]\n"
                 "The clock and barrier of a run. Normally started by `cxsim run`.\n");
 }
 
 int main(int argc, char **argv)
 {
-    const char *scenario = NULL, *out_dir = NULL, *bind = NULL, *pub = NULL;
-    long long hb = 1000, startup_ms = 30000;
+    const char *scenario = NULL, *out_dir = NULL, *bind = NULL, *pub = NULL, *resume = NULL;
+    long long hb = 1000, startup_ms = 30000, every = 0;
     for (int i = 1; i < argc; i++) {
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(argv[i], "--help") == 0) {
@@ -371,6 +446,12 @@ int main(int argc, char **argv)
             i++;
         } else if (strcmp(argv[i], "--heartbeat-ms") == 0 && v &&
                    cx_parse_int(v, 10, 600000, &hb) == 0) {
+            i++;
+        } else if (strcmp(argv[i], "--checkpoint-every") == 0 && v &&
+                   cx_parse_int(v, 0, CX_MAX_TICKS, &every) == 0) {
+            i++;
+        } else if (strcmp(argv[i], "--resume") == 0 && v) {
+            resume = v;
             i++;
         } else if (strcmp(argv[i], "--startup-timeout-ms") == 0 && v &&
                    cx_parse_int(v, 10, 3600000, &startup_ms) == 0) {
@@ -465,9 +546,26 @@ int main(int argc, char **argv)
 
     int rc = 1;
     const char *status = "failed";
-    int ticks_done = 0;
     char err[1024] = "";
-    cx_output_t *out = cx_output_open(out_dir, sc, c.yaml, c.yaml_len, err, sizeof err);
+    char cp_path[4200];
+    snprintf(cp_path, sizeof cp_path, "%s/checkpoint.msgpack", out_dir);
+    cx_output_t *out = NULL;
+    cx_kpi_history_t hist;
+    memset(&hist, 0, sizeof hist);
+    cx_company_init(company, sc);
+    if (resume) {
+        c.resume = malloc(sizeof *c.resume);
+        if (!c.resume || cx_checkpoint_read(resume, c.n_agents, c.resume, err, sizeof err) != 0) {
+            cx_log_error("%s", c.resume ? err : "out of memory");
+            return 2;
+        }
+        c.start_tick = c.resume->next_tick;
+        *company = c.resume->company;
+        hist = c.resume->hist;
+        out = cx_output_reopen(out_dir, sc, &c.resume->output, err, sizeof err);
+    } else {
+        out = cx_output_open(out_dir, sc, c.yaml, c.yaml_len, err, sizeof err);
+    }
     if (!out) {
         cx_log_error("%s", err);
         return 1;
@@ -495,10 +593,7 @@ int main(int argc, char **argv)
         goto finish;
     }
 
-    cx_company_init(company, sc);
-    cx_kpi_history_t hist;
-    memset(&hist, 0, sizeof hist);
-    for (int t = 0; t < sc->ticks; t++) {
+    for (int t = (int)c.start_tick; t < sc->ticks; t++) {
         cx_tickctx_t ctx;
         double words[CX_TICKCTX_WORDS];
         cx_company_begin_tick(company, sc, t, &ctx);
@@ -567,7 +662,6 @@ int main(int argc, char **argv)
             snprintf(c.reason, sizeof c.reason, "%s", err);
             goto finish;
         }
-        ticks_done++;
         if (c.pub) {
             const char *names[64];
             double vals[64];
@@ -577,6 +671,10 @@ int main(int argc, char **argv)
             }
         }
         cx_company_end_tick(company, sc, &row, &totals->total);
+        if (every > 0 && (t + 1) % every == 0 && t + 1 < sc->ticks &&
+            s_checkpoint(&c, t, company, &hist, out, cp_path) != 0) {
+            goto finish;
+        }
     }
     status = "completed";
     rc = 0;
@@ -597,7 +695,6 @@ finish:
         cx_log_error("%s", err);
         rc = 1;
     }
-    (void)ticks_done;
     if (c.pub) {
         zmq_close(c.pub);
     }
@@ -610,6 +707,11 @@ finish:
     cx_msg_fini(c.msg);
     cx_enc_fini(&c.enc);
     free(c.msg);
+    free(c.copy);
+    if (c.resume) {
+        cx_checkpoint_fini(c.resume);
+        free(c.resume);
+    }
     free(c.agents);
     free(c.yaml);
     free(c.sc);

@@ -6,5 +6,6 @@
 #define CX_CMD_H
 
 int cx_cmd_run(int argc, char **argv);
+int cx_cmd_resume(int argc, char **argv);
 
 #endif

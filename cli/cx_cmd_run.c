@@ -37,6 +37,7 @@
 #include "cx_version.h"
 
 static volatile sig_atomic_t s_interrupted = 0;
+static const char *s_resume_path = NULL; /* set by `cxsim resume` */
 
 static void s_on_signal(int sig)
 {
@@ -62,6 +63,10 @@ static void s_usage(FILE *fp)
             "  --in-process        run the same model in this process, without ZeroMQ\n"
             "  --heartbeat-ms MS   heartbeat interval; an agent silent for two is lost\n"
             "                      (default 1000)\n"
+            "  --checkpoint-every N  snapshot every process's state every N ticks into\n"
+            "                      DIR/checkpoint.msgpack (see `cxsim resume`)\n"
+            "  --restart-lost      when an agent is lost, restart the run from the last\n"
+            "                      checkpoint (up to 3 times); needs --checkpoint-every\n"
             "  --quiet             no progress line and no summary table\n"
             "\n"
             "exit status: 0 success, 1 the run failed, 2 invalid input\n");
@@ -76,6 +81,9 @@ typedef struct {
     long long shards;          /* --shards, 0 = the scenario's */
     int in_process;            /* --in-process */
     long long heartbeat_ms;    /* --heartbeat-ms */
+    long long checkpoint_every;/* --checkpoint-every, 0 = none */
+    int restart_lost;          /* --restart-lost */
+    const char *resume;        /* checkpoint to resume from (cxsim resume) */
     int quiet;                 /* --quiet */
 } s_opts_t;
 
@@ -148,6 +156,15 @@ static int s_parse(int argc, char **argv, s_opts_t *o)
                 return -1;
             }
             i++;
+        } else if (strcmp(a, "--checkpoint-every") == 0 && v) {
+            if (s_parse_ll(v, 1, CX_MAX_TICKS, &o->checkpoint_every) != 0) {
+                fprintf(stderr, "cxsim run: --checkpoint-every expects 1..%d, got '%s'\n",
+                        CX_MAX_TICKS, v);
+                return -1;
+            }
+            i++;
+        } else if (strcmp(a, "--restart-lost") == 0) {
+            o->restart_lost = 1;
         } else if (strcmp(a, "--in-process") == 0) {
             o->in_process = 1;
         } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
@@ -162,6 +179,14 @@ static int s_parse(int argc, char **argv, s_opts_t *o)
     }
     if (!o->scenario) {
         fprintf(stderr, "cxsim run: no scenario file given\n");
+        return -1;
+    }
+    if (o->restart_lost && !o->checkpoint_every) {
+        fprintf(stderr, "cxsim run: --restart-lost needs --checkpoint-every N\n");
+        return -1;
+    }
+    if (o->in_process && (o->checkpoint_every || o->restart_lost)) {
+        fprintf(stderr, "cxsim run: checkpoints are for multi-process runs, not --in-process\n");
         return -1;
     }
     return 0;
@@ -307,11 +332,12 @@ static int s_run_processes(const s_opts_t *o, const cx_scenario_t *sc, const cha
                 strerror(errno));
         return 1;
     }
-    char scen[256], coord_ep[256], pub_ep[256], hb[32], exe[3][4200];
+    char scen[256], coord_ep[256], pub_ep[256], hb[32], every[32], exe[3][4200];
     snprintf(scen, sizeof scen, "%s/scenario.yaml", rundir);
     snprintf(coord_ep, sizeof coord_ep, "ipc://%s/coord.sock", rundir);
     snprintf(pub_ep, sizeof pub_ep, "ipc://%s/pub.sock", rundir);
     snprintf(hb, sizeof hb, "%lld", o->heartbeat_ms);
+    snprintf(every, sizeof every, "%lld", o->checkpoint_every);
     snprintf(exe[0], sizeof exe[0], "%s/cxsim-coordinator", bindir);
     snprintf(exe[1], sizeof exe[1], "%s/cxsim-department", bindir);
     snprintf(exe[2], sizeof exe[2], "%s/cxsim-persona", bindir);
@@ -337,7 +363,8 @@ static int s_run_processes(const s_opts_t *o, const cx_scenario_t *sc, const cha
     zmq_connect(sub, pub_ep);
 
     char *cargv[] = {exe[0], "--scenario", scen, "--out", (char *)out, "--bind", coord_ep,
-                     "--pub", pub_ep, "--heartbeat-ms", hb, NULL};
+                     "--pub", pub_ep, "--heartbeat-ms", hb, "--checkpoint-every", every,
+                     o->resume ? "--resume" : NULL, (char *)o->resume, NULL};
     if (s_spawn(&ps, "coordinator", cargv) != 0) {
         goto cleanup;
     }
@@ -472,6 +499,11 @@ int cx_cmd_run(int argc, char **argv)
         fprintf(stderr, "try 'cxsim run --help'\n");
         return 2;
     }
+    o.resume = s_resume_path;
+    if (o.resume && o.in_process) {
+        fprintf(stderr, "cxsim resume: --in-process runs have no checkpoints\n");
+        return 2;
+    }
     cx_scenario_t *sc = malloc(sizeof *sc);
     if (!sc) {
         fprintf(stderr, "cxsim run: out of memory\n");
@@ -539,6 +571,19 @@ int cx_cmd_run(int argc, char **argv)
         rc = r == 0 ? 0 : 1;
     } else {
         rc = s_run_processes(&o, sc, yaml, yaml_len, out, &prog, &nproc);
+        char cp[4200];
+        snprintf(cp, sizeof cp, "%s/checkpoint.msgpack", out);
+        for (int attempt = 1; rc == 1 && o.restart_lost && !s_interrupted && attempt <= 3;
+             attempt++) {
+            if (access(cp, R_OK) != 0) {
+                fprintf(stderr, "cxsim run: no checkpoint yet in %s; cannot restart\n", out);
+                break;
+            }
+            fprintf(stderr, "cxsim run: restarting from the last checkpoint (attempt %d of 3)\n",
+                    attempt);
+            o.resume = cp;
+            rc = s_run_processes(&o, sc, yaml, yaml_len, out, &prog, &nproc);
+        }
     }
     if (rc == 0 && !o.quiet) {
         s_summary(out, sc, (double)(cx_now_ms() - prog.start_ms) / 1000.0,
@@ -547,4 +592,43 @@ int cx_cmd_run(int argc, char **argv)
     free(yaml);
     free(sc);
     return rc;
+}
+
+int cx_cmd_resume(int argc, char **argv)
+{
+    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        printf("usage: cxsim resume RUN_DIR [--heartbeat-ms MS] [--checkpoint-every N] [--quiet]\n"
+               "\n"
+               "Continues a multi-process run from RUN_DIR/checkpoint.msgpack (written by\n"
+               "`cxsim run --checkpoint-every N`) after its processes were killed. The result\n"
+               "files are cut back to the checkpoint and completed; they end byte-identical\n"
+               "to an uninterrupted run's.\n");
+        return 0;
+    }
+    if (argc < 2 || argv[1][0] == '-') {
+        fprintf(stderr, "usage: cxsim resume RUN_DIR [options]\n");
+        return 2;
+    }
+    const char *dir = argv[1];
+    char scen[4200], cp[4200];
+    snprintf(scen, sizeof scen, "%s/scenario.resolved.yaml", dir);
+    snprintf(cp, sizeof cp, "%s/checkpoint.msgpack", dir);
+    if (access(cp, R_OK) != 0) {
+        fprintf(stderr, "cxsim resume: %s has no checkpoint (%s): was it run with "
+                        "--checkpoint-every?\n", dir, strerror(errno));
+        return 2;
+    }
+    /* Reuse run's option parsing: RUN_DIR's resolved scenario, its own directory. */
+    char *args[64];
+    int n = 0;
+    args[n++] = "run";
+    args[n++] = scen;
+    args[n++] = "--out";
+    args[n++] = (char *)dir;
+    for (int i = 2; i < argc && n < 60; i++) {
+        args[n++] = argv[i];
+    }
+    args[n] = NULL;
+    s_resume_path = cp;
+    return cx_cmd_run(n, args);
 }

@@ -16,6 +16,7 @@ static void s_usage(FILE *fp)
                 "commands:\n"
                 "  run SCENARIO.yaml       run a scenario (multi-process, or --in-process)\n"
                 "  validate SCENARIO.yaml  check a scenario file and report every error\n"
+                "  resume RUN_DIR          continue a killed run from its last checkpoint\n"
                 "\n"
                 "  cxsim COMMAND --help    options of one command\n"
                 "  cxsim --version         version\n"
@@ -40,6 +41,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "run") == 0) {
         return cx_cmd_run(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "resume") == 0) {
+        return cx_cmd_resume(argc - 1, argv + 1);
     }
     if (strcmp(cmd, "validate") == 0) {
         return cx_cmd_validate(argc - 1, argv + 1);

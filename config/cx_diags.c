@@ -129,17 +129,9 @@ static int s_distance(const char *a, size_t la, const char *b, size_t lb)
     return dp[la][lb];
 }
 
-/* True when the shorter word occurs in the longer one (case-insensitive). */
+/* True when word b occurs in a (case-insensitive). */
 static bool s_contains(const char *a, size_t la, const char *b, size_t lb)
 {
-    if (la < lb) {
-        const char *t = a;
-        a = b;
-        b = t;
-        size_t tl = la;
-        la = lb;
-        lb = tl;
-    }
     for (size_t i = 0; i + lb <= la; i++) {
         if (strncasecmp(a + i, b, lb) == 0) {
             return true;
@@ -165,8 +157,22 @@ const char *cx_suggest(const char *word, const char *const *candidates, int n)
             continue;
         }
         int score = s_distance(word, lw, c, lc);
-        if (score > allowed && lw >= 3 && lc >= 3 && s_contains(word, lw, c, lc)) {
+        if (score > allowed && lw >= 3 && s_contains(c, lc, word, lw)) {
             score = allowed; /* "service" for "customer_service" */
+        }
+        /* A typo in one part of a compound name: "efort" for "time_effort". */
+        for (size_t start = 0; start < lc && score > 1 && !memchr(word, '_', lw);) {
+            size_t end = start;
+            while (end < lc && c[end] != '_') {
+                end++;
+            }
+            if (end - start >= 3 && end - start < lc) {
+                int d = s_distance(word, lw, c + start, end - start) + 1;
+                if (d < score) {
+                    score = d;
+                }
+            }
+            start = end + 1;
         }
         if (score < best_score) {
             best_score = score;

@@ -197,6 +197,32 @@ static void s_locate(const char *text, size_t len, size_t offset, int *line, int
     *column = (int)(offset - start) + 1;
 }
 
+/* What usually causes libyaml's terser complaints, as "; hint". */
+static const char *s_hint(const char *problem)
+{
+    static const struct {
+        const char *problem; /* start of libyaml's message */
+        const char *hint;    /* what to look at */
+    } hints[] = {
+        {"mapping values are not allowed", "; check this line's indentation, or quote a value "
+                                           "that contains ': '"},
+        {"did not find expected key", "; check this line's indentation"},
+        {"did not find expected '-' indicator", "; check this line's indentation"},
+        {"did not find expected ',' or '}'", "; close the '{' or separate entries with ','"},
+        {"did not find expected ',' or ']'", "; close the '[' or separate items with ','"},
+        {"found character that cannot start any token",
+         "; indent with spaces, not tabs, and quote values starting with '@', '`' or '%'"},
+        {"found a tab character", "; indent with spaces, not tabs"},
+        {"found unexpected end of stream", "; close the quote or bracket"},
+    };
+    for (size_t i = 0; i < sizeof hints / sizeof hints[0]; i++) {
+        if (strncmp(problem, hints[i].problem, strlen(hints[i].problem)) == 0) {
+            return hints[i].hint;
+        }
+    }
+    return "";
+}
+
 static void s_yaml_error(const s_where_t *w, const yaml_parser_t *p, const char *text, size_t len)
 {
     const char *problem = p->problem ? p->problem : "unknown error";
@@ -218,11 +244,12 @@ static void s_yaml_error(const s_where_t *w, const yaml_parser_t *p, const char 
     default:
         line = (int)p->problem_mark.line + 1;
         column = (int)p->problem_mark.column + 1;
+        const char *hint = s_hint(problem);
         if (p->context) {
-            s_err(w, line, column, "invalid YAML: %s (%s at line %d)", problem, p->context,
-                  (int)p->context_mark.line + 1);
+            s_err(w, line, column, "invalid YAML: %s (%s at line %d)%s", problem, p->context,
+                  (int)p->context_mark.line + 1, hint);
         } else {
-            s_err(w, line, column, "invalid YAML: %s", problem);
+            s_err(w, line, column, "invalid YAML: %s%s", problem, hint);
         }
         break;
     }
@@ -300,8 +327,12 @@ int cx_doc_parse(cx_doc_t *doc, const char *file, const char *text, size_t len, 
             break;
         }
         if (!done && tag) {
-            s_err(&w, line, column, "tags ('%.40s') are not supported: remove the tag",
-                  (const char *)tag);
+            /* Show a standard tag the way it was written: "!!binary". */
+            const char *t = (const char *)tag;
+            const char *std = "tag:yaml.org,2002:";
+            bool is_std = strncmp(t, std, strlen(std)) == 0;
+            s_err(&w, line, column, "tags ('%s%.40s') are not supported: remove the tag",
+                  is_std ? "!!" : "", is_std ? t + strlen(std) : t);
             rc = -1;
             done = true;
         }

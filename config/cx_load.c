@@ -1095,7 +1095,10 @@ static void s_personas(s_ctx_t *c, const cx_node_t *root, cx_scenario_t *sc)
         if (cx_node_is_null(v)) {
             if (sc->n_journey > 1) {
                 char list_[300];
-                s_missing(c, item, ip, "journey", s_join(journeys, sc->n_journey, list_, sizeof list_));
+                char what[340];
+                snprintf(what, sizeof what, "one of %s: with more than one journey, each persona "
+                         "names its own", s_join(journeys, sc->n_journey, list_, sizeof list_));
+                s_missing(c, item, ip, "journey", what);
             }
             p->journey = 0;
         } else {
@@ -1492,9 +1495,9 @@ bool cx_scenario_equal(const cx_scenario_t *a, const cx_scenario_t *b)
     return same;
 }
 
-int cx_scenario_truncate(cx_scenario_t *sc, int ticks)
+int cx_scenario_set_ticks(cx_scenario_t *sc, int ticks)
 {
-    if (ticks < 1 || ticks > sc->ticks) {
+    if (ticks < 1 || ticks > CX_MAX_TICKS) {
         return -1;
     }
     sc->ticks = ticks;

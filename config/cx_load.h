@@ -82,11 +82,14 @@ bool cx_scenario_equal(const cx_scenario_t *a, const cx_scenario_t *b);
 /* Sets every `line` field to 0. */
 void cx_scenario_clear_lines(cx_scenario_t *sc);
 
-/* Shortens a loaded scenario to `ticks` ticks (1 .. sc->ticks) and drops
- * the timeline events that would start at or after it; for "run only the
- * first N ticks" (a --set ticks=N would instead reject those events).
- * Returns the number of events dropped, or -1 when ticks is out of range. */
-int cx_scenario_truncate(cx_scenario_t *sc, int ticks);
+/* Sets the length of a loaded scenario to `ticks` (1 .. CX_MAX_TICKS),
+ * dropping the timeline events that would start at or after it: what
+ * `cxsim run --ticks N` means ("run only the first N ticks", or more).
+ * A `--set ticks=N` instead checks the file against N and so rejects the
+ * events past it, which is right for an edit and wrong for a quick run.
+ * Returns the number of events dropped, or -1 when ticks is out of range
+ * (sc unchanged). */
+int cx_scenario_set_ticks(cx_scenario_t *sc, int ticks);
 
 /* Every key a scenario file may hold, as documented paths such as
  * "company.cx_owner" or "departments[].maturity" (model parameters appear

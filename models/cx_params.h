@@ -15,9 +15,9 @@
     /* surveys and answers */                                                                      \
     X(survey_rate, 0.05, 0.0, 1.0, "share/tick", "share of active customers surveyed each tick")  \
     X(satisfied_threshold, 4.0, 1.0, 5.0, "1-5", "CSAT answer at or above which a respondent is satisfied") \
-    X(ltr_offset, -1.0, -10.0, 10.0, "points", "likelihood to recommend of a customer at satisfaction 0") \
-    X(ltr_slope, 1.2, 0.0, 3.0, "1", "likelihood-to-recommend points per point of satisfaction") \
-    X(ltr_noise, 1.2, 0.0, 5.0, "points", "standard deviation of a likelihood-to-recommend answer") \
+    X(ltr_offset, 3.4, -10.0, 10.0, "points", "likelihood to recommend of a customer at satisfaction 0") \
+    X(ltr_slope, 0.65, 0.0, 3.0, "1", "likelihood-to-recommend points per point of satisfaction") \
+    X(ltr_noise, 1.5, 0.0, 5.0, "points", "standard deviation of a likelihood-to-recommend answer") \
     X(csat_slope, 0.45, 0.0, 2.0, "1/point", "CSAT answer (1-5) points per point of satisfaction") \
     X(csat_noise, 0.5, 0.0, 5.0, "points", "standard deviation of a CSAT answer") \
     X(ces_noise, 0.8, 0.0, 5.0, "points", "standard deviation of a CES answer") \
@@ -27,19 +27,19 @@
     X(ede_gain_negative, 0.55, 0.0, 2.0, "1", "satisfaction loss per point of negative disconfirmation") \
     X(satisfaction_memory, 0.25, 0.01, 1.0, "1", "share of the gap to a transaction's satisfaction closed per interaction") \
     X(moment_of_truth_weight, 2.0, 1.0, 10.0, "x", "weight of a moment of truth relative to other touchpoints") \
-    X(expectation_drift, 0.08, 0.0, 1.0, "1", "share of the gap between experience and expectation closed per interaction") \
-    X(expectation_fall, 0.03, 0.0, 1.0, "1", "share of the gap closed per interaction when experience falls short") \
+    X(expectation_drift, 0.06, 0.0, 1.0, "1", "share of the gap between experience and expectation closed per interaction") \
+    X(expectation_fall, 0.04, 0.0, 1.0, "1", "share of the gap closed per interaction when experience falls short") \
     X(effort_memory, 0.35, 0.01, 1.0, "1", "share of the gap to a transaction's effort closed per interaction") \
-    X(loyalty_speed, 0.08, 0.0, 1.0, "1", "share of the gap to target loyalty closed per interaction") \
+    X(loyalty_speed, 0.3, 0.0, 1.0, "1", "share of the gap to target loyalty closed per interaction") \
     X(loyalty_floor, 4.0, 0.0, 9.0, "points", "satisfaction at and below which target loyalty is 0") \
     X(initial_spread, 1.0, 0.0, 5.0, "points", "standard deviation of a new customer's satisfaction around expectation") \
     X(channel_effort, 2.0, 0.0, 10.0, "points", "Time-and-effort swing between a disliked and a preferred channel at maturity 1") \
     /* churn, competitors, word of mouth, spend */                                                 \
-    X(churn_satisfaction, 0.45, 0.0, 5.0, "1/point", "log-hazard increase per point of satisfaction below neutral") \
-    X(churn_effort, 0.30, 0.0, 5.0, "1/point", "log-hazard increase per point of effort above neutral") \
+    X(churn_satisfaction, 0.30, 0.0, 5.0, "1/point", "log-hazard increase per point of satisfaction below neutral") \
+    X(churn_effort, 0.20, 0.0, 5.0, "1/point", "log-hazard increase per point of effort above neutral") \
     X(churn_neutral_satisfaction, 6.5, 0.0, 10.0, "points", "satisfaction at which the churn hazard is the persona's base") \
     X(churn_neutral_effort, 4.0, 0.0, 10.0, "points", "effort at which the churn hazard is the persona's base") \
-    X(competitor_pull, 0.03, 0.0, 1.0, "prob", "chance a dissatisfied customer defects at a moment of truth") \
+    X(competitor_pull, 0.02, 0.0, 1.0, "prob", "chance a dissatisfied customer defects at a moment of truth") \
     X(referral_rate, 0.6, 0.0, 10.0, "1/year", "referrals a promoter makes per year") \
     X(referral_conversion, 0.25, 0.0, 1.0, "prob", "share of referrals that become customers") \
     X(detractor_deterrence, 0.5, 0.0, 10.0, "1/year", "prospects a detractor deters per year") \
@@ -52,8 +52,8 @@
     X(reputation_days, 60.0, 1.0, 3650.0, "days", "time constant of the reputation the market sees (smoothed NPS)") \
     X(reputation_acquisition, 1.0, 0.0, 5.0, "1", "log change of baseline acquisition per 100 points of reputation") \
     /* capability profile: value at maturity 1 (_low) and 5 (_high), linear between */             \
-    X(quality_low, 4.4, 0.0, 10.0, "points", "mean pillar score at maturity 1") \
-    X(quality_high, 8.4, 0.0, 10.0, "points", "mean pillar score at maturity 5") \
+    X(quality_low, 5.5, 0.0, 10.0, "points", "mean pillar score at maturity 1") \
+    X(quality_high, 8.6, 0.0, 10.0, "points", "mean pillar score at maturity 5") \
     X(spread_low, 2.0, 0.0, 5.0, "points", "standard deviation of pillar scores at maturity 1") \
     X(spread_high, 0.8, 0.0, 5.0, "points", "standard deviation of pillar scores at maturity 5") \
     X(fcr_low, 0.55, 0.0, 1.0, "prob", "first-contact resolution at maturity 1") \
@@ -62,15 +62,15 @@
     X(handoff_high, 0.95, 0.0, 1.0, "prob", "hand-off keeps its context, lower maturity of the pair at 5") \
     X(data_low, 0.1, 0.0, 1.0, "0-1", "data capability at maturity 1") \
     X(data_high, 0.9, 0.0, 1.0, "0-1", "data capability at maturity 5") \
-    X(personalisation_low, 2.5, 0.0, 10.0, "points", "mean Personalisation score at data capability 0") \
+    X(personalisation_low, 3.5, 0.0, 10.0, "points", "mean Personalisation score at data capability 0") \
     X(personalisation_high, 9.0, 0.0, 10.0, "points", "mean Personalisation score at data capability 1") \
-    X(service_gain, 0.15, 0.0, 0.5, "1/level", "service rate change per maturity level, relative to level 3") \
+    X(service_gain, 0.10, 0.0, 0.5, "1/level", "service rate change per maturity level, relative to level 3") \
     X(cpi_low, 8.0, 0.0, 1000.0, "currency", "cost per interaction at maturity 1") \
     X(cpi_high, 2.5, 0.0, 1000.0, "currency", "cost per interaction at maturity 5") \
     X(change_speed_low, 0.6, 0.05, 5.0, "x", "speed of change (ramp speed multiplier) at maturity 1") \
     X(change_speed_high, 1.5, 0.05, 5.0, "x", "speed of change at maturity 5") \
-    X(automation_low, 0.15, 0.0, 1.0, "share", "share of technology-dependent work automated at IT maturity 1") \
-    X(automation_high, 0.8, 0.0, 1.0, "share", "share of technology-dependent work automated at IT maturity 5") \
+    X(automation_low, 0.25, 0.0, 1.0, "share", "share of technology-dependent work automated at IT maturity 1") \
+    X(automation_high, 0.75, 0.0, 1.0, "share", "share of technology-dependent work automated at IT maturity 5") \
     X(engagement_low, 45.0, 0.0, 100.0, "points", "target employee engagement at maturity 1") \
     X(engagement_high, 70.0, 0.0, 100.0, "points", "target employee engagement at maturity 5") \
     /* service encounter */                                                                        \

@@ -296,12 +296,23 @@ static void s_init_customer(cx_shard_t *self, size_t j, uint32_t t, int initial,
     self->case_start[j] = t;
     int n_tp = self->js->n_tp;
     if (initial) {
+        /* Spread initial customers over the loop as in a steady state: a
+         * customer waits before touchpoint k in proportion to its gap, and
+         * the wait left is again exponential (memoryless). */
         int lo = self->js->loop_to;
-        int k = lo + (int)floor(cx_u01(w[2]) * (double)(n_tp - lo));
-        k = k >= n_tp ? n_tp - 1 : k;
+        double total = 0.0;
+        for (int k = lo; k < n_tp; k++) {
+            total += self->js->tp[k].gap_days;
+        }
+        int k = lo;
+        double x = cx_u01(w[2]) * total;
+        while (k < n_tp - 1 && x >= self->js->tp[k].gap_days) {
+            x -= self->js->tp[k].gap_days;
+            k++;
+        }
         self->pos[j] = (uint8_t)k;
-        double g = cx_u01(w[3]) * self->js->tp[k].gap_days / days;
-        self->tp_tick[j] = t + (uint32_t)floor(g);
+        double g = -log(cx_u01(w[3])) * self->js->tp[k].gap_days / days;
+        self->tp_tick[j] = t + (uint32_t)s_clamp(floor(g), 0.0, 1e6);
         uint32_t sg = s_survey_gap(p, v[0]);
         self->survey[j] = sg == S_NEVER ? S_NEVER : t + sg - 1;
     } else {

@@ -15,7 +15,8 @@
 static const char *s_type_names[] = {"?",        "HELLO",    "WELCOME",  "READY",
                                      "TICK",     "REQUESTS", "OUTCOMES", "TICK_DONE",
                                      "DEPT_DONE", "HEARTBEAT", "STOP",   "ERROR",
-                                     "ROW",      "BYE",      "COMMAND",  "REPLY"};
+                                     "ROW",      "BYE",      "COMMAND",  "REPLY",
+                                     "CHECKPOINT", "SNAPSHOT", "RESTORE"};
 
 const char *cx_msg_type_name(int type)
 {
@@ -279,7 +280,8 @@ void cx_msg_fini(cx_msg_t *m)
 
 /* Expected element counts per type (including version and type). */
 static const uint32_t s_arity[CX_MSG_TYPE_END] = {
-    [CX_MSG_HELLO] = 8,     [CX_MSG_WELCOME] = 7,   [CX_MSG_READY] = 2,
+    [CX_MSG_HELLO] = 8,     [CX_MSG_WELCOME] = 8,   [CX_MSG_READY] = 2,
+    [CX_MSG_CHECKPOINT] = 3, [CX_MSG_SNAPSHOT] = 4, [CX_MSG_RESTORE] = 4,
     [CX_MSG_TICK] = 4,      [CX_MSG_REQUESTS] = 7,  [CX_MSG_OUTCOMES] = 6,
     [CX_MSG_TICK_DONE] = 7, [CX_MSG_DEPT_DONE] = 6, [CX_MSG_HEARTBEAT] = 3,
     [CX_MSG_STOP] = 3,      [CX_MSG_ERROR] = 3,     [CX_MSG_ROW] = 4,
@@ -305,7 +307,8 @@ static int s_decode_body(cx_msg_t *m, const msgpack_object *a)
         if (s_str(&f[2], &m->run) || s_str(&f[3], &m->scenario) ||
             f[4].type != MSGPACK_OBJECT_ARRAY || f[4].via.array.size > CX_PROTO_MAX_LIST ||
             f[5].type != MSGPACK_OBJECT_ARRAY || f[5].via.array.size > CX_PROTO_MAX_LIST ||
-            s_i32(&f[6], 1, 3600000, &m->heartbeat_ms)) {
+            s_i32(&f[6], 1, 3600000, &m->heartbeat_ms) ||
+            s_int(&f[7], 0, S_TICK_MAX, &m->start_tick)) {
             return -1;
         }
         m->n_endpoints = (int)f[4].via.array.size;
@@ -375,6 +378,16 @@ static int s_decode_body(cx_msg_t *m, const msgpack_object *a)
         return s_int(&f[2], 0, INT64_MAX, &m->dropped);
     case CX_MSG_COMMAND:
         return s_str(&f[2], &m->text) || s_str(&f[3], &m->key) || s_str(&f[4], &m->value);
+    case CX_MSG_CHECKPOINT:
+        return s_int(&f[2], 0, S_TICK_MAX, &m->tick);
+    case CX_MSG_SNAPSHOT:
+    case CX_MSG_RESTORE:
+        if (s_int(&f[2], 0, S_TICK_MAX, &m->tick) || f[3].type != MSGPACK_OBJECT_BIN) {
+            return -1;
+        }
+        m->records = (const uint8_t *)f[3].via.bin.ptr;
+        m->records_len = f[3].via.bin.size;
+        return 0;
     case CX_MSG_REPLY:
         if (f[2].type != MSGPACK_OBJECT_BOOLEAN) {
             return -1;
@@ -500,9 +513,9 @@ int cx_enc_hello(cx_enc_t *e, const char *role, const char *id, int shard, int n
 
 int cx_enc_welcome(cx_enc_t *e, const char *run, const char *scenario, size_t scenario_len,
                    const char *const *endpoints, int n_endpoints, const int32_t *shards,
-                   int n_shards, int heartbeat_ms)
+                   int n_shards, int heartbeat_ms, int64_t start_tick)
 {
-    s_begin(e, CX_MSG_WELCOME, 7);
+    s_begin(e, CX_MSG_WELCOME, 8);
     s_pack_cstr(e, run);
     s_pack_str(e, scenario, scenario_len);
     S_P(msgpack_pack_array(&e->pk, (size_t)n_endpoints));
@@ -514,6 +527,7 @@ int cx_enc_welcome(cx_enc_t *e, const char *run, const char *scenario, size_t sc
         S_P(msgpack_pack_int32(&e->pk, shards[i]));
     }
     S_P(msgpack_pack_int(&e->pk, heartbeat_ms));
+    S_P(msgpack_pack_int64(&e->pk, start_tick));
     return s_end(e);
 }
 
@@ -641,4 +655,29 @@ int cx_enc_reply(cx_enc_t *e, int ok, const char *message)
     S_P(ok ? msgpack_pack_true(&e->pk) : msgpack_pack_false(&e->pk));
     s_pack_cstr(e, message);
     return s_end(e);
+}
+
+int cx_enc_checkpoint(cx_enc_t *e, int64_t tick)
+{
+    s_begin(e, CX_MSG_CHECKPOINT, 3);
+    S_P(msgpack_pack_int64(&e->pk, tick));
+    return s_end(e);
+}
+
+static int s_enc_state(cx_enc_t *e, int type, int64_t tick, const void *state, size_t len)
+{
+    s_begin(e, type, 4);
+    S_P(msgpack_pack_int64(&e->pk, tick));
+    s_pack_bin(e, state, len);
+    return s_end(e);
+}
+
+int cx_enc_snapshot(cx_enc_t *e, int64_t tick, const void *state, size_t len)
+{
+    return s_enc_state(e, CX_MSG_SNAPSHOT, tick, state, len);
+}
+
+int cx_enc_restore(cx_enc_t *e, int64_t tick, const void *state, size_t len)
+{
+    return s_enc_state(e, CX_MSG_RESTORE, tick, state, len);
 }

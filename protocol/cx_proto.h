@@ -45,6 +45,9 @@ typedef enum {
     CX_MSG_BYE,        /* agent -> coordinator: stopped, with its drop count */
     CX_MSG_COMMAND,    /* client -> coordinator control socket: verb key value */
     CX_MSG_REPLY,      /* coordinator -> client: ok, message */
+    CX_MSG_CHECKPOINT, /* coordinator -> agents: snapshot your state as of tick t */
+    CX_MSG_SNAPSHOT,   /* agent -> coordinator: my state as of tick t (bin) */
+    CX_MSG_RESTORE,    /* coordinator -> agent: start from this state (bin) */
     CX_MSG_TYPE_END
 } cx_msg_type_t;
 
@@ -73,6 +76,7 @@ typedef struct {
     cx_str_t run;                            /* WELCOME: run id */
     cx_str_t scenario;                       /* WELCOME: resolved scenario, YAML */
     int32_t heartbeat_ms;                    /* WELCOME: heartbeat interval */
+    int64_t start_tick;                      /* WELCOME: first tick to run (> 0: RESTORE follows) */
     cx_str_t endpoints[CX_PROTO_MAX_LIST];   /* WELCOME: data endpoint of each department */
     int n_endpoints;                         /* entries used */
     int32_t shards[CX_PROTO_MAX_LIST];       /* WELCOME: shard count of each persona */
@@ -80,7 +84,7 @@ typedef struct {
     int32_t persona;                         /* REQUESTS, TICK_DONE: persona index */
     int32_t dept;                            /* OUTCOMES, DEPT_DONE: department index */
     int64_t count;                           /* REQUESTS, OUTCOMES: records */
-    const uint8_t *records;                  /* REQUESTS, OUTCOMES: packed records */
+    const uint8_t *records;                  /* REQUESTS, OUTCOMES: packed records; SNAPSHOT, RESTORE: state */
     size_t records_len;                      /* bytes at records */
     double words[CX_PROTO_MAX_WORDS];        /* TICK, DEPT_DONE, ROW: numbers */
     int n_words;                             /* entries used */
@@ -127,7 +131,7 @@ int cx_enc_hello(cx_enc_t *e, const char *role, const char *id, int shard, int n
                  const char *endpoint, int64_t pid);
 int cx_enc_welcome(cx_enc_t *e, const char *run, const char *scenario, size_t scenario_len,
                    const char *const *endpoints, int n_endpoints, const int32_t *shards,
-                   int n_shards, int heartbeat_ms);
+                   int n_shards, int heartbeat_ms, int64_t start_tick);
 int cx_enc_ready(cx_enc_t *e);
 int cx_enc_tick(cx_enc_t *e, int64_t tick, const double *words, int n_words);
 int cx_enc_requests(cx_enc_t *e, int64_t tick, int persona, int shard, const void *records,
@@ -145,5 +149,8 @@ int cx_enc_row(cx_enc_t *e, int64_t tick, const char *const *names, const double
 int cx_enc_bye(cx_enc_t *e, int64_t dropped);
 int cx_enc_command(cx_enc_t *e, const char *verb, const char *key, const char *value);
 int cx_enc_reply(cx_enc_t *e, int ok, const char *message);
+int cx_enc_checkpoint(cx_enc_t *e, int64_t tick);
+int cx_enc_snapshot(cx_enc_t *e, int64_t tick, const void *state, size_t len);
+int cx_enc_restore(cx_enc_t *e, int64_t tick, const void *state, size_t len);
 
 #endif

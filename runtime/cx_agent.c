@@ -192,6 +192,7 @@ int cx_agent_join(cx_agent_t *a, const char *connect, const char *role, const ch
             cx_msg_t *m = a->msg;
             cx_str_copy(a->run, sizeof a->run, m->run);
             a->heartbeat_ms = m->heartbeat_ms;
+            a->start_tick = m->start_tick;
             cx_diags_t d;
             cx_diags_init(&d);
             if (cx_scenario_load_string("<welcome>", m->scenario.ptr, m->scenario.len, NULL, 0,
@@ -217,4 +218,49 @@ int cx_agent_join(cx_agent_t *a, const char *connect, const char *role, const ch
         }
     }
     return -1;
+}
+
+int cx_agent_restore(cx_agent_t *a, int (*restore)(void *ud, const uint8_t *buf, size_t len),
+                     void *ud, int timeout_ms)
+{
+    long long deadline = cx_now_ms() + timeout_ms;
+    while (!cx_agent_interrupted && cx_now_ms() < deadline) {
+        zmq_pollitem_t it = {a->coord, 0, ZMQ_POLLIN, 0};
+        if (zmq_poll(&it, 1, 100) < 0 && errno != EINTR) {
+            return -1;
+        }
+        int type;
+        while ((type = cx_agent_recv_coord(a)) != 0) {
+            if (type == CX_MSG_STOP) {
+                return -1;
+            }
+            if (type == CX_MSG_RESTORE) {
+                if (a->msg->tick != a->start_tick ||
+                    restore(ud, a->msg->records, a->msg->records_len) != 0) {
+                    cx_log_error("the checkpoint's state for tick %lld does not restore",
+                                 (long long)a->msg->tick);
+                    return -1;
+                }
+                return 0;
+            }
+        }
+        cx_agent_tick_heartbeat(a, a->start_tick - 1);
+    }
+    cx_log_error("no state from the coordinator to resume from");
+    return -1;
+}
+
+int cx_agent_snapshot(cx_agent_t *a, int64_t tick,
+                      int (*snapshot)(const void *ud, uint8_t **buf, size_t *len),
+                      const void *ud)
+{
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    if (snapshot(ud, &buf, &len) != 0) {
+        cx_log_error("cannot snapshot tick %lld (out of memory)", (long long)tick);
+        return -1;
+    }
+    int rc = cx_enc_snapshot(&a->enc, tick, buf, len) == 0 ? cx_agent_send(a) : -1;
+    free(buf);
+    return rc;
 }

@@ -37,6 +37,7 @@ typedef struct {
     char run[64];                           /* run id */
     char endpoints[CX_MAX_DEPTS][256];      /* data endpoint of each department */
     int32_t shards[CX_MAX_PERSONAS];        /* shards of each persona */
+    int64_t start_tick;                     /* first tick to run (> 0: resuming) */
     char *copy;                             /* private copy of the last coordinator frame */
     size_t copy_cap;                        /* bytes allocated at copy */
 } cx_agent_t;
@@ -66,6 +67,16 @@ int cx_agent_coordinator_lost(const cx_agent_t *a);
  * Returns the message type, 0 when nothing is waiting, or -1 after
  * dropping (and counting) a malformed one. */
 int cx_agent_recv_coord(cx_agent_t *a);
+
+/* When resuming (start_tick > 0): waits for RESTORE and hands its state
+ * to restore(ud, buf, len). Returns 0, or -1 (timeout, or restore failed). */
+int cx_agent_restore(cx_agent_t *a, int (*restore)(void *ud, const uint8_t *buf, size_t len),
+                     void *ud, int timeout_ms);
+
+/* Answers CHECKPOINT for tick t: snapshot(ud, &buf, &len) then SNAPSHOT. */
+int cx_agent_snapshot(cx_agent_t *a, int64_t tick,
+                      int (*snapshot)(const void *ud, uint8_t **buf, size_t *len),
+                      const void *ud);
 
 /* Sends BYE with the drop count. */
 void cx_agent_bye(cx_agent_t *a);

@@ -28,11 +28,7 @@ struct cx_output {
     int fd_depts;                /* departments.csv */
     int fd_tps;                  /* touchpoints.csv */
     s_buf_t buf;                 /* scratch for one file's rows */
-    cx_kpi_row_t first;          /* first tick's row */
-    cx_kpi_row_t last;           /* last tick's row */
-    int ticks;                   /* ticks written */
-    double revenue, cost, investment; /* totals over ticks */
-    int64_t acquired, churned, purchases, referral_purchases, interactions; /* totals */
+    cx_output_state_t st;        /* offsets, first and last rows, totals */
 };
 
 static void s_bprintf(s_buf_t *b, const char *fmt, ...)
@@ -198,6 +194,13 @@ int cx_kpi_row_columns(const cx_kpi_row_t *r, const char **names, double *values
     return n;
 }
 
+#define S_DEPTS_HEADER                                                                             \
+    "tick,department,maturity,demand,handled,backlog,avg_wait,resolution_rate,handoffs,"           \
+    "failed_handoffs,cost,employee_engagement,capacity\n"
+#define S_TPS_HEADER                                                                               \
+    "tick,journey,touchpoint,owner,interactions,integrity,resolution,expectations,time_effort,"    \
+    "personalisation,empathy,experience\n"
+
 static int s_open_csv(cx_output_t *o, const char *name, const char *header, char *err,
                       size_t errlen)
 {
@@ -257,20 +260,16 @@ cx_output_t *cx_output_open(const char *dir, const cx_scenario_t *sc, const char
         return NULL;
     }
     o->fd_kpis = s_open_csv(o, "kpis.csv", h.p, err, errlen);
+    o->st.offset[0] = (int64_t)h.n;
     free(h.p);
     if (o->fd_kpis >= 0) {
-        o->fd_depts = s_open_csv(o, "departments.csv",
-                                 "tick,department,maturity,demand,handled,backlog,avg_wait,"
-                                 "resolution_rate,handoffs,failed_handoffs,cost,"
-                                 "employee_engagement,capacity\n",
-                                 err, errlen);
+        o->fd_depts = s_open_csv(o, "departments.csv", S_DEPTS_HEADER, err, errlen);
     }
     if (o->fd_depts >= 0) {
-        o->fd_tps = s_open_csv(o, "touchpoints.csv",
-                               "tick,journey,touchpoint,owner,interactions,integrity,resolution,"
-                               "expectations,time_effort,personalisation,empathy,experience\n",
-                               err, errlen);
+        o->fd_tps = s_open_csv(o, "touchpoints.csv", S_TPS_HEADER, err, errlen);
     }
+    o->st.offset[1] = (int64_t)strlen(S_DEPTS_HEADER);
+    o->st.offset[2] = (int64_t)strlen(S_TPS_HEADER);
     if (o->fd_tps < 0) {
         if (o->fd_kpis >= 0) {
             close(o->fd_kpis);
@@ -286,6 +285,7 @@ cx_output_t *cx_output_open(const char *dir, const cx_scenario_t *sc, const char
 
 static int s_flush(cx_output_t *o, int fd, const char *name, char *err, size_t errlen)
 {
+    int k = fd == o->fd_kpis ? 0 : fd == o->fd_depts ? 1 : 2;
     if (o->buf.oom) {
         snprintf(err, errlen, "out of memory formatting %s", name);
         return -1;
@@ -294,6 +294,7 @@ static int s_flush(cx_output_t *o, int fd, const char *name, char *err, size_t e
         snprintf(err, errlen, "cannot write %s/%s: %s", o->dir, name, strerror(errno));
         return -1;
     }
+    o->st.offset[k] += (int64_t)o->buf.n;
     o->buf.n = 0;
     return 0;
 }
@@ -350,19 +351,20 @@ int cx_output_tick(cx_output_t *o, const cx_kpi_row_t *row, const cx_tick_totals
     if (s_flush(o, o->fd_tps, "touchpoints.csv", err, errlen) != 0) {
         return -1;
     }
-    if (o->ticks == 0) {
-        o->first = *row;
+    cx_output_state_t *st = &o->st;
+    if (st->ticks == 0) {
+        st->first = *row;
     }
-    o->last = *row;
-    o->ticks++;
-    o->revenue += row->revenue;
-    o->cost += row->cost;
-    o->investment += row->investment;
-    o->acquired += row->acquired;
-    o->churned += row->churned;
-    o->purchases += row->purchases;
-    o->referral_purchases += row->referral_purchases;
-    o->interactions += row->interactions;
+    st->last = *row;
+    st->ticks++;
+    st->revenue += row->revenue;
+    st->cost += row->cost;
+    st->investment += row->investment;
+    st->acquired += row->acquired;
+    st->churned += row->churned;
+    st->purchases += row->purchases;
+    st->referral_purchases += row->referral_purchases;
+    st->interactions += row->interactions;
     return 0;
 }
 
@@ -427,19 +429,20 @@ int cx_output_close(cx_output_t **o_p, const cx_run_info_t *info, char *err, siz
     s_bprintf(&b, ",\n  \"mode\": ");
     s_json_str(&b, info->mode);
     s_bprintf(&b, ",\n  \"seed\": %llu,\n  \"ticks\": %d,\n  \"ticks_completed\": %d,\n",
-              (unsigned long long)sc->seed, sc->ticks, o->ticks);
+              (unsigned long long)sc->seed, sc->ticks, o->st.ticks);
     s_bprintf(&b, "  \"tick_unit\": \"%s\",\n", cx_tick_unit_name(sc->tick_unit));
     s_bprintf(&b, "  \"processes\": %d,\n  \"wall_seconds\": %.3f,\n", info->processes,
               info->wall_seconds);
-    s_json_row(&b, "first", &o->first, o->ticks > 0);
-    s_json_row(&b, "last", &o->last, o->ticks > 0);
+    const cx_output_state_t *st = &o->st;
+    s_json_row(&b, "first", &st->first, st->ticks > 0);
+    s_json_row(&b, "last", &st->last, st->ticks > 0);
     s_bprintf(&b,
               "  \"totals\": {\"revenue\": %.10g, \"cost\": %.10g, \"investment\": %.10g, "
               "\"acquired\": %lld, \"churned\": %lld, \"purchases\": %lld, "
               "\"referral_purchases\": %lld, \"interactions\": %lld},\n",
-              o->revenue, o->cost, o->investment, (long long)o->acquired, (long long)o->churned,
-              (long long)o->purchases, (long long)o->referral_purchases,
-              (long long)o->interactions);
+              st->revenue, st->cost, st->investment, (long long)st->acquired,
+              (long long)st->churned, (long long)st->purchases, (long long)st->referral_purchases,
+              (long long)st->interactions);
     s_bprintf(&b,
               "  \"messages\": {\"received\": %lld, \"bytes\": %lld, \"dropped\": %lld, "
               "\"dropped_by_coordinator\": %lld}\n}\n",
@@ -458,4 +461,56 @@ int cx_output_close(cx_output_t **o_p, const cx_run_info_t *info, char *err, siz
     free(o->buf.p);
     free(o);
     return rc;
+}
+
+void cx_output_get_state(const cx_output_t *o, cx_output_state_t *st)
+{
+    *st = o->st;
+}
+
+cx_output_t *cx_output_reopen(const char *dir, const cx_scenario_t *sc,
+                              const cx_output_state_t *st, char *err, size_t errlen)
+{
+    static const char *names[3] = {"kpis.csv", "departments.csv", "touchpoints.csv"};
+    cx_output_t *o = calloc(1, sizeof *o);
+    if (!o) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    o->sc = sc;
+    o->st = *st;
+    snprintf(o->dir, sizeof o->dir, "%s", dir);
+    int fds[3] = {-1, -1, -1};
+    for (int i = 0; i < 3; i++) {
+        char path[4200];
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        struct stat sb;
+        fds[i] = open(path, O_WRONLY | O_CLOEXEC);
+        if (fds[i] < 0 || fstat(fds[i], &sb) != 0) {
+            snprintf(err, errlen, "cannot reopen %s: %s", path, strerror(errno));
+        } else if (sb.st_size < st->offset[i]) {
+            snprintf(err, errlen, "%s is shorter (%lld bytes) than the checkpoint says (%lld)",
+                     path, (long long)sb.st_size, (long long)st->offset[i]);
+        } else if (ftruncate(fds[i], st->offset[i]) != 0 ||
+                   lseek(fds[i], st->offset[i], SEEK_SET) < 0) {
+            snprintf(err, errlen, "cannot cut %s back to the checkpoint: %s", path,
+                     strerror(errno));
+        } else {
+            continue;
+        }
+        for (int k = 0; k <= i; k++) {
+            if (fds[k] >= 0) {
+                close(fds[k]);
+            }
+        }
+        free(o);
+        return NULL;
+    }
+    o->fd_kpis = fds[0];
+    o->fd_depts = fds[1];
+    o->fd_tps = fds[2];
+    char path[4200];
+    snprintf(path, sizeof path, "%s/summary.json", dir);
+    unlink(path);
+    return o;
 }

@@ -45,6 +45,26 @@ typedef struct {
 
 typedef struct cx_output cx_output_t;
 
+/* Where the files stand after a tick: enough to reopen them there. A plain
+ * value, saved in checkpoints. */
+typedef struct {
+    int64_t offset[3];          /* bytes in kpis.csv, departments.csv, touchpoints.csv */
+    cx_kpi_row_t first;         /* first tick's row */
+    cx_kpi_row_t last;          /* last tick's row */
+    int32_t ticks;              /* ticks written */
+    double revenue, cost, investment;                                       /* totals */
+    int64_t acquired, churned, purchases, referral_purchases, interactions; /* totals */
+} cx_output_state_t;
+
+/* The files' state now. */
+void cx_output_get_state(const cx_output_t *o, cx_output_state_t *st);
+
+/* Reopens the files of `dir` where `st` left them (later rows are cut off),
+ * to continue a run from a checkpoint. NULL with a message on failure,
+ * e.g. when a file is shorter than the checkpoint says. */
+cx_output_t *cx_output_reopen(const char *dir, const cx_scenario_t *sc,
+                              const cx_output_state_t *st, char *err, size_t errlen);
+
 /* Creates `dir` (and parents) and opens the files. */
 cx_output_t *cx_output_open(const char *dir, const cx_scenario_t *sc, const char *resolved,
                             size_t resolved_len, char *err, size_t errlen);

@@ -77,8 +77,8 @@ static void test_welcome(void **state)
     const char *eps[] = {"ipc:///tmp/a", "tcp://h:5"};
     int32_t shards[] = {2, 1, 4};
     const char *yaml = "name: x\n";
-    assert_int_equal(cx_enc_welcome(&s_enc, "run-1", yaml, strlen(yaml), eps, 2, shards, 3, 750),
-                     0);
+    assert_int_equal(
+        cx_enc_welcome(&s_enc, "run-1", yaml, strlen(yaml), eps, 2, shards, 3, 750, 12), 0);
     assert_int_equal(s_decode(), CX_MSG_WELCOME);
     assert_true(cx_str_eq(s_msg->run, "run-1"));
     assert_int_equal(s_msg->scenario.len, strlen(yaml));
@@ -88,6 +88,7 @@ static void test_welcome(void **state)
     assert_int_equal(s_msg->n_shards, 3);
     assert_int_equal(s_msg->shards[2], 4);
     assert_int_equal(s_msg->heartbeat_ms, 750);
+    assert_int_equal(s_msg->start_tick, 12);
     s_assert_prefixes_refused();
 }
 
@@ -113,6 +114,17 @@ static void test_small_messages(void **state)
     assert_true(cx_str_eq(s_msg->text, "set"));
     assert_true(cx_str_eq(s_msg->key, "departments.it.maturity"));
     assert_true(cx_str_eq(s_msg->value, "4"));
+    assert_int_equal(cx_enc_checkpoint(&s_enc, 30), 0);
+    assert_int_equal(s_decode(), CX_MSG_CHECKPOINT);
+    assert_int_equal(s_msg->tick, 30);
+    const char blob[] = "\x01\x02state";
+    assert_int_equal(cx_enc_snapshot(&s_enc, 30, blob, sizeof blob), 0);
+    assert_int_equal(s_decode(), CX_MSG_SNAPSHOT);
+    assert_int_equal(s_msg->records_len, sizeof blob);
+    assert_memory_equal(s_msg->records, blob, sizeof blob);
+    assert_int_equal(cx_enc_restore(&s_enc, 30, blob, sizeof blob), 0);
+    assert_int_equal(s_decode(), CX_MSG_RESTORE);
+    assert_int_equal(s_msg->tick, 30);
     assert_int_equal(cx_enc_reply(&s_enc, 1, "ok"), 0);
     assert_int_equal(s_decode(), CX_MSG_REPLY);
     assert_int_equal(s_msg->ok, 1);

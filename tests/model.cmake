@@ -1,0 +1,9 @@
+# Behaviour model tests: KPI formulas, model units, determinism across
+# shard counts and snapshots, and the calibration against the seeds' facts.
+cx_unit_test(test_kpi ${CMAKE_CURRENT_LIST_DIR}/test_kpi.c)
+target_link_libraries(test_kpi PRIVATE cxmodel)
+
+foreach(t units determinism calibration)
+  cx_unit_test(test_model_${t} ${CMAKE_CURRENT_LIST_DIR}/test_model_${t}.c)
+  target_link_libraries(test_model_${t} PRIVATE cxmodel)
+endforeach()
