@@ -570,6 +570,16 @@ int main(int argc, char **argv)
         cx_log_error("%s", err);
         return 1;
     }
+    /* One connection (a file descriptor) per agent: past the limit, libzmq
+     * aborts the process in its listener. Refuse the run cleanly instead. */
+    long nofile = cx_proc_raise_nofile();
+    if (nofile > 0 && nofile < c.n_agents + 32) {
+        snprintf(c.reason, sizeof c.reason,
+                 "this run needs about %d open files (one per agent, plus 32) and the limit is "
+                 "%ld: raise it (ulimit -n) or use fewer shards",
+                 c.n_agents + 32, nofile);
+        goto finish;
+    }
     c.ctx = zmq_ctx_new();
     c.router = zmq_socket(c.ctx, ZMQ_ROUTER);
     int linger = 1000;

@@ -7,5 +7,10 @@
 
 int cx_cmd_run(int argc, char **argv);
 int cx_cmd_resume(int argc, char **argv);
+/* Experiments: parameter sweeps, paired comparisons, collecting the
+ * results of Slurm array jobs (docs/EXPERIMENTS.md). */
+int cx_cmd_sweep(int argc, char **argv);
+int cx_cmd_compare(int argc, char **argv);
+int cx_cmd_collect(int argc, char **argv);
 
 #endif

@@ -309,8 +309,30 @@ static void s_summary(const char *dir, const cx_scenario_t *sc, double secs, int
 
 /* ---- the multi-process run ---------------------------------------------- */
 
+/* CXSIM_AGENT_WRAPPER, when set, is a command (words split at spaces, the
+ * first looked up in PATH) that every process of the run is started under,
+ * e.g. "valgrind --error-exitcode=9 --leak-check=full" (scripts/memcheck). */
+#define S_WRAP_WORDS 32
+
 static int s_spawn(cx_procs_t *ps, const char *name, char **argv)
 {
+    const char *wrapper = getenv("CXSIM_AGENT_WRAPPER");
+    char wbuf[1024];
+    char *wrapped[1 + S_WRAP_WORDS + 32];
+    if (wrapper && *wrapper) {
+        int n = 0;
+        snprintf(wbuf, sizeof wbuf, "%s", wrapper);
+        wrapped[n++] = "/usr/bin/env";
+        for (char *save = NULL, *w = strtok_r(wbuf, " ", &save); w && n <= S_WRAP_WORDS;
+             w = strtok_r(NULL, " ", &save)) {
+            wrapped[n++] = w;
+        }
+        for (int i = 0; argv[i] && n < (int)(sizeof wrapped / sizeof wrapped[0]) - 1; i++) {
+            wrapped[n++] = argv[i];
+        }
+        wrapped[n] = NULL;
+        argv = wrapped;
+    }
     if (cx_proc_spawn(ps, name, argv) < 0) {
         fprintf(stderr, "cxsim run: cannot start %s: %s\n", name, strerror(errno));
         return -1;

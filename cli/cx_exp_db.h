@@ -77,12 +77,15 @@ int cx_exp_db_run_done(cx_exp_db_t *db, long long point, int replicate, char sha
 
 /* Counts completed runs (point < 0: all points). */
 long long cx_exp_db_count_completed(cx_exp_db_t *db, long long point);
+/* Counts runs recorded as failed (a later completed attempt replaces the
+ * failed row). */
+long long cx_exp_db_count_failed(cx_exp_db_t *db);
 
 /* Imports the finished run in run_dir (absolute, or relative to the
  * current directory), whose run.json the executor wrote; rel_dir is what
  * is recorded in runs.run_dir. Returns 1 when recorded as completed, 0
- * when recorded as failed (reason in err), 2 when already completed
- * (nothing done), -1 on error (nothing recorded; message in err). */
+ * when recorded as failed (reason in err), 2 when already recorded
+ * (completed, or this same failed attempt: nothing done), -1 on error (nothing recorded; message in err). */
 int cx_exp_db_import(cx_exp_db_t *db, const char *run_dir, const char *rel_dir, char *err,
                      size_t errlen);
 
@@ -118,6 +121,16 @@ int cx_exp_db_param(cx_exp_db_t *db, long long point, const char *key, char *buf
 /* Distinct params keys over every point, in first-seen order, as one
  * heap string of '\n'-separated keys (the caller frees). NULL on error. */
 char *cx_exp_db_param_keys(cx_exp_db_t *db);
+
+/* The text at JSON path `path` (e.g. "$.status") of a JSON document, copied
+ * into out (cut to cap). Returns 1 when found, 0 when absent or not valid
+ * JSON, -1 on out of memory. Uses SQLite's JSON functions. */
+int cx_exp_json_text(const char *json, const char *path, char *out, size_t cap);
+
+/* Runs one statement: ?1 bound to text (when not NULL), then the next
+ * parameters to v[0..nv-1] (NaN as NULL). */
+int cx_exp_db_exec_bind(cx_exp_db_t *db, const char *sql, const char *text, const double *v,
+                        int nv, char *err, size_t errlen);
 
 /* Runs raw SQL (no result rows). */
 int cx_exp_db_exec(cx_exp_db_t *db, const char *sql, char *err, size_t errlen);

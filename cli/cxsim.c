@@ -17,6 +17,11 @@ static void s_usage(FILE *fp)
                 "  run SCENARIO.yaml       run a scenario (multi-process, or --in-process)\n"
                 "  validate SCENARIO.yaml  check a scenario file and report every error\n"
                 "  resume RUN_DIR          continue a killed run from its last checkpoint\n"
+                "  sweep SCENARIO.yaml     run a grid of --set values x replicates; means and\n"
+                "                          95%% CIs of the final KPIs, results in sweep.db\n"
+                "  compare BASE.yaml [SC.yaml]  paired runs (common random numbers): KPI deltas\n"
+                "                          with 95%% CIs, payback tick\n"
+                "  collect DIR             record a Slurm sweep's finished runs in DIR/sweep.db\n"
                 "\n"
                 "  cxsim COMMAND --help    options of one command\n"
                 "  cxsim --version         version\n"
@@ -44,6 +49,15 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "resume") == 0) {
         return cx_cmd_resume(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "sweep") == 0) {
+        return cx_cmd_sweep(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "compare") == 0) {
+        return cx_cmd_compare(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "collect") == 0) {
+        return cx_cmd_collect(argc - 1, argv + 1);
     }
     if (strcmp(cmd, "validate") == 0) {
         return cx_cmd_validate(argc - 1, argv + 1);

@@ -57,8 +57,8 @@ int cx_diags_add(cx_diags_t *d, const char *file, int line, int column, const ch
     if (d->n == CX_DIAGS_MAX) {
         /* The last slot says that the list was cut, so a flood of errors
          * from a file that is not a scenario stays readable. */
-        snprintf(g->message, sizeof g->message,
-                 "too many errors: only the first %d are shown", CX_DIAGS_MAX - 1);
+        snprintf(g->message, sizeof g->message, "too many errors: only the first %d are shown",
+                 CX_DIAGS_MAX - 1);
         return -1;
     }
     g->line = line > 0 ? line : 0;

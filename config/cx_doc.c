@@ -159,10 +159,10 @@ cx_node_t *cx_node_get(const cx_node_t *map, const char *key)
 
 /* Where an error is reported: a file position, or (for an override) none. */
 typedef struct {
-    const char *file; /* file name for diagnostics */
-    int origin;       /* 0 = file, else override number */
-    const char *note; /* appended to messages for overrides */
-    cx_diags_t *diags;/* where diagnostics go */
+    const char *file;  /* file name for diagnostics */
+    int origin;        /* 0 = file, else override number */
+    const char *note;  /* appended to messages for overrides */
+    cx_diags_t *diags; /* where diagnostics go */
 } s_where_t;
 
 static void s_err(const s_where_t *w, int line, int column, const char *fmt, ...)

@@ -20,8 +20,8 @@
 
 #include "cx_load.h"
 
-#define CX_DOC_MAX_DEPTH 32      /* deepest nesting of lists and mappings */
-#define CX_DOC_MAX_NODES 200000  /* nodes in one document, overrides included */
+#define CX_DOC_MAX_DEPTH 32     /* deepest nesting of lists and mappings */
+#define CX_DOC_MAX_NODES 200000 /* nodes in one document, overrides included */
 
 typedef enum {
     CX_NODE_SCALAR = 0, /* a scalar; null is a plain "", "~" or "null" */
@@ -46,10 +46,10 @@ struct cx_node {
 typedef struct cx_doc_chunk cx_doc_chunk_t;
 
 typedef struct {
-    cx_node_t *root;       /* the document's root node, NULL for an empty stream */
-    cx_doc_chunk_t *chunks;/* arena chunks, newest first */
-    int n_nodes;           /* nodes allocated so far */
-    bool oom;              /* an allocation failed */
+    cx_node_t *root;        /* the document's root node, NULL for an empty stream */
+    cx_doc_chunk_t *chunks; /* arena chunks, newest first */
+    int n_nodes;            /* nodes allocated so far */
+    bool oom;               /* an allocation failed */
 } cx_doc_t;
 
 void cx_doc_init(cx_doc_t *doc);

@@ -23,10 +23,10 @@
 #include <strings.h>
 
 typedef struct {
-    char *data;  /* text so far, NUL-terminated */
-    size_t len;  /* bytes used, without the NUL */
-    size_t cap;  /* bytes allocated */
-    bool oom;    /* an allocation failed: the text is incomplete */
+    char *data; /* text so far, NUL-terminated */
+    size_t len; /* bytes used, without the NUL */
+    size_t cap; /* bytes allocated */
+    bool oom;   /* an allocation failed: the text is incomplete */
 } s_buf_t;
 
 static void s_put(s_buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -103,7 +103,8 @@ static const char *s_num(char *buf, size_t size, double x)
 /* Words other YAML readers take for booleans or null: always quoted. */
 static bool s_reserved(const char *s)
 {
-    static const char *const words[] = {"true", "false", "yes", "no", "on", "off", "null", "y", "n"};
+    static const char *const words[] = {"true", "false", "yes", "no", "on",
+                                        "off",  "null",  "y",   "n"};
     for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
         if (strcasecmp(s, words[i]) == 0) {
             return true;
@@ -120,7 +121,10 @@ static size_t s_utf8(const unsigned char *s, size_t n, uint32_t *cp)
         *cp = s[0];
         return 1;
     }
-    size_t len = (s[0] & 0xe0) == 0xc0 ? 2 : (s[0] & 0xf0) == 0xe0 ? 3 : (s[0] & 0xf8) == 0xf0 ? 4 : 0;
+    size_t len = (s[0] & 0xe0) == 0xc0   ? 2
+                 : (s[0] & 0xf0) == 0xe0 ? 3
+                 : (s[0] & 0xf8) == 0xf0 ? 4
+                                         : 0;
     if (len == 0 || len > n) {
         return 0;
     }
@@ -209,7 +213,7 @@ static void s_key_bool(s_buf_t *b, const char *indent, const char *key, bool v)
 static void s_departments(s_buf_t *b, const cx_scenario_t *sc)
 {
     s_put(b, "\ndepartments:%s\n", sc->n_dept ? "" : " []");
-    for (int i = 0; i < sc->n_dept; i++) {
+    for (int i = 0; i < sc->n_dept && i < CX_MAX_DEPTS; i++) {
         const cx_dept_spec_t *d = &sc->dept[i];
         s_key_str(b, "  - ", "id", d->id);
         s_key_str(b, "    ", "kind", cx_dept_kind_name(d->kind));
@@ -223,14 +227,14 @@ static void s_departments(s_buf_t *b, const cx_scenario_t *sc)
 
 static const char *s_dept_id(const cx_scenario_t *sc, int d)
 {
-    return d >= 0 && d < sc->n_dept ? sc->dept[d].id : "external";
+    return d >= 0 && d < sc->n_dept && d < CX_MAX_DEPTS ? sc->dept[d].id : "external";
 }
 
 static void s_personas(s_buf_t *b, const cx_scenario_t *sc)
 {
     char num[40];
     s_put(b, "\npersonas:%s\n", sc->n_persona ? "" : " []");
-    for (int i = 0; i < sc->n_persona; i++) {
+    for (int i = 0; i < sc->n_persona && i < CX_MAX_PERSONAS; i++) {
         const cx_persona_spec_t *p = &sc->persona[i];
         s_key_str(b, "  - ", "id", p->id);
         s_put(b, "    customers: %" PRId64 "\n", p->customers);
@@ -259,13 +263,13 @@ static void s_personas(s_buf_t *b, const cx_scenario_t *sc)
 static void s_journeys(s_buf_t *b, const cx_scenario_t *sc)
 {
     s_put(b, "\njourneys:%s\n", sc->n_journey ? "" : " []");
-    for (int i = 0; i < sc->n_journey; i++) {
+    for (int i = 0; i < sc->n_journey && i < CX_MAX_JOURNEYS; i++) {
         const cx_journey_spec_t *j = &sc->journey[i];
         s_key_str(b, "  - ", "id", j->id);
         s_key_str(b, "    ", "loop_to",
                   j->loop_to >= 0 && j->loop_to < j->n_tp ? j->tp[j->loop_to].id : "");
         s_put(b, "    touchpoints:%s\n", j->n_tp ? "" : " []");
-        for (int k = 0; k < j->n_tp; k++) {
+        for (int k = 0; k < j->n_tp && k < CX_MAX_TOUCHPOINTS; k++) {
             const cx_touchpoint_spec_t *t = &j->tp[k];
             s_key_str(b, "      - ", "id", t->id);
             s_key_str(b, "        ", "stage", t->stage);
@@ -278,7 +282,7 @@ static void s_journeys(s_buf_t *b, const cx_scenario_t *sc)
             s_key_num(b, "        ", "gap_days", t->gap_days);
             s_key_num(b, "        ", "probability", t->probability);
             s_put(b, "        handoff: [");
-            for (int h = 0; h < t->n_handoff; h++) {
+            for (int h = 0; h < t->n_handoff && h < CX_MAX_HANDOFF; h++) {
                 s_put(b, "%s", h ? ", " : "");
                 s_str(b, s_dept_id(sc, t->handoff[h]));
             }
@@ -290,7 +294,7 @@ static void s_journeys(s_buf_t *b, const cx_scenario_t *sc)
 static void s_timeline(s_buf_t *b, const cx_scenario_t *sc)
 {
     s_put(b, "\ntimeline:%s\n", sc->n_event ? "" : " []");
-    for (int i = 0; i < sc->n_event; i++) {
+    for (int i = 0; i < sc->n_event && i < CX_MAX_EVENTS; i++) {
         const cx_event_spec_t *e = &sc->event[i];
         s_put(b, "  - at: %d\n", e->tick);
         s_key_str(b, "    ", "event", cx_event_kind_name(e->kind));

@@ -13,8 +13,8 @@
  *
  *  Paths in messages index lists from 0: `departments[2].maturity`.
  */
-#include "cx_doc.h"
 #include "cx_load.h"
+#include "cx_doc.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -61,24 +61,47 @@ typedef struct {
 
 /* ---------------------------------------------------------------- keys */
 
-static const char *const s_top_keys[] = {"name",        "description", "seed",     "ticks",
-                                         "tick",        "company",     "departments",
-                                         "personas",    "journeys",    "timeline", "model"};
-static const char *const s_company_keys[] = {"cx_owner", "governance", "maturity", "budget",
-                                             "marketing_spend"};
-static const char *const s_dept_keys[] = {"id",           "kind",           "maturity",
-                                          "staff",        "cost_per_staff", "service_rate",
-                                          "engagement"};
-static const char *const s_persona_keys[] = {
-    "id",     "customers",  "shards",      "journey",     "weights",          "channels",
-    "spend",  "base_churn", "expectation", "acquisition", "price_sensitivity"};
-static const char *const s_journey_keys[] = {"id", "loop_to", "touchpoints"};
-static const char *const s_tp_keys[] = {"id",        "stage",           "owner",    "channel",
-                                        "moment_of_truth", "purchase",  "avoidable",
-                                        "it_dependence",   "gap_days",  "probability",
-                                        "handoff"};
-static const char *const s_event_keys[] = {"at",   "event", "department", "to",        "value",
-                                           "over", "cost",  "owner",      "governance"};
+/* The keys of each mapping, in the order the resolved file writes them.
+ * One list per mapping feeds both the validator and cx_scenario_keys. */
+/* clang-format off */
+#define S_TOP_KEYS(X)                                                                              \
+    X(name) X(description) X(seed) X(ticks) X(tick) X(company) X(departments) X(personas)          \
+        X(journeys) X(timeline) X(model)
+#define S_COMPANY_KEYS(X) X(cx_owner) X(governance) X(maturity) X(budget) X(marketing_spend)
+#define S_DEPT_KEYS(X)                                                                             \
+    X(id) X(kind) X(maturity) X(staff) X(cost_per_staff) X(service_rate) X(engagement)
+#define S_PERSONA_KEYS(X)                                                                          \
+    X(id) X(customers) X(shards) X(journey) X(weights) X(channels) X(spend) X(base_churn)          \
+        X(expectation) X(acquisition) X(price_sensitivity)
+#define S_JOURNEY_KEYS(X) X(id) X(loop_to) X(touchpoints)
+#define S_TP_KEYS(X)                                                                               \
+    X(id) X(stage) X(owner) X(channel) X(moment_of_truth) X(purchase) X(avoidable)                 \
+        X(it_dependence) X(gap_days) X(probability) X(handoff)
+#define S_EVENT_KEYS(X)                                                                            \
+    X(at) X(event) X(department) X(to) X(value) X(over) X(cost) X(owner) X(governance)
+
+/* clang-format on */
+
+#define S_KEY(k) #k,
+static const char *const s_top_keys[] = {S_TOP_KEYS(S_KEY)};
+static const char *const s_company_keys[] = {S_COMPANY_KEYS(S_KEY)};
+static const char *const s_dept_keys[] = {S_DEPT_KEYS(S_KEY)};
+static const char *const s_persona_keys[] = {S_PERSONA_KEYS(S_KEY)};
+static const char *const s_journey_keys[] = {S_JOURNEY_KEYS(S_KEY)};
+static const char *const s_tp_keys[] = {S_TP_KEYS(S_KEY)};
+static const char *const s_event_keys[] = {S_EVENT_KEYS(S_KEY)};
+
+/* The same as documented paths, for cx_scenario_keys. */
+#define S_COMPANY_PATH(k) "company." #k,
+#define S_DEPT_PATH(k) "departments[]." #k,
+#define S_PERSONA_PATH(k) "personas[]." #k,
+#define S_JOURNEY_PATH(k) "journeys[]." #k,
+#define S_TP_PATH(k) "journeys[].touchpoints[]." #k,
+#define S_EVENT_PATH(k) "timeline[]." #k,
+static const char *const s_all_keys[] = {
+    S_TOP_KEYS(S_KEY) S_COMPANY_KEYS(S_COMPANY_PATH) S_DEPT_KEYS(S_DEPT_PATH)
+        S_PERSONA_KEYS(S_PERSONA_PATH) S_JOURNEY_KEYS(S_JOURNEY_PATH) S_TP_KEYS(S_TP_PATH)
+            S_EVENT_KEYS(S_EVENT_PATH) "model.<parameter>"};
 
 #define S_N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
@@ -183,19 +206,23 @@ static const char *s_join(const char *const *names, int n, char *buf, size_t siz
 
 /* ------------------------------------------------------------ paths */
 
+/* Paths only ever appear in messages: one cut short (by an absurdly long
+ * key) is still useful, so truncation is accepted. */
 static const char *s_key_path(char *buf, const char *parent, const char *key)
 {
-    if (parent[0]) {
-        snprintf(buf, S_PATH, "%s.%s", parent, key);
-    } else {
-        snprintf(buf, S_PATH, "%s", key);
+    int n =
+        parent[0] ? snprintf(buf, S_PATH, "%s.%s", parent, key) : snprintf(buf, S_PATH, "%s", key);
+    if (n >= S_PATH) {
+        memcpy(buf + S_PATH - 4, "...", 4);
     }
     return buf;
 }
 
 static const char *s_index_path(char *buf, const char *parent, int i)
 {
-    snprintf(buf, S_PATH, "%s[%d]", parent, i);
+    if (snprintf(buf, S_PATH, "%s[%d]", parent, i) >= S_PATH) {
+        memcpy(buf + S_PATH - 4, "...", 4);
+    }
     return buf;
 }
 
@@ -477,8 +504,8 @@ static int s_int(s_ctx_t *c, const cx_node_t *map, const char *path, const char 
 {
     char kp[S_PATH];
     int64_t x = 0;
-    int rc = s_read_int(c, cx_node_get(map, key), s_key_path(kp, path, key), lo, hi, "an integer",
-                        &x);
+    int rc =
+        s_read_int(c, cx_node_get(map, key), s_key_path(kp, path, key), lo, hi, "an integer", &x);
     if (rc == 1) {
         *out = (int)x;
     }
@@ -525,12 +552,30 @@ static const char *s_text(const cx_node_t *v, char *buf, size_t size)
 
 typedef const char *(*s_name_fn)(int v);
 
-static const char *s_owner_nm(int v) { return cx_owner_name((cx_owner_t)v); }
-static const char *s_gov_nm(int v) { return cx_governance_name((cx_governance_t)v); }
-static const char *s_unit_nm(int v) { return cx_tick_unit_name((cx_tick_unit_t)v); }
-static const char *s_kind_nm(int v) { return cx_dept_kind_name((cx_dept_kind_t)v); }
-static const char *s_channel_nm(int v) { return cx_channel_name((cx_channel_t)v); }
-static const char *s_event_nm(int v) { return cx_event_kind_name((cx_event_kind_t)v); }
+static const char *s_owner_nm(int v)
+{
+    return cx_owner_name((cx_owner_t)v);
+}
+static const char *s_gov_nm(int v)
+{
+    return cx_governance_name((cx_governance_t)v);
+}
+static const char *s_unit_nm(int v)
+{
+    return cx_tick_unit_name((cx_tick_unit_t)v);
+}
+static const char *s_kind_nm(int v)
+{
+    return cx_dept_kind_name((cx_dept_kind_t)v);
+}
+static const char *s_channel_nm(int v)
+{
+    return cx_channel_name((cx_channel_t)v);
+}
+static const char *s_event_nm(int v)
+{
+    return cx_event_kind_name((cx_event_kind_t)v);
+}
 
 /* Reads v as one of the names name(0..count); returns as s_read_num. */
 static int s_read_enum(s_ctx_t *c, const cx_node_t *v, const char *path, s_name_fn name, int count,
@@ -540,7 +585,10 @@ static int s_read_enum(s_ctx_t *c, const cx_node_t *v, const char *path, s_name_
         return 0;
     }
     const char *names[32];
-    for (int i = 0; i < count && i < 32; i++) {
+    if (count > 32) {
+        count = 32; /* every enum of the format is far smaller */
+    }
+    for (int i = 0; i < count; i++) {
         names[i] = name(i);
     }
     char buf[64];
@@ -601,9 +649,8 @@ static int s_read_id(s_ctx_t *c, const cx_node_t *v, const char *path, const cha
     char buf[CX_ID_MAX];
     const char *s = s_text(v, buf, sizeof buf);
     if (!s || !s_is_id(s)) {
-        s_err(c, v, path,
-              "expected %s (a letter, then letters, digits, '_' or '-'), found %s", what,
-              s_show(v, found, sizeof found));
+        s_err(c, v, path, "expected %s (a letter, then letters, digits, '_' or '-'), found %s",
+              what, s_show(v, found, sizeof found));
         return -1;
     }
     memset(out, 0, CX_ID_MAX);
@@ -652,8 +699,9 @@ static int s_read_ref(s_ctx_t *c, const cx_node_t *v, const char *path, const ch
         s_err(c, v, path, "expected %s, found %s, and there is none to refer to", what,
               s_show(v, found, sizeof found));
     } else {
-        s_err(c, v, path, "expected %s (one of %s), found %s%s", what, s_join(ids, n, list, sizeof list),
-              s_show(v, found, sizeof found), s ? s_mean(s, ids, n, mean, sizeof mean) : "");
+        s_err(c, v, path, "expected %s (one of %s), found %s%s", what,
+              s_join(ids, n, list, sizeof list), s_show(v, found, sizeof found),
+              s ? s_mean(s, ids, n, mean, sizeof mean) : "");
     }
     return -1;
 }
@@ -955,8 +1003,9 @@ static void s_journeys(s_ctx_t *c, const cx_node_t *root, cx_scenario_t *sc)
             char tpp[S_PATH];
             s_index_path(tpp, tp_path, k);
             if (k == CX_MAX_TOUCHPOINTS) {
-                s_err(c, tps->kids[k], tpp, "expected at most %d touchpoints in a journey, found %d",
-                      CX_MAX_TOUCHPOINTS, tps->n);
+                s_err(c, tps->kids[k], tpp,
+                      "expected at most %d touchpoints in a journey, found %d", CX_MAX_TOUCHPOINTS,
+                      tps->n);
                 break;
             }
             cx_touchpoint_spec_t *t = &j->tp[j->n_tp++];
@@ -969,8 +1018,8 @@ static void s_journeys(s_ctx_t *c, const cx_node_t *root, cx_scenario_t *sc)
             for (int k = 0; k < j->n_tp; k++) {
                 ids[k] = j->tp[k].id;
             }
-            s_read_ref(c, lt, s_key_path(kp, ip, "loop_to"), "a touchpoint id of this journey",
-                       ids, j->n_tp, &j->loop_to);
+            s_read_ref(c, lt, s_key_path(kp, ip, "loop_to"), "a touchpoint id of this journey", ids,
+                       j->n_tp, &j->loop_to);
         }
     }
 }
@@ -1096,8 +1145,10 @@ static void s_personas(s_ctx_t *c, const cx_node_t *root, cx_scenario_t *sc)
             if (sc->n_journey > 1) {
                 char list_[300];
                 char what[340];
-                snprintf(what, sizeof what, "one of %s: with more than one journey, each persona "
-                         "names its own", s_join(journeys, sc->n_journey, list_, sizeof list_));
+                snprintf(what, sizeof what,
+                         "one of %s: with more than one journey, each persona "
+                         "names its own",
+                         s_join(journeys, sc->n_journey, list_, sizeof list_));
                 s_missing(c, item, ip, "journey", what);
             }
             p->journey = 0;
@@ -1117,30 +1168,34 @@ static void s_personas(s_ctx_t *c, const cx_node_t *root, cx_scenario_t *sc)
 
 /* Which keys each event kind takes, besides `at`, `event` and `cost`. */
 typedef struct {
-    bool department;    /* names a department */
-    bool department_req;/* ... and must */
-    bool to;            /* takes `to` (maturity target), required */
-    bool value;         /* takes `value`, required */
-    double lo;          /* range of value */
-    double hi;          /* range of value */
-    bool lo_open;       /* value must exceed lo */
-    bool over;          /* takes `over` */
-    bool owner;         /* takes `owner`, required */
-    bool governance;    /* takes `governance`, required */
+    bool department;     /* names a department */
+    bool department_req; /* ... and must */
+    bool to;             /* takes `to` (maturity target), required */
+    bool value;          /* takes `value`, required */
+    double lo;           /* range of value */
+    double hi;           /* range of value */
+    bool lo_open;        /* value must exceed lo */
+    bool over;           /* takes `over` */
+    bool owner;          /* takes `owner`, required */
+    bool governance;     /* takes `governance`, required */
 } s_event_rule_t;
 
 static const s_event_rule_t s_rules[CX_EV_KIND_COUNT] = {
     [CX_EV_MATURITY] = {.department = true, .department_req = true, .to = true, .over = true},
     [CX_EV_CX_OWNER] = {.owner = true},
     [CX_EV_GOVERNANCE] = {.governance = true},
-    [CX_EV_CAMPAIGN] = {.department = true, .value = true, .lo = 0, .hi = 100, .lo_open = true,
-                        .over = true},
-    [CX_EV_OUTAGE] = {.department = true, .department_req = true, .value = true, .lo = 0, .hi = 1,
-                      .over = true},
+    [CX_EV_CAMPAIGN] =
+        {.department = true, .value = true, .lo = 0, .hi = 100, .lo_open = true, .over = true},
+    [CX_EV_OUTAGE] =
+        {.department = true, .department_req = true, .value = true, .lo = 0, .hi = 1, .over = true},
     [CX_EV_PRICE] = {.value = true, .lo = 0, .hi = 10, .lo_open = true},
     [CX_EV_POLICY] = {.value = true, .lo = 0, .hi = 1},
-    [CX_EV_STAFF] = {.department = true, .department_req = true, .value = true, .lo = 0,
-                     .hi = S_MAX_STAFF, .lo_open = true},
+    [CX_EV_STAFF] = {.department = true,
+                     .department_req = true,
+                     .value = true,
+                     .lo = 0,
+                     .hi = S_MAX_STAFF,
+                     .lo_open = true},
 };
 
 static void s_event(s_ctx_t *c, const cx_node_t *item, const char *ip, cx_event_spec_t *e,
@@ -1186,8 +1241,8 @@ static void s_event(s_ctx_t *c, const cx_node_t *item, const char *ip, cx_event_
     const char *kname = cx_event_kind_name(e->kind);
 
     /* Keys this kind does not take. */
-    static const char *const optional[] = {"department", "to", "value", "over", "owner",
-                                           "governance"};
+    static const char *const optional[] = {"department", "to",    "value",
+                                           "over",       "owner", "governance"};
     bool takes[] = {r->department, r->to, r->value, r->over, r->owner, r->governance};
     char keys[200] = "at, event";
     for (int k = 0; k < S_N(optional); k++) {
@@ -1238,8 +1293,8 @@ static void s_event(s_ctx_t *c, const cx_node_t *item, const char *ip, cx_event_
         v = cx_node_get(item, "value");
         if (cx_node_is_null(v)) {
             char want[120];
-            s_missing(c, item, ip, "value", s_range_text(want, sizeof want, "a number", r->lo, r->hi,
-                                                         r->lo_open));
+            s_missing(c, item, ip, "value",
+                      s_range_text(want, sizeof want, "a number", r->lo, r->hi, r->lo_open));
         } else {
             s_read_num(c, v, s_key_path(kp, ip, "value"), r->lo, r->hi, r->lo_open, &e->value);
         }
@@ -1367,7 +1422,9 @@ static void s_scenario(s_ctx_t *c, const cx_node_t *root, cx_scenario_t *sc)
  * without a line (overrides) come first, in the order they were given. */
 static void s_sort_diags(cx_diags_t *d, int start)
 {
-    for (int i = start + 1; i < d->n; i++) {
+    /* The "too many errors" note, when present, stays last. */
+    int end = d->n == CX_DIAGS_MAX ? d->n - 1 : d->n;
+    for (int i = start + 1; i < end; i++) {
         cx_diag_t g = d->items[i];
         int j = i - 1;
         while (j >= start && (d->items[j].line > g.line ||
@@ -1379,9 +1436,8 @@ static void s_sort_diags(cx_diags_t *d, int start)
     }
 }
 
-int cx_scenario_load_string(const char *name, const char *text, size_t len,
-                            const char *const *sets, int n_sets, cx_scenario_t *sc,
-                            cx_diags_t *diags)
+int cx_scenario_load_string(const char *name, const char *text, size_t len, const char *const *sets,
+                            int n_sets, cx_scenario_t *sc, cx_diags_t *diags)
 {
     s_ctx_t c = {diags, name ? name : "<string>", sets, n_sets, 0, 0};
     int start = diags->n;
@@ -1448,8 +1504,10 @@ int cx_scenario_load_file(const char *path, const char *const *sets, int n_sets,
     }
     if (len == cap) {
         free(buf);
-        cx_diags_add(diags, path, 0, 0, "", "expected a scenario of at most %d bytes, found a "
-                     "larger file", CX_SCENARIO_MAX_BYTES);
+        cx_diags_add(diags, path, 0, 0, "",
+                     "expected a scenario of at most %d bytes, found a "
+                     "larger file",
+                     CX_SCENARIO_MAX_BYTES);
         return -1;
     }
     int rc = cx_scenario_load_string(path, buf, len, sets, n_sets, sc, diags);
@@ -1515,37 +1573,8 @@ int cx_scenario_set_ticks(cx_scenario_t *sc, int ticks)
 
 const char *const *cx_scenario_keys(int *count)
 {
-    /* Built once from the same tables the validator uses. */
-    static const char *keys[128];
-    static char store[128][48];
-    static int n;
-    if (n == 0) {
-        struct {
-            const char *prefix;
-            const char *const *keys;
-            int n;
-        } groups[] = {
-            {"", s_top_keys, S_N(s_top_keys)},
-            {"company.", s_company_keys, S_N(s_company_keys)},
-            {"departments[].", s_dept_keys, S_N(s_dept_keys)},
-            {"personas[].", s_persona_keys, S_N(s_persona_keys)},
-            {"journeys[].", s_journey_keys, S_N(s_journey_keys)},
-            {"journeys[].touchpoints[].", s_tp_keys, S_N(s_tp_keys)},
-            {"timeline[].", s_event_keys, S_N(s_event_keys)},
-        };
-        int m = 0;
-        for (int g = 0; g < S_N(groups); g++) {
-            for (int k = 0; k < groups[g].n && m < 127; k++) {
-                snprintf(store[m], sizeof store[m], "%s%s", groups[g].prefix, groups[g].keys[k]);
-                keys[m] = store[m];
-                m++;
-            }
-        }
-        keys[m++] = "model.<parameter>";
-        n = m;
-    }
     if (count) {
-        *count = n;
+        *count = S_N(s_all_keys);
     }
-    return keys;
+    return s_all_keys;
 }

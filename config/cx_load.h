@@ -36,7 +36,7 @@ typedef struct {
 } cx_diags_t;
 
 #define CX_SCENARIO_MAX_BYTES (4 * 1024 * 1024) /* largest scenario file accepted */
-#define CX_DIAGS_MAX 200                       /* diagnostics kept; the last says more were cut */
+#define CX_DIAGS_MAX 200                        /* diagnostics kept; the last says more were cut */
 
 void cx_diags_init(cx_diags_t *d);
 void cx_diags_fini(cx_diags_t *d);
@@ -60,14 +60,15 @@ int cx_diags_add(cx_diags_t *d, const char *file, int line, int column, const ch
 const char *cx_suggest(const char *word, const char *const *candidates, int n);
 
 /* Loads and validates the file at `path`, after applying `n_sets`
- * overrides of the form "key.path=value". */
+ * overrides of the form "key.path=value" (docs/SCENARIOS.md). Every
+ * problem found is appended to diags, sorted by position. On error, sc
+ * holds whatever could be read and must not be used. */
 int cx_scenario_load_file(const char *path, const char *const *sets, int n_sets, cx_scenario_t *sc,
                           cx_diags_t *diags);
 
 /* The same from memory; `name` is used in diagnostics. */
-int cx_scenario_load_string(const char *name, const char *text, size_t len,
-                            const char *const *sets, int n_sets, cx_scenario_t *sc,
-                            cx_diags_t *diags);
+int cx_scenario_load_string(const char *name, const char *text, size_t len, const char *const *sets,
+                            int n_sets, cx_scenario_t *sc, cx_diags_t *diags);
 
 /* The resolved scenario (every default made explicit) as YAML text that
  * loads back to an identical cx_scenario_t. *text is malloc'ed, the

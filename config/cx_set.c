@@ -119,8 +119,10 @@ int cx_doc_set(cx_doc_t *doc, cx_node_t **root, const char *set, int origin, cx_
     const char *why = "";
     int n = s_steps(set, klen, steps, &why);
     if (n < 0) {
-        cx_diags_add(diags, "--set", 0, 0, "", "expected a dotted key such as departments.it.maturity, "
-                     "found '%.*s' which %s", (int)(klen > 200 ? 200 : klen), set, why);
+        cx_diags_add(diags, "--set", 0, 0, "",
+                     "expected a dotted key such as departments.it.maturity, "
+                     "found '%.*s' which %s",
+                     (int)(klen > 200 ? 200 : klen), set, why);
         return -1;
     }
 
@@ -187,7 +189,8 @@ int cx_doc_set(cx_doc_t *doc, cx_node_t **root, const char *set, int origin, cx_
                 }
                 cur->kids[found + 1] = next;
             } else if (next->type == CX_NODE_SCALAR) {
-                cx_diags_add(diags, "--set", 0, 0, "", "expected '%.*s' to be a section, found a "
+                cx_diags_add(diags, "--set", 0, 0, "",
+                             "expected '%.*s' to be a section, found a "
                              "single value: nothing can be set below it%s",
                              (int)(st->end > 150 ? 150 : st->end), set, note);
                 return -1;
@@ -240,7 +243,8 @@ int cx_doc_set(cx_doc_t *doc, cx_node_t **root, const char *set, int origin, cx_
             }
             cur = cur->kids[idx];
             if (cur->type == CX_NODE_SCALAR) {
-                cx_diags_add(diags, "--set", 0, 0, "", "expected '%.*s' to be a section, found a "
+                cx_diags_add(diags, "--set", 0, 0, "",
+                             "expected '%.*s' to be a section, found a "
                              "single value: nothing can be set below it%s",
                              (int)(st->end > 150 ? 150 : st->end), set, note);
                 return -1;

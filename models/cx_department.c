@@ -20,10 +20,12 @@
 
 #include "cx_capability.h"
 #include "cx_rng.h"
+#include "cx_util.h"
 
 #define S_TAG 0xCD1E0001u
 #define S_SNAP_MAGIC 0x43584450u /* "CXDP" */
 #define S_SNAP_VERSION 1u
+#define S_UNSET UINT32_MAX /* deadline not drawn yet */
 
 /* One request waiting in the backlog. */
 typedef struct {
@@ -50,12 +52,10 @@ struct cx_dept {
     size_t tmp_cap;            /* allocated entries in tmp */
     cx_outcome_t *out;         /* this tick's outcomes */
     size_t out_cap;            /* allocated entries in out */
+    cx_rng_key_t key;          /* Philox key of the service stream */
 };
 
-static double s_clamp(double x, double lo, double hi)
-{
-    return x < lo ? lo : (x > hi ? hi : x);
-}
+#define s_clamp cx_clampd
 
 /* Grows *buf to hold at least n elements of size sz. Returns 0 or -1. */
 static int s_reserve(void **buf, size_t *cap, size_t n, size_t sz)
@@ -90,6 +90,7 @@ cx_dept_t *cx_dept_new(const cx_scenario_t *sc, int dept_index)
     self->index = dept_index;
     self->it = cx_scenario_dept_of_kind(sc, CX_DEPT_IT);
     self->engagement = sc->dept[dept_index].engagement;
+    self->key = cx_rng_key(sc->seed, CX_STREAM_SERVICE);
     return self;
 }
 
@@ -201,8 +202,7 @@ static double s_work(const cx_dept_t *self, const cx_tickctx_t *ctx,
 
 static uint8_t s_wire(double score)
 {
-    double x = floor(s_clamp(score, 0.0, 10.0) * CX_SCORE_SCALE + 0.5);
-    return (uint8_t)x;
+    return (uint8_t)cx_round(s_clamp(score, 0.0, 10.0) * CX_SCORE_SCALE);
 }
 
 /* Next department an unresolved case at tp goes to, or -1: the first
@@ -230,6 +230,17 @@ static int s_next_target(const cx_dept_t *self, const cx_touchpoint_spec_t *tp,
     return -1;
 }
 
+/* Last tick customer r waits before giving up: an exponential patience of
+ * mean patience_days, drawn once, keyed by its arrival. */
+static uint32_t s_deadline(const cx_dept_t *self, const cx_request_t *r, double days)
+{
+    uint32_t w[4];
+    cx_rng4k(self->key, r->cid, r->arrival, (uint32_t)self->index * 4u, w);
+    double patience = -log(cx_u01(w[0])) * self->sc->params.patience_days / days;
+    double extra = (double)cx_floor_pos(s_clamp(patience, 0.0, 1e6));
+    return r->arrival + (uint32_t)extra;
+}
+
 /* Scores one served request (docs/MODEL.md, "Service encounter"). */
 static void s_serve_one(const cx_dept_t *self, const cx_tickctx_t *ctx, const s_entry_t *e,
                         double misfit, cx_outcome_t *o)
@@ -253,12 +264,12 @@ static void s_serve_one(const cx_dept_t *self, const cx_tickctx_t *ctx, const s_
     }
     p_res = s_clamp(p_res, 0.0, 1.0);
 
-    uint32_t w1[4];
-    uint32_t w2[4];
+    /* One draw serves the whole encounter: the common and six pillar
+     * deviates at 16 bits each and the resolution uniform. */
+    uint32_t w[4];
     uint32_t draw = (uint32_t)self->index * 4u;
-    cx_rng4(sc->seed, CX_STREAM_SERVICE, r->cid, (uint32_t)ctx->tick, draw + 1, w1);
-    cx_rng4(sc->seed, CX_STREAM_SERVICE, r->cid, (uint32_t)ctx->tick, draw + 2, w2);
-    int resolved = cx_u01(w2[3]) < p_res;
+    cx_rng4k(self->key, r->cid, (uint32_t)ctx->tick, draw + 1, w);
+    int resolved = cx_u16(w[3]) < p_res;
 
     double wait_days = (double)(uint32_t)(ctx->tick - (int32_t)r->arrival) * ctx->days;
     double q = cap.quality;
@@ -281,8 +292,8 @@ static void s_serve_one(const cx_dept_t *self, const cx_tickctx_t *ctx, const s_
     }
     double a = sqrt(p->pillar_correlation);
     double b = sqrt(1.0 - p->pillar_correlation);
-    double z0 = cx_tri(w1[0]);
-    const uint32_t zw[CX_PILLARS] = {w1[1], w1[2], w1[3], w2[0], w2[1], w2[2]};
+    double z0 = cx_tri16(w[0]);
+    const uint32_t zw[CX_PILLARS] = {w[0] >> 16, w[1], w[1] >> 16, w[2], w[2] >> 16, w[3]};
 
     memset(o, 0, sizeof *o);
     o->cid = r->cid;
@@ -292,7 +303,7 @@ static void s_serve_one(const cx_dept_t *self, const cx_tickctx_t *ctx, const s_
     o->dept = (uint8_t)self->index;
     o->handoff_to = CX_NO_DEPT;
     for (int k = 0; k < CX_PILLARS; k++) {
-        o->pillar[k] = s_wire(mean[k] + cap.spread * (a * z0 + b * cx_tri(zw[k])));
+        o->pillar[k] = s_wire(mean[k] + cap.spread * (a * z0 + b * cx_tri16(zw[k])));
     }
     if (resolved) {
         o->flags = CX_OUT_RESOLVED;
@@ -313,7 +324,7 @@ static void s_serve_one(const cx_dept_t *self, const cx_tickctx_t *ctx, const s_
         fail *= 1.0 - p->owner_cxteam_silo;
     }
     uint32_t w3[4];
-    cx_rng4(sc->seed, CX_STREAM_SERVICE, r->cid, (uint32_t)ctx->tick, draw + 3, w3);
+    cx_rng4k(self->key, r->cid, (uint32_t)ctx->tick, draw + 3, w3);
     o->flags = CX_OUT_HANDOFF;
     o->handoff_to = (uint8_t)target;
     if (cx_u01(w3[0]) < fail) {
@@ -389,13 +400,10 @@ int cx_dept_serve(cx_dept_t *self, const cx_tickctx_t *ctx, const cx_request_t *
     for (size_t i = 0; i < m; i++) {
         const cx_request_t *r = &self->sorted[i];
         const cx_touchpoint_spec_t *tp = &sc->journey[r->journey].tp[r->tp];
-        uint32_t w[4];
-        cx_rng4(sc->seed, CX_STREAM_SERVICE, r->cid, r->arrival, (uint32_t)self->index * 4u, w);
-        double patience = -log(cx_u01(w[0])) * p->patience_days / days;
-        double extra = floor(s_clamp(patience, 0.0, 1e6));
         s_entry_t *e = &self->q[self->q_n++];
         e->req = *r;
-        e->deadline = r->arrival + (uint32_t)extra;
+        /* Patience is drawn only for a request that has to wait. */
+        e->deadline = S_UNSET;
         e->work = (float)s_work(self, ctx, tp);
         new_work += e->work;
     }
@@ -431,7 +439,12 @@ int cx_dept_serve(cx_dept_t *self, const cx_tickctx_t *ctx, const cx_request_t *
             resolved += (o->flags & CX_OUT_RESOLVED) ? 1 : 0;
             handoffs += (o->flags & CX_OUT_HANDOFF) ? 1 : 0;
             failed += (o->flags & CX_OUT_HANDOFF_FAILED) ? 1 : 0;
-        } else if ((int64_t)e->deadline <= (int64_t)ctx->tick) {
+            continue;
+        }
+        if (e->deadline == S_UNSET) {
+            e->deadline = s_deadline(self, &e->req, days);
+        }
+        if ((int64_t)e->deadline <= (int64_t)ctx->tick) {
             s_abandon_one(self, ctx, e, &self->out[(*n_out)++]);
         } else {
             self->q2[kept++] = *e;

@@ -30,7 +30,7 @@
     X(expectation_drift, 0.06, 0.0, 1.0, "1", "share of the gap between experience and expectation closed per interaction") \
     X(expectation_fall, 0.04, 0.0, 1.0, "1", "share of the gap closed per interaction when experience falls short") \
     X(effort_memory, 0.35, 0.01, 1.0, "1", "share of the gap to a transaction's effort closed per interaction") \
-    X(loyalty_speed, 0.3, 0.0, 1.0, "1", "share of the gap to target loyalty closed per interaction") \
+    X(loyalty_speed, 0.2, 0.0, 1.0, "1", "share of the gap to target loyalty closed per interaction") \
     X(loyalty_floor, 4.0, 0.0, 9.0, "points", "satisfaction at and below which target loyalty is 0") \
     X(initial_spread, 1.0, 0.0, 5.0, "points", "standard deviation of a new customer's satisfaction around expectation") \
     X(channel_effort, 2.0, 0.0, 10.0, "points", "Time-and-effort swing between a disliked and a preferred channel at maturity 1") \

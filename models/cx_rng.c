@@ -24,17 +24,28 @@ static inline uint64_t s_mix(uint64_t z)
     return z ^ (z >> 31);
 }
 
-void cx_rng4(uint64_t seed, uint32_t stream, uint64_t id, uint32_t tick, uint32_t draw,
-             uint32_t out[4])
+cx_rng_key_t cx_rng_key(uint64_t seed, uint32_t stream)
 {
     uint64_t k = s_mix(seed ^ s_mix((uint64_t)stream));
-    philox4x32_key_t key = {{(uint32_t)k, (uint32_t)(k >> 32)}};
+    cx_rng_key_t key = {{(uint32_t)k, (uint32_t)(k >> 32)}};
+    return key;
+}
+
+void cx_rng4k(cx_rng_key_t k, uint64_t id, uint32_t tick, uint32_t draw, uint32_t out[4])
+{
+    philox4x32_key_t key = {{k.k[0], k.k[1]}};
     philox4x32_ctr_t ctr = {{(uint32_t)id, (uint32_t)(id >> 32), tick, draw}};
     philox4x32_ctr_t r = philox4x32(ctr, key);
     out[0] = r.v[0];
     out[1] = r.v[1];
     out[2] = r.v[2];
     out[3] = r.v[3];
+}
+
+void cx_rng4(uint64_t seed, uint32_t stream, uint64_t id, uint32_t tick, uint32_t draw,
+             uint32_t out[4])
+{
+    cx_rng4k(cx_rng_key(seed, stream), id, tick, draw, out);
 }
 
 double cx_normal(uint32_t a, uint32_t b)

@@ -28,6 +28,14 @@ enum {
 void cx_rng4(uint64_t seed, uint32_t stream, uint64_t id, uint32_t tick, uint32_t draw,
              uint32_t out[4]);
 
+/* The Philox key of (seed, stream), for callers that draw often from one
+ * stream: cx_rng4k(cx_rng_key(seed, stream), ...) == cx_rng4(seed, stream, ...). */
+typedef struct {
+    uint32_t k[2]; /* Philox4x32 key words */
+} cx_rng_key_t;
+cx_rng_key_t cx_rng_key(uint64_t seed, uint32_t stream);
+void cx_rng4k(cx_rng_key_t key, uint64_t id, uint32_t tick, uint32_t draw, uint32_t out[4]);
+
 /* A uniform double in the open interval (0, 1) from one 32-bit word. */
 static inline double cx_u01(uint32_t x)
 {
@@ -49,6 +57,21 @@ static inline double cx_tri(uint32_t x)
     double a = (double)(x & 0xFFFFu) + 0.5;
     double b = (double)(x >> 16) + 0.5;
     return ((a + b) * (1.0 / 65536.0) - 1.0) * 2.449489742783178;
+}
+
+/* The same deviate from the low 16 bits of x (two 8-bit uniforms): for
+ * noise that is rounded anyway, so one word yields two deviates. */
+static inline double cx_tri16(uint32_t x)
+{
+    double a = (double)(x & 0xFFu) + 0.5;
+    double b = (double)((x >> 8) & 0xFFu) + 0.5;
+    return ((a + b) * (1.0 / 256.0) - 1.0) * 2.449489742783178;
+}
+
+/* A uniform in (0, 1) from the high 16 bits of x. */
+static inline double cx_u16(uint32_t x)
+{
+    return ((double)(x >> 16) + 0.5) * (1.0 / 65536.0);
 }
 
 /* Poisson deviate of mean lambda (<= 64) by inversion of one uniform u. */

@@ -29,6 +29,7 @@
 #include "cx_capability.h"
 #include "cx_kpi.h"
 #include "cx_rng.h"
+#include "cx_util.h"
 
 #define S_TAG 0xC5A4D001u
 #define S_SNAP_MAGIC 0x43585348u /* "CXSH" */
@@ -92,16 +93,14 @@ struct cx_shard {
     double alpha_up[2];                   /* expectation rise step */
     double alpha_down[2];                 /* expectation fall step */
     cx_shard_stats_t stats;               /* running totals by NPS class */
+    cx_rng_key_t key[CX_STREAM_DEPT + 1]; /* Philox key of each stream */
 };
 
-static double s_clamp(double x, double lo, double hi)
-{
-    return x < lo ? lo : (x > hi ? hi : x);
-}
+#define s_clamp cx_clampd
 
 static int64_t s_micro(float x)
 {
-    return (int64_t)llrint((double)x * CX_MICRO);
+    return cx_round((double)x * CX_MICRO);
 }
 
 static uint64_t s_cid(const cx_shard_t *self, size_t j)
@@ -113,7 +112,7 @@ static uint64_t s_cid(const cx_shard_t *self, size_t j)
 static int s_ltr(const cx_params_t *p, double sat, double z)
 {
     double x = p->ltr_offset + p->ltr_slope * sat + p->ltr_noise * z;
-    return (int)s_clamp(floor(x + 0.5), 0.0, 10.0);
+    return cx_round_in(x, 0.0, 10.0);
 }
 
 /* NPS class index 0 detractor, 1 passive, 2 promoter of an answer. */
@@ -178,7 +177,7 @@ void cx_shard_stats(const cx_shard_t *self, cx_shard_stats_t *stats)
 static uint32_t s_gap(const cx_shard_t *self, int tp, double days, uint32_t w_exp, uint32_t w_round)
 {
     double g = -log(cx_u01(w_exp)) * self->js->tp[tp].gap_days / days;
-    double t = floor(g + cx_u01(w_round));
+    double t = (double)cx_floor_pos(s_clamp(g + cx_u01(w_round), 0.0, 2e6));
     return t < 1.0 ? 1u : (t > 1e6 ? 1000000u : (uint32_t)t);
 }
 
@@ -191,17 +190,24 @@ static double s_hazard(const cx_shard_t *self, size_t j)
     return self->h0 * exp(s_clamp(x, -20.0, 20.0)) * self->price_factor;
 }
 
-/* Recomputes next[j] from tp_tick, survey and the churn time, at tick t. */
+/* Cumulative hazard left to customer j at tick t (>= last): the churn
+ * test, in the same arithmetic as s_advance. */
+static double s_left(const cx_shard_t *self, size_t j, uint32_t t, double days)
+{
+    return (double)self->rem[j] - (double)self->hz[j] * ((double)(t - self->last[j]) * days);
+}
+
+/* Recomputes next[j], at tick t, from tp_tick, survey and the churn time
+ * (the tick the hazard left since `last` runs out; never before t + 1). */
 static void s_schedule(cx_shard_t *self, size_t j, uint32_t t, double days)
 {
     uint32_t nx = self->tp_tick[j] < self->survey[j] ? self->tp_tick[j] : self->survey[j];
     if (!(self->flags[j] & S_INFLIGHT)) {
         double h = (double)self->hz[j] * days;
-        double dt = h > 0.0 ? ceil((double)self->rem[j] / h) : 4e9;
-        if (dt < 1.0) {
-            dt = 1.0;
+        double ct = h > 0.0 ? (double)self->last[j] + ceil((double)self->rem[j] / h) : 4e9;
+        if (ct < (double)t + 1.0) {
+            ct = (double)t + 1.0;
         }
-        double ct = (double)t + dt;
         if (ct < (double)nx) {
             nx = (uint32_t)ct;
         }
@@ -222,9 +228,9 @@ static void s_advance(cx_shard_t *self, size_t j, uint32_t t, double days)
     double sat = self->sat[j];
     int cls = s_class_of(s_ltr(p, sat, 0.0));
     self->stats.exposure_ticks[cls] += (int64_t)(t - l);
-    self->rem[j] = (float)((double)self->rem[j] - (double)self->hz[j] * dd);
+    self->rem[j] = (float)s_left(self, j, t, days);
     uint32_t w[4];
-    cx_rng4(self->sc->seed, CX_STREAM_REFERRAL, s_cid(self, j), t, 0, w);
+    cx_rng4k(self->key[CX_STREAM_REFERRAL], s_cid(self, j), t, 0, w);
     int said = s_class_of(s_ltr(p, sat, cx_tri(w[0])));
     if (said == 2) {
         int64_t k = cx_poisson_u(p->referral_rate * dd / 365.0, cx_u01(w[1]));
@@ -262,7 +268,7 @@ static uint32_t s_survey_gap(const cx_params_t *p, uint32_t w)
     if (r >= 1.0) {
         return 1;
     }
-    double k = 1.0 + floor(log(cx_u01(w)) / log1p(-r));
+    double k = 1.0 + (double)cx_floor_pos(s_clamp(log(cx_u01(w)) / log1p(-r), 0.0, 2e9));
     return k > 1e9 ? 1000000000u : (uint32_t)k;
 }
 
@@ -275,8 +281,8 @@ static void s_init_customer(cx_shard_t *self, size_t j, uint32_t t, int initial,
     uint64_t cid = s_cid(self, j);
     uint32_t w[4];
     uint32_t v[4];
-    cx_rng4(self->sc->seed, CX_STREAM_INIT, cid, 0, 0, w);
-    cx_rng4(self->sc->seed, CX_STREAM_INIT, cid, 0, 1, v);
+    cx_rng4k(self->key[CX_STREAM_INIT], cid, 0, 0, w);
+    cx_rng4k(self->key[CX_STREAM_INIT], cid, 0, 1, v);
     double e = self->ps->expectation;
     if (owner == CX_OWNER_MARKETING) {
         e += p->owner_marketing_expectation;
@@ -312,7 +318,7 @@ static void s_init_customer(cx_shard_t *self, size_t j, uint32_t t, int initial,
         }
         self->pos[j] = (uint8_t)k;
         double g = -log(cx_u01(w[3])) * self->js->tp[k].gap_days / days;
-        self->tp_tick[j] = t + (uint32_t)s_clamp(floor(g), 0.0, 1e6);
+        self->tp_tick[j] = t + (uint32_t)cx_floor_pos(s_clamp(g, 0.0, 1e6));
         uint32_t sg = s_survey_gap(p, v[0]);
         self->survey[j] = sg == S_NEVER ? S_NEVER : t + sg - 1;
     } else {
@@ -357,6 +363,9 @@ cx_shard_t *cx_shard_new(const cx_scenario_t *sc, int persona, int shard, int ns
     self->product = cx_scenario_dept_of_kind(sc, CX_DEPT_PRODUCT);
     self->price_seen = 1.0;
     self->price_factor = 1.0;
+    for (uint32_t k = 0; k <= CX_STREAM_DEPT; k++) {
+        self->key[k] = cx_rng_key(sc->seed, k);
+    }
     /* Yearly churn probability to a constant hazard per day. */
     self->h0 = -log1p(-s_clamp(ps->base_churn, 0.0, 0.999999)) / 365.0;
     const double wmot[2] = {1.0, p->moment_of_truth_weight};
@@ -478,9 +487,9 @@ static void s_experience(cx_shard_t *self, size_t j, const cx_tickctx_t *ctx, in
     cx_tp_tally_t *tt = &self->tally.tp[tpi];
     tt->interactions++;
     for (int k = 0; k < CX_PILLARS; k++) {
-        tt->pillar_sum[k] += (int64_t)floor(s_clamp(s[k], 0.0, 10.0) * CX_SCORE_SCALE + 0.5);
+        tt->pillar_sum[k] += cx_round(s_clamp(s[k], 0.0, 10.0) * CX_SCORE_SCALE);
     }
-    tt->experience_micro += (int64_t)llrint(x * CX_MICRO);
+    tt->experience_micro += cx_round(x * CX_MICRO);
 }
 
 /* Ends the case at the current touchpoint of j: purchase, competitor pull
@@ -493,7 +502,7 @@ static int s_finish(cx_shard_t *self, size_t j, const cx_tickctx_t *ctx, int res
     int tpi = self->pos[j];
     const cx_touchpoint_spec_t *tp = &self->js->tp[tpi];
     uint32_t w[4];
-    cx_rng4(self->sc->seed, CX_STREAM_JOURNEY, s_cid(self, j), t, S_DRAW_FINISH, w);
+    cx_rng4k(self->key[CX_STREAM_JOURNEY], s_cid(self, j), t, S_DRAW_FINISH, w);
     int cls = s_class_of(s_ltr(p, self->sat[j], 0.0));
     if (tp->purchase && resolved) {
         double accept = ctx->price > 1.0
@@ -501,7 +510,7 @@ static int s_finish(cx_shard_t *self, size_t j, const cx_tickctx_t *ctx, int res
                             : 1.0;
         if (cx_u01(w[2]) < accept) {
             double v = self->ps->spend * ctx->price * (1.0 + p->spend_loyalty * self->loyal[j]);
-            int64_t cents = (int64_t)llrint(v * 100.0);
+            int64_t cents = cx_round(v * 100.0);
             self->tally.purchases++;
             self->tally.revenue_cents += cents;
             self->stats.purchases[cls]++;
@@ -531,21 +540,18 @@ static int s_finish(cx_shard_t *self, size_t j, const cx_tickctx_t *ctx, int res
 static void s_external(cx_shard_t *self, size_t j, const cx_tickctx_t *ctx)
 {
     const cx_params_t *p = &self->sc->params;
-    uint32_t w1[4];
-    uint32_t w2[4];
-    uint64_t cid = s_cid(self, j);
-    cx_rng4(self->sc->seed, CX_STREAM_EXTERNAL, cid, (uint32_t)ctx->tick, 0, w1);
-    cx_rng4(self->sc->seed, CX_STREAM_EXTERNAL, cid, (uint32_t)ctx->tick, 1, w2);
+    uint32_t w[4];
+    cx_rng4k(self->key[CX_STREAM_EXTERNAL], s_cid(self, j), (uint32_t)ctx->tick, 0, w);
     double mean = p->external_quality + p->reputation_external * ctx->reputation / 100.0;
     double a = sqrt(p->pillar_correlation);
     double b = sqrt(1.0 - p->pillar_correlation);
-    double z0 = cx_tri(w1[0]);
-    const uint32_t zw[CX_PILLARS] = {w1[1], w1[2], w1[3], w2[0], w2[1], w2[2]};
+    double z0 = cx_tri16(w[0]);
+    const uint32_t zw[CX_PILLARS] = {w[0] >> 16, w[1], w[1] >> 16, w[2], w[2] >> 16, w[3]};
     double s[CX_PILLARS];
     for (int k = 0; k < CX_PILLARS; k++) {
-        s[k] = s_clamp(mean + p->external_spread * (a * z0 + b * cx_tri(zw[k])), 0.0, 10.0);
+        s[k] = s_clamp(mean + p->external_spread * (a * z0 + b * cx_tri16(zw[k])), 0.0, 10.0);
         /* Scores are perceived at wire precision everywhere. */
-        s[k] = floor(s[k] * CX_SCORE_SCALE + 0.5) / CX_SCORE_SCALE;
+        s[k] = (double)cx_round(s[k] * CX_SCORE_SCALE) / CX_SCORE_SCALE;
     }
     s_experience(self, j, ctx, self->pos[j], s);
 }
@@ -566,7 +572,7 @@ static int s_step(cx_shard_t *self, size_t j, const cx_tickctx_t *ctx, double av
         return s_push(self, self->hto[j], &r);
     }
     uint32_t w[4];
-    cx_rng4(self->sc->seed, CX_STREAM_JOURNEY, cid, t, S_DRAW_STEP, w);
+    cx_rng4k(self->key[CX_STREAM_JOURNEY], cid, t, S_DRAW_STEP, w);
     double prob = tp->probability * (tp->avoidable ? avoid : 1.0);
     if (cx_u01(w[0]) >= prob) {
         int nx = tpi + 1 < self->js->n_tp ? tpi + 1 : self->js->loop_to;
@@ -575,6 +581,7 @@ static int s_step(cx_shard_t *self, size_t j, const cx_tickctx_t *ctx, double av
         return 0;
     }
     if (tp->owner < 0 || tp->owner >= self->sc->n_dept) {
+        s_advance(self, j, t, ctx->days);
         self->case_start[j] = t;
         s_external(self, j, ctx);
         s_finish(self, j, ctx, 1);
@@ -593,9 +600,7 @@ static void s_survey(cx_shard_t *self, size_t j, uint32_t t)
     const cx_params_t *p = &self->sc->params;
     uint64_t cid = s_cid(self, j);
     uint32_t w[4];
-    uint32_t v[4];
-    cx_rng4(self->sc->seed, CX_STREAM_SURVEY, cid, t, 0, w);
-    cx_rng4(self->sc->seed, CX_STREAM_SURVEY, cid, t, 1, v);
+    cx_rng4k(self->key[CX_STREAM_SURVEY], cid, t, 0, w);
     double sat = self->sat[j];
     int ltr = s_ltr(p, sat, cx_tri(w[0]));
     int cls = cx_kpi_nps_class(ltr);
@@ -603,16 +608,15 @@ static void s_survey(cx_shard_t *self, size_t j, uint32_t t)
     self->tally.promoters += cls > 0;
     self->tally.passives += cls == 0;
     self->tally.detractors += cls < 0;
-    double csat = floor(1.0 + p->csat_slope * sat + p->csat_noise * cx_tri(w[1]) + 0.5);
-    csat = s_clamp(csat, 1.0, 5.0);
+    int csat = cx_round_in(1.0 + p->csat_slope * sat + p->csat_noise * cx_tri16(w[1]), 1.0, 5.0);
     self->tally.satisfied += csat >= p->satisfied_threshold;
     /* CES: effort 0..10 read on the 10 (excellent) .. 1 (bad) scale. */
-    double ces = floor(10.0 - 0.9 * self->effort[j] + p->ces_noise * cx_tri(w[2]) + 0.5);
-    self->tally.effort_sum += (int64_t)s_clamp(ces, 1.0, 10.0);
-    double la = floor(1.0 + 9.0 * self->loyal[j] + p->loyalty_noise * cx_tri(w[3]) + 0.5);
-    int loyalty = (int)s_clamp(la, 1.0, 10.0);
-    self->tally.loyalty_points += (int64_t)llrint(cx_kpi_loyalty_points(loyalty));
-    uint32_t g = s_survey_gap(p, v[0]);
+    int ces = cx_round_in(10.0 - 0.9 * self->effort[j] + p->ces_noise * cx_tri16(w[1] >> 16),
+                          1.0, 10.0);
+    self->tally.effort_sum += ces;
+    int loyalty = cx_round_in(1.0 + 9.0 * self->loyal[j] + p->loyalty_noise * cx_tri(w[2]), 1.0, 10.0);
+    self->tally.loyalty_points += cx_round(cx_kpi_loyalty_points(loyalty));
+    uint32_t g = s_survey_gap(p, w[3]);
     self->survey[j] = g == S_NEVER ? S_NEVER : t + g;
 }
 
@@ -654,7 +658,7 @@ static void s_global(cx_shard_t *self, const cx_tickctx_t *ctx)
             self->sat_sum += s_micro(s2) - s_micro(self->sat[j]);
             self->sat[j] = s2;
             uint32_t w[4];
-            cx_rng4(self->sc->seed, CX_STREAM_CHURN, s_cid(self, j), t, 0, w);
+            cx_rng4k(self->key[CX_STREAM_CHURN], s_cid(self, j), t, 0, w);
             double pr = p->policy_churn * shock
                         * s_clamp(p->churn_neutral_satisfaction - s2, 0.0, 1.0);
             if (!(self->flags[j] & S_INFLIGHT) && cx_u01(w[0]) < pr) {
@@ -692,8 +696,10 @@ int cx_shard_begin_tick(cx_shard_t *self, const cx_tickctx_t *ctx)
     int rc = 0;
     for (size_t k = 0; k < nd; k++) {
         size_t j = due[k];
-        s_advance(self, j, t, days);
-        if (!(self->flags[j] & S_INFLIGHT) && self->rem[j] <= 0.0f) {
+        /* The lazy state is brought up to date only where it changes: a
+         * survey or a skipped touchpoint reads it and leaves it alone. */
+        if (!(self->flags[j] & S_INFLIGHT) && s_left(self, j, t, days) <= 0.0) {
+            s_advance(self, j, t, days);
             s_churn(self, j);
             continue;
         }
@@ -706,7 +712,9 @@ int cx_shard_begin_tick(cx_shard_t *self, const cx_tickctx_t *ctx)
             }
         }
         if (self->flags[j] & S_ACTIVE) {
-            self->hz[j] = (float)s_hazard(self, j);
+            if (self->last[j] == t) {
+                self->hz[j] = (float)s_hazard(self, j);
+            }
             s_schedule(self, j, t, days);
         }
     }
@@ -783,8 +791,8 @@ size_t cx_shard_apply_outcomes(cx_shard_t *self, const cx_tickctx_t *ctx, const 
             double omni = (s_tp_maturity(self, ctx, tp) - 1.0) / 4.0;
             double adj = p->channel_effort * (c - 0.5) * (1.0 - omni);
             s[CX_PILLAR_TIME_EFFORT] = s_clamp(s[CX_PILLAR_TIME_EFFORT] + adj, 0.0, 10.0);
-            s[CX_PILLAR_TIME_EFFORT] = floor(s[CX_PILLAR_TIME_EFFORT] * CX_SCORE_SCALE + 0.5)
-                                       / CX_SCORE_SCALE;
+            s[CX_PILLAR_TIME_EFFORT] =
+                (double)cx_round(s[CX_PILLAR_TIME_EFFORT] * CX_SCORE_SCALE) / CX_SCORE_SCALE;
             self->tally.interactions++;
         }
         s_experience(self, j, ctx, oc->tp, s);
@@ -793,7 +801,7 @@ size_t cx_shard_apply_outcomes(cx_shard_t *self, const cx_tickctx_t *ctx, const 
         if (resolved) {
             self->tally.resolved++;
             double dd = ((double)(t - self->case_start[j]) + 0.5) * days;
-            self->tally.resolution_days_micro += (int64_t)llrint(dd * CX_MICRO);
+            self->tally.resolution_days_micro += cx_round(dd * CX_MICRO);
         }
         if ((oc->flags & CX_OUT_HANDOFF) && !resolved && oc->handoff_to < self->sc->n_dept) {
             self->tally.handoffs++;

@@ -48,6 +48,8 @@ int cx_parse_int(const char *s, long long lo, long long hi, long long *out)
 int cx_agent_init(cx_agent_t *a)
 {
     memset(a, 0, sizeof *a);
+    /* A department holds one connection per persona shard. */
+    cx_proc_raise_nofile();
     a->ctx = zmq_ctx_new();
     a->msg = malloc(sizeof *a->msg);
     a->sc = malloc(sizeof *a->sc);
@@ -63,6 +65,14 @@ int cx_agent_init(cx_agent_t *a)
 void cx_agent_fini(cx_agent_t *a)
 {
     if (a->coord) {
+        /* The linger lets a BYE reach a coordinator that is there. When it
+         * went silent (or we were told to stop), nobody will read what is
+         * queued: without this, zmq_ctx_term would hold the exit for the
+         * whole linger (2 s) after the coordinator was declared lost. */
+        if (cx_agent_interrupted || cx_agent_coordinator_lost(a)) {
+            int zero = 0;
+            zmq_setsockopt(a->coord, ZMQ_LINGER, &zero, sizeof zero);
+        }
         zmq_close(a->coord);
         a->coord = NULL;
     }

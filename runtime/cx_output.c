@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -228,6 +229,10 @@ cx_output_t *cx_output_open(const char *dir, const cx_scenario_t *sc, const char
     o->sc = sc;
     o->fd_kpis = o->fd_depts = o->fd_tps = -1;
     snprintf(o->dir, sizeof o->dir, "%s", dir);
+    /* A file-size limit (ulimit -f) must come back as EFBIG from write(2),
+     * reported like a full disk, not kill the process with SIGXFSZ before
+     * it can say why and write summary.json. */
+    signal(SIGXFSZ, SIG_IGN);
     if (cx_mkdirs(dir) != 0) {
         snprintf(err, errlen, "cannot create output directory %s: %s", dir, strerror(errno));
         free(o);
@@ -299,8 +304,8 @@ static int s_flush(cx_output_t *o, int fd, const char *name, char *err, size_t e
     return 0;
 }
 
-int cx_output_tick(cx_output_t *o, const cx_kpi_row_t *row, const cx_tick_totals_t *t, char *err,
-                   size_t errlen)
+static int s_write_tick(cx_output_t *o, const cx_kpi_row_t *row, const cx_tick_totals_t *t,
+                        char *err, size_t errlen)
 {
     const cx_scenario_t *sc = o->sc;
     s_buf_t *b = &o->buf;
@@ -366,6 +371,30 @@ int cx_output_tick(cx_output_t *o, const cx_kpi_row_t *row, const cx_tick_totals
     st->referral_purchases += row->referral_purchases;
     st->interactions += row->interactions;
     return 0;
+}
+
+int cx_output_tick(cx_output_t *o, const cx_kpi_row_t *row, const cx_tick_totals_t *t, char *err,
+                   size_t errlen)
+{
+    int64_t before[3] = {o->st.offset[0], o->st.offset[1], o->st.offset[2]};
+    if (s_write_tick(o, row, t, err, errlen) == 0) {
+        return 0;
+    }
+    /* A tick is in all three files or in none: cut back the partial row a
+     * short write leaves (a full disk, a file-size limit) and this tick's
+     * rows already written to the other files, so that the files end with
+     * the last whole tick, as ticks_completed in summary.json says. */
+    int fds[3] = {o->fd_kpis, o->fd_depts, o->fd_tps};
+    for (int i = 0; i < 3; i++) {
+        if (ftruncate(fds[i], (off_t)before[i]) != 0 ||
+            lseek(fds[i], (off_t)before[i], SEEK_SET) < 0) {
+            size_t n = strlen(err);
+            snprintf(err + n, errlen - n, " (and cannot cut it back to whole rows: %s)",
+                     strerror(errno));
+        }
+        o->st.offset[i] = before[i];
+    }
+    return -1;
 }
 
 static void s_json_str(s_buf_t *b, const char *s)

@@ -49,6 +49,12 @@ void cx_proc_describe(int status, char *buf, size_t cap);
 /* Directory holding the running executable (for sibling executables). */
 int cx_proc_self_dir(char *buf, size_t cap);
 
+/* Raises this process's soft limit of open files to its hard limit (a run
+ * holds one connection per agent, and Debian's default soft limit is 1024
+ * while the hard one is much higher; ZeroMQ polls, so no select() limit
+ * applies). Returns the soft limit now in force, or -1 if unknown. */
+long cx_proc_raise_nofile(void);
+
 /* Milliseconds on a monotonic clock. */
 long long cx_now_ms(void);
 

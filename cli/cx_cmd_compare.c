@@ -1,0 +1,745 @@
+/*  cxsim compare — a scenario against a baseline, replicate by replicate
+ *  with common random numbers, with paired confidence intervals of the
+ *  KPI deltas and the tick at which the scenario's extra spending pays
+ *  back.
+ *
+ *      PARSE --> PLAN two points (baseline, scenario), both validated; the
+ *            seed of replicate r is the same on both sides:
+ *            cx_exp_seed(baseline seed, NULL, r)
+ *        --> RUN the 2 x R runs (skipping those already in
+ *            DIR/compare.db: a re-run resumes), each recorded in one
+ *            transaction as in `cxsim sweep`
+ *        --> DELTAS: per KPI, d_r = final_scenario_r - final_baseline_r over
+ *            the replicates completed on both sides; mean and Student-t
+ *            95% CI of d (n - 1 degrees of freedom)
+ *        --> PAYBACK on the mean curves (see s_payback), and per replicate
+ *        --> DIR/compare.csv, DIR/payback.csv, the comparison table in
+ *            compare.db, and the printed table
+ *
+ *  Exit status: 0 every run completed; 1 a run failed or interrupted;
+ *  2 invalid input.
+ */
+#include "cx_cmd.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cx_exp_db.h"
+#include "cx_exp_exec.h"
+#include "cx_exp_plan.h"
+#include "cx_exp_stats.h"
+#include "cx_exp_summary.h"
+#include "cx_exp_util.h"
+#include "cx_output.h"
+#include "cx_proc.h"
+
+#define S_MAX_SETS 16 /* --set, --set-baseline, --set-scenario options each */
+
+static volatile sig_atomic_t s_stop = 0;
+
+static void s_on_signal(int sig)
+{
+    (void)sig;
+    s_stop = 1;
+}
+
+static void s_usage(FILE *fp)
+{
+    fprintf(fp,
+            "usage: cxsim compare BASELINE.yaml [SCENARIO.yaml] [options]\n"
+            "\n"
+            "Runs the baseline and the scenario R times each with common random numbers\n"
+            "(replicate r uses the same seed on both sides), and prints the deltas of the\n"
+            "final KPIs (scenario - baseline) with 95%% confidence intervals from the paired\n"
+            "differences, and the payback tick of the scenario's extra cost and investment.\n"
+            "SCENARIO defaults to BASELINE (then use --set-scenario to make them differ).\n"
+            "\n"
+            "options:\n"
+            "  --replicates R        paired replicates (default 10)\n"
+            "  --set KEY=VALUE       override on both sides (repeatable)\n"
+            "  --set-baseline K=V    override on the baseline only (repeatable)\n"
+            "  --set-scenario K=V    override on the scenario only (repeatable)\n"
+            "  --seed N              base seed (default: the baseline's)\n"
+            "  --ticks N             ticks per run (default: the scenario files')\n"
+            "  --margin M            share of revenue counted as return for the payback,\n"
+            "                        0 < M <= 1 (default 1: revenue)\n"
+            "  --jobs J              runs at once (default: the number of cores)\n"
+            "  --engine E            in-process (default) or processes\n"
+            "  --out DIR             directory (default compares/NAME-HASH; a re-run resumes)\n"
+            "  --quiet               no table\n"
+            "\n"
+            "exit status: 0 every run completed, 1 a run failed, 2 invalid input\n");
+}
+
+typedef struct {
+    const char *baseline;           /* baseline file */
+    const char *scenario;           /* scenario file (default: baseline) */
+    const char *both[S_MAX_SETS];   /* --set */
+    int n_both;                     /* entries used */
+    const char *bset[S_MAX_SETS];   /* --set-baseline */
+    int n_bset;                     /* entries used */
+    const char *sset[S_MAX_SETS];   /* --set-scenario */
+    int n_sset;                     /* entries used */
+    int replicates;                 /* --replicates */
+    int jobs;                       /* --jobs */
+    const char *seed;               /* --seed */
+    const char *ticks;              /* --ticks */
+    double margin;                  /* --margin */
+    const char *engine;             /* --engine */
+    const char *out;                /* --out */
+    bool quiet;                     /* --quiet */
+} s_opts_t;
+
+static const char *s_opt(const char *opt, int argc, char **argv, int *i, bool *missing)
+{
+    const char *a = argv[*i];
+    size_t n = strlen(opt);
+    if (strncmp(a, opt, n) != 0) {
+        return NULL;
+    }
+    if (a[n] == '=') {
+        return a + n + 1;
+    }
+    if (a[n] != '\0') {
+        return NULL;
+    }
+    if (*i + 1 >= argc) {
+        *missing = true;
+        return NULL;
+    }
+    return argv[++*i];
+}
+
+static int s_int(const char *opt, const char *v, long long lo, long long hi, long long *out)
+{
+    char *end;
+    errno = 0;
+    long long n = strtoll(v, &end, 10);
+    if (!*v || errno || *end || n < lo || n > hi) {
+        fprintf(stderr, "cxsim compare: %s expects an integer from %lld to %lld, got '%s'\n", opt,
+                lo, hi, v);
+        return -1;
+    }
+    *out = n;
+    return 0;
+}
+
+static int s_add_set(const char **list, int *n, const char *opt, const char *v)
+{
+    if (*n == S_MAX_SETS) {
+        fprintf(stderr, "cxsim compare: at most %d %s options\n", S_MAX_SETS, opt);
+        return -1;
+    }
+    const char *eq = strchr(v, '=');
+    if (!eq || eq == v || strpbrk(v, "\t\n")) {
+        fprintf(stderr, "cxsim compare: %s expects KEY=VALUE, got '%s'\n", opt, v);
+        return -1;
+    }
+    list[(*n)++] = v;
+    return 0;
+}
+
+static int s_parse(int argc, char **argv, s_opts_t *o)
+{
+    memset(o, 0, sizeof *o);
+    o->replicates = 10;
+    o->margin = 1.0;
+    o->engine = "in-process";
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v;
+        bool missing = false;
+        long long n;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            s_usage(stdout);
+            exit(0);
+        } else if ((v = s_opt("--set-baseline", argc, argv, &i, &missing))) {
+            if (s_add_set(o->bset, &o->n_bset, "--set-baseline", v) != 0) {
+                return -1;
+            }
+        } else if ((v = s_opt("--set-scenario", argc, argv, &i, &missing))) {
+            if (s_add_set(o->sset, &o->n_sset, "--set-scenario", v) != 0) {
+                return -1;
+            }
+        } else if ((v = s_opt("--set", argc, argv, &i, &missing))) {
+            if (s_add_set(o->both, &o->n_both, "--set", v) != 0) {
+                return -1;
+            }
+        } else if ((v = s_opt("--replicates", argc, argv, &i, &missing))) {
+            if (s_int("--replicates", v, 2, 100000, &n) != 0) {
+                return -1;
+            }
+            o->replicates = (int)n;
+        } else if ((v = s_opt("--jobs", argc, argv, &i, &missing))) {
+            if (s_int("--jobs", v, 1, 1024, &n) != 0) {
+                return -1;
+            }
+            o->jobs = (int)n;
+        } else if ((v = s_opt("--seed", argc, argv, &i, &missing))) {
+            if (s_int("--seed", v, 0, INT64_MAX, &n) != 0) {
+                return -1;
+            }
+            o->seed = v;
+        } else if ((v = s_opt("--ticks", argc, argv, &i, &missing))) {
+            if (s_int("--ticks", v, 1, 1000000, &n) != 0) {
+                return -1;
+            }
+            o->ticks = v;
+        } else if ((v = s_opt("--margin", argc, argv, &i, &missing))) {
+            char *end;
+            o->margin = strtod(v, &end);
+            if (!*v || *end || !(o->margin > 0 && o->margin <= 1)) {
+                fprintf(stderr, "cxsim compare: --margin expects 0 < M <= 1, got '%s'\n", v);
+                return -1;
+            }
+        } else if ((v = s_opt("--engine", argc, argv, &i, &missing))) {
+            if (strcmp(v, "in-process") != 0 && strcmp(v, "processes") != 0) {
+                fprintf(stderr,
+                        "cxsim compare: --engine expects in-process or processes, got '%s'\n", v);
+                return -1;
+            }
+            o->engine = v;
+        } else if ((v = s_opt("--out", argc, argv, &i, &missing))) {
+            o->out = v;
+        } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
+            o->quiet = true;
+        } else if (missing) {
+            fprintf(stderr, "cxsim compare: %s needs a value\n", a);
+            return -1;
+        } else if (a[0] == '-' || (o->baseline && o->scenario)) {
+            fprintf(stderr, "cxsim compare: unexpected argument '%s'\n", a);
+            return -1;
+        } else if (!o->baseline) {
+            o->baseline = a;
+        } else {
+            o->scenario = a;
+        }
+    }
+    if (!o->baseline) {
+        fprintf(stderr, "cxsim compare: no baseline scenario given\n");
+        return -1;
+    }
+    if (!o->scenario) {
+        o->scenario = o->baseline;
+    }
+    if (!o->jobs) {
+        o->jobs = cx_exp_cores();
+    }
+    return 0;
+}
+
+/* Builds a side's key, its overrides (both + own) and params JSON. */
+static int s_side(const char *label, const char *file, const char *const *both, int nb,
+                  const char *const *own, int no, cx_exp_buf_t *key, cx_exp_buf_t *json,
+                  const char **sets, int *n)
+{
+    char real[PATH_MAX];
+    cx_exp_buf_printf(key, "%s\n%s", label, realpath(file, real) ? real : file);
+    cx_exp_buf_printf(json, "{");
+    *n = 0;
+    for (int i = 0; i < nb + no; i++) {
+        const char *s = i < nb ? both[i] : own[i - nb];
+        sets[(*n)++] = s;
+        cx_exp_buf_printf(key, "\n%s", s);
+        const char *eq = strchr(s, '=');
+        char k[256];
+        snprintf(k, sizeof k, "%.*s", (int)(eq - s), s);
+        cx_exp_buf_printf(json, "%s", i ? ", " : "");
+        cx_exp_buf_json_str(json, k);
+        cx_exp_buf_printf(json, ": ");
+        cx_exp_buf_json_value(json, eq + 1);
+    }
+    cx_exp_buf_printf(json, "}");
+    return key->oom || json->oom ? -1 : 0;
+}
+
+typedef struct {
+    cx_exp_plan_t *pl;  /* the experiment */
+    bool tty;           /* progress line on stderr */
+    int failed;         /* runs failed */
+} s_ctx_t;
+
+static int s_done(void *ud, cx_exp_exec_t *ex, const cx_exp_run_t *run, bool ok,
+                  const char *reason)
+{
+    (void)ex;
+    s_ctx_t *c = ud;
+    char dir[4700], err[2048] = "";
+    snprintf(dir, sizeof dir, "%s/%s", c->pl->root, run->dir);
+    int rc = cx_exp_db_import(c->pl->db, dir, run->dir, err, sizeof err);
+    if (rc < 0) {
+        fprintf(stderr, "%scxsim compare: cannot record %s: %s\n", c->tty ? "\r\033[K" : "",
+                run->dir, err);
+        return -1;
+    }
+    if (!ok || rc == 0) {
+        c->failed++;
+        fprintf(stderr, "%scxsim compare: %s run %d failed: %s\n", c->tty ? "\r\033[K" : "",
+                run->label, run->replicate, rc == 0 ? err : reason);
+    }
+    return 0;
+}
+
+/* Final values of kpi on both sides, paired by replicate: fills d with
+ * scenario - baseline, mb/ms with each side's values. Returns the pairs. */
+static int s_pairs(cx_exp_db_t *db, long long b, long long s, const char *kpi, int cap,
+                   double *d, double *mb, double *ms, int *reps)
+{
+    int *rb = malloc((size_t)cap * sizeof *rb), *rs = malloc((size_t)cap * sizeof *rs);
+    double *vb = malloc((size_t)cap * sizeof *vb), *vs = malloc((size_t)cap * sizeof *vs);
+    int n = 0;
+    if (rb && rs && vb && vs) {
+        int nb = cx_exp_db_finals(db, b, kpi, rb, vb, cap);
+        int ns = cx_exp_db_finals(db, s, kpi, rs, vs, cap);
+        nb = nb > cap ? cap : nb;
+        ns = ns > cap ? cap : ns;
+        for (int i = 0, j = 0; i < nb && j < ns;) {
+            if (rb[i] < rs[j]) {
+                i++;
+            } else if (rb[i] > rs[j]) {
+                j++;
+            } else {
+                if (!isnan(vb[i]) && !isnan(vs[j])) {
+                    d[n] = vs[j] - vb[i];
+                    mb[n] = vb[i];
+                    ms[n] = vs[j];
+                    if (reps) {
+                        reps[n] = rb[i];
+                    }
+                    n++;
+                }
+                i++;
+                j++;
+            }
+        }
+    }
+    free(rb);
+    free(rs);
+    free(vb);
+    free(vs);
+    return n;
+}
+
+static double s_mean(const double *x, int n)
+{
+    double s = 0;
+    for (int i = 0; i < n; i++) {
+        s += x[i];
+    }
+    return n ? s / n : NAN;
+}
+
+/*  Payback tick. With, per tick t and replicate r,
+ *      dR_r(t) = revenue_s(t) - revenue_b(t)
+ *      dC_r(t) = (cost_s(t) + investment_s(t)) - (cost_b(t) + investment_b(t))
+ *  and net(t) = sum over u <= t of (margin x dR(u) - dC(u)), the payback tick
+ *  is the first tick T such that net(t) >= 0 for every t from T to the last
+ *  tick: the scenario's cumulative extra return covers its cumulative extra
+ *  spending from T on and stays so. None when net(last tick) < 0.
+ *  Returns the index into the tick array, or -1.
+ */
+static int s_payback(const double *net, int nt)
+{
+    if (nt == 0 || net[nt - 1] < 0) {
+        return -1;
+    }
+    int t = nt - 1;
+    while (t > 0 && net[t - 1] >= 0) {
+        t--;
+    }
+    return t;
+}
+
+/* One replicate's per-tick net series; returns ticks, or -1. */
+static int s_net_series(cx_exp_db_t *db, long long b, long long s, int r, double margin,
+                        int *ticks, double *net, int cap)
+{
+    static const char *cols[3] = {"revenue", "cost", "investment"};
+    double *v[2][3];
+    int n = -1;
+    bool oom = false;
+    for (int k = 0; k < 2; k++) {
+        for (int c = 0; c < 3; c++) {
+            v[k][c] = malloc((size_t)cap * sizeof(double));
+            oom |= !v[k][c];
+        }
+    }
+    if (!oom) {
+        int nn[2][3];
+        bool same = true;
+        for (int c = 0; c < 3; c++) {
+            nn[0][c] = cx_exp_db_series(db, b, r, cols[c], c == 0 ? ticks : NULL, v[0][c], cap);
+            nn[1][c] = cx_exp_db_series(db, s, r, cols[c], NULL, v[1][c], cap);
+            same &= nn[0][c] == nn[0][0] && nn[1][c] == nn[0][0] && nn[0][c] >= 0 &&
+                    nn[0][c] <= cap;
+        }
+        if (same) {
+            n = nn[0][0];
+            double acc = 0;
+            for (int t = 0; t < n; t++) {
+                double dr = v[1][0][t] - v[0][0][t];
+                double dc = (v[1][1][t] + (isnan(v[1][2][t]) ? 0 : v[1][2][t])) -
+                            (v[0][1][t] + (isnan(v[0][2][t]) ? 0 : v[0][2][t]));
+                acc += margin * dr - dc;
+                net[t] = acc;
+            }
+        }
+    }
+    for (int k = 0; k < 2; k++) {
+        for (int c = 0; c < 3; c++) {
+            free(v[k][c]);
+        }
+    }
+    return n;
+}
+
+static const char *const s_kpis[] = {
+    "nps",        "csat",          "ces",           "churn_rate",    "retention_rate",
+    "customers",  "customers_end", "revenue",       "clv",           "employee_engagement",
+    "loyalty_index", "total_revenue", "total_cost", "total_investment", "total_churned",
+    "total_acquired"};
+#define S_NKPI ((int)(sizeof s_kpis / sizeof s_kpis[0]))
+
+static void s_fmt_signed(char *buf, size_t cap, double v, int dec)
+{
+    if (isnan(v)) {
+        snprintf(buf, cap, "-");
+    } else {
+        snprintf(buf, cap, "%+.*f", dec, v);
+    }
+}
+
+/* Decimals for a value shown next to an interval of this half-width. */
+static int s_decimals(double half, double v)
+{
+    double ref = isnan(half) || half <= 0 ? fabs(v) / 100 : half;
+    if (!(ref > 0)) {
+        return 2;
+    }
+    int d = 1 - (int)floor(log10(ref));
+    return d < 0 ? 0 : d > 4 ? 4 : d;
+}
+
+static int s_report(const s_opts_t *o, cx_exp_plan_t *pl, long long b, long long s, FILE *out,
+                    char *err, size_t errlen)
+{
+    int cap = o->replicates + 1;
+    double *d = malloc((size_t)cap * sizeof *d), *mb = malloc((size_t)cap * sizeof *mb),
+           *ms = malloc((size_t)cap * sizeof *ms);
+    int *reps = malloc((size_t)cap * sizeof *reps);
+    int tcap = 0;
+    int *ticks = NULL;
+    double *net = NULL, *mean_net = NULL;
+    cx_exp_buf_t csv, pay;
+    cx_exp_buf_init(&csv);
+    cx_exp_buf_init(&pay);
+    int rc = -1;
+    if (!d || !mb || !ms || !reps) {
+        snprintf(err, errlen, "out of memory");
+        goto done;
+    }
+    cx_exp_db_exec(pl->db,
+                   "CREATE TABLE IF NOT EXISTS comparison(kpi TEXT PRIMARY KEY, n INTEGER, "
+                   "baseline_mean REAL, scenario_mean REAL, delta_mean REAL, delta_sd REAL, "
+                   "delta_half_width REAL, delta_ci_low REAL, delta_ci_high REAL);"
+                   "CREATE TABLE IF NOT EXISTS payback(tick INTEGER PRIMARY KEY, "
+                   "net_mean REAL);"
+                   "DELETE FROM comparison; DELETE FROM payback;",
+                   NULL, 0);
+    cx_exp_buf_printf(&csv, "kpi,n,baseline_mean,scenario_mean,delta_mean,delta_ci_low,"
+                            "delta_ci_high\n");
+    int npairs = s_pairs(pl->db, b, s, "nps", cap, d, mb, ms, reps);
+    if (out) {
+        fprintf(out,
+                "%d paired replicates (common random numbers); final KPIs at the last tick, "
+                "total_* summed over every tick\n",
+                npairs);
+        fprintf(out, "  %-20s %14s %14s %14s  %s\n", "KPI", "baseline", "scenario", "delta",
+                "95% CI of delta");
+    }
+    for (int k = 0; k < S_NKPI; k++) {
+        const char *col = strncmp(s_kpis[k], "total_", 6) == 0 ? s_kpis[k] + 6 : s_kpis[k];
+        if (!cx_exp_db_has_column(pl->db, col)) {
+            continue;
+        }
+        int n = s_pairs(pl->db, b, s, s_kpis[k], cap, d, mb, ms, NULL);
+        cx_exp_ci_t ci;
+        cx_exp_ci(d, n, 0.95, &ci);
+        double avb = s_mean(mb, n), avs = s_mean(ms, n);
+        cx_exp_buf_printf(&csv, "%s,%d,%.10g,%.10g,%.10g,%.10g,%.10g\n", s_kpis[k], n, avb, avs,
+                          ci.mean, ci.lo, ci.hi);
+        double row[8] = {n, avb, avs, ci.mean, ci.sd, ci.half, ci.lo, ci.hi};
+        cx_exp_db_exec_bind(pl->db,
+                            "INSERT INTO comparison VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                            s_kpis[k], row, 8, NULL, 0);
+        if (out) {
+            int dec = s_decimals(ci.half, avb);
+            char a[32], bb[32], dd[32], lo[32], hi[32];
+            snprintf(a, sizeof a, "%.*f", dec, avb);
+            snprintf(bb, sizeof bb, "%.*f", dec, avs);
+            s_fmt_signed(dd, sizeof dd, ci.mean, dec);
+            s_fmt_signed(lo, sizeof lo, ci.lo, dec);
+            s_fmt_signed(hi, sizeof hi, ci.hi, dec);
+            bool sig = !isnan(ci.lo) && (ci.lo > 0 || ci.hi < 0);
+            fprintf(out, "  %-20s %14s %14s %14s  [%s, %s]%s\n", s_kpis[k], a, bb, dd, lo, hi,
+                    sig ? " *" : "");
+        }
+    }
+
+    /* Payback: the mean net curve over the paired replicates. */
+    int nt = -1, paid = 0, first_pay[2] = {INT_MAX, INT_MIN};
+    double *per_rep_last = malloc((size_t)cap * sizeof *per_rep_last);
+    int n_last = 0;
+    for (int i = 0; i < npairs && per_rep_last; i++) {
+        if (tcap == 0) {
+            tcap = cx_exp_db_series(pl->db, b, reps[i], "revenue", NULL, d, 0);
+            if (tcap <= 0) {
+                break;
+            }
+            ticks = malloc((size_t)tcap * sizeof *ticks);
+            net = malloc((size_t)tcap * sizeof *net);
+            mean_net = calloc((size_t)tcap, sizeof *mean_net);
+            if (!ticks || !net || !mean_net) {
+                snprintf(err, errlen, "out of memory");
+                free(per_rep_last);
+                goto done;
+            }
+        }
+        int n = s_net_series(pl->db, b, s, reps[i], o->margin, ticks, net, tcap);
+        if (n != tcap) {
+            continue;
+        }
+        nt = n;
+        for (int t = 0; t < n; t++) {
+            mean_net[t] += net[t];
+        }
+        per_rep_last[n_last++] = net[n - 1];
+        int p = s_payback(net, n);
+        if (p >= 0) {
+            paid++;
+            first_pay[0] = ticks[p] < first_pay[0] ? ticks[p] : first_pay[0];
+            first_pay[1] = ticks[p] > first_pay[1] ? ticks[p] : first_pay[1];
+        }
+    }
+    if (nt > 0 && n_last > 0) {
+        cx_exp_buf_printf(&pay, "tick,net_mean\n");
+        for (int t = 0; t < nt; t++) {
+            mean_net[t] /= n_last;
+            cx_exp_buf_printf(&pay, "%d,%.10g\n", ticks[t], mean_net[t]);
+            double row[2] = {ticks[t], mean_net[t]};
+            cx_exp_db_exec_bind(pl->db, "INSERT INTO payback(tick, net_mean) VALUES(?1, ?2)",
+                                NULL, row, 2, NULL, 0);
+        }
+        cx_exp_ci_t ci;
+        cx_exp_ci(per_rep_last, n_last, 0.95, &ci);
+        int p = s_payback(mean_net, nt);
+        if (out) {
+            char v[96];
+            cx_exp_fmt_ci(v, sizeof v, ci.mean, ci.half);
+            fprintf(out,
+                    "net return at the last tick (%s x extra revenue - extra cost - extra "
+                    "investment, cumulative): %s\n",
+                    o->margin == 1.0 ? "1" : "margin", v);
+            if (p >= 0) {
+                fprintf(out,
+                        "payback: tick %d (from then on the cumulative extra revenue%s covers "
+                        "the cumulative extra cost and investment)",
+                        ticks[p], o->margin == 1.0 ? "" : " x margin");
+            } else {
+                fprintf(out, "payback: no payback within the horizon (ticks %d..%d)", ticks[0],
+                        ticks[nt - 1]);
+            }
+            fprintf(out, "; %d of %d replicates pay back", paid, n_last);
+            if (paid) {
+                fprintf(out, first_pay[0] == first_pay[1] ? " (at tick %d)" : " (ticks %d..%d)",
+                        first_pay[0], first_pay[1]);
+            }
+            fprintf(out, "\n");
+        }
+        char sql[128];
+        snprintf(sql, sizeof sql, "%d", p >= 0 ? ticks[p] : -1);
+        cx_exp_db_meta_set(pl->db, "payback_tick", p >= 0 ? sql : "none", err, errlen);
+    }
+    free(per_rep_last);
+    char path[4300];
+    snprintf(path, sizeof path, "%s/compare.csv", pl->root);
+    if (csv.oom || cx_write_atomic(path, csv.p, csv.n) != 0) {
+        snprintf(err, errlen, "cannot write %.1000s", path);
+        goto done;
+    }
+    if (pay.n) {
+        snprintf(path, sizeof path, "%s/payback.csv", pl->root);
+        if (pay.oom || cx_write_atomic(path, pay.p, pay.n) != 0) {
+            snprintf(err, errlen, "cannot write %.1000s", path);
+            goto done;
+        }
+    }
+    rc = 0;
+done:
+    cx_exp_buf_fini(&csv);
+    cx_exp_buf_fini(&pay);
+    free(d);
+    free(mb);
+    free(ms);
+    free(reps);
+    free(ticks);
+    free(net);
+    free(mean_net);
+    return rc;
+}
+
+int cx_cmd_compare(int argc, char **argv)
+{
+    s_opts_t o;
+    if (s_parse(argc, argv, &o) != 0) {
+        fprintf(stderr, "try 'cxsim compare --help'\n");
+        return 2;
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = s_on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    const char *sets[2][2 * S_MAX_SETS];
+    int nsets[2];
+    cx_exp_buf_t key[2], json[2];
+    for (int k = 0; k < 2; k++) {
+        cx_exp_buf_init(&key[k]);
+        cx_exp_buf_init(&json[k]);
+    }
+    s_side("baseline", o.baseline, o.both, o.n_both, o.bset, o.n_bset, &key[0], &json[0], sets[0],
+           &nsets[0]);
+    s_side("scenario", o.scenario, o.both, o.n_both, o.sset, o.n_sset, &key[1], &json[1], sets[1],
+           &nsets[1]);
+    char outbuf[PATH_MAX];
+    const char *out = o.out;
+    if (!out) {
+        cx_exp_buf_t def;
+        cx_exp_buf_init(&def);
+        cx_exp_buf_printf(&def, "%s\n%s\nseed %s\nticks %s\n", cx_exp_buf_str(&key[0]),
+                          cx_exp_buf_str(&key[1]), o.seed ? o.seed : "-",
+                          o.ticks ? o.ticks : "-");
+        char name[256], nb[100], ns[100];
+        const char *files[2] = {o.baseline, o.scenario};
+        char *names[2] = {nb, ns};
+        for (int k = 0; k < 2; k++) {
+            const char *base = strrchr(files[k], '/');
+            snprintf(names[k], 100, "%s", base ? base + 1 : files[k]);
+            char *dot = strrchr(names[k], '.');
+            if (dot && dot != names[k]) {
+                *dot = '\0';
+            }
+        }
+        snprintf(name, sizeof name, "%s-vs-%s", ns, nb);
+        cx_exp_default_dir(outbuf, sizeof outbuf, "compares", name, cx_exp_buf_str(&def));
+        cx_exp_buf_fini(&def);
+        out = outbuf;
+    }
+    char err[2048] = "";
+    cx_exp_plan_t pl;
+    memset(&pl, 0, sizeof pl);
+    int rc = 1;
+    cx_exp_exec_t *ex = NULL;
+    if (cx_exp_plan_init(&pl, out, "compare.db", err, sizeof err) != 0) {
+        fprintf(stderr, "cxsim compare: %s\n", err);
+        goto done;
+    }
+    pl.ticks = o.ticks;
+    pl.seed = o.seed;
+    pl.crn = true;
+    const char *files[2] = {o.baseline, o.scenario};
+    const char *labels[2] = {"baseline", "scenario"};
+    for (int k = 0; k < 2; k++) {
+        int r = cx_exp_plan_point_add(&pl, files[k], labels[k], cx_exp_buf_str(&key[k]),
+                                      (char *const *)sets[k], nsets[k], cx_exp_buf_str(&json[k]),
+                                      err, sizeof err);
+        if (r < 0) {
+            fprintf(stderr, "cxsim compare: %s: %s%s\n", labels[k], err,
+                    r == -2 ? "; nothing was run" : "");
+            rc = r == -2 ? 2 : 1;
+            goto done;
+        }
+    }
+    /* Common random numbers: both sides start from the baseline's seed. */
+    pl.point[1].base_seed = pl.point[0].base_seed;
+    {
+        char now[32], have[8];
+        cx_exp_now_iso(now);
+        if (cx_exp_db_meta_get(pl.db, "created", have, sizeof have) == 0) {
+            cx_exp_db_meta_set(pl.db, "created", now, err, sizeof err);
+            cx_exp_db_meta_set(pl.db, "kind", "compare", err, sizeof err);
+        }
+        cx_exp_db_meta_set(pl.db, "seeding", "common", err, sizeof err);
+        char seed[32];
+        snprintf(seed, sizeof seed, "%llu", (unsigned long long)pl.point[0].base_seed);
+        cx_exp_db_meta_set(pl.db, "base_seed", seed, err, sizeof err);
+    }
+    bool tty = isatty(2) != 0;
+    ex = cx_exp_exec_new(pl.exe, pl.root, o.engine, o.jobs, tty);
+    if (!ex) {
+        fprintf(stderr, "cxsim compare: out of memory\n");
+        goto done;
+    }
+    int todo = 0;
+    for (int r = 0; r < o.replicates; r++) {
+        for (int k = 0; k < 2; k++) {
+            int q = 0;
+            int qr = cx_exp_plan_queue(&pl, k, r, r + 1, ex, &q, err, sizeof err);
+            if (qr != 0) {
+                fprintf(stderr, "cxsim compare: %s\n", err);
+                rc = qr == 2 ? 2 : 1;
+                goto done;
+            }
+            todo += q;
+        }
+    }
+    printf("compare %s: %d paired replicates = %d runs: %d to do, %lld already done; %d at a "
+           "time, engine %s\n",
+           pl.root, o.replicates, 2 * o.replicates, todo, pl.skipped, o.jobs, o.engine);
+    printf("  baseline: %s", pl.point[0].scenario);
+    for (int i = 0; i < nsets[0]; i++) {
+        printf(" --set %s", sets[0][i]);
+    }
+    printf("\n  scenario: %s", pl.point[1].scenario);
+    for (int i = 0; i < nsets[1]; i++) {
+        printf(" --set %s", sets[1][i]);
+    }
+    printf("\n");
+    fflush(stdout);
+    s_ctx_t c = {&pl, tty, 0};
+    int lr = cx_exp_exec_loop(ex, s_done, &c, &s_stop, err, sizeof err);
+    if (lr < 0) {
+        fprintf(stderr, "cxsim compare: %s\n", err);
+    } else if (lr == 1) {
+        fprintf(stderr, "cxsim compare: interrupted; recorded runs are kept: run the same "
+                        "command again to resume\n");
+    }
+    if (lr != 1) {
+        if (cx_exp_summary(pl.db, pl.root, NULL, err, sizeof err) != 0 ||
+            s_report(&o, &pl, pl.point[0].id, pl.point[1].id, o.quiet ? NULL : stdout, err,
+                     sizeof err) != 0) {
+            fprintf(stderr, "cxsim compare: %s\n", err);
+            lr = -1;
+        }
+        if (!o.quiet) {
+            printf("results: %s/compare.db, %s/compare.csv, %s/payback.csv\n", pl.root, pl.root,
+                   pl.root);
+        }
+    }
+    rc = lr == 0 && c.failed == 0 ? 0 : 1;
+done:
+    cx_exp_exec_destroy(&ex);
+    cx_exp_plan_fini(&pl);
+    for (int k = 0; k < 2; k++) {
+        cx_exp_buf_fini(&key[k]);
+        cx_exp_buf_fini(&json[k]);
+    }
+    return rc;
+}

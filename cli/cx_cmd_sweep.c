@@ -1,0 +1,1011 @@
+/*  cxsim sweep — run a scenario over a grid of parameter values, with
+ *  replicates, and summarise the final KPIs with 95% confidence intervals.
+ *
+ *      PARSE options (exit 2 on a bad option, value list or range)
+ *        --> PLAN: every grid point's scenario loaded and validated with its
+ *            overrides (exit 2 on an invalid one, before anything runs);
+ *            every replicate's seed and resolved-scenario hash derived;
+ *            completed runs in DIR/sweep.db skipped, finished-but-unrecorded
+ *            ones imported
+ *        --> backend local: RUN up to J `cxsim run --quiet` subprocesses;
+ *                each one that exits is recorded in one transaction
+ *                (--target-ci: a point that has no run in flight is
+ *                evaluated, and given more replicates until its CI is narrow
+ *                enough or the cap is reached)
+ *            backend slurm: WRITE DIR/slurm/plan-STAMP.jsonl and an sbatch
+ *                array script, SUBMIT it; workers (`cxsim sweep --worker`)
+ *                run their share into DIR/runs/; `cxsim collect DIR` (or
+ *                --wait) records them
+ *        --> SUMMARY: DIR/summary.csv, the summary table, printed
+ *
+ *  Exit status: 0 every planned run completed; 1 some run failed, the sweep
+ *  was interrupted, or a write failed; 2 invalid input.
+ *  SIGINT/SIGTERM stop the runs in flight (they are not recorded) and keep
+ *  every recorded one: running the same command again resumes.
+ */
+#include "cx_cmd.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cx_exp_db.h"
+#include "cx_exp_exec.h"
+#include "cx_exp_grid.h"
+#include "cx_exp_plan.h"
+#include "cx_exp_stats.h"
+#include "cx_exp_summary.h"
+#include "cx_exp_util.h"
+#include "cx_output.h"
+#include "cx_proc.h"
+#include "cx_version.h"
+
+#define S_MAX_SLURM_OPTS 32 /* --slurm-opt options */
+
+static volatile sig_atomic_t s_stop = 0;
+
+static void s_on_signal(int sig)
+{
+    (void)sig;
+    s_stop = 1;
+}
+
+static void s_usage(FILE *fp)
+{
+    fprintf(fp,
+            "usage: cxsim sweep SCENARIO.yaml --set KEY=VALUES [--set KEY=VALUES]... [options]\n"
+            "\n"
+            "Runs the scenario at every point of the grid of --set values, R replicates each,\n"
+            "records every run in DIR/sweep.db (SQLite) and prints, per point, the mean and\n"
+            "95%% confidence interval (Student t) of the final KPIs (also in DIR/summary.csv).\n"
+            "Running the same command again resumes: completed runs are not run again.\n"
+            "\n"
+            "VALUES: a comma-separated list of values and ranges: 2,3,5  1..5  1..5:0.5\n"
+            "        (A..B:STEP = A, A+STEP, ... up to B); a single value is a fixed override.\n"
+            "\n"
+            "options:\n"
+            "  --replicates R        replicates per point (default 5; 3 with --target-ci)\n"
+            "  --jobs J              runs at once (default: the number of cores)\n"
+            "  --out DIR             experiment directory (default sweeps/NAME-HASH, from\n"
+            "                        the scenario and the options, so a re-run resumes)\n"
+            "  --seed N              base seed (default: the scenario's)\n"
+            "  --ticks N             ticks per run (default: the scenario's)\n"
+            "  --engine E            in-process (default) or processes: how each run is\n"
+            "                        executed; results are byte-identical\n"
+            "  --crn                 common random numbers: replicate r uses the same seed at\n"
+            "                        every point (sharper differences between points)\n"
+            "  --target-ci KPI=HALF  add replicates to each point until the 95%% CI half-width\n"
+            "                        of the KPI's final value is <= HALF (e.g. nps=1.0)\n"
+            "  --max-replicates M    cap for --target-ci (default 50)\n"
+            "  --backend B           local (default) or slurm: submit an sbatch array job\n"
+            "  --slurm-opt OPT       an sbatch option for the job script, repeatable\n"
+            "                        (e.g. --slurm-opt=--partition=short)\n"
+            "  --slurm-tasks N       array tasks (default: one per run, at most 100)\n"
+            "  --cxsim PATH          cxsim on the compute nodes (default: this executable)\n"
+            "  --no-submit           write the job script and plan, do not call sbatch\n"
+            "  --wait                wait for the Slurm job, then collect its results\n"
+            "  --quiet               no summary table\n"
+            "\n"
+            "exit status: 0 every run completed, 1 a run failed or the sweep was\n"
+            "interrupted, 2 invalid input\n");
+}
+
+typedef struct {
+    const char *scenario;                   /* scenario file */
+    const char *sets[CX_EXP_MAX_AXES + 1];  /* --set specs */
+    int n_sets;                             /* entries used */
+    int replicates;                         /* --replicates, 0 = default */
+    int jobs;                               /* --jobs, 0 = cores */
+    const char *out;                        /* --out */
+    const char *seed;                       /* --seed */
+    const char *ticks;                      /* --ticks */
+    const char *engine;                     /* --engine */
+    bool crn;                               /* --crn */
+    const char *target_kpi;                 /* --target-ci KPI */
+    char target_buf[64];                    /* storage for the KPI name */
+    double target_half;                     /* --target-ci HALF */
+    int max_replicates;                     /* --max-replicates */
+    bool slurm;                             /* --backend slurm */
+    const char *slurm_opt[S_MAX_SLURM_OPTS];/* --slurm-opt */
+    int n_slurm_opt;                        /* entries used */
+    int slurm_tasks;                        /* --slurm-tasks, 0 = default */
+    const char *cxsim;                      /* --cxsim */
+    bool no_submit;                         /* --no-submit */
+    bool wait;                              /* --wait */
+    bool quiet;                             /* --quiet */
+    const char *worker;                     /* --worker PLAN */
+    int task, of;                           /* --task K --of N */
+} s_opts_t;
+
+static int s_int(const char *opt, const char *v, long long lo, long long hi, long long *out)
+{
+    char *end;
+    errno = 0;
+    long long n = v ? strtoll(v, &end, 10) : 0;
+    if (!v || !*v || errno || *end || n < lo || n > hi) {
+        fprintf(stderr, "cxsim sweep: %s expects an integer from %lld to %lld, got '%s'\n", opt,
+                lo, hi, v ? v : "");
+        return -1;
+    }
+    *out = n;
+    return 0;
+}
+
+/* "--opt=value" or "--opt value": the value, advancing *i; NULL when a is
+ * not opt. */
+static const char *s_opt(const char *opt, int argc, char **argv, int *i, bool *missing)
+{
+    const char *a = argv[*i];
+    size_t n = strlen(opt);
+    if (strncmp(a, opt, n) != 0) {
+        return NULL;
+    }
+    if (a[n] == '=') {
+        return a + n + 1;
+    }
+    if (a[n] != '\0') {
+        return NULL;
+    }
+    if (*i + 1 >= argc) {
+        *missing = true;
+        return NULL;
+    }
+    return argv[++*i];
+}
+
+static int s_parse(int argc, char **argv, s_opts_t *o)
+{
+    memset(o, 0, sizeof *o);
+    o->engine = "in-process";
+    o->max_replicates = 50;
+    o->task = -1;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v;
+        bool missing = false;
+        long long n;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            s_usage(stdout);
+            exit(0);
+        } else if ((v = s_opt("--set", argc, argv, &i, &missing))) {
+            if (o->n_sets == CX_EXP_MAX_AXES) {
+                fprintf(stderr, "cxsim sweep: at most %d --set options\n", CX_EXP_MAX_AXES);
+                return -1;
+            }
+            o->sets[o->n_sets++] = v;
+        } else if ((v = s_opt("--replicates", argc, argv, &i, &missing))) {
+            if (s_int("--replicates", v, 1, 100000, &n) != 0) {
+                return -1;
+            }
+            o->replicates = (int)n;
+        } else if ((v = s_opt("--jobs", argc, argv, &i, &missing))) {
+            if (s_int("--jobs", v, 1, 1024, &n) != 0) {
+                return -1;
+            }
+            o->jobs = (int)n;
+        } else if ((v = s_opt("--out", argc, argv, &i, &missing))) {
+            o->out = v;
+        } else if ((v = s_opt("--seed", argc, argv, &i, &missing))) {
+            if (s_int("--seed", v, 0, INT64_MAX, &n) != 0) {
+                return -1;
+            }
+            o->seed = v;
+        } else if ((v = s_opt("--ticks", argc, argv, &i, &missing))) {
+            if (s_int("--ticks", v, 1, 1000000, &n) != 0) {
+                return -1;
+            }
+            o->ticks = v;
+        } else if ((v = s_opt("--engine", argc, argv, &i, &missing))) {
+            if (strcmp(v, "in-process") != 0 && strcmp(v, "processes") != 0) {
+                fprintf(stderr, "cxsim sweep: --engine expects in-process or processes, got '%s'\n",
+                        v);
+                return -1;
+            }
+            o->engine = v;
+        } else if (strcmp(a, "--crn") == 0) {
+            o->crn = true;
+        } else if ((v = s_opt("--target-ci", argc, argv, &i, &missing))) {
+            const char *eq = strchr(v, '=');
+            char *end;
+            double h = eq ? strtod(eq + 1, &end) : 0;
+            if (!eq || eq == v || (size_t)(eq - v) >= sizeof o->target_buf || !eq[1] || *end ||
+                !(h > 0) || !isfinite(h)) {
+                fprintf(stderr,
+                        "cxsim sweep: --target-ci expects KPI=HALF_WIDTH with HALF_WIDTH > 0, "
+                        "e.g. nps=1.0; got '%s'\n",
+                        v);
+                return -1;
+            }
+            snprintf(o->target_buf, sizeof o->target_buf, "%.*s", (int)(eq - v), v);
+            o->target_kpi = o->target_buf;
+            o->target_half = h;
+        } else if ((v = s_opt("--max-replicates", argc, argv, &i, &missing))) {
+            if (s_int("--max-replicates", v, 3, 100000, &n) != 0) {
+                return -1;
+            }
+            o->max_replicates = (int)n;
+        } else if ((v = s_opt("--backend", argc, argv, &i, &missing))) {
+            if (strcmp(v, "local") != 0 && strcmp(v, "slurm") != 0) {
+                fprintf(stderr, "cxsim sweep: --backend expects local or slurm, got '%s'\n", v);
+                return -1;
+            }
+            o->slurm = strcmp(v, "slurm") == 0;
+        } else if ((v = s_opt("--slurm-opt", argc, argv, &i, &missing))) {
+            if (o->n_slurm_opt == S_MAX_SLURM_OPTS || strchr(v, '\n')) {
+                fprintf(stderr, "cxsim sweep: too many --slurm-opt, or a line break in one\n");
+                return -1;
+            }
+            o->slurm_opt[o->n_slurm_opt++] = v;
+        } else if ((v = s_opt("--slurm-tasks", argc, argv, &i, &missing))) {
+            if (s_int("--slurm-tasks", v, 1, 100000, &n) != 0) {
+                return -1;
+            }
+            o->slurm_tasks = (int)n;
+        } else if ((v = s_opt("--cxsim", argc, argv, &i, &missing))) {
+            o->cxsim = v;
+        } else if (strcmp(a, "--no-submit") == 0) {
+            o->no_submit = true;
+        } else if (strcmp(a, "--wait") == 0) {
+            o->wait = true;
+        } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
+            o->quiet = true;
+        } else if ((v = s_opt("--worker", argc, argv, &i, &missing))) {
+            o->worker = v;
+        } else if ((v = s_opt("--task", argc, argv, &i, &missing))) {
+            if (s_int("--task", v, 0, 1000000, &n) != 0) {
+                return -1;
+            }
+            o->task = (int)n;
+        } else if ((v = s_opt("--of", argc, argv, &i, &missing))) {
+            if (s_int("--of", v, 1, 1000000, &n) != 0) {
+                return -1;
+            }
+            o->of = (int)n;
+        } else if (missing) {
+            fprintf(stderr, "cxsim sweep: %s needs a value\n", a);
+            return -1;
+        } else if (a[0] == '-' || o->scenario) {
+            fprintf(stderr, "cxsim sweep: unexpected argument '%s'\n", a);
+            return -1;
+        } else {
+            o->scenario = a;
+        }
+    }
+    if (o->worker) {
+        if (o->task < 0 || o->of < 1 || o->task >= o->of) {
+            fprintf(stderr, "cxsim sweep: --worker needs --task K --of N with 0 <= K < N\n");
+            return -1;
+        }
+        return 0;
+    }
+    if (!o->scenario) {
+        fprintf(stderr, "cxsim sweep: no scenario file given\n");
+        return -1;
+    }
+    if (o->target_kpi && o->slurm) {
+        fprintf(stderr, "cxsim sweep: --target-ci needs the local backend (it decides on more "
+                        "replicates as results come in)\n");
+        return -1;
+    }
+    if (!o->slurm && (o->n_slurm_opt || o->slurm_tasks || o->no_submit || o->wait || o->cxsim)) {
+        fprintf(stderr, "cxsim sweep: --slurm-opt, --slurm-tasks, --no-submit, --wait and "
+                        "--cxsim need --backend slurm\n");
+        return -1;
+    }
+    if (!o->replicates) {
+        o->replicates = o->target_kpi ? 3 : 5;
+    }
+    if (o->target_kpi && o->replicates < 3) {
+        o->replicates = 3;
+    }
+    if (o->target_kpi && o->max_replicates < o->replicates) {
+        o->max_replicates = o->replicates;
+    }
+    if (!o->jobs) {
+        o->jobs = o->slurm ? 1 : cx_exp_cores();
+    }
+    return 0;
+}
+
+/* ---- the local backend --------------------------------------------------- */
+
+typedef struct {
+    cx_exp_plan_t *pl;       /* the experiment */
+    const s_opts_t *o;       /* options */
+    bool tty;                /* progress on stderr */
+    int failed;              /* runs failed this session */
+    int reached, capped;     /* --target-ci outcome per point */
+} s_local_t;
+
+/* --target-ci: decides whether point pi needs more replicates, and queues
+ * them. Called when the point has no run in flight. Decisions depend only on
+ * the point's completed replicates 0..planned-1, so a resumed sweep makes the
+ * same ones. */
+static int s_target_step(s_local_t *L, int pi, cx_exp_exec_t *ex, char *err, size_t errlen)
+{
+    cx_exp_plan_t *pl = L->pl;
+    cx_exp_ppoint_t *p = &pl->point[pi];
+    const s_opts_t *o = L->o;
+    while (p->outstanding == 0 && !p->settled) {
+        int cap = p->planned + 1;
+        double *v = malloc((size_t)cap * sizeof *v);
+        if (!v) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+        int n = cx_exp_db_finals(pl->db, p->id, o->target_kpi, NULL, v, cap);
+        if (n < 0) {
+            free(v);
+            snprintf(err, errlen, "cannot read %s of point %lld", o->target_kpi, p->id);
+            return -1;
+        }
+        int m = 0;
+        for (int j = 0; j < n && j < cap; j++) {
+            if (!isnan(v[j])) {
+                v[m++] = v[j];
+            }
+        }
+        cx_exp_ci_t ci;
+        cx_exp_ci(v, m, 0.95, &ci);
+        free(v);
+        if (m >= 3 && ci.half <= o->target_half) {
+            p->settled = true;
+            L->reached++;
+            break;
+        }
+        if (p->planned >= o->max_replicates) {
+            p->settled = true;
+            L->capped++;
+            break;
+        }
+        int add;
+        if (m < 3) {
+            add = 3 - m;
+        } else {
+            /* n needed ~ (t x sd / target)^2; at most double the replicates
+             * in one step, since sd and t are estimates. */
+            double t = cx_exp_t_quantile(0.975, m - 1);
+            double need = ceil(pow(t * ci.sd / o->target_half, 2.0));
+            add = need - m > m ? m : need - m < 1 ? 1 : (int)(need - m);
+        }
+        if (add > o->max_replicates - p->planned) {
+            add = o->max_replicates - p->planned;
+        }
+        int from = p->planned;
+        int rc = cx_exp_plan_queue(pl, pi, from, from + add, ex, NULL, err, errlen);
+        if (rc != 0) {
+            return -1;
+        }
+        if (cx_exp_db_set_planned(pl->db, p->id, p->planned, err, errlen) != 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int s_local_done(void *ud, cx_exp_exec_t *ex, const cx_exp_run_t *run, bool ok,
+                        const char *reason)
+{
+    s_local_t *L = ud;
+    cx_exp_plan_t *pl = L->pl;
+    char dir[4700], err[2048] = "";
+    snprintf(dir, sizeof dir, "%s/%s", pl->root, run->dir);
+    int rc = cx_exp_db_import(pl->db, dir, run->dir, err, sizeof err);
+    if (rc < 0) {
+        fprintf(stderr, "%scxsim sweep: cannot record %s: %s\n", L->tty ? "\r\033[K" : "",
+                run->dir, err);
+        return -1;
+    }
+    if (!ok || rc == 0) {
+        L->failed++;
+        fprintf(stderr, "%scxsim sweep: run %s (point %lld, replicate %d) failed: %s\n",
+                L->tty ? "\r\033[K" : "", run->dir, run->point, run->replicate,
+                rc == 0 ? err : reason);
+    }
+    int pi = cx_exp_plan_find(pl, run->point);
+    if (pi >= 0) {
+        pl->point[pi].outstanding--;
+        if (L->o->target_kpi && s_target_step(L, pi, ex, err, sizeof err) != 0) {
+            fprintf(stderr, "%scxsim sweep: %s\n", L->tty ? "\r\033[K" : "", err);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* ---- the Slurm backend --------------------------------------------------- */
+
+/* Appends s single-quoted for a POSIX shell. */
+static void s_shq(cx_exp_buf_t *b, const char *s)
+{
+    cx_exp_buf_printf(b, "'");
+    for (; *s; s++) {
+        if (*s == '\'') {
+            cx_exp_buf_printf(b, "'\\''");
+        } else {
+            cx_exp_buf_printf(b, "%c", *s);
+        }
+    }
+    cx_exp_buf_printf(b, "'");
+}
+
+/* Runs argv, capturing up to cap-1 bytes of its stdout. Returns the exit
+ * status (0..255), or -1 when it could not run (errno). */
+static int s_capture(char *const argv[], char *out, size_t cap)
+{
+    int fd[2];
+    out[0] = '\0';
+    if (pipe(fd) != 0) {
+        return -1;
+    }
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(fd[0]);
+        close(fd[1]);
+        return -1;
+    }
+    if (pid == 0) {
+        dup2(fd[1], 1);
+        close(fd[0]);
+        close(fd[1]);
+        execvp(argv[0], argv);
+        _exit(127);
+    }
+    close(fd[1]);
+    size_t n = 0;
+    ssize_t got;
+    char sink[512];
+    while ((got = read(fd[0], n + 1 < cap ? out + n : sink,
+                       n + 1 < cap ? cap - n - 1 : sizeof sink)) != 0) {
+        if (got < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            break;
+        }
+        if (n + 1 < cap) {
+            n += (size_t)got;
+        }
+    }
+    out[n] = '\0';
+    close(fd[0]);
+    int status;
+    while (waitpid(pid, &status, 0) < 0) {
+        if (errno != EINTR) {
+            return -1;
+        }
+    }
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
+        errno = ENOENT;
+        return -1;
+    }
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+/* Counts the runs of a plan file that have a run.json. */
+static int s_count_finished(const char *root, const char *plan, int *total)
+{
+    char *text = cx_exp_read_file(plan, 1u << 30, NULL);
+    int done = 0;
+    *total = 0;
+    if (!text) {
+        return 0;
+    }
+    char err[256];
+    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+        cx_exp_run_t run;
+        if (cx_exp_run_from_json(line, &run, err, sizeof err) != 0) {
+            continue;
+        }
+        (*total)++;
+        char path[4800];
+        snprintf(path, sizeof path, "%s/%s/run.json", root, run.dir);
+        done += access(path, F_OK) == 0;
+        cx_exp_run_fini(&run);
+    }
+    free(text);
+    return done;
+}
+
+/* Writes the plan and job script of the runs queued in `runs` and submits
+ * it. Returns 0, 1 (failed), with what to do next printed. */
+static int s_slurm(const s_opts_t *o, cx_exp_plan_t *pl, cx_exp_run_t *runs, int n_runs,
+                   const char *engine)
+{
+    char stamp[64], dir[4200], plan[4400], script[4400], logs[4300];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+    size_t sl = strlen(stamp);
+    snprintf(stamp + sl, sizeof stamp - sl, "-%d", (int)getpid());
+    snprintf(dir, sizeof dir, "%s/slurm", pl->root);
+    snprintf(logs, sizeof logs, "%s/logs", dir);
+    snprintf(plan, sizeof plan, "%s/plan-%s.jsonl", dir, stamp);
+    snprintf(script, sizeof script, "%s/job-%s.sh", dir, stamp);
+    if (cx_mkdirs(logs) != 0) {
+        fprintf(stderr, "cxsim sweep: cannot create %s: %s\n", logs, strerror(errno));
+        return 1;
+    }
+    int tasks = o->slurm_tasks ? o->slurm_tasks : n_runs < 100 ? n_runs : 100;
+    if (tasks > n_runs) {
+        tasks = n_runs;
+    }
+    cx_exp_buf_t b;
+    cx_exp_buf_init(&b);
+    cx_exp_buf_printf(&b, "{\"cxsim_plan\": 1, \"root\": ");
+    cx_exp_buf_json_str(&b, pl->root);
+    cx_exp_buf_printf(&b, ", \"engine\": \"%s\", \"runs\": %d, \"tasks\": %d}\n", engine, n_runs,
+                      tasks);
+    for (int i = 0; i < n_runs; i++) {
+        cx_exp_run_to_json(&b, &runs[i]);
+        cx_exp_buf_printf(&b, "\n");
+    }
+    if (b.oom || cx_write_atomic(plan, b.p, b.n) != 0) {
+        fprintf(stderr, "cxsim sweep: cannot write %s: %s\n", plan, strerror(errno));
+        cx_exp_buf_fini(&b);
+        return 1;
+    }
+    const char *exe = o->cxsim ? o->cxsim : pl->exe;
+    cx_exp_buf_reset(&b);
+    cx_exp_buf_printf(&b,
+                      "#!/bin/bash\n"
+                      "# cxsim %s sweep of %s: %d runs in %d array tasks.\n"
+                      "# Each task runs its share of the plan into runs/; then:\n"
+                      "#   cxsim collect %s\n",
+                      CX_VERSION, pl->root, n_runs, tasks, pl->root);
+    cx_exp_buf_printf(&b, "#SBATCH --job-name=cxsim-sweep\n#SBATCH --array=0-%d\n", tasks - 1);
+    cx_exp_buf_printf(&b, "#SBATCH --output=%s/%s-%%a.out\n", logs, stamp);
+    cx_exp_buf_printf(&b, "#SBATCH --cpus-per-task=%d\n", o->jobs);
+    for (int i = 0; i < o->n_slurm_opt; i++) {
+        cx_exp_buf_printf(&b, "#SBATCH %s\n", o->slurm_opt[i]);
+    }
+    cx_exp_buf_printf(&b, "set -eu\nexec ");
+    s_shq(&b, exe);
+    cx_exp_buf_printf(&b, " sweep --worker ");
+    s_shq(&b, plan);
+    cx_exp_buf_printf(&b, " --task \"$SLURM_ARRAY_TASK_ID\" --of %d --jobs %d\n", tasks, o->jobs);
+    if (b.oom || cx_write_atomic(script, b.p, b.n) != 0 || chmod(script, 0755) != 0) {
+        fprintf(stderr, "cxsim sweep: cannot write %s: %s\n", script, strerror(errno));
+        cx_exp_buf_fini(&b);
+        return 1;
+    }
+    cx_exp_buf_fini(&b);
+    if (o->no_submit) {
+        printf("wrote %s (%d runs in %d array tasks) and %s\nsubmit it with: sbatch %s\n"
+               "then, when it is done: cxsim collect %s\n",
+               script, n_runs, tasks, plan, script, pl->root);
+        return 0;
+    }
+    char out[256];
+    char *argv[] = {"sbatch", "--parsable", script, NULL};
+    int rc = s_capture(argv, out, sizeof out);
+    if (rc != 0) {
+        fprintf(stderr, "cxsim sweep: sbatch %s: %s\nthe job script is %s\n", script,
+                rc < 0 ? strerror(errno) : "failed", script);
+        return 1;
+    }
+    char *semi = strpbrk(out, ";\n");
+    if (semi) {
+        *semi = '\0';
+    }
+    char key[128], err[512];
+    snprintf(key, sizeof key, "slurm_job_%s", stamp);
+    cx_exp_db_meta_set(pl->db, key, out, err, sizeof err);
+    printf("submitted Slurm job %s: %d runs in %d array tasks (%s)\n", out, n_runs, tasks,
+           script);
+    if (!o->wait) {
+        printf("when it is done: cxsim collect %s\n", pl->root);
+        return 0;
+    }
+    /* --wait: poll the run.json files, and squeue for the job's end. */
+    bool tty = isatty(2);
+    int total = 0, finished = 0;
+    for (int round = 0; !s_stop; round++) {
+        finished = s_count_finished(pl->root, plan, &total);
+        if (tty) {
+            fprintf(stderr, "\r\033[Kslurm job %s: %d/%d runs finished", out, finished, total);
+        }
+        if (finished >= total) {
+            break;
+        }
+        if (round % 5 == 4) {
+            char q[4096], jid[256];
+            snprintf(jid, sizeof jid, "%s", out);
+            char *qargv[] = {"squeue", "-h", "-j", jid, "-o", "%i", NULL};
+            int qrc = s_capture(qargv, q, sizeof q);
+            if (qrc != 0 || q[strspn(q, " \n")] == '\0') {
+                finished = s_count_finished(pl->root, plan, &total);
+                break; /* the job left the queue */
+            }
+        }
+        sleep(1);
+    }
+    if (tty) {
+        fprintf(stderr, "\r\033[K");
+    }
+    if (s_stop) {
+        fprintf(stderr, "cxsim sweep: stopped waiting; the job goes on. Later: cxsim collect %s\n",
+                pl->root);
+        return 1;
+    }
+    int added, failed, already;
+    if (cx_exp_plan_collect_dir(pl->db, pl->root, &added, &failed, &already, err, sizeof err) !=
+        0) {
+        fprintf(stderr, "cxsim sweep: %s\n", err);
+        return 1;
+    }
+    printf("slurm job %s ended: %d of %d runs finished; recorded %d completed, %d failed\n", out,
+           finished, total, added, failed);
+    return finished < total || failed ? 1 : 0;
+}
+
+/* ---- the worker (one Slurm array task) ----------------------------------- */
+
+static int s_worker(const s_opts_t *o)
+{
+    char plan[PATH_MAX];
+    if (!realpath(o->worker, plan)) {
+        fprintf(stderr, "cxsim sweep: cannot read %s: %s\n", o->worker, strerror(errno));
+        return 2;
+    }
+    /* The experiment directory is the plan's grandparent (DIR/slurm/plan),
+     * whatever path the cluster mounts it under. */
+    char root[PATH_MAX];
+    snprintf(root, sizeof root, "%s", plan);
+    for (int k = 0; k < 2; k++) {
+        char *slash = strrchr(root, '/');
+        if (slash) {
+            *slash = '\0';
+        }
+    }
+    char *text = cx_exp_read_file(plan, 1u << 30, NULL);
+    if (!text) {
+        fprintf(stderr, "cxsim sweep: cannot read %s: %s\n", plan, strerror(errno));
+        return 2;
+    }
+    char engine[32] = "in-process", err[1024];
+    char *nl = strchr(text, '\n');
+    if (!nl) {
+        fprintf(stderr, "cxsim sweep: %s is not a plan\n", plan);
+        free(text);
+        return 2;
+    }
+    *nl = '\0';
+    cx_exp_json_text(text, "$.engine", engine, sizeof engine);
+    if (strcmp(engine, "processes") != 0) {
+        snprintf(engine, sizeof engine, "in-process");
+    }
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0) {
+        fprintf(stderr, "cxsim sweep: cannot find my own executable\n");
+        free(text);
+        return 1;
+    }
+    exe[n] = '\0';
+    cx_exp_exec_t *ex = cx_exp_exec_new(exe, root, engine, o->jobs, false);
+    if (!ex) {
+        free(text);
+        return 1;
+    }
+    int idx = 0, mine = 0;
+    for (char *line = strtok(nl + 1, "\n"); line; line = strtok(NULL, "\n"), idx++) {
+        if (idx % o->of != o->task) {
+            continue;
+        }
+        cx_exp_run_t run;
+        if (cx_exp_run_from_json(line, &run, err, sizeof err) != 0) {
+            fprintf(stderr, "cxsim sweep: %s line %d: %s\n", plan, idx + 2, err);
+            cx_exp_exec_destroy(&ex);
+            free(text);
+            return 2;
+        }
+        /* Already finished by an earlier attempt of this task? */
+        char path[PATH_MAX + 600];
+        snprintf(path, sizeof path, "%s/%s/run.json", root, run.dir);
+        char *prev = cx_exp_read_file(path, 1u << 20, NULL);
+        char status[32] = "";
+        if (prev) {
+            cx_exp_json_text(prev, "$.status", status, sizeof status);
+            free(prev);
+        }
+        if (strcmp(status, "completed") != 0) {
+            cx_exp_exec_add(ex, &run);
+            mine++;
+        }
+        cx_exp_run_fini(&run);
+    }
+    free(text);
+    printf("cxsim sweep worker %d/%d: %d runs\n", o->task, o->of, mine);
+    fflush(stdout);
+    int rc = cx_exp_exec_loop(ex, NULL, NULL, &s_stop, err, sizeof err);
+    int completed, failed;
+    cx_exp_exec_counts(ex, &completed, &failed);
+    cx_exp_exec_destroy(&ex);
+    printf("cxsim sweep worker %d/%d: %d completed, %d failed%s\n", o->task, o->of, completed,
+           failed, rc == 1 ? ", interrupted" : "");
+    if (rc < 0) {
+        fprintf(stderr, "cxsim sweep: %s\n", err);
+    }
+    return rc == 0 && failed == 0 ? 0 : 1;
+}
+
+/* ---- the command --------------------------------------------------------- */
+
+static void s_meta(cx_exp_plan_t *pl, int argc, char **argv, const s_opts_t *o)
+{
+    cx_exp_buf_t b;
+    cx_exp_buf_init(&b);
+    cx_exp_buf_printf(&b, "[\"cxsim\"");
+    for (int i = 0; i < argc; i++) {
+        cx_exp_buf_printf(&b, ", ");
+        cx_exp_buf_json_str(&b, argv[i]);
+    }
+    cx_exp_buf_printf(&b, "]");
+    char err[512], now[32];
+    cx_exp_now_iso(now);
+    if (!b.oom) {
+        cx_exp_db_meta_set(pl->db, "last_command", b.p, err, sizeof err);
+    }
+    char have[8];
+    if (cx_exp_db_meta_get(pl->db, "created", have, sizeof have) == 0) {
+        cx_exp_db_meta_set(pl->db, "created", now, err, sizeof err);
+        cx_exp_db_meta_set(pl->db, "kind", "sweep", err, sizeof err);
+    }
+    cx_exp_db_meta_set(pl->db, "updated", now, err, sizeof err);
+    cx_exp_db_meta_set(pl->db, "cxsim_version", CX_VERSION, err, sizeof err);
+    cx_exp_db_meta_set(pl->db, "scenario", pl->point[0].scenario, err, sizeof err);
+    cx_exp_db_meta_set(pl->db, "seeding", o->crn ? "common" : "independent", err, sizeof err);
+    char seed[32];
+    snprintf(seed, sizeof seed, "%llu", (unsigned long long)pl->point[0].base_seed);
+    cx_exp_db_meta_set(pl->db, "base_seed", seed, err, sizeof err);
+    cx_exp_db_meta_set(pl->db, "ticks", o->ticks ? o->ticks : "scenario", err, sizeof err);
+    cx_exp_buf_fini(&b);
+}
+
+int cx_cmd_sweep(int argc, char **argv)
+{
+    s_opts_t o;
+    if (s_parse(argc, argv, &o) != 0) {
+        fprintf(stderr, "try 'cxsim sweep --help'\n");
+        return 2;
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = s_on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    if (o.worker) {
+        return s_worker(&o);
+    }
+
+    char err[2048] = "";
+    cx_exp_grid_t grid;
+    cx_exp_grid_init(&grid);
+    for (int i = 0; i < o.n_sets; i++) {
+        if (cx_exp_grid_add(&grid, o.sets[i], err, sizeof err) != 0) {
+            fprintf(stderr, "cxsim sweep: %s\n", err);
+            cx_exp_grid_fini(&grid);
+            return 2;
+        }
+    }
+    long long npoints = cx_exp_grid_points(&grid);
+
+    /* The default directory is named after what defines the experiment, so
+     * that running the same command again resumes it. */
+    char outbuf[PATH_MAX];
+    const char *out = o.out;
+    if (!out) {
+        char real[PATH_MAX];
+        cx_exp_buf_t def;
+        cx_exp_buf_init(&def);
+        cx_exp_buf_printf(&def, "%s\n", realpath(o.scenario, real) ? real : o.scenario);
+        for (int i = 0; i < o.n_sets; i++) {
+            cx_exp_buf_printf(&def, "set %s\n", o.sets[i]);
+        }
+        cx_exp_buf_printf(&def, "seed %s\nticks %s\ncrn %d\n", o.seed ? o.seed : "-",
+                          o.ticks ? o.ticks : "-", o.crn);
+        const char *base = strrchr(o.scenario, '/');
+        base = base ? base + 1 : o.scenario;
+        char name[128];
+        snprintf(name, sizeof name, "%s", base);
+        char *dot = strrchr(name, '.');
+        if (dot && dot != name) {
+            *dot = '\0';
+        }
+        cx_exp_default_dir(outbuf, sizeof outbuf, "sweeps", name, cx_exp_buf_str(&def));
+        cx_exp_buf_fini(&def);
+        out = outbuf;
+    }
+
+    cx_exp_plan_t pl;
+    if (cx_exp_plan_init(&pl, out, "sweep.db", err, sizeof err) != 0) {
+        fprintf(stderr, "cxsim sweep: %s\n", err);
+        cx_exp_grid_fini(&grid);
+        cx_exp_plan_fini(&pl);
+        return 1;
+    }
+    pl.ticks = o.ticks;
+    pl.seed = o.seed;
+    pl.crn = o.crn;
+    int rc = 1;
+    cx_exp_exec_t *ex = NULL;
+    cx_exp_run_t *slurm_runs = NULL;
+    int n_slurm = 0;
+    if (o.target_kpi) {
+        const char *col = strncmp(o.target_kpi, "total_", 6) == 0 ? o.target_kpi + 6 : o.target_kpi;
+        if (!cx_exp_db_has_column(pl.db, col)) {
+            fprintf(stderr,
+                    "cxsim sweep: --target-ci: '%s' is not a KPI (a kpis.csv column such as "
+                    "nps, csat, churn_rate, revenue, or total_<column>)\n",
+                    o.target_kpi);
+            rc = 2;
+            goto done;
+        }
+    }
+
+    /* PLAN: every point validated before anything runs. */
+    for (long long i = 0; i < npoints; i++) {
+        cx_exp_point_t pt;
+        if (cx_exp_point_sets(&grid, i, &pt) != 0) {
+            fprintf(stderr, "cxsim sweep: out of memory\n");
+            goto done;
+        }
+        int r = cx_exp_plan_point_add(&pl, o.scenario, "", pt.key, pt.set, pt.n, pt.params_json,
+                                      err, sizeof err);
+        cx_exp_point_fini(&pt);
+        if (r < 0) {
+            fprintf(stderr, "cxsim sweep: %s%s\n", err,
+                    r == -2 ? "; nothing was run" : "");
+            rc = r == -2 ? 2 : 1;
+            goto done;
+        }
+    }
+    s_meta(&pl, argc, argv, &o);
+
+    bool tty = isatty(2) != 0;
+    if (!o.slurm) {
+        ex = cx_exp_exec_new(pl.exe, pl.root, o.engine, o.jobs, tty);
+        if (!ex) {
+            fprintf(stderr, "cxsim sweep: out of memory\n");
+            goto done;
+        }
+    }
+    int todo = 0;
+    for (int pi = 0; pi < pl.n_point; pi++) {
+        int want = o.replicates;
+        if (o.target_kpi) {
+            int planned = cx_exp_db_planned(pl.db, pl.point[pi].id);
+            want = planned > want ? planned : want;
+        }
+        int q = 0;
+        if (o.slurm) {
+            /* Count what is left; build the runs for the plan file. */
+            for (int r = 0; r < want; r++) {
+                char sha[65];
+                int before = (int)pl.skipped;
+                int qr = cx_exp_plan_queue(&pl, pi, r, r + 1, NULL, &q, err, sizeof err);
+                if (qr != 0) {
+                    fprintf(stderr, "cxsim sweep: %s\n", err);
+                    rc = qr == 2 ? 2 : 1;
+                    goto done;
+                }
+                (void)sha;
+                if ((int)pl.skipped == before) {
+                    cx_exp_run_t *grow = realloc(slurm_runs, (size_t)(n_slurm + 1) * sizeof *grow);
+                    if (!grow || cx_exp_plan_build_run(&pl, pi, r, &grow[n_slurm], err,
+                                                       sizeof err) != 0) {
+                        slurm_runs = grow ? grow : slurm_runs;
+                        fprintf(stderr, "cxsim sweep: %s\n", grow ? err : "out of memory");
+                        goto done;
+                    }
+                    slurm_runs = grow;
+                    n_slurm++;
+                    todo++;
+                }
+            }
+        } else {
+            int qr = cx_exp_plan_queue(&pl, pi, 0, want, ex, &q, err, sizeof err);
+            if (qr != 0) {
+                fprintf(stderr, "cxsim sweep: %s\n", err);
+                rc = qr == 2 ? 2 : 1;
+                goto done;
+            }
+            todo += q;
+        }
+        if (o.target_kpi) {
+            cx_exp_db_set_planned(pl.db, pl.point[pi].id, pl.point[pi].planned, err, sizeof err);
+        }
+    }
+    long long planned_runs = todo + pl.skipped;
+    printf("sweep %s: %lld point%s x %d replicate%s%s = %lld runs: %d to do, %lld already "
+           "done%s; ",
+           pl.root, npoints, npoints == 1 ? "" : "s", o.replicates, o.replicates == 1 ? "" : "s",
+           o.target_kpi ? " (at first)" : "", planned_runs, todo, pl.skipped,
+           pl.recovered ? " (some recovered from their run directories)" : "");
+    if (o.slurm) {
+        printf("backend slurm, engine %s\n", o.engine);
+    } else {
+        printf("%d at a time, engine %s\n", o.jobs, o.engine);
+    }
+    fflush(stdout);
+
+    if (o.slurm) {
+        if (todo == 0) {
+            rc = 0;
+        } else {
+            rc = s_slurm(&o, &pl, slurm_runs, n_slurm, o.engine);
+        }
+        if (rc == 0 && (todo == 0 || o.wait)) {
+            if (cx_exp_summary(pl.db, pl.root, o.quiet ? NULL : stdout, err, sizeof err) != 0) {
+                fprintf(stderr, "cxsim sweep: %s\n", err);
+                rc = 1;
+            }
+        }
+        goto done;
+    }
+
+    s_local_t L = {&pl, &o, tty, 0, 0, 0};
+    if (o.target_kpi) {
+        for (int pi = 0; pi < pl.n_point; pi++) {
+            if (s_target_step(&L, pi, ex, err, sizeof err) != 0) {
+                fprintf(stderr, "cxsim sweep: %s\n", err);
+                goto done;
+            }
+        }
+    }
+    long long t0 = cx_now_ms();
+    int lr = cx_exp_exec_loop(ex, s_local_done, &L, &s_stop, err, sizeof err);
+    double secs = (double)(cx_now_ms() - t0) / 1000.0;
+    int completed, failed;
+    cx_exp_exec_counts(ex, &completed, &failed);
+    if (lr < 0) {
+        fprintf(stderr, "cxsim sweep: %s\n", err);
+    }
+    if (lr == 1) {
+        fprintf(stderr,
+                "cxsim sweep: interrupted; %d runs recorded this time, every recorded run is "
+                "kept: run the same command again to resume\n",
+                completed);
+    }
+    long long total_done = cx_exp_db_count_completed(pl.db, -1);
+    printf("ran %d runs in %.1f s (%d completed, %d failed); %s/sweep.db holds %lld completed "
+           "runs\n",
+           completed + failed, secs, completed, failed, pl.root, total_done);
+    if (o.target_kpi) {
+        printf("target: 95%% CI half-width of %s <= %g reached at %d of %d points", o.target_kpi,
+               o.target_half, L.reached, pl.n_point);
+        if (L.capped) {
+            printf("; %d stopped at --max-replicates %d", L.capped, o.max_replicates);
+        }
+        printf("\n");
+    }
+    if (cx_exp_summary(pl.db, pl.root, o.quiet || lr == 1 ? NULL : stdout, err, sizeof err) !=
+        0) {
+        fprintf(stderr, "cxsim sweep: %s\n", err);
+        lr = -1;
+    }
+    if (!o.quiet && lr != 1) {
+        printf("results: %s/sweep.db, %s/summary.csv\n", pl.root, pl.root);
+    }
+    rc = lr == 0 && failed == 0 && L.failed == 0 ? 0 : 1;
+done:
+    for (int i = 0; i < n_slurm; i++) {
+        cx_exp_run_fini(&slurm_runs[i]);
+    }
+    free(slurm_runs);
+    cx_exp_exec_destroy(&ex);
+    cx_exp_plan_fini(&pl);
+    cx_exp_grid_fini(&grid);
+    return rc;
+}

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Garbage at the sockets during a run: cx_garbage (tests/cx_garbage.c) connects to the
+# coordinator's ROUTER and to every department's data socket of a running run and sends
+# random bytes, truncated frames, wrong versions, unknown types, multi-part junk, hostile
+# size claims, HELLOs for taken slots, and well-formed messages for stale or impossible
+# ticks and unknown shards. The run must exit 0 with result files byte-identical to a
+# clean run's, and summary.json must count the dropped frames.
+# Then a flood of junk as fast as it can be sent: the run must still complete, identical.
+. "$(dirname "$0")/lib.sh"
+: "${CX_GARBAGE:?CX_GARBAGE must point to the cx_garbage executable}"
+
+TICKS=${CX_GARBAGE_TICKS:-1000}
+ARGS=(run "$BASELINE" "${SMALL[@]}" --ticks "$TICKS" --quiet)
+
+"$CXSIM" "${ARGS[@]}" --out "$T/clean" || fail "the clean run failed"
+
+# Waits for the session's coordinator and every department to be started; prints
+# "COORD PUB DEPT..." (their endpoints, from their command lines).
+endpoints() {
+    local sid=$1 want i procs coord pub depts
+    want=$(grep -c '^  - {id:' "$BASELINE")
+    for i in $(seq 1 500); do
+        procs=$(session_procs "$sid")
+        coord=$(awk '/cxsim-coordinator/ { for (i = 1; i < NF; i++) if ($i == "--bind") print $(i + 1) }' <<<"$procs")
+        pub=$(awk '/cxsim-coordinator/ { for (i = 1; i < NF; i++) if ($i == "--pub") print $(i + 1) }' <<<"$procs")
+        depts=$(awk '/cxsim-department/ { for (i = 1; i < NF; i++) if ($i == "--bind") print $(i + 1) }' <<<"$procs")
+        if [ -n "$coord" ] && [ -n "$pub" ] && [ "$(wc -w <<<"$depts")" -eq "$want" ]; then
+            echo "$coord" "$pub" $depts
+            return 0
+        fi
+        sleep 0.01
+    done
+    fail "the run's processes did not appear"
+}
+
+attack() { # out dir, extra cx_garbage options...
+    local out=$1
+    shift
+    start_session "${ARGS[@]}" --out "$T/$out"
+    read -r -a eps <<<"$(endpoints "$LPID")"
+    case ${eps[0]} in ipc:///tmp/cxsim-*/coord.sock) ;; *) fail "unexpected endpoint ${eps[0]}" ;; esac
+    dargs=()
+    for ep in "${eps[@]:2}"; do dargs+=(--dept "$ep"); done
+    "$CX_GARBAGE" --coord "${eps[0]}" --pub "${eps[1]}" "${dargs[@]}" --ticks "$TICKS" \
+        --persona loyal_family --of 1 --department customer_service "$@" >"$T/$out.garbage" 2>&1 &
+    gpid=$!
+    wait_exit "$LPID" 120
+    LRC=$RC
+    kill -TERM "$gpid" 2>/dev/null || true
+    wait_exit "$gpid" 30
+    cat "$T/$out.garbage"
+    [ "$LRC" -eq 0 ] || { tail -5 "$T/launcher.err" >&2; fail "the attacked run ($out) exited $LRC, want 0"; }
+    [ "$RC" -eq 0 ] || fail "cx_garbage ($out) exited $RC: the attack did not happen during the run"
+    assert_no_leftovers "$LPID"
+    for f in kpis.csv departments.csv touchpoints.csv; do
+        cmp -s "$T/clean/$f" "$T/$out/$f" || fail "$f differs between the clean run and the $out run"
+    done
+    grep -q '"status": "completed"' "$T/$out/summary.json" || fail "$out: summary does not say completed"
+    dropped=$(sed -n 's/.*"dropped": \([0-9]*\).*/\1/p' "$T/$out/summary.json")
+    bycoord=$(sed -n 's/.*"dropped_by_coordinator": \([0-9]*\).*/\1/p' "$T/$out/summary.json")
+    [ -n "$dropped" ] && [ "$dropped" -gt 0 ] || fail "$out: messages.dropped is '${dropped}', want > 0"
+    [ "$bycoord" -gt 0 ] || fail "$out: nothing dropped by the coordinator"
+    [ "$dropped" -gt "$bycoord" ] || fail "$out: the departments reported no drops ($dropped total, $bycoord by the coordinator)"
+    echo "$out: dropped $dropped frames ($bycoord by the coordinator)"
+}
+
+attack hostile --burst-ms 5
+grep -q "HELLOs refused with STOP" "$T/hostile.garbage" || fail "no cx_garbage report"
+attack flood --flood --seed 7
+echo ok

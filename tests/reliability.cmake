@@ -1,0 +1,38 @@
+# Faults and hostile input (docs/RELIABILITY.md): fault detection times, garbage at the
+# sockets of a running run, the protocol fuzz target replaying its corpus, output
+# failures, a 64-shard load run.
+
+# A hostile peer that sends junk to a running run's sockets (tests/integration/garbage.sh).
+add_executable(cx_garbage ${CMAKE_CURRENT_LIST_DIR}/cx_garbage.c)
+target_link_libraries(cx_garbage PRIVATE cxproto PkgConfig::ZMQ)
+
+set(CX_REL_ENV "CXSIM=$<TARGET_FILE:cxsim>;CX_SOURCE_DIR=${CMAKE_SOURCE_DIR};CX_GARBAGE=$<TARGET_FILE:cx_garbage>")
+foreach(t fault_detection garbage output_failures load)
+  add_test(NAME it_${t} COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/integration/${t}.sh)
+  set_tests_properties(it_${t} PROPERTIES TIMEOUT 300 ENVIRONMENT "${CX_REL_ENV}")
+endforeach()
+# The load test starts 71 processes on a 2-core machine: alone, not next to other runs.
+set_tests_properties(it_load PROPERTIES RUN_SERIAL TRUE)
+
+# The protocol fuzz target. Without CX_FUZZ, its main() replays the committed corpus (seeds
+# from real encoded messages, and every crash ever found) on each ctest run.
+add_executable(fuzz_proto_replay ${CMAKE_CURRENT_LIST_DIR}/fuzz/fuzz_proto.c)
+target_link_libraries(fuzz_proto_replay PRIVATE cxruntime)
+target_compile_definitions(fuzz_proto_replay PRIVATE CX_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
+add_test(NAME fuzz_proto_replay
+         COMMAND fuzz_proto_replay ${CMAKE_CURRENT_LIST_DIR}/fuzz/corpus_proto)
+set_tests_properties(fuzz_proto_replay PROPERTIES TIMEOUT 120)
+
+if(CX_FUZZ)
+  if(NOT CMAKE_C_COMPILER_ID MATCHES "Clang")
+    message(FATAL_ERROR "CX_FUZZ needs clang (configure with -DCMAKE_C_COMPILER=clang)")
+  endif()
+  add_executable(fuzz_proto ${CMAKE_CURRENT_LIST_DIR}/fuzz/fuzz_proto.c)
+  target_compile_definitions(fuzz_proto PRIVATE CX_LIBFUZZER=1 CX_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
+  target_compile_options(fuzz_proto PRIVATE -fsanitize=fuzzer,address,undefined)
+  target_link_options(fuzz_proto PRIVATE -fsanitize=fuzzer,address,undefined)
+  target_link_libraries(fuzz_proto PRIVATE cxruntime)
+  # Coverage feedback from the decoder and the model's unpacking code it feeds.
+  target_compile_options(cxproto PRIVATE -fsanitize=fuzzer-no-link,address,undefined)
+  target_compile_options(cxmodel PRIVATE -fsanitize=fuzzer-no-link,address,undefined)
+endif()
