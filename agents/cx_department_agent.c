@@ -204,9 +204,14 @@ int main(int argc, char **argv)
     zmq_pollitem_t items[2] = {{a.coord, 0, ZMQ_POLLIN, 0}, {data, 0, ZMQ_POLLIN, 0}};
     int stop = 0;
     while (!stop && !cx_agent_interrupted) {
-        if (zmq_poll(items, 2, a.heartbeat_ms / 2 + 1) < 0 && errno != EINTR) {
-            cx_log_error("poll failed: %s", zmq_strerror(errno));
-            break;
+        /* Read only the sockets the poll found readable: a receive that finds
+         * nothing costs two system calls (libzmq checks its command pipe). */
+        if (zmq_poll(items, 2, a.heartbeat_ms / 2 + 1) < 0) {
+            if (errno != EINTR) {
+                cx_log_error("poll failed: %s", zmq_strerror(errno));
+                break;
+            }
+            items[0].revents = items[1].revents = ZMQ_POLLIN; /* look at both */
         }
         if (cx_agent_coordinator_lost(&a)) {
             cx_log_error("the coordinator is gone (silent for %d ms); stopping",
@@ -214,7 +219,8 @@ int main(int argc, char **argv)
             break;
         }
         int type;
-        while (!stop && (type = cx_agent_recv_coord(&a)) != 0) {
+        while (!stop && (items[0].revents & ZMQ_POLLIN) &&
+               (type = cx_agent_recv_coord(&a)) != 0) {
             if (type == CX_MSG_STOP) {
                 stop = 1;
                 rc = 0;
@@ -226,6 +232,7 @@ int main(int argc, char **argv)
                     continue;
                 }
                 have_tick = 1;
+                break; /* the rest waits for the next poll */
             } else if (type == CX_MSG_CHECKPOINT && !have_tick && got == 0 &&
                        a.msg->tick == tick - 1) {
                 if (cx_agent_snapshot(&a, tick - 1, s_snapshot, dept) != 0) {
@@ -237,7 +244,8 @@ int main(int argc, char **argv)
         }
         cx_frame_t f;
         int r;
-        while (!stop && (r = cx_net_recv(data, true, &f, ZMQ_DONTWAIT)) >= 0) {
+        while (!stop && (items[1].revents & ZMQ_POLLIN) && !(have_tick && got == nslots) &&
+               (r = cx_net_recv(data, true, &f, ZMQ_DONTWAIT)) >= 0) {
             if (r == 1) {
                 a.dropped++;
                 continue;

@@ -37,6 +37,22 @@ static int s_snapshot(const void *ud, uint8_t **buf, size_t *len)
     return cx_shard_snapshot(ud, buf, len);
 }
 
+/* Department index of a data-socket routing id "d<index>", or -1. */
+static int s_dept_of(const unsigned char *rid, size_t len, int n_dept)
+{
+    if (len < 2 || len > 3 || rid[0] != 'd') {
+        return -1;
+    }
+    int d = 0;
+    for (size_t i = 1; i < len; i++) {
+        if (rid[i] < '0' || rid[i] > '9') {
+            return -1;
+        }
+        d = d * 10 + (rid[i] - '0');
+    }
+    return d < n_dept ? d : -1;
+}
+
 static void s_usage(FILE *fp)
 {
     fprintf(fp, "usage: cxsim-persona --connect ENDPOINT --persona ID [--shard K --of N]\n"
@@ -94,7 +110,9 @@ int main(int argc, char **argv)
     }
     int rc = 1;
     cx_shard_t *sh = NULL;
-    void *dsock[CX_MAX_DEPTS] = {0};
+    void *data = NULL;            /* ROUTER connected to every department */
+    char rid[CX_MAX_DEPTS][8];    /* routing id of each department's connection */
+    size_t rid_len[CX_MAX_DEPTS]; /* bytes in rid[d] */
     cx_outcome_t *obuf = NULL;
     size_t obuf_cap = 0;
     int64_t tally_words[CX_TALLY_WORDS];
@@ -116,11 +134,27 @@ int main(int argc, char **argv)
                      (long long)sc->persona[persona].customers);
         goto done;
     }
+    /* One ROUTER reaches every department: each connection gets the routing
+     * id "d<index>" (ZMQ_CONNECT_ROUTING_ID), so a send names its department
+     * and a receive says which one answered. A poll then watches two sockets
+     * whatever the number of departments; with one DEALER per department,
+     * every wake-up cost four system calls per department (ZMQ_EVENTS before
+     * and after the poll(2)). The departments see the same frames as from a
+     * DEALER. The connection's pipe exists from zmq_connect on (ZMQ_IMMEDIATE
+     * is off), so a batch sent before the handshake waits, as with a DEALER;
+     * ZMQ_ROUTER_MANDATORY turns a send to an unknown id into an error
+     * instead of a silent drop. */
+    data = zmq_socket(a.ctx, ZMQ_ROUTER);
+    int linger = 0, mandatory = 1;
+    if (!data || zmq_setsockopt(data, ZMQ_LINGER, &linger, sizeof linger) != 0 ||
+        zmq_setsockopt(data, ZMQ_ROUTER_MANDATORY, &mandatory, sizeof mandatory) != 0) {
+        cx_log_error("cannot create the data socket: %s", zmq_strerror(errno));
+        goto done;
+    }
     for (int d = 0; d < sc->n_dept; d++) {
-        dsock[d] = zmq_socket(a.ctx, ZMQ_DEALER);
-        int linger = 0;
-        zmq_setsockopt(dsock[d], ZMQ_LINGER, &linger, sizeof linger);
-        if (zmq_connect(dsock[d], a.endpoints[d]) != 0) {
+        rid_len[d] = (size_t)snprintf(rid[d], sizeof rid[d], "d%d", d);
+        if (zmq_setsockopt(data, ZMQ_CONNECT_ROUTING_ID, rid[d], rid_len[d]) != 0 ||
+            zmq_connect(data, a.endpoints[d]) != 0) {
             cx_log_error("cannot connect to department %s at %s: %s", sc->dept[d].id,
                          a.endpoints[d], zmq_strerror(errno));
             goto done;
@@ -140,11 +174,7 @@ int main(int argc, char **argv)
     uint8_t answered[CX_MAX_DEPTS];
     cx_enc_t denc;          /* encoder for the data plane */
     cx_enc_init(&denc);
-    zmq_pollitem_t items[1 + CX_MAX_DEPTS];
-    items[0] = (zmq_pollitem_t){a.coord, 0, ZMQ_POLLIN, 0};
-    for (int d = 0; d < sc->n_dept; d++) {
-        items[1 + d] = (zmq_pollitem_t){dsock[d], 0, ZMQ_POLLIN, 0};
-    }
+    zmq_pollitem_t items[2] = {{a.coord, 0, ZMQ_POLLIN, 0}, {data, 0, ZMQ_POLLIN, 0}};
     cx_msg_t *dm = malloc(sizeof *dm);
     if (!dm) {
         cx_enc_fini(&denc);
@@ -153,9 +183,14 @@ int main(int argc, char **argv)
     cx_msg_init(dm);
     int stop = 0;
     while (!stop && !cx_agent_interrupted) {
-        if (zmq_poll(items, 1 + sc->n_dept, a.heartbeat_ms / 2 + 1) < 0 && errno != EINTR) {
-            cx_log_error("poll failed: %s", zmq_strerror(errno));
-            break;
+        /* Read only the sockets the poll found readable: a receive that finds
+         * nothing costs two system calls (libzmq checks its command pipe). */
+        if (zmq_poll(items, 2, a.heartbeat_ms / 2 + 1) < 0) {
+            if (errno != EINTR) {
+                cx_log_error("poll failed: %s", zmq_strerror(errno));
+                break;
+            }
+            items[0].revents = items[1].revents = ZMQ_POLLIN; /* look at both */
         }
         if (cx_agent_coordinator_lost(&a)) {
             cx_log_error("the coordinator is gone (silent for %d ms); stopping",
@@ -163,7 +198,8 @@ int main(int argc, char **argv)
             break;
         }
         int type;
-        while (!stop && (type = cx_agent_recv_coord(&a)) != 0) {
+        while (!stop && (items[0].revents & ZMQ_POLLIN) &&
+               (type = cx_agent_recv_coord(&a)) != 0) {
             if (type == CX_MSG_STOP) {
                 stop = 1;
                 rc = 0;
@@ -185,7 +221,7 @@ int main(int argc, char **argv)
                     const cx_request_t *r = cx_shard_requests(sh, d, &n);
                     if (cx_enc_requests(&denc, tick, persona, (int)shard, r, (int64_t)n,
                                         sizeof *r) != 0 ||
-                        cx_net_send(dsock[d], NULL, 0, &denc) != 0) {
+                        cx_net_send(data, rid[d], rid_len[d], &denc) != 0) {
                         cx_log_error("cannot send requests to %s", sc->dept[d].id);
                         stop = 1;
                         break;
@@ -193,6 +229,9 @@ int main(int argc, char **argv)
                     answered[d] = 0;
                 }
                 waiting = sc->n_dept;
+                /* The outcomes come next; anything else from the coordinator
+                 * waits for the next poll. */
+                break;
             } else if (type == CX_MSG_CHECKPOINT && !waiting && a.msg->tick == tick) {
                 if (cx_agent_snapshot(&a, tick, s_snapshot, sh) != 0) {
                     stop = 1;
@@ -201,49 +240,52 @@ int main(int argc, char **argv)
                 a.dropped++;
             }
         }
-        for (int d = 0; d < sc->n_dept && !stop; d++) {
-            cx_frame_t f;
-            int r;
-            while ((r = cx_net_recv(dsock[d], false, &f, ZMQ_DONTWAIT)) >= 0) {
-                if (r == 1) {
-                    a.dropped++;
-                    continue;
-                }
-                int t = cx_msg_decode(dm, cx_frame_data(&f), cx_frame_size(&f));
-                if (t != CX_MSG_OUTCOMES || dm->tick != tick || dm->dept != d || !waiting ||
-                    answered[d]) {
-                    a.dropped++;
-                    cx_frame_close(&f);
-                    continue;
-                }
-                size_t n = (size_t)dm->count;
-                if (n > obuf_cap) {
-                    cx_outcome_t *p = realloc(obuf, n * sizeof *p);
-                    if (!p) {
-                        cx_frame_close(&f);
-                        cx_log_error("out of memory");
-                        stop = 1;
-                        break;
-                    }
-                    obuf = p;
-                    obuf_cap = n;
-                }
-                if (n) {
-                    memcpy(obuf, dm->records, n * sizeof *obuf);
-                }
+        /* Outcomes: read until none is waiting, or until the tick's last
+         * one is in (anything after it stays for the next poll). */
+        cx_frame_t f;
+        int r;
+        while (!stop && (items[1].revents & ZMQ_POLLIN) &&
+               (r = cx_net_recv(data, true, &f, ZMQ_DONTWAIT)) >= 0) {
+            if (r == 1) {
+                a.dropped++;
+                continue;
+            }
+            int d = s_dept_of(f.rid, f.rid_len, sc->n_dept);
+            int t = cx_msg_decode(dm, cx_frame_data(&f), cx_frame_size(&f));
+            if (t != CX_MSG_OUTCOMES || d < 0 || dm->tick != tick || dm->dept != d ||
+                !waiting || answered[d]) {
+                a.dropped++;
                 cx_frame_close(&f);
-                size_t skipped = cx_shard_apply_outcomes(sh, &ctx, obuf, n);
-                a.dropped += (int64_t)skipped;
-                answered[d] = 1;
-                if (--waiting == 0) {
-                    cx_shard_end_tick(sh, &ctx, tally);
-                    int nw = cx_tally_pack(tally, tally_words);
-                    if (cx_enc_tick_done(&a.enc, tick, persona, (int)shard, tally_words, nw,
-                                         a.dropped) != 0 ||
-                        cx_agent_send(&a) != 0) {
-                        stop = 1;
-                    }
+                continue;
+            }
+            size_t n = (size_t)dm->count;
+            if (n > obuf_cap) {
+                cx_outcome_t *p = realloc(obuf, n * sizeof *p);
+                if (!p) {
+                    cx_frame_close(&f);
+                    cx_log_error("out of memory");
+                    stop = 1;
+                    break;
                 }
+                obuf = p;
+                obuf_cap = n;
+            }
+            if (n) {
+                memcpy(obuf, dm->records, n * sizeof *obuf); /* aligned for the model */
+            }
+            cx_frame_close(&f);
+            size_t skipped = cx_shard_apply_outcomes(sh, &ctx, obuf, n);
+            a.dropped += (int64_t)skipped;
+            answered[d] = 1;
+            if (--waiting == 0) {
+                cx_shard_end_tick(sh, &ctx, tally);
+                int nw = cx_tally_pack(tally, tally_words);
+                if (cx_enc_tick_done(&a.enc, tick, persona, (int)shard, tally_words, nw,
+                                     a.dropped) != 0 ||
+                    cx_agent_send(&a) != 0) {
+                    stop = 1;
+                }
+                break;
             }
         }
         cx_agent_tick_heartbeat(&a, tick);
@@ -257,10 +299,8 @@ int main(int argc, char **argv)
     free(dm);
     cx_enc_fini(&denc);
 done:
-    for (int d = 0; d < CX_MAX_DEPTS; d++) {
-        if (dsock[d]) {
-            zmq_close(dsock[d]);
-        }
+    if (data) {
+        zmq_close(data);
     }
     cx_shard_destroy(&sh);
     free(obuf);

@@ -79,6 +79,7 @@ typedef struct {
     int n_sets;                /* entries used */
     char setbuf[2][64];        /* storage for the --seed and --ticks sets */
     long long shards;          /* --shards, 0 = the scenario's */
+    long long ticks;           /* --ticks, 0 = the scenario's */
     int in_process;            /* --in-process */
     long long heartbeat_ms;    /* --heartbeat-ms */
     long long checkpoint_every;/* --checkpoint-every, 0 = none */
@@ -131,8 +132,7 @@ static int s_parse(int argc, char **argv, s_opts_t *o)
                         CX_MAX_TICKS, v);
                 return -1;
             }
-            snprintf(o->setbuf[1], sizeof o->setbuf[1], "ticks=%s", v);
-            o->sets[o->n_sets++] = o->setbuf[1];
+            o->ticks = n;
             i++;
         } else if (strcmp(a, "--set") == 0 && v) {
             if (o->n_sets >= 250) {
@@ -542,9 +542,16 @@ int cx_cmd_run(int argc, char **argv)
         return 2;
     }
     cx_diags_fini(&d);
+    /* --ticks shortens or lengthens the run; events from that tick on are
+     * dropped (docs/SCENARIOS.md), so any scenario can be tried for a few ticks. */
+    if (o.ticks > 0) {
+        cx_scenario_set_ticks(sc, (int)o.ticks);
+    }
+    /* A shard holds at least one customer. */
     if (o.shards > 0) {
         for (int p = 0; p < sc->n_persona; p++) {
-            sc->persona[p].shards = (int)o.shards;
+            int64_t n = sc->persona[p].customers;
+            sc->persona[p].shards = (int)(o.shards < n ? o.shards : (n > 0 ? n : 1));
         }
     }
     char *yaml = NULL;

@@ -178,7 +178,6 @@ double cx_company_base_acquisition(const cx_scenario_t *sc, const cx_tickctx_t *
 /* Draw ids keep the three acquisition draws of a persona apart. */
 #define S_ACQ_BASE 0
 #define S_ACQ_REFERRED 256
-#define S_ACQ_DETERRED 512
 
 static int64_t s_base_draw(const cx_scenario_t *sc, const cx_tickctx_t *ctx, int persona)
 {
@@ -192,6 +191,7 @@ int64_t cx_company_referred(const cx_scenario_t *sc, const cx_tickctx_t *ctx, in
     int64_t r = count - s_base_draw(sc, ctx, persona);
     return r < 0 ? 0 : (r > count ? count : r);
 }
+
 
 void cx_company_begin_tick(cx_company_t *c, const cx_scenario_t *sc, int tick, cx_tickctx_t *ctx)
 {
@@ -238,23 +238,30 @@ void cx_company_begin_tick(cx_company_t *c, const cx_scenario_t *sc, int tick, c
     ctx->governance = c->governance;
     ctx->price = c->price;
     ctx->policy_shock = c->policy_shock;
-    ctx->campaign = c->campaign;
     ctx->reputation = c->reputation;
+    /* Detractors deter prospects the company's own pull would have brought:
+     * the expected loss (deterred x conversion) thins that pull through the
+     * multiplier shards see in ctx->campaign. Promoters' referrals convert
+     * on top, as a draw of their own, so every new customer above the
+     * baseline draw came by referral (cx_company_referred). */
+    /* One multiplier serves all personas: deterrence is shared out in
+     * proportion to each persona's pull (cx_company_end_tick), so the
+     * share lost is the same for all. */
+    double pull_all = 0.0;
+    double lost_all = 0.0;
     for (int q = 0; q < sc->n_persona; q++) {
-        /* Word of mouth converts at referral_conversion; deterred prospects
-         * are lost at the same rate, so net word of mouth can be negative. */
+        pull_all += cx_company_base_acquisition(sc, ctx, q);
+        lost_all += c->deterred[q] * p->referral_conversion;
+    }
+    double keep = pull_all > 0.0 ? 1.0 - lost_all / pull_all : 1.0;
+    ctx->campaign = c->campaign * (keep > 0.0 ? keep : 0.0);
+    for (int q = 0; q < sc->n_persona; q++) {
         int64_t base = s_base_draw(sc, ctx, q);
         int64_t ref = cx_poisson(c->referrals[q] * p->referral_conversion, sc->seed,
                                  CX_STREAM_ACQUIRE, (uint64_t)(S_ACQ_REFERRED + q), (uint32_t)tick);
-        int64_t det = cx_poisson(c->deterred[q] * p->referral_conversion, sc->seed,
-                                 CX_STREAM_ACQUIRE, (uint64_t)(S_ACQ_DETERRED + q), (uint32_t)tick);
-        int64_t n = base + ref - det;
-        if (n < 0) {
-            n = 0;
-        }
         ctx->acquire_first[q] = c->next_local[q];
-        ctx->acquire_count[q] = n;
-        c->next_local[q] += n;
+        ctx->acquire_count[q] = base + ref;
+        c->next_local[q] += base + ref;
     }
 }
 

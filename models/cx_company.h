@@ -28,7 +28,7 @@ typedef struct {
     int32_t governance;                      /* cx_governance_t */
     double price;                            /* price multiplier (1 = list) */
     double policy_shock;                     /* severity of a policy change hitting this tick, 0..1 */
-    double campaign;                         /* acquisition multiplier from campaigns (1 = none) */
+    double campaign;                         /* acquisition multiplier: campaigns x share of the pull detractors leave (1 = neither) */
     double reputation;                       /* smoothed NPS the market sees, -100..100 */
     int64_t acquire_first[CX_MAX_PERSONAS];  /* persona-local index of the first new customer */
     int64_t acquire_count[CX_MAX_PERSONAS];  /* new customers of each persona this tick */
@@ -89,8 +89,8 @@ void cx_company_end_tick(cx_company_t *c, const cx_scenario_t *sc, const cx_kpi_
  * of mouth. A pure function of sc and ctx, so shards can recompute it. */
 double cx_company_base_acquisition(const cx_scenario_t *sc, const cx_tickctx_t *ctx, int persona);
 
-/* How many of this tick's new customers of `persona` came by net word of
- * mouth: ctx->acquire_count minus the baseline draw, clamped to 0..count.
+/* How many of this tick's new customers of `persona` came by referral:
+ * ctx->acquire_count minus the baseline draw, clamped to 0..count.
  * They are the first ones (lowest local indexes); their first purchase is a
  * referral purchase. */
 int64_t cx_company_referred(const cx_scenario_t *sc, const cx_tickctx_t *ctx, int persona);

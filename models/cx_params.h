@@ -35,8 +35,8 @@
     X(initial_spread, 1.0, 0.0, 5.0, "points", "standard deviation of a new customer's satisfaction around expectation") \
     X(channel_effort, 2.0, 0.0, 10.0, "points", "Time-and-effort swing between a disliked and a preferred channel at maturity 1") \
     /* churn, competitors, word of mouth, spend */                                                 \
-    X(churn_satisfaction, 0.30, 0.0, 5.0, "1/point", "log-hazard increase per point of satisfaction below neutral") \
-    X(churn_effort, 0.20, 0.0, 5.0, "1/point", "log-hazard increase per point of effort above neutral") \
+    X(churn_satisfaction, 0.25, 0.0, 5.0, "1/point", "log-hazard increase per point of satisfaction below neutral") \
+    X(churn_effort, 0.35, 0.0, 5.0, "1/point", "log-hazard increase per point of effort above neutral") \
     X(churn_neutral_satisfaction, 6.5, 0.0, 10.0, "points", "satisfaction at which the churn hazard is the persona's base") \
     X(churn_neutral_effort, 4.0, 0.0, 10.0, "points", "effort at which the churn hazard is the persona's base") \
     X(competitor_pull, 0.02, 0.0, 1.0, "prob", "chance a dissatisfied customer defects at a moment of truth") \
@@ -81,6 +81,7 @@
     X(handoff_effort, 1.5, 0.0, 10.0, "points", "Time-and-effort points lost when a hand-off loses context") \
     X(handoff_empathy, 1.0, 0.0, 10.0, "points", "Empathy points lost when a hand-off loses context") \
     X(context_lost_resolution, 0.15, 0.0, 1.0, "prob", "resolution chance lost when a hand-off loses context") \
+    X(handling_days, 0.5, 0.0, 30.0, "days", "time to handle a case once served, added to its waits in resolution time") \
     X(patience_days, 3.0, 0.01, 365.0, "days", "mean days a customer waits in a backlog before giving up") \
     X(abandon_penalty, 2.0, 0.0, 10.0, "points", "score below quality on four pillars when a customer gives up") \
     X(external_quality, 6.0, 0.0, 10.0, "points", "mean pillar score of an external touchpoint at reputation 0") \

@@ -44,8 +44,10 @@
 #define S_REFERRED 0x10 /* came by word of mouth, no purchase yet */
 
 /* Draw indexes within a stream, per customer and tick. */
-#define S_DRAW_STEP 0   /* JOURNEY: reaching a touchpoint */
-#define S_DRAW_FINISH 1 /* JOURNEY: after a case ends */
+#define S_DRAW_STEP 0      /* JOURNEY: k-th touchpoint reached in a tick, k < 64 */
+#define S_DRAW_FINISH 64   /* JOURNEY: a case ended at the k-th step (64 + k) */
+#define S_DRAW_OUTCOME 128 /* JOURNEY: a case ended with a department's outcome */
+#define S_MAX_STEPS 64     /* touchpoints one customer passes in one tick, at most */
 
 struct cx_shard {
     uint32_t tag;                         /* S_TAG while alive */
@@ -62,6 +64,7 @@ struct cx_shard {
     size_t cap;                           /* customers allocated */
     uint32_t *next;                       /* tick of the next event, S_NEVER when none */
     uint32_t *tp_tick;                    /* tick of the next touchpoint or hand-off, S_NEVER in flight */
+    float *tp_day;                        /* day of the next touchpoint, or of the open case */
     uint32_t *survey;                     /* tick of the next survey */
     uint32_t *last;                       /* tick the lazy state was last brought up to */
     uint32_t *case_start;                 /* tick the current case began */
@@ -142,6 +145,7 @@ static int s_reserve(cx_shard_t *self, size_t n)
         c += c / 2;
     }
     if (s_grow((void **)&self->next, c, 4) || s_grow((void **)&self->tp_tick, c, 4)
+        || s_grow((void **)&self->tp_day, c, 4)
         || s_grow((void **)&self->survey, c, 4) || s_grow((void **)&self->last, c, 4)
         || s_grow((void **)&self->case_start, c, 4) || s_grow((void **)&self->sat, c, 4)
         || s_grow((void **)&self->expect, c, 4) || s_grow((void **)&self->effort, c, 4)
@@ -158,7 +162,7 @@ static int s_reserve(cx_shard_t *self, size_t n)
 
 size_t cx_shard_bytes_per_customer(void)
 {
-    return 5 * sizeof(uint32_t) + 6 * sizeof(float) + 4 * sizeof(uint8_t);
+    return 5 * sizeof(uint32_t) + 7 * sizeof(float) + 4 * sizeof(uint8_t);
 }
 
 size_t cx_shard_size(const cx_shard_t *self)
@@ -171,14 +175,21 @@ void cx_shard_stats(const cx_shard_t *self, cx_shard_stats_t *stats)
     *stats = self->stats;
 }
 
-/* Ticks to the next touchpoint at index tp: an exponential gap of mean
- * gap_days, rounded at random to whole ticks (so the mean is kept for any
- * tick length), at least one tick. */
-static uint32_t s_gap(const cx_shard_t *self, int tp, double days, uint32_t w_exp, uint32_t w_round)
+/* Days to the touchpoint at index tp: exponential of mean gap_days. */
+static double s_gap(const cx_shard_t *self, int tp, uint32_t w)
 {
-    double g = -log(cx_u01(w_exp)) * self->js->tp[tp].gap_days / days;
-    double t = (double)cx_floor_pos(s_clamp(g + cx_u01(w_round), 0.0, 2e6));
-    return t < 1.0 ? 1u : (t > 1e6 ? 1000000u : (uint32_t)t);
+    return -log(cx_u01(w)) * self->js->tp[tp].gap_days;
+}
+
+/* Sets the day of customer j's next touchpoint and the tick it falls in,
+ * never before tick t + 1: a customer behind its own clock (a case that
+ * ended late in a long tick) catches up over the next ticks, so journeys
+ * run at the same pace in days whatever the tick length. */
+static void s_set_day(cx_shard_t *self, size_t j, double day, uint32_t t, double days)
+{
+    double tick = day / days;
+    self->tp_day[j] = (float)day;
+    self->tp_tick[j] = tick < (double)t + 1.0 ? t + 1 : (uint32_t)cx_floor_pos(s_clamp(tick, 0.0, 4e9));
 }
 
 /* Churn hazard per day of customer j in its current state. */
@@ -317,13 +328,14 @@ static void s_init_customer(cx_shard_t *self, size_t j, uint32_t t, int initial,
             k++;
         }
         self->pos[j] = (uint8_t)k;
-        double g = -log(cx_u01(w[3])) * self->js->tp[k].gap_days / days;
-        self->tp_tick[j] = t + (uint32_t)cx_floor_pos(s_clamp(g, 0.0, 1e6));
+        double g = -log(cx_u01(w[3])) * self->js->tp[k].gap_days;
+        self->tp_day[j] = (float)g;
+        self->tp_tick[j] = (uint32_t)cx_floor_pos(s_clamp(g / days, 0.0, 4e9));
         uint32_t sg = s_survey_gap(p, v[0]);
         self->survey[j] = sg == S_NEVER ? S_NEVER : t + sg - 1;
     } else {
         self->pos[j] = 0;
-        self->tp_tick[j] = t + s_gap(self, 0, days, w[2], w[3]);
+        s_set_day(self, j, (double)t * days + s_gap(self, 0, w[3]), t, days);
         uint32_t sg = s_survey_gap(p, v[0]);
         self->survey[j] = sg == S_NEVER ? S_NEVER : t + sg;
     }
@@ -398,6 +410,7 @@ void cx_shard_destroy(cx_shard_t **self_p)
     cx_shard_t *self = *self_p;
     free(self->next);
     free(self->tp_tick);
+    free(self->tp_day);
     free(self->survey);
     free(self->last);
     free(self->case_start);
@@ -495,14 +508,15 @@ static void s_experience(cx_shard_t *self, size_t j, const cx_tickctx_t *ctx, in
 /* Ends the case at the current touchpoint of j: purchase, competitor pull
  * at a moment of truth, then on to the next touchpoint. Returns 1 when the
  * customer defected. */
-static int s_finish(cx_shard_t *self, size_t j, const cx_tickctx_t *ctx, int resolved)
+static int s_finish(cx_shard_t *self, size_t j, const cx_tickctx_t *ctx, int resolved,
+                    double end_day, uint32_t draw)
 {
     const cx_params_t *p = &self->sc->params;
     uint32_t t = (uint32_t)ctx->tick;
     int tpi = self->pos[j];
     const cx_touchpoint_spec_t *tp = &self->js->tp[tpi];
     uint32_t w[4];
-    cx_rng4k(self->key[CX_STREAM_JOURNEY], s_cid(self, j), t, S_DRAW_FINISH, w);
+    cx_rng4k(self->key[CX_STREAM_JOURNEY], s_cid(self, j), t, draw, w);
     int cls = s_class_of(s_ltr(p, self->sat[j], 0.0));
     if (tp->purchase && resolved) {
         double accept = ctx->price > 1.0
@@ -531,17 +545,17 @@ static int s_finish(cx_shard_t *self, size_t j, const cx_tickctx_t *ctx, int res
     }
     int nx = tpi + 1 < self->js->n_tp ? tpi + 1 : self->js->loop_to;
     self->pos[j] = (uint8_t)nx;
-    self->tp_tick[j] = t + s_gap(self, nx, ctx->days, w[0], w[1]);
+    s_set_day(self, j, end_day + s_gap(self, nx, w[0]), t, ctx->days);
     return 0;
 }
 
 /* An external touchpoint (a friend, a comparison site): scored from the
  * company's reputation, served locally, always "resolved". */
-static void s_external(cx_shard_t *self, size_t j, const cx_tickctx_t *ctx)
+static void s_external(cx_shard_t *self, size_t j, const cx_tickctx_t *ctx, uint32_t draw)
 {
     const cx_params_t *p = &self->sc->params;
     uint32_t w[4];
-    cx_rng4k(self->key[CX_STREAM_EXTERNAL], s_cid(self, j), (uint32_t)ctx->tick, 0, w);
+    cx_rng4k(self->key[CX_STREAM_EXTERNAL], s_cid(self, j), (uint32_t)ctx->tick, draw, w);
     double mean = p->external_quality + p->reputation_external * ctx->reputation / 100.0;
     double a = sqrt(p->pillar_correlation);
     double b = sqrt(1.0 - p->pillar_correlation);
@@ -556,42 +570,56 @@ static void s_external(cx_shard_t *self, size_t j, const cx_tickctx_t *ctx)
     s_experience(self, j, ctx, self->pos[j], s);
 }
 
-/* Customer j reaches its touchpoint (or sends its hand-off) at tick t. */
+/* Customer j passes the touchpoints due before the end of tick t, in
+ * order, until it asks a department for service (one request at a time) or
+ * its next touchpoint lies beyond the tick. A pending hand-off goes out
+ * first. Returns 0, or -1 on out of memory. */
 static int s_step(cx_shard_t *self, size_t j, const cx_tickctx_t *ctx, double avoid)
 {
     uint32_t t = (uint32_t)ctx->tick;
-    int tpi = self->pos[j];
-    const cx_touchpoint_spec_t *tp = &self->js->tp[tpi];
+    double days = ctx->days;
     uint64_t cid = s_cid(self, j);
     if (self->flags[j] & S_PENDING) {
-        cx_request_t r = {cid, t, (uint8_t)self->journey, (uint8_t)tpi,
-                          (uint8_t)(CX_REQ_HANDOFF | ((self->flags[j] & S_LOST) ? CX_REQ_CONTEXT_LOST : 0)),
-                          self->hfrom[j]};
+        uint8_t fl = (uint8_t)(CX_REQ_HANDOFF | ((self->flags[j] & S_LOST) ? CX_REQ_CONTEXT_LOST : 0));
+        cx_request_t r = {cid, t, (uint8_t)self->journey, self->pos[j], fl, self->hfrom[j]};
         self->flags[j] = (uint8_t)((self->flags[j] & ~(S_PENDING | S_LOST)) | S_INFLIGHT);
         self->tp_tick[j] = S_NEVER;
         return s_push(self, self->hto[j], &r);
     }
-    uint32_t w[4];
-    cx_rng4k(self->key[CX_STREAM_JOURNEY], cid, t, S_DRAW_STEP, w);
-    double prob = tp->probability * (tp->avoidable ? avoid : 1.0);
-    if (cx_u01(w[0]) >= prob) {
-        int nx = tpi + 1 < self->js->n_tp ? tpi + 1 : self->js->loop_to;
-        self->pos[j] = (uint8_t)nx;
-        self->tp_tick[j] = t + s_gap(self, nx, ctx->days, w[1], w[2]);
-        return 0;
-    }
-    if (tp->owner < 0 || tp->owner >= self->sc->n_dept) {
-        s_advance(self, j, t, ctx->days);
+    double tick_end = (double)(t + 1) * days;
+    for (uint32_t k = 0; k < S_MAX_STEPS; k++) {
+        double day = self->tp_day[j];
+        if (day >= tick_end) {
+            break;
+        }
+        int tpi = self->pos[j];
+        const cx_touchpoint_spec_t *tp = &self->js->tp[tpi];
+        uint32_t w[4];
+        cx_rng4k(self->key[CX_STREAM_JOURNEY], cid, t, S_DRAW_STEP + k, w);
+        double prob = tp->probability * (tp->avoidable ? avoid : 1.0);
+        if (cx_u01(w[0]) >= prob) {
+            int nx = tpi + 1 < self->js->n_tp ? tpi + 1 : self->js->loop_to;
+            self->pos[j] = (uint8_t)nx;
+            self->tp_day[j] = (float)(day + s_gap(self, nx, w[1]));
+            continue;
+        }
+        if (tp->owner < 0 || tp->owner >= self->sc->n_dept) {
+            s_advance(self, j, t, days);
+            self->case_start[j] = t;
+            s_external(self, j, ctx, k);
+            if (s_finish(self, j, ctx, 1, day, S_DRAW_FINISH + k)) {
+                return 0;
+            }
+            continue;
+        }
+        cx_request_t r = {cid, t, (uint8_t)self->journey, (uint8_t)tpi, 0, CX_NO_DEPT};
         self->case_start[j] = t;
-        s_external(self, j, ctx);
-        s_finish(self, j, ctx, 1);
-        return 0;
+        self->flags[j] |= S_INFLIGHT;
+        self->tp_tick[j] = S_NEVER;
+        return s_push(self, tp->owner, &r);
     }
-    cx_request_t r = {cid, t, (uint8_t)self->journey, (uint8_t)tpi, 0, CX_NO_DEPT};
-    self->case_start[j] = t;
-    self->flags[j] |= S_INFLIGHT;
-    self->tp_tick[j] = S_NEVER;
-    return s_push(self, tp->owner, &r);
+    s_set_day(self, j, self->tp_day[j], t, days);
+    return 0;
 }
 
 /* Customer j answers a survey at tick t. */
@@ -737,6 +765,7 @@ int cx_shard_begin_tick(cx_shard_t *self, const cx_tickctx_t *ctx)
                 /* A gap in the indexes (should not happen): keep it inert. */
                 size_t g = self->n++;
                 self->next[g] = self->tp_tick[g] = self->survey[g] = S_NEVER;
+                self->tp_day[g] = 0.0f;
                 self->last[g] = self->case_start[g] = t;
                 self->sat[g] = self->expect[g] = self->effort[g] = 0.0f;
                 self->loyal[g] = self->rem[g] = self->hz[g] = 0.0f;
@@ -800,9 +829,12 @@ size_t cx_shard_apply_outcomes(cx_shard_t *self, const cx_tickctx_t *ctx, const 
         int resolved = (oc->flags & CX_OUT_RESOLVED) != 0;
         if (resolved) {
             self->tally.resolved++;
-            double dd = ((double)(t - self->case_start[j]) + 0.5) * days;
+            double dd = (double)(t - self->case_start[j]) * days + p->handling_days;
             self->tally.resolution_days_micro += cx_round(dd * CX_MICRO);
         }
+        /* The case ends after the wait at this department, on the
+         * customer's own clock (tp_day holds the day it began). */
+        double end_day = (double)self->tp_day[j] + (double)oc->wait * days;
         if ((oc->flags & CX_OUT_HANDOFF) && !resolved && oc->handoff_to < self->sc->n_dept) {
             self->tally.handoffs++;
             self->hto[j] = oc->handoff_to;
@@ -813,7 +845,7 @@ size_t cx_shard_apply_outcomes(cx_shard_t *self, const cx_tickctx_t *ctx, const 
                 self->flags[j] |= S_LOST;
             }
             self->tp_tick[j] = t + 1;
-        } else if (s_finish(self, j, ctx, resolved)) {
+        } else if (s_finish(self, j, ctx, resolved, end_day, S_DRAW_OUTCOME)) {
             continue;
         }
         self->hz[j] = (float)s_hazard(self, j);
@@ -852,8 +884,9 @@ typedef struct {
 /* The arrays of a shard, with their element sizes, for snapshots. */
 static int s_arrays(cx_shard_t *self, void ***ptrs, size_t *sizes)
 {
-    static const size_t sz[] = {4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 1, 1, 1, 1};
-    void **a[] = {(void **)&self->next,  (void **)&self->tp_tick, (void **)&self->survey,
+    static const size_t sz[] = {4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 1, 1, 1, 1};
+    void **a[] = {(void **)&self->next,  (void **)&self->tp_tick, (void **)&self->tp_day,
+                  (void **)&self->survey,
                   (void **)&self->last,  (void **)&self->case_start, (void **)&self->sat,
                   (void **)&self->expect, (void **)&self->effort, (void **)&self->loyal,
                   (void **)&self->rem,   (void **)&self->hz,      (void **)&self->pos,

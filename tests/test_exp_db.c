@@ -47,8 +47,8 @@ static int s_teardown(void **state)
 
 static void s_write(const char *dir, const char *name, const char *text)
 {
-    char path[1024];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
+    char path[2048];
+    snprintf(path, sizeof path, "%.1000s/%.100s", dir, name);
     assert_int_equal(cx_write_atomic(path, text, strlen(text)), 0);
 }
 
@@ -76,7 +76,7 @@ static void s_fake_run(cx_exp_run_t *run, long long point, int replicate, double
     run->sets_json = strdup("[\"x=1\"]");
     run->arg[run->n_arg++] = strdup("/nowhere/synthetic.yaml");
 
-    char dir[512];
+    char dir[1024];
     snprintf(dir, sizeof dir, "%s/%s", s_root, run->dir);
     assert_int_equal(cx_mkdirs(dir), 0);
     s_write(dir, "scenario.resolved.yaml", s_yaml);
@@ -100,11 +100,15 @@ static void s_fake_run(cx_exp_run_t *run, long long point, int replicate, double
     s_write(dir, "summary.json", cx_exp_buf_str(&b));
     cx_exp_buf_fini(&b);
     bool ok;
-    char reason[512];
+    char reason[512], started[32], finished[32];
     int wstatus = exit_code << 8; /* as waitpid reports an exit */
+    /* Every attempt ends at its own time. */
+    static int attempt = 0;
+    attempt++;
+    snprintf(started, sizeof started, "2025-01-01T00:%02d:00.000Z", attempt % 60);
+    snprintf(finished, sizeof finished, "2025-01-01T00:%02d:01.000Z", attempt % 60);
     assert_int_equal(cx_exp_write_run_json(s_root, run, "/nowhere/cxsim", "in-process", wstatus,
-                                           "2025-01-01T00:00:00.000Z", "2025-01-01T00:00:01.000Z",
-                                           1.0, &ok, reason, sizeof reason),
+                                           started, finished, 1.0, &ok, reason, sizeof reason),
                      0);
 }
 
@@ -122,7 +126,7 @@ static cx_exp_db_t *s_open(void)
 
 static int s_import(cx_exp_db_t *db, const cx_exp_run_t *run, char *err, size_t errlen)
 {
-    char dir[512];
+    char dir[1024];
     snprintf(dir, sizeof dir, "%s/%s", s_root, run->dir);
     return cx_exp_db_import(db, dir, run->dir, err, errlen);
 }
@@ -190,7 +194,7 @@ static void test_never_half_recorded(void **state)
     cx_exp_run_t run;
     /* kpis.csv shorter than summary.json claims: failed, no rows kept. */
     s_fake_run(&run, 2, 0, 0, 5, "completed", 5, 0);
-    char path[600];
+    char path[2048];
     snprintf(path, sizeof path, "%s/%s", s_root, run.dir);
     s_write(path, "kpis.csv", "tick,customers,nps,revenue,cost,investment\n0,1,2,3,4,5\n1,1,2,3\n");
     assert_int_equal(s_import(db, &run, err, sizeof err), 0);
@@ -260,7 +264,7 @@ static void test_summary(void **state)
     double want[] = {4, 5, 6, 9};
     cx_exp_ci_t ci;
     cx_exp_ci(want, 4, 0.95, &ci);
-    char path[600];
+    char path[2048];
     snprintf(path, sizeof path, "%s/summary.csv", s_root);
     char *csv = cx_exp_read_file(path, 1 << 20, NULL);
     assert_non_null(csv);
