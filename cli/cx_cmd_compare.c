@@ -417,7 +417,7 @@ static void s_fmt_signed(char *buf, size_t cap, double v, int dec)
 /* Decimals for a value shown next to an interval of this half-width. */
 static int s_decimals(double half, double v)
 {
-    double ref = isnan(half) || half <= 0 ? fabs(v) / 100 : half;
+    double ref = isnan(half) || half <= 1e-9 * fabs(v) ? fabs(v) / 1000 : half;
     if (!(ref > 0)) {
         return 2;
     }
@@ -478,7 +478,7 @@ static int s_report(const s_opts_t *o, cx_exp_plan_t *pl, long long b, long long
                             "INSERT INTO comparison VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                             s_kpis[k], row, 8, NULL, 0);
         if (out) {
-            int dec = s_decimals(ci.half, avb);
+            int dec = s_decimals(ci.half, fabs(avb) > fabs(avs) ? avb : avs);
             char a[32], bb[32], dd[32], lo[32], hi[32];
             snprintf(a, sizeof a, "%.*f", dec, avb);
             snprintf(bb, sizeof bb, "%.*f", dec, avs);

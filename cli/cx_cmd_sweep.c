@@ -923,7 +923,7 @@ int cx_cmd_sweep(int argc, char **argv)
             }
             todo += q;
         }
-        if (o.target_kpi) {
+        if (pl.point[pi].planned > cx_exp_db_planned(pl.db, pl.point[pi].id)) {
             cx_exp_db_set_planned(pl.db, pl.point[pi].id, pl.point[pi].planned, err, sizeof err);
         }
     }

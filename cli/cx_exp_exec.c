@@ -371,9 +371,12 @@ static void s_progress(cx_exp_exec_t *ex, bool force)
         double per = el / done;
         s_fmt_dur(eta, sizeof eta, per * (total - done));
     }
-    fprintf(stderr, "\r\033[Kruns %d/%d done, %d running%s%.0d%s, elapsed %s, ETA %s", done,
-            total, ex->running, ex->failed ? ", " : "", ex->failed, ex->failed ? " failed" : "",
-            elapsed, eta);
+    char failed[32] = "";
+    if (ex->failed) {
+        snprintf(failed, sizeof failed, ", %d failed", ex->failed);
+    }
+    fprintf(stderr, "\r\033[Kruns %d/%d done%s, %d running, elapsed %s, ETA %s", done, total,
+            failed, ex->running, elapsed, eta);
     fflush(stderr);
 }
 
@@ -418,6 +421,7 @@ static void s_stop_all(cx_exp_exec_t *ex)
 int cx_exp_exec_loop(cx_exp_exec_t *ex, cx_exp_done_fn *on_done, void *ud,
                      volatile sig_atomic_t *stop, char *err, size_t errlen)
 {
+    err[0] = '\0';
     ex->start_ms = cx_now_ms();
     for (;;) {
         if (stop && *stop) {

@@ -42,6 +42,9 @@ void cx_exp_fmt_ci(char *buf, size_t cap, double mean, double half)
         return;
     }
     int dec = 2;
+    if (half <= 1e-9 * fabs(mean)) {
+        half = 0; /* rounding noise of identical values */
+    }
     if (half > 0) {
         dec = 1 - (int)floor(log10(half));
         dec = dec < 0 ? 0 : dec > 4 ? 4 : dec;
@@ -255,7 +258,11 @@ int cx_exp_summary(cx_exp_db_t *db, const char *root, FILE *out, char *err, size
                 }
             }
         }
-        int ncol = 2 + (labels ? 1 : 0) + nkeys + ns;
+        /* More than two varying keys (e.g. one sweep per department into
+         * one directory): one "overrides" column with what is set. */
+        bool compact = nkeys > 2;
+        int pcols = compact ? 1 : nkeys;
+        int ncol = 2 + (labels ? 1 : 0) + pcols + ns;
         int nrow = np + 1;
         char **cell = calloc((size_t)ncol * (size_t)nrow, sizeof *cell);
         int *width = calloc((size_t)ncol, sizeof *width);
@@ -283,7 +290,20 @@ int cx_exp_summary(cx_exp_db_t *db, const char *root, FILE *out, char *err, size
                 }
                 S_CELL(r ? buf : "");
             }
-            for (int j = 0; j < nkeys; j++) {
+            if (compact) {
+                size_t used = 0;
+                buf[0] = '\0';
+                for (int j = 0; r && j < nkeys; j++) {
+                    char v[256];
+                    cx_exp_db_param(db, id, klist[j], v, sizeof v);
+                    if (v[0] && used < sizeof buf) {
+                        used += (size_t)snprintf(buf + used, sizeof buf - used, "%s%s=%s",
+                                                 used ? " " : "", klist[j], v);
+                    }
+                }
+                S_CELL(r ? (buf[0] ? buf : "(none)") : "overrides");
+            }
+            for (int j = 0; !compact && j < nkeys; j++) {
                 if (r) {
                     cx_exp_db_param(db, id, klist[j], buf, sizeof buf);
                 }
@@ -311,7 +331,7 @@ int cx_exp_summary(cx_exp_db_t *db, const char *root, FILE *out, char *err, size
         for (int r = 0; r < nrow; r++) {
             for (int c = 0; c < ncol; c++) {
                 /* Parameter and label columns left-aligned, numbers right. */
-                bool right = c == 0 || c >= 1 + (labels ? 1 : 0) + nkeys;
+                bool right = c == 0 || c >= 1 + (labels ? 1 : 0) + pcols;
                 fprintf(out, c ? "  " : "");
                 s_pad(out, cell[r * ncol + c] ? cell[r * ncol + c] : "", width[c], right);
             }

@@ -485,7 +485,7 @@ int cx_dept_serve(cx_dept_t *self, const cx_tickctx_t *ctx, const cx_request_t *
     if (rejected) {
         *rejected = rej;
     }
-    return rej ? -1 : 0;
+    return 0;
 }
 
 /* Snapshot layout: header, then the backlog entries. */

@@ -32,8 +32,9 @@ void cx_dept_destroy(cx_dept_t **self_p);
 /* Serves tick ctx->tick. `req` holds this tick's requests from every shard
  * in any order (n may be 0). On return *out points to the outcomes served
  * this tick, in service order, and stats holds the department's figures.
- * Returns 0, or -1 on out of memory or a request that does not fit the
- * scenario (which is then dropped and counted in *rejected). */
+ * A request that does not fit the scenario (unknown persona, journey or
+ * touchpoint, not this department's) is dropped and counted in *rejected.
+ * Returns 0, or -1 on out of memory. */
 int cx_dept_serve(cx_dept_t *self, const cx_tickctx_t *ctx, const cx_request_t *req, size_t n,
                   const cx_outcome_t **out, size_t *n_out, cx_dept_stats_t *stats,
                   size_t *rejected);

@@ -47,7 +47,7 @@
     X(price_elasticity, 1.5, 0.0, 10.0, "1", "purchase and acquisition elasticity to price, times price sensitivity") \
     X(price_churn, 2.0, 0.0, 10.0, "1", "churn-hazard elasticity to price, times price sensitivity") \
     X(policy_satisfaction, 3.0, 0.0, 10.0, "points", "satisfaction lost by every customer to a policy change of severity 1") \
-    X(policy_churn, 0.10, 0.0, 1.0, "prob", "immediate defection chance of a dissatisfied customer at a policy change of severity 1") \
+    X(policy_churn, 0.05, 0.0, 1.0, "prob", "immediate defection chance of a dissatisfied customer at a policy change of severity 1") \
     X(clv_horizon_years, 10.0, 1.0, 50.0, "years", "cap on the expected lifetime used in CLV") \
     X(reputation_days, 60.0, 1.0, 3650.0, "days", "time constant of the reputation the market sees (smoothed NPS)") \
     X(reputation_acquisition, 1.0, 0.0, 5.0, "1", "log change of baseline acquisition per 100 points of reputation") \

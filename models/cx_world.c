@@ -166,7 +166,8 @@ int cx_world_step(cx_world_t *self, cx_tally_t *total_out, cx_kpi_row_t *row_out
         size_t n_out;
         size_t rejected;
         if (cx_dept_serve(self->dept[d], &ctx, self->req, n, &out, &n_out, &self->stats[d],
-                          &rejected) != 0) {
+                          &rejected) != 0
+            || rejected > 0) {
             rc = -1;
         }
         for (int r = 0; r < self->n_routes; r++) {

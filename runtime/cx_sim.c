@@ -27,6 +27,7 @@ typedef struct {
     cx_outcome_t *split;                                /* outcomes grouped by shard */
     size_t split_cap;                                   /* allocated */
     size_t *counts;                                     /* outcomes per (persona, shard) */
+    int slot_base[CX_MAX_PERSONAS];                     /* first slot of each persona */
 } s_engine_t;
 
 static int s_grow(void **p, size_t *cap, size_t need, size_t size)
@@ -103,7 +104,7 @@ static int s_serve(s_engine_t *e, const cx_scenario_t *sc, int d, const cx_tickc
     for (size_t i = 0; i < n_out; i++) {
         int p = CX_CID_PERSONA(out[i].cid);
         int s = (int)(CX_CID_LOCAL(out[i].cid) % sc->persona[p].shards);
-        e->counts[s_slot(sc, p, s) + 1]++;
+        e->counts[e->slot_base[p] + s + 1]++;
     }
     for (int i = 0; i < nslots; i++) {
         e->counts[i + 1] += e->counts[i];
@@ -115,12 +116,12 @@ static int s_serve(s_engine_t *e, const cx_scenario_t *sc, int d, const cx_tickc
     for (size_t i = 0; i < n_out; i++) {
         int p = CX_CID_PERSONA(out[i].cid);
         int s = (int)(CX_CID_LOCAL(out[i].cid) % sc->persona[p].shards);
-        e->split[e->counts[s_slot(sc, p, s)]++] = out[i];
+        e->split[e->counts[e->slot_base[p] + s]++] = out[i];
     }
     size_t start = 0;
     for (int p = 0; p < sc->n_persona; p++) {
         for (int s = 0; s < sc->persona[p].shards; s++) {
-            size_t end = e->counts[s_slot(sc, p, s)];
+            size_t end = e->counts[e->slot_base[p] + s];
             cx_shard_apply_outcomes(e->shards[p][s], ctx, e->split + start, end - start);
             start = end;
         }
@@ -147,6 +148,9 @@ int cx_sim_run(const cx_scenario_t *sc, const char *resolved, size_t resolved_le
         return -1;
     }
     int nslots = s_slot(sc, sc->n_persona, 0);
+    for (int p = 0; p < sc->n_persona; p++) {
+        e->slot_base[p] = s_slot(sc, p, 0);
+    }
     e->counts = calloc((size_t)nslots + 1, sizeof *e->counts);
     int rc = e->counts ? 0 : -1;
     for (int p = 0; rc == 0 && p < sc->n_persona; p++) {

@@ -3,7 +3,12 @@
 cx_unit_test(test_kpi ${CMAKE_CURRENT_LIST_DIR}/test_kpi.c)
 target_link_libraries(test_kpi PRIVATE cxmodel)
 
-foreach(t units determinism calibration)
+foreach(t units determinism calibration organisation)
   cx_unit_test(test_model_${t} ${CMAKE_CURRENT_LIST_DIR}/test_model_${t}.c)
   target_link_libraries(test_model_${t} PRIVATE cxmodel)
 endforeach()
+
+# docs/MODEL.md's parameter table against the code.
+cx_unit_test(test_model_docs ${CMAKE_CURRENT_LIST_DIR}/test_model_docs.c)
+target_link_libraries(test_model_docs PRIVATE cxmodel)
+target_compile_definitions(test_model_docs PRIVATE CX_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
