@@ -51,49 +51,48 @@ static void s_on_signal(int sig)
 
 static void s_usage(FILE *fp)
 {
-    fprintf(fp,
-            "usage: cxsim compare BASELINE.yaml [SCENARIO.yaml] [options]\n"
-            "\n"
-            "Runs the baseline and the scenario R times each with common random numbers\n"
-            "(replicate r uses the same seed on both sides), and prints the deltas of the\n"
-            "final KPIs (scenario - baseline) with 95%% confidence intervals from the paired\n"
-            "differences, and the payback tick of the scenario's extra cost and investment.\n"
-            "SCENARIO defaults to BASELINE (then use --set-scenario to make them differ).\n"
-            "\n"
-            "options:\n"
-            "  --replicates R        paired replicates (default 10)\n"
-            "  --set KEY=VALUE       override on both sides (repeatable)\n"
-            "  --set-baseline K=V    override on the baseline only (repeatable)\n"
-            "  --set-scenario K=V    override on the scenario only (repeatable)\n"
-            "  --seed N              base seed (default: the baseline's)\n"
-            "  --ticks N             ticks per run (default: the scenario files')\n"
-            "  --margin M            share of revenue counted as return for the payback,\n"
-            "                        0 < M <= 1 (default 1: revenue)\n"
-            "  --jobs J              runs at once (default: the number of cores)\n"
-            "  --engine E            in-process (default) or processes\n"
-            "  --out DIR             directory (default compares/NAME-HASH; a re-run resumes)\n"
-            "  --quiet               no table\n"
-            "\n"
-            "exit status: 0 every run completed, 1 a run failed, 2 invalid input\n");
+    fprintf(fp, "usage: cxsim compare BASELINE.yaml [SCENARIO.yaml] [options]\n"
+                "\n"
+                "Runs the baseline and the scenario R times each with common random numbers\n"
+                "(replicate r uses the same seed on both sides), and prints the deltas of the\n"
+                "final KPIs (scenario - baseline) with 95%% confidence intervals from the paired\n"
+                "differences, and the payback tick of the scenario's extra cost and investment.\n"
+                "SCENARIO defaults to BASELINE (then use --set-scenario to make them differ).\n"
+                "\n"
+                "options:\n"
+                "  --replicates R        paired replicates (default 10)\n"
+                "  --set KEY=VALUE       override on both sides (repeatable)\n"
+                "  --set-baseline K=V    override on the baseline only (repeatable)\n"
+                "  --set-scenario K=V    override on the scenario only (repeatable)\n"
+                "  --seed N              base seed (default: the baseline's)\n"
+                "  --ticks N             ticks per run (default: the scenario files')\n"
+                "  --margin M            share of revenue counted as return for the payback,\n"
+                "                        0 < M <= 1 (default 1: revenue)\n"
+                "  --jobs J              runs at once (default: the number of cores)\n"
+                "  --engine E            in-process (default) or processes\n"
+                "  --out DIR             directory (default compares/NAME-HASH; a re-run resumes)\n"
+                "  --quiet               no table\n"
+                "\n"
+                "exit status: 0 every run completed, 1 a run failed, 2 invalid input\n");
 }
 
 typedef struct {
-    const char *baseline;           /* baseline file */
-    const char *scenario;           /* scenario file (default: baseline) */
-    const char *both[S_MAX_SETS];   /* --set */
-    int n_both;                     /* entries used */
-    const char *bset[S_MAX_SETS];   /* --set-baseline */
-    int n_bset;                     /* entries used */
-    const char *sset[S_MAX_SETS];   /* --set-scenario */
-    int n_sset;                     /* entries used */
-    int replicates;                 /* --replicates */
-    int jobs;                       /* --jobs */
-    const char *seed;               /* --seed */
-    const char *ticks;              /* --ticks */
-    double margin;                  /* --margin */
-    const char *engine;             /* --engine */
-    const char *out;                /* --out */
-    bool quiet;                     /* --quiet */
+    const char *baseline;         /* baseline file */
+    const char *scenario;         /* scenario file (default: baseline) */
+    const char *both[S_MAX_SETS]; /* --set */
+    int n_both;                   /* entries used */
+    const char *bset[S_MAX_SETS]; /* --set-baseline */
+    int n_bset;                   /* entries used */
+    const char *sset[S_MAX_SETS]; /* --set-scenario */
+    int n_sset;                   /* entries used */
+    int replicates;               /* --replicates */
+    int jobs;                     /* --jobs */
+    const char *seed;             /* --seed */
+    const char *ticks;            /* --ticks */
+    double margin;                /* --margin */
+    const char *engine;           /* --engine */
+    const char *out;              /* --out */
+    bool quiet;                   /* --quiet */
 } s_opts_t;
 
 static const char *s_opt(const char *opt, int argc, char **argv, int *i, bool *missing)
@@ -259,13 +258,12 @@ static int s_side(const char *label, const char *file, const char *const *both, 
 }
 
 typedef struct {
-    cx_exp_plan_t *pl;  /* the experiment */
-    bool tty;           /* progress line on stderr */
-    int failed;         /* runs failed */
+    cx_exp_plan_t *pl; /* the experiment */
+    bool tty;          /* progress line on stderr */
+    int failed;        /* runs failed */
 } s_ctx_t;
 
-static int s_done(void *ud, cx_exp_exec_t *ex, const cx_exp_run_t *run, bool ok,
-                  const char *reason)
+static int s_done(void *ud, cx_exp_exec_t *ex, const cx_exp_run_t *run, bool ok, const char *reason)
 {
     (void)ex;
     s_ctx_t *c = ud;
@@ -287,8 +285,8 @@ static int s_done(void *ud, cx_exp_exec_t *ex, const cx_exp_run_t *run, bool ok,
 
 /* Final values of kpi on both sides, paired by replicate: fills d with
  * scenario - baseline, mb/ms with each side's values. Returns the pairs. */
-static int s_pairs(cx_exp_db_t *db, long long b, long long s, const char *kpi, int cap,
-                   double *d, double *mb, double *ms, int *reps)
+static int s_pairs(cx_exp_db_t *db, long long b, long long s, const char *kpi, int cap, double *d,
+                   double *mb, double *ms, int *reps)
 {
     int *rb = malloc((size_t)cap * sizeof *rb), *rs = malloc((size_t)cap * sizeof *rs);
     double *vb = malloc((size_t)cap * sizeof *vb), *vs = malloc((size_t)cap * sizeof *vs);
@@ -356,8 +354,8 @@ static int s_payback(const double *net, int nt)
 }
 
 /* One replicate's per-tick net series; returns ticks, or -1. */
-static int s_net_series(cx_exp_db_t *db, long long b, long long s, int r, double margin,
-                        int *ticks, double *net, int cap)
+static int s_net_series(cx_exp_db_t *db, long long b, long long s, int r, double margin, int *ticks,
+                        double *net, int cap)
 {
     static const char *cols[3] = {"revenue", "cost", "investment"};
     double *v[2][3];
@@ -375,8 +373,8 @@ static int s_net_series(cx_exp_db_t *db, long long b, long long s, int r, double
         for (int c = 0; c < 3; c++) {
             nn[0][c] = cx_exp_db_series(db, b, r, cols[c], c == 0 ? ticks : NULL, v[0][c], cap);
             nn[1][c] = cx_exp_db_series(db, s, r, cols[c], NULL, v[1][c], cap);
-            same &= nn[0][c] == nn[0][0] && nn[1][c] == nn[0][0] && nn[0][c] >= 0 &&
-                    nn[0][c] <= cap;
+            same &=
+                nn[0][c] == nn[0][0] && nn[1][c] == nn[0][0] && nn[0][c] >= 0 && nn[0][c] <= cap;
         }
         if (same) {
             n = nn[0][0];
@@ -398,11 +396,22 @@ static int s_net_series(cx_exp_db_t *db, long long b, long long s, int r, double
     return n;
 }
 
-static const char *const s_kpis[] = {
-    "nps",        "csat",          "ces",           "churn_rate",    "retention_rate",
-    "customers",  "customers_end", "revenue",       "clv",           "employee_engagement",
-    "loyalty_index", "total_revenue", "total_cost", "total_investment", "total_churned",
-    "total_acquired"};
+static const char *const s_kpis[] = {"nps",
+                                     "csat",
+                                     "ces",
+                                     "churn_rate",
+                                     "retention_rate",
+                                     "customers",
+                                     "customers_end",
+                                     "revenue",
+                                     "clv",
+                                     "employee_engagement",
+                                     "loyalty_index",
+                                     "total_revenue",
+                                     "total_cost",
+                                     "total_investment",
+                                     "total_churned",
+                                     "total_acquired"};
 #define S_NKPI ((int)(sizeof s_kpis / sizeof s_kpis[0]))
 
 static void s_fmt_signed(char *buf, size_t cap, double v, int dec)
@@ -449,7 +458,7 @@ static int s_report(const s_opts_t *o, cx_exp_plan_t *pl, long long b, long long
                    "delta_half_width REAL, delta_ci_low REAL, delta_ci_high REAL);"
                    "CREATE TABLE IF NOT EXISTS payback(tick INTEGER PRIMARY KEY, "
                    "net_mean REAL);"
-                   "DELETE FROM comparison; DELETE FROM payback;",
+                   "DELETE FROM comparison; DELETE FROM payback; BEGIN IMMEDIATE;",
                    NULL, 0);
     cx_exp_buf_printf(&csv, "kpi,n,baseline_mean,scenario_mean,delta_mean,delta_ci_low,"
                             "delta_ci_high\n");
@@ -532,8 +541,8 @@ static int s_report(const s_opts_t *o, cx_exp_plan_t *pl, long long b, long long
             mean_net[t] /= n_last;
             cx_exp_buf_printf(&pay, "%d,%.10g\n", ticks[t], mean_net[t]);
             double row[2] = {ticks[t], mean_net[t]};
-            cx_exp_db_exec_bind(pl->db, "INSERT INTO payback(tick, net_mean) VALUES(?1, ?2)",
-                                NULL, row, 2, NULL, 0);
+            cx_exp_db_exec_bind(pl->db, "INSERT INTO payback(tick, net_mean) VALUES(?1, ?2)", NULL,
+                                row, 2, NULL, 0);
         }
         cx_exp_ci_t ci;
         cx_exp_ci(per_rep_last, n_last, 0.95, &ci);
@@ -565,6 +574,10 @@ static int s_report(const s_opts_t *o, cx_exp_plan_t *pl, long long b, long long
         snprintf(sql, sizeof sql, "%d", p >= 0 ? ticks[p] : -1);
         cx_exp_db_meta_set(pl->db, "payback_tick", p >= 0 ? sql : "none", err, errlen);
     }
+    if (cx_exp_db_exec(pl->db, "COMMIT", err, errlen) != 0) {
+        free(per_rep_last);
+        goto done;
+    }
     free(per_rep_last);
     char path[4300];
     snprintf(path, sizeof path, "%s/compare.csv", pl->root);
@@ -581,6 +594,9 @@ static int s_report(const s_opts_t *o, cx_exp_plan_t *pl, long long b, long long
     }
     rc = 0;
 done:
+    if (rc != 0) {
+        cx_exp_db_exec(pl->db, "ROLLBACK", NULL, 0); /* no-op when nothing is open */
+    }
     cx_exp_buf_fini(&csv);
     cx_exp_buf_fini(&pay);
     free(d);
@@ -624,8 +640,7 @@ int cx_cmd_compare(int argc, char **argv)
         cx_exp_buf_t def;
         cx_exp_buf_init(&def);
         cx_exp_buf_printf(&def, "%s\n%s\nseed %s\nticks %s\n", cx_exp_buf_str(&key[0]),
-                          cx_exp_buf_str(&key[1]), o.seed ? o.seed : "-",
-                          o.ticks ? o.ticks : "-");
+                          cx_exp_buf_str(&key[1]), o.seed ? o.seed : "-", o.ticks ? o.ticks : "-");
         char name[256], nb[100], ns[100];
         const char *files[2] = {o.baseline, o.scenario};
         char *names[2] = {nb, ns};
@@ -645,9 +660,14 @@ int cx_cmd_compare(int argc, char **argv)
     char err[2048] = "";
     cx_exp_plan_t pl;
     memset(&pl, 0, sizeof pl);
+    pl.lock_fd = -1;
     int rc = 1;
     cx_exp_exec_t *ex = NULL;
     if (cx_exp_plan_init(&pl, out, "compare.db", err, sizeof err) != 0) {
+        fprintf(stderr, "cxsim compare: %s\n", err);
+        goto done;
+    }
+    if (cx_exp_plan_lock(&pl, err, sizeof err) != 0) {
         fprintf(stderr, "cxsim compare: %s\n", err);
         goto done;
     }

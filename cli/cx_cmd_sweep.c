@@ -100,30 +100,30 @@ static void s_usage(FILE *fp)
 }
 
 typedef struct {
-    const char *scenario;                   /* scenario file */
-    const char *sets[CX_EXP_MAX_AXES + 1];  /* --set specs */
-    int n_sets;                             /* entries used */
-    int replicates;                         /* --replicates, 0 = default */
-    int jobs;                               /* --jobs, 0 = cores */
-    const char *out;                        /* --out */
-    const char *seed;                       /* --seed */
-    const char *ticks;                      /* --ticks */
-    const char *engine;                     /* --engine */
-    bool crn;                               /* --crn */
-    const char *target_kpi;                 /* --target-ci KPI */
-    char target_buf[64];                    /* storage for the KPI name */
-    double target_half;                     /* --target-ci HALF */
-    int max_replicates;                     /* --max-replicates */
-    bool slurm;                             /* --backend slurm */
-    const char *slurm_opt[S_MAX_SLURM_OPTS];/* --slurm-opt */
-    int n_slurm_opt;                        /* entries used */
-    int slurm_tasks;                        /* --slurm-tasks, 0 = default */
-    const char *cxsim;                      /* --cxsim */
-    bool no_submit;                         /* --no-submit */
-    bool wait;                              /* --wait */
-    bool quiet;                             /* --quiet */
-    const char *worker;                     /* --worker PLAN */
-    int task, of;                           /* --task K --of N */
+    const char *scenario;                    /* scenario file */
+    const char *sets[CX_EXP_MAX_AXES + 1];   /* --set specs */
+    int n_sets;                              /* entries used */
+    int replicates;                          /* --replicates, 0 = default */
+    int jobs;                                /* --jobs, 0 = cores */
+    const char *out;                         /* --out */
+    const char *seed;                        /* --seed */
+    const char *ticks;                       /* --ticks */
+    const char *engine;                      /* --engine */
+    bool crn;                                /* --crn */
+    const char *target_kpi;                  /* --target-ci KPI */
+    char target_buf[64];                     /* storage for the KPI name */
+    double target_half;                      /* --target-ci HALF */
+    int max_replicates;                      /* --max-replicates */
+    bool slurm;                              /* --backend slurm */
+    const char *slurm_opt[S_MAX_SLURM_OPTS]; /* --slurm-opt */
+    int n_slurm_opt;                         /* entries used */
+    int slurm_tasks;                         /* --slurm-tasks, 0 = default */
+    const char *cxsim;                       /* --cxsim */
+    bool no_submit;                          /* --no-submit */
+    bool wait;                               /* --wait */
+    bool quiet;                              /* --quiet */
+    const char *worker;                      /* --worker PLAN */
+    int task, of;                            /* --task K --of N */
 } s_opts_t;
 
 static int s_int(const char *opt, const char *v, long long lo, long long hi, long long *out)
@@ -132,8 +132,8 @@ static int s_int(const char *opt, const char *v, long long lo, long long hi, lon
     errno = 0;
     long long n = v ? strtoll(v, &end, 10) : 0;
     if (!v || !*v || errno || *end || n < lo || n > hi) {
-        fprintf(stderr, "cxsim sweep: %s expects an integer from %lld to %lld, got '%s'\n", opt,
-                lo, hi, v ? v : "");
+        fprintf(stderr, "cxsim sweep: %s expects an integer from %lld to %lld, got '%s'\n", opt, lo,
+                hi, v ? v : "");
         return -1;
     }
     *out = n;
@@ -318,11 +318,11 @@ static int s_parse(int argc, char **argv, s_opts_t *o)
 /* ---- the local backend --------------------------------------------------- */
 
 typedef struct {
-    cx_exp_plan_t *pl;       /* the experiment */
-    const s_opts_t *o;       /* options */
-    bool tty;                /* progress on stderr */
-    int failed;              /* runs failed this session */
-    int reached, capped;     /* --target-ci outcome per point */
+    cx_exp_plan_t *pl;   /* the experiment */
+    const s_opts_t *o;   /* options */
+    bool tty;            /* progress on stderr */
+    int failed;          /* runs failed this session */
+    int reached, capped; /* --target-ci outcome per point */
 } s_local_t;
 
 /* --target-ci: decides whether point pi needs more replicates, and queues
@@ -400,8 +400,8 @@ static int s_local_done(void *ud, cx_exp_exec_t *ex, const cx_exp_run_t *run, bo
     snprintf(dir, sizeof dir, "%s/%s", pl->root, run->dir);
     int rc = cx_exp_db_import(pl->db, dir, run->dir, err, sizeof err);
     if (rc < 0) {
-        fprintf(stderr, "%scxsim sweep: cannot record %s: %s\n", L->tty ? "\r\033[K" : "",
-                run->dir, err);
+        fprintf(stderr, "%scxsim sweep: cannot record %s: %s\n", L->tty ? "\r\033[K" : "", run->dir,
+                err);
         return -1;
     }
     if (!ok || rc == 0) {
@@ -500,7 +500,8 @@ static int s_count_finished(const char *root, const char *plan, int *total)
         return 0;
     }
     char err[256];
-    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+    char *save = NULL;
+    for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         cx_exp_run_t run;
         if (cx_exp_run_from_json(line, &run, err, sizeof err) != 0) {
             continue;
@@ -600,8 +601,7 @@ static int s_slurm(const s_opts_t *o, cx_exp_plan_t *pl, cx_exp_run_t *runs, int
     char key[128], err[512];
     snprintf(key, sizeof key, "slurm_job_%s", stamp);
     cx_exp_db_meta_set(pl->db, key, out, err, sizeof err);
-    printf("submitted Slurm job %s: %d runs in %d array tasks (%s)\n", out, n_runs, tasks,
-           script);
+    printf("submitted Slurm job %s: %d runs in %d array tasks (%s)\n", out, n_runs, tasks, script);
     if (!o->wait) {
         printf("when it is done: cxsim collect %s\n", pl->root);
         return 0;
@@ -698,7 +698,9 @@ static int s_worker(const s_opts_t *o)
         return 1;
     }
     int idx = 0, mine = 0;
-    for (char *line = strtok(nl + 1, "\n"); line; line = strtok(NULL, "\n"), idx++) {
+    char *save = NULL;
+    for (char *line = strtok_r(nl + 1, "\n", &save); line;
+         line = strtok_r(NULL, "\n", &save), idx++) {
         if (idx % o->of != o->task) {
             continue;
         }
@@ -719,7 +721,13 @@ static int s_worker(const s_opts_t *o)
             free(prev);
         }
         if (strcmp(status, "completed") != 0) {
-            cx_exp_exec_add(ex, &run);
+            if (cx_exp_exec_add(ex, &run) != 0) {
+                fprintf(stderr, "cxsim sweep: out of memory\n");
+                cx_exp_run_fini(&run);
+                cx_exp_exec_destroy(&ex);
+                free(text);
+                return 1;
+            }
             mine++;
         }
         cx_exp_run_fini(&run);
@@ -839,6 +847,12 @@ int cx_cmd_sweep(int argc, char **argv)
     pl.seed = o.seed;
     pl.crn = o.crn;
     int rc = 1;
+    if (cx_exp_plan_lock(&pl, err, sizeof err) != 0) {
+        fprintf(stderr, "cxsim sweep: %s\n", err);
+        cx_exp_grid_fini(&grid);
+        cx_exp_plan_fini(&pl);
+        return 1;
+    }
     cx_exp_exec_t *ex = NULL;
     cx_exp_run_t *slurm_runs = NULL;
     int n_slurm = 0;
@@ -865,8 +879,7 @@ int cx_cmd_sweep(int argc, char **argv)
                                       err, sizeof err);
         cx_exp_point_fini(&pt);
         if (r < 0) {
-            fprintf(stderr, "cxsim sweep: %s%s\n", err,
-                    r == -2 ? "; nothing was run" : "");
+            fprintf(stderr, "cxsim sweep: %s%s\n", err, r == -2 ? "; nothing was run" : "");
             rc = r == -2 ? 2 : 1;
             goto done;
         }
@@ -892,7 +905,6 @@ int cx_cmd_sweep(int argc, char **argv)
         if (o.slurm) {
             /* Count what is left; build the runs for the plan file. */
             for (int r = 0; r < want; r++) {
-                char sha[65];
                 int before = (int)pl.skipped;
                 int qr = cx_exp_plan_queue(&pl, pi, r, r + 1, NULL, &q, err, sizeof err);
                 if (qr != 0) {
@@ -900,11 +912,10 @@ int cx_cmd_sweep(int argc, char **argv)
                     rc = qr == 2 ? 2 : 1;
                     goto done;
                 }
-                (void)sha;
                 if ((int)pl.skipped == before) {
                     cx_exp_run_t *grow = realloc(slurm_runs, (size_t)(n_slurm + 1) * sizeof *grow);
-                    if (!grow || cx_exp_plan_build_run(&pl, pi, r, &grow[n_slurm], err,
-                                                       sizeof err) != 0) {
+                    if (!grow ||
+                        cx_exp_plan_build_run(&pl, pi, r, &grow[n_slurm], err, sizeof err) != 0) {
                         slurm_runs = grow ? grow : slurm_runs;
                         fprintf(stderr, "cxsim sweep: %s\n", grow ? err : "out of memory");
                         goto done;
@@ -990,8 +1001,7 @@ int cx_cmd_sweep(int argc, char **argv)
         }
         printf("\n");
     }
-    if (cx_exp_summary(pl.db, pl.root, o.quiet || lr == 1 ? NULL : stdout, err, sizeof err) !=
-        0) {
+    if (cx_exp_summary(pl.db, pl.root, o.quiet || lr == 1 ? NULL : stdout, err, sizeof err) != 0) {
         fprintf(stderr, "cxsim sweep: %s\n", err);
         lr = -1;
     }

@@ -19,9 +19,9 @@
 #include "cx_exp_sha256.h"
 #include "cx_exp_util.h"
 
-#define S_BUSY_MS 30000               /* wait for readers this long before failing */
+#define S_BUSY_MS 30000                /* wait for readers this long before failing */
 #define S_MAX_CSV (256u * 1024 * 1024) /* largest result file imported */
-#define S_MAX_COLS 128                /* columns of one result file */
+#define S_MAX_COLS 128                 /* columns of one result file */
 
 struct cx_exp_db {
     sqlite3 *h; /* connection */
@@ -110,8 +110,8 @@ int cx_exp_db_exec(cx_exp_db_t *db, const char *sql, char *err, size_t errlen)
 }
 
 /* Creates `table` with its key columns and the listed NUMERIC columns. */
-static int s_create_data_table(cx_exp_db_t *db, const char *table, const char *keys,
-                               const char *pk, const char *cols, char *err, size_t errlen)
+static int s_create_data_table(cx_exp_db_t *db, const char *table, const char *keys, const char *pk,
+                               const char *cols, char *err, size_t errlen)
 {
     cx_exp_buf_t b;
     cx_exp_buf_init(&b);
@@ -189,8 +189,8 @@ int cx_exp_db_meta_set(cx_exp_db_t *db, const char *key, const char *value, char
                        size_t errlen)
 {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db->h, "INSERT OR REPLACE INTO meta(key, value) VALUES(?1, ?2)", -1,
-                           &st, NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v2(db->h, "INSERT OR REPLACE INTO meta(key, value) VALUES(?1, ?2)", -1, &st,
+                           NULL) != SQLITE_OK) {
         s_err(err, errlen, "database", db->h);
         return -1;
     }
@@ -252,9 +252,8 @@ static long long s_int_query(cx_exp_db_t *db, const char *sql, long long a, long
     return v;
 }
 
-long long cx_exp_db_point(cx_exp_db_t *db, const char *key, const char *label,
-                          const char *scenario, const char *params_json, char *err,
-                          size_t errlen)
+long long cx_exp_db_point(cx_exp_db_t *db, const char *key, const char *label, const char *scenario,
+                          const char *params_json, char *err, size_t errlen)
 {
     sqlite3_stmt *st = NULL;
     long long id = -1;
@@ -326,12 +325,10 @@ int cx_exp_db_planned(cx_exp_db_t *db, long long point)
     return (int)s_int_query(db, "SELECT planned FROM points WHERE point = ?1", point, 0, 0);
 }
 
-int cx_exp_db_set_planned(cx_exp_db_t *db, long long point, int planned, char *err,
-                          size_t errlen)
+int cx_exp_db_set_planned(cx_exp_db_t *db, long long point, int planned, char *err, size_t errlen)
 {
     char sql[128];
-    snprintf(sql, sizeof sql, "UPDATE points SET planned = %d WHERE point = %lld", planned,
-             point);
+    snprintf(sql, sizeof sql, "UPDATE points SET planned = %d WHERE point = %lld", planned, point);
     return cx_exp_db_exec(db, sql, err, errlen);
 }
 
@@ -379,8 +376,8 @@ long long cx_exp_db_count_failed(cx_exp_db_t *db)
 
 static bool s_ident(const char *s, size_t len)
 {
-    if (len == 0 || len > 63 || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z') ||
-                                  s[0] == '_')) {
+    if (len == 0 || len > 63 ||
+        !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z') || s[0] == '_')) {
         return false;
     }
     for (size_t i = 1; i < len; i++) {
@@ -594,8 +591,8 @@ done:
 
 /* What run.json says (see cx_exp_exec.c, which writes it). */
 typedef struct {
-    char *text;         /* the file, heap */
-    sqlite3_stmt *st;   /* the extraction query, row holds the fields */
+    char *text;       /* the file, heap */
+    sqlite3_stmt *st; /* the extraction query, row holds the fields */
 } s_runjson_t;
 
 enum {
@@ -638,9 +635,8 @@ static const char *s_col(sqlite3_stmt *st, int i)
 /* Checks a run that says it completed. Returns 0 when it did (kpis and
  * departments text loaded, the resolved scenario's hash in sha), else -1
  * with the reason. */
-static int s_check_completed(const char *run_dir, const char *expected, char **kpis,
-                             char **depts, long long *ticks_expected, char sha[65], char *why,
-                             size_t whylen)
+static int s_check_completed(const char *run_dir, const char *expected, char **kpis, char **depts,
+                             long long *ticks_expected, char sha[65], char *why, size_t whylen)
 {
     char path[4400];
     snprintf(path, sizeof path, "%s/summary.json", run_dir);
@@ -670,7 +666,8 @@ static int s_check_completed(const char *run_dir, const char *expected, char **k
         goto done;
     }
     *ticks_expected = sqlite3_column_int64(st, 2);
-    if (sqlite3_column_type(st, 3) != SQLITE_NULL && sqlite3_column_int64(st, 3) != *ticks_expected) {
+    if (sqlite3_column_type(st, 3) != SQLITE_NULL &&
+        sqlite3_column_int64(st, 3) != *ticks_expected) {
         snprintf(why, whylen, "summary.json: %lld of %lld ticks completed", *ticks_expected,
                  (long long)sqlite3_column_int64(st, 3));
         goto done;
@@ -752,9 +749,8 @@ int cx_exp_db_import(cx_exp_db_t *db, const char *run_dir, const char *rel_dir, 
         goto done;
     }
     int replicate = sqlite3_column_int(rj, S_RJ_REPLICATE);
-    const char *params = sqlite3_column_type(rj, S_RJ_PARAMS) == SQLITE_NULL
-                             ? "{}"
-                             : s_col(rj, S_RJ_PARAMS);
+    const char *params =
+        sqlite3_column_type(rj, S_RJ_PARAMS) == SQLITE_NULL ? "{}" : s_col(rj, S_RJ_PARAMS);
     long long point = cx_exp_db_point(db, s_col(rj, S_RJ_KEY), s_col(rj, S_RJ_LABEL),
                                       s_col(rj, S_RJ_SCENARIO), params, err, errlen);
     if (point < 0) {
@@ -775,10 +771,10 @@ int cx_exp_db_import(cx_exp_db_t *db, const char *run_dir, const char *rel_dir, 
     long long ticks_expected = 0;
     bool completed = strcmp(s_col(rj, S_RJ_STATUS), "completed") == 0;
     if (!completed) {
-        snprintf(why, sizeof why, "%s", s_col(rj, S_RJ_REASON)[0] ? s_col(rj, S_RJ_REASON)
-                                                                   : "the run did not complete");
-    } else if (s_check_completed(run_dir, s_col(rj, S_RJ_EXPECTED), &kpis, &depts,
-                                 &ticks_expected, sha, why, sizeof why) != 0) {
+        snprintf(why, sizeof why, "%s",
+                 s_col(rj, S_RJ_REASON)[0] ? s_col(rj, S_RJ_REASON) : "the run did not complete");
+    } else if (s_check_completed(run_dir, s_col(rj, S_RJ_EXPECTED), &kpis, &depts, &ticks_expected,
+                                 sha, why, sizeof why) != 0) {
         completed = false;
     }
 
@@ -839,8 +835,7 @@ int cx_exp_db_import(cx_exp_db_t *db, const char *run_dir, const char *rel_dir, 
         if (cx_exp_db_exec(db, "SAVEPOINT rows", err, errlen) != 0) {
             goto done;
         }
-        long long nk = s_csv_insert(db, "kpis", run_id, kpis, "kpis.csv", &last, why2,
-                                    sizeof why2);
+        long long nk = s_csv_insert(db, "kpis", run_id, kpis, "kpis.csv", &last, why2, sizeof why2);
         long long nd = nk < 0 ? -1
                               : s_csv_insert(db, "departments", run_id, depts, "departments.csv",
                                              NULL, why2, sizeof why2);
@@ -928,8 +923,8 @@ int cx_exp_db_finals(cx_exp_db_t *db, long long point, const char *kpi, int *rep
             if (replicates) {
                 replicates[n] = sqlite3_column_int(st, 0);
             }
-            values[n] = sqlite3_column_type(st, 1) == SQLITE_NULL ? NAN
-                                                                  : sqlite3_column_double(st, 1);
+            values[n] =
+                sqlite3_column_type(st, 1) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 1);
         }
         n++;
     }
@@ -960,8 +955,8 @@ int cx_exp_db_series(cx_exp_db_t *db, long long point, int replicate, const char
             if (ticks) {
                 ticks[n] = sqlite3_column_int(st, 0);
             }
-            values[n] = sqlite3_column_type(st, 1) == SQLITE_NULL ? NAN
-                                                                  : sqlite3_column_double(st, 1);
+            values[n] =
+                sqlite3_column_type(st, 1) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 1);
         }
         n++;
     }
@@ -987,8 +982,8 @@ int cx_exp_db_points(cx_exp_db_t *db, long long *ids, int cap)
     return rc == SQLITE_DONE ? n : -1;
 }
 
-int cx_exp_db_point_info(cx_exp_db_t *db, long long point, char *params, size_t pcap,
-                         char *label, size_t lcap)
+int cx_exp_db_point_info(cx_exp_db_t *db, long long point, char *params, size_t pcap, char *label,
+                         size_t lcap)
 {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db->h, "SELECT params, label FROM points WHERE point = ?1", -1, &st,
@@ -1014,8 +1009,8 @@ int cx_exp_db_param(cx_exp_db_t *db, long long point, const char *key, char *buf
 {
     sqlite3_stmt *st;
     buf[0] = '\0';
-    if (sqlite3_prepare_v2(db->h, "SELECT value FROM params WHERE point = ?1 AND key = ?2", -1,
-                           &st, NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v2(db->h, "SELECT value FROM params WHERE point = ?1 AND key = ?2", -1, &st,
+                           NULL) != SQLITE_OK) {
         return -1;
     }
     sqlite3_bind_int64(st, 1, point);
@@ -1051,8 +1046,7 @@ char *cx_exp_db_param_keys(cx_exp_db_t *db)
 }
 
 int cx_exp_db_summary_put(cx_exp_db_t *db, long long point, const char *kpi, int n, double mean,
-                          double sd, double half, double lo, double hi, char *err,
-                          size_t errlen)
+                          double sd, double half, double lo, double hi, char *err, size_t errlen)
 {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db->h,
@@ -1088,8 +1082,8 @@ int cx_exp_json_text(const char *json, const char *path, char *out, size_t cap)
     int rc = -1;
     out[0] = '\0';
     if (sqlite3_open(":memory:", &mem) != SQLITE_OK ||
-        sqlite3_prepare_v2(mem, "SELECT CASE WHEN json_valid(?1) THEN json_extract(?1, ?2) END",
-                           -1, &st, NULL) != SQLITE_OK) {
+        sqlite3_prepare_v2(mem, "SELECT CASE WHEN json_valid(?1) THEN json_extract(?1, ?2) END", -1,
+                           &st, NULL) != SQLITE_OK) {
         goto done;
     }
     sqlite3_bind_text(st, 1, json, -1, SQLITE_STATIC);
@@ -1105,8 +1099,8 @@ done:
     return rc;
 }
 
-int cx_exp_db_exec_bind(cx_exp_db_t *db, const char *sql, const char *text, const double *v,
-                        int nv, char *err, size_t errlen)
+int cx_exp_db_exec_bind(cx_exp_db_t *db, const char *sql, const char *text, const double *v, int nv,
+                        char *err, size_t errlen)
 {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db->h, sql, -1, &st, NULL) != SQLITE_OK) {

@@ -62,14 +62,12 @@ int cx_exp_db_meta_get(cx_exp_db_t *db, const char *key, char *value, size_t cap
 /* The id of the point with this key, inserting it (and its params rows)
  * when new. params_json is a JSON object of KEY: VALUE. Returns the id
  * (>= 1) or -1. */
-long long cx_exp_db_point(cx_exp_db_t *db, const char *key, const char *label,
-                          const char *scenario, const char *params_json, char *err,
-                          size_t errlen);
+long long cx_exp_db_point(cx_exp_db_t *db, const char *key, const char *label, const char *scenario,
+                          const char *params_json, char *err, size_t errlen);
 
 /* Planned replicates of a point (0 when never set). */
 int cx_exp_db_planned(cx_exp_db_t *db, long long point);
-int cx_exp_db_set_planned(cx_exp_db_t *db, long long point, int planned, char *err,
-                          size_t errlen);
+int cx_exp_db_set_planned(cx_exp_db_t *db, long long point, int planned, char *err, size_t errlen);
 
 /* State of a run: 1 completed (sha gets its scenario hash when not NULL),
  * 0 not recorded or failed, -1 error. */
@@ -85,7 +83,8 @@ long long cx_exp_db_count_failed(cx_exp_db_t *db);
  * current directory), whose run.json the executor wrote; rel_dir is what
  * is recorded in runs.run_dir. Returns 1 when recorded as completed, 0
  * when recorded as failed (reason in err), 2 when already recorded
- * (completed, or this same failed attempt: nothing done), -1 on error (nothing recorded; message in err). */
+ * (completed, or this same failed attempt: nothing done), -1 on error (nothing recorded; message in
+ * err). */
 int cx_exp_db_import(cx_exp_db_t *db, const char *run_dir, const char *rel_dir, char *err,
                      size_t errlen);
 
@@ -112,8 +111,8 @@ int cx_exp_db_points(cx_exp_db_t *db, long long *ids, int cap);
 
 /* A point's params JSON and label into caller buffers (cut to cap).
  * Returns 0, or -1 when it does not exist. */
-int cx_exp_db_point_info(cx_exp_db_t *db, long long point, char *params, size_t pcap,
-                         char *label, size_t lcap);
+int cx_exp_db_point_info(cx_exp_db_t *db, long long point, char *params, size_t pcap, char *label,
+                         size_t lcap);
 
 /* Value of params key `key` at a point into buf ("" when absent). */
 int cx_exp_db_param(cx_exp_db_t *db, long long point, const char *key, char *buf, size_t cap);
@@ -129,15 +128,14 @@ int cx_exp_json_text(const char *json, const char *path, char *out, size_t cap);
 
 /* Runs one statement: ?1 bound to text (when not NULL), then the next
  * parameters to v[0..nv-1] (NaN as NULL). */
-int cx_exp_db_exec_bind(cx_exp_db_t *db, const char *sql, const char *text, const double *v,
-                        int nv, char *err, size_t errlen);
+int cx_exp_db_exec_bind(cx_exp_db_t *db, const char *sql, const char *text, const double *v, int nv,
+                        char *err, size_t errlen);
 
 /* Runs raw SQL (no result rows). */
 int cx_exp_db_exec(cx_exp_db_t *db, const char *sql, char *err, size_t errlen);
 
 /* Replaces the summary rows of a point and KPI. */
 int cx_exp_db_summary_put(cx_exp_db_t *db, long long point, const char *kpi, int n, double mean,
-                          double sd, double half, double lo, double hi, char *err,
-                          size_t errlen);
+                          double sd, double half, double lo, double hi, char *err, size_t errlen);
 
 #endif

@@ -20,25 +20,25 @@
 
 /* A run in flight. */
 typedef struct {
-    cx_exp_run_t run;     /* what it is */
-    pid_t pid;            /* its process, 0 when the slot is free */
-    char started[32];     /* ISO time it started */
-    long long start_ms;   /* monotonic start */
+    cx_exp_run_t run;   /* what it is */
+    pid_t pid;          /* its process, 0 when the slot is free */
+    char started[32];   /* ISO time it started */
+    long long start_ms; /* monotonic start */
 } s_slot_t;
 
 struct cx_exp_exec {
-    char exe[4096];           /* cxsim */
-    char root[4096];          /* experiment directory */
-    char engine[16];          /* "in-process" or "processes" */
-    int jobs;                 /* runs at once */
-    bool progress;            /* show a progress line (stderr is a terminal) */
-    cx_exp_run_t *queue;      /* runs waiting, FIFO from head */
-    int q_head, q_n, q_cap;   /* queue window and capacity */
-    s_slot_t *slot;           /* jobs slots */
-    int running;              /* slots in use */
-    int completed, failed;    /* runs finished this session */
-    long long start_ms;       /* when the loop started */
-    long long shown_ms;       /* last progress line */
+    char exe[4096];         /* cxsim */
+    char root[4096];        /* experiment directory */
+    char engine[16];        /* "in-process" or "processes" */
+    int jobs;               /* runs at once */
+    bool progress;          /* show a progress line (stderr is a terminal) */
+    cx_exp_run_t *queue;    /* runs waiting, FIFO from head */
+    int q_head, q_n, q_cap; /* queue window and capacity */
+    s_slot_t *slot;         /* jobs slots */
+    int running;            /* slots in use */
+    int completed, failed;  /* runs finished this session */
+    long long start_ms;     /* when the loop started */
+    long long shown_ms;     /* last progress line */
 };
 
 static void s_free_str(char **s)
@@ -190,9 +190,8 @@ static void s_json_array(cx_exp_buf_t *b, char *const *v, int n)
 }
 
 /* The argv of a run: exe run ARGS... --out DIR --quiet [--in-process]. */
-static int s_argv(const cx_exp_exec_t *ex, const char *exe, const char *root,
-                  const char *engine, const cx_exp_run_t *run, char *outdir, size_t outcap,
-                  char **argv)
+static int s_argv(const cx_exp_exec_t *ex, const char *exe, const char *root, const char *engine,
+                  const cx_exp_run_t *run, char *outdir, size_t outcap, char **argv)
 {
     (void)ex;
     snprintf(outdir, outcap, "%s/%s", root, run->dir);
@@ -244,7 +243,9 @@ int cx_exp_write_run_json(const char *root, const cx_exp_run_t *run, const char 
             snprintf(reason, reasonlen, "exited 0 but summary.json says status '%s'", status);
         } else {
             snprintf(reason, reasonlen, "cxsim run %s: %s", how,
-                     sum_reason[0] ? sum_reason : last[0] ? last : "(no message)");
+                     sum_reason[0] ? sum_reason
+                     : last[0]     ? last
+                                   : "(no message)");
         }
     }
     char host[256] = "";
@@ -423,6 +424,7 @@ int cx_exp_exec_loop(cx_exp_exec_t *ex, cx_exp_done_fn *on_done, void *ud,
 {
     err[0] = '\0';
     ex->start_ms = cx_now_ms();
+    bool dirty = true;
     for (;;) {
         if (stop && *stop) {
             s_stop_all(ex);
@@ -455,7 +457,9 @@ int cx_exp_exec_loop(cx_exp_exec_t *ex, cx_exp_done_fn *on_done, void *ud,
         if (ex->running == 0 && ex->q_n == 0) {
             break;
         }
-        s_progress(ex, false);
+        /* After a run ended and its successor started: show it at once. */
+        s_progress(ex, dirty);
+        dirty = false;
         int status;
         pid_t pid = waitpid(-1, &status, WNOHANG);
         if (pid == 0 || (pid < 0 && errno == EINTR)) {
@@ -513,7 +517,7 @@ int cx_exp_exec_loop(cx_exp_exec_t *ex, cx_exp_done_fn *on_done, void *ud,
             s_stop_all(ex);
             return -1;
         }
-        s_progress(ex, true);
+        dirty = true;
     }
     if (ex->progress) {
         fprintf(stderr, "\r\033[K");

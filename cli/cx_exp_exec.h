@@ -40,18 +40,18 @@
 
 /* One planned run. */
 typedef struct {
-    long long point;               /* point id in the database */
-    int replicate;                 /* 0-based replicate */
-    uint64_t seed;                 /* scenario seed of this run */
-    char sha[CX_SHA256_HEX];       /* planned SHA-256 of the resolved scenario */
-    char dir[512];                 /* run directory, relative to the experiment directory */
-    char *point_key;               /* heap: the point's key */
-    char *label;                   /* heap: the point's label ("" in a sweep) */
-    char *params_json;             /* heap: the point's overrides as JSON */
-    char *scenario;                /* heap: the scenario file (absolute path) */
-    char *arg[CX_EXP_MAX_ARGS];    /* heap: cxsim run's arguments after "run" */
-    int n_arg;                     /* entries used */
-    char *sets_json;               /* heap: the --set values as a JSON array */
+    long long point;            /* point id in the database */
+    int replicate;              /* 0-based replicate */
+    uint64_t seed;              /* scenario seed of this run */
+    char sha[CX_SHA256_HEX];    /* planned SHA-256 of the resolved scenario */
+    char dir[512];              /* run directory, relative to the experiment directory */
+    char *point_key;            /* heap: the point's key */
+    char *label;                /* heap: the point's label ("" in a sweep) */
+    char *params_json;          /* heap: the point's overrides as JSON */
+    char *scenario;             /* heap: the scenario file (absolute path) */
+    char *arg[CX_EXP_MAX_ARGS]; /* heap: cxsim run's arguments after "run" */
+    int n_arg;                  /* entries used */
+    char *sets_json;            /* heap: the --set values as a JSON array */
 } cx_exp_run_t;
 
 /* Frees a run's heap strings. */

@@ -95,8 +95,7 @@ static bool s_is_integer(double v)
 }
 
 /* Expands "A..B" or "A..B:STEP" (item of length len, ".." at dots). */
-static int s_range(const char *item, size_t len, size_t dots, s_list_t *l, char *err,
-                   size_t errlen)
+static int s_range(const char *item, size_t len, size_t dots, s_list_t *l, char *err, size_t errlen)
 {
     double a, b, step = 1.0;
     const char *colon = memchr(item + dots + 2, ':', len - dots - 2);
@@ -115,8 +114,7 @@ static int s_range(const char *item, size_t len, size_t dots, s_list_t *l, char 
     }
     double span = (b - a) / step;
     if (span + 1 > CX_EXP_MAX_VALUES) {
-        snprintf(err, errlen, "'%.*s' has more than %d values", (int)len, item,
-                 CX_EXP_MAX_VALUES);
+        snprintf(err, errlen, "'%.*s' has more than %d values", (int)len, item, CX_EXP_MAX_VALUES);
         return -1;
     }
     long long count = (long long)floor(span + 1e-9) + 1;

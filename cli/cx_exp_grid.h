@@ -34,9 +34,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CX_EXP_MAX_AXES 32          /* --set options in one sweep */
-#define CX_EXP_MAX_VALUES 100000    /* values of one axis */
-#define CX_EXP_MAX_POINTS 1000000   /* points of one grid */
+#define CX_EXP_MAX_AXES 32        /* --set options in one sweep */
+#define CX_EXP_MAX_VALUES 100000  /* values of one axis */
+#define CX_EXP_MAX_POINTS 1000000 /* points of one grid */
 #define CX_EXP_SEED_MASK ((UINT64_C(1) << 53) - 1)
 
 typedef struct {
@@ -52,11 +52,11 @@ typedef struct {
 
 /* One grid point's overrides. */
 typedef struct {
-    long long index;                  /* position in the grid */
-    char *set[CX_EXP_MAX_AXES];       /* "KEY=VALUE", one per axis */
-    int n;                            /* entries used */
-    char *key;                        /* the sets joined by '\n' */
-    char *params_json;                /* {"KEY": VALUE, ...}, numbers unquoted */
+    long long index;            /* position in the grid */
+    char *set[CX_EXP_MAX_AXES]; /* "KEY=VALUE", one per axis */
+    int n;                      /* entries used */
+    char *key;                  /* the sets joined by '\n' */
+    char *params_json;          /* {"KEY": VALUE, ...}, numbers unquoted */
 } cx_exp_point_t;
 
 void cx_exp_grid_init(cx_exp_grid_t *g);

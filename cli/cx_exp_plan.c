@@ -5,11 +5,13 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -17,12 +19,6 @@
 #include "cx_exp_util.h"
 #include "cx_load.h"
 #include "cx_output.h"
-
-/* The last scenario loaded, so that planning the replicates of one point
- * loads its file once. */
-static cx_scenario_t *s_cache;
-static int s_cache_pi = -1;
-static const cx_exp_plan_t *s_cache_pl;
 
 int cx_exp_cores(void)
 {
@@ -42,6 +38,8 @@ int cx_exp_plan_init(cx_exp_plan_t *pl, const char *root, const char *db_name, c
                      size_t errlen)
 {
     memset(pl, 0, sizeof *pl);
+    pl->cache_pi = -1;
+    pl->lock_fd = -1;
     if (cx_mkdirs(root) != 0) {
         snprintf(err, errlen, "cannot create %s: %s", root, strerror(errno));
         return -1;
@@ -83,13 +81,34 @@ void cx_exp_plan_fini(cx_exp_plan_t *pl)
     }
     free(pl->point);
     cx_exp_db_close(&pl->db);
-    if (s_cache_pl == pl) {
-        free(s_cache);
-        s_cache = NULL;
-        s_cache_pi = -1;
-        s_cache_pl = NULL;
+    free(pl->cache);
+    if (pl->lock_fd >= 0) {
+        close(pl->lock_fd); /* releases the lock */
     }
     memset(pl, 0, sizeof *pl);
+    pl->cache_pi = -1;
+    pl->lock_fd = -1;
+}
+
+int cx_exp_plan_lock(cx_exp_plan_t *pl, char *err, size_t errlen)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/.lock", pl->root);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        snprintf(err, errlen,
+                 "another sweep or comparison is running in %s (it holds %s); wait for it or "
+                 "use another --out",
+                 pl->root, path);
+        close(fd);
+        return -1;
+    }
+    pl->lock_fd = fd;
+    return 0;
 }
 
 int cx_exp_plan_find(const cx_exp_plan_t *pl, long long point_id)
@@ -122,29 +141,29 @@ static int s_load_sets(const cx_exp_plan_t *pl, const cx_exp_ppoint_t *p, const 
     return n;
 }
 
-/* Loads point pi's scenario into the cache. Returns 0, 2 (invalid, printed)
- * or -1. */
+/* Loads point pi's scenario into the cache (so that planning the
+ * replicates of one point loads its file once). Returns 0, 2 (invalid,
+ * diagnostics printed) or -1. */
 static int s_load(cx_exp_plan_t *pl, int pi, char *err, size_t errlen)
 {
-    if (s_cache && s_cache_pl == pl && s_cache_pi == pi) {
+    if (pl->cache && pl->cache_pi == pi) {
         return 0;
     }
-    if (!s_cache) {
-        s_cache = malloc(sizeof *s_cache);
-        if (!s_cache) {
+    if (!pl->cache) {
+        pl->cache = malloc(sizeof *pl->cache);
+        if (!pl->cache) {
             snprintf(err, errlen, "out of memory");
             return -1;
         }
     }
-    s_cache_pi = -1;
-    s_cache_pl = pl;
+    pl->cache_pi = -1;
     const cx_exp_ppoint_t *p = &pl->point[pi];
     const char *sets[CX_EXP_MAX_AXES * 2 + 4];
     char tbuf[64], sbuf[64];
     int n = s_load_sets(pl, p, sets, tbuf, sbuf);
     cx_diags_t d;
     cx_diags_init(&d);
-    if (cx_scenario_load_file(p->scenario, sets, n, s_cache, &d) != 0) {
+    if (cx_scenario_load_file(p->scenario, sets, n, pl->cache, &d) != 0) {
         cx_diags_print(stderr, &d);
         snprintf(err, errlen, "%d error%s in %s%s%s", d.n, d.n == 1 ? "" : "s", p->scenario,
                  p->n_sets ? " with " : "", p->n_sets ? p->sets[0] : "");
@@ -156,13 +175,13 @@ static int s_load(cx_exp_plan_t *pl, int pi, char *err, size_t errlen)
         return 2;
     }
     cx_diags_fini(&d);
-    s_cache_pi = pi;
+    pl->cache_pi = pi;
     return 0;
 }
 
 int cx_exp_plan_point_add(cx_exp_plan_t *pl, const char *scenario, const char *label,
-                          const char *key, char *const *sets, int n_sets,
-                          const char *params_json, char *err, size_t errlen)
+                          const char *key, char *const *sets, int n_sets, const char *params_json,
+                          char *err, size_t errlen)
 {
     if (pl->n_point == pl->cap_point) {
         int cap = pl->cap_point ? pl->cap_point * 2 : 16;
@@ -204,7 +223,7 @@ int cx_exp_plan_point_add(cx_exp_plan_t *pl, const char *scenario, const char *l
         pl->n_point--;
         return rc == 2 ? -2 : -1;
     }
-    p->base_seed = s_cache->seed;
+    p->base_seed = pl->cache->seed;
     p->id = cx_exp_db_point(pl->db, p->key, p->label, p->scenario, p->params_json, err, errlen);
     if (p->id < 0) {
         s_point_fini(p);
@@ -224,12 +243,12 @@ int cx_exp_plan_build_run(cx_exp_plan_t *pl, int pi, int r, cx_exp_run_t *run, c
     }
     const cx_exp_ppoint_t *p = &pl->point[pi];
     uint64_t seed = cx_exp_seed(p->base_seed, pl->crn ? NULL : p->key, r);
-    uint64_t keep = s_cache->seed;
-    s_cache->seed = seed;
+    uint64_t keep = pl->cache->seed;
+    pl->cache->seed = seed;
     char *yaml = NULL;
     size_t len = 0;
-    rc = cx_scenario_emit(s_cache, &yaml, &len);
-    s_cache->seed = keep;
+    rc = cx_scenario_emit(pl->cache, &yaml, &len);
+    pl->cache->seed = keep;
     if (rc != 0) {
         snprintf(err, errlen, "out of memory");
         return -1;
@@ -270,8 +289,7 @@ int cx_exp_plan_build_run(cx_exp_plan_t *pl, int pi, int r, cx_exp_run_t *run, c
     run->scenario = strdup(p->scenario);
     run->sets_json = strdup(cx_exp_buf_str(&sets));
     cx_exp_buf_fini(&sets);
-    oom |= !run->point_key || !run->label || !run->params_json || !run->scenario ||
-           !run->sets_json;
+    oom |= !run->point_key || !run->label || !run->params_json || !run->scenario || !run->sets_json;
     for (int i = 0; i < n && !oom; i++) {
         run->arg[i] = strdup(args[i]);
         oom = !run->arg[i];
@@ -285,8 +303,8 @@ int cx_exp_plan_build_run(cx_exp_plan_t *pl, int pi, int r, cx_exp_run_t *run, c
     return 0;
 }
 
-int cx_exp_plan_queue(cx_exp_plan_t *pl, int pi, int from, int to, cx_exp_exec_t *ex,
-                      int *todo, char *err, size_t errlen)
+int cx_exp_plan_queue(cx_exp_plan_t *pl, int pi, int from, int to, cx_exp_exec_t *ex, int *todo,
+                      char *err, size_t errlen)
 {
     int queued = 0;
     cx_exp_ppoint_t *p = &pl->point[pi];
@@ -479,8 +497,8 @@ int cx_exp_run_from_json(const char *line, cx_exp_run_t *run, char *err, size_t 
     run->scenario = strdup(f[3]);
     run->sets_json = strdup(f[4][0] ? f[4] : "[]");
     int nargs = sqlite3_column_int(st, 10);
-    bool oom = !run->point_key || !run->label || !run->params_json || !run->scenario ||
-               !run->sets_json;
+    bool oom =
+        !run->point_key || !run->label || !run->params_json || !run->scenario || !run->sets_json;
     sqlite3_finalize(st);
     st = NULL;
     if (!oom && sqlite3_prepare_v2(mem, "SELECT value FROM json_each(?1, '$.args') ORDER BY key",

@@ -31,19 +31,20 @@
 #include "cx_exp_exec.h"
 #include "cx_exp_grid.h"
 #include "cx_exp_util.h"
+#include "cx_scenario.h"
 
 typedef struct {
-    long long id;          /* point id in the database */
-    char *key;             /* identity: label and overrides */
-    char *label;           /* "" in a sweep, "baseline"/"scenario" in a comparison */
-    char *scenario;        /* absolute path of the scenario file */
-    char *params_json;     /* its overrides as a JSON object */
-    char **sets;           /* every override given to cxsim run ("KEY=VALUE") */
-    int n_sets;            /* entries used */
-    uint64_t base_seed;    /* the scenario's seed after --seed */
-    int planned;           /* replicates 0..planned-1 are part of the experiment */
-    int outstanding;       /* runs queued or running */
-    bool settled;          /* --target-ci: no more replicates needed (or the cap is reached) */
+    long long id;       /* point id in the database */
+    char *key;          /* identity: label and overrides */
+    char *label;        /* "" in a sweep, "baseline"/"scenario" in a comparison */
+    char *scenario;     /* absolute path of the scenario file */
+    char *params_json;  /* its overrides as a JSON object */
+    char **sets;        /* every override given to cxsim run ("KEY=VALUE") */
+    int n_sets;         /* entries used */
+    uint64_t base_seed; /* the scenario's seed after --seed */
+    int planned;        /* replicates 0..planned-1 are part of the experiment */
+    int outstanding;    /* runs queued or running */
+    bool settled;       /* --target-ci: no more replicates needed (or the cap is reached) */
 } cx_exp_ppoint_t;
 
 typedef struct {
@@ -59,13 +60,21 @@ typedef struct {
     int cap_point;          /* allocated */
     long long skipped;      /* runs already completed, found while planning */
     long long recovered;    /* finished runs imported while planning */
+    cx_scenario_t *cache;   /* the last point's scenario, loaded (heap) */
+    int cache_pi;           /* which point it is, -1 when none */
+    int lock_fd;            /* root/.lock, held while the experiment runs; -1 when not */
 } cx_exp_plan_t;
 
 /* Creates root (mkdir -p), resolves it and the executable, opens
- * root/db_name. Returns 0 or -1 (err). */
+ * root/db_name. Returns 0 or -1 (err). cx_exp_plan_fini must be called
+ * either way. */
 int cx_exp_plan_init(cx_exp_plan_t *pl, const char *root, const char *db_name, char *err,
                      size_t errlen);
 void cx_exp_plan_fini(cx_exp_plan_t *pl);
+
+/* Takes root/.lock so that two sweeps (or comparisons) never run in one
+ * directory at once. Returns 0, or -1 (err) when another holds it. */
+int cx_exp_plan_lock(cx_exp_plan_t *pl, char *err, size_t errlen);
 
 /* Adds a point: scenario file, label, its overrides (n_sets "KEY=VALUE",
  * copied), params_json (what the summary shows; copied). Loads and
@@ -74,16 +83,16 @@ void cx_exp_plan_fini(cx_exp_plan_t *pl);
  * which point). Returns the point's index in pl->point, or -1 (err) on
  * other errors. */
 int cx_exp_plan_point_add(cx_exp_plan_t *pl, const char *scenario, const char *label,
-                          const char *key, char *const *sets, int n_sets,
-                          const char *params_json, char *err, size_t errlen);
+                          const char *key, char *const *sets, int n_sets, const char *params_json,
+                          char *err, size_t errlen);
 
 /* Builds the runs of replicates [from, to) of point index pi that are not
  * completed yet and queues them on ex (ex may be NULL: then *todo only
  * counts). Refuses (returns 2, err) when a completed run has another
  * scenario hash. Returns 0 or -1/2. *todo (may be NULL) gets the number
  * queued. */
-int cx_exp_plan_queue(cx_exp_plan_t *pl, int pi, int from, int to, cx_exp_exec_t *ex,
-                      int *todo, char *err, size_t errlen);
+int cx_exp_plan_queue(cx_exp_plan_t *pl, int pi, int from, int to, cx_exp_exec_t *ex, int *todo,
+                      char *err, size_t errlen);
 
 /* Builds run r of point pi (seed, hash, directory, arguments) into *run
  * (cx_exp_run_fini frees it). Returns 0, or -1 (err). */

@@ -14,20 +14,32 @@
 #include "cx_output.h"
 
 const char *const cx_exp_summary_kpis[] = {
-    "nps",           "csat",           "ces",
-    "churn_rate",    "retention_rate", "customers",
-    "customers_end", "revenue",        "clv",
-    "cac",           "employee_engagement", "loyalty_index",
-    "referral_rate", "satisfaction",   "avg_resolution_time",
-    "total_revenue", "total_cost",     "total_investment",
-    "total_acquired", "total_churned",
+    "nps",
+    "csat",
+    "ces",
+    "churn_rate",
+    "retention_rate",
+    "customers",
+    "customers_end",
+    "revenue",
+    "clv",
+    "cac",
+    "employee_engagement",
+    "loyalty_index",
+    "referral_rate",
+    "satisfaction",
+    "avg_resolution_time",
+    "total_revenue",
+    "total_cost",
+    "total_investment",
+    "total_acquired",
+    "total_churned",
 };
-const int cx_exp_summary_n_kpis =
-    (int)(sizeof cx_exp_summary_kpis / sizeof cx_exp_summary_kpis[0]);
+const int cx_exp_summary_n_kpis = (int)(sizeof cx_exp_summary_kpis / sizeof cx_exp_summary_kpis[0]);
 
 /* What the printed table shows (the CSV has every KPI above). */
-static const char *const s_shown[] = {"nps",       "csat",    "ces", "churn_rate",
-                                      "customers", "revenue", "clv", "employee_engagement",
+static const char *const s_shown[] = {"nps",          "csat",    "ces", "churn_rate",
+                                      "customers",    "revenue", "clv", "employee_engagement",
                                       "total_revenue"};
 #define S_SHOWN ((int)(sizeof s_shown / sizeof s_shown[0]))
 
@@ -244,7 +256,8 @@ int cx_exp_summary(cx_exp_db_t *db, const char *root, FILE *out, char *err, size
     char path[4200];
     snprintf(path, sizeof path, "%s/summary.csv", root);
     if (csv.oom || cx_write_atomic(path, csv.p, csv.n) != 0) {
-        snprintf(err, errlen, "cannot write %s: %s", path, csv.oom ? "out of memory" : strerror(errno));
+        snprintf(err, errlen, "cannot write %s: %s", path,
+                 csv.oom ? "out of memory" : strerror(errno));
         goto done;
     }
 
@@ -325,9 +338,8 @@ int cx_exp_summary(cx_exp_db_t *db, const char *root, FILE *out, char *err, size
                 width[i % ncol] = s_width(cell[i]);
             }
         }
-        fprintf(out,
-                "final KPIs (value at the last tick; total_revenue = sum over every tick): "
-                "mean ± 95%% CI half-width (Student t)\n");
+        fprintf(out, "final KPIs (value at the last tick; total_revenue = sum over every tick): "
+                     "mean ± 95%% CI half-width (Student t)\n");
         for (int r = 0; r < nrow; r++) {
             for (int c = 0; c < ncol; c++) {
                 /* Parameter and label columns left-aligned, numbers right. */

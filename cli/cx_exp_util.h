@@ -14,10 +14,10 @@
 #include <stddef.h>
 
 typedef struct {
-    char *p;  /* NUL-terminated text (NULL until the first append) */
-    size_t n; /* length, without the NUL */
+    char *p;    /* NUL-terminated text (NULL until the first append) */
+    size_t n;   /* length, without the NUL */
     size_t cap; /* bytes allocated */
-    bool oom; /* an append failed */
+    bool oom;   /* an append failed */
 } cx_exp_buf_t;
 
 void cx_exp_buf_init(cx_exp_buf_t *b);

@@ -4,6 +4,7 @@
 
 #include <math.h>
 
+/* x limited to lo..hi. */
 static double s_clamp(double x, double lo, double hi)
 {
     return x < lo ? lo : (x > hi ? hi : x);

@@ -17,6 +17,7 @@
 
 #define S_PI 3.14159265358979323846
 
+/* x limited to lo..hi. */
 static double s_clamp(double x, double lo, double hi)
 {
     return x < lo ? lo : (x > hi ? hi : x);
@@ -179,6 +180,8 @@ double cx_company_base_acquisition(const cx_scenario_t *sc, const cx_tickctx_t *
 #define S_ACQ_BASE 0
 #define S_ACQ_REFERRED 256
 
+/* The baseline (company pull) draw of new customers of `persona`, which
+ * shards recompute to tell referred customers apart. */
 static int64_t s_base_draw(const cx_scenario_t *sc, const cx_tickctx_t *ctx, int persona)
 {
     return cx_poisson(cx_company_base_acquisition(sc, ctx, persona), sc->seed, CX_STREAM_ACQUIRE,
@@ -191,7 +194,6 @@ int64_t cx_company_referred(const cx_scenario_t *sc, const cx_tickctx_t *ctx, in
     int64_t r = count - s_base_draw(sc, ctx, persona);
     return r < 0 ? 0 : (r > count ? count : r);
 }
-
 
 void cx_company_begin_tick(cx_company_t *c, const cx_scenario_t *sc, int tick, cx_tickctx_t *ctx)
 {

@@ -35,24 +35,29 @@ typedef struct {
 } s_entry_t;
 
 struct cx_dept {
-    uint32_t tag;              /* S_TAG while alive */
-    const cx_scenario_t *sc;   /* scenario (not owned) */
-    int index;                 /* this department's index */
-    int it;                    /* IT department index, or -1 */
-    double engagement;         /* employee engagement now, 0..100 */
-    double debt;               /* work units overrun last tick (<= 0), carried */
-    s_entry_t *q;              /* backlog, in (arrival, cid) order */
-    size_t q_n;                /* entries in q */
-    size_t q_cap;              /* allocated entries in q */
-    s_entry_t *q2;             /* second backlog buffer, swapped each tick */
-    size_t q2_cap;             /* allocated entries in q2 */
-    cx_request_t *sorted;      /* this tick's valid requests, sorted */
-    cx_request_t *tmp;         /* radix sort scratch */
-    size_t sort_cap;           /* allocated entries in sorted */
-    size_t tmp_cap;            /* allocated entries in tmp */
-    cx_outcome_t *out;         /* this tick's outcomes */
-    size_t out_cap;            /* allocated entries in out */
-    cx_rng_key_t key;          /* Philox key of the service stream */
+    uint32_t tag;            /* S_TAG while alive */
+    const cx_scenario_t *sc; /* scenario (not owned) */
+    int index;               /* this department's index */
+    int it;                  /* IT department index, or -1 */
+    double engagement;       /* employee engagement now, 0..100 */
+    double debt;             /* work units overrun last tick (<= 0), carried */
+    s_entry_t *q;            /* backlog, in (arrival, cid) order */
+    size_t q_n;              /* entries in q */
+    size_t q_cap;            /* allocated entries in q */
+    s_entry_t *q2;           /* second backlog buffer, swapped each tick */
+    size_t q2_cap;           /* allocated entries in q2 */
+    cx_request_t *sorted;    /* this tick's valid requests, sorted */
+    cx_request_t *tmp;       /* radix sort scratch */
+    size_t sort_cap;         /* allocated entries in sorted */
+    size_t tmp_cap;          /* allocated entries in tmp */
+    cx_outcome_t *out;       /* this tick's outcomes */
+    size_t out_cap;          /* allocated entries in out */
+    cx_rng_key_t key;        /* Philox key of the service stream */
+    uint64_t serial;         /* cx_dept_serve calls so far, stamps the cache */
+    uint64_t stamp[CX_MAX_JOURNEYS][CX_MAX_TOUCHPOINTS]; /* serial of each entry */
+    cx_capability_t cap[CX_MAX_JOURNEYS]
+                       [CX_MAX_TOUCHPOINTS];          /* this tick's profile per touchpoint */
+    double work[CX_MAX_JOURNEYS][CX_MAX_TOUCHPOINTS]; /* this tick's work per request */
 };
 
 #define s_clamp cx_clampd
@@ -152,13 +157,17 @@ static void s_sort(cx_request_t *a, cx_request_t *tmp, size_t n)
     }
 }
 
-/* Whether request r fits the scenario and this department. */
-static int s_valid(const cx_dept_t *self, const cx_request_t *r)
+/* Whether request r fits the scenario and this department. A request is
+ * always made in the tick it is sent: another arrival tick is refused. */
+static int s_valid(const cx_dept_t *self, const cx_request_t *r, int32_t tick)
 {
     const cx_scenario_t *sc = self->sc;
+    if ((int64_t)r->arrival != (int64_t)tick) {
+        return 0;
+    }
     int persona = CX_CID_PERSONA(r->cid);
-    if (persona < 0 || persona >= sc->n_persona || r->journey != sc->persona[persona].journey
-        || r->journey >= sc->n_journey) {
+    if (persona < 0 || persona >= sc->n_persona || r->journey != sc->persona[persona].journey ||
+        r->journey >= sc->n_journey) {
         return 0;
     }
     const cx_journey_spec_t *j = &sc->journey[r->journey];
@@ -191,15 +200,15 @@ static double s_tp_maturity(const cx_dept_t *self, const cx_tickctx_t *ctx,
 
 /* Staff work a request at tp needs: IT automates part of the
  * technology-dependent share (self-service, tooling). */
-static double s_work(const cx_dept_t *self, const cx_tickctx_t *ctx,
-                     const cx_touchpoint_spec_t *tp)
+static double s_work(const cx_dept_t *self, const cx_tickctx_t *ctx, const cx_touchpoint_spec_t *tp)
 {
     double m_it = self->it >= 0 ? ctx->maturity[self->it] : ctx->maturity[self->index];
-    double autom = cx_capability_lerp(self->sc->params.automation_low,
-                                      self->sc->params.automation_high, m_it);
+    double autom =
+        cx_capability_lerp(self->sc->params.automation_low, self->sc->params.automation_high, m_it);
     return 1.0 - autom * s_clamp(tp->it_dependence, 0.0, 1.0);
 }
 
+/* A score 0..10 as it travels: round(score x 20), clamped to 0..200. */
 static uint8_t s_wire(double score)
 {
     return (uint8_t)cx_round(s_clamp(score, 0.0, 10.0) * CX_SCORE_SCALE);
@@ -241,16 +250,32 @@ static uint32_t s_deadline(const cx_dept_t *self, const cx_request_t *r, double 
     return r->arrival + (uint32_t)extra;
 }
 
+/* The capability profile of touchpoint (journey, tp) this tick, and the
+ * work one request there needs: computed once per touchpoint and tick. */
+static const cx_capability_t *s_tp_cap(cx_dept_t *self, const cx_tickctx_t *ctx, int journey,
+                                       int tpi, double *work)
+{
+    if (self->stamp[journey][tpi] != self->serial) {
+        const cx_touchpoint_spec_t *tp = &self->sc->journey[journey].tp[tpi];
+        cx_capability_of(&self->sc->params, s_tp_maturity(self, ctx, tp), &self->cap[journey][tpi]);
+        self->work[journey][tpi] = s_work(self, ctx, tp);
+        self->stamp[journey][tpi] = self->serial;
+    }
+    if (work) {
+        *work = self->work[journey][tpi];
+    }
+    return &self->cap[journey][tpi];
+}
+
 /* Scores one served request (docs/MODEL.md, "Service encounter"). */
-static void s_serve_one(const cx_dept_t *self, const cx_tickctx_t *ctx, const s_entry_t *e,
-                        double misfit, cx_outcome_t *o)
+static void s_serve_one(cx_dept_t *self, const cx_tickctx_t *ctx, const s_entry_t *e, double misfit,
+                        cx_outcome_t *o)
 {
     const cx_scenario_t *sc = self->sc;
     const cx_params_t *p = &sc->params;
     const cx_request_t *r = &e->req;
     const cx_touchpoint_spec_t *tp = &sc->journey[r->journey].tp[r->tp];
-    cx_capability_t cap;
-    cx_capability_of(p, s_tp_maturity(self, ctx, tp), &cap);
+    const cx_capability_t cap = *s_tp_cap(self, ctx, r->journey, r->tp, NULL);
 
     double e_dev = (self->engagement - 50.0) / 50.0;
     int lost = (r->flags & CX_REQ_HANDOFF) && (r->flags & CX_REQ_CONTEXT_LOST);
@@ -316,7 +341,7 @@ static void s_serve_one(const cx_dept_t *self, const cx_tickctx_t *ctx, const s_
     /* Silos: the weaker side of the hand-off sets its quality; a poorly
      * fitting governance loses more; a CX team recovers part of it. */
     double m_low = ctx->maturity[self->index] < ctx->maturity[target] ? ctx->maturity[self->index]
-                                                                       : ctx->maturity[target];
+                                                                      : ctx->maturity[target];
     double ok = cx_capability_lerp(p->handoff_low, p->handoff_high, m_low);
     ok *= 1.0 - p->gov_handoff * misfit;
     double fail = 1.0 - ok;
@@ -334,14 +359,12 @@ static void s_serve_one(const cx_dept_t *self, const cx_tickctx_t *ctx, const s_
 
 /* The outcome of a customer who gave up waiting: no service, four pillars
  * below quality, no resolution, effort from the wait. */
-static void s_abandon_one(const cx_dept_t *self, const cx_tickctx_t *ctx, const s_entry_t *e,
+static void s_abandon_one(cx_dept_t *self, const cx_tickctx_t *ctx, const s_entry_t *e,
                           cx_outcome_t *o)
 {
     const cx_params_t *p = &self->sc->params;
     const cx_request_t *r = &e->req;
-    const cx_touchpoint_spec_t *tp = &self->sc->journey[r->journey].tp[r->tp];
-    cx_capability_t cap;
-    cx_capability_of(p, s_tp_maturity(self, ctx, tp), &cap);
+    const cx_capability_t cap = *s_tp_cap(self, ctx, r->journey, r->tp, NULL);
     double wait_days = (double)(uint32_t)(ctx->tick - (int32_t)r->arrival) * ctx->days;
     double low = cap.quality - p->abandon_penalty;
     memset(o, 0, sizeof *o);
@@ -361,25 +384,25 @@ static void s_abandon_one(const cx_dept_t *self, const cx_tickctx_t *ctx, const 
 }
 
 int cx_dept_serve(cx_dept_t *self, const cx_tickctx_t *ctx, const cx_request_t *req, size_t n,
-                  const cx_outcome_t **out, size_t *n_out, cx_dept_stats_t *stats,
-                  size_t *rejected)
+                  const cx_outcome_t **out, size_t *n_out, cx_dept_stats_t *stats, size_t *rejected)
 {
     const cx_scenario_t *sc = self->sc;
     const cx_params_t *p = &sc->params;
     size_t rej = 0;
+    self->serial++;
     *n_out = 0;
     *out = self->out;
     memset(stats, 0, sizeof *stats);
     if (rejected) {
         *rejected = 0;
     }
-    if (s_reserve((void **)&self->sorted, &self->sort_cap, n, sizeof(cx_request_t)) != 0
-        || s_reserve((void **)&self->tmp, &self->tmp_cap, n, sizeof(cx_request_t)) != 0) {
+    if (s_reserve((void **)&self->sorted, &self->sort_cap, n, sizeof(cx_request_t)) != 0 ||
+        s_reserve((void **)&self->tmp, &self->tmp_cap, n, sizeof(cx_request_t)) != 0) {
         return -1;
     }
     size_t m = 0;
     for (size_t i = 0; i < n; i++) {
-        if (s_valid(self, &req[i])) {
+        if (s_valid(self, &req[i], ctx->tick)) {
             self->sorted[m++] = req[i];
         } else {
             rej++;
@@ -388,10 +411,9 @@ int cx_dept_serve(cx_dept_t *self, const cx_tickctx_t *ctx, const cx_request_t *
     s_sort(self->sorted, self->tmp, m);
 
     /* Append to the backlog with each customer's patience. */
-    if (s_reserve((void **)&self->q, &self->q_cap, self->q_n + m, sizeof(s_entry_t)) != 0
-        || s_reserve((void **)&self->q2, &self->q2_cap, self->q_n + m, sizeof(s_entry_t)) != 0
-        || s_reserve((void **)&self->out, &self->out_cap, self->q_n + m, sizeof(cx_outcome_t))
-               != 0) {
+    if (s_reserve((void **)&self->q, &self->q_cap, self->q_n + m, sizeof(s_entry_t)) != 0 ||
+        s_reserve((void **)&self->q2, &self->q2_cap, self->q_n + m, sizeof(s_entry_t)) != 0 ||
+        s_reserve((void **)&self->out, &self->out_cap, self->q_n + m, sizeof(cx_outcome_t)) != 0) {
         return -1;
     }
     *out = self->out;
@@ -399,12 +421,13 @@ int cx_dept_serve(cx_dept_t *self, const cx_tickctx_t *ctx, const cx_request_t *
     double new_work = 0.0;
     for (size_t i = 0; i < m; i++) {
         const cx_request_t *r = &self->sorted[i];
-        const cx_touchpoint_spec_t *tp = &sc->journey[r->journey].tp[r->tp];
         s_entry_t *e = &self->q[self->q_n++];
         e->req = *r;
         /* Patience is drawn only for a request that has to wait. */
         e->deadline = S_UNSET;
-        e->work = (float)s_work(self, ctx, tp);
+        double work;
+        (void)s_tp_cap(self, ctx, r->journey, r->tp, &work);
+        e->work = (float)work;
         new_work += e->work;
     }
 
@@ -412,15 +435,15 @@ int cx_dept_serve(cx_dept_t *self, const cx_tickctx_t *ctx, const cx_request_t *
     int d = self->index;
     cx_capability_t dcap;
     cx_capability_of(p, ctx->maturity[d], &dcap);
-    double capacity = ctx->staff[d] * sc->dept[d].service_rate * days * dcap.service_mult
-                      * (1.0 - s_clamp(ctx->capacity_loss[d], 0.0, 1.0));
+    double capacity = ctx->staff[d] * sc->dept[d].service_rate * days * dcap.service_mult *
+                      (1.0 - s_clamp(ctx->capacity_loss[d], 0.0, 1.0));
     double left = capacity + self->debt;
     double queued_work = 0.0;
     for (size_t i = 0; i < self->q_n; i++) {
         queued_work += self->q[i].work;
     }
-    double misfit = 1.0 - cx_governance_fit(p, ctx->governance,
-                                            cx_tickctx_mean_maturity(ctx, sc->n_dept));
+    double misfit =
+        1.0 - cx_governance_fit(p, ctx->governance, cx_tickctx_mean_maturity(ctx, sc->n_dept));
 
     size_t kept = 0;
     double wait_sum = 0.0;
@@ -465,8 +488,8 @@ int cx_dept_serve(cx_dept_t *self, const cx_tickctx_t *ctx, const cx_request_t *
      * fatigue, at engagement_speed per day (service-profit chain). */
     double overload = capacity > 0.0 ? queued_work / capacity - 1.0 : 3.0;
     overload = s_clamp(overload, 0.0, 3.0);
-    double target = dcap.engagement - p->overload_engagement * overload
-                    - p->change_engagement * s_clamp(ctx->change[d], 0.0, 1.0);
+    double target = dcap.engagement - p->overload_engagement * overload -
+                    p->change_engagement * s_clamp(ctx->change[d], 0.0, 1.0);
     target = s_clamp(target, 0.0, 100.0);
     self->engagement += (1.0 - exp(-p->engagement_speed * days)) * (target - self->engagement);
 
@@ -478,8 +501,8 @@ int cx_dept_serve(cx_dept_t *self, const cx_tickctx_t *ctx, const cx_request_t *
     stats->resolution_rate = served > 0 ? 100.0 * (double)resolved / (double)served : 0.0;
     stats->handoffs = (double)handoffs;
     stats->failed_handoffs = (double)failed;
-    stats->cost = ctx->staff[d] * sc->dept[d].cost_per_staff * days / 365.0
-                  + (double)served * dcap.cost_per_interaction;
+    stats->cost = ctx->staff[d] * sc->dept[d].cost_per_staff * days / 365.0 +
+                  (double)served * dcap.cost_per_interaction;
     stats->engagement = self->engagement;
     stats->maturity = ctx->maturity[d];
     if (rejected) {
@@ -506,8 +529,8 @@ int cx_dept_snapshot(const cx_dept_t *self, uint8_t **buf, size_t *len)
     if (!b) {
         return -1;
     }
-    s_snap_t h = {S_SNAP_MAGIC, S_SNAP_VERSION, self->index, 0, self->q_n, self->engagement,
-                  self->debt};
+    s_snap_t h = {S_SNAP_MAGIC, S_SNAP_VERSION,   self->index, 0,
+                  self->q_n,    self->engagement, self->debt};
     memcpy(b, &h, sizeof h);
     if (self->q_n) {
         memcpy(b + sizeof h, self->q, self->q_n * sizeof(s_entry_t));
@@ -524,9 +547,9 @@ int cx_dept_restore(cx_dept_t *self, const uint8_t *buf, size_t len)
         return -1;
     }
     memcpy(&h, buf, sizeof h);
-    if (h.magic != S_SNAP_MAGIC || h.version != S_SNAP_VERSION || h.index != self->index
-        || h.q_n > (len - sizeof h) / sizeof(s_entry_t)
-        || len != sizeof h + h.q_n * sizeof(s_entry_t)) {
+    if (h.magic != S_SNAP_MAGIC || h.version != S_SNAP_VERSION || h.index != self->index ||
+        h.q_n > (len - sizeof h) / sizeof(s_entry_t) ||
+        len != sizeof h + h.q_n * sizeof(s_entry_t)) {
         return -1;
     }
     if (s_reserve((void **)&self->q, &self->q_cap, (size_t)h.q_n, sizeof(s_entry_t)) != 0) {

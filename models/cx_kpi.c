@@ -140,8 +140,8 @@ void cx_kpi_row_compute(const cx_scenario_t *sc, int tick, double days, const cx
     row->interactions = t->interactions;
     row->handoffs = t->handoffs;
     row->failed_handoffs = t->failed_handoffs;
-    row->avg_resolution_time = cx_kpi_avg_resolution_time(
-        (double)t->resolution_days_micro / CX_MICRO, t->resolved);
+    row->avg_resolution_time =
+        cx_kpi_avg_resolution_time((double)t->resolution_days_micro / CX_MICRO, t->resolved);
     if (t->customers_end > 0) {
         row->satisfaction = (double)t->satisfaction_micro / CX_MICRO / (double)t->customers_end;
         row->expectation = (double)t->expectation_micro / CX_MICRO / (double)t->customers_end;

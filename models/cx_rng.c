@@ -67,6 +67,11 @@ int64_t cx_poisson(double lambda, uint64_t seed, uint32_t stream, uint64_t id, u
          * error is below 2 % from here on, and inversion would need long
          * loops. */
         double x = lambda + sqrt(lambda) * cx_normal(w[0], w[1]);
+        /* Means beyond 2^52 (only from corrupt input) saturate instead of
+         * overflowing the conversion. */
+        if (!(x < 4503599627370496.0)) {
+            return x != x ? 0 : INT64_C(4503599627370496);
+        }
         return x < 0.0 ? 0 : (int64_t)floor(x + 0.5);
     }
     return cx_poisson_u(lambda, cx_u01_53(w[2], w[3]));

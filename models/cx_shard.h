@@ -1,4 +1,5 @@
-/*  cx_shard — one shard of a persona: its customers as struct-of-arrays,
+/*  cx_shard — one shard of a persona: its customers (a scanned array of
+ *  event ticks and one compact record each, no allocation per customer)
  *  travelling their journey, asking departments for service, updating
  *  satisfaction, expectations, effort, loyalty, spend, referrals and churn.
  *

@@ -97,8 +97,8 @@ int cx_tally_unpack(cx_tally_t *t, const int64_t *in, int n)
 #undef S_UNPACK
     int64_t journey = in[k++];
     int64_t n_tp = in[k++];
-    if (journey < -1 || journey >= CX_MAX_JOURNEYS || n_tp < 0 || n_tp > CX_MAX_TOUCHPOINTS
-        || n != 26 + (int)n_tp * (2 + CX_PILLARS)) {
+    if (journey < -1 || journey >= CX_MAX_JOURNEYS || n_tp < 0 || n_tp > CX_MAX_TOUCHPOINTS ||
+        n != 26 + (int)n_tp * (2 + CX_PILLARS)) {
         return -1;
     }
     t->journey = (int32_t)journey;

@@ -7,20 +7,20 @@
 #include "cx_kpi.h"
 
 struct cx_world {
-    const cx_scenario_t *sc;                                 /* scenario (not owned) */
-    int tick;                                                /* next tick to run */
-    cx_company_t company;                                    /* coordinator state */
-    cx_kpi_history_t hist;                                   /* CLV running sums */
-    cx_dept_t *dept[CX_MAX_DEPTS];                           /* departments */
-    cx_dept_stats_t stats[CX_MAX_DEPTS];                     /* their last figures */
-    int nshards[CX_MAX_PERSONAS];                            /* shards per persona */
-    cx_shard_t **shard[CX_MAX_PERSONAS];                     /* shards per persona */
-    cx_request_t *req;                                       /* one department's requests */
-    size_t req_cap;                                          /* allocated entries in req */
-    cx_outcome_t **route;                                    /* per-shard outcome lists */
-    size_t *route_n;                                         /* entries used per list */
-    size_t *route_cap;                                       /* entries allocated per list */
-    int n_routes;                                            /* lists (shards in all) */
+    const cx_scenario_t *sc;             /* scenario (not owned) */
+    int tick;                            /* next tick to run */
+    cx_company_t company;                /* coordinator state */
+    cx_kpi_history_t hist;               /* CLV running sums */
+    cx_dept_t *dept[CX_MAX_DEPTS];       /* departments */
+    cx_dept_stats_t stats[CX_MAX_DEPTS]; /* their last figures */
+    int nshards[CX_MAX_PERSONAS];        /* shards per persona */
+    cx_shard_t **shard[CX_MAX_PERSONAS]; /* shards per persona */
+    cx_request_t *req;                   /* one department's requests */
+    size_t req_cap;                      /* allocated entries in req */
+    cx_outcome_t **route;                /* per-shard outcome lists */
+    size_t *route_n;                     /* entries used per list */
+    size_t *route_cap;                   /* entries allocated per list */
+    int n_routes;                        /* lists (shards in all) */
 };
 
 cx_world_t *cx_world_new(const cx_scenario_t *sc, int nshards)
@@ -108,6 +108,7 @@ static int s_route_index(const cx_world_t *self, int p, int s)
     return r + s;
 }
 
+/* Appends outcome o to the list of route r. Returns 0, or -1 on out of memory. */
 static int s_route_push(cx_world_t *self, int r, const cx_outcome_t *o)
 {
     if (self->route_n[r] == self->route_cap[r]) {
@@ -166,8 +167,8 @@ int cx_world_step(cx_world_t *self, cx_tally_t *total_out, cx_kpi_row_t *row_out
         size_t n_out;
         size_t rejected;
         if (cx_dept_serve(self->dept[d], &ctx, self->req, n, &out, &n_out, &self->stats[d],
-                          &rejected) != 0
-            || rejected > 0) {
+                          &rejected) != 0 ||
+            rejected > 0) {
             rc = -1;
         }
         for (int r = 0; r < self->n_routes; r++) {
@@ -239,8 +240,8 @@ cx_dept_t *cx_world_dept(cx_world_t *self, int d)
 
 cx_shard_t *cx_world_shard(cx_world_t *self, int persona, int shard)
 {
-    if (persona < 0 || persona >= self->sc->n_persona || shard < 0
-        || shard >= self->nshards[persona]) {
+    if (persona < 0 || persona >= self->sc->n_persona || shard < 0 ||
+        shard >= self->nshards[persona]) {
         return NULL;
     }
     return self->shard[persona][shard];
@@ -258,6 +259,7 @@ const cx_dept_stats_t *cx_world_dept_stats(const cx_world_t *self, int d)
 
 /* --- the reference scenario ------------------------------------------ */
 
+/* Appends a department to sc with the kind defaults filled in. */
 static void s_dept(cx_scenario_t *sc, const char *id, cx_dept_kind_t kind, double staff,
                    double cost, double maturity)
 {
@@ -271,6 +273,7 @@ static void s_dept(cx_scenario_t *sc, const char *id, cx_dept_kind_t kind, doubl
     cx_dept_spec_defaults(d);
 }
 
+/* Appends a touchpoint to journey j and returns it for the caller to finish. */
 static cx_touchpoint_spec_t *s_tp(cx_journey_spec_t *j, const char *id, const char *stage,
                                   int owner, cx_channel_t ch, double gap, double prob, double itd)
 {
@@ -286,6 +289,7 @@ static cx_touchpoint_spec_t *s_tp(cx_journey_spec_t *j, const char *id, const ch
     return t;
 }
 
+/* Appends a persona travelling journey 0, its weights normalised to sum 1. */
 static void s_persona(cx_scenario_t *sc, const char *id, int64_t customers, const double w[6],
                       double spend, double churn, double expectation, double acquisition,
                       double price_sensitivity)

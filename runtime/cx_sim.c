@@ -87,7 +87,9 @@ static int s_serve(s_engine_t *e, const cx_scenario_t *sc, int d, const cx_tickc
                 snprintf(err, errlen, "out of memory");
                 return -1;
             }
-            memcpy(e->req + n, r, k * sizeof *r);
+            if (k) {
+                memcpy(e->req + n, r, k * sizeof *r);
+            }
             n += k;
         }
     }

@@ -94,8 +94,9 @@ static void s_fake_run(cx_exp_run_t *run, long long point, int replicate, double
     }
     s_write(dir, "departments.csv", cx_exp_buf_str(&b));
     cx_exp_buf_reset(&b);
-    cx_exp_buf_printf(&b, "{\"status\": \"%s\", \"reason\": \"\", \"ticks\": %d, "
-                          "\"ticks_completed\": %d}\n",
+    cx_exp_buf_printf(&b,
+                      "{\"status\": \"%s\", \"reason\": \"\", \"ticks\": %d, "
+                      "\"ticks_completed\": %d}\n",
                       status, ticks, rows_written < ticks ? rows_written : ticks);
     s_write(dir, "summary.json", cx_exp_buf_str(&b));
     cx_exp_buf_fini(&b);

@@ -95,19 +95,19 @@ static void test_bad_input(void **state)
     s_expect_bad("1,,2");
     s_expect_bad("1,");
     s_expect_bad(",1");
-    s_expect_bad("5..1");        /* B < A */
-    s_expect_bad("1..5:0");      /* step 0 */
-    s_expect_bad("1..5:-1");     /* negative step */
-    s_expect_bad("1..");         /* no B */
-    s_expect_bad("..5");         /* no A */
-    s_expect_bad("a..b");        /* not numbers */
+    s_expect_bad("5..1");    /* B < A */
+    s_expect_bad("1..5:0");  /* step 0 */
+    s_expect_bad("1..5:-1"); /* negative step */
+    s_expect_bad("1..");     /* no B */
+    s_expect_bad("..5");     /* no A */
+    s_expect_bad("a..b");    /* not numbers */
     s_expect_bad("1..5:x");
     s_expect_bad("1..5:1:2");
-    s_expect_bad("0x1..0x5");    /* only plain decimals */
+    s_expect_bad("0x1..0x5"); /* only plain decimals */
     s_expect_bad("1..inf");
     s_expect_bad("nan..1");
-    s_expect_bad("0..1000000");  /* too many values */
-    s_expect_bad("1\t2");        /* tab in a value */
+    s_expect_bad("0..1000000"); /* too many values */
+    s_expect_bad("1\t2");       /* tab in a value */
 }
 
 static void test_grid_add_errors(void **state)
@@ -137,14 +137,13 @@ static void test_grid_order(void **state)
     char err[256];
     assert_int_equal(cx_exp_grid_points(&g), 1);
     assert_int_equal(cx_exp_grid_add(&g, "departments.it.maturity=1..3", err, sizeof err), 0);
-    assert_int_equal(cx_exp_grid_add(&g, "company.cx_owner=marketing,cx_team", err, sizeof err),
-                     0);
+    assert_int_equal(cx_exp_grid_add(&g, "company.cx_owner=marketing,cx_team", err, sizeof err), 0);
     assert_int_equal(cx_exp_grid_add(&g, "model.survey_rate=0.1", err, sizeof err), 0);
     assert_int_equal(cx_exp_grid_points(&g), 6);
     /* First axis slowest. */
     static const char *const it[] = {"1", "1", "2", "2", "3", "3"};
-    static const char *const own[] = {"marketing", "cx_team", "marketing", "cx_team",
-                                      "marketing", "cx_team"};
+    static const char *const own[] = {"marketing", "cx_team",   "marketing",
+                                      "cx_team",   "marketing", "cx_team"};
     for (int i = 0; i < 6; i++) {
         cx_exp_point_t p;
         assert_int_equal(cx_exp_point_sets(&g, i, &p), 0);

@@ -16,7 +16,7 @@
 
 /* cmocka compares floats only in single precision: this compares doubles
  * and prints both operands when they differ. */
-#define assert_double_equal(a, b, eps)                                                            \
+#define assert_double_equal(a, b, eps)                                                             \
     do {                                                                                           \
         double a_ = (a);                                                                           \
         double b_ = (b);                                                                           \
@@ -91,8 +91,8 @@ static void test_engagement(void **state)
         assert_int_equal(cx_kpi_engagement_points(a), expect[a]);
     }
     /* 9 -> 100 and 7 -> 80 as in the seed; two answers of 5 and 3 make 100 in all. */
-    assert_double_equal(cx_kpi_engagement(cx_kpi_engagement_points(5) + cx_kpi_engagement_points(3), 2),
-                        50.0, EPS);
+    assert_double_equal(
+        cx_kpi_engagement(cx_kpi_engagement_points(5) + cx_kpi_engagement_points(3), 2), 50.0, EPS);
 }
 
 /* Loyalty: 10 -> 100 ... 1 -> 0. */
@@ -147,11 +147,16 @@ static void test_row(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_nps),          cmocka_unit_test(test_csat),
-        cmocka_unit_test(test_ces),          cmocka_unit_test(test_referral_rate),
-        cmocka_unit_test(test_churn_retention), cmocka_unit_test(test_clv),
-        cmocka_unit_test(test_engagement),   cmocka_unit_test(test_loyalty),
-        cmocka_unit_test(test_cac_resolution), cmocka_unit_test(test_row),
+        cmocka_unit_test(test_nps),
+        cmocka_unit_test(test_csat),
+        cmocka_unit_test(test_ces),
+        cmocka_unit_test(test_referral_rate),
+        cmocka_unit_test(test_churn_retention),
+        cmocka_unit_test(test_clv),
+        cmocka_unit_test(test_engagement),
+        cmocka_unit_test(test_loyalty),
+        cmocka_unit_test(test_cac_resolution),
+        cmocka_unit_test(test_row),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

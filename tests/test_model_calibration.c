@@ -25,13 +25,13 @@
 
 /* What a run adds up to. */
 typedef struct {
-    double nps;         /* over the run's respondents */
-    double churn;       /* customers lost per customer-year */
-    double revenue;     /* currency over the run */
-    double engagement;  /* mean employee engagement over the second half */
-    double satisfaction;/* mean satisfaction over the second half */
-    double ces;         /* mean CES over the run's respondents */
-    double csat;        /* CSAT over the run's respondents */
+    double nps;          /* over the run's respondents */
+    double churn;        /* customers lost per customer-year */
+    double revenue;      /* currency over the run */
+    double engagement;   /* mean employee engagement over the second half */
+    double satisfaction; /* mean satisfaction over the second half */
+    double ces;          /* mean CES over the run's respondents */
+    double csat;         /* CSAT over the run's respondents */
 } s_result_t;
 
 static void s_run(const cx_scenario_t *sc, s_result_t *r, double *sat_by_tick)
@@ -166,9 +166,12 @@ static void test_transition(void **state)
     const int start = 60;
     const int duration = 90;
     for (int d = 0; d < sc->n_dept; d++) {
-        sc->event[sc->n_event++] = (cx_event_spec_t){.tick = start, .kind = CX_EV_MATURITY,
-                                                     .dept = d, .value = 4.0,
-                                                     .duration = duration, .cost = 1e5};
+        sc->event[sc->n_event++] = (cx_event_spec_t){.tick = start,
+                                                     .kind = CX_EV_MATURITY,
+                                                     .dept = d,
+                                                     .value = 4.0,
+                                                     .duration = duration,
+                                                     .cost = 1e5};
     }
     s_run(sc, &rm, move);
     /* The ramp lasts `duration` stretched by the speed of change at 3. */

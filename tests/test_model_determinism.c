@@ -33,7 +33,10 @@ static cx_scenario_t *s_scenario(cx_tick_unit_t unit)
         {.tick = 40, .kind = CX_EV_PRICE, .dept = -1, .value = 1.1, .duration = 1},
         {.tick = 50, .kind = CX_EV_POLICY, .dept = -1, .value = 0.7, .duration = 1},
         {.tick = 60, .kind = CX_EV_CX_OWNER, .dept = -1, .owner = CX_OWNER_CX_TEAM, .duration = 1},
-        {.tick = 70, .kind = CX_EV_GOVERNANCE, .dept = -1, .governance = CX_GOV_HYBRID,
+        {.tick = 70,
+         .kind = CX_EV_GOVERNANCE,
+         .dept = -1,
+         .governance = CX_GOV_HYBRID,
          .duration = 1},
         {.tick = 80, .kind = CX_EV_STAFF, .dept = 1, .value = 5.0, .duration = 1},
     };

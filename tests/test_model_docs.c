@@ -81,8 +81,8 @@ static void test_parameter_table(void **state)
         double hi;
         assert_int_equal(sscanf(cell[2], "%lf .. %lf", &lo, &hi), 2);
         if (def != t[k].def || lo != t[k].lo || hi != t[k].hi || strcmp(cell[3], t[k].unit) != 0) {
-            fail_msg("`%s`: docs say %g, %g .. %g, %s; the code %g, %g .. %g, %s", name, def, lo, hi,
-                     cell[3], t[k].def, t[k].lo, t[k].hi, t[k].unit);
+            fail_msg("`%s`: docs say %g, %g .. %g, %s; the code %g, %g .. %g, %s", name, def, lo,
+                     hi, cell[3], t[k].def, t[k].lo, t[k].hi, t[k].unit);
         }
         assert_true(strlen(cell[5]) > 0);
         rows++;

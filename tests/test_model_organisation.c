@@ -18,11 +18,11 @@
 
 /* Sums of a run. */
 typedef struct {
-    cx_tally_t t;          /* tallies summed over the run */
-    double expectation;    /* mean expectation over the last tick */
-    double satisfaction;   /* mean satisfaction over the last tick */
-    double dept_failed;    /* failed hand-offs counted by departments */
-    double dept_handoffs;  /* hand-offs counted by departments */
+    cx_tally_t t;         /* tallies summed over the run */
+    double expectation;   /* mean expectation over the last tick */
+    double satisfaction;  /* mean satisfaction over the last tick */
+    double dept_failed;   /* failed hand-offs counted by departments */
+    double dept_handoffs; /* hand-offs counted by departments */
 } s_sum_t;
 
 static void s_run(const cx_scenario_t *sc, int ticks, s_sum_t *r)
@@ -92,29 +92,30 @@ static void test_owners(void **state)
     const s_sum_t *none = &r[CX_OWNER_NONE];
     /* Marketing: higher expectations, more personal treatment. */
     assert_true(r[CX_OWNER_MARKETING].expectation > none->expectation + 0.2);
-    assert_true(s_pillar(&r[CX_OWNER_MARKETING], CX_PILLAR_PERSONALISATION)
-                > s_pillar(none, CX_PILLAR_PERSONALISATION) + 0.5);
+    assert_true(s_pillar(&r[CX_OWNER_MARKETING], CX_PILLAR_PERSONALISATION) >
+                s_pillar(none, CX_PILLAR_PERSONALISATION) + 0.5);
     /* Customer service: more resolved, less effort. */
     const s_sum_t *cs = &r[CX_OWNER_CUSTOMER_SERVICE];
-    assert_true((double)cs->t.resolved / (double)cs->t.interactions
-                > (double)none->t.resolved / (double)none->t.interactions + 0.03);
+    assert_true((double)cs->t.resolved / (double)cs->t.interactions >
+                (double)none->t.resolved / (double)none->t.interactions + 0.03);
     assert_true(s_pillar(cs, CX_PILLAR_TIME_EFFORT) > s_pillar(none, CX_PILLAR_TIME_EFFORT) + 0.3);
     /* Product: fewer avoidable (support) contacts. */
-    assert_true((double)r[CX_OWNER_PRODUCT].t.tp[5].interactions
-                < 0.75 * (double)none->t.tp[5].interactions);
+    assert_true((double)r[CX_OWNER_PRODUCT].t.tp[5].interactions <
+                0.75 * (double)none->t.tp[5].interactions);
     /* CX team: fewer hand-offs lose their context. */
     assert_true(s_fail_share(&r[CX_OWNER_CX_TEAM]) < 0.7 * s_fail_share(none));
     /* Departments and customers count the same hand-offs. */
     for (int o = 0; o < CX_OWNER_COUNT; o++) {
-        assert_true(fabs(r[o].dept_handoffs - (double)r[o].t.handoffs) <= 0.01 * r[o].dept_handoffs + 50);
+        assert_true(fabs(r[o].dept_handoffs - (double)r[o].t.handoffs) <=
+                    0.01 * r[o].dept_handoffs + 50);
     }
     /* A CX team speeds change: a ramp ends sooner. */
     int len[2];
     for (int k = 0; k < 2; k++) {
         cx_world_example_scenario(sc, 1000, 3.0, 400);
         sc->cx_owner = k ? CX_OWNER_CX_TEAM : CX_OWNER_NONE;
-        sc->event[0] = (cx_event_spec_t){.tick = 0, .kind = CX_EV_MATURITY, .dept = 0,
-                                         .value = 4.0, .duration = 100};
+        sc->event[0] = (cx_event_spec_t){
+            .tick = 0, .kind = CX_EV_MATURITY, .dept = 0, .value = 4.0, .duration = 100};
         sc->n_event = 1;
         cx_company_t c;
         cx_company_init(&c, sc);
@@ -143,8 +144,11 @@ static void test_governance(void **state)
             s_sum_t r;
             s_run(sc, 120, &r);
             fail[g] = s_fail_share(&r);
-            sc->event[0] = (cx_event_spec_t){.tick = 0, .kind = CX_EV_MATURITY, .dept = 0,
-                                             .value = level[l] + 0.5, .duration = 100};
+            sc->event[0] = (cx_event_spec_t){.tick = 0,
+                                             .kind = CX_EV_MATURITY,
+                                             .dept = 0,
+                                             .value = level[l] + 0.5,
+                                             .duration = 100};
             sc->n_event = 1;
             cx_company_t c;
             cx_company_init(&c, sc);
@@ -171,14 +175,14 @@ static void test_events(void **state)
     assert_non_null(sc);
     const int ticks = 120;
     cx_world_example_scenario(sc, S_CUSTOMERS, 3.0, ticks);
-    sc->event[sc->n_event++] = (cx_event_spec_t){.tick = 30, .kind = CX_EV_OUTAGE, .dept = 3,
-                                                 .value = 0.8, .duration = 10};
-    sc->event[sc->n_event++] = (cx_event_spec_t){.tick = 50, .kind = CX_EV_CAMPAIGN, .dept = -1,
-                                                 .value = 3.0, .duration = 10, .cost = 1e5};
-    sc->event[sc->n_event++] = (cx_event_spec_t){.tick = 70, .kind = CX_EV_POLICY, .dept = -1,
-                                                 .value = 0.8, .duration = 1};
-    sc->event[sc->n_event++] = (cx_event_spec_t){.tick = 90, .kind = CX_EV_PRICE, .dept = -1,
-                                                 .value = 1.3, .duration = 1};
+    sc->event[sc->n_event++] = (cx_event_spec_t){
+        .tick = 30, .kind = CX_EV_OUTAGE, .dept = 3, .value = 0.8, .duration = 10};
+    sc->event[sc->n_event++] = (cx_event_spec_t){
+        .tick = 50, .kind = CX_EV_CAMPAIGN, .dept = -1, .value = 3.0, .duration = 10, .cost = 1e5};
+    sc->event[sc->n_event++] = (cx_event_spec_t){
+        .tick = 70, .kind = CX_EV_POLICY, .dept = -1, .value = 0.8, .duration = 1};
+    sc->event[sc->n_event++] =
+        (cx_event_spec_t){.tick = 90, .kind = CX_EV_PRICE, .dept = -1, .value = 1.3, .duration = 1};
     double backlog[ticks];
     double acquired[ticks];
     double churned[ticks];
@@ -214,8 +218,8 @@ static void test_events(void **state)
     }
     printf("  outage: backlog %.0f before, %.0f during\n", s_mean(backlog, 20, 30),
            s_mean(backlog, 32, 40));
-    printf("  campaign x3: %.1f new customers a day before, %.1f during\n", s_mean(acquired, 40, 50),
-           s_mean(acquired, 50, 60));
+    printf("  campaign x3: %.1f new customers a day before, %.1f during\n",
+           s_mean(acquired, 40, 50), s_mean(acquired, 50, 60));
     printf("  policy change: churn %.3f %% a day before, %.3f %% on the day; satisfaction "
            "%.2f -> %.2f\n",
            s_mean(churned, 60, 70), churned[70], sat[69], sat[70]);
@@ -256,7 +260,8 @@ static void test_tick_length(void **state)
         cx_world_example_scenario(sc, S_CUSTOMERS, 3.0, ticks);
         sc->tick_unit = u ? CX_TICK_WEEK : CX_TICK_DAY;
         s_run(sc, ticks, &r[u]);
-        nps[u] = 100.0 * (double)(r[u].t.promoters - r[u].t.detractors) / (double)r[u].t.respondents;
+        nps[u] =
+            100.0 * (double)(r[u].t.promoters - r[u].t.detractors) / (double)r[u].t.respondents;
         churn[u] = (double)r[u].t.churned / ((double)r[u].t.customers_start / ticks) / 2.0;
         printf("  %-6s interactions %8ld  purchases %7ld  revenue %10.0f  acquired %6ld  "
                "churn/yr %.3f  NPS %.1f\n",

@@ -179,17 +179,17 @@ static void test_capability(void **state)
     assert_true(cx_capability_touchpoint_maturity(2.0, 5.0, 0.0) == 2.0);
     /* Governance fits: centralised at low, hybrid in the middle,
      * decentralised at high maturity. */
-    assert_true(cx_governance_fit(&p, CX_GOV_CENTRALISED, 1.5)
-                > cx_governance_fit(&p, CX_GOV_DECENTRALISED, 1.5));
-    assert_true(cx_governance_fit(&p, CX_GOV_HYBRID, 3.0)
-                > cx_governance_fit(&p, CX_GOV_CENTRALISED, 3.0));
-    assert_true(cx_governance_fit(&p, CX_GOV_DECENTRALISED, 4.5)
-                > cx_governance_fit(&p, CX_GOV_HYBRID, 4.5));
+    assert_true(cx_governance_fit(&p, CX_GOV_CENTRALISED, 1.5) >
+                cx_governance_fit(&p, CX_GOV_DECENTRALISED, 1.5));
+    assert_true(cx_governance_fit(&p, CX_GOV_HYBRID, 3.0) >
+                cx_governance_fit(&p, CX_GOV_CENTRALISED, 3.0));
+    assert_true(cx_governance_fit(&p, CX_GOV_DECENTRALISED, 4.5) >
+                cx_governance_fit(&p, CX_GOV_HYBRID, 4.5));
     /* A CX team and a fitting governance speed change up. */
-    assert_true(cx_change_speed(&p, 3.0, CX_OWNER_CX_TEAM, CX_GOV_HYBRID, 3.0)
-                > cx_change_speed(&p, 3.0, CX_OWNER_NONE, CX_GOV_HYBRID, 3.0));
-    assert_true(cx_change_speed(&p, 3.0, CX_OWNER_NONE, CX_GOV_HYBRID, 3.0)
-                > cx_change_speed(&p, 3.0, CX_OWNER_NONE, CX_GOV_DECENTRALISED, 1.5));
+    assert_true(cx_change_speed(&p, 3.0, CX_OWNER_CX_TEAM, CX_GOV_HYBRID, 3.0) >
+                cx_change_speed(&p, 3.0, CX_OWNER_NONE, CX_GOV_HYBRID, 3.0));
+    assert_true(cx_change_speed(&p, 3.0, CX_OWNER_NONE, CX_GOV_HYBRID, 3.0) >
+                cx_change_speed(&p, 3.0, CX_OWNER_NONE, CX_GOV_DECENTRALISED, 1.5));
 }
 
 /* A 3 -> 4 ramp dips below 3 first, then ends at 4, and books its cost. */
@@ -253,8 +253,8 @@ static void test_dept_order(void **state)
         cx_company_begin_tick(&c, sc, t, &ctx);
         for (int i = 0; i < N; i++) {
             int p = i % 2;
-            req[i] = (cx_request_t){CX_CID(p, (uint64_t)(i * 7 + t * N * 7)), (uint32_t)t, 0, 3, 0,
-                                    CX_NO_DEPT};
+            req[i] = (cx_request_t){
+                CX_CID(p, (uint64_t)(i * 7 + t * N * 7)), (uint32_t)t, 0, 3, 0, CX_NO_DEPT};
         }
         for (int i = 0; i < N; i++) {
             rev[i] = req[(i * 1237) % N]; /* a permutation: 1237 is prime to 3000 */
@@ -280,8 +280,8 @@ static void test_dept_order(void **state)
         for (size_t i = 1; i < na; i++) {
             uint64_t ka = ((uint64_t)(t - (int)oa[i - 1].wait) << 48) ^ oa[i - 1].cid;
             uint64_t kb = ((uint64_t)(t - (int)oa[i].wait) << 48) ^ oa[i].cid;
-            assert_true(ka < kb || oa[i].flags & CX_OUT_ABANDONED
-                        || oa[i - 1].flags & CX_OUT_ABANDONED);
+            assert_true(ka < kb || oa[i].flags & CX_OUT_ABANDONED ||
+                        oa[i - 1].flags & CX_OUT_ABANDONED);
         }
     }
     free(req);
@@ -302,10 +302,10 @@ static void test_bytes_per_customer(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_rng),          cmocka_unit_test(test_params),
-        cmocka_unit_test(test_tally_wire),   cmocka_unit_test(test_tickctx_wire),
-        cmocka_unit_test(test_capability),   cmocka_unit_test(test_ramp),
-        cmocka_unit_test(test_dept_order),   cmocka_unit_test(test_bytes_per_customer),
+        cmocka_unit_test(test_rng),        cmocka_unit_test(test_params),
+        cmocka_unit_test(test_tally_wire), cmocka_unit_test(test_tickctx_wire),
+        cmocka_unit_test(test_capability), cmocka_unit_test(test_ramp),
+        cmocka_unit_test(test_dept_order), cmocka_unit_test(test_bytes_per_customer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,7 +2,7 @@
 # A sweep killed part-way (SIGKILL, then SIGTERM) loses no completed run and
 # never records a half-finished one as complete; no process outlives it;
 # running the same command again completes the database without redoing
-# what was recorded.
+# what was recorded. A second sweep in a directory in use is refused.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/exp_lib.sh"
 
@@ -54,6 +54,12 @@ kill_midway() {
     done
     kill -0 "$LPID" 2>/dev/null || { cat "$T/launcher.out" "$T/launcher.err"; fail "the sweep ended before it could be killed (make it longer)"; }
     [ "$n" -lt $TOTAL ] || fail "the sweep finished before it could be killed"
+    # A second sweep in the same directory meanwhile is refused.
+    local rc2=0
+    "$CXSIM" sweep "$BASELINE" --set departments.it.maturity=1..$POINTS "${EXP_SMALL[@]}" \
+        --ticks $TICKS --replicates $REPS --jobs 2 --out "$dir" >"$T/second.out" 2>&1 || rc2=$?
+    [ "$rc2" -eq 1 ] && grep -q "another sweep or comparison is running" "$T/second.out" \
+        || { cat "$T/second.out"; fail "a second sweep in a busy directory was not refused ($rc2)"; }
     kill "-$sig" "$LPID"
     wait_exit "$LPID" 30
     assert_no_leftovers "$LPID"

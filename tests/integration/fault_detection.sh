@@ -3,10 +3,15 @@
 #  1. kill -9 of a department mid-run: the coordinator declares it lost after two silent
 #     heartbeats (summary.json: "silent for N ms", 2 x 200 <= N <= 2 x 200 + slack), and the
 #     launcher exits 1 well before its own fallback (2 heartbeats + 5 s).
-#  2. kill -9 of the coordinator mid-run, the launcher held with SIGSTOP so that it cannot
+#  2. SIGSTOP of a persona shard mid-run (hung, not dead: the launcher's waitpid cannot
+#     see it): the heartbeat alone finds it, within the same bound, and the launcher
+#     exits 1 leaving no process (the stopped one is killed).
+#  3. kill -9 of the coordinator mid-run, the launcher held with SIGSTOP so that it cannot
 #     help: every agent notices the silence and exits on its own within about two
 #     heartbeats; once resumed, the launcher exits 1 naming the coordinator.
-# Both leave whole rows only, and no process. The measured times are printed.
+#  4. kill -9 of the launcher: every process it started gets SIGTERM from the kernel
+#     (PR_SET_PDEATHSIG) and exits; summary.json says interrupted.
+# All leave whole rows only, and no process. The measured times are printed.
 # CX_DETECT_SLACK_MS (default 400) is the scheduling slack allowed beyond 2 heartbeats.
 . "$(dirname "$0")/lib.sh"
 
@@ -22,7 +27,7 @@ wait_rows() { # file, rows
     fail "the run did not get going ($1)"
 }
 
-# ---- 1. an agent killed -------------------------------------------------------------
+# ---- 1. an agent killed ---------------------------------------------------------------
 start_session run "$BASELINE" "${SMALL[@]}" --ticks 1000000 --heartbeat-ms $HB --quiet --out "$T/a"
 wait_rows "$T/a/kpis.csv" 5
 victim=$(session_procs "$LPID" | awk '/cxsim-department/ && / it( |$)/ { print $2; exit }')
@@ -51,11 +56,37 @@ echo "agent killed: coordinator declared it lost after $silent ms of silence" \
 grep -q "department it (pid $victim) killed by signal 9" "$T/launcher.err" \
     || { cat "$T/launcher.err" >&2; fail "the launcher does not name the killed department"; }
 
-# ---- 2. the coordinator killed --------------------------------------------------------
-# Agents of session $1 that still run (zombies have exited: the stopped launcher has not
-# reaped them yet).
+# ---- 2. an agent hung ------------------------------------------------------------------
+start_session run "$BASELINE" "${SMALL[@]}" --ticks 1000000 --heartbeat-ms $HB --quiet --out "$T/h"
+wait_rows "$T/h/kpis.csv" 5
+victim=$(session_procs "$LPID" | awk '/cxsim-persona/ && /bargain_hunter/ { print $2; exit }')
+[ -n "$victim" ] || fail "no persona bargain_hunter found"
+t0=$(now_ms)
+kill -STOP "$victim"
+wait_exit "$LPID" 30
+elapsed=$(($(now_ms) - t0))
+[ "$RC" -eq 1 ] || fail "exit status $RC after a hung persona, want 1"
+assert_no_leftovers "$LPID"
+for f in kpis departments touchpoints; do assert_whole_rows "$T/h/$f.csv"; done
+reason=$(sed -n 's/^  "reason": "\(.*\)",$/\1/p' "$T/h/summary.json")
+case $reason in
+    "lost persona bargain_hunter shard 0/1 (pid $victim) during tick "*": silent for "*" ms") ;;
+    *) fail "summary reason '$reason' does not name the hung persona" ;;
+esac
+silent=$(sed -n 's/.*silent for \([0-9]*\) ms.*/\1/p' <<<"$reason")
+echo "agent hung: coordinator declared it lost after $silent ms of silence;" \
+     "launcher exited ${elapsed} ms after the SIGSTOP"
+[ "$silent" -ge $((2 * HB)) ] && [ "$silent" -le $((2 * HB + SLACK)) ] \
+    || fail "declared lost after $silent ms, want $((2 * HB))..$((2 * HB + SLACK))"
+
+# ---- 3. the coordinator killed --------------------------------------------------------
+# Processes of session $1 that still run, agents only or all (zombies have exited: a
+# stopped or dead launcher has not reaped them yet).
+live_procs() {
+    ps -e -o sid=,pid=,stat=,args= | awk -v s="$1" '$1 == s && $3 !~ /^Z/ { print }'
+}
 live_agents() {
-    ps -e -o sid=,pid=,stat=,args= | awk -v s="$1" '$1 == s && $3 !~ /^Z/ && /cxsim-(persona|department)/ { print }'
+    live_procs "$1" | grep -E 'cxsim-(persona|department)' || true
 }
 start_session run "$BASELINE" "${SMALL[@]}" --ticks 1000000 --heartbeat-ms $HB --quiet --out "$T/c"
 wait_rows "$T/c/kpis.csv" 5
@@ -89,4 +120,24 @@ assert_no_leftovers "$LPID"
 for f in kpis departments touchpoints; do assert_whole_rows "$T/c/$f.csv"; done
 [ ! -e "$T/c/summary.json" ] || ! grep -q '"completed"' "$T/c/summary.json" \
     || fail "a killed run's summary.json says completed"
+
+# ---- 4. the launcher killed ------------------------------------------------------------
+start_session run "$BASELINE" "${SMALL[@]}" --ticks 1000000 --heartbeat-ms $HB --quiet --out "$T/l"
+wait_rows "$T/l/kpis.csv" 5
+t0=$(now_ms)
+kill -9 "$LPID"
+{ wait "$LPID"; } 2>/dev/null || true
+gone=
+for i in $(seq 1 250); do
+    if [ -z "$(live_procs "$LPID")" ]; then
+        gone=$(($(now_ms) - t0))
+        break
+    fi
+    sleep 0.02
+done
+[ -n "$gone" ] || { live_procs "$LPID" >&2; fail "processes left 5 s after the launcher was killed"; }
+echo "launcher killed: every process had exited $gone ms later (bound 2000 ms)"
+[ "$gone" -le 2000 ] || fail "processes took $gone ms to exit after the launcher was killed"
+for f in kpis departments touchpoints; do assert_whole_rows "$T/l/$f.csv"; done
+grep -q '"status": "interrupted"' "$T/l/summary.json" || fail "summary does not say interrupted"
 echo ok
