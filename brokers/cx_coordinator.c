@@ -78,6 +78,9 @@ typedef struct {
     cx_checkpoint_t *resume;     /* the checkpoint resumed from, or NULL */
     char *copy;                  /* private copy of the frame being read */
     size_t copy_cap;             /* bytes allocated at copy */
+    int64_t drops_told;          /* dropped frames logged one by one */
+    int64_t drops_untold;        /* dropped frames not logged yet */
+    long long drops_told_ms;     /* when the last summary of drops was logged */
 } s_coord_t;
 
 static volatile sig_atomic_t s_interrupted = 0;
@@ -86,6 +89,32 @@ static void s_on_signal(int sig)
 {
     (void)sig;
     s_interrupted = 1;
+}
+
+/* Whether to log one more dropped frame. The first S_DROPS_TOLD are logged
+ * one by one; after that one line every S_DROPS_EVERY_MS sums them up, so a
+ * peer sending junk cannot flood stderr (or the disk it is redirected to):
+ * summary.json counts every drop anyway. */
+#define S_DROPS_TOLD 10
+#define S_DROPS_EVERY_MS 5000
+
+static int s_tell_drop(s_coord_t *c)
+{
+    if (c->drops_told < S_DROPS_TOLD) {
+        c->drops_told++;
+        if (c->drops_told == S_DROPS_TOLD) {
+            c->drops_told_ms = cx_now_ms();
+        }
+        return 1;
+    }
+    c->drops_untold++;
+    if (cx_now_ms() - c->drops_told_ms >= S_DROPS_EVERY_MS) {
+        cx_log_warn("dropped %lld more frames in the last %d s (not logged one by one)",
+                    (long long)c->drops_untold, S_DROPS_EVERY_MS / 1000);
+        c->drops_untold = 0;
+        c->drops_told_ms = cx_now_ms();
+    }
+    return 0;
 }
 
 static s_agent_t *s_by_rid(s_coord_t *c, const cx_frame_t *f)
@@ -177,8 +206,10 @@ static s_agent_t *s_recv(s_coord_t *c, int *type)
     s_agent_t *a = s_by_rid(c, &f);
     int t = cx_msg_decode(c->msg, c->copy, n);
     if (t <= 0) {
-        cx_log_warn("dropped a frame from %s: %s", a ? a->name : "an unknown peer",
-                    cx_proto_strerror(t));
+        if (s_tell_drop(c)) {
+            cx_log_warn("dropped a frame from %s: %s", a ? a->name : "an unknown peer",
+                        cx_proto_strerror(t));
+        }
         c->dropped++;
         *type = -1;
         return NULL;
@@ -216,9 +247,11 @@ static s_agent_t *s_recv(s_coord_t *c, int *type)
             }
         }
         if (!a) {
-            cx_log_warn("refused a HELLO for %.*s '%s' shard %d: not in the roster or taken",
-                        (int)(m->role.len > 32 ? 32 : m->role.len), m->role.ptr ? m->role.ptr : "",
-                        id, m->shard);
+            if (s_tell_drop(c)) {
+                cx_log_warn("refused a HELLO for %.*s '%s' shard %d: not in the roster or taken",
+                            (int)(m->role.len > 32 ? 32 : m->role.len),
+                            m->role.ptr ? m->role.ptr : "", id, m->shard);
+            }
             if (cx_enc_stop(&c->enc, "not in the roster of this run") == 0) {
                 cx_net_send(c->router, f.rid, f.rid_len, &c->enc);
             }

@@ -648,6 +648,32 @@ static int s_slurm(const s_opts_t *o, cx_exp_plan_t *pl, cx_exp_run_t *runs, int
     return finished < total || failed ? 1 : 0;
 }
 
+/* True (with a message) when a Slurm job submitted from this directory is
+ * still queued or running: planning again would run its runs twice, into
+ * the same directories. Without squeue (no Slurm here), nothing is known to
+ * run. */
+static bool s_slurm_busy(cx_exp_plan_t *pl)
+{
+    char jobs[4096];
+    if (cx_exp_db_meta_prefixed(pl->db, "slurm_job_", jobs, sizeof jobs) <= 0) {
+        return false;
+    }
+    char *save = NULL;
+    for (char *id = strtok_r(jobs, "\n", &save); id; id = strtok_r(NULL, "\n", &save)) {
+        char out[4096];
+        char *argv[] = {"squeue", "-h", "-j", id, "-o", "%i", NULL};
+        if (s_capture(argv, out, sizeof out) == 0 && out[strspn(out, " \n")] != '\0') {
+            fprintf(stderr,
+                    "cxsim sweep: Slurm job %s of %s is still queued or running; wait for it "
+                    "and run 'cxsim collect %s', or cancel it (scancel %s) before sweeping "
+                    "here again\n",
+                    id, pl->root, pl->root, id);
+            return true;
+        }
+    }
+    return false;
+}
+
 /* ---- the worker (one Slurm array task) ----------------------------------- */
 
 static int s_worker(const s_opts_t *o)
@@ -885,6 +911,9 @@ int cx_cmd_sweep(int argc, char **argv)
         }
     }
     s_meta(&pl, argc, argv, &o);
+    if (s_slurm_busy(&pl)) {
+        goto done;
+    }
 
     bool tty = isatty(2) != 0;
     if (!o.slurm) {

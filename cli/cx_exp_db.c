@@ -74,6 +74,10 @@ static const char *s_schema =
     "  run_dir TEXT,                   -- relative to the experiment directory\n"
     "  UNIQUE(point, replicate)\n"
     ");\n"
+    "CREATE TABLE IF NOT EXISTS scenarios(\n"
+    "  sha256 TEXT PRIMARY KEY,        -- runs.scenario_sha256\n"
+    "  yaml TEXT NOT NULL              -- the resolved scenario: cxsim run on it repeats the run\n"
+    ");\n"
     "CREATE TABLE IF NOT EXISTS summary(\n"
     "  point INTEGER NOT NULL, kpi TEXT NOT NULL, n INTEGER, mean REAL, sd REAL,\n"
     "  half_width REAL, ci_low REAL, ci_high REAL,\n"
@@ -88,6 +92,8 @@ static const char *s_views =
     "CREATE VIEW IF NOT EXISTS run_params AS\n"
     "  SELECT r.run_id, r.point, r.replicate, r.seed, r.status, p.label, p.params\n"
     "  FROM runs r JOIN points p ON p.point = r.point;\n";
+
+static const char *s_col(sqlite3_stmt *st, int i);
 
 static void s_err(char *err, size_t errlen, const char *what, sqlite3 *h)
 {
@@ -223,6 +229,30 @@ int cx_exp_db_meta_get(cx_exp_db_t *db, const char *key, char *value, size_t cap
     }
     sqlite3_finalize(st);
     return out;
+}
+
+int cx_exp_db_meta_prefixed(cx_exp_db_t *db, const char *prefix, char *buf, size_t cap)
+{
+    sqlite3_stmt *st;
+    buf[0] = '\0';
+    if (sqlite3_prepare_v2(db->h,
+                           "SELECT value FROM meta WHERE substr(key, 1, length(?1)) = ?1 "
+                           "ORDER BY key",
+                           -1, &st, NULL) != SQLITE_OK) {
+        return -1;
+    }
+    sqlite3_bind_text(st, 1, prefix, -1, SQLITE_TRANSIENT);
+    int n = 0;
+    size_t used = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        int w = snprintf(buf + used, cap - used, "%s%s", n ? "\n" : "", s_col(st, 0));
+        if (w > 0 && used + (size_t)w < cap) {
+            used += (size_t)w;
+        }
+        n++;
+    }
+    sqlite3_finalize(st);
+    return n;
 }
 
 /* One integer from a query with up to two integer parameters; -1 on
@@ -636,7 +666,8 @@ static const char *s_col(sqlite3_stmt *st, int i)
  * departments text loaded, the resolved scenario's hash in sha), else -1
  * with the reason. */
 static int s_check_completed(const char *run_dir, const char *expected, char **kpis, char **depts,
-                             long long *ticks_expected, char sha[65], char *why, size_t whylen)
+                             char **yaml, long long *ticks_expected, char sha[65], char *why,
+                             size_t whylen)
 {
     char path[4400];
     snprintf(path, sizeof path, "%s/summary.json", run_dir);
@@ -673,10 +704,13 @@ static int s_check_completed(const char *run_dir, const char *expected, char **k
         goto done;
     }
     snprintf(path, sizeof path, "%s/scenario.resolved.yaml", run_dir);
-    if (cx_exp_sha256_file(path, sha) != 0) {
+    size_t ylen = 0;
+    *yaml = cx_exp_read_file(path, S_MAX_CSV, &ylen);
+    if (!*yaml) {
         snprintf(why, whylen, "cannot read %.900s: %s", path, strerror(errno));
         goto done;
     }
+    cx_exp_sha256_hex(*yaml, ylen, sha);
     if (expected[0] && strcmp(sha, expected) != 0) {
         snprintf(why, whylen,
                  "the resolved scenario differs from the planned one (sha256 %.12s, planned "
@@ -701,6 +735,26 @@ done:
     sqlite3_finalize(st);
     sqlite3_close(mem);
     free(summary);
+    return rc;
+}
+
+/* Keeps a resolved scenario, once per hash. */
+static int s_put_scenario(cx_exp_db_t *db, const char *sha, const char *yaml, char *err,
+                          size_t errlen)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db->h, "INSERT OR IGNORE INTO scenarios(sha256, yaml) VALUES(?1, ?2)",
+                           -1, &st, NULL) != SQLITE_OK) {
+        s_err(err, errlen, "database", db->h);
+        return -1;
+    }
+    sqlite3_bind_text(st, 1, sha, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, yaml, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+    if (rc) {
+        s_err(err, errlen, "database", db->h);
+    }
+    sqlite3_finalize(st);
     return rc;
 }
 
@@ -733,7 +787,7 @@ int cx_exp_db_import(cx_exp_db_t *db, const char *run_dir, const char *rel_dir, 
         return -1;
     }
     int out = -1;
-    char *kpis = NULL, *depts = NULL;
+    char *kpis = NULL, *depts = NULL, *yaml = NULL;
     sqlite3_stmt *rj = NULL, *ins = NULL;
     bool in_tx = false;
     if (sqlite3_prepare_v2(db->h, s_rj_sql, -1, &rj, NULL) != SQLITE_OK) {
@@ -773,8 +827,8 @@ int cx_exp_db_import(cx_exp_db_t *db, const char *run_dir, const char *rel_dir, 
     if (!completed) {
         snprintf(why, sizeof why, "%s",
                  s_col(rj, S_RJ_REASON)[0] ? s_col(rj, S_RJ_REASON) : "the run did not complete");
-    } else if (s_check_completed(run_dir, s_col(rj, S_RJ_EXPECTED), &kpis, &depts, &ticks_expected,
-                                 sha, why, sizeof why) != 0) {
+    } else if (s_check_completed(run_dir, s_col(rj, S_RJ_EXPECTED), &kpis, &depts, &yaml,
+                                 &ticks_expected, sha, why, sizeof why) != 0) {
         completed = false;
     }
 
@@ -782,6 +836,12 @@ int cx_exp_db_import(cx_exp_db_t *db, const char *run_dir, const char *rel_dir, 
         goto done;
     }
     in_tx = true;
+    /* Another process (a collect beside a sweep) may have recorded it
+     * since the check above; now that we hold the write lock, look again. */
+    if (cx_exp_db_run_done(db, point, replicate, NULL) == 1) {
+        out = 2;
+        goto done;
+    }
     char sql[256];
     snprintf(sql, sizeof sql,
              "DELETE FROM kpis WHERE run_id IN (SELECT run_id FROM runs WHERE point = %lld AND "
@@ -860,7 +920,8 @@ int cx_exp_db_import(cx_exp_db_t *db, const char *run_dir, const char *rel_dir, 
                      "UPDATE runs SET status = 'completed', reason = NULL, ticks = %lld, "
                      "last_tick = %lld WHERE run_id = %lld",
                      nk, last, run_id);
-            if (cx_exp_db_exec(db, sql, err, errlen) != 0) {
+            if (cx_exp_db_exec(db, sql, err, errlen) != 0 ||
+                s_put_scenario(db, sha, yaml, err, errlen) != 0) {
                 goto done;
             }
         }
@@ -884,6 +945,7 @@ done:
     sqlite3_finalize(rj);
     free(kpis);
     free(depts);
+    free(yaml);
     free(text);
     return out;
 }

@@ -15,6 +15,7 @@
  *           started, finished, wall_seconds, ticks, last_tick, run_dir)
  *                                  one row per finished run: status 'completed' or
  *                                  'failed'
+ *      scenarios(sha256, yaml)     every completed run's resolved scenario, by hash
  *      kpis(run_id, tick, <every column of kpis.csv>)
  *      departments(run_id, tick, department, <every column of departments.csv>)
  *      summary(point, kpi, n, mean, sd, half_width, ci_low, ci_high)
@@ -58,6 +59,10 @@ void cx_exp_db_close(cx_exp_db_t **db_p);
 int cx_exp_db_meta_set(cx_exp_db_t *db, const char *key, const char *value, char *err,
                        size_t errlen);
 int cx_exp_db_meta_get(cx_exp_db_t *db, const char *key, char *value, size_t cap);
+
+/* The values of the meta keys starting with prefix, joined by '\n', into
+ * buf (cut to cap). Returns how many, or -1. */
+int cx_exp_db_meta_prefixed(cx_exp_db_t *db, const char *prefix, char *buf, size_t cap);
 
 /* The id of the point with this key, inserting it (and its params rows)
  * when new. params_json is a JSON object of KEY: VALUE. Returns the id

@@ -190,10 +190,9 @@ static void s_json_array(cx_exp_buf_t *b, char *const *v, int n)
 }
 
 /* The argv of a run: exe run ARGS... --out DIR --quiet [--in-process]. */
-static int s_argv(const cx_exp_exec_t *ex, const char *exe, const char *root, const char *engine,
-                  const cx_exp_run_t *run, char *outdir, size_t outcap, char **argv)
+static int s_argv(const char *exe, const char *root, const char *engine, const cx_exp_run_t *run,
+                  char *outdir, size_t outcap, char **argv)
 {
-    (void)ex;
     snprintf(outdir, outcap, "%s/%s", root, run->dir);
     int n = 0;
     argv[n++] = (char *)exe;
@@ -252,7 +251,7 @@ int cx_exp_write_run_json(const char *root, const cx_exp_run_t *run, const char 
     gethostname(host, sizeof host - 1);
     char outdir[4700];
     char *argv[CX_EXP_MAX_ARGS + 8];
-    int argc = s_argv(NULL, exe, root, engine, run, outdir, sizeof outdir, argv);
+    int argc = s_argv(exe, root, engine, run, outdir, sizeof outdir, argv);
 
     cx_exp_buf_t b;
     cx_exp_buf_init(&b);
@@ -296,7 +295,7 @@ static pid_t s_spawn(cx_exp_exec_t *ex, const cx_exp_run_t *run, char *err, size
 {
     char outdir[4700], path[4800];
     char *argv[CX_EXP_MAX_ARGS + 8];
-    s_argv(ex, ex->exe, ex->root, ex->engine, run, outdir, sizeof outdir, argv);
+    s_argv(ex->exe, ex->root, ex->engine, run, outdir, sizeof outdir, argv);
     if (cx_mkdirs(outdir) != 0) {
         snprintf(err, errlen, "cannot create %s: %s", outdir, strerror(errno));
         return -1;
@@ -381,7 +380,9 @@ static void s_progress(cx_exp_exec_t *ex, bool force)
     fflush(stderr);
 }
 
-/* Stops every running run: SIGTERM, up to 5 s, then SIGKILL. */
+/* Stops every running run: SIGTERM, up to 5 s, then SIGKILL. A run that
+ * still exits 0 (it had finished) gets its run.json, so that the next
+ * sweep imports it instead of running it again. */
 static void s_stop_all(cx_exp_exec_t *ex)
 {
     for (int i = 0; i < ex->jobs; i++) {
@@ -395,9 +396,19 @@ static void s_stop_all(cx_exp_exec_t *ex)
         pid_t pid = waitpid(-1, &status, WNOHANG);
         if (pid > 0) {
             for (int i = 0; i < ex->jobs; i++) {
-                if (ex->slot[i].pid == pid) {
-                    ex->slot[i].pid = 0;
-                    cx_exp_run_fini(&ex->slot[i].run);
+                s_slot_t *sl = &ex->slot[i];
+                if (sl->pid == pid) {
+                    sl->pid = 0;
+                    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+                        char finished[32], reason[1536];
+                        bool ok;
+                        cx_exp_now_iso(finished);
+                        cx_exp_write_run_json(ex->root, &sl->run, ex->exe, ex->engine, status,
+                                              sl->started, finished,
+                                              (double)(cx_now_ms() - sl->start_ms) / 1000.0, &ok,
+                                              reason, sizeof reason);
+                    }
+                    cx_exp_run_fini(&sl->run);
                     ex->running--;
                 }
             }
@@ -484,8 +495,9 @@ int cx_exp_exec_loop(cx_exp_exec_t *ex, cx_exp_done_fn *on_done, void *ud,
         s_slot_t *sl = &ex->slot[s];
         sl->pid = 0;
         ex->running--;
-        if (stop && *stop) {
-            /* Interrupted with the rest: not a result. */
+        bool exited0 = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+        if (stop && *stop && !exited0) {
+            /* Stopped with the rest: not a result, run again next time. */
             cx_exp_run_fini(&sl->run);
             continue;
         }

@@ -121,10 +121,11 @@ int cx_exp_plan_find(const cx_exp_plan_t *pl, long long point_id)
     return -1;
 }
 
-/* The overrides a point's scenario is loaded with: its sets, then --ticks
- * and --seed as cxsim run applies them. Pointers into p and buffers. */
+/* The overrides a point's scenario is loaded with: its sets, then --seed,
+ * as cxsim run applies them (--ticks is applied after loading, see
+ * s_load). Pointers into p and sbuf. */
 static int s_load_sets(const cx_exp_plan_t *pl, const cx_exp_ppoint_t *p, const char **sets,
-                       char tbuf[64], char sbuf[64])
+                       char sbuf[64])
 {
     int n = 0;
     for (int i = 0; i < p->n_sets; i++) {
@@ -133,10 +134,6 @@ static int s_load_sets(const cx_exp_plan_t *pl, const cx_exp_ppoint_t *p, const 
     if (pl->seed) {
         snprintf(sbuf, 64, "seed=%s", pl->seed);
         sets[n++] = sbuf;
-    }
-    if (pl->ticks) {
-        snprintf(tbuf, 64, "ticks=%s", pl->ticks);
-        sets[n++] = tbuf;
     }
     return n;
 }
@@ -159,8 +156,8 @@ static int s_load(cx_exp_plan_t *pl, int pi, char *err, size_t errlen)
     pl->cache_pi = -1;
     const cx_exp_ppoint_t *p = &pl->point[pi];
     const char *sets[CX_EXP_MAX_AXES * 2 + 4];
-    char tbuf[64], sbuf[64];
-    int n = s_load_sets(pl, p, sets, tbuf, sbuf);
+    char sbuf[64];
+    int n = s_load_sets(pl, p, sets, sbuf);
     cx_diags_t d;
     cx_diags_init(&d);
     if (cx_scenario_load_file(p->scenario, sets, n, pl->cache, &d) != 0) {
@@ -175,6 +172,12 @@ static int s_load(cx_exp_plan_t *pl, int pi, char *err, size_t errlen)
         return 2;
     }
     cx_diags_fini(&d);
+    /* Exactly as cxsim run --ticks does: the resolved scenario, and so its
+     * hash, must be the one the run will write. */
+    if (pl->ticks && cx_scenario_set_ticks(pl->cache, atoi(pl->ticks)) < 0) {
+        snprintf(err, errlen, "--ticks %s is out of range", pl->ticks);
+        return 2;
+    }
     pl->cache_pi = pi;
     return 0;
 }

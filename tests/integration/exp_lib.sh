@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Helpers for the experiment tests (sourced after lib.sh).
 # Queries go through Python's sqlite3 module, so the tests read sweep.db
 # with code independent of cxsim's own.

@@ -38,15 +38,28 @@ fi
 D=$T/slurm-sweep
 ARGS=(sweep "$BASELINE" --set departments.it.maturity=1,3 "${EXP_SMALL[@]}" --ticks 15 --replicates 3)
 "$CXSIM" "${ARGS[@]}" --out "$D" --backend slurm --slurm-tasks 3 --slurm-opt=--time=5 \
-    --slurm-opt=--job-name=cxsim-test >"$T/submit.out" 2>&1 || { cat "$T/submit.out"; fail "submission failed"; }
+    --slurm-opt=--hold >"$T/submit.out" 2>&1 || { cat "$T/submit.out"; fail "submission failed"; }
 grep -q "6 runs: 6 to do" "$T/submit.out" || { cat "$T/submit.out"; fail "plan line"; }
 job=$(sed -n 's/^submitted Slurm job \([0-9]*\):.*/\1/p' "$T/submit.out")
 [ -n "$job" ] || { cat "$T/submit.out"; fail "no job id"; }
 script=$(ls "$D"/slurm/job-*.sh)
 grep -q '^#SBATCH --array=0-2$' "$script" || fail "job script has no array line"
-grep -q '^#SBATCH --time=5$' "$script" || fail "--slurm-opt not passed to the job script"
+grep -q '^#SBATCH --time=5$' "$script" && grep -q '^#SBATCH --hold$' "$script" \
+    || fail "--slurm-opt not passed to the job script"
 [ -z "$(ls "$D/runs" 2>/dev/null)" ] || [ "$(q "$D/sweep.db" "SELECT COUNT(*) FROM runs")" = 0 ] \
     || fail "runs recorded before collect"
+
+# Held (--slurm-opt=--hold): while the job is queued, sweeping the same
+# directory again (locally or through Slurm) is refused: it would run the
+# same runs twice.
+[ -n "$(squeue -h -j "$job" -o %i 2>/dev/null)" ] || fail "the held job is not in the queue"
+for backend in local slurm; do
+    rc=0
+    "$CXSIM" "${ARGS[@]}" --out "$D" --backend $backend >"$T/busy.out" 2>&1 || rc=$?
+    [ "$rc" -eq 1 ] && grep -q "Slurm job $job of .* is still queued or running" "$T/busy.out" \
+        || { cat "$T/busy.out"; fail "a $backend sweep while job $job is queued was not refused ($rc)"; }
+done
+scontrol release "$job" || fail "cannot release job $job"
 
 # Wait for the job: squeue empty and every run.json written (90 s at most).
 for i in $(seq 1 180); do

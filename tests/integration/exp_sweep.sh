@@ -130,6 +130,20 @@ done
 "${cmd[@]}" || fail "the recorded command did not run"
 cmp -s "$T/replay/kpis.csv" "$D/runs/p000003-r0004/kpis.csv" || fail "replaying the recorded command gave other results"
 
+# The database alone repeats a run: its resolved scenario is stored by hash.
+python3 - "$DB" "$T/from-db.yaml" <<'PY' || fail "scenarios table does not hold every run's resolved scenario"
+import hashlib, sqlite3, sys
+con = sqlite3.connect(sys.argv[1])
+rows = con.execute("SELECT r.scenario_sha256, s.yaml FROM runs r LEFT JOIN scenarios s ON s.sha256 = r.scenario_sha256").fetchall()
+assert len(rows) == 15 and all(y is not None for _, y in rows)
+for sha, yaml in rows:
+    assert hashlib.sha256(yaml.encode()).hexdigest() == sha
+(yaml,) = con.execute("SELECT s.yaml FROM runs r JOIN scenarios s ON s.sha256 = r.scenario_sha256 WHERE r.point = 2 AND r.replicate = 1").fetchone()
+open(sys.argv[2], "w").write(yaml)
+PY
+"$CXSIM" run "$T/from-db.yaml" --quiet --in-process --out "$T/replay-db" || fail "the stored scenario does not run"
+cmp -s "$T/replay-db/kpis.csv" "$D/runs/p000002-r0001/kpis.csv" || fail "the stored scenario gave other results"
+
 # ---- a re-run does no new work ---------------------------------------------
 before=$(q "$DB" "SELECT run_id, finished FROM runs ORDER BY run_id" | sha256sum)
 rows_before=$(q "$DB" "SELECT COUNT(*) FROM kpis")
@@ -181,6 +195,15 @@ PY
 "$CXSIM" sweep "$BASELINE" --set departments.customer_service.maturity=1,3 "${EXP_SMALL[@]}" --ticks 10 \
     --target-ci csat=4 --max-replicates 9 --jobs 2 --out "$TD" >"$T/out4" 2>&1 || fail "target re-run failed"
 grep -q "ran 0 runs" "$T/out4" || { cat "$T/out4"; fail "target-ci re-run did new work"; }
+
+# ---- --ticks shortens a scenario as cxsim run does: later events dropped ----
+# (cloud-migration's events start at week 8 and 47; 6 weeks keep none of them,
+# and the runs' resolved scenarios must still match the planned hashes.)
+CM=$CX_SOURCE_DIR/scenarios/cloud-migration-3-to-4.yaml
+"$CXSIM" sweep "$CM" --set departments.it.maturity=3,4 --set personas.digital_native.customers=1500 \
+    --set personas.store_regular.customers=1000 --ticks 6 --replicates 2 --out "$T/short" --quiet \
+    >"$T/short.out" 2>&1 || { cat "$T/short.out"; fail "a sweep with --ticks before the scenario's events failed"; }
+expect_eq "completed short runs" "$(q "$T/short/sweep.db" "SELECT COUNT(*) FROM runs WHERE status = 'completed' AND ticks = 6")" 4
 
 # ---- invalid input: exit 2, nothing run ------------------------------------
 bad() {
