@@ -131,6 +131,8 @@ int main(int argc, char **argv)
     size_t req_cap = 0, n_req = 0;
     cx_outcome_t *split = NULL;
     size_t split_cap = 0;
+    uint32_t *oslot = NULL; /* slot of each outcome, while grouping */
+    size_t oslot_cap = 0;
     size_t *first = NULL;
     cx_msg_t *dm = malloc(sizeof *dm);
     cx_enc_t denc;
@@ -287,22 +289,28 @@ int main(int argc, char **argv)
                 break;
             }
             a.dropped += (int64_t)rejected;
-            /* Group the outcomes by shard, keeping service order. */
+            /* Group the outcomes by shard, keeping service order. Each
+             * outcome's slot is computed once (a 64-bit modulo is the
+             * costliest step here) and kept for the second pass. */
+            if (s_grow((void **)&split, &split_cap, n_out, sizeof *split) != 0 ||
+                s_grow((void **)&oslot, &oslot_cap, n_out, sizeof *oslot) != 0) {
+                cx_log_error("out of memory");
+                break;
+            }
             memset(first, 0, ((size_t)nslots + 1) * sizeof *first);
             for (size_t i = 0; i < n_out; i++) {
                 int p = CX_CID_PERSONA(out[i].cid);
-                first[slot_base[p] + CX_CID_LOCAL(out[i].cid) % a.shards[p] + 1]++;
+                uint64_t local = (uint64_t)CX_CID_LOCAL(out[i].cid);
+                uint32_t of = (uint32_t)a.shards[p];
+                oslot[i] = (uint32_t)slot_base[p] +
+                           (of == 1 ? 0u : (uint32_t)(local % of)); /* served: valid ids */
+                first[oslot[i] + 1]++;
             }
             for (int i = 0; i < nslots; i++) {
                 first[i + 1] += first[i];
             }
-            if (s_grow((void **)&split, &split_cap, n_out, sizeof *split) != 0) {
-                cx_log_error("out of memory");
-                break;
-            }
             for (size_t i = 0; i < n_out; i++) {
-                int p = CX_CID_PERSONA(out[i].cid);
-                split[first[slot_base[p] + CX_CID_LOCAL(out[i].cid) % a.shards[p]]++] = out[i];
+                split[first[oslot[i]]++] = out[i];
             }
             size_t start = 0;
             for (int i = 0; i < nslots && !stop; i++) {
@@ -342,6 +350,7 @@ done:
     free(first);
     free(req);
     free(split);
+    free(oslot);
     if (dm) {
         cx_msg_fini(dm);
         free(dm);

@@ -418,7 +418,6 @@ int cx_dept_serve(cx_dept_t *self, const cx_tickctx_t *ctx, const cx_request_t *
     }
     *out = self->out;
     double days = ctx->days;
-    double new_work = 0.0;
     for (size_t i = 0; i < m; i++) {
         const cx_request_t *r = &self->sorted[i];
         s_entry_t *e = &self->q[self->q_n++];
@@ -428,7 +427,6 @@ int cx_dept_serve(cx_dept_t *self, const cx_tickctx_t *ctx, const cx_request_t *
         double work;
         (void)s_tp_cap(self, ctx, r->journey, r->tp, &work);
         e->work = (float)work;
-        new_work += e->work;
     }
 
     /* Capacity of the tick, in work units. */

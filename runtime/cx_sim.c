@@ -26,6 +26,8 @@ typedef struct {
     size_t req_cap;                                     /* allocated */
     cx_outcome_t *split;                                /* outcomes grouped by shard */
     size_t split_cap;                                   /* allocated */
+    uint32_t *oslot;                                    /* slot of each outcome, grouping */
+    size_t oslot_cap;                                   /* allocated */
     size_t *counts;                                     /* outcomes per (persona, shard) */
     int slot_base[CX_MAX_PERSONAS];                     /* first slot of each persona */
 } s_engine_t;
@@ -60,6 +62,7 @@ static void s_engine_free(s_engine_t *e, const cx_scenario_t *sc)
     }
     free(e->req);
     free(e->split);
+    free(e->oslot);
     free(e->counts);
     free(e);
 }
@@ -102,23 +105,24 @@ static int s_serve(s_engine_t *e, const cx_scenario_t *sc, int d, const cx_tickc
     }
     /* Group by shard, keeping service order inside each group, as the
      * department agent does when it sends one batch per shard. */
+    if (s_grow((void **)&e->split, &e->split_cap, n_out, sizeof *e->split) != 0 ||
+        s_grow((void **)&e->oslot, &e->oslot_cap, n_out, sizeof *e->oslot) != 0) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
     memset(e->counts, 0, (size_t)(nslots + 1) * sizeof *e->counts);
     for (size_t i = 0; i < n_out; i++) {
         int p = CX_CID_PERSONA(out[i].cid);
-        int s = (int)(CX_CID_LOCAL(out[i].cid) % sc->persona[p].shards);
-        e->counts[e->slot_base[p] + s + 1]++;
+        uint64_t local = (uint64_t)CX_CID_LOCAL(out[i].cid);
+        uint32_t of = (uint32_t)sc->persona[p].shards;
+        e->oslot[i] = (uint32_t)e->slot_base[p] + (of == 1 ? 0u : (uint32_t)(local % of));
+        e->counts[e->oslot[i] + 1]++;
     }
     for (int i = 0; i < nslots; i++) {
         e->counts[i + 1] += e->counts[i];
     }
-    if (s_grow((void **)&e->split, &e->split_cap, n_out, sizeof *e->split) != 0) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
     for (size_t i = 0; i < n_out; i++) {
-        int p = CX_CID_PERSONA(out[i].cid);
-        int s = (int)(CX_CID_LOCAL(out[i].cid) % sc->persona[p].shards);
-        e->split[e->counts[e->slot_base[p] + s]++] = out[i];
+        e->split[e->counts[e->oslot[i]]++] = out[i];
     }
     size_t start = 0;
     for (int p = 0; p < sc->n_persona; p++) {
