@@ -789,6 +789,13 @@ int cx_shard_begin_tick(cx_shard_t *self, const cx_tickctx_t *ctx)
 
     /* New customers of this shard: local index l lives at l / nshards. */
     int64_t count = ctx->acquire_count[self->persona];
+    /* More new customers in one tick than 2^20 or four times the persona's
+     * starting base only comes from a corrupt tick context: ignored, since
+     * honouring it could exhaust memory. */
+    int64_t cap = 4 * self->sc->persona[self->persona].customers;
+    if (count > (cap > (INT64_C(1) << 20) ? cap : (INT64_C(1) << 20))) {
+        count = 0;
+    }
     if (count > 0) {
         int64_t first = ctx->acquire_first[self->persona];
         int64_t referred = cx_company_referred(self->sc, ctx, self->persona);
@@ -799,19 +806,14 @@ int cx_shard_begin_tick(cx_shard_t *self, const cx_tickctx_t *ctx)
             if (j < self->n) {
                 continue; /* already held: a repeated tick context */
             }
+            if (j > self->n) {
+                /* A gap in the indexes: only a corrupt tick context can ask for
+                 * one, and honouring it could mean allocating for billions of
+                 * customers. New customers always follow the last one held. */
+                break;
+            }
             if (s_reserve(self, j + 1) != 0) {
                 return -1;
-            }
-            while (self->n < j) {
-                /* A gap in the indexes (should not happen): keep it inert. */
-                size_t g = self->n++;
-                memset(&self->c[g], 0, sizeof self->c[g]);
-                self->next[g] = self->c[g].tp_tick = self->c[g].survey = S_NEVER;
-                self->c[g].last = self->c[g].case_start = t;
-                self->c[g].sat = self->c[g].expect = self->c[g].effort = 0.0f;
-                self->c[g].loyal = self->c[g].rem = self->c[g].hz = 0.0f;
-                self->c[g].pos = self->c[g].flags = 0;
-                self->c[g].hto = self->c[g].hfrom = CX_NO_DEPT;
             }
             s_init_customer(self, j, t, 0, l - first < referred, ctx->cx_owner, days);
             self->n = j + 1;
