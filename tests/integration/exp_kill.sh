@@ -7,8 +7,8 @@
 . "$(dirname "$0")/exp_lib.sh"
 
 POINTS=3
-REPS=8
-TICKS=120
+REPS=12
+TICKS=365
 TOTAL=$((POINTS * REPS))
 
 # Checks the database is consistent: every completed run has all its ticks,
@@ -91,7 +91,7 @@ for sig in KILL TERM; do
     expect_eq "completed after resume (SIG$sig)" "$(check_db "$D/sweep.db")" $TOTAL
     # Every run recorded before the kill is still there, untouched.
     now=$(q "$D/sweep.db" "SELECT point, replicate, finished FROM runs WHERE status = 'completed' ORDER BY 1, 2")
-    missing=$(comm -23 <(echo "$kept") <(echo "$now"))
+    missing=$(comm -23 <(echo "$kept" | LC_ALL=C sort) <(echo "$now" | LC_ALL=C sort))
     [ -z "$missing" ] || fail "runs recorded before SIG$sig changed or vanished: $missing"
     echo "SIG$sig: $got of $TOTAL recorded before the kill; resumed with $1 to do"
 done
