@@ -95,25 +95,6 @@ typedef struct {
     bool quiet;                   /* --quiet */
 } s_opts_t;
 
-static const char *s_opt(const char *opt, int argc, char **argv, int *i, bool *missing)
-{
-    const char *a = argv[*i];
-    size_t n = strlen(opt);
-    if (strncmp(a, opt, n) != 0) {
-        return NULL;
-    }
-    if (a[n] == '=') {
-        return a + n + 1;
-    }
-    if (a[n] != '\0') {
-        return NULL;
-    }
-    if (*i + 1 >= argc) {
-        *missing = true;
-        return NULL;
-    }
-    return argv[++*i];
-}
 
 static int s_int(const char *opt, const char *v, long long lo, long long hi, long long *out)
 {
@@ -157,53 +138,53 @@ static int s_parse(int argc, char **argv, s_opts_t *o)
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             s_usage(stdout);
             exit(0);
-        } else if ((v = s_opt("--set-baseline", argc, argv, &i, &missing))) {
+        } else if ((v = cx_exp_opt("--set-baseline", argc, argv, &i, &missing))) {
             if (s_add_set(o->bset, &o->n_bset, "--set-baseline", v) != 0) {
                 return -1;
             }
-        } else if ((v = s_opt("--set-scenario", argc, argv, &i, &missing))) {
+        } else if ((v = cx_exp_opt("--set-scenario", argc, argv, &i, &missing))) {
             if (s_add_set(o->sset, &o->n_sset, "--set-scenario", v) != 0) {
                 return -1;
             }
-        } else if ((v = s_opt("--set", argc, argv, &i, &missing))) {
+        } else if ((v = cx_exp_opt("--set", argc, argv, &i, &missing))) {
             if (s_add_set(o->both, &o->n_both, "--set", v) != 0) {
                 return -1;
             }
-        } else if ((v = s_opt("--replicates", argc, argv, &i, &missing))) {
+        } else if ((v = cx_exp_opt("--replicates", argc, argv, &i, &missing))) {
             if (s_int("--replicates", v, 2, 100000, &n) != 0) {
                 return -1;
             }
             o->replicates = (int)n;
-        } else if ((v = s_opt("--jobs", argc, argv, &i, &missing))) {
+        } else if ((v = cx_exp_opt("--jobs", argc, argv, &i, &missing))) {
             if (s_int("--jobs", v, 1, 1024, &n) != 0) {
                 return -1;
             }
             o->jobs = (int)n;
-        } else if ((v = s_opt("--seed", argc, argv, &i, &missing))) {
+        } else if ((v = cx_exp_opt("--seed", argc, argv, &i, &missing))) {
             if (s_int("--seed", v, 0, INT64_MAX, &n) != 0) {
                 return -1;
             }
             o->seed = v;
-        } else if ((v = s_opt("--ticks", argc, argv, &i, &missing))) {
+        } else if ((v = cx_exp_opt("--ticks", argc, argv, &i, &missing))) {
             if (s_int("--ticks", v, 1, 1000000, &n) != 0) {
                 return -1;
             }
             o->ticks = v;
-        } else if ((v = s_opt("--margin", argc, argv, &i, &missing))) {
+        } else if ((v = cx_exp_opt("--margin", argc, argv, &i, &missing))) {
             char *end;
             o->margin = strtod(v, &end);
             if (!*v || *end || !(o->margin > 0 && o->margin <= 1)) {
                 fprintf(stderr, "cxsim compare: --margin expects 0 < M <= 1, got '%s'\n", v);
                 return -1;
             }
-        } else if ((v = s_opt("--engine", argc, argv, &i, &missing))) {
+        } else if ((v = cx_exp_opt("--engine", argc, argv, &i, &missing))) {
             if (strcmp(v, "in-process") != 0 && strcmp(v, "processes") != 0) {
                 fprintf(stderr,
                         "cxsim compare: --engine expects in-process or processes, got '%s'\n", v);
                 return -1;
             }
             o->engine = v;
-        } else if ((v = s_opt("--out", argc, argv, &i, &missing))) {
+        } else if ((v = cx_exp_opt("--out", argc, argv, &i, &missing))) {
             o->out = v;
         } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
             o->quiet = true;

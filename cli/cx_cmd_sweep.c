@@ -140,27 +140,6 @@ static int s_int(const char *opt, const char *v, long long lo, long long hi, lon
     return 0;
 }
 
-/* "--opt=value" or "--opt value": the value, advancing *i; NULL when a is
- * not opt. */
-static const char *s_opt(const char *opt, int argc, char **argv, int *i, bool *missing)
-{
-    const char *a = argv[*i];
-    size_t n = strlen(opt);
-    if (strncmp(a, opt, n) != 0) {
-        return NULL;
-    }
-    if (a[n] == '=') {
-        return a + n + 1;
-    }
-    if (a[n] != '\0') {
-        return NULL;
-    }
-    if (*i + 1 >= argc) {
-        *missing = true;
-        return NULL;
-    }
-    return argv[++*i];
-}
 
 static int s_parse(int argc, char **argv, s_opts_t *o)
 {
@@ -175,35 +154,35 @@ static int s_parse(int argc, char **argv, s_opts_t *o)
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             s_usage(stdout);
             exit(0);
-        } else if ((v = s_opt("--set", argc, argv, &i, &missing))) {
+        } else if ((v = cx_exp_opt("--set", argc, argv, &i, &missing))) {
             if (o->n_sets == CX_EXP_MAX_AXES) {
                 fprintf(stderr, "cxsim sweep: at most %d --set options\n", CX_EXP_MAX_AXES);
                 return -1;
             }
             o->sets[o->n_sets++] = v;
-        } else if ((v = s_opt("--replicates", argc, argv, &i, &missing))) {
+        } else if ((v = cx_exp_opt("--replicates", argc, argv, &i, &missing))) {
             if (s_int("--replicates", v, 1, 100000, &n) != 0) {
                 return -1;
             }
             o->replicates = (int)n;
-        } else if ((v = s_opt("--jobs", argc, argv, &i, &missing))) {
+        } else if ((v = cx_exp_opt("--jobs", argc, argv, &i, &missing))) {
             if (s_int("--jobs", v, 1, 1024, &n) != 0) {
                 return -1;
             }
             o->jobs = (int)n;
-        } else if ((v = s_opt("--out", argc, argv, &i, &missing))) {
+        } else if ((v = cx_exp_opt("--out", argc, argv, &i, &missing))) {
             o->out = v;
-        } else if ((v = s_opt("--seed", argc, argv, &i, &missing))) {
+        } else if ((v = cx_exp_opt("--seed", argc, argv, &i, &missing))) {
             if (s_int("--seed", v, 0, INT64_MAX, &n) != 0) {
                 return -1;
             }
             o->seed = v;
-        } else if ((v = s_opt("--ticks", argc, argv, &i, &missing))) {
+        } else if ((v = cx_exp_opt("--ticks", argc, argv, &i, &missing))) {
             if (s_int("--ticks", v, 1, 1000000, &n) != 0) {
                 return -1;
             }
             o->ticks = v;
-        } else if ((v = s_opt("--engine", argc, argv, &i, &missing))) {
+        } else if ((v = cx_exp_opt("--engine", argc, argv, &i, &missing))) {
             if (strcmp(v, "in-process") != 0 && strcmp(v, "processes") != 0) {
                 fprintf(stderr, "cxsim sweep: --engine expects in-process or processes, got '%s'\n",
                         v);
@@ -212,7 +191,7 @@ static int s_parse(int argc, char **argv, s_opts_t *o)
             o->engine = v;
         } else if (strcmp(a, "--crn") == 0) {
             o->crn = true;
-        } else if ((v = s_opt("--target-ci", argc, argv, &i, &missing))) {
+        } else if ((v = cx_exp_opt("--target-ci", argc, argv, &i, &missing))) {
             const char *eq = strchr(v, '=');
             char *end;
             double h = eq ? strtod(eq + 1, &end) : 0;
@@ -227,29 +206,29 @@ static int s_parse(int argc, char **argv, s_opts_t *o)
             snprintf(o->target_buf, sizeof o->target_buf, "%.*s", (int)(eq - v), v);
             o->target_kpi = o->target_buf;
             o->target_half = h;
-        } else if ((v = s_opt("--max-replicates", argc, argv, &i, &missing))) {
+        } else if ((v = cx_exp_opt("--max-replicates", argc, argv, &i, &missing))) {
             if (s_int("--max-replicates", v, 3, 100000, &n) != 0) {
                 return -1;
             }
             o->max_replicates = (int)n;
-        } else if ((v = s_opt("--backend", argc, argv, &i, &missing))) {
+        } else if ((v = cx_exp_opt("--backend", argc, argv, &i, &missing))) {
             if (strcmp(v, "local") != 0 && strcmp(v, "slurm") != 0) {
                 fprintf(stderr, "cxsim sweep: --backend expects local or slurm, got '%s'\n", v);
                 return -1;
             }
             o->slurm = strcmp(v, "slurm") == 0;
-        } else if ((v = s_opt("--slurm-opt", argc, argv, &i, &missing))) {
+        } else if ((v = cx_exp_opt("--slurm-opt", argc, argv, &i, &missing))) {
             if (o->n_slurm_opt == S_MAX_SLURM_OPTS || strchr(v, '\n')) {
                 fprintf(stderr, "cxsim sweep: too many --slurm-opt, or a line break in one\n");
                 return -1;
             }
             o->slurm_opt[o->n_slurm_opt++] = v;
-        } else if ((v = s_opt("--slurm-tasks", argc, argv, &i, &missing))) {
+        } else if ((v = cx_exp_opt("--slurm-tasks", argc, argv, &i, &missing))) {
             if (s_int("--slurm-tasks", v, 1, 100000, &n) != 0) {
                 return -1;
             }
             o->slurm_tasks = (int)n;
-        } else if ((v = s_opt("--cxsim", argc, argv, &i, &missing))) {
+        } else if ((v = cx_exp_opt("--cxsim", argc, argv, &i, &missing))) {
             o->cxsim = v;
         } else if (strcmp(a, "--no-submit") == 0) {
             o->no_submit = true;
@@ -257,14 +236,14 @@ static int s_parse(int argc, char **argv, s_opts_t *o)
             o->wait = true;
         } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
             o->quiet = true;
-        } else if ((v = s_opt("--worker", argc, argv, &i, &missing))) {
+        } else if ((v = cx_exp_opt("--worker", argc, argv, &i, &missing))) {
             o->worker = v;
-        } else if ((v = s_opt("--task", argc, argv, &i, &missing))) {
+        } else if ((v = cx_exp_opt("--task", argc, argv, &i, &missing))) {
             if (s_int("--task", v, 0, 1000000, &n) != 0) {
                 return -1;
             }
             o->task = (int)n;
-        } else if ((v = s_opt("--of", argc, argv, &i, &missing))) {
+        } else if ((v = cx_exp_opt("--of", argc, argv, &i, &missing))) {
             if (s_int("--of", v, 1, 1000000, &n) != 0) {
                 return -1;
             }

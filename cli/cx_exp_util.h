@@ -48,4 +48,8 @@ void cx_exp_now_iso(char buf[32]);
 /* Seconds since the epoch, as a double (wall clock). */
 double cx_exp_now_s(void);
 
+/* "--opt=value" or "--opt value" at argv[*i]: the value, advancing *i past
+ * it; NULL when argv[*i] is not opt (or its value is missing: *missing set). */
+const char *cx_exp_opt(const char *opt, int argc, char **argv, int *i, bool *missing);
+
 #endif
