@@ -28,6 +28,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "cx_checkpoint.h"
 #include "cx_load.h"
 #include "cx_net.h"
 #include "cx_output.h"
@@ -570,6 +571,22 @@ int cx_cmd_run(int argc, char **argv)
             int64_t n = sc->persona[p].customers;
             sc->persona[p].shards = (int)(o.shards < n ? o.shards : (n > 0 ? n : 1));
         }
+    }
+    /* A damaged or foreign checkpoint is bad input: say so before any
+     * process starts (the coordinator would refuse it too, later). */
+    if (o.resume) {
+        int n_agents = sc->n_dept;
+        for (int p = 0; p < sc->n_persona; p++) {
+            n_agents += sc->persona[p].shards;
+        }
+        cx_checkpoint_t cp;
+        char err[512];
+        if (cx_checkpoint_read(o.resume, n_agents, &cp, err, sizeof err) != 0) {
+            fprintf(stderr, "cxsim resume: cannot resume from %s: %s\n", o.resume, err);
+            free(sc);
+            return 2;
+        }
+        cx_checkpoint_fini(&cp);
     }
     char *yaml = NULL;
     size_t yaml_len = 0;

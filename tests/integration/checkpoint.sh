@@ -56,6 +56,16 @@ set +e
 "$CXSIM" resume "$T/bad" --quiet 2>"$T/bad.err"
 rc=$?
 set -e
-[ "$rc" -ne 0 ] || fail "a damaged checkpoint was accepted"
-grep -q "checkpoint" "$T/bad.err" || fail "no message about the checkpoint"
+[ "$rc" -eq 2 ] || fail "a damaged checkpoint gave exit $rc, not 2"
+grep -q "cannot resume from .*checkpoint.msgpack" "$T/bad.err" || fail "no message about the checkpoint"
+[ ! -e "$T/bad/kpis.csv" ] || fail "a refused resume wrote results"
+# A checkpoint of another roster (here: another shard count) is refused the same way.
+mkdir -p "$T/other" && cp "$T/k/checkpoint.msgpack" "$T/other/"
+sed 's/^\(    shards:\) .*/\1 3/' "$T/ref/scenario.resolved.yaml" >"$T/other/scenario.resolved.yaml"
+cmp -s "$T/ref/scenario.resolved.yaml" "$T/other/scenario.resolved.yaml" && fail "test set-up: shards not changed"
+set +e
+"$CXSIM" resume "$T/other" --quiet 2>"$T/other.err"
+rc=$?
+set -e
+[ "$rc" -eq 2 ] || { cat "$T/other.err" >&2; fail "a checkpoint of another roster gave exit $rc, not 2"; }
 echo ok
