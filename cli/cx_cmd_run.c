@@ -62,6 +62,8 @@ static void s_usage(FILE *fp)
             "                      (repeatable; checked like the file)\n"
             "  --shards N          split every persona over N processes\n"
             "  --in-process        run the same model in this process, without ZeroMQ\n"
+            "  --cpus LIST         run every process on these CPUs (e.g. 0, 0-1, 0,2); one\n"
+            "                      CPU suits runs of few customers and many ticks\n"
             "  --heartbeat-ms MS   heartbeat interval; an agent silent for two is lost\n"
             "                      (default 1000)\n"
             "  --checkpoint-every N  snapshot every process's state every N ticks into\n"
@@ -82,6 +84,7 @@ typedef struct {
     long long shards;          /* --shards, 0 = the scenario's */
     long long ticks;           /* --ticks, 0 = the scenario's */
     int in_process;            /* --in-process */
+    const char *cpus;          /* --cpus, NULL = wherever the kernel places them */
     long long heartbeat_ms;    /* --heartbeat-ms */
     long long checkpoint_every;/* --checkpoint-every, 0 = none */
     int restart_lost;          /* --restart-lost */
@@ -166,6 +169,9 @@ static int s_parse(int argc, char **argv, s_opts_t *o)
             i++;
         } else if (strcmp(a, "--restart-lost") == 0) {
             o->restart_lost = 1;
+        } else if (strcmp(a, "--cpus") == 0 && v) {
+            o->cpus = v;
+            i++;
         } else if (strcmp(a, "--in-process") == 0) {
             o->in_process = 1;
         } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
@@ -543,6 +549,13 @@ int cx_cmd_run(int argc, char **argv)
     if (o.resume && o.in_process) {
         fprintf(stderr, "cxsim resume: --in-process runs have no checkpoints\n");
         return 2;
+    }
+    if (o.cpus) {
+        char err[256];
+        if (cx_proc_pin_cpus(o.cpus, err, sizeof err) != 0) {
+            fprintf(stderr, "cxsim run: --cpus: %s\n", err);
+            return 2;
+        }
     }
     cx_scenario_t *sc = malloc(sizeof *sc);
     if (!sc) {

@@ -2,6 +2,8 @@
 #include "cx_proc.h"
 
 #include <errno.h>
+#include <sched.h>
+#include <stdlib.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -149,5 +151,63 @@ int cx_proc_self_dir(char *buf, size_t cap)
         return -1;
     }
     *slash = '\0';
+    return 0;
+}
+
+int cx_proc_pin_cpus(const char *list, char *err, size_t errlen)
+{
+    cpu_set_t allowed, want;
+    if (sched_getaffinity(0, sizeof allowed, &allowed) != 0) {
+        snprintf(err, errlen, "cannot read this process's CPUs: %s", strerror(errno));
+        return -1;
+    }
+    CPU_ZERO(&want);
+    const char *p = list;
+    while (*p) {
+        char *end;
+        errno = 0;
+        long lo = strtol(p, &end, 10);
+        long hi = lo;
+        if (end == p || errno || lo < 0) {
+            snprintf(err, errlen, "'%s' is not a CPU list (such as 0, 0-1 or 0,2)", list);
+            return -1;
+        }
+        p = end;
+        if (*p == '-') {
+            const char *q = p + 1;
+            hi = strtol(q, &end, 10);
+            if (end == q || errno || hi < lo) {
+                snprintf(err, errlen, "'%s' is not a CPU list (such as 0, 0-1 or 0,2)", list);
+                return -1;
+            }
+            p = end;
+        }
+        if (*p == ',') {
+            p++;
+            if (!*p) {
+                snprintf(err, errlen, "'%s' is not a CPU list (such as 0, 0-1 or 0,2)", list);
+                return -1;
+            }
+        } else if (*p) {
+            snprintf(err, errlen, "'%s' is not a CPU list (such as 0, 0-1 or 0,2)", list);
+            return -1;
+        }
+        for (long c = lo; c <= hi; c++) {
+            if (c >= CPU_SETSIZE || !CPU_ISSET((int)c, &allowed)) {
+                snprintf(err, errlen, "CPU %ld is not available to this process (%d CPUs)", c,
+                         CPU_COUNT(&allowed));
+                return -1;
+            }
+            CPU_SET((int)c, &want);
+        }
+    }
+    if (CPU_COUNT(&want) == 0) {
+        snprintf(err, errlen, "'%s' names no CPU", list);
+        return -1;
+    }
+    if (sched_setaffinity(0, sizeof want, &want) != 0) {
+        snprintf(err, errlen, "cannot run on CPUs %s: %s", list, strerror(errno));
+        return -1;
+    }
     return 0;
 }

@@ -55,6 +55,11 @@ int cx_proc_self_dir(char *buf, size_t cap);
  * applies). Returns the soft limit now in force, or -1 if unknown. */
 long cx_proc_raise_nofile(void);
 
+/* Restricts this process, and every child it starts from now on, to the
+ * CPUs of `list` ("0", "0,2", "0-3", "1,4-5"). Returns 0, or -1 with a
+ * message in err (a malformed list, or a CPU this process may not use). */
+int cx_proc_pin_cpus(const char *list, char *err, size_t errlen);
+
 /* Milliseconds on a monotonic clock. */
 long long cx_now_ms(void);
 
