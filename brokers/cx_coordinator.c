@@ -1,10 +1,15 @@
 /*  cxsim-coordinator — the clock, the barrier, the timeline, the results.
  *
  *      cxsim-coordinator --scenario FILE --out DIR --bind ENDPOINT [--pub ENDPOINT]
- *                        [--heartbeat-ms MS] [--startup-timeout-ms MS]
+ *                        [--control ENDPOINT] [--tick-ms MS] [--heartbeat-ms MS]
+ *                        [--startup-timeout-ms MS]
  *
  *  Agents connect to its ROUTER socket as DEALERs. Observers may subscribe
- *  to its PUB socket: one ROW message per completed tick.
+ *  to its PUB socket: one ROW message per completed tick. Clients may send
+ *  commands to its control socket (cx_control): between two ticks it takes
+ *  live changes (a timeline event for a tick not begun yet, added to the
+ *  scenario, which is rewritten so that it replays the run), pauses,
+ *  paces or stops the clock, and reports its status.
  *
  *  State machine:
  *
@@ -32,6 +37,7 @@
 #include "cx_agent.h"
 #include "cx_checkpoint.h"
 #include "cx_company.h"
+#include "cx_control.h"
 #include "cx_load.h"
 #include "cx_log.h"
 #include "cx_net.h"
@@ -81,6 +87,14 @@ typedef struct {
     int64_t drops_told;          /* dropped frames logged one by one */
     int64_t drops_untold;        /* dropped frames not logged yet */
     long long drops_told_ms;     /* when the last summary of drops was logged */
+    cx_control_t ctl;            /* control socket (ctl.sock NULL when none) */
+    const char *out_dir;         /* results directory */
+    int next_tick;               /* first tick not begun */
+    int paused;                  /* hold the clock between ticks */
+    long long tick_ms;           /* least wall time per tick (pace), 0 = none */
+    int stop_asked;              /* a `stop` command arrived */
+    int live_events;             /* events taken live */
+    char last_row[2048];         /* the last tick's row as "name=value ..." */
 } s_coord_t;
 
 static volatile sig_atomic_t s_interrupted = 0;
@@ -444,10 +458,167 @@ done:
     return rc;
 }
 
+/* Takes a live timeline event: checked like an item of the file's timeline,
+ * for a tick not begun yet, added to the scenario, and the scenario file of
+ * the run rewritten so that it replays the run (and a resume sees it). */
+static int s_live_event(s_coord_t *c, const char *text, char *reply, size_t cap)
+{
+    cx_event_spec_t ev;
+    cx_diags_t d;
+    cx_diags_init(&d);
+    if (cx_event_load_string("live", text, strlen(text), c->sc, c->next_tick, &ev, &d) != 0) {
+        size_t k = 0;
+        for (int i = 0; i < d.n && k + 1 < cap; i++) {
+            int n = cx_diag_format(&d.items[i], reply + k, cap - k);
+            k += n > 0 ? (size_t)n : 0;
+            if (k + 1 < cap && i + 1 < d.n) {
+                reply[k++] = '\n';
+                reply[k] = 0;
+            }
+            if (k >= cap) {
+                k = cap - 1;
+            }
+        }
+        cx_diags_fini(&d);
+        return 0;
+    }
+    cx_diags_fini(&d);
+    int at = cx_scenario_add_event(c->sc, &ev, c->next_tick);
+    if (at < 0) {
+        snprintf(reply, cap, "the timeline is full (%d events)", CX_MAX_EVENTS);
+        return 0;
+    }
+    char *yaml = NULL;
+    size_t len = 0;
+    char path[4200];
+    snprintf(path, sizeof path, "%s/scenario.resolved.yaml", c->out_dir);
+    if (cx_scenario_emit(c->sc, &yaml, &len) != 0 || cx_write_atomic(path, yaml, len) != 0) {
+        snprintf(reply, cap, "cannot record the change in %s: %s", path, strerror(errno));
+        free(yaml);
+        memmove(&c->sc->event[at], &c->sc->event[at + 1],
+                (size_t)(c->sc->n_event - at - 1) * sizeof c->sc->event[0]);
+        c->sc->n_event--;
+        return 0;
+    }
+    free(yaml);
+    c->live_events++;
+    const char *dept = ev.dept >= 0 ? c->sc->dept[ev.dept].id : "";
+    switch (ev.kind) {
+    case CX_EV_MATURITY:
+        snprintf(reply, cap, "at tick %d: %s moves to maturity %g over %d tick%s", ev.tick, dept,
+                 ev.value, ev.duration, ev.duration == 1 ? "" : "s");
+        break;
+    case CX_EV_CX_OWNER:
+        snprintf(reply, cap, "at tick %d: %s owns CX", ev.tick,
+                 cx_owner_name((cx_owner_t)ev.owner));
+        break;
+    case CX_EV_GOVERNANCE:
+        snprintf(reply, cap, "at tick %d: governance becomes %s", ev.tick,
+                 cx_governance_name((cx_governance_t)ev.governance));
+        break;
+    default:
+        snprintf(reply, cap, "at tick %d: %s%s%s %g", ev.tick, cx_event_kind_name(ev.kind),
+                 dept[0] ? " of " : "", dept, ev.value);
+        break;
+    }
+    cx_log_info("live change taken: %s", reply);
+    return 1;
+}
+
+/* The control verbs (docs/PROTOCOL.md, "Control"). */
+static int s_command(void *user, const char *verb, const char *key, const char *value,
+                     char *reply, size_t cap)
+{
+    s_coord_t *c = user;
+    (void)key;
+    if (strcmp(verb, "status") == 0) {
+        snprintf(reply, cap, "next_tick=%d ticks=%d state=%s tick_ms=%lld live_events=%d%s%s",
+                 c->next_tick, c->sc->ticks, c->paused ? "paused" : "running", c->tick_ms,
+                 c->live_events, c->last_row[0] ? " " : "", c->last_row);
+        return 1;
+    }
+    if (strcmp(verb, "event") == 0) {
+        return s_live_event(c, value, reply, cap);
+    }
+    if (strcmp(verb, "pause") == 0 || strcmp(verb, "resume") == 0) {
+        c->paused = verb[0] == 'p';
+        snprintf(reply, cap, "%s before tick %d", c->paused ? "paused" : "running", c->next_tick);
+        return 1;
+    }
+    if (strcmp(verb, "pace") == 0) {
+        long long ms;
+        if (cx_parse_int(value, 0, 600000, &ms) != 0) {
+            snprintf(reply, cap, "pace: expected milliseconds per tick from 0 to 600000, found '%s'",
+                     value);
+            return 0;
+        }
+        c->tick_ms = ms;
+        snprintf(reply, cap, "at least %lld ms per tick", ms);
+        return 1;
+    }
+    if (strcmp(verb, "stop") == 0) {
+        c->stop_asked = 1;
+        snprintf(reply, cap, "stopping before tick %d", c->next_tick);
+        return 1;
+    }
+    snprintf(reply, cap,
+             "unknown verb '%s': expected status, event, pause, resume, pace or stop", verb);
+    return 0;
+}
+
+/* Between two ticks (`last` done, the next one begun at `began` ms): serves
+ * commands, and holds the clock while paused or until the pace allows the
+ * next tick, keeping heartbeats and loss detection going. Returns 0 to go
+ * on, 1 when a stop was asked, -1 on failure or interruption (reason set). */
+static int s_between(s_coord_t *c, int64_t last, long long began)
+{
+    cx_control_serve(&c->ctl, s_command, c);
+    for (;;) {
+        if (c->stop_asked) {
+            return 1;
+        }
+        if (s_interrupted) {
+            snprintf(c->reason, sizeof c->reason, "interrupted after tick %lld", (long long)last);
+            return -1;
+        }
+        long long now = cx_now_ms(), wait = c->heartbeat_ms / 4 + 1;
+        if (!c->paused) {
+            if (c->tick_ms <= 0 || now >= began + c->tick_ms) {
+                return 0;
+            }
+            if (began + c->tick_ms - now < wait) {
+                wait = began + c->tick_ms - now;
+            }
+        }
+        zmq_pollitem_t it[2] = {{c->router, 0, ZMQ_POLLIN, 0}, {c->ctl.sock, 0, ZMQ_POLLIN, 0}};
+        if (zmq_poll(it, c->ctl.sock ? 2 : 1, (long)wait) < 0 && errno != EINTR) {
+            snprintf(c->reason, sizeof c->reason, "poll failed: %s", zmq_strerror(errno));
+            return -1;
+        }
+        cx_control_serve(&c->ctl, s_command, c);
+        int type;
+        s_agent_t *a;
+        while ((a = s_recv(c, &type)) != NULL || type != 0) {
+            if (a && type != CX_MSG_HEARTBEAT) {
+                c->dropped++;
+            }
+        }
+        s_agent_t *lost = s_lost(c);
+        if (lost) {
+            snprintf(c->reason, sizeof c->reason,
+                     "lost %s (pid %lld) after tick %lld: silent for %lld ms", lost->name,
+                     (long long)lost->pid, (long long)last, cx_now_ms() - lost->last_heard);
+            return -1;
+        }
+        s_heartbeat(c, last);
+    }
+}
+
 static void s_usage(FILE *fp)
 {
     fprintf(fp, "usage: cxsim-coordinator --scenario FILE --out DIR --bind ENDPOINT\n"
-                "                         [--pub ENDPOINT] [--heartbeat-ms MS]\n"
+                "                         [--pub ENDPOINT] [--control ENDPOINT] [--tick-ms MS]\n"
+                "                         [--heartbeat-ms MS]\n"
                 "                         [--startup-timeout-ms MS] [--checkpoint-every N]\n"
                 "                         [--resume CHECKPOINT]\n"
                 "The clock and barrier of a run. Normally started by `cxsim run`.\n");
@@ -456,7 +627,8 @@ static void s_usage(FILE *fp)
 int main(int argc, char **argv)
 {
     const char *scenario = NULL, *out_dir = NULL, *bind = NULL, *pub = NULL, *resume = NULL;
-    long long hb = 1000, startup_ms = 30000, every = 0;
+    const char *control = NULL;
+    long long hb = 1000, startup_ms = 30000, every = 0, tick_ms = 0;
     for (int i = 1; i < argc; i++) {
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(argv[i], "--help") == 0) {
@@ -482,6 +654,12 @@ int main(int argc, char **argv)
             i++;
         } else if (strcmp(argv[i], "--checkpoint-every") == 0 && v &&
                    cx_parse_int(v, 0, CX_MAX_TICKS, &every) == 0) {
+            i++;
+        } else if (strcmp(argv[i], "--control") == 0 && v) {
+            control = v;
+            i++;
+        } else if (strcmp(argv[i], "--tick-ms") == 0 && v &&
+                   cx_parse_int(v, 0, 600000, &tick_ms) == 0) {
             i++;
         } else if (strcmp(argv[i], "--resume") == 0 && v) {
             resume = v;
@@ -511,6 +689,8 @@ int main(int argc, char **argv)
     s_coord_t c;
     memset(&c, 0, sizeof c);
     c.heartbeat_ms = (int)hb;
+    c.tick_ms = tick_ms;
+    c.out_dir = out_dir;
     c.sc = malloc(sizeof *c.sc);
     c.msg = malloc(sizeof *c.msg);
     cx_company_t *company = malloc(sizeof *company);
@@ -578,6 +758,7 @@ int main(int argc, char **argv)
     }
 
     int rc = 1;
+    char live_path[4200] = ""; /* live.endpoints once written */
     const char *status = "failed";
     char err[1024] = "";
     char cp_path[4200];
@@ -630,6 +811,22 @@ int main(int argc, char **argv)
             goto finish;
         }
     }
+    if (control) {
+        if (cx_control_open(&c.ctl, c.ctx, control, err, sizeof err) != 0) {
+            snprintf(c.reason, sizeof c.reason, "%s", err);
+            goto finish;
+        }
+        /* Where clients find the run: `cxsim ctl DIR` reads this file. */
+        char text[1200];
+        int n = snprintf(text, sizeof text, "control %s\nrows %s\n", control, pub ? pub : "-");
+        snprintf(live_path, sizeof live_path, "%s/live.endpoints", out_dir);
+        if (n < 0 || (size_t)n >= sizeof text || cx_write_atomic(live_path, text, (size_t)n) != 0) {
+            snprintf(c.reason, sizeof c.reason, "cannot write %s: %s", live_path,
+                     strerror(errno));
+            live_path[0] = 0;
+            goto finish;
+        }
+    }
     int j = s_join(&c, (int)startup_ms);
     if (j != 0) {
         status = j > 0 ? "interrupted" : "failed";
@@ -637,6 +834,8 @@ int main(int argc, char **argv)
     }
 
     for (int t = (int)c.start_tick; t < sc->ticks; t++) {
+        long long began = cx_now_ms();
+        c.next_tick = t + 1;
         cx_tickctx_t ctx;
         double words[CX_TICKCTX_WORDS];
         cx_company_begin_tick(company, sc, t, &ctx);
@@ -705,18 +904,41 @@ int main(int argc, char **argv)
             snprintf(c.reason, sizeof c.reason, "%s", err);
             goto finish;
         }
-        if (c.pub) {
+        if (c.pub || c.ctl.sock) {
             const char *names[64];
             double vals[64];
             int nc = cx_kpi_row_columns(&row, names, vals, 64);
-            if (cx_enc_row(&c.enc, t, names, vals, nc) == 0) {
+            if (c.pub && cx_enc_row(&c.enc, t, names, vals, nc) == 0) {
                 zmq_send(c.pub, cx_enc_data(&c.enc), cx_enc_size(&c.enc), ZMQ_DONTWAIT);
+            }
+            if (c.ctl.sock) {
+                size_t k = 0;
+                for (int i = 0; i < nc && k + 64 < sizeof c.last_row; i++) {
+                    int w = snprintf(c.last_row + k, sizeof c.last_row - k, "%s%s=%.10g",
+                                     i ? " " : "", names[i], vals[i]);
+                    k += w > 0 ? (size_t)w : 0;
+                }
             }
         }
         cx_company_end_tick(company, sc, &row, &totals->total);
         if (every > 0 && (t + 1) % every == 0 && t + 1 < sc->ticks &&
             s_checkpoint(&c, t, company, &hist, out, cp_path) != 0) {
             goto finish;
+        }
+        if (t + 1 < sc->ticks && (c.ctl.sock || c.tick_ms > 0)) {
+            int b = s_between(&c, t, began);
+            if (b == 1) {
+                status = "stopped";
+                snprintf(c.reason, sizeof c.reason, "stopped by a control command after tick %d",
+                         t);
+                rc = 0;
+                goto finish;
+            } else if (b < 0) {
+                if (s_interrupted) {
+                    status = "interrupted";
+                }
+                goto finish;
+            }
         }
     }
     status = "completed";
@@ -727,6 +949,7 @@ finish:
         cx_log_error("%s", c.reason);
     }
     s_stop_agents(&c, rc == 0 ? "done" : c.reason, rc == 0 ? 3000 : 300);
+    c.dropped += c.ctl.dropped; /* junk at the control socket counts like any */
     int64_t dropped = c.dropped;
     for (int i = 0; i < c.n_agents; i++) {
         dropped += c.agents[i].dropped;
@@ -738,6 +961,10 @@ finish:
         cx_log_error("%s", err);
         rc = 1;
     }
+    if (live_path[0]) {
+        unlink(live_path);
+    }
+    cx_control_close(&c.ctl);
     if (c.pub) {
         zmq_close(c.pub);
     }

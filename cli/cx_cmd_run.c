@@ -62,6 +62,8 @@ static void s_usage(FILE *fp)
             "                      (repeatable; checked like the file)\n"
             "  --shards N          split every persona over N processes\n"
             "  --in-process        run the same model in this process, without ZeroMQ\n"
+            "  --tick-ms MS        at least MS of wall time per tick, to watch a run live\n"
+            "                      (change it, or pause, with `cxsim ctl`)\n"
             "  --cpus LIST         run every process on these CPUs (e.g. 0, 0-1, 0,2); one\n"
             "                      CPU suits runs of few customers and many ticks\n"
             "  --heartbeat-ms MS   heartbeat interval; an agent silent for two is lost\n"
@@ -85,6 +87,7 @@ typedef struct {
     long long ticks;           /* --ticks, 0 = the scenario's */
     int in_process;            /* --in-process */
     const char *cpus;          /* --cpus, NULL = wherever the kernel places them */
+    long long tick_ms;         /* --tick-ms: least wall time per tick, 0 = as fast as possible */
     long long heartbeat_ms;    /* --heartbeat-ms */
     long long checkpoint_every;/* --checkpoint-every, 0 = none */
     int restart_lost;          /* --restart-lost */
@@ -169,6 +172,13 @@ static int s_parse(int argc, char **argv, s_opts_t *o)
             i++;
         } else if (strcmp(a, "--restart-lost") == 0) {
             o->restart_lost = 1;
+        } else if (strcmp(a, "--tick-ms") == 0 && v) {
+            if (s_parse_ll(v, 0, 600000, &o->tick_ms) != 0) {
+                fprintf(stderr, "cxsim run: --tick-ms expects milliseconds from 0 to 600000, "
+                                "got '%s'\n", v);
+                return -1;
+            }
+            i++;
         } else if (strcmp(a, "--cpus") == 0 && v) {
             o->cpus = v;
             i++;
@@ -365,6 +375,9 @@ static int s_run_processes(const s_opts_t *o, const cx_scenario_t *sc, const cha
     snprintf(scen, sizeof scen, "%s/scenario.yaml", rundir);
     snprintf(coord_ep, sizeof coord_ep, "ipc://%s/coord.sock", rundir);
     snprintf(pub_ep, sizeof pub_ep, "ipc://%s/pub.sock", rundir);
+    char ctl_ep[300], tick_ms[32];
+    snprintf(ctl_ep, sizeof ctl_ep, "ipc://%s/control.sock", rundir);
+    snprintf(tick_ms, sizeof tick_ms, "%lld", o->tick_ms);
     snprintf(hb, sizeof hb, "%lld", o->heartbeat_ms);
     snprintf(every, sizeof every, "%lld", o->checkpoint_every);
     snprintf(exe[0], sizeof exe[0], "%s/cxsim-coordinator", bindir);
@@ -398,7 +411,8 @@ static int s_run_processes(const s_opts_t *o, const cx_scenario_t *sc, const cha
     zmq_connect(sub, pub_ep);
 
     char *cargv[] = {exe[0], "--scenario", scen, "--out", (char *)out, "--bind", coord_ep,
-                     "--pub", pub_ep, "--heartbeat-ms", hb, "--checkpoint-every", every,
+                     "--pub", pub_ep, "--control", ctl_ep, "--tick-ms", tick_ms,
+                     "--heartbeat-ms", hb, "--checkpoint-every", every,
                      o->resume ? "--resume" : NULL, (char *)o->resume, NULL};
     if (s_spawn(&ps, "coordinator", cargv) != 0) {
         goto cleanup;
@@ -530,6 +544,8 @@ cleanup:
     unlink(path);
     snprintf(path, sizeof path, "%s/pub.sock", rundir);
     unlink(path);
+    snprintf(path, sizeof path, "%s/control.sock", rundir);
+    unlink(path);
     for (int d = 0; d < CX_MAX_DEPTS; d++) {
         snprintf(path, sizeof path, "%s/dept-%d.sock", rundir, d);
         unlink(path);
@@ -546,6 +562,10 @@ int cx_cmd_run(int argc, char **argv)
         return 2;
     }
     o.resume = s_resume_path;
+    if (o.tick_ms > 0 && o.in_process) {
+        fprintf(stderr, "cxsim run: --tick-ms paces a live multi-process run; drop --in-process\n");
+        return 2;
+    }
     if (o.resume && o.in_process) {
         fprintf(stderr, "cxsim resume: --in-process runs have no checkpoints\n");
         return 2;
@@ -658,6 +678,17 @@ int cx_cmd_run(int argc, char **argv)
             fprintf(stderr, "cxsim run: restarting from the last checkpoint (attempt %d of 3)\n",
                     attempt);
             o.resume = cp;
+            /* The run's scenario file holds the live changes taken so far
+             * (cxsim ctl): restart from it, as `cxsim resume` does. */
+            char rp[4200];
+            snprintf(rp, sizeof rp, "%s/scenario.resolved.yaml", out);
+            char *now = NULL;
+            size_t now_len = 0;
+            if (cx_read_file(rp, CX_SCENARIO_MAX_BYTES, &now, &now_len) == 0) {
+                free(yaml);
+                yaml = now;
+                yaml_len = now_len;
+            }
             rc = s_run_processes(&o, sc, yaml, yaml_len, out, &prog, &nproc);
         }
     }

@@ -17,6 +17,8 @@ static void s_usage(FILE *fp)
                 "  run SCENARIO.yaml       run a scenario (multi-process, or --in-process)\n"
                 "  validate SCENARIO.yaml  check a scenario file and report every error\n"
                 "  resume RUN_DIR          continue a killed run from its last checkpoint\n"
+                "  ctl RUN_DIR VERB        change a running simulation (set, event, pause,\n"
+                "                          resume, pace, stop) or ask its status\n"
                 "  sweep SCENARIO.yaml     run a grid of --set values x replicates; means and\n"
                 "                          95%% CIs of the final KPIs, results in sweep.db\n"
                 "  compare BASE.yaml [SC.yaml]  paired runs (common random numbers): KPI deltas\n"
@@ -49,6 +51,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "resume") == 0) {
         return cx_cmd_resume(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "ctl") == 0) {
+        return cx_cmd_ctl(argc - 1, argv + 1);
     }
     if (strcmp(cmd, "sweep") == 0) {
         return cx_cmd_sweep(argc - 1, argv + 1);

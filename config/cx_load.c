@@ -1476,6 +1476,62 @@ int cx_scenario_load_string(const char *name, const char *text, size_t len, cons
     return c.errors || diags->n > start ? -1 : 0;
 }
 
+#define S_EVENT_MAX_BYTES 4096 /* one live event, as text */
+
+int cx_event_load_string(const char *name, const char *text, size_t len, const cx_scenario_t *sc,
+                         int first_tick, cx_event_spec_t *ev, cx_diags_t *diags)
+{
+    s_ctx_t c = {diags, name ? name : "<event>", NULL, 0, 0, 0};
+    int start = diags->n;
+    memset(ev, 0, sizeof *ev);
+    if (len > S_EVENT_MAX_BYTES) {
+        cx_diags_add(diags, c.file, 0, 0, "", "expected an event of at most %d bytes, found %zu",
+                     S_EVENT_MAX_BYTES, len);
+        return -1;
+    }
+    if (first_tick < 0 || first_tick >= sc->ticks) {
+        cx_diags_add(diags, c.file, 0, 0, "", "the run has no tick left to change (ticks: %d)",
+                     sc->ticks);
+        return -1;
+    }
+    cx_doc_t doc;
+    cx_doc_init(&doc);
+    cx_node_t *root = NULL;
+    if (cx_doc_parse(&doc, c.file, text ? text : "", text ? len : 0, 0, NULL, &root, diags) < 0) {
+        cx_doc_fini(&doc);
+        return -1;
+    }
+    if (!root || root->type != CX_NODE_MAP) {
+        char found[S_SHOW * 4 + 16];
+        s_err(&c, root, "",
+              "expected a timeline event, a mapping such as {event: maturity, department: it, "
+              "to: 4, over: 6}, found %s",
+              root ? s_show(root, found, sizeof found) : "nothing");
+    } else {
+        if (!cx_node_get(root, "at")) {
+            char at[24];
+            int n = snprintf(at, sizeof at, "%d", first_tick);
+            cx_node_t *k = cx_doc_scalar(&doc, "at", 2, true, root->line, root->column, 0);
+            cx_node_t *v = cx_doc_scalar(&doc, at, (size_t)n, true, root->line, root->column, 0);
+            if (!k || !v || cx_doc_append(&doc, root, k) < 0 || cx_doc_append(&doc, root, v) < 0) {
+                cx_diags_add(diags, c.file, 0, 0, "", "out of memory");
+                cx_doc_fini(&doc);
+                return -1;
+            }
+        }
+        s_event(&c, root, "event", ev, sc);
+        if (!c.errors && diags->n == start && ev->tick < first_tick) {
+            s_err(&c, cx_node_get(root, "at"), "event.at",
+                  "expected a tick from %d (the next one) to %d, found %d: the past cannot change",
+                  first_tick, sc->ticks - 1, ev->tick);
+        }
+        ev->line = 0;
+    }
+    cx_doc_fini(&doc);
+    s_sort_diags(diags, start);
+    return c.errors || diags->n > start ? -1 : 0;
+}
+
 int cx_scenario_load_file(const char *path, const char *const *sets, int n_sets, cx_scenario_t *sc,
                           cx_diags_t *diags)
 {

@@ -92,6 +92,16 @@ void cx_scenario_clear_lines(cx_scenario_t *sc);
  * (sc unchanged). */
 int cx_scenario_set_ticks(cx_scenario_t *sc, int ticks);
 
+/* Loads one timeline event from `text`: a YAML mapping with the keys of an
+ * item of `timeline` (docs/SCENARIOS.md), usually in flow form such as
+ * "{event: maturity, department: it, to: 4, over: 6}". It is checked
+ * against sc exactly like an item of the file's timeline; `at` may be
+ * omitted and then means `first_tick`, and an `at` before first_tick is an
+ * error (the past cannot change). This is how a running simulation takes
+ * live changes. Returns 0, or -1 with diagnostics naming `name`. */
+int cx_event_load_string(const char *name, const char *text, size_t len, const cx_scenario_t *sc,
+                         int first_tick, cx_event_spec_t *ev, cx_diags_t *diags);
+
 /* Every key a scenario file may hold, as documented paths such as
  * "company.cx_owner" or "departments[].maturity" (model parameters appear
  * once as "model.<parameter>"). Static storage; *count gets the length. */

@@ -137,3 +137,19 @@ int cx_scenario_dept_of_kind(const cx_scenario_t *sc, cx_dept_kind_t kind)
     }
     return -1;
 }
+
+int cx_scenario_add_event(cx_scenario_t *sc, const cx_event_spec_t *ev, int first_tick)
+{
+    if (sc->n_event >= CX_MAX_EVENTS || ev->tick < first_tick || ev->tick < 0 ||
+        ev->tick >= sc->ticks) {
+        return -1;
+    }
+    int at = sc->n_event;
+    while (at > 0 && sc->event[at - 1].tick > ev->tick) {
+        at--;
+    }
+    memmove(&sc->event[at + 1], &sc->event[at], (size_t)(sc->n_event - at) * sizeof sc->event[0]);
+    sc->event[at] = *ev;
+    sc->n_event++;
+    return at;
+}

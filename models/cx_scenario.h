@@ -215,4 +215,11 @@ const char *cx_event_kind_name(cx_event_kind_t v);
 int cx_event_kind_from_name(const char *s);
 const char *cx_pillar_name(cx_pillar_t v);
 
+/* Adds `ev` to the timeline after every event of its tick or earlier (the
+ * order a file with it in that place would load to), so the scenario
+ * emitted afterwards replays a run that took it live. ev->tick must not
+ * have begun: ev->tick >= first_tick. Returns the index it took, or -1 when
+ * the timeline is full or ev->tick is out of range. */
+int cx_scenario_add_event(cx_scenario_t *sc, const cx_event_spec_t *ev, int first_tick);
+
 #endif

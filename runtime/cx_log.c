@@ -44,6 +44,14 @@ void cx_log_warn(const char *fmt, ...)
     va_end(ap);
 }
 
+void cx_log_info(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    s_log("", fmt, ap);
+    va_end(ap);
+}
+
 void cx_log_debug(const char *fmt, ...)
 {
     if (s_debug <= 0) {

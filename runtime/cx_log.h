@@ -8,6 +8,8 @@
 void cx_log_init(const char *who);
 void cx_log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cx_log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A notable event the user should see (e.g. a live change taken). */
+void cx_log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cx_log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

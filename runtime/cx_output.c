@@ -120,6 +120,32 @@ int cx_mkdirs(const char *path)
     return 0;
 }
 
+int cx_read_file(const char *path, size_t max, char **data, size_t *len)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp) {
+        return -1;
+    }
+    char *buf = malloc(max + 2);
+    if (!buf) {
+        fclose(fp);
+        errno = ENOMEM;
+        return -1;
+    }
+    size_t n = fread(buf, 1, max + 1, fp);
+    int bad = ferror(fp);
+    fclose(fp);
+    if (bad || n > max) {
+        free(buf);
+        errno = bad ? EIO : EFBIG;
+        return -1;
+    }
+    buf[n] = 0;
+    *data = buf;
+    *len = n;
+    return 0;
+}
+
 int cx_write_atomic(const char *path, const void *data, size_t len)
 {
     char tmp[4200];

@@ -1,6 +1,6 @@
 /*  cx_garbage — a hostile peer for a running cxsim run (tests/reliability.cmake).
  *
- *      cx_garbage --coord EP --pub EP [--dept EP]... --ticks N
+ *      cx_garbage --coord EP --pub EP [--dept EP]... [--control EP] --ticks N
  *                 [--persona ID --of N] [--department ID]
  *                 [--burst-ms MS] [--flood] [--seed N] [--timeout-ms MS]
  *
@@ -27,7 +27,13 @@
  *                         row is already published), an unknown persona and an
  *                         unknown shard, with a count that does not match the
  *                         records, with a huge count, multi-part junk, and
- *                         messages of other types.
+ *                         messages of other types;
+ *    to the control       random bytes, multi-part junk, messages of other
+ *    socket               types, unknown verbs, and events that must be
+ *                         refused: for a past tick, unknown departments,
+ *                         out-of-range values, YAML aliases and deep nesting,
+ *                         values too long, a frame over the size limit, bad
+ *                         paces. It never sends a change that could be taken.
  *
  *  Nothing it sends can be valid for the run: every tick it uses is either
  *  already published (stale) or beyond any run, so a correct engine drops and
@@ -63,6 +69,9 @@ typedef struct {
     void *coord;               /* DEALER to the coordinator */
     void *sub;                 /* SUB to the rows */
     void *dept[S_MAX_DEPTS];   /* DEALER to each department's data socket */
+    void *ctl;                 /* DEALER to the control socket, or NULL */
+    long long ctl_refused;     /* refusals from the control socket */
+    long long ctl_ok;          /* commands it carried out (status only) */
     int n_dept;                /* entries */
     const char *persona;       /* a persona of the run (its shard 0 is taken) */
     int of;                    /* its shard count */
@@ -361,6 +370,59 @@ static void s_burst_dept(s_g_t *g, void *s)
     }
 }
 
+/* Commands that must all be refused (or, for status, answered): nothing
+ * here may change the run. */
+static void s_burst_ctl(s_g_t *g)
+{
+    void *s = g->ctl;
+    s_burst_junk(g, s);
+    if (g->last_tick < 0) {
+        return; /* before the first row "the past" is not yet known */
+    }
+    char past[128];
+    snprintf(past, sizeof past, "{event: maturity, department: it, to: 5, at: %lld}",
+             g->last_tick);
+    static char deep[420], longv[5000];
+    for (int i = 0; i < 200; i++) {
+        deep[i] = '[';
+        deep[200 + i] = ']';
+    }
+    memset(longv, 'x', sizeof longv - 1);
+    const char *cmds[][2] = {
+        {"frobnicate", ""},
+        {"", ""},
+        {"event", ""},
+        {"event", "[1, 2]"},
+        {"event", "&a [*a, *a]"},
+        {"event", "!!binary aGVsbG8="},
+        {"event", past},
+        {"event", "{event: maturity, department: nope, to: 4}"},
+        {"event", "{event: maturity, department: it, to: 9}"},
+        {"event", "{event: outage, department: it, value: 2}"},
+        {"event", "{event: volcano}"},
+        {"event", "{event: price, value: 1.2, at: 99999999}"},
+        {"event", "{event: cx_owner, owner: nobody}"},
+        {"event", deep},
+        {"event", longv},
+        {"pace", "abc"},
+        {"pace", "-1"},
+        {"pace", "99999999"},
+        {"status", ""},
+    };
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+        if (cx_enc_command(&g->enc, cmds[i][0], "", cmds[i][1]) == 0) {
+            s_send_enc(g, s);
+        }
+    }
+    double words[104] = {0};
+    if (cx_enc_tick(&g->enc, g->last_tick + 1, words, 104) == 0) {
+        s_send_enc(g, s);
+    }
+    if (cx_enc_reply(&g->enc, 1, "a reply where a command belongs") == 0) {
+        s_send_enc(g, s);
+    }
+}
+
 /* Reads rows and replies; returns 1 once the run's last row is seen. */
 static int s_pump(s_g_t *g, int timeout_ms)
 {
@@ -391,6 +453,15 @@ static int s_pump(s_g_t *g, int timeout_ms)
             g->replies++;
         }
     }
+    while (g->ctl && zmq_msg_recv(&f, g->ctl, ZMQ_DONTWAIT) >= 0) {
+        if (cx_msg_decode(m, zmq_msg_data(&f), zmq_msg_size(&f)) == CX_MSG_REPLY) {
+            if (m->ok) {
+                g->ctl_ok++;
+            } else {
+                g->ctl_refused++;
+            }
+        }
+    }
     zmq_msg_close(&f);
     cx_msg_fini(m);
     free(m);
@@ -399,7 +470,7 @@ static int s_pump(s_g_t *g, int timeout_ms)
 
 static void s_usage(FILE *fp)
 {
-    fprintf(fp, "usage: cx_garbage --coord EP --pub EP [--dept EP]... --ticks N\n"
+    fprintf(fp, "usage: cx_garbage --coord EP --pub EP [--dept EP]... [--control EP] --ticks N\n"
                 "                  [--persona ID --of N] [--department ID]\n"
                 "                  [--burst-ms MS] [--flood] [--seed N] [--timeout-ms MS]\n");
 }
@@ -407,7 +478,7 @@ static void s_usage(FILE *fp)
 int main(int argc, char **argv)
 {
     static s_g_t g;
-    const char *coord = NULL, *pub = NULL, *depts[S_MAX_DEPTS];
+    const char *coord = NULL, *pub = NULL, *depts[S_MAX_DEPTS], *control = NULL;
     int burst_ms = 10, flood = 0;
     long long timeout_ms = 60000;
     g.rng = 0x9e3779b97f4a7c15ULL;
@@ -421,6 +492,8 @@ int main(int argc, char **argv)
             pub = argv[++i];
         } else if (strcmp(argv[i], "--dept") == 0 && v && g.n_dept < S_MAX_DEPTS) {
             depts[g.n_dept++] = argv[++i];
+        } else if (strcmp(argv[i], "--control") == 0 && v) {
+            control = argv[++i];
         } else if (strcmp(argv[i], "--ticks") == 0 && v) {
             g.ticks = atoi(argv[++i]);
         } else if (strcmp(argv[i], "--persona") == 0 && v) {
@@ -466,6 +539,15 @@ int main(int argc, char **argv)
             return 1;
         }
     }
+    if (control) {
+        g.ctl = zmq_socket(g.ctx, ZMQ_DEALER);
+        zmq_setsockopt(g.ctl, ZMQ_LINGER, &zero, sizeof zero);
+        if (zmq_connect(g.ctl, control) != 0) {
+            fprintf(stderr, "cx_garbage: cannot connect to %s: %s\n", control,
+                    zmq_strerror(errno));
+            return 1;
+        }
+    }
     cx_enc_init(&g.enc);
 
     struct sigaction sa;
@@ -488,11 +570,21 @@ int main(int argc, char **argv)
                 for (int d = 0; d < g.n_dept; d++) {
                     s_send_random(&g, g.dept[d], 64);
                 }
+                if (g.ctl) {
+                    s_send_random(&g, g.ctl, 64);
+                }
             }
         } else {
             s_burst_coord(&g);
             for (int d = 0; d < g.n_dept; d++) {
                 s_burst_dept(&g, g.dept[d]);
+            }
+            if (g.ctl) {
+                s_burst_ctl(&g);
+            }
+            if (running && g.ctl && bursts % 8 == 0 && (big || (big = malloc(1 << 20)))) {
+                memset(big, 0x93, 1 << 20); /* over the control socket's size limit */
+                s_send(&g, g.ctl, big, 1 << 20, 0);
             }
             if (running && bursts % 8 == 0 && (big || (big = malloc(1 << 20)))) {
                 memset(big, 0x93, 1 << 20); /* 1 MB of fixarray headers */
@@ -522,9 +614,10 @@ int main(int argc, char **argv)
     }
     printf("cx_garbage: %lld bursts before the first row, %lld during ticks %lld..%lld; %lld "
            "frames to the coordinator, %lld to departments, %lld would have blocked; %lld "
-           "HELLOs refused with STOP, %lld other replies\n",
+           "HELLOs refused with STOP, %lld other replies; control: %lld refused, %lld "
+           "answered\n",
            early, bursts, first_tick, g.last_tick, g.sent_coord, g.sent_dept, g.would_block,
-           g.refused, g.replies);
+           g.refused, g.replies, g.ctl_refused, g.ctl_ok);
     free(big);
     cx_enc_fini(&g.enc);
     zmq_close(g.coord);
@@ -532,9 +625,17 @@ int main(int argc, char **argv)
     for (int d = 0; d < g.n_dept; d++) {
         zmq_close(g.dept[d]);
     }
+    if (g.ctl) {
+        zmq_close(g.ctl);
+    }
     zmq_ctx_term(g.ctx);
     if (bursts < 1 && !(flood && early > 0)) {
         fprintf(stderr, "cx_garbage: no whole burst went out while the run was ticking\n");
+        return 1;
+    }
+    if (!flood && g.ctl && (g.ctl_refused < 1 || g.ctl_ok < 1)) {
+        fprintf(stderr, "cx_garbage: the control socket refused %lld and answered %lld commands\n",
+                g.ctl_refused, g.ctl_ok);
         return 1;
     }
     if (!flood && g.persona && g.refused < 1) {

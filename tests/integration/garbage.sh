@@ -3,7 +3,8 @@
 # coordinator's ROUTER and to every department's data socket of a running run and sends
 # random bytes, truncated frames, wrong versions, unknown types, multi-part junk, hostile
 # size claims, HELLOs for taken slots, and well-formed messages for stale or impossible
-# ticks and unknown shards. The run must exit 0 with result files byte-identical to a
+# ticks and unknown shards; and at the control socket junk and every kind of change that
+# must be refused (tests/cx_garbage.c). The run must exit 0 with result files byte-identical to a
 # clean run's, and summary.json must count the dropped frames.
 # Then a flood of junk as fast as it can be sent: the run must still complete, identical.
 . "$(dirname "$0")/lib.sh"
@@ -15,7 +16,7 @@ ARGS=(run "$BASELINE" "${SMALL[@]}" --ticks "$TICKS" --quiet)
 "$CXSIM" "${ARGS[@]}" --out "$T/clean" || fail "the clean run failed"
 
 # Waits for the session's coordinator and every department to be started; prints
-# "COORD PUB DEPT..." (their endpoints, from their command lines).
+# "COORD PUB CONTROL DEPT..." (their endpoints, from their command lines).
 endpoints() {
     local sid=$1 want i procs coord pub depts
     want=$(grep -c '^  - {id:' "$BASELINE")
@@ -23,9 +24,10 @@ endpoints() {
         procs=$(session_procs "$sid")
         coord=$(awk '/cxsim-coordinator/ { for (i = 1; i < NF; i++) if ($i == "--bind") print $(i + 1) }' <<<"$procs")
         pub=$(awk '/cxsim-coordinator/ { for (i = 1; i < NF; i++) if ($i == "--pub") print $(i + 1) }' <<<"$procs")
+        ctl=$(awk '/cxsim-coordinator/ { for (i = 1; i < NF; i++) if ($i == "--control") print $(i + 1) }' <<<"$procs")
         depts=$(awk '/cxsim-department/ { for (i = 1; i < NF; i++) if ($i == "--bind") print $(i + 1) }' <<<"$procs")
-        if [ -n "$coord" ] && [ -n "$pub" ] && [ "$(wc -w <<<"$depts")" -eq "$want" ]; then
-            echo "$coord" "$pub" $depts
+        if [ -n "$coord" ] && [ -n "$pub" ] && [ -n "$ctl" ] && [ "$(wc -w <<<"$depts")" -eq "$want" ]; then
+            echo "$coord" "$pub" "$ctl" $depts
             return 0
         fi
         sleep 0.01
@@ -40,8 +42,8 @@ attack() { # out dir, extra cx_garbage options...
     read -r -a eps <<<"$(endpoints "$LPID")"
     case ${eps[0]} in ipc:///tmp/cxsim-*/coord.sock) ;; *) fail "unexpected endpoint ${eps[0]}" ;; esac
     dargs=()
-    for ep in "${eps[@]:2}"; do dargs+=(--dept "$ep"); done
-    "$CX_GARBAGE" --coord "${eps[0]}" --pub "${eps[1]}" "${dargs[@]}" --ticks "$TICKS" \
+    for ep in "${eps[@]:3}"; do dargs+=(--dept "$ep"); done
+    "$CX_GARBAGE" --coord "${eps[0]}" --pub "${eps[1]}" --control "${eps[2]}" "${dargs[@]}" --ticks "$TICKS" \
         --persona loyal_family --of 1 --department customer_service "$@" >"$T/$out.garbage" 2>&1 &
     gpid=$!
     wait_exit "$LPID" 120
@@ -70,5 +72,6 @@ attack() { # out dir, extra cx_garbage options...
 
 attack hostile --burst-ms 5
 grep -q "HELLOs refused with STOP" "$T/hostile.garbage" || fail "no cx_garbage report"
+grep -q "control: [1-9][0-9]* refused" "$T/hostile.garbage" || fail "the control socket refused nothing"
 attack flood --flood --seed 7
 echo ok

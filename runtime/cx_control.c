@@ -1,0 +1,180 @@
+/*  cx_control — a run's control socket (see cx_control.h). */
+#include "cx_control.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "cx_net.h"
+
+int cx_control_open(cx_control_t *ctl, void *zctx, const char *endpoint, char *err, size_t cap)
+{
+    memset(ctl, 0, sizeof *ctl);
+    cx_enc_init(&ctl->enc);
+    ctl->msg = malloc(sizeof *ctl->msg);
+    if (!ctl->msg) {
+        snprintf(err, cap, "out of memory");
+        return -1;
+    }
+    cx_msg_init(ctl->msg);
+    ctl->sock = zmq_socket(zctx, ZMQ_ROUTER);
+    int zero = 0;
+    int64_t maxsz = 64 * 1024; /* a command is small; refuse anything larger unread */
+    if (!ctl->sock) {
+        snprintf(err, cap, "cannot create the control socket: %s", zmq_strerror(errno));
+        return -1;
+    }
+    zmq_setsockopt(ctl->sock, ZMQ_LINGER, &zero, sizeof zero);
+    zmq_setsockopt(ctl->sock, ZMQ_MAXMSGSIZE, &maxsz, sizeof maxsz);
+    if (zmq_bind(ctl->sock, endpoint) != 0) {
+        snprintf(err, cap, "cannot bind the control socket %s: %s", endpoint, zmq_strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+void cx_control_close(cx_control_t *ctl)
+{
+    if (ctl->sock) {
+        zmq_close(ctl->sock);
+        ctl->sock = NULL;
+    }
+    if (ctl->msg) {
+        cx_msg_fini(ctl->msg);
+        free(ctl->msg);
+        ctl->msg = NULL;
+    }
+    cx_enc_fini(&ctl->enc);
+}
+
+/* Copies s into a NUL-terminated buffer; fails when it does not fit or
+ * holds a NUL (a string the callback could not see whole). */
+static int s_text(char *buf, size_t cap, cx_str_t s)
+{
+    if (s.len >= cap || (s.len > 0 && memchr(s.ptr, 0, s.len))) {
+        return -1;
+    }
+    if (s.len > 0) {
+        memcpy(buf, s.ptr, s.len);
+    }
+    buf[s.len] = 0;
+    return 0;
+}
+
+static void s_reply(cx_control_t *ctl, const cx_frame_t *f, int ok, const char *text)
+{
+    if (cx_enc_reply(&ctl->enc, ok, text) == 0) {
+        cx_net_send(ctl->sock, f->rid, f->rid_len, &ctl->enc);
+    }
+}
+
+int cx_control_serve(cx_control_t *ctl, cx_control_fn fn, void *user)
+{
+    static char verb[64], key[512], value[CX_CONTROL_TEXT_MAX], reply[CX_CONTROL_TEXT_MAX];
+    int served = 0;
+    if (!ctl->sock) {
+        return 0;
+    }
+    /* At most CX_CONTROL_BATCH frames a call: a client flooding the socket
+     * delays the next tick by that much, never indefinitely. */
+    for (int k = 0; k < CX_CONTROL_BATCH; k++) {
+        cx_frame_t f;
+        int r = cx_net_recv(ctl->sock, true, &f, ZMQ_DONTWAIT);
+        if (r < 0) {
+            break;
+        }
+        if (r == 1) {
+            ctl->dropped++;
+            continue;
+        }
+        int t = cx_msg_decode(ctl->msg, cx_frame_data(&f), cx_frame_size(&f));
+        if (t != CX_MSG_COMMAND) {
+            ctl->dropped++;
+            s_reply(ctl, &f, 0,
+                    t <= 0 ? cx_proto_strerror(t) : "expected a COMMAND on the control socket");
+            cx_frame_close(&f);
+            continue;
+        }
+        if (s_text(verb, sizeof verb, ctl->msg->text) || s_text(key, sizeof key, ctl->msg->key) ||
+            s_text(value, sizeof value, ctl->msg->value)) {
+            ctl->dropped++;
+            s_reply(ctl, &f, 0, "a verb, key or value too long or holding a NUL byte");
+            cx_frame_close(&f);
+            continue;
+        }
+        reply[0] = 0;
+        int ok = fn(user, verb, key, value, reply, sizeof reply);
+        s_reply(ctl, &f, ok ? 1 : 0, reply);
+        cx_frame_close(&f);
+        ctl->commands++;
+        served++;
+    }
+    return served;
+}
+
+int cx_control_call(const char *endpoint, const char *verb, const char *key, const char *value,
+                    int timeout_ms, char *reply, size_t cap)
+{
+    int rc = -1;
+    void *zctx = zmq_ctx_new();
+    void *s = zctx ? zmq_socket(zctx, ZMQ_DEALER) : NULL;
+    cx_enc_t enc;
+    cx_enc_init(&enc);
+    cx_msg_t *m = malloc(sizeof *m);
+    if (m) {
+        cx_msg_init(m);
+    }
+    if (!s || !m) {
+        snprintf(reply, cap, "cannot create a socket: %s", zmq_strerror(errno));
+        goto done;
+    }
+    int zero = 0;
+    zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof zero);
+    if (zmq_connect(s, endpoint) != 0) {
+        snprintf(reply, cap, "cannot connect to %s: %s", endpoint, zmq_strerror(errno));
+        goto done;
+    }
+    if (cx_enc_command(&enc, verb, key ? key : "", value ? value : "") != 0 ||
+        cx_net_send(s, NULL, 0, &enc) != 0) {
+        snprintf(reply, cap, "cannot send the command: %s", zmq_strerror(errno));
+        goto done;
+    }
+    zmq_pollitem_t it = {s, 0, ZMQ_POLLIN, 0};
+    if (zmq_poll(&it, 1, timeout_ms) <= 0) {
+        snprintf(reply, cap, "no answer from %s within %d ms (has the run ended?)", endpoint,
+                 timeout_ms);
+        goto done;
+    }
+    cx_frame_t f;
+    if (cx_net_recv(s, false, &f, ZMQ_DONTWAIT) != 0) {
+        snprintf(reply, cap, "a malformed answer from %s", endpoint);
+        goto done;
+    }
+    if (cx_msg_decode(m, cx_frame_data(&f), cx_frame_size(&f)) != CX_MSG_REPLY) {
+        snprintf(reply, cap, "an answer from %s that is not a REPLY", endpoint);
+        cx_frame_close(&f);
+        goto done;
+    }
+    size_t n = m->text.len < cap ? m->text.len : cap - 1;
+    if (n > 0) {
+        memcpy(reply, m->text.ptr, n);
+    }
+    reply[n] = 0;
+    rc = m->ok ? 1 : 0;
+    cx_frame_close(&f);
+done:
+    if (m) {
+        cx_msg_fini(m);
+        free(m);
+    }
+    cx_enc_fini(&enc);
+    if (s) {
+        zmq_close(s);
+    }
+    if (zctx) {
+        zmq_ctx_term(zctx);
+    }
+    return rc;
+}

@@ -1,0 +1,55 @@
+/*  cx_control — a run's control socket: clients send COMMAND, each gets
+ *  exactly one REPLY.
+ *
+ *  The coordinator binds a ROUTER; a client (`cxsim ctl`, a Python
+ *  program, a web page's bridge) connects a DEALER and sends one-frame
+ *  COMMAND {verb, key, value} messages. What a verb means is the caller's business:
+ *  cx_control_serve hands each decoded command to a callback and sends back
+ *  what it answers. This module knows framing and the codec, never the
+ *  model. A frame that is not a well-formed COMMAND of this protocol version
+ *  is answered with a refusal when it can be (so a client never hangs on a
+ *  typo) and counted as dropped.
+ *
+ *  Ownership: cx_control_t is caller storage (_open/_close); strings passed
+ *  to the callback live until it returns.
+ *  Errors: -1 with a message in err.
+ */
+#ifndef CX_CONTROL_H
+#define CX_CONTROL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cx_proto.h"
+
+#define CX_CONTROL_BATCH 64       /* most frames read by one cx_control_serve */
+#define CX_CONTROL_TEXT_MAX 4096 /* longest verb, key or value passed to the callback */
+
+/* Handles one command; writes the answer into reply (NUL-terminated).
+ * Returns 1 (done) or 0 (refused). */
+typedef int (*cx_control_fn)(void *user, const char *verb, const char *key, const char *value,
+                             char *reply, size_t cap);
+
+typedef struct {
+    void *sock;        /* ROUTER, or NULL when closed */
+    cx_enc_t enc;      /* reply encoder */
+    cx_msg_t *msg;     /* decoder scratch */
+    int64_t commands;  /* commands served */
+    int64_t dropped;   /* frames that were not commands */
+} cx_control_t;
+
+/* Binds a ROUTER at endpoint in zctx. */
+int cx_control_open(cx_control_t *ctl, void *zctx, const char *endpoint, char *err, size_t cap);
+void cx_control_close(cx_control_t *ctl);
+
+/* Serves the commands waiting (at most CX_CONTROL_BATCH frames), without
+ * blocking. Returns how many commands were served. */
+int cx_control_serve(cx_control_t *ctl, cx_control_fn fn, void *user);
+
+/* Client side: sends one command to endpoint and waits up to timeout_ms
+ * for the reply. Returns 1 (done) or 0 (refused) with the answer in reply,
+ * or -1 (no answer: nothing listening, or too slow) with a message. */
+int cx_control_call(const char *endpoint, const char *verb, const char *key, const char *value,
+                    int timeout_ms, char *reply, size_t cap);
+
+#endif

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Live control: a running simulation is paused, paced, changed and stopped
+# with `cxsim ctl`; bad changes are refused with the loader's messages; the
+# changes land in scenario.resolved.yaml, which replays the run byte for byte.
+. "$(dirname "$0")/lib.sh"
+
+CTL() { "$CXSIM" ctl "$T/live" "$@"; }
+ARGS=("$BASELINE" "${SMALL[@]}" --ticks 200 --quiet --heartbeat-ms 200)
+
+start_session run "${ARGS[@]}" --out "$T/live" --tick-ms 10
+for _ in $(seq 1 300); do
+    [ -f "$T/live/live.endpoints" ] && [ -f "$T/live/kpis.csv" ] && [ "$(rows "$T/live/kpis.csv")" -ge 5 ] && break
+    kill -0 "$LPID" 2>/dev/null || fail "the run ended before it could be controlled"
+    sleep 0.05
+done
+CTL status >"$T/status" || fail "status failed"
+grep -qx "ticks=200" "$T/status" || fail "status lacks ticks=200: $(cat "$T/status")"
+grep -qx "state=running" "$T/status" || fail "status lacks state=running"
+grep -q "^nps=" "$T/status" || fail "status lacks the last row's KPIs"
+
+# Paused: no tick for a second (five heartbeat intervals: nobody is lost).
+CTL pause | grep -q "^paused before tick" || fail "pause not acknowledged"
+n0=$(rows "$T/live/kpis.csv")
+sleep 1
+[ "$(rows "$T/live/kpis.csv")" -eq "$n0" ] || fail "ticks ran while paused"
+CTL status | grep -qx "state=paused" || fail "status does not say paused"
+next=$(CTL status | sed -n 's/^next_tick=//p')
+[ "$next" -eq "$n0" ] || fail "next tick $next, but $n0 rows are on disk"
+
+# Changes, for the next tick; refusals name what is wrong, exit 2.
+CTL set departments.it.maturity=4.5 --over 5 --cost 1000 >"$T/ok1" || fail "maturity change refused"
+grep -q "at tick $next: it moves to maturity 4.5 over 5 ticks" "$T/ok1" || fail "unexpected answer: $(cat "$T/ok1")"
+CTL set company.cx_owner=cx_team >/dev/null || fail "owner change refused"
+expect_refusal() { # stderr pattern, ctl arguments...
+    local pat=$1
+    shift
+    set +e
+    CTL "$@" 2>"$T/refused"
+    local rc=$?
+    set -e
+    [ "$rc" -eq 2 ] || fail "ctl $* gave exit $rc, not 2"
+    grep -q -- "$pat" "$T/refused" || fail "ctl $*: expected '$pat', got: $(cat "$T/refused")"
+}
+expect_refusal "did you mean 'it'" set departments.itt.maturity=4
+expect_refusal "event.to: expected a number from 1 to 5, found '7'" set departments.it.maturity=7
+expect_refusal "the past cannot change" event '{event: price, value: 1.1, at: 1}'
+expect_refusal "cannot be changed while a run goes on" set seed=3
+expect_refusal "unknown verb" frobnicate
+expect_refusal "expected milliseconds" pace -5
+
+CTL pace 0 >/dev/null && CTL resume >/dev/null || fail "resume failed"
+wait_exit "$LPID" 60
+[ "$RC" -eq 0 ] || { cat "$T/launcher.err" >&2; fail "the live run exited $RC"; }
+assert_no_leftovers "$LPID"
+[ "$(rows "$T/live/kpis.csv")" -eq 200 ] || fail "the live run did not finish its 200 ticks"
+[ ! -e "$T/live/live.endpoints" ] || fail "live.endpoints left after the run"
+set +e
+CTL status 2>/dev/null
+rc=$?
+set -e
+[ "$rc" -eq 1 ] || fail "ctl on a finished run gave exit $rc, not 1"
+
+# The changes are in the run's scenario, at the tick they took effect...
+grep -A4 -- "- at: $next" "$T/live/scenario.resolved.yaml" | grep -q "event: maturity" ||
+    fail "the maturity change is not in scenario.resolved.yaml"
+grep -q "owner: cx_team" "$T/live/scenario.resolved.yaml" || fail "the owner change is not recorded"
+# ... which replays the run byte for byte (here in-process, itself identical),
+"$CXSIM" run "$T/live/scenario.resolved.yaml" --quiet --in-process --out "$T/replay" || fail "replay failed"
+for f in kpis.csv departments.csv touchpoints.csv; do
+    cmp -s "$T/live/$f" "$T/replay/$f" || fail "$f of the replay differs from the live run"
+done
+# ... and the changes mattered: the same run untouched agrees up to them only.
+"$CXSIM" run "${ARGS[@]}" --in-process --out "$T/still" || fail "reference run failed"
+cmp -s <(head -n $((next + 1)) "$T/live/kpis.csv") <(head -n $((next + 1)) "$T/still/kpis.csv") ||
+    fail "ticks before the change differ from the untouched run"
+cmp -s "$T/live/kpis.csv" "$T/still/kpis.csv" && fail "the live changes changed nothing"
+
+# stop: the run ends after the current tick, status stopped, exit 0, whole rows.
+start_session run "${ARGS[@]}" --out "$T/stop" --tick-ms 20
+for _ in $(seq 1 300); do
+    [ -f "$T/stop/live.endpoints" ] && [ "$(rows "$T/stop/kpis.csv" 2>/dev/null || echo 0)" -ge 3 ] && break
+    sleep 0.05
+done
+"$CXSIM" ctl "$T/stop" stop | grep -q "^stopping before tick" || fail "stop not acknowledged"
+wait_exit "$LPID" 30
+[ "$RC" -eq 0 ] || fail "a stopped run exited $RC"
+grep -q '"status": "stopped"' "$T/stop/summary.json" || fail "summary.json does not say stopped"
+n=$(rows "$T/stop/kpis.csv")
+[ "$n" -gt 0 ] && [ "$n" -lt 200 ] || fail "a stopped run has $n rows"
+assert_no_leftovers "$LPID"
+echo ok
