@@ -12,8 +12,10 @@
 
 SL=$CX_SOURCE_DIR/scripts/slurm-local
 started=0
+tried=0
 cleanup() {
-    if [ "$started" -eq 1 ]; then
+    # Also after a start that failed half-way: stop stops only what start recorded.
+    if [ "$started" -eq 1 ] || [ "$tried" -eq 1 ]; then
         "$SL" stop >/dev/null 2>&1 || true
     fi
     rm -rf "$T"
@@ -22,6 +24,7 @@ trap cleanup EXIT
 
 if ! "$SL" status >/dev/null 2>&1; then
     rc=0
+    tried=1
     timeout 240 "$SL" start >"$T/slurm-local.out" 2>&1 || rc=$?
     if [ "$rc" -eq 75 ]; then
         cat "$T/slurm-local.out" >&2
