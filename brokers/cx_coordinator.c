@@ -758,7 +758,7 @@ int main(int argc, char **argv)
     }
 
     int rc = 1;
-    char live_path[4200] = ""; /* live.endpoints once written */
+    int live = 0; /* live.endpoints written */
     const char *status = "failed";
     char err[1024] = "";
     char cp_path[4200];
@@ -817,15 +817,12 @@ int main(int argc, char **argv)
             goto finish;
         }
         /* Where clients find the run: `cxsim ctl DIR` reads this file. */
-        char text[1200];
-        int n = snprintf(text, sizeof text, "control %s\nrows %s\n", control, pub ? pub : "-");
-        snprintf(live_path, sizeof live_path, "%s/live.endpoints", out_dir);
-        if (n < 0 || (size_t)n >= sizeof text || cx_write_atomic(live_path, text, (size_t)n) != 0) {
-            snprintf(c.reason, sizeof c.reason, "cannot write %s: %s", live_path,
+        if (cx_live_endpoints_write(out_dir, control, pub) != 0) {
+            snprintf(c.reason, sizeof c.reason, "cannot write %s/live.endpoints: %s", out_dir,
                      strerror(errno));
-            live_path[0] = 0;
             goto finish;
         }
+        live = 1;
     }
     int j = s_join(&c, (int)startup_ms);
     if (j != 0) {
@@ -961,8 +958,8 @@ finish:
         cx_log_error("%s", err);
         rc = 1;
     }
-    if (live_path[0]) {
-        unlink(live_path);
+    if (live) {
+        cx_live_endpoints_remove(out_dir);
     }
     cx_control_close(&c.ctl);
     if (c.pub) {

@@ -14,7 +14,6 @@
 
 #include "cx_cmd.h"
 #include "cx_control.h"
-#include "cx_output.h"
 
 static void s_usage(FILE *fp)
 {
@@ -50,30 +49,14 @@ static int s_endpoint(const char *target, char *ep, size_t cap)
         snprintf(ep, cap, "%s", target);
         return 0;
     }
-    char path[4200];
-    snprintf(path, sizeof path, "%s/live.endpoints", target);
-    char *text = NULL;
-    size_t len = 0;
-    if (cx_read_file(path, 8192, &text, &len) != 0) {
+    if (cx_live_endpoint_read(target, "control", ep, cap) != 0) {
         fprintf(stderr,
-                "cxsim ctl: %s: %s: is the run still going? (only a multi-process run, while it "
-                "lasts, can be controlled)\n",
-                path, strerror(errno));
+                "cxsim ctl: %s/live.endpoints: %s: is the run still going? (only a multi-process "
+                "run, while it lasts, can be controlled)\n",
+                target, strerror(errno));
         return -1;
     }
-    int rc = -1;
-    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
-        if (strncmp(line, "control ", 8) == 0) {
-            snprintf(ep, cap, "%s", line + 8);
-            rc = 0;
-            break;
-        }
-    }
-    if (rc != 0) {
-        fprintf(stderr, "cxsim ctl: %s names no control endpoint\n", path);
-    }
-    free(text);
-    return rc;
+    return 0;
 }
 
 /* Builds the event of `set KEY=VALUE`. Returns 0, or -1 with a message. */

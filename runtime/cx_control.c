@@ -5,9 +5,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <zmq.h>
 
 #include "cx_net.h"
+#include "cx_output.h"
+
+#define S_LIVE_FILE "live.endpoints"
 
 int cx_control_open(cx_control_t *ctl, void *zctx, const char *endpoint, char *err, size_t cap)
 {
@@ -177,4 +181,50 @@ done:
         zmq_ctx_term(zctx);
     }
     return rc;
+}
+
+int cx_live_endpoints_write(const char *dir, const char *control, const char *rows)
+{
+    char path[4200], text[1200];
+    snprintf(path, sizeof path, "%s/" S_LIVE_FILE, dir);
+    int n = snprintf(text, sizeof text, "control %s\nrows %s\n", control ? control : "-",
+                     rows ? rows : "-");
+    if (n < 0 || (size_t)n >= sizeof text) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    return cx_write_atomic(path, text, (size_t)n);
+}
+
+int cx_live_endpoint_read(const char *dir, const char *name, char *ep, size_t cap)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/" S_LIVE_FILE, dir);
+    char *text = NULL;
+    size_t len = 0;
+    if (cx_read_file(path, 8192, &text, &len) != 0) {
+        return -1;
+    }
+    size_t nl = strlen(name);
+    int rc = -1;
+    char *save = NULL;
+    for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        if (strncmp(line, name, nl) == 0 && line[nl] == ' ' && strcmp(line + nl + 1, "-") != 0) {
+            snprintf(ep, cap, "%s", line + nl + 1);
+            rc = 0;
+            break;
+        }
+    }
+    free(text);
+    if (rc != 0) {
+        errno = ENOKEY;
+    }
+    return rc;
+}
+
+void cx_live_endpoints_remove(const char *dir)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/" S_LIVE_FILE, dir);
+    unlink(path);
 }

@@ -46,6 +46,15 @@ void cx_control_close(cx_control_t *ctl);
  * blocking. Returns how many commands were served. */
 int cx_control_serve(cx_control_t *ctl, cx_control_fn fn, void *user);
 
+/* DIR/live.endpoints, which says where a running run listens while it
+ * lasts: "control ENDPOINT\nrows ENDPOINT\n" ("-" when there is none).
+ * _write writes it atomically (0, or -1 with errno); _read finds one
+ * endpoint by name ("control" or "rows"): 0, or -1 with errno (ENOENT: no
+ * run is going on there; ENOKEY: the file names no such endpoint). */
+int cx_live_endpoints_write(const char *dir, const char *control, const char *rows);
+int cx_live_endpoint_read(const char *dir, const char *name, char *ep, size_t cap);
+void cx_live_endpoints_remove(const char *dir);
+
 /* Client side: sends one command to endpoint and waits up to timeout_ms
  * for the reply. Returns 1 (done) or 0 (refused) with the answer in reply,
  * or -1 (no answer: nothing listening, or too slow) with a message. */

@@ -13,6 +13,14 @@ for _ in $(seq 1 300); do
     kill -0 "$LPID" 2>/dev/null || fail "the run ended before it could be controlled"
     sleep 0.05
 done
+# A live table beside the run: one line a tick, to the run's last.
+"$CXSIM" watch "$T/live" --every 1 --columns tick,nps,customers >"$T/watch.out" 2>"$T/watch.err" &
+WPID=$!
+set +e
+"$CXSIM" watch "$T/live" --columns tick,nps,nope >/dev/null 2>"$T/watch-bad.err"
+rc=$?
+set -e
+[ "$rc" -eq 2 ] && grep -q "no column 'nope'" "$T/watch-bad.err" || fail "watch with a bad column gave exit $rc"
 CTL status >"$T/status" || fail "status failed"
 grep -qx "ticks=200" "$T/status" || fail "status lacks ticks=200: $(cat "$T/status")"
 grep -qx "state=running" "$T/status" || fail "status lacks state=running"
@@ -54,6 +62,14 @@ wait_exit "$LPID" 60
 assert_no_leftovers "$LPID"
 [ "$(rows "$T/live/kpis.csv")" -eq 200 ] || fail "the live run did not finish its 200 ticks"
 [ ! -e "$T/live/live.endpoints" ] || fail "live.endpoints left after the run"
+wait "$WPID" || { cat "$T/watch.err" >&2; fail "watch did not end with the run's last tick"; }
+# Every line watch printed is the row of kpis.csv for that tick (printed to 6 digits).
+awk -F, 'NR == FNR { if (FNR > 1) { nps[$1] = $6; cust[$1] = $2 } next }
+    FNR > 1 { seen++; if (!($1 in nps)) bad++; else {
+        d = $2 - nps[$1]; if (d < 0) d = -d; if (d > 1e-5 * (1 + (nps[$1] < 0 ? -nps[$1] : nps[$1]))) bad++
+        if ($3 != cust[$1]) bad++ }; last = $1 }
+    END { if (bad || seen < 150 || last != 199) { print "watch: " seen " lines, " bad " wrong, last tick " last; exit 1 } }' \
+    "$T/live/kpis.csv" <(sed 's/^ *//; s/  */,/g' "$T/watch.out") || fail "watch lines do not match kpis.csv"
 set +e
 CTL status 2>/dev/null
 rc=$?
