@@ -9,6 +9,8 @@ int cx_cmd_run(int argc, char **argv);
 int cx_cmd_resume(int argc, char **argv);
 /* Live control of a running simulation (cx_cmd_ctl.c). */
 int cx_cmd_ctl(int argc, char **argv);
+/* A live table of a running simulation's rows (cx_cmd_watch.c). */
+int cx_cmd_watch(int argc, char **argv);
 /* Experiments: parameter sweeps, paired comparisons, collecting the
  * results of Slurm array jobs (docs/EXPERIMENTS.md). */
 int cx_cmd_sweep(int argc, char **argv);
