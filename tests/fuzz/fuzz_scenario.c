@@ -9,6 +9,12 @@
  *  emit the very same text (the contract the engine relies on when it sends
  *  a resolved scenario to remote agents). A failure aborts.
  *
+ *  The same bytes are also a live change (cx_event_load_string) to a small
+ *  fixed scenario: it is accepted exactly when no diagnostic is given, an
+ *  accepted change starts at or after the next tick, and the scenario with
+ *  the change inserted emits text that loads back to the same scenario (the
+ *  contract that lets a live run be replayed).
+ *
  *  Built with CX_LIBFUZZER it is a libFuzzer target (scripts/fuzz-scenario).
  *  Without it, main() replays every file found in the directories or files
  *  named on the command line, so ctest runs the corpus on every build.
@@ -52,8 +58,81 @@ static size_t s_split_sets(const uint8_t *data, size_t size, char setbuf[S_MAX_S
     return off;
 }
 
+static const char s_base_text[] =
+    "name: live\nseed: 1\nticks: 50\n"
+    "departments:\n"
+    "  - {id: customer_service, maturity: 2, staff: 2, cost_per_staff: 38000}\n"
+    "  - {id: it, maturity: 3, staff: 2, cost_per_staff: 50000}\n"
+    "personas:\n"
+    "  - {id: member, customers: 10, journey: service}\n"
+    "journeys:\n"
+    "  - id: service\n"
+    "    touchpoints:\n"
+    "      - {id: question, owner: customer_service}\n"
+    "timeline:\n"
+    "  - {at: 5, event: price, value: 1.1}\n"
+    "  - {at: 20, event: outage, department: it, value: 0.5, over: 3}\n";
+
+#define S_NEXT_TICK 5
+
+/* The input as a live change to s_base_text's scenario, before tick 5. */
+static void s_live_event(const uint8_t *data, size_t size)
+{
+    static cx_scenario_t *base = NULL;
+    static cx_scenario_t *with = NULL, *back = NULL;
+    if (!base) {
+        base = malloc(sizeof *base);
+        with = malloc(sizeof *with);
+        back = malloc(sizeof *back);
+        cx_diags_t d;
+        cx_diags_init(&d);
+        if (!base || !with || !back ||
+            cx_scenario_load_string("base", s_base_text, sizeof s_base_text - 1, NULL, 0, base,
+                                    &d) != 0) {
+            cx_diags_print(stderr, &d);
+            abort();
+        }
+        cx_diags_fini(&d);
+    }
+    cx_event_spec_t ev;
+    cx_diags_t d;
+    cx_diags_init(&d);
+    int rc = cx_event_load_string("live", (const char *)data, size, base, S_NEXT_TICK, &ev, &d);
+    if ((rc == 0) != (d.n == 0)) {
+        fprintf(stderr, "fuzz_scenario: a live change %s with %d diagnostics\n",
+                rc == 0 ? "accepted" : "refused", d.n);
+        abort();
+    }
+    cx_diags_fini(&d);
+    if (rc != 0) {
+        return;
+    }
+    if (ev.tick < S_NEXT_TICK || ev.tick >= base->ticks) {
+        fprintf(stderr, "fuzz_scenario: a live change accepted for tick %d\n", ev.tick);
+        abort();
+    }
+    *with = *base;
+    if (cx_scenario_add_event(with, &ev, S_NEXT_TICK) < 0) {
+        abort();
+    }
+    char *text = NULL;
+    size_t len = 0;
+    cx_diags_init(&d);
+    if (cx_scenario_emit(with, &text, &len) != 0 ||
+        cx_scenario_load_string("replay", text, len, NULL, 0, back, &d) != 0 ||
+        !cx_scenario_equal(with, back)) {
+        fprintf(stderr, "fuzz_scenario: a scenario with a live change does not replay:\n");
+        cx_diags_print(stderr, &d);
+        abort();
+    }
+    cx_diags_fini(&d);
+    free(text);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    s_live_event(data, size);
+
     char setbuf[S_MAX_SETS][256];
     const char *sets[S_MAX_SETS];
     int n_sets = 0;
