@@ -94,7 +94,8 @@ typedef struct {
     long long tick_ms;           /* least wall time per tick (pace), 0 = none */
     int stop_asked;              /* a `stop` command arrived */
     int live_events;             /* events taken live */
-    char last_row[2048];         /* the last tick's row as "name=value ..." */
+    cx_kpi_row_t last_row;       /* the last tick's row (status) */
+    int have_row;                /* last_row is set */
 } s_coord_t;
 
 static volatile sig_atomic_t s_interrupted = 0;
@@ -532,9 +533,17 @@ static int s_command(void *user, const char *verb, const char *key, const char *
     s_coord_t *c = user;
     (void)key;
     if (strcmp(verb, "status") == 0) {
-        snprintf(reply, cap, "next_tick=%d ticks=%d state=%s tick_ms=%lld live_events=%d%s%s",
-                 c->next_tick, c->sc->ticks, c->paused ? "paused" : "running", c->tick_ms,
-                 c->live_events, c->last_row[0] ? " " : "", c->last_row);
+        int k = snprintf(reply, cap, "next_tick=%d ticks=%d state=%s tick_ms=%lld live_events=%d",
+                         c->next_tick, c->sc->ticks, c->paused ? "paused" : "running",
+                         c->tick_ms, c->live_events);
+        if (c->have_row) {
+            const char *names[64];
+            double vals[64];
+            int nc = cx_kpi_row_columns(&c->last_row, names, vals, 64);
+            for (int i = 0; i < nc && k > 0 && (size_t)k + 64 < cap; i++) {
+                k += snprintf(reply + k, cap - (size_t)k, " %s=%.10g", names[i], vals[i]);
+            }
+        }
         return 1;
     }
     if (strcmp(verb, "event") == 0) {
@@ -901,22 +910,16 @@ int main(int argc, char **argv)
             snprintf(c.reason, sizeof c.reason, "%s", err);
             goto finish;
         }
-        if (c.pub || c.ctl.sock) {
+        if (c.pub) {
             const char *names[64];
             double vals[64];
             int nc = cx_kpi_row_columns(&row, names, vals, 64);
-            if (c.pub && cx_enc_row(&c.enc, t, names, vals, nc) == 0) {
+            if (cx_enc_row(&c.enc, t, names, vals, nc) == 0) {
                 zmq_send(c.pub, cx_enc_data(&c.enc), cx_enc_size(&c.enc), ZMQ_DONTWAIT);
             }
-            if (c.ctl.sock) {
-                size_t k = 0;
-                for (int i = 0; i < nc && k + 64 < sizeof c.last_row; i++) {
-                    int w = snprintf(c.last_row + k, sizeof c.last_row - k, "%s%s=%.10g",
-                                     i ? " " : "", names[i], vals[i]);
-                    k += w > 0 ? (size_t)w : 0;
-                }
-            }
         }
+        c.last_row = row;
+        c.have_row = 1;
         cx_company_end_tick(company, sc, &row, &totals->total);
         if (every > 0 && (t + 1) % every == 0 && t + 1 < sc->ticks &&
             s_checkpoint(&c, t, company, &hist, out, cp_path) != 0) {
