@@ -11,6 +11,8 @@ int cx_cmd_resume(int argc, char **argv);
 int cx_cmd_ctl(int argc, char **argv);
 /* A live table of a running simulation's rows (cx_cmd_watch.c). */
 int cx_cmd_watch(int argc, char **argv);
+/* A counterfactual branch of a run from its last checkpoint (cx_cmd_fork.c). */
+int cx_cmd_fork(int argc, char **argv);
 /* Experiments: parameter sweeps, paired comparisons, collecting the
  * results of Slurm array jobs (docs/EXPERIMENTS.md). */
 int cx_cmd_sweep(int argc, char **argv);

@@ -14,6 +14,7 @@
 
 #include "cx_cmd.h"
 #include "cx_control.h"
+#include "cx_live_set.h"
 
 static void s_usage(FILE *fp)
 {
@@ -59,63 +60,6 @@ static int s_endpoint(const char *target, char *ep, size_t cap)
     return 0;
 }
 
-/* Builds the event of `set KEY=VALUE`. Returns 0, or -1 with a message. */
-static int s_set_event(const char *kv, const char *at, const char *over, const char *cost,
-                       char *out, size_t cap)
-{
-    const char *eq = strchr(kv, '=');
-    if (!eq || eq == kv || !eq[1]) {
-        fprintf(stderr, "cxsim ctl: set expects KEY=VALUE, got '%s'\n", kv);
-        return -1;
-    }
-    char key[256], val[256];
-    snprintf(key, sizeof key, "%.*s", (int)(eq - kv), kv);
-    snprintf(val, sizeof val, "%s", eq + 1);
-    char body[700];
-    char dept[128] = "";
-    const char *field = NULL;
-    if (strncmp(key, "departments.", 12) == 0) {
-        const char *dot = strrchr(key, '.');
-        if (dot > key + 12) {
-            snprintf(dept, sizeof dept, "%.*s", (int)(dot - key - 12), key + 12);
-            field = dot + 1;
-        }
-    }
-    /* Values go in quotes only when they are names; numbers stay plain so
-     * that the coordinator's checks report them as numbers. */
-    if (field && strcmp(field, "maturity") == 0) {
-        snprintf(body, sizeof body, "event: maturity, department: \"%s\", to: %s, over: %s", dept,
-                 val, over ? over : "1");
-        over = NULL;
-    } else if (field && strcmp(field, "staff") == 0) {
-        snprintf(body, sizeof body, "event: staff, department: \"%s\", value: %s", dept, val);
-    } else if (strcmp(key, "company.cx_owner") == 0) {
-        snprintf(body, sizeof body, "event: cx_owner, owner: \"%s\"", val);
-    } else if (strcmp(key, "company.governance") == 0) {
-        snprintf(body, sizeof body, "event: governance, governance: \"%s\"", val);
-    } else if (strcmp(key, "company.price") == 0) {
-        snprintf(body, sizeof body, "event: price, value: %s", val);
-    } else {
-        fprintf(stderr,
-                "cxsim ctl: '%s' cannot be changed while a run goes on: expected "
-                "departments.ID.maturity, departments.ID.staff, company.cx_owner, "
-                "company.governance or company.price (or `event` for any timeline event)\n",
-                key);
-        return -1;
-    }
-    if (over) {
-        fprintf(stderr, "cxsim ctl: --over applies to a maturity change only\n");
-        return -1;
-    }
-    int n = snprintf(out, cap, "{%s%s%s%s%s}", body, at ? ", at: " : "", at ? at : "",
-                     cost ? ", cost: " : "", cost ? cost : "");
-    if (n < 0 || (size_t)n >= cap) {
-        fprintf(stderr, "cxsim ctl: the change is too long\n");
-        return -1;
-    }
-    return 0;
-}
-
 int cx_cmd_ctl(int argc, char **argv)
 {
     if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
@@ -155,7 +99,7 @@ int cx_cmd_ctl(int argc, char **argv)
             fprintf(stderr, "cxsim ctl set: expected KEY=VALUE\n");
             return 2;
         }
-        if (s_set_event(kv, at, over, cost, value, sizeof value) != 0) {
+        if (cx_live_set_event("cxsim ctl", kv, at, over, cost, value, sizeof value) != 0) {
             return 2;
         }
         send_verb = "event";

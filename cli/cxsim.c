@@ -20,6 +20,7 @@ static void s_usage(FILE *fp)
                 "  ctl RUN_DIR VERB        change a running simulation (set, event, pause,\n"
                 "                          resume, pace, stop) or ask its status\n"
                 "  watch RUN_DIR           a live table of a running simulation's KPIs\n"
+                "  fork RUN_DIR NEW_DIR    branch a run at its last checkpoint, with changes\n"
                 "  sweep SCENARIO.yaml     run a grid of --set values x replicates; means and\n"
                 "                          95%% CIs of the final KPIs, results in sweep.db\n"
                 "  compare BASE.yaml [SC.yaml]  paired runs (common random numbers): KPI deltas\n"
@@ -58,6 +59,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "watch") == 0) {
         return cx_cmd_watch(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "fork") == 0) {
+        return cx_cmd_fork(argc - 1, argv + 1);
     }
     if (strcmp(cmd, "sweep") == 0) {
         return cx_cmd_sweep(argc - 1, argv + 1);
