@@ -95,6 +95,11 @@ typedef struct {
     int stop_asked;              /* a `stop` command arrived */
     int live_events;             /* events taken live */
     cx_kpi_row_t last_row;       /* the last tick's row (status) */
+    const cx_company_t *company; /* state a `checkpoint` command snapshots */
+    const cx_kpi_history_t *hist; /* ... */
+    const cx_output_t *out;      /* ... */
+    const char *cp_path;         /* where checkpoints go */
+    int failed;                  /* a command's checkpoint failed: the run stops */
     int have_row;                /* last_row is set */
 } s_coord_t;
 
@@ -565,13 +570,26 @@ static int s_command(void *user, const char *verb, const char *key, const char *
         snprintf(reply, cap, "at least %lld ms per tick", ms);
         return 1;
     }
+    if (strcmp(verb, "checkpoint") == 0) {
+        /* Between two ticks every agent is idle: the same snapshot as
+         * --checkpoint-every, taken now (cxsim fork of a running run). */
+        int64_t t = c->next_tick - 1;
+        if (s_checkpoint(c, t, c->company, c->hist, c->out, c->cp_path) != 0) {
+            c->failed = 1;
+            snprintf(reply, cap, "the checkpoint of tick %lld failed: %s", (long long)t, c->reason);
+            return 0;
+        }
+        snprintf(reply, cap, "checkpoint after tick %lld in %s", (long long)t, c->cp_path);
+        return 1;
+    }
     if (strcmp(verb, "stop") == 0) {
         c->stop_asked = 1;
         snprintf(reply, cap, "stopping before tick %d", c->next_tick);
         return 1;
     }
     snprintf(reply, cap,
-             "unknown verb '%s': expected status, event, pause, resume, pace or stop", verb);
+             "unknown verb '%s': expected status, event, pause, resume, pace, checkpoint or stop",
+             verb);
     return 0;
 }
 
@@ -583,6 +601,9 @@ static int s_between(s_coord_t *c, int64_t last, long long began)
 {
     cx_control_serve(&c->ctl, s_command, c);
     for (;;) {
+        if (c->failed) {
+            return -1;
+        }
         if (c->stop_asked) {
             return 1;
         }
@@ -833,6 +854,10 @@ int main(int argc, char **argv)
         }
         live = 1;
     }
+    c.company = company;
+    c.hist = &hist;
+    c.out = out;
+    c.cp_path = cp_path;
     int j = s_join(&c, (int)startup_ms);
     if (j != 0) {
         status = j > 0 ? "interrupted" : "failed";

@@ -37,6 +37,7 @@ static void s_usage(FILE *fp)
             "                             '{event: campaign, value: 1.5, over: 30}'\n"
             "  pause | resume             hold or release the clock between two ticks\n"
             "  pace MS                    at least MS of wall time per tick (0: full speed)\n"
+            "  checkpoint                 snapshot the run now (for `cxsim fork`)\n"
             "  stop                       end the run after the current tick\n"
             "\n"
             "exit status: 0 done, 1 no answer (is the run still going?), 2 refused or\n"
@@ -110,7 +111,11 @@ int cx_cmd_ctl(int argc, char **argv)
         }
         snprintf(value, sizeof value, "%s", argv[3]);
     } else if (strcmp(verb, "status") == 0 || strcmp(verb, "pause") == 0 ||
-               strcmp(verb, "resume") == 0 || strcmp(verb, "stop") == 0) {
+               strcmp(verb, "resume") == 0 || strcmp(verb, "stop") == 0 ||
+               strcmp(verb, "checkpoint") == 0) {
+        if (verb[0] == 'c') {
+            timeout_ms = 120000; /* every agent's state goes to disk first */
+        }
         if (argc != 3) {
             fprintf(stderr, "cxsim ctl %s: takes no argument\n", verb);
             return 2;

@@ -35,7 +35,7 @@ static void s_usage(FILE *fp)
             "                  [--over N] [--cost C]]... [--quiet] [--cpus LIST]\n"
             "\n"
             "Branches a run at its last checkpoint (written by `cxsim run --checkpoint-every\n"
-            "N`): NEW_DIR gets the run's results up to that tick, the changes (timeline\n"
+            "N`, or asked of a run still going): NEW_DIR gets the run's results up to that tick, the changes (timeline\n"
             "events, or `set` shorthands as in `cxsim ctl`; each from the checkpoint's tick\n"
             "on, at the next tick unless `at`/--at says later), and runs to the end. NEW_DIR\n"
             "must not exist or be empty. Its files equal a fresh run of its\n"
@@ -180,6 +180,18 @@ int cx_cmd_fork(int argc, char **argv)
     char scen[4200], cp_path[4200];
     snprintf(scen, sizeof scen, "%s/scenario.resolved.yaml", from);
     snprintf(cp_path, sizeof cp_path, "%s/checkpoint.msgpack", from);
+    /* A run still going is asked for a checkpoint of where it stands. */
+    char ep[1024], reply[CX_CONTROL_TEXT_MAX];
+    if (cx_live_endpoint_read(from, "control", ep, sizeof ep) == 0) {
+        int r = cx_control_call(ep, "checkpoint", "", "", 120000, reply, sizeof reply);
+        if (r == 1) {
+            fprintf(stderr, "cxsim fork: the running %s took a %s\n", from, reply);
+        } else if (r == 0) {
+            fprintf(stderr, "cxsim fork: the running %s refused a checkpoint: %s\n", from, reply);
+            return 1;
+        }
+        /* No answer: the run has just ended; its last checkpoint serves. */
+    }
     if (access(cp_path, R_OK) != 0) {
         fprintf(stderr, "cxsim fork: %s has no checkpoint (%s): run it with --checkpoint-every N\n",
                 from, strerror(errno));

@@ -27,6 +27,30 @@ for f in kpis.csv departments.csv touchpoints.csv; do
     cmp -s "$T/a/$f" "$T/same/$f" || fail "$f of an unchanged branch differs from the original"
 done
 
+# A run still going: fork asks it for a checkpoint and branches there; the
+# original goes on, unchanged by the snapshot.
+start_session run "$BASELINE" "${SMALL[@]}" --ticks 100 --tick-ms 15 --quiet --out "$T/live"
+for _ in $(seq 1 300); do
+    [ -f "$T/live/live.endpoints" ] && [ "$(rows "$T/live/kpis.csv")" -ge 20 ] && break
+    sleep 0.05
+done
+"$CXSIM" fork "$T/live" "$T/lb" --set company.governance=hybrid --quiet 2>"$T/lfork.err" ||
+    { cat "$T/lfork.err" >&2; fail "fork of a running run failed"; }
+at=$(sed -n 's/.*took a checkpoint after tick \([0-9]*\).*/\1/p' "$T/lfork.err")
+[ -n "$at" ] || fail "fork did not ask the running run for a checkpoint: $(cat "$T/lfork.err")"
+wait_exit "$LPID" 60
+[ "$RC" -eq 0 ] || fail "the original run exited $RC after being forked"
+assert_no_leftovers "$LPID"
+"$CXSIM" run "$BASELINE" "${SMALL[@]}" --ticks 100 --quiet --in-process --out "$T/plain" || fail "plain run failed"
+for f in kpis.csv departments.csv touchpoints.csv; do
+    cmp -s "$T/live/$f" "$T/plain/$f" || fail "$f of the forked-from run differs from a plain run"
+done
+cmp -s <(head -n $((at + 2)) "$T/live/kpis.csv") <(head -n $((at + 2)) "$T/lb/kpis.csv") ||
+    fail "ticks 0-$at of the live branch differ"
+cmp -s "$T/live/kpis.csv" "$T/lb/kpis.csv" && fail "the live branch's change changed nothing"
+"$CXSIM" run "$T/lb/scenario.resolved.yaml" --in-process --quiet --out "$T/lfresh" || fail "fresh run failed"
+cmp -s "$T/lb/kpis.csv" "$T/lfresh/kpis.csv" || fail "the live branch differs from a fresh run of its scenario"
+
 refused() { # stderr pattern, fork arguments...
     local pat=$1
     shift
