@@ -53,7 +53,8 @@ static int s_snapshot(const void *ud, uint8_t **buf, size_t *len)
 static void s_usage(FILE *fp)
 {
     fprintf(fp, "usage: cxsim-department --connect ENDPOINT --department ID\n"
-                "                        [--bind ENDPOINT] [--advertise ENDPOINT] [--timeout-ms MS]\n"
+                "                        [--bind ENDPOINT] [--advertise ENDPOINT] [--key FILE]\n"
+                "                        [--timeout-ms MS]\n"
                 "One department serving its touchpoints. Normally started by `cxsim run`;\n"
                 "start it by hand to run the department on another machine. Without --bind\n"
                 "it binds tcp://*:* and advertises tcp://HOSTNAME:PORT.\n");
@@ -79,7 +80,7 @@ static int s_grow(void **p, size_t *cap, size_t need, size_t size)
 
 int main(int argc, char **argv)
 {
-    const char *connect = NULL, *dept_id = NULL, *bind = NULL, *advertise = NULL;
+    const char *connect = NULL, *dept_id = NULL, *bind = NULL, *advertise = NULL, *key = NULL;
     long long timeout_ms = 30000;
     for (int i = 1; i < argc; i++) {
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -97,6 +98,9 @@ int main(int argc, char **argv)
             i++;
         } else if (strcmp(argv[i], "--bind") == 0 && v) {
             bind = v;
+            i++;
+        } else if (strcmp(argv[i], "--key") == 0 && v) {
+            key = v;
             i++;
         } else if (strcmp(argv[i], "--advertise") == 0 && v) {
             advertise = v;
@@ -141,12 +145,18 @@ int main(int argc, char **argv)
         cx_msg_init(dm);
     }
 
-    /* Bind the data socket first: its endpoint goes into HELLO. */
-    void *data = zmq_socket(a.ctx, ZMQ_ROUTER);
+    /* Bind the data socket first: its endpoint goes into HELLO. With a run
+     * key it admits only shards that hold the key. */
+    void *data = NULL;
+    if (key && cx_agent_use_key(&a, key) != 0) {
+        goto done;
+    }
+    data = zmq_socket(a.ctx, ZMQ_ROUTER);
     int linger = 1000;
     zmq_setsockopt(data, ZMQ_LINGER, &linger, sizeof linger);
     char endpoint[512];
-    if (!dm || !data || zmq_bind(data, bind ? bind : "tcp://*:*") != 0) {
+    if (!dm || !data || cx_curve_server(&a.curve, data) != 0 ||
+        zmq_bind(data, bind ? bind : "tcp://*:*") != 0) {
         cx_log_error("cannot bind %s: %s", bind ? bind : "tcp://*:*", zmq_strerror(errno));
         goto done;
     }

@@ -56,14 +56,14 @@ static int s_dept_of(const unsigned char *rid, size_t len, int n_dept)
 static void s_usage(FILE *fp)
 {
     fprintf(fp, "usage: cxsim-persona --connect ENDPOINT --persona ID [--shard K --of N]\n"
-                "                     [--timeout-ms MS]\n"
+                "                     [--key FILE] [--timeout-ms MS]\n"
                 "One shard of a persona's customers. Normally started by `cxsim run`;\n"
                 "start it by hand to run the shard on another machine.\n");
 }
 
 int main(int argc, char **argv)
 {
-    const char *connect = NULL, *persona_id = NULL;
+    const char *connect = NULL, *persona_id = NULL, *key = NULL;
     long long shard = 0, of = 1, timeout_ms = 30000;
     for (int i = 1; i < argc; i++) {
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -75,6 +75,9 @@ int main(int argc, char **argv)
             return 0;
         } else if (strcmp(argv[i], "--connect") == 0 && v) {
             connect = v;
+            i++;
+        } else if (strcmp(argv[i], "--key") == 0 && v) {
+            key = v;
             i++;
         } else if (strcmp(argv[i], "--persona") == 0 && v) {
             persona_id = v;
@@ -118,6 +121,9 @@ int main(int argc, char **argv)
     int64_t tally_words[CX_TALLY_WORDS];
     cx_tally_t *tally = malloc(sizeof *tally);
 
+    if (key && cx_agent_use_key(&a, key) != 0) {
+        goto done;
+    }
     if (!tally || cx_agent_join(&a, connect, "persona", persona_id, (int)shard, (int)of, "",
                                 (int)timeout_ms) != 0) {
         goto done;
@@ -147,7 +153,8 @@ int main(int argc, char **argv)
     data = zmq_socket(a.ctx, ZMQ_ROUTER);
     int linger = 0, mandatory = 1;
     if (!data || zmq_setsockopt(data, ZMQ_LINGER, &linger, sizeof linger) != 0 ||
-        zmq_setsockopt(data, ZMQ_ROUTER_MANDATORY, &mandatory, sizeof mandatory) != 0) {
+        zmq_setsockopt(data, ZMQ_ROUTER_MANDATORY, &mandatory, sizeof mandatory) != 0 ||
+        cx_curve_client(&a.curve, data) != 0) {
         cx_log_error("cannot create the data socket: %s", zmq_strerror(errno));
         goto done;
     }

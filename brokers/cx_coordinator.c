@@ -88,6 +88,7 @@ typedef struct {
     int64_t drops_untold;        /* dropped frames not logged yet */
     long long drops_told_ms;     /* when the last summary of drops was logged */
     cx_control_t ctl;            /* control socket (ctl.sock NULL when none) */
+    cx_curve_t curve;            /* the run key (curve.on false: none) */
     const char *out_dir;         /* results directory */
     int next_tick;               /* first tick not begun */
     int paused;                  /* hold the clock between ticks */
@@ -648,6 +649,7 @@ static void s_usage(FILE *fp)
 {
     fprintf(fp, "usage: cxsim-coordinator --scenario FILE --out DIR --bind ENDPOINT\n"
                 "                         [--pub ENDPOINT] [--control ENDPOINT] [--tick-ms MS]\n"
+                "                         [--key FILE]\n"
                 "                         [--heartbeat-ms MS]\n"
                 "                         [--startup-timeout-ms MS] [--checkpoint-every N]\n"
                 "                         [--resume CHECKPOINT]\n"
@@ -657,7 +659,7 @@ static void s_usage(FILE *fp)
 int main(int argc, char **argv)
 {
     const char *scenario = NULL, *out_dir = NULL, *bind = NULL, *pub = NULL, *resume = NULL;
-    const char *control = NULL;
+    const char *control = NULL, *key = NULL;
     long long hb = 1000, startup_ms = 30000, every = 0, tick_ms = 0;
     for (int i = 1; i < argc; i++) {
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -684,6 +686,9 @@ int main(int argc, char **argv)
             i++;
         } else if (strcmp(argv[i], "--checkpoint-every") == 0 && v &&
                    cx_parse_int(v, 0, CX_MAX_TICKS, &every) == 0) {
+            i++;
+        } else if (strcmp(argv[i], "--key") == 0 && v) {
+            key = v;
             i++;
         } else if (strcmp(argv[i], "--control") == 0 && v) {
             control = v;
@@ -825,10 +830,15 @@ int main(int argc, char **argv)
         goto finish;
     }
     c.ctx = zmq_ctx_new();
+    if (key && (cx_curve_load(&c.curve, key, err, sizeof err) != 0 ||
+                cx_curve_start(&c.curve, c.ctx, err, sizeof err) != 0)) {
+        snprintf(c.reason, sizeof c.reason, "%s", err);
+        goto finish;
+    }
     c.router = zmq_socket(c.ctx, ZMQ_ROUTER);
     int linger = 1000;
     zmq_setsockopt(c.router, ZMQ_LINGER, &linger, sizeof linger);
-    if (zmq_bind(c.router, bind) != 0) {
+    if (cx_curve_server(&c.curve, c.router) != 0 || zmq_bind(c.router, bind) != 0) {
         snprintf(c.reason, sizeof c.reason, "cannot bind %s: %s", bind, zmq_strerror(errno));
         goto finish;
     }
@@ -836,13 +846,13 @@ int main(int argc, char **argv)
         c.pub = zmq_socket(c.ctx, ZMQ_PUB);
         int zero = 0;
         zmq_setsockopt(c.pub, ZMQ_LINGER, &zero, sizeof zero);
-        if (zmq_bind(c.pub, pub) != 0) {
+        if (cx_curve_server(&c.curve, c.pub) != 0 || zmq_bind(c.pub, pub) != 0) {
             snprintf(c.reason, sizeof c.reason, "cannot bind %s: %s", pub, zmq_strerror(errno));
             goto finish;
         }
     }
     if (control) {
-        if (cx_control_open(&c.ctl, c.ctx, control, err, sizeof err) != 0) {
+        if (cx_control_open(&c.ctl, c.ctx, control, &c.curve, err, sizeof err) != 0) {
             snprintf(c.reason, sizeof c.reason, "%s", err);
             goto finish;
         }
@@ -996,6 +1006,11 @@ finish:
     if (c.router) {
         zmq_close(c.router);
     }
+    if (c.curve.on && cx_curve_refused(&c.curve) > 0) {
+        cx_log_warn("refused %lld connections that did not hold the run key",
+                    (long long)cx_curve_refused(&c.curve));
+    }
+    cx_curve_stop(&c.curve);
     if (c.ctx) {
         zmq_ctx_term(c.ctx);
     }

@@ -5,6 +5,8 @@
 #ifndef CX_CMD_H
 #define CX_CMD_H
 
+#include "cx_curve.h"
+
 int cx_cmd_run(int argc, char **argv);
 int cx_cmd_resume(int argc, char **argv);
 /* Live control of a running simulation (cx_cmd_ctl.c). */
@@ -13,10 +15,18 @@ int cx_cmd_ctl(int argc, char **argv);
 int cx_cmd_watch(int argc, char **argv);
 /* A counterfactual branch of a run from its last checkpoint (cx_cmd_fork.c). */
 int cx_cmd_fork(int argc, char **argv);
+/* A new run key (cx_cmd_key.c). */
+int cx_cmd_keygen(int argc, char **argv);
+/* Removes every "--key FILE" from argv (argc updated; argv stays
+ * NULL-terminated) and loads the key into k (left off without one).
+ * Returns 0, or -1 after a message naming `who`. */
+int cx_take_key_option(int *argc, char **argv, cx_curve_t *k, const char *who);
 /* Experiments: parameter sweeps, paired comparisons, collecting the
  * results of Slurm array jobs (docs/EXPERIMENTS.md). */
 int cx_cmd_sweep(int argc, char **argv);
 int cx_cmd_compare(int argc, char **argv);
 int cx_cmd_collect(int argc, char **argv);
+/* An offline HTML report of a run or compare directory (cx_cmd_report.c). */
+int cx_cmd_report(int argc, char **argv);
 
 #endif

@@ -19,7 +19,7 @@
 static void s_usage(FILE *fp)
 {
     fprintf(fp,
-            "usage: cxsim ctl RUN_DIR|ENDPOINT VERB [ARGUMENTS]\n"
+            "usage: cxsim ctl RUN_DIR|ENDPOINT VERB [ARGUMENTS] [--key FILE]\n"
             "\n"
             "Talks to a running multi-process simulation (its results directory, or its\n"
             "control endpoint such as ipc:///tmp/cxsim-abc/control.sock).\n"
@@ -66,6 +66,10 @@ int cx_cmd_ctl(int argc, char **argv)
     if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
         s_usage(stdout);
         return 0;
+    }
+    cx_curve_t curve;
+    if (cx_take_key_option(&argc, argv, &curve, "cxsim ctl") != 0) {
+        return 2;
     }
     if (argc < 3) {
         s_usage(stderr);
@@ -129,7 +133,8 @@ int cx_cmd_ctl(int argc, char **argv)
         return 1;
     }
     char reply[CX_CONTROL_TEXT_MAX];
-    int r = cx_control_call(ep, send_verb, "", value, timeout_ms, reply, sizeof reply);
+    int r = cx_control_call_key(ep, &curve, send_verb, "", value, timeout_ms, reply,
+                                sizeof reply);
     if (r < 0) {
         fprintf(stderr, "cxsim ctl: %s\n", reply);
         return 1;

@@ -32,7 +32,7 @@ static void s_usage(FILE *fp)
 {
     fprintf(fp,
             "usage: cxsim fork RUN_DIR NEW_DIR [--event YAML]... [--set KEY=VALUE [--at T]\n"
-            "                  [--over N] [--cost C]]... [--quiet] [--cpus LIST]\n"
+            "                  [--over N] [--cost C]]... [--quiet] [--cpus LIST] [--key FILE]\n"
             "\n"
             "Branches a run at its last checkpoint (written by `cxsim run --checkpoint-every\n"
             "N`, or asked of a run still going): NEW_DIR gets the run's results up to that tick, the changes (timeline\n"
@@ -121,6 +121,17 @@ int cx_cmd_fork(int argc, char **argv)
         s_usage(stdout);
         return 0;
     }
+    /* The run key goes to the checkpoint request and to the branch's run. */
+    cx_curve_t curve;
+    const char *key_path = NULL;
+    for (int i = 1; i + 1 < argc; i++) {
+        if (strcmp(argv[i], "--key") == 0) {
+            key_path = argv[i + 1];
+        }
+    }
+    if (cx_take_key_option(&argc, argv, &curve, "cxsim fork") != 0) {
+        return 2;
+    }
     if (argc < 3 || argv[1][0] == '-' || argv[2][0] == '-') {
         s_usage(stderr);
         return 2;
@@ -183,7 +194,8 @@ int cx_cmd_fork(int argc, char **argv)
     /* A run still going is asked for a checkpoint of where it stands. */
     char ep[1024], reply[CX_CONTROL_TEXT_MAX];
     if (cx_live_endpoint_read(from, "control", ep, sizeof ep) == 0) {
-        int r = cx_control_call(ep, "checkpoint", "", "", 120000, reply, sizeof reply);
+        int r = cx_control_call_key(ep, &curve, "checkpoint", "", "", 120000, reply,
+                                    sizeof reply);
         if (r == 1) {
             fprintf(stderr, "cxsim fork: the running %s took a %s\n", from, reply);
         } else if (r == 0) {
@@ -282,6 +294,10 @@ int cx_cmd_fork(int argc, char **argv)
     args[n++] = (char *)to;
     for (int i = 0; i < n_pass; i++) {
         args[n++] = pass[i];
+    }
+    if (key_path) {
+        args[n++] = "--key";
+        args[n++] = (char *)key_path;
     }
     args[n] = NULL;
     return cx_cmd_resume(n, args);

@@ -29,6 +29,7 @@
 #include <zmq.h>
 
 #include "cx_checkpoint.h"
+#include "cx_curve.h"
 #include "cx_load.h"
 #include "cx_net.h"
 #include "cx_output.h"
@@ -64,6 +65,8 @@ static void s_usage(FILE *fp)
             "  --in-process        run the same model in this process, without ZeroMQ\n"
             "  --tick-ms MS        at least MS of wall time per tick, to watch a run live\n"
             "                      (change it, or pause, with `cxsim ctl`)\n"
+            "  --key FILE          encrypt and authenticate every connection with this run\n"
+            "                      key (`cxsim keygen`; agents on other hosts need it too)\n"
             "  --cpus LIST         run every process on these CPUs (e.g. 0, 0-1, 0,2); one\n"
             "                      CPU suits runs of few customers and many ticks\n"
             "  --heartbeat-ms MS   heartbeat interval; an agent silent for two is lost\n"
@@ -87,6 +90,8 @@ typedef struct {
     long long ticks;           /* --ticks, 0 = the scenario's */
     int in_process;            /* --in-process */
     const char *cpus;          /* --cpus, NULL = wherever the kernel places them */
+    const char *key;           /* --key: the run key file, NULL = none */
+    cx_curve_t curve;          /* the key loaded (the progress subscriber uses it) */
     long long tick_ms;         /* --tick-ms: least wall time per tick, 0 = as fast as possible */
     long long heartbeat_ms;    /* --heartbeat-ms */
     long long checkpoint_every;/* --checkpoint-every, 0 = none */
@@ -178,6 +183,9 @@ static int s_parse(int argc, char **argv, s_opts_t *o)
                                 "got '%s'\n", v);
                 return -1;
             }
+            i++;
+        } else if (strcmp(a, "--key") == 0 && v) {
+            o->key = v;
             i++;
         } else if (strcmp(a, "--cpus") == 0 && v) {
             o->cpus = v;
@@ -408,12 +416,22 @@ static int s_run_processes(const s_opts_t *o, const cx_scenario_t *sc, const cha
     int zero = 0;
     zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "", 0);
     zmq_setsockopt(sub, ZMQ_LINGER, &zero, sizeof zero);
+    cx_curve_client(&o->curve, sub);
     zmq_connect(sub, pub_ep);
 
-    char *cargv[] = {exe[0], "--scenario", scen, "--out", (char *)out, "--bind", coord_ep,
-                     "--pub", pub_ep, "--control", ctl_ep, "--tick-ms", tick_ms,
-                     "--heartbeat-ms", hb, "--checkpoint-every", every,
-                     o->resume ? "--resume" : NULL, (char *)o->resume, NULL};
+    char *cargv[24] = {exe[0], "--scenario", scen, "--out", (char *)out, "--bind", coord_ep,
+                       "--pub", pub_ep, "--control", ctl_ep, "--tick-ms", tick_ms,
+                       "--heartbeat-ms", hb, "--checkpoint-every", every, NULL};
+    int nc = 17;
+    if (o->key) {
+        cargv[nc++] = "--key";
+        cargv[nc++] = (char *)o->key;
+    }
+    if (o->resume) {
+        cargv[nc++] = "--resume";
+        cargv[nc++] = (char *)o->resume;
+    }
+    cargv[nc] = NULL;
     if (s_spawn(&ps, "coordinator", cargv) != 0) {
         goto cleanup;
     }
@@ -423,7 +441,7 @@ static int s_run_processes(const s_opts_t *o, const cx_scenario_t *sc, const cha
         snprintf(name, sizeof name, "department %s", sc->dept[d].id);
         snprintf(ep, sizeof ep, "ipc://%s/dept-%d.sock", rundir, d);
         char *argv[] = {exe[1], "--connect", coord_ep, "--department", (char *)sc->dept[d].id,
-                        "--bind", ep, NULL};
+                        "--bind", ep, o->key ? "--key" : NULL, (char *)o->key, NULL};
         if (s_spawn(&ps, name, argv) != 0) {
             goto cleanup;
         }
@@ -436,7 +454,8 @@ static int s_run_processes(const s_opts_t *o, const cx_scenario_t *sc, const cha
             snprintf(ks, sizeof ks, "%d", s);
             snprintf(ns, sizeof ns, "%d", sc->persona[p].shards);
             char *argv[] = {exe[2], "--connect", coord_ep, "--persona",
-                            (char *)sc->persona[p].id, "--shard", ks, "--of", ns, NULL};
+                            (char *)sc->persona[p].id, "--shard", ks, "--of", ns,
+                            o->key ? "--key" : NULL, (char *)o->key, NULL};
             if (s_spawn(&ps, name, argv) != 0) {
                 goto cleanup;
             }
@@ -569,6 +588,13 @@ int cx_cmd_run(int argc, char **argv)
     if (o.resume && o.in_process) {
         fprintf(stderr, "cxsim resume: --in-process runs have no checkpoints\n");
         return 2;
+    }
+    if (o.key) {
+        char err[512];
+        if (cx_curve_load(&o.curve, o.key, err, sizeof err) != 0) {
+            fprintf(stderr, "cxsim run: --key: %s\n", err);
+            return 2;
+        }
     }
     if (o.cpus) {
         char err[256];

@@ -29,6 +29,7 @@ static void s_on_signal(int sig)
 static void s_usage(FILE *fp)
 {
     fprintf(fp, "usage: cxsim watch RUN_DIR [--every N] [--columns C1,C2,...] [--timeout-s S]\n"
+                "                   [--key FILE]\n"
                 "\n"
                 "Prints a running simulation's KPIs as they come, one line every N ticks\n"
                 "(default 10), until its last tick. Columns are those of kpis.csv (default\n"
@@ -45,6 +46,10 @@ int cx_cmd_watch(int argc, char **argv)
     if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
         s_usage(stdout);
         return 0;
+    }
+    cx_curve_t curve;
+    if (cx_take_key_option(&argc, argv, &curve, "cxsim watch") != 0) {
+        return 2;
     }
     if (argc < 2 || argv[1][0] == '-') {
         s_usage(stderr);
@@ -102,7 +107,7 @@ int cx_cmd_watch(int argc, char **argv)
     long ticks = -1;
     char reply[CX_CONTROL_TEXT_MAX];
     if (cx_live_endpoint_read(dir, "control", ctl_ep, sizeof ctl_ep) == 0 &&
-        cx_control_call(ctl_ep, "status", "", "", 3000, reply, sizeof reply) == 1) {
+        cx_control_call_key(ctl_ep, &curve, "status", "", "", 3000, reply, sizeof reply) == 1) {
         const char *t = strstr(reply, " ticks=");
         if (t) {
             ticks = strtol(t + 7, NULL, 10);
@@ -120,6 +125,7 @@ int cx_cmd_watch(int argc, char **argv)
     int zero = 0;
     zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "", 0);
     zmq_setsockopt(sub, ZMQ_LINGER, &zero, sizeof zero);
+    cx_curve_client(&curve, sub);
     int rc = 1;
     cx_msg_t *m = malloc(sizeof *m);
     if (!m || zmq_connect(sub, rows_ep) != 0) {

@@ -21,11 +21,14 @@ static void s_usage(FILE *fp)
                 "                          resume, pace, stop) or ask its status\n"
                 "  watch RUN_DIR           a live table of a running simulation's KPIs\n"
                 "  fork RUN_DIR NEW_DIR    branch a run at its last checkpoint, with changes\n"
+                "  keygen FILE             a run key: CurveZMQ for processes on several hosts\n"
                 "  sweep SCENARIO.yaml     run a grid of --set values x replicates; means and\n"
                 "                          95%% CIs of the final KPIs, results in sweep.db\n"
                 "  compare BASE.yaml [SC.yaml]  paired runs (common random numbers): KPI deltas\n"
                 "                          with 95%% CIs, payback tick\n"
                 "  collect DIR             record a Slurm sweep's finished runs in DIR/sweep.db\n"
+                "  report DIR              a self-contained HTML report with charts of a run\n"
+                "                          or compare directory (DIR/report.html)\n"
                 "\n"
                 "  cxsim COMMAND --help    options of one command\n"
                 "  cxsim --version         version\n"
@@ -60,6 +63,9 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "watch") == 0) {
         return cx_cmd_watch(argc - 1, argv + 1);
     }
+    if (strcmp(cmd, "keygen") == 0) {
+        return cx_cmd_keygen(argc - 1, argv + 1);
+    }
     if (strcmp(cmd, "fork") == 0) {
         return cx_cmd_fork(argc - 1, argv + 1);
     }
@@ -71,6 +77,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "collect") == 0) {
         return cx_cmd_collect(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "report") == 0) {
+        return cx_cmd_report(argc - 1, argv + 1);
     }
     if (strcmp(cmd, "validate") == 0) {
         return cx_cmd_validate(argc - 1, argv + 1);

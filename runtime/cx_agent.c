@@ -86,10 +86,22 @@ void cx_agent_fini(cx_agent_t *a)
     a->sc = NULL;
     free(a->copy);
     a->copy = NULL;
+    cx_curve_stop(&a->curve);
     if (a->ctx) {
         zmq_ctx_term(a->ctx);
         a->ctx = NULL;
     }
+}
+
+int cx_agent_use_key(cx_agent_t *a, const char *path)
+{
+    char err[512];
+    if (cx_curve_load(&a->curve, path, err, sizeof err) != 0 ||
+        cx_curve_start(&a->curve, a->ctx, err, sizeof err) != 0) {
+        cx_log_error("%s", err);
+        return -1;
+    }
+    return 0;
 }
 
 int cx_agent_send(cx_agent_t *a)
@@ -167,7 +179,8 @@ int cx_agent_join(cx_agent_t *a, const char *connect, const char *role, const ch
     a->coord = zmq_socket(a->ctx, ZMQ_DEALER);
     int linger = 2000;
     zmq_setsockopt(a->coord, ZMQ_LINGER, &linger, sizeof linger);
-    if (!a->coord || zmq_connect(a->coord, connect) != 0) {
+    if (!a->coord || cx_curve_client(&a->curve, a->coord) != 0 ||
+        zmq_connect(a->coord, connect) != 0) {
         cx_log_error("cannot connect to %s: %s", connect, zmq_strerror(errno));
         return -1;
     }

@@ -20,6 +20,7 @@
 #include <signal.h>
 #include <stdint.h>
 
+#include "cx_curve.h"
 #include "cx_net.h"
 #include "cx_proto.h"
 #include "cx_scenario.h"
@@ -40,6 +41,7 @@ typedef struct {
     int64_t start_tick;                     /* first tick to run (> 0: resuming) */
     char *copy;                             /* private copy of the last coordinator frame */
     size_t copy_cap;                        /* bytes allocated at copy */
+    cx_curve_t curve;                       /* the run key (curve.on false: none) */
 } cx_agent_t;
 
 /* Set by SIGINT/SIGTERM once cx_agent_signals() is installed. */
@@ -48,6 +50,11 @@ void cx_agent_signals(void);
 
 int cx_agent_init(cx_agent_t *a);
 void cx_agent_fini(cx_agent_t *a);
+
+/* Loads the run key (--key FILE) and starts this process's key check:
+ * every connection of the agent is then encrypted and authenticated
+ * (cx_curve.h). Call before cx_agent_join and before binding anything. */
+int cx_agent_use_key(cx_agent_t *a, const char *path);
 
 /* Connects, sends HELLO and waits up to timeout_ms for WELCOME, then
  * loads the scenario it carries. */

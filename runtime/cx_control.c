@@ -13,7 +13,8 @@
 
 #define S_LIVE_FILE "live.endpoints"
 
-int cx_control_open(cx_control_t *ctl, void *zctx, const char *endpoint, char *err, size_t cap)
+int cx_control_open(cx_control_t *ctl, void *zctx, const char *endpoint, const cx_curve_t *curve,
+                    char *err, size_t cap)
 {
     memset(ctl, 0, sizeof *ctl);
     cx_enc_init(&ctl->enc);
@@ -32,7 +33,7 @@ int cx_control_open(cx_control_t *ctl, void *zctx, const char *endpoint, char *e
     }
     zmq_setsockopt(ctl->sock, ZMQ_LINGER, &zero, sizeof zero);
     zmq_setsockopt(ctl->sock, ZMQ_MAXMSGSIZE, &maxsz, sizeof maxsz);
-    if (zmq_bind(ctl->sock, endpoint) != 0) {
+    if (cx_curve_server(curve, ctl->sock) != 0 || zmq_bind(ctl->sock, endpoint) != 0) {
         snprintf(err, cap, "cannot bind the control socket %s: %s", endpoint, zmq_strerror(errno));
         return -1;
     }
@@ -121,6 +122,13 @@ int cx_control_serve(cx_control_t *ctl, cx_control_fn fn, void *user)
 int cx_control_call(const char *endpoint, const char *verb, const char *key, const char *value,
                     int timeout_ms, char *reply, size_t cap)
 {
+    return cx_control_call_key(endpoint, NULL, verb, key, value, timeout_ms, reply, cap);
+}
+
+int cx_control_call_key(const char *endpoint, const cx_curve_t *curve, const char *verb,
+                        const char *key, const char *value, int timeout_ms, char *reply,
+                        size_t cap)
+{
     int rc = -1;
     void *zctx = zmq_ctx_new();
     void *s = zctx ? zmq_socket(zctx, ZMQ_DEALER) : NULL;
@@ -136,7 +144,7 @@ int cx_control_call(const char *endpoint, const char *verb, const char *key, con
     }
     int zero = 0;
     zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof zero);
-    if (zmq_connect(s, endpoint) != 0) {
+    if (cx_curve_client(curve, s) != 0 || zmq_connect(s, endpoint) != 0) {
         snprintf(reply, cap, "cannot connect to %s: %s", endpoint, zmq_strerror(errno));
         goto done;
     }

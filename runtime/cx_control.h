@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cx_curve.h"
 #include "cx_proto.h"
 
 #define CX_CONTROL_BATCH 64       /* most frames read by one cx_control_serve */
@@ -38,8 +39,9 @@ typedef struct {
     int64_t dropped;   /* frames that were not commands */
 } cx_control_t;
 
-/* Binds a ROUTER at endpoint in zctx. */
-int cx_control_open(cx_control_t *ctl, void *zctx, const char *endpoint, char *err, size_t cap);
+/* Binds a ROUTER at endpoint in zctx (a CURVE server when curve is on). */
+int cx_control_open(cx_control_t *ctl, void *zctx, const char *endpoint, const cx_curve_t *curve,
+                    char *err, size_t cap);
 void cx_control_close(cx_control_t *ctl);
 
 /* Serves the commands waiting (at most CX_CONTROL_BATCH frames), without
@@ -60,5 +62,9 @@ void cx_live_endpoints_remove(const char *dir);
  * or -1 (no answer: nothing listening, or too slow) with a message. */
 int cx_control_call(const char *endpoint, const char *verb, const char *key, const char *value,
                     int timeout_ms, char *reply, size_t cap);
+/* The same as a holder of the run key (curve NULL or off: none). */
+int cx_control_call_key(const char *endpoint, const cx_curve_t *curve, const char *verb,
+                        const char *key, const char *value, int timeout_ms, char *reply,
+                        size_t cap);
 
 #endif

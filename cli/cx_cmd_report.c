@@ -1,0 +1,106 @@
+/*  cxsim report — an offline, self-contained HTML report (inline SVG
+ *  charts and CSS, no script, no network) of a run directory or a compare
+ *  directory, for reading in a browser or forwarding by e-mail.
+ *
+ *      PARSE DIR [--out FILE] --> cx_report_build (cx_report.c) into a
+ *      buffer --> FILE written atomically (default DIR/report.html) -->
+ *      its path on stdout
+ *
+ *  The same directory gives a byte-identical report (no time stamp, no
+ *  absolute path in it).
+ *
+ *  Exit status: 0 written; 1 a file could not be read or the report could
+ *  not be written; 2 bad arguments, or DIR does not exist or is neither a
+ *  run directory (kpis.csv) nor a compare directory (compare.db). The
+ *  reason goes to stderr.
+ */
+#include "cx_cmd.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cx_exp_util.h"
+#include "cx_output.h"
+#include "cx_report.h"
+
+static void s_usage(FILE *fp)
+{
+    fprintf(fp, "usage: cxsim report DIR [--out FILE]\n"
+                "\n"
+                "Writes a self-contained HTML report with charts of DIR, a run directory\n"
+                "(cxsim run --out DIR) or a compare directory (cxsim compare --out DIR):\n"
+                "one file with inline SVG charts and CSS, no script, no network needed.\n"
+                "Prints the path written.\n"
+                "\n"
+                "  --out FILE   where to write it (default DIR/report.html)\n"
+                "  -h, --help   show this help\n"
+                "\n"
+                "exit status: 0 written, 1 cannot read DIR's files or write FILE,\n"
+                "2 invalid arguments, or DIR is neither a run nor a compare directory\n");
+}
+
+int cx_cmd_report(int argc, char **argv)
+{
+    const char *dir = NULL, *out = NULL;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v;
+        bool missing = false;
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            s_usage(stdout);
+            return 0;
+        } else if ((v = cx_exp_opt("--out", argc, argv, &i, &missing))) {
+            if (!*v) {
+                fprintf(stderr, "cxsim report: --out needs a file name\n");
+                return 2;
+            }
+            out = v;
+        } else if (missing) {
+            fprintf(stderr, "cxsim report: %s needs a value\n", a);
+            return 2;
+        } else if (a[0] == '-' && a[1] != '\0') {
+            fprintf(stderr, "cxsim report: unknown option '%s' (see cxsim report --help)\n", a);
+            return 2;
+        } else if (dir) {
+            fprintf(stderr, "cxsim report: unexpected argument '%s' (one DIR only)\n", a);
+            return 2;
+        } else {
+            dir = a;
+        }
+    }
+    if (!dir || !*dir) {
+        fprintf(stderr, "cxsim report: expected a run or compare DIR (see cxsim report --help)\n");
+        return 2;
+    }
+    char def[4200];
+    if (!out) {
+        size_t n = strlen(dir);
+        while (n > 1 && dir[n - 1] == '/') {
+            n--;
+        }
+        int w = snprintf(def, sizeof def, "%.*s/report.html", (int)n, dir);
+        if (w < 0 || (size_t)w >= sizeof def) {
+            fprintf(stderr, "cxsim report: directory name too long\n");
+            return 2;
+        }
+        out = def;
+    }
+    char err[4200] = "";
+    cx_exp_buf_t html;
+    cx_exp_buf_init(&html);
+    int rc = cx_report_build(dir, &html, err, sizeof err);
+    if (rc != CX_REPORT_OK) {
+        fprintf(stderr, "cxsim report: %s\n", err);
+        cx_exp_buf_fini(&html);
+        return rc == CX_REPORT_NOT_A_RESULT ? 2 : 1;
+    }
+    if (html.oom || cx_write_atomic(out, html.p, html.n) != 0) {
+        fprintf(stderr, "cxsim report: cannot write %s: %s\n", out,
+                html.oom ? "out of memory" : strerror(errno));
+        cx_exp_buf_fini(&html);
+        return 1;
+    }
+    cx_exp_buf_fini(&html);
+    printf("%s\n", out);
+    return 0;
+}

@@ -1,0 +1,48 @@
+/*  cx_report — an offline, self-contained HTML report of a run directory or
+ *  a compare directory: one XHTML page with inline CSS and inline SVG
+ *  charts (cx_svg), no script, no network, no external font or image, so
+ *  that it can be forwarded by e-mail and opened anywhere.
+ *
+ *  A run directory (it has kpis.csv) gives: the scenario's name and
+ *  description (scenario.resolved.yaml, through the project's loader), the
+ *  run's facts (seed, ticks, customers, status from summary.json), the
+ *  headline KPIs at the first and last tick, and line charts over ticks
+ *  with the timeline events as labelled markers.
+ *
+ *  A compare directory (it has compare.db) gives: baseline and scenario
+ *  means per tick with 95% confidence bands (Student t over replicates),
+ *  paired deltas with bands, the payback chart (payback.csv) and the
+ *  final-KPI delta table (compare.csv). The database is opened read-only.
+ *
+ *  The page is a pure function of the directory's files: no time stamp,
+ *  no absolute path, fixed number formats; the same directory gives a
+ *  byte-identical page.
+ *
+ *  Ownership: the caller owns `html` (a cx_exp_buf_t, cx_exp_buf_fini).
+ *  Errors: cx_report_build returns 0 on success; 1 when a file cannot be
+ *  read (or is malformed) or memory runs out; 2 when `dir` does not exist
+ *  or is neither a run nor a compare directory. A message goes into err
+ *  whenever the result is not 0.
+ */
+#ifndef CX_REPORT_H
+#define CX_REPORT_H
+
+#include <stddef.h>
+
+#include "cx_exp_util.h"
+
+#define CX_REPORT_OK 0
+#define CX_REPORT_UNREADABLE 1
+#define CX_REPORT_NOT_A_RESULT 2
+
+typedef enum { CX_REPORT_RUN = 1, CX_REPORT_COMPARE = 2 } cx_report_kind_t;
+
+/* What dir holds: CX_REPORT_RUN or CX_REPORT_COMPARE, or -1 with a
+ * message (it does not exist, is not a directory, or holds neither
+ * kpis.csv nor compare.db). */
+int cx_report_kind(const char *dir, char *err, size_t errlen);
+
+/* Builds the report of dir into html (appended). */
+int cx_report_build(const char *dir, cx_exp_buf_t *html, char *err, size_t errlen);
+
+#endif
