@@ -1,0 +1,350 @@
+/*  cx_web_feed — a run's rows into the store: ZeroMQ SUB, with kpis.csv
+ *  for whatever the socket did not deliver (see cx_web_feed.h). */
+#include "cx_web_feed.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "cx_control.h"
+#include "cx_net.h"
+#include "cx_output.h"
+#include "cx_proto.h"
+
+#define S_POLL_MS 200
+
+static void s_path(const cx_web_feed_t *f, const char *name, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s/%s", f->dir, name);
+}
+
+static int s_exists(const cx_web_feed_t *f, const char *name)
+{
+    char p[4200];
+    s_path(f, name, p, sizeof p);
+    return access(p, F_OK) == 0;
+}
+
+/* summary.json's "status" value, or "unknown". */
+static void s_summary_status(const cx_web_feed_t *f, char *out, size_t cap)
+{
+    char p[4200];
+    s_path(f, "summary.json", p, sizeof p);
+    char *text = NULL;
+    size_t len = 0;
+    snprintf(out, cap, "unknown");
+    if (cx_read_file(p, 1 << 20, &text, &len) != 0) {
+        return;
+    }
+    const char *k = strstr(text, "\"status\"");
+    if (k) {
+        k = strchr(k + 8, '"');
+    }
+    if (k) {
+        k++;
+        size_t n = strcspn(k, "\"\n");
+        if (k[n] == '"' && n > 0 && n < cap) {
+            memcpy(out, k, n);
+            out[n] = 0;
+        }
+    }
+    free(text);
+}
+
+/* Maps the CSV header to store columns, fixing the store's columns from
+ * it when no ROW came first. */
+static int s_header(cx_web_feed_t *f, char *line)
+{
+    const char *names[CX_WEB_MAX_COLS];
+    int n = 0;
+    line[strcspn(line, "\r\n")] = 0;
+    char *save = NULL;
+    for (char *t = strtok_r(line, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        if (n == CX_WEB_MAX_COLS) {
+            return -1;
+        }
+        names[n++] = t;
+    }
+    if (n == 0 || strcmp(names[0], "tick") != 0) {
+        return -1;
+    }
+    if (cx_web_store_ncol(f->store) == 0 && cx_web_store_set_columns(f->store, names, n) != 0) {
+        return -1;
+    }
+    for (int i = 0; i < n; i++) {
+        f->map[i] = cx_web_store_column(f->store, names[i]);
+    }
+    f->ncsv = n;
+    return 0;
+}
+
+int cx_web_feed_backfill(cx_web_feed_t *f, int64_t from, int64_t to)
+{
+    char p[4200];
+    s_path(f, "kpis.csv", p, sizeof p);
+    FILE *fp = fopen(p, "r");
+    if (!fp) {
+        return -1;
+    }
+    struct stat st;
+    if (fstat(fileno(fp), &st) != 0) {
+        fclose(fp);
+        return -1;
+    }
+    /* Go on from where the last read stopped when that is still the same
+     * file, at least as long, and no earlier tick is wanted. */
+    int resume = f->ncsv > 0 && f->csv_off > 0 && st.st_ino == f->csv_ino &&
+                 (long long)st.st_size >= (long long)f->csv_off && from >= f->csv_next &&
+                 fseek(fp, f->csv_off, SEEK_SET) == 0;
+    char *line = NULL;
+    size_t lcap = 0;
+    ssize_t len;
+    int added = 0, first = !resume;
+    int ncol = cx_web_store_ncol(f->store);
+    long off = resume ? f->csv_off : 0;
+    while ((len = getline(&line, &lcap, fp)) > 0) {
+        if (line[len - 1] != '\n') {
+            break; /* a row being written: not whole yet */
+        }
+        off += (long)len;
+        if (first) {
+            first = 0;
+            if (s_header(f, line) != 0) {
+                fprintf(stderr, "cxsim-web: %s: unexpected header\n", p);
+                break;
+            }
+            ncol = cx_web_store_ncol(f->store);
+            f->csv_ino = st.st_ino;
+            f->csv_off = off;
+            f->csv_next = 0;
+            continue;
+        }
+        char *end = NULL;
+        long long tick = strtoll(line, &end, 10);
+        if (end == line || *end != ',' || tick < 0) {
+            continue;
+        }
+        if (to >= 0 && tick >= to) {
+            break;
+        }
+        f->csv_off = off;
+        f->csv_next = tick + 1;
+        if (tick < from) {
+            continue;
+        }
+        double vals[CX_WEB_MAX_COLS];
+        for (int c = 0; c < ncol; c++) {
+            vals[c] = NAN;
+        }
+        char *q = line;
+        for (int c = 0; c < f->ncsv && q; c++) {
+            char *comma = strchr(q, ',');
+            if (comma) {
+                *comma = 0;
+            }
+            q[strcspn(q, "\r\n")] = 0;
+            if (f->map[c] >= 0 && *q) {
+                char *e = NULL;
+                double v = strtod(q, &e);
+                if (e != q && *e == 0) {
+                    vals[f->map[c]] = v;
+                }
+            }
+            q = comma ? comma + 1 : NULL;
+        }
+        vals[0] = (double)tick;
+        if (cx_web_store_append(f->store, vals) == 0) {
+            added++;
+        }
+    }
+    free(line);
+    fclose(fp);
+    return added;
+}
+
+/* One ROW into the store, reading back from kpis.csv the ticks missed. */
+static void s_row(cx_web_feed_t *f, const cx_msg_t *m)
+{
+    if (m->tick < 0) {
+        return;
+    }
+    if (cx_web_store_ncol(f->store) == 0) {
+        char buf[CX_WEB_MAX_COLS][64];
+        const char *names[CX_WEB_MAX_COLS];
+        int n = 0;
+        names[n++] = "tick";
+        for (int i = 0; i < m->n_words && n < CX_WEB_MAX_COLS; i++) {
+            if (!cx_str_eq(m->names[i], "tick")) {
+                cx_str_copy(buf[n], sizeof buf[n], m->names[i]);
+                names[n] = buf[n];
+                n++;
+            }
+        }
+        if (cx_web_store_set_columns(f->store, names, n) != 0) {
+            return;
+        }
+    }
+    int64_t last = cx_web_store_last_tick(f->store);
+    if (m->tick <= last) {
+        return;
+    }
+    if (m->tick > last + 1) {
+        cx_web_feed_backfill(f, last + 1, m->tick);
+    }
+    int ncol = cx_web_store_ncol(f->store);
+    double vals[CX_WEB_MAX_COLS];
+    for (int c = 0; c < ncol; c++) {
+        vals[c] = NAN;
+    }
+    for (int i = 0; i < m->n_words; i++) {
+        char name[64];
+        cx_str_copy(name, sizeof name, m->names[i]);
+        int c = cx_web_store_column(f->store, name);
+        if (c > 0) {
+            vals[c] = m->words[i];
+        }
+    }
+    vals[0] = (double)m->tick;
+    cx_web_store_append(f->store, vals);
+}
+
+static void s_sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* Follows one run through its rows endpoint until it ends or we stop.
+ * Returns 1 when the run ended, 0 when stopped, -1 when the endpoint
+ * cannot be used. */
+static int s_follow(cx_web_feed_t *f, void *zctx, const char *ep, cx_msg_t *m)
+{
+    void *sub = zmq_socket(zctx, ZMQ_SUB);
+    if (!sub) {
+        fprintf(stderr, "cxsim-web: cannot create a socket: %s\n", zmq_strerror(errno));
+        return -1;
+    }
+    int zero = 0, hwm = 100000;
+    int64_t maxsz = 1 << 20;
+    zmq_setsockopt(sub, ZMQ_LINGER, &zero, sizeof zero);
+    zmq_setsockopt(sub, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(sub, ZMQ_MAXMSGSIZE, &maxsz, sizeof maxsz);
+    zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "", 0);
+    if (cx_curve_client(f->curve, sub) != 0 || zmq_connect(sub, ep) != 0) {
+        fprintf(stderr, "cxsim-web: cannot connect to %s: %s\n", ep, zmq_strerror(errno));
+        zmq_close(sub);
+        return -1;
+    }
+    /* Rows published before the subscription took hold are in kpis.csv. */
+    cx_web_feed_backfill(f, cx_web_store_last_tick(f->store) + 1, -1);
+    int ended = 0;
+    int draining = 0;
+    while (!atomic_load(&f->stop)) {
+        zmq_pollitem_t it = {sub, 0, ZMQ_POLLIN, 0};
+        zmq_poll(&it, 1, draining ? 50 : S_POLL_MS);
+        cx_frame_t fr;
+        int got = 0;
+        while (!atomic_load(&f->stop) && cx_net_recv(sub, false, &fr, ZMQ_DONTWAIT) >= 0) {
+            if (fr.open) {
+                if (cx_msg_decode(m, cx_frame_data(&fr), cx_frame_size(&fr)) == CX_MSG_ROW) {
+                    s_row(f, m);
+                    got = 1;
+                }
+                cx_frame_close(&fr);
+            }
+        }
+        if (draining && !got) {
+            ended = 1;
+            break;
+        }
+        char probe[8];
+        if (!draining &&
+            ((cx_live_endpoint_read(f->dir, "rows", probe, sizeof probe) != 0 && errno == ENOENT) ||
+             s_exists(f, "summary.json"))) {
+            draining = 1; /* the run is over: take what is still queued */
+        }
+    }
+    zmq_close(sub);
+    return ended;
+}
+
+static void *s_thread(void *arg)
+{
+    cx_web_feed_t *f = arg;
+    void *zctx = zmq_ctx_new();
+    cx_msg_t *m = malloc(sizeof *m);
+    if (!zctx || !m) {
+        fprintf(stderr, "cxsim-web: cannot start the rows feed: out of memory\n");
+        free(m);
+        if (zctx) {
+            zmq_ctx_term(zctx);
+        }
+        return NULL;
+    }
+    cx_msg_init(m);
+    int since_csv = 0;
+    while (!atomic_load(&f->stop)) {
+        char ep[1024];
+        if (cx_live_endpoint_read(f->dir, "rows", ep, sizeof ep) == 0 &&
+            !s_exists(f, "summary.json")) {
+            int r = s_follow(f, zctx, ep, m);
+            if (r == 1) {
+                break;
+            }
+            if (r < 0) {
+                s_sleep_ms(1000); /* said once a second at most */
+            }
+            continue;
+        }
+        if (s_exists(f, "summary.json") && !s_exists(f, "live.endpoints")) {
+            break; /* a run that is over: its files say everything */
+        }
+        /* No run going on (yet): follow kpis.csv once a second, as an
+         * in-process run writes it. */
+        if (since_csv++ % 5 == 0) {
+            cx_web_feed_backfill(f, cx_web_store_last_tick(f->store) + 1, -1);
+        }
+        s_sleep_ms(S_POLL_MS);
+    }
+    if (!atomic_load(&f->stop)) {
+        cx_web_feed_backfill(f, cx_web_store_last_tick(f->store) + 1, -1);
+        char status[64];
+        s_summary_status(f, status, sizeof status);
+        cx_web_store_end(f->store, status);
+    }
+    cx_msg_fini(m);
+    free(m);
+    zmq_ctx_term(zctx);
+    return NULL;
+}
+
+int cx_web_feed_start(cx_web_feed_t *f, const char *dir, cx_web_store_t *store,
+                      const cx_curve_t *curve, char *err, size_t cap)
+{
+    memset(f, 0, sizeof *f);
+    snprintf(f->dir, sizeof f->dir, "%s", dir);
+    f->store = store;
+    f->curve = curve;
+    atomic_init(&f->stop, 0);
+    int r = pthread_create(&f->th, NULL, s_thread, f);
+    if (r != 0) {
+        snprintf(err, cap, "cannot start the rows feed: %s", strerror(r));
+        return -1;
+    }
+    f->started = 1;
+    return 0;
+}
+
+void cx_web_feed_stop(cx_web_feed_t *f)
+{
+    if (f->started) {
+        atomic_store(&f->stop, 1);
+        pthread_join(f->th, NULL);
+        f->started = 0;
+    }
+}

@@ -1,0 +1,61 @@
+/*  cx_web_json — JSON for cxsim-web: a growable text buffer with JSON
+ *  writers (strings escaped and made valid UTF-8, numbers that read back to
+ *  the same double, NaN and infinities as null), and a strict parser for
+ *  the body of POST /api/command.
+ *
+ *  The command body is one JSON object whose members are strings (or, for
+ *  value, over, cost and at, numbers, kept as their literal text):
+ *      {"verb": "set", "value": "departments.it.maturity=4",
+ *       "over": "30", "cost": "250000"}
+ *  Anything else (another type, an unknown or repeated member, trailing
+ *  text, a NUL, invalid UTF-8, a member longer than its field) is an error.
+ *
+ *  Ownership: cx_wbuf_t is caller storage, zero-initialised, released with
+ *  cx_wbuf_free; cx_web_cmd_t is caller storage filled by the parser.
+ *  Errors: a buffer that cannot grow sets .oom and ignores later writes
+ *  (callers check .oom once at the end); the parser returns -1 with a
+ *  message in err.
+ */
+#ifndef CX_WEB_JSON_H
+#define CX_WEB_JSON_H
+
+#include <stddef.h>
+
+typedef struct {
+    char *p;    /* text, NUL-terminated when n > 0 (or NULL) */
+    size_t n;   /* bytes used, without the NUL */
+    size_t cap; /* bytes allocated */
+    int oom;    /* a write failed for want of memory */
+} cx_wbuf_t;
+
+void cx_wbuf_free(cx_wbuf_t *b);
+void cx_wbuf_reset(cx_wbuf_t *b); /* empties, keeps the memory */
+void cx_wbuf_add(cx_wbuf_t *b, const char *s, size_t n);
+void cx_wbuf_puts(cx_wbuf_t *b, const char *s);
+void cx_wbuf_printf(cx_wbuf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* A JSON string literal of the NUL-terminated s (or of n bytes of s):
+ * quotes, backslashes and control characters escaped, '<', '>' and '&' as
+ * \u escapes, each byte of an invalid UTF-8 sequence as U+FFFD. */
+void cx_json_str(cx_wbuf_t *b, const char *s);
+void cx_json_strn(cx_wbuf_t *b, const char *s, size_t n);
+/* A JSON number: the shortest of %.15g/%.16g/%.17g that reads back to v;
+ * null for NaN and infinities. */
+void cx_json_num(cx_wbuf_t *b, double v);
+
+#define CX_WEB_VALUE_MAX 4096 /* longest value, with its NUL (a control value's limit) */
+
+/* The body of POST /api/command. Absent members are empty strings. */
+typedef struct {
+    char verb[32];
+    char value[CX_WEB_VALUE_MAX];
+    char over[32];
+    char cost[64];
+    char at[32];
+    int has_value, has_over, has_cost, has_at;
+} cx_web_cmd_t;
+
+/* Parses len bytes of body into cmd. Returns 0, or -1 with a message. */
+int cx_web_cmd_parse(const char *body, size_t len, cx_web_cmd_t *cmd, char *err, size_t cap);
+
+#endif
