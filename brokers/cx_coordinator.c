@@ -509,25 +509,9 @@ static int s_live_event(s_coord_t *c, const char *text, char *reply, size_t cap)
     }
     free(yaml);
     c->live_events++;
-    const char *dept = ev.dept >= 0 ? c->sc->dept[ev.dept].id : "";
-    switch (ev.kind) {
-    case CX_EV_MATURITY:
-        snprintf(reply, cap, "at tick %d: %s moves to maturity %g over %d tick%s", ev.tick, dept,
-                 ev.value, ev.duration, ev.duration == 1 ? "" : "s");
-        break;
-    case CX_EV_CX_OWNER:
-        snprintf(reply, cap, "at tick %d: %s owns CX", ev.tick,
-                 cx_owner_name((cx_owner_t)ev.owner));
-        break;
-    case CX_EV_GOVERNANCE:
-        snprintf(reply, cap, "at tick %d: governance becomes %s", ev.tick,
-                 cx_governance_name((cx_governance_t)ev.governance));
-        break;
-    default:
-        snprintf(reply, cap, "at tick %d: %s%s%s %g", ev.tick, cx_event_kind_name(ev.kind),
-                 dept[0] ? " of " : "", dept, ev.value);
-        break;
-    }
+    char what[256];
+    cx_event_describe(c->sc, &ev, what, sizeof what);
+    snprintf(reply, cap, "at tick %d: %s", ev.tick, what);
     cx_log_info("live change taken: %s", reply);
     return 1;
 }

@@ -1,6 +1,7 @@
 /*  cx_scenario — defaults, lookups and enum names of the scenario data. */
 #include "cx_scenario.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static const char *s_owner[] = {"none", "marketing", "customer_service", "product", "cx_team"};
@@ -152,4 +153,34 @@ int cx_scenario_add_event(cx_scenario_t *sc, const cx_event_spec_t *ev, int firs
     sc->event[at] = *ev;
     sc->n_event++;
     return at;
+}
+
+int cx_event_describe(const cx_scenario_t *sc, const cx_event_spec_t *ev, char *buf, size_t cap)
+{
+    const char *dept = ev->dept >= 0 && ev->dept < sc->n_dept ? sc->dept[ev->dept].id : "";
+    const char *s = ev->duration == 1 ? "" : "s";
+    switch (ev->kind) {
+    case CX_EV_MATURITY:
+        return snprintf(buf, cap, "%s moves to maturity %g over %d tick%s", dept, ev->value,
+                        ev->duration, s);
+    case CX_EV_CX_OWNER:
+        return snprintf(buf, cap, "%s owns CX", cx_owner_name((cx_owner_t)ev->owner));
+    case CX_EV_GOVERNANCE:
+        return snprintf(buf, cap, "governance becomes %s",
+                        cx_governance_name((cx_governance_t)ev->governance));
+    case CX_EV_CAMPAIGN:
+        return snprintf(buf, cap, "a campaign multiplies acquisition by %g for %d tick%s",
+                        ev->value, ev->duration, s);
+    case CX_EV_OUTAGE:
+        return snprintf(buf, cap, "%s loses %g%% of its capacity for %d tick%s", dept,
+                        ev->value * 100.0, ev->duration, s);
+    case CX_EV_PRICE:
+        return snprintf(buf, cap, "prices become %g times list price", ev->value);
+    case CX_EV_POLICY:
+        return snprintf(buf, cap, "a policy change of severity %g", ev->value);
+    case CX_EV_STAFF:
+        return snprintf(buf, cap, "%s staff becomes %g", dept, ev->value);
+    default:
+        return snprintf(buf, cap, "%s", cx_event_kind_name(ev->kind));
+    }
 }

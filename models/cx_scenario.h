@@ -13,6 +13,7 @@
 #define CX_SCENARIO_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "cx_params.h"
@@ -214,6 +215,10 @@ int cx_channel_from_name(const char *s);
 const char *cx_event_kind_name(cx_event_kind_t v);
 int cx_event_kind_from_name(const char *s);
 const char *cx_pillar_name(cx_pillar_t v);
+
+/* Says what an event does, e.g. "it moves to maturity 4 over 6 ticks" or
+ * "cx_team owns CX" (no tick). Returns what snprintf returns. */
+int cx_event_describe(const cx_scenario_t *sc, const cx_event_spec_t *ev, char *buf, size_t cap);
 
 /* Adds `ev` to the timeline after every event of its tick or earlier (the
  * order a file with it in that place would load to), so the scenario

@@ -222,6 +222,18 @@ static int s_scenario_refresh(cx_web_http_t *h, char *err, size_t cap)
         }
         cx_json_str(&b, cx_governance_name((cx_governance_t)i));
     }
+    /* The timeline as it stands: scripted events, and the changes taken
+     * live by any client (the coordinator rewrites the file with them),
+     * phrased as the coordinator's replies are. */
+    cx_wbuf_puts(&b, "],\"timeline\":[");
+    for (int i = 0; i < sc->n_event; i++) {
+        char what[256], text[300];
+        cx_event_describe(sc, &sc->event[i], what, sizeof what);
+        snprintf(text, sizeof text, "at tick %d: %s", sc->event[i].tick, what);
+        cx_wbuf_printf(&b, "%s{\"tick\":%d,\"text\":", i ? "," : "", sc->event[i].tick);
+        cx_json_str(&b, text);
+        cx_wbuf_puts(&b, "}");
+    }
     cx_wbuf_puts(&b, "]");
     snprintf(h->scenario_name, sizeof h->scenario_name, "%s", sc->name);
     free(sc);

@@ -87,6 +87,11 @@ expect 400 'Content-Type' '{"verb": "status"}' 'text/plain'
 curl -sf "${URL}api/scenario" >"$T/scenario2.json" || fail "GET /api/scenario failed"
 grep -q '"changes":\[{"tick":[0-9]*,"text":"at tick [0-9]*: cx_team owns CX"}' "$T/scenario2.json" ||
     fail "/api/scenario does not list the change taken: $(cat "$T/scenario2.json")"
+# A change taken by another client (cxsim ctl) reaches the page's timeline.
+"$CXSIM" ctl "$T/run" set company.governance=hybrid >/dev/null || fail "ctl could not change the governance"
+curl -sf "${URL}api/scenario" >"$T/scenario2b.json" || fail "GET /api/scenario failed"
+grep -q '"timeline":\[.*"text":"at tick [0-9]*: governance becomes hybrid"' "$T/scenario2b.json" ||
+    fail "/api/scenario's timeline lacks the change made with cxsim ctl: $(cat "$T/scenario2b.json")"
 
 # Hostile HTTP: a 1 MB body (declared, then chunked), a foreign Host, odd
 # paths and methods; the server goes on answering.
