@@ -633,7 +633,7 @@ static void s_usage(FILE *fp)
 {
     fprintf(fp, "usage: cxsim-coordinator --scenario FILE --out DIR --bind ENDPOINT\n"
                 "                         [--pub ENDPOINT] [--control ENDPOINT] [--tick-ms MS]\n"
-                "                         [--key FILE]\n"
+                "                         [--key FILE] [--paused]\n"
                 "                         [--heartbeat-ms MS]\n"
                 "                         [--startup-timeout-ms MS] [--checkpoint-every N]\n"
                 "                         [--resume CHECKPOINT]\n"
@@ -645,6 +645,7 @@ int main(int argc, char **argv)
     const char *scenario = NULL, *out_dir = NULL, *bind = NULL, *pub = NULL, *resume = NULL;
     const char *control = NULL, *key = NULL;
     long long hb = 1000, startup_ms = 30000, every = 0, tick_ms = 0;
+    int start_paused = 0;
     for (int i = 1; i < argc; i++) {
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(argv[i], "--help") == 0) {
@@ -674,6 +675,8 @@ int main(int argc, char **argv)
         } else if (strcmp(argv[i], "--key") == 0 && v) {
             key = v;
             i++;
+        } else if (strcmp(argv[i], "--paused") == 0) {
+            start_paused = 1;
         } else if (strcmp(argv[i], "--control") == 0 && v) {
             control = v;
             i++;
@@ -856,6 +859,22 @@ int main(int argc, char **argv)
     if (j != 0) {
         status = j > 0 ? "interrupted" : "failed";
         goto finish;
+    }
+    /* --paused: every agent is ready; the clock waits for `resume`. */
+    c.next_tick = (int)c.start_tick;
+    if (start_paused && c.ctl.sock) {
+        c.paused = 1;
+        int b = s_between(&c, c.start_tick - 1, cx_now_ms());
+        if (b == 1) {
+            status = "stopped";
+            snprintf(c.reason, sizeof c.reason, "stopped by a control command before tick %lld",
+                     (long long)c.start_tick);
+            rc = 0;
+            goto finish;
+        } else if (b < 0) {
+            status = s_interrupted ? "interrupted" : "failed";
+            goto finish;
+        }
     }
 
     for (int t = (int)c.start_tick; t < sc->ticks; t++) {

@@ -64,6 +64,7 @@ static void s_usage(FILE *fp)
             "  --shards N          split every persona over N processes\n"
             "  --in-process        run the same model in this process, without ZeroMQ\n"
             "  --tick-ms MS        at least MS of wall time per tick, to watch a run live\n"
+            "  --paused            start paused: tick 0 waits for `cxsim ctl DIR resume`\n"
             "                      (change it, or pause, with `cxsim ctl`)\n"
             "  --key FILE          encrypt and authenticate every connection with this run\n"
             "                      key (`cxsim keygen`; agents on other hosts need it too)\n"
@@ -93,6 +94,7 @@ typedef struct {
     const char *key;           /* --key: the run key file, NULL = none */
     cx_curve_t curve;          /* the key loaded (the progress subscriber uses it) */
     long long tick_ms;         /* --tick-ms: least wall time per tick, 0 = as fast as possible */
+    int paused;                /* --paused: wait for `cxsim ctl DIR resume` before tick 0 */
     long long heartbeat_ms;    /* --heartbeat-ms */
     long long checkpoint_every;/* --checkpoint-every, 0 = none */
     int restart_lost;          /* --restart-lost */
@@ -184,6 +186,8 @@ static int s_parse(int argc, char **argv, s_opts_t *o)
                 return -1;
             }
             i++;
+        } else if (strcmp(a, "--paused") == 0) {
+            o->paused = 1;
         } else if (strcmp(a, "--key") == 0 && v) {
             o->key = v;
             i++;
@@ -427,6 +431,9 @@ static int s_run_processes(const s_opts_t *o, const cx_scenario_t *sc, const cha
         cargv[nc++] = "--key";
         cargv[nc++] = (char *)o->key;
     }
+    if (o->paused) {
+        cargv[nc++] = "--paused";
+    }
     if (o->resume) {
         cargv[nc++] = "--resume";
         cargv[nc++] = (char *)o->resume;
@@ -462,6 +469,10 @@ static int s_run_processes(const s_opts_t *o, const cx_scenario_t *sc, const cha
         }
     }
     *nproc = ps.n;
+    if (o->paused && !o->resume) {
+        fprintf(stderr, "cxsim run: paused before the first tick; start the clock with: "
+                        "cxsim ctl %s resume\n", out);
+    }
 
     cx_msg_t *m = malloc(sizeof *m);
     if (!m) {
@@ -581,8 +592,9 @@ int cx_cmd_run(int argc, char **argv)
         return 2;
     }
     o.resume = s_resume_path;
-    if (o.tick_ms > 0 && o.in_process) {
-        fprintf(stderr, "cxsim run: --tick-ms paces a live multi-process run; drop --in-process\n");
+    if ((o.tick_ms > 0 || o.paused) && o.in_process) {
+        fprintf(stderr, "cxsim run: --tick-ms and --paused are for a live multi-process run; drop "
+                        "--in-process\n");
         return 2;
     }
     if (o.resume && o.in_process) {

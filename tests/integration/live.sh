@@ -91,6 +91,22 @@ cmp -s <(head -n $((next + 1)) "$T/live/kpis.csv") <(head -n $((next + 1)) "$T/s
     fail "ticks before the change differ from the untouched run"
 cmp -s "$T/live/kpis.csv" "$T/still/kpis.csv" && fail "the live changes changed nothing"
 
+# --paused: every process joins, and tick 0 waits for `resume`.
+start_session run "${ARGS[@]}" --out "$T/held" --paused
+for _ in $(seq 1 300); do
+    [ -f "$T/held/live.endpoints" ] && "$CXSIM" ctl "$T/held" status >"$T/held.status" 2>/dev/null && break
+    sleep 0.05
+done
+grep -qx "state=paused" "$T/held.status" && grep -qx "next_tick=0" "$T/held.status" ||
+    fail "a --paused run is not paused before tick 0: $(cat "$T/held.status")"
+sleep 0.5
+[ "$(rows "$T/held/kpis.csv")" -eq 0 ] || fail "a --paused run ticked before resume"
+grep -q "cxsim ctl $T/held resume" "$T/launcher.err" || fail "the launcher did not say how to start the clock"
+"$CXSIM" ctl "$T/held" resume >/dev/null || fail "resume failed"
+wait_exit "$LPID" 60
+[ "$RC" -eq 0 ] && [ "$(rows "$T/held/kpis.csv")" -eq 200 ] || fail "the resumed run did not complete"
+cmp -s "$T/held/kpis.csv" "$T/still/kpis.csv" || fail "a run held at tick 0 differs from one that was not"
+
 # stop: the run ends after the current tick, status stopped, exit 0, whole rows.
 start_session run "${ARGS[@]}" --out "$T/stop" --tick-ms 20
 for _ in $(seq 1 300); do
