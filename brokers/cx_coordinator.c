@@ -633,7 +633,7 @@ static void s_usage(FILE *fp)
 {
     fprintf(fp, "usage: cxsim-coordinator --scenario FILE --out DIR --bind ENDPOINT\n"
                 "                         [--pub ENDPOINT] [--control ENDPOINT] [--tick-ms MS]\n"
-                "                         [--key FILE] [--paused]\n"
+                "                         [--key FILE] [--paused] [--tick-timeout-ms MS]\n"
                 "                         [--heartbeat-ms MS]\n"
                 "                         [--startup-timeout-ms MS] [--checkpoint-every N]\n"
                 "                         [--resume CHECKPOINT]\n"
@@ -644,7 +644,7 @@ int main(int argc, char **argv)
 {
     const char *scenario = NULL, *out_dir = NULL, *bind = NULL, *pub = NULL, *resume = NULL;
     const char *control = NULL, *key = NULL;
-    long long hb = 1000, startup_ms = 30000, every = 0, tick_ms = 0;
+    long long hb = 1000, startup_ms = 30000, every = 0, tick_ms = 0, tick_timeout_ms = 600000;
     int start_paused = 0;
     for (int i = 1; i < argc; i++) {
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -674,6 +674,9 @@ int main(int argc, char **argv)
             i++;
         } else if (strcmp(argv[i], "--key") == 0 && v) {
             key = v;
+            i++;
+        } else if (strcmp(argv[i], "--tick-timeout-ms") == 0 && v &&
+                   cx_parse_int(v, 0, 86400000, &tick_timeout_ms) == 0) {
             i++;
         } else if (strcmp(argv[i], "--paused") == 0) {
             start_paused = 1;
@@ -903,6 +906,35 @@ int main(int argc, char **argv)
                 snprintf(c.reason, sizeof c.reason,
                          "lost %s (pid %lld) during tick %d: silent for %lld ms", lost->name,
                          (long long)lost->pid, t, cx_now_ms() - lost->last_heard);
+                goto finish;
+            }
+            /* Alive is not enough: a tick that does not finish (a batch that
+             * never came, an agent stuck in a loop that still beats) fails
+             * the run instead of holding it forever. */
+            if (tick_timeout_ms > 0 && cx_now_ms() - began > tick_timeout_ms) {
+                int k = snprintf(c.reason, sizeof c.reason,
+                                 "tick %d made no progress for %lld ms; still waiting for", t,
+                                 cx_now_ms() - began);
+                /* Shards first: departments wait on the shards' batches,
+                 * so a stalled shard holds every department too. */
+                int named = 0;
+                for (int pass = 1; pass >= 0; pass--) {
+                    for (int i = 0; i < c.n_agents; i++) {
+                        const s_agent_t *a = &c.agents[i];
+                        if (a->done || a->role != pass) {
+                            continue;
+                        }
+                        if (named < 4 && k > 0 && (size_t)k + 160 < sizeof c.reason) {
+                            k += snprintf(c.reason + k, sizeof c.reason - (size_t)k,
+                                          "%s %s (pid %lld)", named ? "," : "", a->name,
+                                          (long long)a->pid);
+                        }
+                        named++;
+                    }
+                }
+                if (named > 4 && k > 0 && (size_t)k + 40 < sizeof c.reason) {
+                    snprintf(c.reason + k, sizeof c.reason - (size_t)k, " and %d more", named - 4);
+                }
                 goto finish;
             }
             if (s_wait(&c, c.heartbeat_ms / 4 + 1) != 0) {

@@ -65,6 +65,8 @@ static void s_usage(FILE *fp)
             "  --in-process        run the same model in this process, without ZeroMQ\n"
             "  --tick-ms MS        at least MS of wall time per tick, to watch a run live\n"
             "  --paused            start paused: tick 0 waits for `cxsim ctl DIR resume`\n"
+            "  --tick-timeout-ms MS  fail the run when a tick takes longer (default 600000;\n"
+            "                      0: never), even if every process is alive\n"
             "                      (change it, or pause, with `cxsim ctl`)\n"
             "  --key FILE          encrypt and authenticate every connection with this run\n"
             "                      key (`cxsim keygen`; agents on other hosts need it too)\n"
@@ -95,6 +97,7 @@ typedef struct {
     cx_curve_t curve;          /* the key loaded (the progress subscriber uses it) */
     long long tick_ms;         /* --tick-ms: least wall time per tick, 0 = as fast as possible */
     int paused;                /* --paused: wait for `cxsim ctl DIR resume` before tick 0 */
+    long long tick_timeout_ms; /* --tick-timeout-ms: a tick this slow fails the run */
     long long heartbeat_ms;    /* --heartbeat-ms */
     long long checkpoint_every;/* --checkpoint-every, 0 = none */
     int restart_lost;          /* --restart-lost */
@@ -121,6 +124,7 @@ static int s_parse(int argc, char **argv, s_opts_t *o)
 {
     memset(o, 0, sizeof *o);
     o->heartbeat_ms = 1000;
+    o->tick_timeout_ms = 600000;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -183,6 +187,13 @@ static int s_parse(int argc, char **argv, s_opts_t *o)
             if (s_parse_ll(v, 0, 600000, &o->tick_ms) != 0) {
                 fprintf(stderr, "cxsim run: --tick-ms expects milliseconds from 0 to 600000, "
                                 "got '%s'\n", v);
+                return -1;
+            }
+            i++;
+        } else if (strcmp(a, "--tick-timeout-ms") == 0 && v) {
+            if (s_parse_ll(v, 0, 86400000, &o->tick_timeout_ms) != 0) {
+                fprintf(stderr, "cxsim run: --tick-timeout-ms expects milliseconds from 0 (none) "
+                                "to 86400000, got '%s'\n", v);
                 return -1;
             }
             i++;
@@ -423,7 +434,7 @@ static int s_run_processes(const s_opts_t *o, const cx_scenario_t *sc, const cha
     cx_curve_client(&o->curve, sub);
     zmq_connect(sub, pub_ep);
 
-    char *cargv[24] = {exe[0], "--scenario", scen, "--out", (char *)out, "--bind", coord_ep,
+    char *cargv[32] = {exe[0], "--scenario", scen, "--out", (char *)out, "--bind", coord_ep,
                        "--pub", pub_ep, "--control", ctl_ep, "--tick-ms", tick_ms,
                        "--heartbeat-ms", hb, "--checkpoint-every", every, NULL};
     int nc = 17;
@@ -434,6 +445,10 @@ static int s_run_processes(const s_opts_t *o, const cx_scenario_t *sc, const cha
     if (o->paused) {
         cargv[nc++] = "--paused";
     }
+    char tto[32];
+    snprintf(tto, sizeof tto, "%lld", o->tick_timeout_ms);
+    cargv[nc++] = "--tick-timeout-ms";
+    cargv[nc++] = tto;
     if (o->resume) {
         cargv[nc++] = "--resume";
         cargv[nc++] = (char *)o->resume;

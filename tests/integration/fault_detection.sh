@@ -79,6 +79,29 @@ echo "agent hung: coordinator declared it lost after $silent ms of silence;" \
 [ "$silent" -ge $((2 * HB)) ] && [ "$silent" -le $((2 * HB + SLACK)) ] \
     || fail "declared lost after $silent ms, want $((2 * HB))..$((2 * HB + SLACK))"
 
+# ---- 2b. a tick that does not finish, while heartbeats would still allow it -----------
+# Heartbeats every 5 s (an agent is lost after 10 s) and --tick-timeout-ms 1000: the
+# stalled tick fails the run first, naming whom it waited for.
+start_session run "$BASELINE" "${SMALL[@]}" --ticks 1000000 --heartbeat-ms 5000 \
+    --tick-timeout-ms 1000 --quiet --out "$T/s"
+wait_rows "$T/s/kpis.csv" 5
+victim=$(session_procs "$LPID" | awk '/cxsim-persona/ && /loyal_family/ { print $2; exit }')
+[ -n "$victim" ] || fail "no persona loyal_family found"
+t0=$(now_ms)
+kill -STOP "$victim"
+wait_exit "$LPID" 30
+elapsed=$(($(now_ms) - t0))
+[ "$RC" -eq 1 ] || fail "exit status $RC after a stalled tick, want 1"
+assert_no_leftovers "$LPID"
+for f in kpis departments touchpoints; do assert_whole_rows "$T/s/$f.csv"; done
+reason=$(sed -n 's/^  "reason": "\(.*\)",$/\1/p' "$T/s/summary.json")
+case $reason in
+    "tick "*" made no progress for "*" ms; still waiting for"*"persona loyal_family shard 0/1 (pid $victim)"*) ;;
+    *) fail "summary reason '$reason' does not name the stalled persona" ;;
+esac
+echo "stalled tick: the run failed ${elapsed} ms after the SIGSTOP ($reason)"
+[ "$elapsed" -lt 9000 ] || fail "the stalled tick took ${elapsed} ms to fail: heartbeats did it, not the timeout"
+
 # ---- 3. the coordinator killed --------------------------------------------------------
 # Processes of session $1 that still run, agents only or all (zombies have exited: a
 # stopped or dead launcher has not reaped them yet).
