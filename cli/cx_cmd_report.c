@@ -1,6 +1,7 @@
 /*  cxsim report — an offline, self-contained HTML report (inline SVG
- *  charts and CSS, no script, no network) of a run directory or a compare
- *  directory, for reading in a browser or forwarding by e-mail.
+ *  charts and CSS, no script, no network) of a run directory, a compare
+ *  directory or a sweep directory, for reading in a browser or forwarding
+ *  by e-mail.
  *
  *      PARSE DIR [--out FILE] --> cx_report_build (cx_report.c) into a
  *      buffer --> FILE written atomically (default DIR/report.html) -->
@@ -11,8 +12,8 @@
  *
  *  Exit status: 0 written; 1 a file could not be read or the report could
  *  not be written; 2 bad arguments, or DIR does not exist or is neither a
- *  run directory (kpis.csv) nor a compare directory (compare.db). The
- *  reason goes to stderr.
+ *  run directory (kpis.csv), a compare directory (compare.db) nor a sweep
+ *  directory (sweep.db). The reason goes to stderr.
  */
 #include "cx_cmd.h"
 
@@ -29,15 +30,16 @@ static void s_usage(FILE *fp)
     fprintf(fp, "usage: cxsim report DIR [--out FILE]\n"
                 "\n"
                 "Writes a self-contained HTML report with charts of DIR, a run directory\n"
-                "(cxsim run --out DIR) or a compare directory (cxsim compare --out DIR):\n"
-                "one file with inline SVG charts and CSS, no script, no network needed.\n"
+                "(cxsim run --out DIR), a compare directory (cxsim compare --out DIR) or a\n"
+                "sweep directory (cxsim sweep --out DIR): one file with inline SVG charts\n"
+                "and CSS, no script, no network needed.\n"
                 "Prints the path written.\n"
                 "\n"
                 "  --out FILE   where to write it (default DIR/report.html)\n"
                 "  -h, --help   show this help\n"
                 "\n"
                 "exit status: 0 written, 1 cannot read DIR's files or write FILE,\n"
-                "2 invalid arguments, or DIR is neither a run nor a compare directory\n");
+                "2 invalid arguments, or DIR is not a run, compare or sweep directory\n");
 }
 
 int cx_cmd_report(int argc, char **argv)
@@ -69,7 +71,8 @@ int cx_cmd_report(int argc, char **argv)
         }
     }
     if (!dir || !*dir) {
-        fprintf(stderr, "cxsim report: expected a run or compare DIR (see cxsim report --help)\n");
+        fprintf(stderr, "cxsim report: expected a run, compare or sweep DIR (see cxsim report "
+                        "--help)\n");
         return 2;
     }
     char def[4200];

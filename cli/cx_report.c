@@ -6,6 +6,7 @@
  *      markers     timeline events as labelled vertical lines
  *      run         kpis.csv, departments.csv, summary.json -> page
  *      compare     compare.db (read-only), compare.csv, payback.csv -> page
+ *  (sweep directories: cx_report_sweep.c, through cx_report_page.h)
  *
  *  Every reader returns 0, or CX_REPORT_UNREADABLE with a message in err;
  *  memory shortage is reported the same way. Text from files (names,
@@ -25,6 +26,7 @@
 #include "cx_exp_db.h"
 #include "cx_exp_stats.h"
 #include "cx_load.h"
+#include "cx_report_page.h"
 #include "cx_svg.h"
 #include "cx_version.h"
 
@@ -289,6 +291,33 @@ static void s_figure(cx_exp_buf_t *b, const cx_svg_chart_t *c, const cx_svg_seri
     cx_exp_buf_printf(b, "<figcaption>");
     s_esc(b, caption);
     cx_exp_buf_printf(b, "</figcaption>\n</figure>\n");
+}
+
+/* Shared with the other report modules (cx_report_page.h). */
+void cx_report_page_head(cx_exp_buf_t *b, const char *title)
+{
+    s_page_head(b, title);
+}
+
+void cx_report_page_foot(cx_exp_buf_t *b, const char *sources)
+{
+    s_page_foot(b, sources);
+}
+
+void cx_report_fact(cx_exp_buf_t *b, const char *name, const char *value)
+{
+    s_fact(b, name, value);
+}
+
+void cx_report_figure(cx_exp_buf_t *b, const cx_svg_chart_t *c, const cx_svg_series_t *s, int ns,
+                      const cx_svg_marker_t *m, int nm, const char *caption)
+{
+    s_figure(b, c, s, ns, m, nm, caption);
+}
+
+int cx_report_join(char *buf, size_t cap, const char *dir, const char *name)
+{
+    return s_join(buf, cap, dir, name);
 }
 
 /* ------------------------------------------------------------------ markers */
@@ -1671,16 +1700,12 @@ int cx_report_kind(const char *dir, char *err, size_t errlen)
         return CX_REPORT_RUN;
     }
     if (s_is_file(dir, "sweep.db")) {
-        snprintf(err, errlen,
-                 "%.3000s is a sweep directory: report on one of its runs (DIR/runs/...) "
-                 "instead",
-                 dir);
-    } else {
-        snprintf(err, errlen,
-                 "%.3000s is neither a run directory (kpis.csv) nor a compare directory "
-                 "(compare.db)",
-                 dir);
+        return CX_REPORT_SWEEP;
     }
+    snprintf(err, errlen,
+             "%.3000s is neither a run directory (kpis.csv), a compare directory "
+             "(compare.db) nor a sweep directory (sweep.db)",
+             dir);
     return -1;
 }
 
@@ -1691,5 +1716,6 @@ int cx_report_build(const char *dir, cx_exp_buf_t *html, char *err, size_t errle
         return CX_REPORT_NOT_A_RESULT;
     }
     return kind == CX_REPORT_COMPARE ? s_compare_page(dir, html, err, errlen)
+           : kind == CX_REPORT_SWEEP ? cx_report_sweep_page(dir, html, err, errlen)
                                      : s_run_page(dir, html, err, errlen);
 }

@@ -9,6 +9,15 @@
  *  headline KPIs at the first and last tick, and line charts over ticks
  *  with the timeline events as labelled markers.
  *
+ *  A sweep directory (it has sweep.db, opened read-only) gives: the
+ *  scenario, the swept parameters and their values, the replicates and
+ *  the runs completed and failed; a table of each grid point's final-KPI
+ *  means with 95% confidence intervals (the numbers of summary.csv, from
+ *  the same code); the final NPS, churn rate, customers and total revenue
+ *  against the first swept parameter with error bars (one line per
+ *  combination of the others); and each point's mean NPS per tick with
+ *  its 95% band.
+ *
  *  A compare directory (it has compare.db) gives: baseline and scenario
  *  means per tick with 95% confidence bands (Student t over replicates),
  *  paired deltas with bands, the payback chart (payback.csv) and the
@@ -21,7 +30,7 @@
  *  Ownership: the caller owns `html` (a cx_exp_buf_t, cx_exp_buf_fini).
  *  Errors: cx_report_build returns 0 on success; 1 when a file cannot be
  *  read (or is malformed) or memory runs out; 2 when `dir` does not exist
- *  or is neither a run nor a compare directory. A message goes into err
+ *  or is neither a run, a compare nor a sweep directory. A message goes into err
  *  whenever the result is not 0.
  */
 #ifndef CX_REPORT_H
@@ -35,11 +44,11 @@
 #define CX_REPORT_UNREADABLE 1
 #define CX_REPORT_NOT_A_RESULT 2
 
-typedef enum { CX_REPORT_RUN = 1, CX_REPORT_COMPARE = 2 } cx_report_kind_t;
+typedef enum { CX_REPORT_RUN = 1, CX_REPORT_COMPARE = 2, CX_REPORT_SWEEP = 3 } cx_report_kind_t;
 
-/* What dir holds: CX_REPORT_RUN or CX_REPORT_COMPARE, or -1 with a
- * message (it does not exist, is not a directory, or holds neither
- * kpis.csv nor compare.db). */
+/* What dir holds: CX_REPORT_RUN, CX_REPORT_COMPARE or CX_REPORT_SWEEP, or
+ * -1 with a message (it does not exist, is not a directory, or holds none
+ * of kpis.csv, compare.db and sweep.db). */
 int cx_report_kind(const char *dir, char *err, size_t errlen);
 
 /* Builds the report of dir into html (appended). */

@@ -479,6 +479,44 @@ static void s_band(cx_exp_buf_t *b, const cx_svg_series_t *s, const cx_svg_scale
     }
 }
 
+/* Error bars (lo to hi, with caps) and a dot at each point of s. */
+static void s_error_bars(cx_exp_buf_t *b, const cx_svg_series_t *s, const cx_svg_scale_t *xs,
+                         const cx_svg_scale_t *ys)
+{
+    const char *color = s->color ? s->color : S_INK;
+    for (int i = 0; i < s->n; i++) {
+        if (!isfinite(s->x[i])) {
+            continue;
+        }
+        double x = cx_svg_map(xs, s->x[i]);
+        if (s->lo && s->hi && isfinite(s->lo[i]) && isfinite(s->hi[i])) {
+            char px[32], pl[32], ph[32], c0[32], c1[32];
+            cx_svg_fmt(px, sizeof px, x, 2);
+            cx_svg_fmt(pl, sizeof pl, cx_svg_map(ys, s->lo[i]), 2);
+            cx_svg_fmt(ph, sizeof ph, cx_svg_map(ys, s->hi[i]), 2);
+            cx_svg_fmt(c0, sizeof c0, x - 4, 2);
+            cx_svg_fmt(c1, sizeof c1, x + 4, 2);
+            cx_exp_buf_printf(b, "<path class=\"errorbar\" data-series=\"");
+            cx_svg_escape(b, s->key);
+            cx_exp_buf_printf(b,
+                              "\" d=\"M%s,%s V%s M%s,%s H%s M%s,%s H%s\" fill=\"none\" stroke=\"",
+                              px, ph, pl, c0, ph, c1, c0, pl, c1);
+            cx_svg_escape(b, color);
+            cx_exp_buf_printf(b, "\" stroke-width=\"1.2\"/>\n");
+        }
+        if (s->y && isfinite(s->y[i])) {
+            cx_exp_buf_printf(b, "<circle class=\"point\" data-series=\"");
+            cx_svg_escape(b, s->key);
+            cx_exp_buf_printf(b, "\"");
+            s_attr_num(b, "cx", x, 2);
+            s_attr_num(b, "cy", cx_svg_map(ys, s->y[i]), 2);
+            cx_exp_buf_printf(b, " r=\"3.2\" fill=\"");
+            cx_svg_escape(b, color);
+            cx_exp_buf_printf(b, "\"/>\n");
+        }
+    }
+}
+
 static double s_text_w(const char *s)
 {
     /* Characters, not bytes: UTF-8 continuation bytes do not count. */
@@ -624,8 +662,22 @@ int cx_svg_chart(cx_exp_buf_t *out, const cx_svg_chart_t *c, const cx_svg_series
             yhi = 1; /* all zero: 0..1 rather than -1..1 */
         }
     }
+    if (c->x_cats && c->n_x_cats > 0) {
+        xlo = -0.5;
+        xhi = c->n_x_cats - 0.5;
+    } else if (c->x_pad > 0) {
+        double pad = (xhi - xlo) * c->x_pad;
+        xlo -= pad;
+        xhi += pad;
+    }
     cx_svg_axis_t xa, ya;
-    cx_svg_int_axis(xlo, xhi, 8, &xa);
+    if (c->x_cats && c->n_x_cats > 0) {
+        xa = (cx_svg_axis_t){.lo = xlo, .hi = xhi, .step = 1, .n = c->n_x_cats};
+    } else if (c->x_real) {
+        cx_svg_nice_axis(xlo, xhi, 8, &xa);
+    } else {
+        cx_svg_int_axis(xlo, xhi, 8, &xa);
+    }
     cx_svg_nice_axis(ylo, yhi, 5, &ya);
     cx_svg_scale_t xs = {xa.lo, xa.hi, px0, px1};
     cx_svg_scale_t ys = {ya.lo, ya.hi, py1, py0};
@@ -677,8 +729,12 @@ int cx_svg_chart(cx_exp_buf_t *out, const cx_svg_chart_t *c, const cx_svg_series
         double x = cx_svg_map(&xs, v);
         char t[48];
         cx_svg_fmt_tick(t, sizeof t, v, xa.step, fmax(fabs(xa.lo), fabs(xa.hi)));
+        if (c->x_cats && c->n_x_cats > 0) {
+            x = cx_svg_map(&xs, i);
+        }
         s_line(out, x, py1, x, py1 + 4, S_AXIS, NULL);
-        s_text(out, x, py1 + 16, "middle", "fill=\"" S_MUTED "\"", t);
+        s_text(out, x, py1 + 16, "middle", "fill=\"" S_MUTED "\"",
+               c->x_cats && c->n_x_cats > 0 ? (c->x_cats[i] ? c->x_cats[i] : "") : t);
     }
     cx_exp_buf_printf(out, "</g>\n");
     if (c->zero_line && ya.lo < 0 && ya.hi > 0) {
@@ -699,13 +755,18 @@ int cx_svg_chart(cx_exp_buf_t *out, const cx_svg_chart_t *c, const cx_svg_series
 
     /* Bands under lines. */
     for (int i = 0; i < ns; i++) {
-        if (s[i].lo && s[i].hi) {
+        if (s[i].lo && s[i].hi && !s[i].error_bars) {
             s_band(out, &s[i], &xs, &ys, band, band + nmax, band + 2 * nmax);
         }
     }
     for (int i = 0; i < ns; i++) {
         if (s[i].y) {
             s_polylines(out, &s[i], &xs, &ys, idx);
+        }
+    }
+    for (int i = 0; i < ns; i++) {
+        if (s[i].error_bars) {
+            s_error_bars(out, &s[i], &xs, &ys);
         }
     }
 

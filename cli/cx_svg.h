@@ -21,7 +21,9 @@
  *  A series is a <polyline class="series" data-series="KEY"> (several
  *  when NaN values break it), a band a <polygon class="band"
  *  data-series="KEY">, a marker a <g class="marker" data-x="X"> holding a
- *  <line> and a <text class="marker-label">.
+ *  <line> and a <text class="marker-label">. A series with error bars has
+ *  a <circle class="point" data-series="KEY"> per point (its centre at the
+ *  point) and a <path class="errorbar" data-series="KEY"> per interval.
  *
  *  Ownership: the caller owns every input and the output buffer; nothing
  *  is kept. Errors: the text buffer records out of memory in its `oom`
@@ -111,6 +113,8 @@ typedef struct {
     double width;      /* stroke width, pixels (0: 1.6) */
     const char *dash;  /* stroke-dasharray, or NULL */
     double opacity;    /* stroke opacity (0: 1) */
+    bool error_bars;   /* lo/hi drawn as error bars at each point, and each point as a
+                          <circle class="point">, instead of a band */
 } cx_svg_series_t;
 
 /* A labelled vertical line at x (a timeline event, the payback tick). */
@@ -121,13 +125,17 @@ typedef struct {
 } cx_svg_marker_t;
 
 typedef struct {
-    const char *id;      /* the svg's id, e.g. "chart-nps" */
-    const char *title;   /* drawn at the top */
-    const char *x_label; /* under the x axis, e.g. "tick (week)" */
-    const char *y_label; /* unit, drawn above the y axis, e.g. "points" */
-    int width, height;   /* pixels (0: 720 x 260) */
-    bool zero_line;      /* draw y = 0 when in range, and include 0 in the range */
-    bool y_include_zero; /* widen the y range to include 0 */
+    const char *id;            /* the svg's id, e.g. "chart-nps" */
+    const char *title;         /* drawn at the top */
+    const char *x_label;       /* under the x axis, e.g. "tick (week)" */
+    const char *y_label;       /* unit, drawn above the y axis, e.g. "points" */
+    int width, height;         /* pixels (0: 720 x 260) */
+    bool zero_line;            /* draw y = 0 when in range, and include 0 in the range */
+    bool y_include_zero;       /* widen the y range to include 0 */
+    bool x_real;               /* x ticks at "nice" values, not only integers */
+    double x_pad;              /* widen the x domain by this share of its range on both sides */
+    const char *const *x_cats; /* category axis: x = 0 .. n_x_cats-1, labelled by these */
+    int n_x_cats;              /* (the domain is then -0.5 .. n_x_cats - 0.5) */
 } cx_svg_chart_t;
 
 /* Appends one <svg> line chart. Returns 0, or -1 when out of memory. */

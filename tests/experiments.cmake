@@ -22,8 +22,11 @@ if(EXISTS ${CMAKE_CURRENT_LIST_DIR}/integration/exp_slurm.sh)
 endif()
 
 # Reports (cxsim report): chart primitives, and the HTML report of a run and
-# of a comparison, parsed as XML and checked against the result files.
+# of a comparison and of a sweep, parsed as XML and checked against the
+# result files.
 cx_unit_test(test_svg ${CMAKE_CURRENT_LIST_DIR}/test_svg.c)
 target_link_libraries(test_svg PRIVATE cxreport)
 add_test(NAME it_report COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/integration/report.sh)
 set_tests_properties(it_report PROPERTIES TIMEOUT 120 ENVIRONMENT "${CX_EXP_IT_ENV}")
+add_test(NAME it_report_sweep COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/integration/report_sweep.sh)
+set_tests_properties(it_report_sweep PROPERTIES TIMEOUT 120 ENVIRONMENT "${CX_EXP_IT_ENV}")
