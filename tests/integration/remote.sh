@@ -27,6 +27,13 @@ set -e
 # The reference: the same scenario run locally.
 "$CXSIM" run "$BASELINE" "${SMALL[@]}" --ticks 60 --quiet --in-process --out "$T/ref" || fail "reference run failed"
 
+# The launcher with a key: every process, its own progress subscriber included, on CURVE.
+"$CXSIM" run "$BASELINE" "${SMALL[@]}" --ticks 60 --quiet --out "$T/ipckey" --key "$T/run.key" ||
+    fail "cxsim run --key failed"
+for f in kpis.csv departments.csv touchpoints.csv; do
+    cmp -s "$T/ref/$f" "$T/ipckey/$f" || fail "$f of the run with a key differs from the local run"
+done
+
 # Free tcp ports on 127.0.0.1: the coordinator's three, one per department.
 read -r -a P <<<"$("$PY" - <<'PYEOF'
 import socket
