@@ -22,13 +22,14 @@ done
 # ticks already published reach cxsim-web through kpis.csv.
 "$CXSIM" ctl "$T/run" pause >/dev/null || fail "cannot pause the run"
 
+: >"$T/web.out" # exists before the server's shell opens it: the loop below reads it at once
 "$WEB" "$T/run" --listen 0 >"$T/web.out" 2>"$T/web.err" &
 WPID=$!
 stop_web() { kill -TERM "$WPID" 2>/dev/null || true; }
 trap 'stop_web; rm -rf "$T"' EXIT
 URL=
 for _ in $(seq 1 100); do
-    URL=$(sed -n 's|^cxsim-web: \(http://127\.0\.0\.1:[0-9]*/\)$|\1|p' "$T/web.out")
+    URL=$(sed -n 's|^cxsim-web: \(http://127\.0\.0\.1:[0-9]*/\)$|\1|p' "$T/web.out" || true)
     [ -n "$URL" ] && break
     kill -0 "$WPID" 2>/dev/null || { cat "$T/web.err" >&2; fail "cxsim-web exited at start"; }
     sleep 0.05
