@@ -1,9 +1,14 @@
 # Protocol codec unit tests and integration tests that start real processes.
 cx_unit_test(test_proto test_proto.c)
 target_link_libraries(test_proto PRIVATE cxproto cxmodel)
+cx_unit_test(test_web_seats test_web_seats.c ${CMAKE_SOURCE_DIR}/web/cx_web_seats.c
+             ${CMAKE_SOURCE_DIR}/web/cx_web_json.c)
+target_include_directories(test_web_seats PRIVATE ${CMAKE_SOURCE_DIR}/web)
+find_package(Threads REQUIRED)
+target_link_libraries(test_web_seats PRIVATE Threads::Threads)
 
 set(CX_IT_ENV "CXSIM=$<TARGET_FILE:cxsim>;CX_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
-foreach(t run_baseline determinism faults bad_input checkpoint shipped live python fork remote web)
+foreach(t run_baseline determinism faults bad_input checkpoint shipped live python fork remote web web_classroom)
   add_test(NAME it_${t} COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/${t}.sh)
   set_tests_properties(it_${t} PROPERTIES TIMEOUT 300 ENVIRONMENT "${CX_IT_ENV}")
 endforeach()

@@ -14,6 +14,8 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cx_control.h"
 #include "cx_live_set.h"
@@ -25,6 +27,7 @@
 #define S_KEEPALIVE_MS 10000   /* an SSE comment when no row came for this long */
 #define S_CALL_MS 5000         /* wait for the run's answer to a command */
 #define S_CHECKPOINT_MS 120000 /* ... to a checkpoint, which writes every agent's state */
+#define S_DEPTS_TAIL 65536     /* bytes of departments.csv's end read for its last tick */
 
 /* ---- small helpers --------------------------------------------------- */
 
@@ -94,6 +97,36 @@ static enum MHD_Result s_reply(struct MHD_Connection *c, unsigned status, int ok
     return r;
 }
 
+/* 429 {"ok": false, "message": ...} with Retry-After: seconds. */
+static enum MHD_Result s_reply_retry(struct MHD_Connection *c, long long seconds, const char *fmt,
+                                     ...) __attribute__((format(printf, 3, 4)));
+static enum MHD_Result s_reply_retry(struct MHD_Connection *c, long long seconds, const char *fmt,
+                                     ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    cx_wbuf_t b = {0};
+    cx_wbuf_puts(&b, "{\"ok\":false,\"message\":");
+    cx_json_str(&b, msg);
+    cx_wbuf_puts(&b, "}\n");
+    struct MHD_Response *r =
+        b.oom ? NULL : MHD_create_response_from_buffer(b.n, b.p, MHD_RESPMEM_MUST_COPY);
+    cx_wbuf_free(&b);
+    if (!r) {
+        return MHD_NO;
+    }
+    char secs[32];
+    snprintf(secs, sizeof secs, "%lld", seconds < 1 ? 1LL : seconds);
+    s_add_common_headers(r, "application/json");
+    MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, secs);
+    enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_TOO_MANY_REQUESTS, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
 int cx_web_is_loopback(const char *addr)
 {
     struct in_addr a4;
@@ -132,6 +165,13 @@ static int s_host_ok(const char *host)
     }
     name[n] = 0;
     return strcasecmp(name, "localhost") == 0 || cx_web_is_loopback(name);
+}
+
+static int64_t s_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* A whole number from 0 to 10^15 in text, or -1. */
@@ -270,6 +310,152 @@ static enum MHD_Result s_get_scenario(cx_web_http_t *h, struct MHD_Connection *c
     cx_wbuf_puts(&b, ",\"run\":");
     cx_web_store_state_json(h->store, &b);
     cx_wbuf_puts(&b, "}\n");
+    enum MHD_Result ret = s_send_buf(c, MHD_HTTP_OK, "application/json", &b);
+    cx_wbuf_free(&b);
+    return ret;
+}
+
+/* ---- GET /api/departments -------------------------------------------- */
+
+/* The rows of departments.csv's last tick (read from its last
+ * S_DEPTS_TAIL bytes; whole lines only) as
+ * {"tick": T|null, "departments": [{"department": ID, COLUMN: number...}]}. */
+static void s_departments_json(const char *dir, cx_wbuf_t *out)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/departments.csv", dir);
+    FILE *fp = fopen(path, "r");
+    char header[1024];
+    if (!fp || !fgets(header, sizeof header, fp) || !strchr(header, '\n')) {
+        if (fp) {
+            fclose(fp);
+        }
+        cx_wbuf_puts(out, "{\"tick\":null,\"departments\":[]}\n");
+        return;
+    }
+    long hlen = (long)strlen(header);
+    header[hlen - 1] = 0;
+    char *names[64];
+    int ncol = 0;
+    for (char *save = NULL, *f = strtok_r(header, ",\r", &save); f && ncol < 64;
+         f = strtok_r(NULL, ",\r", &save)) {
+        names[ncol++] = f;
+    }
+    char *buf = malloc(S_DEPTS_TAIL + 1);
+    size_t n = 0;
+    long from = 0;
+    if (buf && fseek(fp, 0, SEEK_END) == 0) {
+        long size = ftell(fp);
+        from = size - S_DEPTS_TAIL > hlen ? size - S_DEPTS_TAIL : hlen;
+        if (size > from && fseek(fp, from, SEEK_SET) == 0) {
+            n = fread(buf, 1, (size_t)(size - from), fp);
+        }
+    }
+    fclose(fp);
+    int64_t tick = -1;
+    cx_wbuf_t rb = {0}; /* the rows, written once the tick is known */
+    int rows = 0;
+    if (buf && n > 0) {
+        buf[n] = 0;
+        /* Whole lines: after the first newline unless read from the header's
+         * end, up to the last newline. */
+        char *start = buf;
+        if (from > hlen) {
+            char *nl = strchr(buf, '\n');
+            start = nl ? nl + 1 : buf + n;
+        }
+        char *end = buf + n;
+        while (end > start && end[-1] != '\n') {
+            end--;
+        }
+        /* Backwards from the last line, while the tick stays the same. */
+        char *lines[CX_WEB_SEATS_MAX];
+        int nl = 0;
+        char *p = end;
+        while (p > start && nl < CX_WEB_SEATS_MAX) {
+            char *e = p - 1; /* the newline ending this line */
+            char *b = e;
+            while (b > start && b[-1] != '\n') {
+                b--;
+            }
+            *e = 0;
+            long long t = strtoll(b, NULL, 10);
+            if (tick >= 0 && t != tick) {
+                break;
+            }
+            tick = t;
+            lines[nl++] = b;
+            p = b;
+        }
+        for (int i = nl - 1; i >= 0; i--) {
+            cx_wbuf_puts(&rb, rows++ ? ",{" : "{");
+            int col = 0;
+            for (char *save = NULL, *f = strtok_r(lines[i], ",\r", &save); f && col < ncol;
+                 f = strtok_r(NULL, ",\r", &save), col++) {
+                if (col) {
+                    cx_wbuf_puts(&rb, ",");
+                }
+                cx_json_str(&rb, names[col]);
+                cx_wbuf_puts(&rb, ":");
+                char *fe = NULL;
+                double v = strtod(f, &fe);
+                if (strcmp(names[col], "department") == 0 || fe == f) {
+                    cx_json_str(&rb, f);
+                } else {
+                    cx_json_num(&rb, v);
+                }
+            }
+            cx_wbuf_puts(&rb, "}");
+        }
+    }
+    free(buf);
+    if (tick >= 0) {
+        cx_wbuf_printf(out, "{\"tick\":%lld,\"departments\":[", (long long)tick);
+    } else {
+        cx_wbuf_puts(out, "{\"tick\":null,\"departments\":[");
+    }
+    cx_wbuf_add(out, rb.p ? rb.p : "", rb.n);
+    cx_wbuf_puts(out, "]}\n");
+    out->oom |= rb.oom;
+    cx_wbuf_free(&rb);
+}
+
+static enum MHD_Result s_get_departments(cx_web_http_t *h, struct MHD_Connection *c)
+{
+    cx_wbuf_t b = {0};
+    s_departments_json(h->dir, &b);
+    enum MHD_Result ret = s_send_buf(c, MHD_HTTP_OK, "application/json", &b);
+    cx_wbuf_free(&b);
+    return ret;
+}
+
+/* ---- GET /api/whoami, GET /api/seats ---------------------------------- */
+
+static enum MHD_Result s_get_whoami(cx_web_http_t *h, struct MHD_Connection *c, int seat)
+{
+    cx_wbuf_t b = {0};
+    if (h->seats) {
+        cx_web_seats_whoami_json(h->seats, seat, &b);
+    } else {
+        cx_wbuf_puts(&b, "{\"role\":\"trainer\",\"classroom\":false}");
+    }
+    cx_wbuf_puts(&b, "\n");
+    enum MHD_Result ret = s_send_buf(c, MHD_HTTP_OK, "application/json", &b);
+    cx_wbuf_free(&b);
+    return ret;
+}
+
+static enum MHD_Result s_get_seats(cx_web_http_t *h, struct MHD_Connection *c, int seat)
+{
+    if (!h->seats) {
+        return s_reply(c, MHD_HTTP_NOT_FOUND, 0, "no seats: cxsim-web runs without --classroom");
+    }
+    if (h->seats->seat[seat].role != CX_WEB_ROLE_TRAINER) {
+        return s_reply(c, MHD_HTTP_FORBIDDEN, 0, "the seats are the trainer's to see");
+    }
+    cx_wbuf_t b = {0};
+    cx_web_seats_json(h->seats, s_now_ms(), &b);
+    cx_wbuf_puts(&b, "\n");
     enum MHD_Result ret = s_send_buf(c, MHD_HTTP_OK, "application/json", &b);
     cx_wbuf_free(&b);
     return ret;
@@ -524,8 +710,8 @@ static void s_set_why(const char *kv, int has_over, char *out, size_t cap)
     }
 }
 
-static enum MHD_Result s_command(cx_web_http_t *h, struct MHD_Connection *c, const char *body,
-                                 size_t len)
+static enum MHD_Result s_command(cx_web_http_t *h, struct MHD_Connection *c, int seat,
+                                 const char *body, size_t len)
 {
     cx_web_cmd_t *cmd = malloc(sizeof *cmd);
     if (!cmd) {
@@ -566,6 +752,20 @@ static enum MHD_Result s_command(cx_web_http_t *h, struct MHD_Connection *c, con
     const char *verb = cmd->verb;
     char value[CX_WEB_VALUE_MAX];
     snprintf(value, sizeof value, "%s", cmd->value);
+    char who[80] = "";
+    cx_web_permit_t permit = CX_WEB_PERMIT_CHANGE;
+    if (h->seats) {
+        /* The seat's rights, from the command itself (a seat's event comes
+         * back re-written from what was checked). */
+        char why[512];
+        permit = cx_web_seats_permit(h->seats, seat, cmd->verb, cmd->value, value, sizeof value,
+                                     why, sizeof why);
+        if (permit == CX_WEB_PERMIT_FORBIDDEN) {
+            ret = s_reply(c, MHD_HTTP_FORBIDDEN, 0, "%s", why);
+            goto out;
+        }
+        cx_web_seats_who(h->seats, seat, who, sizeof who);
+    }
     if (is_set) {
         /* Names and numbers only: nothing that could change the shape of
          * the YAML event the shorthand is written into. */
@@ -597,6 +797,14 @@ static enum MHD_Result s_command(cx_web_http_t *h, struct MHD_Connection *c, con
         }
         verb = "event";
     }
+    int64_t retry_ms = 0;
+    if (h->seats && permit == CX_WEB_PERMIT_CHANGE &&
+        cx_web_seats_take(h->seats, seat, s_now_ms(), &retry_ms) != 0) {
+        ret = s_reply_retry(c, (retry_ms + 999) / 1000,
+                            "the %s may make one change every %lld s: wait %.1f s", who,
+                            (long long)(h->seats->gap_ms / 1000), (double)retry_ms / 1000.0);
+        goto out;
+    }
     char ep[1024];
     if (cx_live_endpoint_read(h->dir, "control", ep, sizeof ep) != 0) {
         ret = s_reply(c, MHD_HTTP_BAD_GATEWAY, 0,
@@ -616,7 +824,7 @@ static enum MHD_Result s_command(cx_web_http_t *h, struct MHD_Connection *c, con
     }
     long long at_tick;
     if (r == 1 && strcmp(verb, "event") == 0 && sscanf(reply, "at tick %lld", &at_tick) == 1) {
-        cx_web_store_add_change(h->store, at_tick, reply);
+        cx_web_store_add_change(h->store, at_tick, reply, who);
     }
     ret = s_reply(c, MHD_HTTP_OK, r == 1, "%s", reply);
 out:
@@ -637,6 +845,9 @@ typedef enum {
     S_ROWS,
     S_EVENTS,
     S_COMMAND,
+    S_WHOAMI,
+    S_DEPARTMENTS,
+    S_SEATS,
     S_NOT_ALLOWED,
     S_NOT_FOUND
 } s_route_t;
@@ -645,6 +856,7 @@ typedef struct {
     s_route_t route;
     cx_wbuf_t body; /* the command body read so far */
     int too_big;    /* more than CX_WEB_BODY_MAX bytes came */
+    int seat;       /* classroom mode: the token's seat, or -1 */
 } s_req_t;
 
 static void s_completed(void *cls, struct MHD_Connection *c, void **con_cls,
@@ -668,7 +880,10 @@ static s_route_t s_route(const char *url, const char *method)
     } gets[] = {{"/", S_PAGE},
                 {"/api/scenario", S_SCENARIO},
                 {"/api/rows", S_ROWS},
-                {"/api/events", S_EVENTS}};
+                {"/api/events", S_EVENTS},
+                {"/api/whoami", S_WHOAMI},
+                {"/api/departments", S_DEPARTMENTS},
+                {"/api/seats", S_SEATS}};
     for (size_t i = 0; i < sizeof gets / sizeof gets[0]; i++) {
         if (strcmp(url, gets[i].url) == 0) {
             return get ? gets[i].route : S_NOT_ALLOWED;
@@ -722,6 +937,17 @@ static enum MHD_Result s_begin(cx_web_http_t *h, struct MHD_Connection *c, const
         return MHD_NO;
     }
     q->route = route;
+    q->seat = -1;
+    if (h->seats) {
+        const char *tok = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Cxsim-Token");
+        if (!tok) {
+            tok = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "t");
+        }
+        q->seat = cx_web_seats_find(h->seats, tok);
+        if (q->seat >= 0) {
+            cx_web_seats_seen(h->seats, q->seat, s_now_ms());
+        }
+    }
     *con_cls = q;
     return MHD_YES;
 }
@@ -750,6 +976,11 @@ static enum MHD_Result s_handle(void *cls, struct MHD_Connection *c, const char 
         return s_reply(c, MHD_HTTP_CONTENT_TOO_LARGE, 0, "the body is larger than %d bytes",
                        CX_WEB_BODY_MAX);
     }
+    if (h->seats && q->seat < 0 && strncmp(url, "/api/", 5) == 0) {
+        return s_reply(c, MHD_HTTP_UNAUTHORIZED, 0,
+                       "classroom mode: open the link with your seat's token (?t=...), or send "
+                       "it as X-Cxsim-Token");
+    }
     switch (q->route) {
     case S_PAGE:
         return s_get_page(h, c);
@@ -759,6 +990,12 @@ static enum MHD_Result s_handle(void *cls, struct MHD_Connection *c, const char 
         return s_get_rows(h, c);
     case S_EVENTS:
         return s_get_events(h, c);
+    case S_WHOAMI:
+        return s_get_whoami(h, c, q->seat);
+    case S_DEPARTMENTS:
+        return s_get_departments(h, c);
+    case S_SEATS:
+        return s_get_seats(h, c, q->seat);
     case S_NOT_ALLOWED:
         return s_not_allowed(c, url);
     case S_NOT_FOUND:
@@ -776,7 +1013,7 @@ static enum MHD_Result s_handle(void *cls, struct MHD_Connection *c, const char 
     if (q->body.oom) {
         return s_reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, 0, "out of memory");
     }
-    return s_command(h, c, q->body.p ? q->body.p : "", q->body.n);
+    return s_command(h, c, q->seat, q->body.p ? q->body.p : "", q->body.n);
 }
 
 /* libmicrohttpd's messages: all of them while starting (why a port cannot
@@ -800,12 +1037,13 @@ static void s_log(void *cls, const char *fmt, va_list ap)
 /* ---- start and stop --------------------------------------------------- */
 
 int cx_web_http_start(cx_web_http_t *h, const char *dir, cx_web_store_t *store,
-                      const cx_curve_t *curve, const char *addr, unsigned port, char *err,
-                      size_t cap)
+                      cx_web_seats_t *seats, const cx_curve_t *curve, const char *addr,
+                      unsigned port, char *err, size_t cap)
 {
     memset(h, 0, sizeof *h);
     h->dir = dir;
     h->store = store;
+    h->seats = seats;
     h->curve = curve;
     if (port > 65535) {
         snprintf(err, cap, "port %u out of range", port);

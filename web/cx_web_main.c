@@ -2,7 +2,12 @@
  *  as charts, and its controls (pause, pace, maturity, CX owner,
  *  governance), served on HTTP from one run directory.
  *
- *      cxsim-web RUN_DIR [--listen PORT] [--bind ADDR] [--key FILE]
+ *      cxsim-web RUN_DIR [--classroom] [--listen PORT] [--bind ADDR] [--key FILE]
+ *
+ *  --classroom: one seat per department of the run's scenario plus the
+ *  trainer's (cx_web_seats), each with a secret token; their links are
+ *  printed on stdout and written to RUN_DIR/classroom.txt (mode 0600),
+ *  which is removed on exit.
  *
  *  Threads: main (arguments, signals, start and stop), the rows feed
  *  (cx_web_feed: the process's only ZeroMQ sockets), and libmicrohttpd's
@@ -12,37 +17,116 @@
  *  everything: exit 0.
  *
  *  Exit status: 0 stopped by a signal, 1 could not serve (port in use,
- *  thread), 2 invalid command line.
+ *  thread, classroom.txt not writable), 2 invalid command line (or, with
+ *  --classroom, no readable scenario.resolved.yaml within 10 s).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "cx_load.h"
 #include "cx_web_feed.h"
 #include "cx_web_http.h"
 #include "cx_web_store.h"
 
 static void s_usage(FILE *fp)
 {
-    fprintf(fp, "usage: cxsim-web RUN_DIR [--listen PORT] [--bind ADDR] [--key FILE]\n"
-                "\n"
-                "Serves a live page of the simulation running (or run) in RUN_DIR: KPI charts\n"
-                "updated tick by tick, and controls that change the run as `cxsim ctl` does.\n"
-                "Open the address it prints in a browser.\n"
-                "\n"
-                "  --listen PORT   TCP port (default 8080; 0: any free port)\n"
-                "  --bind ADDR     numeric IPv4 or IPv6 address to listen on (default 127.0.0.1).\n"
-                "                  Anyone who reaches the page can change the run: bind to\n"
-                "                  another address than loopback only on a trusted network.\n"
-                "  --key FILE      the run key of a run started with --key (cxsim keygen)\n"
-                "\n"
-                "It keeps serving the final data after the run ends, until SIGINT or SIGTERM.\n"
-                "HTTP API: docs/PROTOCOL.md, \"cxsim-web\".\n"
-                "\n"
-                "exit status: 0 stopped by a signal, 1 could not serve, 2 invalid input\n");
+    fprintf(fp,
+            "usage: cxsim-web RUN_DIR [--classroom] [--listen PORT] [--bind ADDR] [--key FILE]\n"
+            "\n"
+            "Serves a live page of the simulation running (or run) in RUN_DIR: KPI charts\n"
+            "updated tick by tick, and controls that change the run as `cxsim ctl` does.\n"
+            "Open the address it prints in a browser.\n"
+            "\n"
+            "  --listen PORT   TCP port (default 8080; 0: any free port)\n"
+            "  --bind ADDR     numeric IPv4 or IPv6 address to listen on (default 127.0.0.1).\n"
+            "                  Anyone who reaches the page can change the run: bind to\n"
+            "                  another address than loopback only on a trusted network.\n"
+            "  --key FILE      the run key of a run started with --key (cxsim keygen)\n"
+            "  --classroom     one secret link per department and one for the trainer\n"
+            "                  (printed, and in RUN_DIR/classroom.txt while serving): a\n"
+            "                  department's page changes that department only\n"
+            "\n"
+            "It keeps serving the final data after the run ends, until SIGINT or SIGTERM.\n"
+            "HTTP API: docs/PROTOCOL.md, \"cxsim-web\".\n"
+            "\n"
+            "exit status: 0 stopped by a signal, 1 could not serve, 2 invalid input\n");
+}
+
+/* The department ids of RUN_DIR's scenario.resolved.yaml, waiting up to
+ * 10 s for a run that is starting. Returns the count, or -1 with a message. */
+static int s_dept_ids(const char *dir, char ids[][64], int max, char *err, size_t cap)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/scenario.resolved.yaml", dir);
+    for (int i = 0; i < 100 && access(path, R_OK) != 0; i++) {
+        nanosleep(&(struct timespec){0, 100 * 1000 * 1000}, NULL);
+    }
+    cx_scenario_t *sc = malloc(sizeof *sc);
+    if (!sc) {
+        snprintf(err, cap, "out of memory");
+        return -1;
+    }
+    cx_diags_t d;
+    cx_diags_init(&d);
+    int n = -1;
+    if (cx_scenario_load_file(path, NULL, 0, sc, &d) != 0) {
+        char first[700] = "cannot be read (has the run started?)";
+        if (d.n > 0) {
+            cx_diag_format(&d.items[0], first, sizeof first);
+        }
+        snprintf(err, cap, "--classroom needs the run's departments: %.200s: %.240s", path, first);
+    } else {
+        n = sc->n_dept < max ? sc->n_dept : max;
+        for (int i = 0; i < n; i++) {
+            snprintf(ids[i], 64, "%s", sc->dept[i].id);
+        }
+    }
+    cx_diags_fini(&d);
+    free(sc);
+    return n;
+}
+
+/* The seats' links, one a line: "trainer URL", "department ID URL". */
+static void s_links(const cx_web_seats_t *seats, const char *base, FILE *fp)
+{
+    for (int i = 0; i < seats->n; i++) {
+        const cx_web_seat_t *t = &seats->seat[i];
+        if (t->role == CX_WEB_ROLE_TRAINER) {
+            fprintf(fp, "trainer %s?t=%s\n", base, t->token);
+        } else {
+            fprintf(fp, "department %s %s?t=%s\n", t->dept, base, t->token);
+        }
+    }
+}
+
+/* RUN_DIR/classroom.txt, mode 0600, created anew. Returns 0, or -1. */
+static int s_write_links(const char *path, const cx_web_seats_t *seats, const char *base, char *err,
+                         size_t cap)
+{
+    unlink(path); /* a previous server's, or a planted link: never written through */
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    FILE *fp = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (!fp) {
+        snprintf(err, cap, "%.400s: %s", path, strerror(errno));
+        if (fd >= 0) {
+            close(fd);
+        }
+        return -1;
+    }
+    s_links(seats, base, fp);
+    if (fclose(fp) != 0) {
+        snprintf(err, cap, "%.400s: %s", path, strerror(errno));
+        unlink(path);
+        return -1;
+    }
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -58,6 +142,7 @@ int main(int argc, char **argv)
     const char *dir = argv[1];
     const char *addr = "127.0.0.1";
     const char *key = NULL;
+    int classroom = 0;
     long port = 8080;
     for (int i = 2; i < argc; i++) {
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -74,6 +159,8 @@ int main(int argc, char **argv)
         } else if (strcmp(argv[i], "--bind") == 0 && v) {
             addr = v;
             i++;
+        } else if (strcmp(argv[i], "--classroom") == 0) {
+            classroom = 1;
         } else if (strcmp(argv[i], "--key") == 0 && v) {
             key = v;
             i++;
@@ -96,6 +183,24 @@ int main(int argc, char **argv)
         return 2;
     }
 
+    static cx_web_seats_t seats;
+    if (classroom) {
+        static char ids[CX_WEB_SEATS_MAX - 1][64];
+        const char *idp[CX_WEB_SEATS_MAX - 1];
+        int n = s_dept_ids(dir, ids, CX_WEB_SEATS_MAX - 1, err, sizeof err);
+        if (n < 0) {
+            fprintf(stderr, "cxsim-web: %s\n", err);
+            return 2;
+        }
+        for (int i = 0; i < n; i++) {
+            idp[i] = ids[i];
+        }
+        if (cx_web_seats_init(&seats, idp, n, CX_WEB_SEAT_GAP_MS, err, sizeof err) != 0) {
+            fprintf(stderr, "cxsim-web: %s\n", err);
+            return 1;
+        }
+    }
+
     /* Signals go to main's sigwait only: every thread started from here on
      * inherits the mask. A peer that closes early must not kill us. */
     sigset_t sigs;
@@ -112,9 +217,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "cxsim-web: cannot set up: out of memory\n");
         return 1;
     }
-    if (cx_web_http_start(&http, dir, &store, &curve, addr, (unsigned)port, err, sizeof err) != 0) {
+    if (cx_web_http_start(&http, dir, &store, classroom ? &seats : NULL, &curve, addr,
+                          (unsigned)port, err, sizeof err) != 0) {
         fprintf(stderr, "cxsim-web: %s\n", err);
         cx_web_store_fini(&store);
+        cx_web_seats_fini(&seats);
         return strstr(err, "not a numeric") ? 2 : 1;
     }
     if (cx_web_feed_start(&feed, dir, &store, &curve, err, sizeof err) != 0) {
@@ -122,6 +229,7 @@ int main(int argc, char **argv)
         cx_web_store_close(&store);
         cx_web_http_stop(&http);
         cx_web_store_fini(&store);
+        cx_web_seats_fini(&seats);
         return 1;
     }
     if (!http.loopback) {
@@ -131,15 +239,33 @@ int main(int argc, char **argv)
                 addr);
     }
     int v6 = strchr(addr, ':') != NULL;
-    printf("cxsim-web: http://%s%s%s:%u/\n", v6 ? "[" : "", addr, v6 ? "]" : "", http.port);
+    char base[256];
+    snprintf(base, sizeof base, "http://%s%s%s:%u/", v6 ? "[" : "", addr, v6 ? "]" : "", http.port);
+    printf("cxsim-web: %s\n", base);
+    char links[4200] = "";
+    int rc = 0;
+    if (classroom) {
+        snprintf(links, sizeof links, "%s/classroom.txt", dir);
+        if (s_write_links(links, &seats, base, err, sizeof err) != 0) {
+            fprintf(stderr, "cxsim-web: cannot write the classroom's links: %s\n", err);
+            links[0] = 0;
+            rc = 1;
+        } else {
+            s_links(&seats, base, stdout);
+        }
+    }
     fflush(stdout);
 
     int sig = 0;
-    while (sigwait(&sigs, &sig) != 0) {
+    while (rc == 0 && sigwait(&sigs, &sig) != 0) {
+    }
+    if (links[0]) {
+        unlink(links); /* the tokens die with the server */
     }
     cx_web_store_close(&store); /* streaming responses end now */
     cx_web_http_stop(&http);
     cx_web_feed_stop(&feed);
     cx_web_store_fini(&store);
-    return 0;
+    cx_web_seats_fini(&seats);
+    return rc;
 }

@@ -245,7 +245,7 @@ void cx_web_store_state_json(cx_web_store_t *s, cx_wbuf_t *out)
     pthread_mutex_unlock(&s->mu);
 }
 
-void cx_web_store_add_change(cx_web_store_t *s, int64_t tick, const char *text)
+void cx_web_store_add_change(cx_web_store_t *s, int64_t tick, const char *text, const char *who)
 {
     pthread_mutex_lock(&s->mu);
     if (s->n_changes == CX_WEB_MAX_CHANGES) {
@@ -255,6 +255,7 @@ void cx_web_store_add_change(cx_web_store_t *s, int64_t tick, const char *text)
     cx_web_change_t *c = &s->changes[s->n_changes++];
     c->tick = tick;
     snprintf(c->text, sizeof c->text, "%s", text);
+    snprintf(c->who, sizeof c->who, "%s", who ? who : "");
     pthread_mutex_unlock(&s->mu);
 }
 
@@ -266,6 +267,10 @@ void cx_web_store_changes_json(cx_web_store_t *s, cx_wbuf_t *out)
         cx_wbuf_printf(out, "%s{\"tick\":%lld,\"text\":", i ? "," : "",
                        (long long)s->changes[i].tick);
         cx_json_str(out, s->changes[i].text);
+        if (s->changes[i].who[0]) {
+            cx_wbuf_puts(out, ",\"who\":");
+            cx_json_str(out, s->changes[i].who);
+        }
         cx_wbuf_add(out, "}", 1);
     }
     cx_wbuf_add(out, "]", 1);

@@ -29,6 +29,7 @@
 typedef struct {
     int64_t tick;   /* tick the change applies at */
     char text[512]; /* the run's answer, e.g. "at tick 57: cx_team owns CX" */
+    char who[80];   /* who asked ("trainer", "it seat"), or "" outside classroom mode */
 } cx_web_change_t;
 
 typedef struct {
@@ -91,10 +92,10 @@ cx_web_wait_t cx_web_store_wait(cx_web_store_t *s, int64_t since, int timeout_ms
 /* {"ended": bool, "status": "...", "last_tick": N} into out. */
 void cx_web_store_state_json(cx_web_store_t *s, cx_wbuf_t *out);
 
-/* Remembers a change taken (the oldest are forgotten past
- * CX_WEB_MAX_CHANGES), and writes the list as a JSON array
- * [{"tick": N, "text": "..."}, ...]. */
-void cx_web_store_add_change(cx_web_store_t *s, int64_t tick, const char *text);
+/* Remembers a change taken and who asked for it (NULL or "": not said;
+ * the oldest are forgotten past CX_WEB_MAX_CHANGES), and writes the list
+ * as a JSON array [{"tick": N, "text": "..."[, "who": "..."]}, ...]. */
+void cx_web_store_add_change(cx_web_store_t *s, int64_t tick, const char *text, const char *who);
 void cx_web_store_changes_json(cx_web_store_t *s, cx_wbuf_t *out);
 
 #endif
