@@ -27,6 +27,8 @@ static void s_usage(FILE *fp)
                 "  compare BASE.yaml [SC.yaml]  paired runs (common random numbers): KPI deltas\n"
                 "                          with 95%% CIs, payback tick\n"
                 "  collect DIR             record a Slurm sweep's finished runs in DIR/sweep.db\n"
+                "  sensitivity SCENARIO.yaml  one-at-a-time sensitivity of model parameters:\n"
+                "                          elasticities with 95%% CIs, ranked (sensitivity.db)\n"
                 "  report DIR              a self-contained HTML report with charts of a run\n"
                 "                          or compare directory (DIR/report.html)\n"
                 "\n"
@@ -77,6 +79,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "collect") == 0) {
         return cx_cmd_collect(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "sensitivity") == 0) {
+        return cx_cmd_sensitivity(argc - 1, argv + 1);
     }
     if (strcmp(cmd, "report") == 0) {
         return cx_cmd_report(argc - 1, argv + 1);

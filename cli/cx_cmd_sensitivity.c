@@ -1,0 +1,954 @@
+/*  cxsim sensitivity — one-at-a-time local sensitivity analysis of the
+ *  model's parameters (docs/EXPERIMENTS.md, "Sensitivity analysis").
+ *
+ *      PARSE --> PARAMETERS (--params, --all, or the default list) and KPIs
+ *            checked: an unknown name exits 2 with a suggestion
+ *        --> PLAN the base point (the scenario with its --set overrides),
+ *            then for each parameter p the points p- and p+
+ *            (cx_exp_sens_step: relative step delta, clamped into p's
+ *            range; a side clamped onto p reuses the base point). Every
+ *            point is validated before anything runs. Common random
+ *            numbers: replicate r has the same seed at every point.
+ *        --> RUN the missing runs (cx_exp_plan / cx_exp_exec, as sweep and
+ *            compare: resumable, each recorded in one transaction)
+ *        --> ANALYSE per parameter and KPI: paired central differences and
+ *            elasticities over the replicates (cx_exp_sens_compute), ranked
+ *            by |mean elasticity| of the first KPI
+ *        --> DIR/sensitivity.db (runs, kpis, ... and the `sensitivity`
+ *            table), DIR/sensitivity.csv, DIR/summary.csv, printed tornado
+ *
+ *  Ownership: everything is freed before returning. Exit status: 0 every
+ *  run completed; 1 a run failed, the command was interrupted or a file
+ *  could not be written; 2 invalid input (unknown option, parameter or
+ *  KPI, a bad --delta, an override that does not validate).
+ */
+#include "cx_cmd.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cx_exp_db.h"
+#include "cx_exp_exec.h"
+#include "cx_exp_plan.h"
+#include "cx_exp_sens.h"
+#include "cx_exp_stats.h"
+#include "cx_exp_summary.h"
+#include "cx_exp_util.h"
+#include "cx_load.h"
+#include "cx_output.h"
+#include "cx_params.h"
+#include "cx_proc.h"
+#include "cx_version.h"
+
+#define S_MAX_SETS 32 /* --set options */
+#define S_MAX_KPIS 16 /* --kpi entries */
+#define S_BAR 20      /* characters per side of a tornado bar */
+
+/* The default parameters: those that moved final NPS, churn rate or total
+ * revenue most (|elasticity| with a 95% CI excluding 0) in a screening of
+ * every parameter (--all) on scenarios/baseline.yaml, 90 ticks, 3
+ * replicates (docs/EXPERIMENTS.md). --all screens the rest. */
+static const char *const s_default_params[] = {
+    "ltr_slope",       "ltr_offset",      "quality_low",       "quality_high",
+    "fcr_low",         "fcr_high",        "ede_gain_negative", "churn_neutral_satisfaction",
+    "competitor_pull", "automation_high", "service_gain",      "spend_loyalty",
+};
+#define S_N_DEFAULT ((int)(sizeof s_default_params / sizeof s_default_params[0]))
+
+static volatile sig_atomic_t s_stop = 0;
+
+static void s_on_signal(int sig)
+{
+    (void)sig;
+    s_stop = 1;
+}
+
+static void s_usage(FILE *fp)
+{
+    fprintf(fp,
+            "usage: cxsim sensitivity SCENARIO.yaml [options]\n"
+            "\n"
+            "One-at-a-time local sensitivity of the model's parameters: runs the scenario at\n"
+            "p x (1 - delta) and p x (1 + delta) for each parameter p (clamped into its range;\n"
+            "p = 0 steps by delta x the range's width) and at the base point, R replicates\n"
+            "each with common random numbers, and prints per KPI the central difference\n"
+            "d = (K(p+) - K(p-)) / (p+ - p-) and the elasticity e = d x p / K(p), means with\n"
+            "paired 95%% confidence intervals, parameters ranked by |e| of the first KPI.\n"
+            "\n"
+            "options:\n"
+            "  --params A,B,...      model parameters to vary (names of docs/MODEL.md)\n"
+            "  --all                 every model parameter\n"
+            "                        (default: %d parameters that matter most on the\n"
+            "                        baseline, listed in docs/EXPERIMENTS.md)\n"
+            "  --delta D             relative step, 0 < D <= 0.5 (default 0.1)\n"
+            "  --kpi K,K,...         KPIs (default nps,churn_rate,total_revenue): kpis.csv\n"
+            "                        columns at the last tick, or total_<column>\n"
+            "  --replicates R        paired replicates, R >= 2 (default 5)\n"
+            "  --set KEY=VALUE       override at every point (repeatable)\n"
+            "  --seed N              base seed (default: the scenario's)\n"
+            "  --ticks N             ticks per run (default: the scenario file's)\n"
+            "  --jobs J              runs at once (default: the number of cores)\n"
+            "  --engine E            in-process (default) or processes\n"
+            "  --out DIR             directory (default sensitivity/NAME-HASH; a re-run\n"
+            "                        resumes)\n"
+            "  --quiet               no table\n"
+            "\n"
+            "exit status: 0 every run completed, 1 a run failed, 2 invalid input\n",
+            S_N_DEFAULT);
+}
+
+typedef struct {
+    const char *scenario;         /* scenario file */
+    const char *params;           /* --params (comma-separated) */
+    bool all;                     /* --all */
+    double delta;                 /* --delta */
+    const char *kpis;             /* --kpi (comma-separated) */
+    const char *sets[S_MAX_SETS]; /* --set */
+    int n_sets;                   /* entries used */
+    int replicates;               /* --replicates */
+    int jobs;                     /* --jobs */
+    const char *seed;             /* --seed */
+    const char *ticks;            /* --ticks */
+    const char *engine;           /* --engine */
+    const char *out;              /* --out */
+    bool quiet;                   /* --quiet */
+} s_opts_t;
+
+static int s_int(const char *opt, const char *v, long long lo, long long hi, long long *out)
+{
+    char *end;
+    errno = 0;
+    long long n = strtoll(v, &end, 10);
+    if (!*v || errno || *end || n < lo || n > hi) {
+        fprintf(stderr, "cxsim sensitivity: %s expects an integer from %lld to %lld, got '%s'\n",
+                opt, lo, hi, v);
+        return -1;
+    }
+    *out = n;
+    return 0;
+}
+
+static int s_parse(int argc, char **argv, s_opts_t *o)
+{
+    memset(o, 0, sizeof *o);
+    o->delta = 0.1;
+    o->replicates = 5;
+    o->engine = "in-process";
+    o->kpis = "nps,churn_rate,total_revenue";
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v;
+        bool missing = false;
+        long long n;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            s_usage(stdout);
+            exit(0);
+        } else if ((v = cx_exp_opt("--params", argc, argv, &i, &missing))) {
+            o->params = v;
+        } else if (strcmp(a, "--all") == 0) {
+            o->all = true;
+        } else if ((v = cx_exp_opt("--delta", argc, argv, &i, &missing))) {
+            char *end;
+            errno = 0;
+            o->delta = strtod(v, &end);
+            if (!*v || *end || errno || !(o->delta > 0 && o->delta <= 0.5)) {
+                fprintf(stderr, "cxsim sensitivity: --delta expects 0 < D <= 0.5, got '%s'\n", v);
+                return -1;
+            }
+        } else if ((v = cx_exp_opt("--kpi", argc, argv, &i, &missing))) {
+            o->kpis = v;
+        } else if ((v = cx_exp_opt("--set", argc, argv, &i, &missing))) {
+            const char *eq = strchr(v, '=');
+            if (!eq || eq == v || strpbrk(v, "\t\n")) {
+                fprintf(stderr, "cxsim sensitivity: --set expects KEY=VALUE, got '%s'\n", v);
+                return -1;
+            }
+            if (o->n_sets == S_MAX_SETS) {
+                fprintf(stderr, "cxsim sensitivity: at most %d --set options\n", S_MAX_SETS);
+                return -1;
+            }
+            o->sets[o->n_sets++] = v;
+        } else if ((v = cx_exp_opt("--replicates", argc, argv, &i, &missing))) {
+            if (s_int("--replicates", v, 2, 100000, &n) != 0) {
+                return -1;
+            }
+            o->replicates = (int)n;
+        } else if ((v = cx_exp_opt("--jobs", argc, argv, &i, &missing))) {
+            if (s_int("--jobs", v, 1, 1024, &n) != 0) {
+                return -1;
+            }
+            o->jobs = (int)n;
+        } else if ((v = cx_exp_opt("--seed", argc, argv, &i, &missing))) {
+            if (s_int("--seed", v, 0, INT64_MAX, &n) != 0) {
+                return -1;
+            }
+            o->seed = v;
+        } else if ((v = cx_exp_opt("--ticks", argc, argv, &i, &missing))) {
+            if (s_int("--ticks", v, 1, 1000000, &n) != 0) {
+                return -1;
+            }
+            o->ticks = v;
+        } else if ((v = cx_exp_opt("--engine", argc, argv, &i, &missing))) {
+            if (strcmp(v, "in-process") != 0 && strcmp(v, "processes") != 0) {
+                fprintf(stderr,
+                        "cxsim sensitivity: --engine expects in-process or processes, got '%s'\n",
+                        v);
+                return -1;
+            }
+            o->engine = v;
+        } else if ((v = cx_exp_opt("--out", argc, argv, &i, &missing))) {
+            o->out = v;
+        } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
+            o->quiet = true;
+        } else if (missing) {
+            fprintf(stderr, "cxsim sensitivity: %s needs a value\n", a);
+            return -1;
+        } else if (a[0] == '-' || o->scenario) {
+            fprintf(stderr, "cxsim sensitivity: unexpected argument '%s'\n", a);
+            return -1;
+        } else {
+            o->scenario = a;
+        }
+    }
+    if (!o->scenario) {
+        fprintf(stderr, "cxsim sensitivity: no scenario given\n");
+        return -1;
+    }
+    if (o->all && o->params) {
+        fprintf(stderr, "cxsim sensitivity: give --params or --all, not both\n");
+        return -1;
+    }
+    if (!o->jobs) {
+        o->jobs = cx_exp_cores();
+    }
+    return 0;
+}
+
+/* Splits a comma-separated list into heap copies (trimmed of spaces).
+ * Returns how many, or -1 (empty item, too many, out of memory). */
+static int s_split(const char *list, char **out, int cap, const char *what)
+{
+    int n = 0;
+    const char *p = list;
+    for (;;) {
+        const char *c = strchr(p, ',');
+        size_t len = c ? (size_t)(c - p) : strlen(p);
+        while (len && *p == ' ') {
+            p++;
+            len--;
+        }
+        while (len && p[len - 1] == ' ') {
+            len--;
+        }
+        if (len == 0 || n == cap) {
+            fprintf(stderr, "cxsim sensitivity: %s: %s in '%s'\n", what,
+                    len == 0 ? "empty item" : "too many items", list);
+            goto fail;
+        }
+        out[n] = strndup(p, len);
+        if (!out[n]) {
+            fprintf(stderr, "cxsim sensitivity: out of memory\n");
+            goto fail;
+        }
+        n++;
+        if (!c) {
+            return n;
+        }
+        p = c + 1;
+    }
+fail:
+    for (int i = 0; i < n; i++) {
+        free(out[i]);
+    }
+    return -1;
+}
+
+/* The parameters to analyse as indices into the table: --all, --params or
+ * the default list. Returns how many, or -1 after a message (invalid
+ * input). */
+static int s_params(const s_opts_t *o, int *idx)
+{
+    int count;
+    const cx_param_info_t *tab = cx_params_table(&count);
+    if (o->all) {
+        for (int i = 0; i < count; i++) {
+            idx[i] = i;
+        }
+        return count;
+    }
+    char *names[256];
+    int n;
+    if (o->params) {
+        n = s_split(o->params, names, count, "--params");
+        if (n < 0) {
+            return -1;
+        }
+    } else {
+        n = S_N_DEFAULT;
+        for (int i = 0; i < n; i++) {
+            names[i] = strdup(s_default_params[i]);
+        }
+    }
+    const char **cand = malloc((size_t)count * sizeof *cand);
+    int rc = n;
+    for (int i = 0; i < n && rc >= 0; i++) {
+        const char *name = names[i];
+        if (!name || !cand) {
+            fprintf(stderr, "cxsim sensitivity: out of memory\n");
+            rc = -1;
+            break;
+        }
+        if (strncmp(name, "model.", 6) == 0) {
+            name += 6;
+        }
+        idx[i] = -1;
+        for (int k = 0; k < count; k++) {
+            cand[k] = tab[k].name;
+            if (strcmp(tab[k].name, name) == 0) {
+                idx[i] = k;
+            }
+        }
+        if (idx[i] < 0) {
+            const char *s = cx_suggest(name, cand, count);
+            fprintf(stderr, "cxsim sensitivity: unknown model parameter '%s'", name);
+            if (s) {
+                fprintf(stderr, " (did you mean '%s'?)", s);
+            }
+            fprintf(stderr, "; the parameters are listed in docs/MODEL.md\n");
+            rc = -1;
+        }
+        for (int j = 0; j < i && rc >= 0; j++) {
+            if (idx[j] == idx[i]) {
+                fprintf(stderr, "cxsim sensitivity: parameter '%s' given twice\n", name);
+                rc = -1;
+            }
+        }
+    }
+    for (int i = 0; i < n; i++) {
+        free(names[i]);
+    }
+    free(cand);
+    return rc;
+}
+
+/* The KPIs (heap copies into kpis), each checked against the database's
+ * kpis columns. Returns how many, or -1 after a message. */
+static int s_kpis(const s_opts_t *o, cx_exp_db_t *db, char **kpis)
+{
+    int n = s_split(o->kpis, kpis, S_MAX_KPIS, "--kpi");
+    for (int i = 0; i < n; i++) {
+        const char *col = strncmp(kpis[i], "total_", 6) == 0 ? kpis[i] + 6 : kpis[i];
+        bool ok = cx_exp_db_has_column(db, col) &&
+                  strspn(kpis[i], "abcdefghijklmnopqrstuvwxyz0123456789_") == strlen(kpis[i]);
+        for (int j = 0; j < i && ok; j++) {
+            if (strcmp(kpis[i], kpis[j]) == 0) {
+                fprintf(stderr, "cxsim sensitivity: KPI '%s' given twice\n", kpis[i]);
+                ok = false;
+                kpis[i][0] = '\0';
+            }
+        }
+        if (!ok) {
+            if (kpis[i][0]) {
+                const char *s = cx_suggest(kpis[i], (const char *const *)cx_exp_summary_kpis,
+                                           cx_exp_summary_n_kpis);
+                fprintf(stderr,
+                        "cxsim sensitivity: '%s' is not a KPI (a kpis.csv column such as nps, "
+                        "churn_rate, revenue, or total_<column>)",
+                        kpis[i]);
+                if (s) {
+                    fprintf(stderr, "; did you mean '%s'?", s);
+                }
+                fprintf(stderr, "\n");
+            }
+            for (int k = 0; k < n; k++) {
+                free(kpis[k]);
+            }
+            return -1;
+        }
+    }
+    return n;
+}
+
+/* A point's key, overrides and params JSON: the --set options (without one
+ * for `param`, when given), then "model.param=value" when param is not
+ * NULL. */
+static int s_point(cx_exp_plan_t *pl, const s_opts_t *o, const char *label, const char *param,
+                   const char *value, char *err, size_t errlen)
+{
+    const char *sets[S_MAX_SETS + 1];
+    int n = 0;
+    char own[256] = "";
+    if (param) {
+        snprintf(own, sizeof own, "model.%s=%s", param, value);
+    }
+    size_t plen = param ? strlen(param) + 7 : 0; /* "model." + name + "=" */
+    for (int i = 0; i < o->n_sets; i++) {
+        if (param && strncmp(o->sets[i], own, plen) == 0) {
+            continue; /* this point sets the parameter itself */
+        }
+        sets[n++] = o->sets[i];
+    }
+    if (param) {
+        sets[n++] = own;
+    }
+    char real[PATH_MAX];
+    cx_exp_buf_t key, json;
+    cx_exp_buf_init(&key);
+    cx_exp_buf_init(&json);
+    cx_exp_buf_printf(&key, "%s\n%s", label, realpath(o->scenario, real) ? real : o->scenario);
+    cx_exp_buf_printf(&json, "{");
+    for (int i = 0; i < n; i++) {
+        const char *eq = strchr(sets[i], '=');
+        cx_exp_buf_printf(&key, "\n%s", sets[i]);
+        cx_exp_buf_printf(&json, "%s", i ? ", " : "");
+        char k[256];
+        snprintf(k, sizeof k, "%.*s", (int)(eq - sets[i]), sets[i]);
+        cx_exp_buf_json_str(&json, k);
+        cx_exp_buf_printf(&json, ": ");
+        cx_exp_buf_json_value(&json, eq + 1);
+    }
+    cx_exp_buf_printf(&json, "}");
+    int r;
+    if (key.oom || json.oom) {
+        snprintf(err, errlen, "out of memory");
+        r = -1;
+    } else {
+        r = cx_exp_plan_point_add(pl, o->scenario, label, cx_exp_buf_str(&key), (char *const *)sets,
+                                  n, cx_exp_buf_str(&json), err, errlen);
+    }
+    cx_exp_buf_fini(&key);
+    cx_exp_buf_fini(&json);
+    return r;
+}
+
+typedef struct {
+    cx_exp_plan_t *pl; /* the experiment */
+    bool tty;          /* progress line on stderr */
+    int failed;        /* runs failed */
+} s_ctx_t;
+
+static int s_done(void *ud, cx_exp_exec_t *ex, const cx_exp_run_t *run, bool ok, const char *reason)
+{
+    (void)ex;
+    s_ctx_t *c = ud;
+    char dir[4700], err[2048] = "";
+    snprintf(dir, sizeof dir, "%s/%s", c->pl->root, run->dir);
+    int rc = cx_exp_db_import(c->pl->db, dir, run->dir, err, sizeof err);
+    if (rc < 0) {
+        fprintf(stderr, "%scxsim sensitivity: cannot record %s: %s\n", c->tty ? "\r\033[K" : "",
+                run->dir, err);
+        return -1;
+    }
+    if (!ok || rc == 0) {
+        c->failed++;
+        fprintf(stderr, "%scxsim sensitivity: run %s failed: %s\n", c->tty ? "\r\033[K" : "",
+                run->dir, rc == 0 ? err : reason);
+    }
+    return 0;
+}
+
+/* One analysed parameter. */
+typedef struct {
+    int info;                /* index into the parameter table */
+    cx_exp_sens_step_t step; /* where it is evaluated */
+    int pi_lo, pi_hi;        /* plan point indices of p- and p+ (0: the base point) */
+} s_param_t;
+
+/* One row of the results: parameter x KPI. */
+typedef struct {
+    int param, kpi;        /* indices */
+    cx_exp_sens_stat_t st; /* statistics */
+    int rank;              /* of the parameter, by |e| of the first KPI */
+    int kpi_rank;          /* of the parameter within this KPI */
+} s_row_t;
+
+static bool s_sig(const cx_exp_ci_t *ci)
+{
+    return !isnan(ci->lo) && !isnan(ci->hi) && (ci->lo > 0 || ci->hi < 0);
+}
+
+/* SQL text literal of an identifier (names already checked). */
+static void s_sql_str(cx_exp_buf_t *b, const char *s)
+{
+    cx_exp_buf_printf(b, "'");
+    for (; *s; s++) {
+        cx_exp_buf_printf(b, *s == '\'' ? "''" : "%c", *s);
+    }
+    cx_exp_buf_printf(b, "'");
+}
+
+static int s_analyse(const s_opts_t *o, cx_exp_plan_t *pl, const s_param_t *par, int np,
+                     char **kpis, int nk, FILE *out, char *err, size_t errlen)
+{
+    int tab_n;
+    const cx_param_info_t *tab = cx_params_table(&tab_n);
+    int cap = o->replicates + 1;
+    int *r3[3];
+    double *v3[3], *a3[3], *work = malloc((size_t)cap * sizeof *work);
+    bool oom = !work;
+    for (int k = 0; k < 3; k++) {
+        r3[k] = malloc((size_t)cap * sizeof *r3[k]);
+        v3[k] = malloc((size_t)cap * sizeof *v3[k]);
+        a3[k] = malloc((size_t)cap * sizeof *a3[k]);
+        oom |= !r3[k] || !v3[k] || !a3[k];
+    }
+    s_row_t *rows = calloc((size_t)(np * nk > 0 ? np * nk : 1), sizeof *rows);
+    double *key = malloc((size_t)(np > 0 ? np : 1) * sizeof *key);
+    int *rank = malloc((size_t)(np > 0 ? np : 1) * sizeof *rank);
+    cx_exp_buf_t csv, sql;
+    cx_exp_buf_init(&csv);
+    cx_exp_buf_init(&sql);
+    int rc = -1;
+    if (oom || !rows || !key || !rank) {
+        snprintf(err, errlen, "out of memory");
+        goto done;
+    }
+
+    /* Statistics: rows[p * nk + k]. */
+    for (int p = 0; p < np; p++) {
+        long long ids[3] = {pl->point[par[p].pi_lo].id, pl->point[0].id,
+                            pl->point[par[p].pi_hi].id};
+        for (int k = 0; k < nk; k++) {
+            int nn[3];
+            for (int s = 0; s < 3; s++) {
+                nn[s] = cx_exp_db_finals(pl->db, ids[s], kpis[k], r3[s], v3[s], cap);
+                nn[s] = nn[s] < 0 ? 0 : nn[s] > cap ? cap : nn[s];
+            }
+            int n = cx_exp_sens_align(r3[0], v3[0], nn[0], r3[1], v3[1], nn[1], r3[2], v3[2], nn[2],
+                                      a3[0], a3[1], a3[2], NULL);
+            s_row_t *row = &rows[p * nk + k];
+            row->param = p;
+            row->kpi = k;
+            cx_exp_sens_compute(&par[p].step, a3[0], a3[1], a3[2], n, work, &row->st);
+        }
+    }
+    /* Ranks: per KPI, and of the parameters by the first KPI. */
+    for (int k = 0; k < nk; k++) {
+        for (int p = 0; p < np; p++) {
+            key[p] = rows[p * nk + k].st.elasticity.mean;
+        }
+        cx_exp_sens_rank(key, np, rank);
+        for (int p = 0; p < np; p++) {
+            rows[p * nk + k].kpi_rank = rank[p];
+            if (k == 0) {
+                for (int kk = 0; kk < nk; kk++) {
+                    rows[p * nk + kk].rank = rank[p];
+                }
+            }
+        }
+    }
+
+    /* The database table and the CSV, in rank order. */
+    if (cx_exp_db_exec(pl->db,
+                       "CREATE TABLE IF NOT EXISTS sensitivity(parameter TEXT NOT NULL, "
+                       "kpi TEXT NOT NULL, rank INTEGER, kpi_rank INTEGER, base_value REAL, "
+                       "low REAL, high REAL, step TEXT, delta REAL, n INTEGER, "
+                       "kpi_base_mean REAL, derivative_mean REAL, derivative_sd REAL, "
+                       "derivative_half_width REAL, derivative_ci_low REAL, "
+                       "derivative_ci_high REAL, n_elasticity INTEGER, elasticity_mean REAL, "
+                       "elasticity_sd REAL, elasticity_half_width REAL, elasticity_ci_low REAL, "
+                       "elasticity_ci_high REAL, significant INTEGER, base_point INTEGER, "
+                       "low_point INTEGER, high_point INTEGER, PRIMARY KEY(parameter, kpi));"
+                       "BEGIN IMMEDIATE; DELETE FROM sensitivity;",
+                       err, errlen) != 0) {
+        goto done;
+    }
+    cx_exp_buf_printf(&csv, "parameter,kpi,rank,kpi_rank,base_value,low,high,step,delta,n,"
+                            "kpi_base_mean,derivative_mean,derivative_ci_low,derivative_ci_high,"
+                            "n_elasticity,elasticity_mean,elasticity_ci_low,elasticity_ci_high,"
+                            "significant\n");
+    for (int k = 0; k < nk; k++) {
+        for (int want = 1; want <= np; want++) {
+            for (int p = 0; p < np; p++) {
+                s_row_t *row = &rows[p * nk + k];
+                if (row->rank != want) {
+                    continue;
+                }
+                const s_param_t *pp = &par[p];
+                const cx_exp_sens_stat_t *st = &row->st;
+                const char *name = tab[pp->info].name;
+                const char *step = pp->step.absolute ? "absolute" : "relative";
+                int sig = s_sig(&st->elasticity) || (pp->step.base == 0 && s_sig(&st->derivative));
+                double num[9] = {st->kpi_base_mean, st->derivative.mean, st->derivative.lo,
+                                 st->derivative.hi, st->n_elasticity,    st->elasticity.mean,
+                                 st->elasticity.lo, st->elasticity.hi,   sig};
+                cx_exp_buf_printf(&csv, "%s,%s,%d,%d,%s,%s,%s,%s,%.10g,%d", name, kpis[k],
+                                  row->rank, row->kpi_rank, pp->step.base_text, pp->step.low_text,
+                                  pp->step.high_text, step, o->delta, st->n);
+                for (int c = 0; c < 9; c++) { /* NaN (undefined) as an empty field */
+                    cx_exp_buf_printf(&csv, isnan(num[c]) ? "," : ",%.10g", num[c]);
+                }
+                cx_exp_buf_printf(&csv, "\n");
+                cx_exp_buf_reset(&sql);
+                cx_exp_buf_printf(&sql, "INSERT INTO sensitivity VALUES(");
+                s_sql_str(&sql, name);
+                cx_exp_buf_printf(&sql, ", ");
+                s_sql_str(&sql, kpis[k]);
+                cx_exp_buf_printf(&sql,
+                                  ", ?2, ?3, ?4, ?5, ?6, '%s', ?7, ?8, ?9, ?10, ?11, ?12, "
+                                  "?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, "
+                                  "?24)",
+                                  step);
+                double v[23] = {row->rank,
+                                row->kpi_rank,
+                                pp->step.base,
+                                pp->step.low,
+                                pp->step.high,
+                                o->delta,
+                                st->n,
+                                st->kpi_base_mean,
+                                st->derivative.mean,
+                                st->derivative.sd,
+                                st->derivative.half,
+                                st->derivative.lo,
+                                st->derivative.hi,
+                                st->n_elasticity,
+                                st->elasticity.mean,
+                                st->elasticity.sd,
+                                st->elasticity.half,
+                                st->elasticity.lo,
+                                st->elasticity.hi,
+                                sig,
+                                (double)pl->point[0].id,
+                                (double)pl->point[pp->pi_lo].id,
+                                (double)pl->point[pp->pi_hi].id};
+                if (sql.oom || cx_exp_db_exec_bind(pl->db, cx_exp_buf_str(&sql), "", v, 23, err,
+                                                   errlen) != 0) {
+                    if (sql.oom) {
+                        snprintf(err, errlen, "out of memory");
+                    }
+                    goto done;
+                }
+            }
+        }
+    }
+    if (cx_exp_db_exec(pl->db, "COMMIT", err, errlen) != 0) {
+        goto done;
+    }
+    char path[4300];
+    snprintf(path, sizeof path, "%s/sensitivity.csv", pl->root);
+    if (csv.oom || cx_write_atomic(path, csv.p, csv.n) != 0) {
+        snprintf(err, errlen, "cannot write %.1000s", path);
+        goto done;
+    }
+
+    /* The tornado of each KPI, parameters in rank order. */
+    if (out) {
+        int w = 9;
+        for (int p = 0; p < np; p++) {
+            int l = (int)strlen(tab[par[p].info].name);
+            w = l > w ? l : w;
+        }
+        for (int k = 0; k < nk; k++) {
+            double vmax = 0;
+            int n_min = INT_MAX, n_max = 0;
+            for (int p = 0; p < np; p++) {
+                const cx_exp_sens_stat_t *st = &rows[p * nk + k].st;
+                double a = fabs(st->elasticity.mean);
+                vmax = a > vmax ? a : vmax;
+                n_min = st->n < n_min ? st->n : n_min;
+                n_max = st->n > n_max ? st->n : n_max;
+            }
+            fprintf(out,
+                    "\nelasticity of %s (d %s/%s per d p/p; central difference, delta %g; mean "
+                    "[95%% CI] over ",
+                    kpis[k], kpis[k], kpis[k], o->delta);
+            if (n_min == n_max) {
+                fprintf(out, "%d", n_min);
+            } else {
+                fprintf(out, "%d-%d", np ? n_min : 0, n_max);
+            }
+            fprintf(out, " paired replicates; * CI excludes 0)\n");
+            /* The interval column is as wide as its longest entry. */
+            char(*ci)[96] = calloc((size_t)np, sizeof *ci);
+            if (!ci) {
+                snprintf(err, errlen, "out of memory");
+                goto done;
+            }
+            int cw = 19;
+            for (int p = 0; p < np; p++) {
+                const cx_exp_ci_t *e = &rows[p * nk + k].st.elasticity;
+                if (isnan(e->mean)) {
+                    snprintf(ci[p], sizeof ci[p], "%s",
+                             par[p].step.base == 0 ? "n/a (p = 0)" : "n/a");
+                } else if (isnan(e->lo)) {
+                    snprintf(ci[p], sizeof ci[p], "%+.3f", e->mean);
+                } else {
+                    snprintf(ci[p], sizeof ci[p], "%+.3f [%+.3f, %+.3f]", e->mean, e->lo, e->hi);
+                }
+                int l = (int)strlen(ci[p]);
+                cw = l > cw ? l : cw;
+            }
+            fprintf(out, "%4s  %-*s %12s  %s\n", "rank", w, "parameter", "base value",
+                    "elasticity [95% CI]");
+            for (int want = 1; want <= np; want++) {
+                for (int p = 0; p < np; p++) {
+                    const s_row_t *row = &rows[p * nk + k];
+                    if (row->kpi_rank != want) {
+                        continue;
+                    }
+                    const cx_exp_ci_t *e = &row->st.elasticity;
+                    char bar[2 * S_BAR + 2];
+                    cx_exp_sens_bar(bar, sizeof bar, e->mean, vmax, S_BAR);
+                    /* No trailing blanks: the bar ends at its last '#'. */
+                    size_t bl = strlen(bar);
+                    while (bl && bar[bl - 1] == ' ') {
+                        bar[--bl] = '\0';
+                    }
+                    fprintf(out, "%4d  %-*s %12s  %-*s %s %s\n", want, w, tab[par[p].info].name,
+                            par[p].step.base_text, cw, ci[p], s_sig(e) ? "*" : " ", bar);
+                }
+            }
+            free(ci);
+        }
+    }
+    rc = 0;
+done:
+    if (rc != 0) {
+        cx_exp_db_exec(pl->db, "ROLLBACK", NULL, 0);
+    }
+    cx_exp_buf_fini(&csv);
+    cx_exp_buf_fini(&sql);
+    for (int k = 0; k < 3; k++) {
+        free(r3[k]);
+        free(v3[k]);
+        free(a3[k]);
+    }
+    free(work);
+    free(rows);
+    free(key);
+    free(rank);
+    return rc;
+}
+
+static void s_meta(cx_exp_plan_t *pl, int argc, char **argv, const s_opts_t *o)
+{
+    cx_exp_buf_t b;
+    cx_exp_buf_init(&b);
+    cx_exp_buf_printf(&b, "[\"cxsim\"");
+    for (int i = 0; i < argc; i++) {
+        cx_exp_buf_printf(&b, ", ");
+        cx_exp_buf_json_str(&b, argv[i]);
+    }
+    cx_exp_buf_printf(&b, "]");
+    char err[512], now[32], have[8], num[64];
+    cx_exp_now_iso(now);
+    if (!b.oom) {
+        cx_exp_db_meta_set(pl->db, "last_command", b.p, err, sizeof err);
+    }
+    if (cx_exp_db_meta_get(pl->db, "created", have, sizeof have) == 0) {
+        cx_exp_db_meta_set(pl->db, "created", now, err, sizeof err);
+        cx_exp_db_meta_set(pl->db, "kind", "sensitivity", err, sizeof err);
+    }
+    cx_exp_db_meta_set(pl->db, "updated", now, err, sizeof err);
+    cx_exp_db_meta_set(pl->db, "cxsim_version", CX_VERSION, err, sizeof err);
+    cx_exp_db_meta_set(pl->db, "scenario", pl->point[0].scenario, err, sizeof err);
+    cx_exp_db_meta_set(pl->db, "seeding", "common", err, sizeof err);
+    snprintf(num, sizeof num, "%llu", (unsigned long long)pl->point[0].base_seed);
+    cx_exp_db_meta_set(pl->db, "base_seed", num, err, sizeof err);
+    cx_exp_db_meta_set(pl->db, "ticks", o->ticks ? o->ticks : "scenario", err, sizeof err);
+    snprintf(num, sizeof num, "%.12g", o->delta);
+    cx_exp_db_meta_set(pl->db, "delta", num, err, sizeof err);
+    cx_exp_buf_fini(&b);
+}
+
+int cx_cmd_sensitivity(int argc, char **argv)
+{
+    s_opts_t o;
+    if (s_parse(argc, argv, &o) != 0) {
+        fprintf(stderr, "try 'cxsim sensitivity --help'\n");
+        return 2;
+    }
+    int tab_n;
+    const cx_param_info_t *tab = cx_params_table(&tab_n);
+    int *idx = malloc((size_t)tab_n * sizeof *idx);
+    s_param_t *par = calloc((size_t)tab_n, sizeof *par);
+    if (!idx || !par) {
+        free(idx);
+        free(par);
+        fprintf(stderr, "cxsim sensitivity: out of memory\n");
+        return 1;
+    }
+    int np = s_params(&o, idx);
+    if (np < 0) {
+        free(idx);
+        free(par);
+        return 2;
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = s_on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    /* The default directory depends on what the runs are (scenario, --set,
+     * --seed, --ticks), not on the parameters or delta: analyses of other
+     * parameters of the same setting share its base runs. */
+    char outbuf[PATH_MAX];
+    const char *out = o.out;
+    if (!out) {
+        char real[PATH_MAX];
+        cx_exp_buf_t def;
+        cx_exp_buf_init(&def);
+        cx_exp_buf_printf(&def, "sensitivity\n%s\n",
+                          realpath(o.scenario, real) ? real : o.scenario);
+        for (int i = 0; i < o.n_sets; i++) {
+            cx_exp_buf_printf(&def, "set %s\n", o.sets[i]);
+        }
+        cx_exp_buf_printf(&def, "seed %s\nticks %s\n", o.seed ? o.seed : "-",
+                          o.ticks ? o.ticks : "-");
+        const char *base = strrchr(o.scenario, '/');
+        char name[128];
+        snprintf(name, sizeof name, "%s", base ? base + 1 : o.scenario);
+        char *dot = strrchr(name, '.');
+        if (dot && dot != name) {
+            *dot = '\0';
+        }
+        cx_exp_default_dir(outbuf, sizeof outbuf, "sensitivity", name, cx_exp_buf_str(&def));
+        cx_exp_buf_fini(&def);
+        out = outbuf;
+    }
+
+    char err[2048] = "";
+    char *kpis[S_MAX_KPIS];
+    int nk = 0, rc = 1;
+    cx_exp_exec_t *ex = NULL;
+    cx_exp_plan_t pl;
+    memset(&pl, 0, sizeof pl);
+    pl.lock_fd = -1;
+    if (cx_exp_plan_init(&pl, out, "sensitivity.db", err, sizeof err) != 0) {
+        fprintf(stderr, "cxsim sensitivity: %s\n", err);
+        goto done;
+    }
+    nk = s_kpis(&o, pl.db, kpis);
+    if (nk < 0) {
+        nk = 0;
+        rc = 2;
+        goto done;
+    }
+    if (cx_exp_plan_lock(&pl, err, sizeof err) != 0) {
+        fprintf(stderr, "cxsim sensitivity: %s\n", err);
+        goto done;
+    }
+    pl.ticks = o.ticks;
+    pl.seed = o.seed;
+    pl.crn = true;
+
+    /* PLAN: the base point first; its loaded scenario gives each
+     * parameter's base value (the scenario's model: section and --set
+     * included). */
+    int r = s_point(&pl, &o, "base", NULL, NULL, err, sizeof err);
+    if (r < 0) {
+        fprintf(stderr, "cxsim sensitivity: base point: %s%s\n", err,
+                r == -2 ? "; nothing was run" : "");
+        rc = r == -2 ? 2 : 1;
+        goto done;
+    }
+    for (int p = 0; p < np; p++) {
+        const cx_param_info_t *info = &tab[idx[p]];
+        double *field = cx_params_field(&pl.cache->params, info->name);
+        par[p].info = idx[p];
+        if (!field || cx_exp_sens_step(*field, info->lo, info->hi, o.delta, &par[p].step, err,
+                                       sizeof err) != 0) {
+            fprintf(stderr, "cxsim sensitivity: %s: %s\n", info->name, field ? err : "not found");
+            rc = 2;
+            goto done;
+        }
+    }
+    for (int p = 0; p < np; p++) {
+        const char *name = tab[par[p].info].name;
+        const cx_exp_sens_step_t *st = &par[p].step;
+        const char *labels[2] = {"low", "high"};
+        const char *texts[2] = {st->low_text, st->high_text};
+        double vals[2] = {st->low, st->high};
+        int *pis[2] = {&par[p].pi_lo, &par[p].pi_hi};
+        for (int s = 0; s < 2; s++) {
+            if (vals[s] == st->base) {
+                *pis[s] = 0; /* clamped onto the base value: the base point's runs */
+                continue;
+            }
+            r = s_point(&pl, &o, labels[s], name, texts[s], err, sizeof err);
+            if (r < 0) {
+                fprintf(stderr, "cxsim sensitivity: %s=%s: %s%s\n", name, texts[s], err,
+                        r == -2 ? "; nothing was run" : "");
+                rc = r == -2 ? 2 : 1;
+                goto done;
+            }
+            *pis[s] = r;
+        }
+    }
+    /* Common random numbers: every point starts from the base point's seed. */
+    for (int i = 1; i < pl.n_point; i++) {
+        pl.point[i].base_seed = pl.point[0].base_seed;
+    }
+    s_meta(&pl, argc, argv, &o);
+
+    bool tty = isatty(2) != 0;
+    ex = cx_exp_exec_new(pl.exe, pl.root, o.engine, o.jobs, tty);
+    if (!ex) {
+        fprintf(stderr, "cxsim sensitivity: out of memory\n");
+        goto done;
+    }
+    int todo = 0;
+    for (int rep = 0; rep < o.replicates; rep++) {
+        for (int pi = 0; pi < pl.n_point; pi++) {
+            int q = 0;
+            int qr = cx_exp_plan_queue(&pl, pi, rep, rep + 1, ex, &q, err, sizeof err);
+            if (qr != 0) {
+                fprintf(stderr, "cxsim sensitivity: %s\n", err);
+                rc = qr == 2 ? 2 : 1;
+                goto done;
+            }
+            todo += q;
+        }
+    }
+    for (int pi = 0; pi < pl.n_point; pi++) {
+        if (o.replicates > cx_exp_db_planned(pl.db, pl.point[pi].id)) {
+            cx_exp_db_set_planned(pl.db, pl.point[pi].id, o.replicates, err, sizeof err);
+        }
+    }
+    printf("sensitivity %s: %d parameter%s, delta %g: %d points x %d replicates = %d runs: %d "
+           "to do, %lld already done; %d at a time, engine %s\n",
+           pl.root, np, np == 1 ? "" : "s", o.delta, pl.n_point, o.replicates,
+           pl.n_point * o.replicates, todo, pl.skipped, o.jobs, o.engine);
+    fflush(stdout);
+    s_ctx_t c = {&pl, tty, 0};
+    long long t0 = cx_now_ms();
+    int lr = cx_exp_exec_loop(ex, s_done, &c, &s_stop, err, sizeof err);
+    if (lr < 0) {
+        fprintf(stderr, "cxsim sensitivity: %s\n", err);
+    } else if (lr == 1) {
+        fprintf(stderr, "cxsim sensitivity: interrupted; recorded runs are kept: run the same "
+                        "command again to resume\n");
+    }
+    int completed, failed;
+    cx_exp_exec_counts(ex, &completed, &failed);
+    if (lr != 1) {
+        printf("ran %d runs in %.1f s (%d completed, %d failed)\n", completed + failed,
+               (double)(cx_now_ms() - t0) / 1000.0, completed, failed);
+        if (cx_exp_summary(pl.db, pl.root, NULL, err, sizeof err) != 0 ||
+            s_analyse(&o, &pl, par, np, kpis, nk, o.quiet ? NULL : stdout, err, sizeof err) != 0) {
+            fprintf(stderr, "cxsim sensitivity: %s\n", err);
+            lr = -1;
+        }
+        if (!o.quiet) {
+            printf("results: %s/sensitivity.db, %s/sensitivity.csv\n", pl.root, pl.root);
+        }
+    }
+    rc = lr == 0 && c.failed == 0 ? 0 : 1;
+done:
+    cx_exp_exec_destroy(&ex);
+    cx_exp_plan_fini(&pl);
+    for (int k = 0; k < nk; k++) {
+        free(kpis[k]);
+    }
+    free(idx);
+    free(par);
+    return rc;
+}
