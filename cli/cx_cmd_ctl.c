@@ -104,7 +104,9 @@ int cx_cmd_ctl(int argc, char **argv)
             fprintf(stderr, "cxsim ctl set: expected KEY=VALUE\n");
             return 2;
         }
-        if (cx_live_set_event("cxsim ctl", kv, at, over, cost, value, sizeof value) != 0) {
+        char why[512];
+        if (cx_live_set_event(kv, at, over, cost, value, sizeof value, why, sizeof why) != 0) {
+            fprintf(stderr, "cxsim ctl: %s\n", why);
             return 2;
         }
         send_verb = "event";

@@ -168,8 +168,10 @@ int cx_cmd_fork(int argc, char **argv)
                 }
                 i += 2;
             }
-            if (cx_live_set_event("cxsim fork", v, at, over, cost, changes[n_changes],
-                                  CX_CONTROL_TEXT_MAX) != 0) {
+            char why[512];
+            if (cx_live_set_event(v, at, over, cost, changes[n_changes], CX_CONTROL_TEXT_MAX, why,
+                                  sizeof why) != 0) {
+                fprintf(stderr, "cxsim fork: %s\n", why);
                 return 2;
             }
             n_changes++;

@@ -4,12 +4,14 @@
 #include <stdio.h>
 #include <string.h>
 
-int cx_live_set_event(const char *who, const char *kv, const char *at, const char *over,
-                      const char *cost, char *out, size_t cap)
+#include "cx_load.h"
+
+int cx_live_set_event(const char *kv, const char *at, const char *over, const char *cost,
+                      char *out, size_t cap, char *why, size_t whylen)
 {
     const char *eq = strchr(kv, '=');
     if (!eq || eq == kv || !eq[1]) {
-        fprintf(stderr, "%s: set expects KEY=VALUE, got '%s'\n", who, kv);
+        snprintf(why, whylen, "set expects KEY=VALUE, got '%.200s'", kv);
         return -1;
     }
     char key[256], val[256];
@@ -40,21 +42,36 @@ int cx_live_set_event(const char *who, const char *kv, const char *at, const cha
     } else if (strcmp(key, "company.price") == 0) {
         snprintf(body, sizeof body, "event: price, value: %s", val);
     } else {
-        fprintf(stderr,
-                "%s: '%s' cannot be changed while a run goes on: expected "
-                "departments.ID.maturity, departments.ID.staff, company.cx_owner, "
-                "company.governance or company.price (or `event` for any timeline event)\n",
-                who, key);
+        /* A misspelt key gets the loader's kind of suggestion. */
+        static const char *const fields[] = {"maturity", "staff"};
+        static const char *const company[] = {"company.cx_owner", "company.governance",
+                                              "company.price"};
+        char hint[200] = "";
+        const char *near = NULL;
+        if (field) {
+            near = cx_suggest(field, fields, 2);
+            if (near) {
+                snprintf(hint, sizeof hint, "; did you mean 'departments.%s.%s'?", dept, near);
+            }
+        } else if ((near = cx_suggest(key, company, 3)) != NULL) {
+            snprintf(hint, sizeof hint, "; did you mean '%s'?", near);
+        }
+        snprintf(why, whylen,
+                 "'%.200s' cannot be changed while a run goes on: expected "
+                 "departments.ID.maturity, departments.ID.staff, company.cx_owner, "
+                 "company.governance or company.price (or the verb event for any timeline "
+                 "event)%s",
+                 key, hint);
         return -1;
     }
     if (over) {
-        fprintf(stderr, "%s: --over applies to a maturity change only\n", who);
+        snprintf(why, whylen, "--over applies to a maturity change only");
         return -1;
     }
     int n = snprintf(out, cap, "{%s%s%s%s%s}", body, at ? ", at: " : "", at ? at : "",
                      cost ? ", cost: " : "", cost ? cost : "");
     if (n < 0 || (size_t)n >= cap) {
-        fprintf(stderr, "%s: the change is too long\n", who);
+        snprintf(why, whylen, "the change is too long");
         return -1;
     }
     return 0;

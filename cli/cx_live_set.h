@@ -5,7 +5,7 @@
  *  shape only; the loader (cx_event_load_string) checks ids and ranges where
  *  the change is taken, so a typo gets the loader's message.
  *
- *  Errors: -1 after a message on stderr prefixed with `who`.
+ *  Errors: -1 with the reason in why (one line, no prefix).
  */
 #ifndef CX_LIVE_SET_H
 #define CX_LIVE_SET_H
@@ -14,7 +14,7 @@
 
 /* kv "KEY=VALUE"; at, over, cost: the --at, --over, --cost texts or NULL.
  * Writes the event's YAML (flow mapping) into out. Returns 0 or -1. */
-int cx_live_set_event(const char *who, const char *kv, const char *at, const char *over,
-                      const char *cost, char *out, size_t cap);
+int cx_live_set_event(const char *kv, const char *at, const char *over, const char *cost,
+                      char *out, size_t cap, char *why, size_t whylen);
 
 #endif

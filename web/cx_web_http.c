@@ -688,28 +688,6 @@ static int s_chars_ok(const char *s, const char *extra)
     return 1;
 }
 
-/* Why cx_live_set_event refused kv (it says so on stderr only). */
-static void s_set_why(const char *kv, int has_over, char *out, size_t cap)
-{
-    const char *eq = strchr(kv, '=');
-    if (!eq || eq == kv || !eq[1]) {
-        snprintf(out, cap, "set expects KEY=VALUE, got '%.200s'", kv);
-        return;
-    }
-    int klen = (int)(eq - kv);
-    int maturity =
-        strncmp(kv, "departments.", 12) == 0 && klen > 21 && strncmp(eq - 9, ".maturity", 9) == 0;
-    if (has_over && !maturity) {
-        snprintf(out, cap, "over applies to a maturity change only");
-    } else {
-        snprintf(out, cap,
-                 "'%.*s' cannot be changed while a run goes on: expected departments.ID.maturity, "
-                 "departments.ID.staff, company.cx_owner, company.governance or company.price "
-                 "(or the verb event for any timeline event)",
-                 klen > 200 ? 200 : klen, kv);
-    }
-}
-
 static enum MHD_Result s_command(cx_web_http_t *h, struct MHD_Connection *c, int seat,
                                  const char *body, size_t len)
 {
@@ -789,9 +767,9 @@ static enum MHD_Result s_command(cx_web_http_t *h, struct MHD_Connection *c, int
         const char *over = cmd->over[0] ? cmd->over : NULL;
         const char *cost = cmd->cost[0] ? cmd->cost : NULL;
         const char *at = cmd->at[0] ? cmd->at : NULL;
-        if (cx_live_set_event("cxsim-web", cmd->value, at, over, cost, value, sizeof value) != 0) {
-            char why[1024];
-            s_set_why(cmd->value, over != NULL, why, sizeof why);
+        char why[1024];
+        if (cx_live_set_event(cmd->value, at, over, cost, value, sizeof value, why,
+                              sizeof why) != 0) {
             ret = s_reply(c, MHD_HTTP_OK, 0, "%s", why);
             goto out;
         }

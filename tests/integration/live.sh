@@ -53,6 +53,7 @@ expect_refusal "did you mean 'it'" set departments.itt.maturity=4
 expect_refusal "event.to: expected a number from 1 to 5, found '7'" set departments.it.maturity=7
 expect_refusal "the past cannot change" event '{event: price, value: 1.1, at: 1}'
 expect_refusal "cannot be changed while a run goes on" set seed=3
+expect_refusal "did you mean 'departments.it.maturity'" set departments.it.maturty=4
 expect_refusal "unknown verb" frobnicate
 expect_refusal "expected milliseconds" pace -5
 
