@@ -2,6 +2,10 @@
 # sockets of a running run, the protocol fuzz target replaying its corpus, output
 # failures, a 64-shard load run.
 
+# The control socket and run keys, without a run.
+cx_unit_test(test_control test_control.c)
+target_link_libraries(test_control PRIVATE cxruntime)
+
 # A hostile peer that sends junk to a running run's sockets (tests/integration/garbage.sh).
 add_executable(cx_garbage ${CMAKE_CURRENT_LIST_DIR}/cx_garbage.c)
 target_link_libraries(cx_garbage PRIVATE cxproto PkgConfig::ZMQ)
