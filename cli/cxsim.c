@@ -29,6 +29,9 @@ static void s_usage(FILE *fp)
                 "  collect DIR             record a Slurm sweep's finished runs in DIR/sweep.db\n"
                 "  sensitivity SCENARIO.yaml  one-at-a-time sensitivity of model parameters:\n"
                 "                          elasticities with 95%% CIs, ranked (sensitivity.db)\n"
+                "  calibrate SCENARIO.yaml --observed FILE.csv --params A,B\n"
+                "                          fit model parameters to an observed KPI series\n"
+                "                          (Nelder-Mead; calibration.db, calibrated.yaml)\n"
                 "  report DIR              a self-contained HTML report with charts of a run\n"
                 "                          or compare directory (DIR/report.html)\n"
                 "\n"
@@ -82,6 +85,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "sensitivity") == 0) {
         return cx_cmd_sensitivity(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "calibrate") == 0) {
+        return cx_cmd_calibrate(argc - 1, argv + 1);
     }
     if (strcmp(cmd, "report") == 0) {
         return cx_cmd_report(argc - 1, argv + 1);

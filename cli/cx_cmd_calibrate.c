@@ -1,0 +1,994 @@
+/*  cxsim calibrate — fits model parameters so that the simulated KPI series
+ *  match an observed one (docs/EXPERIMENTS.md, "Calibration").
+ *
+ *      PARSE --> PARAMETERS (--params) checked against the model's table
+ *        --> LOAD the scenario with --set/--seed/--ticks: the start values
+ *            and the run's ticks; the observed file (cx_calib_obs_load:
+ *            FILE:LINE errors) and the KPIs fitted (--kpi, default every
+ *            column of the file)
+ *        --> SEARCH: Nelder–Mead in the parameters' ranges (cx_calib_nm).
+ *            Each evaluation of theta is a point of the experiment
+ *            (overrides model.NAME=VALUE) with R replicates under common
+ *            random numbers, run through cx_exp_plan / cx_exp_exec like a
+ *            sweep's: identical theta, identical runs, nothing re-run
+ *        --> DIR/calibration.db (runs, kpis, ... and the evaluations,
+ *            eval_params, eval_kpis and result tables), calibration.csv,
+ *            calibrated.yaml (cx_scenario_emit of the scenario with the
+ *            best theta), the printed summary
+ *
+ *  Ownership: everything is freed before returning. Exit status: 0 the
+ *  search ran with every run completed; 1 a run failed, the command was
+ *  interrupted or a file could not be written; 2 invalid input (option,
+ *  parameter, KPI, observed file, an override that does not validate).
+ */
+#include "cx_cmd.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cx_exp_calib.h"
+#include "cx_exp_db.h"
+#include "cx_exp_exec.h"
+#include "cx_exp_plan.h"
+#include "cx_exp_sens.h"
+#include "cx_exp_util.h"
+#include "cx_load.h"
+#include "cx_output.h"
+#include "cx_params.h"
+#include "cx_proc.h"
+#include "cx_version.h"
+
+#define C_MAX_SETS 16 /* --set options */
+#define C_STEP 0.1    /* initial simplex: share of each range */
+#define C_XTOL 1e-3   /* converged: simplex within this share of each range */
+
+static volatile sig_atomic_t s_stop = 0;
+
+static void s_on_signal(int sig)
+{
+    (void)sig;
+    s_stop = 1;
+}
+
+static void s_usage(FILE *fp)
+{
+    fprintf(fp,
+            "usage: cxsim calibrate SCENARIO.yaml --observed FILE.csv --params A,B,... [options]\n"
+            "\n"
+            "Fits model parameters so that the simulated KPI series match an observed one:\n"
+            "Nelder-Mead in the parameters' ranges (trial points clamped into them), from the\n"
+            "scenario's values, minimising J = sum over KPIs of MSE / variance of the observed\n"
+            "series, the simulated series being the mean of R replicates with common random\n"
+            "numbers (the same R seeds at every point).\n"
+            "\n"
+            "FILE.csv: a header tick,<kpi>,<kpi>... (kpis.csv columns), one row per observed\n"
+            "tick (sparse ticks allowed; an empty cell is not observed).\n"
+            "\n"
+            "options:\n"
+            "  --observed FILE       the observed series (required)\n"
+            "  --params A,B,...      model parameters to fit (names of docs/MODEL.md)\n"
+            "  --kpi K,K,...         KPIs fitted (default: every column of FILE)\n"
+            "  --replicates R        replicates per evaluation, R >= 1 (default 3)\n"
+            "  --max-evals N         evaluations at most (default 40)\n"
+            "  --set KEY=VALUE       override at every point (repeatable)\n"
+            "  --seed N              base seed (default: the scenario's)\n"
+            "  --ticks N             ticks per run (default: the scenario file's)\n"
+            "  --jobs J              runs at once (default: the number of cores)\n"
+            "  --engine E            in-process (default) or processes\n"
+            "  --out DIR             directory (default calibration/NAME-HASH; a re-run\n"
+            "                        re-uses its runs)\n"
+            "  --quiet               no per-evaluation lines\n"
+            "\n"
+            "exit status: 0 success, 1 a run failed, 2 invalid input\n");
+}
+
+typedef struct {
+    const char *scenario;
+    const char *observed;
+    const char *params;
+    const char *kpis;
+    const char *sets[C_MAX_SETS];
+    int n_sets;
+    int replicates;
+    int max_evals;
+    int jobs;
+    const char *seed;
+    const char *ticks;
+    const char *engine;
+    const char *out;
+    bool quiet;
+} c_opts_t;
+
+static int s_int(const char *opt, const char *v, long long lo, long long hi, long long *out)
+{
+    char *end;
+    errno = 0;
+    long long n = strtoll(v, &end, 10);
+    if (!*v || errno || *end || n < lo || n > hi) {
+        fprintf(stderr, "cxsim calibrate: %s expects an integer from %lld to %lld, got '%s'\n", opt,
+                lo, hi, v);
+        return -1;
+    }
+    *out = n;
+    return 0;
+}
+
+static int s_parse(int argc, char **argv, c_opts_t *o)
+{
+    memset(o, 0, sizeof *o);
+    o->replicates = 3;
+    o->max_evals = 40;
+    o->engine = "in-process";
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v;
+        bool missing = false;
+        long long n;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            s_usage(stdout);
+            exit(0);
+        } else if ((v = cx_exp_opt("--observed", argc, argv, &i, &missing))) {
+            o->observed = v;
+        } else if ((v = cx_exp_opt("--params", argc, argv, &i, &missing))) {
+            o->params = v;
+        } else if ((v = cx_exp_opt("--kpi", argc, argv, &i, &missing))) {
+            o->kpis = v;
+        } else if ((v = cx_exp_opt("--set", argc, argv, &i, &missing))) {
+            const char *eq = strchr(v, '=');
+            if (!eq || eq == v || strpbrk(v, "\t\n")) {
+                fprintf(stderr, "cxsim calibrate: --set expects KEY=VALUE, got '%s'\n", v);
+                return -1;
+            }
+            if (o->n_sets == C_MAX_SETS) {
+                fprintf(stderr, "cxsim calibrate: at most %d --set options\n", C_MAX_SETS);
+                return -1;
+            }
+            o->sets[o->n_sets++] = v;
+        } else if ((v = cx_exp_opt("--replicates", argc, argv, &i, &missing))) {
+            if (s_int("--replicates", v, 1, 10000, &n) != 0) {
+                return -1;
+            }
+            o->replicates = (int)n;
+        } else if ((v = cx_exp_opt("--max-evals", argc, argv, &i, &missing))) {
+            if (s_int("--max-evals", v, 1, 100000, &n) != 0) {
+                return -1;
+            }
+            o->max_evals = (int)n;
+        } else if ((v = cx_exp_opt("--jobs", argc, argv, &i, &missing))) {
+            if (s_int("--jobs", v, 1, 1024, &n) != 0) {
+                return -1;
+            }
+            o->jobs = (int)n;
+        } else if ((v = cx_exp_opt("--seed", argc, argv, &i, &missing))) {
+            if (s_int("--seed", v, 0, INT64_MAX, &n) != 0) {
+                return -1;
+            }
+            o->seed = v;
+        } else if ((v = cx_exp_opt("--ticks", argc, argv, &i, &missing))) {
+            if (s_int("--ticks", v, 1, 1000000, &n) != 0) {
+                return -1;
+            }
+            o->ticks = v;
+        } else if ((v = cx_exp_opt("--engine", argc, argv, &i, &missing))) {
+            if (strcmp(v, "in-process") != 0 && strcmp(v, "processes") != 0) {
+                fprintf(stderr,
+                        "cxsim calibrate: --engine expects in-process or processes, got '%s'\n", v);
+                return -1;
+            }
+            o->engine = v;
+        } else if ((v = cx_exp_opt("--out", argc, argv, &i, &missing))) {
+            o->out = v;
+        } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
+            o->quiet = true;
+        } else if (missing) {
+            fprintf(stderr, "cxsim calibrate: %s needs a value\n", a);
+            return -1;
+        } else if (a[0] == '-' || o->scenario) {
+            fprintf(stderr, "cxsim calibrate: unexpected argument '%s'\n", a);
+            return -1;
+        } else {
+            o->scenario = a;
+        }
+    }
+    if (!o->scenario) {
+        fprintf(stderr, "cxsim calibrate: no scenario given\n");
+        return -1;
+    }
+    if (!o->observed) {
+        fprintf(stderr, "cxsim calibrate: --observed FILE.csv is required\n");
+        return -1;
+    }
+    if (!o->params) {
+        fprintf(stderr, "cxsim calibrate: --params NAME,NAME,... is required\n");
+        return -1;
+    }
+    if (!o->jobs) {
+        o->jobs = cx_exp_cores();
+    }
+    return 0;
+}
+
+/* Splits a comma-separated list into heap copies (trimmed of spaces).
+ * Returns how many, or -1 after a message. */
+static int s_split(const char *list, char **out, int cap, const char *what)
+{
+    int n = 0;
+    const char *p = list;
+    for (;;) {
+        const char *c = strchr(p, ',');
+        size_t len = c ? (size_t)(c - p) : strlen(p);
+        while (len && *p == ' ') {
+            p++;
+            len--;
+        }
+        while (len && p[len - 1] == ' ') {
+            len--;
+        }
+        if (len == 0 || n == cap) {
+            fprintf(stderr, "cxsim calibrate: %s: %s in '%s'\n", what,
+                    len == 0 ? "empty item" : "too many items", list);
+            goto fail;
+        }
+        out[n] = strndup(p, len);
+        if (!out[n]) {
+            fprintf(stderr, "cxsim calibrate: out of memory\n");
+            goto fail;
+        }
+        n++;
+        if (!c) {
+            return n;
+        }
+        p = c + 1;
+    }
+fail:
+    for (int i = 0; i < n; i++) {
+        free(out[i]);
+    }
+    return -1;
+}
+
+/* --params as indices into the parameter table. Returns how many, or -1
+ * after a message. */
+static int s_params(const char *list, int *idx)
+{
+    int count;
+    const cx_param_info_t *tab = cx_params_table(&count);
+    char *names[CX_CALIB_MAX_PARAMS];
+    int n = s_split(list, names, CX_CALIB_MAX_PARAMS, "--params");
+    if (n < 0) {
+        return -1;
+    }
+    const char **cand = malloc((size_t)count * sizeof *cand);
+    int rc = cand ? n : -1;
+    if (!cand) {
+        fprintf(stderr, "cxsim calibrate: out of memory\n");
+    }
+    for (int i = 0; i < n && rc >= 0; i++) {
+        const char *name = names[i];
+        if (strncmp(name, "model.", 6) == 0) {
+            name += 6;
+        }
+        idx[i] = -1;
+        for (int k = 0; k < count; k++) {
+            cand[k] = tab[k].name;
+            if (strcmp(tab[k].name, name) == 0) {
+                idx[i] = k;
+            }
+        }
+        if (idx[i] < 0) {
+            const char *s = cx_suggest(name, cand, count);
+            fprintf(stderr, "cxsim calibrate: unknown model parameter '%s'", name);
+            if (s) {
+                fprintf(stderr, " (did you mean '%s'?)", s);
+            }
+            fprintf(stderr, "; the parameters are listed in docs/MODEL.md\n");
+            rc = -1;
+        }
+        for (int j = 0; j < i && rc >= 0; j++) {
+            if (idx[j] == idx[i]) {
+                fprintf(stderr, "cxsim calibrate: parameter '%s' given twice\n", name);
+                rc = -1;
+            }
+        }
+    }
+    for (int i = 0; i < n; i++) {
+        free(names[i]);
+    }
+    free(cand);
+    return rc;
+}
+
+/* One evaluation as recorded. */
+typedef struct {
+    long long point; /* point id, -1 when theta did not validate */
+    double x[CX_CALIB_MAX_PARAMS];
+    double f;                       /* objective (+inf: infeasible) */
+    double rmse[CX_CALIB_MAX_KPIS]; /* per fitted KPI */
+    double term[CX_CALIB_MAX_KPIS];
+    bool reused; /* every run was already recorded */
+} c_eval_t;
+
+typedef struct {
+    const c_opts_t *o;
+    cx_exp_plan_t *pl;
+    cx_exp_exec_t *ex;
+    const cx_calib_obs_t *obs;
+    const int *cols;                /* fitted KPI columns of obs */
+    int nc;                         /* how many */
+    const char *const *pname;       /* parameter names */
+    int np;                         /* how many */
+    int ticks;                      /* run ticks */
+    bool tty;                       /* progress on stderr */
+    int *tbuf;                      /* ticks series buffer (ticks entries) */
+    double *vbuf;                   /* values series buffer */
+    double *sim;                    /* R x nc x n_obs */
+    c_eval_t *ev;                   /* evaluations (max_evals) */
+    int n_ev;                       /* used */
+    int failed;                     /* runs failed */
+    int ran;                        /* runs started */
+    long long reused;               /* runs found already recorded */
+    long long base_seed;            /* the first point's seed */
+    int rc;                         /* exit status when the search aborted */
+    char err[2048];                 /* why it aborted */
+} c_ctx_t;
+
+static int s_done(void *ud, cx_exp_exec_t *ex, const cx_exp_run_t *run, bool ok, const char *reason)
+{
+    (void)ex;
+    c_ctx_t *c = ud;
+    char dir[4700], err[2048] = "";
+    snprintf(dir, sizeof dir, "%s/%s", c->pl->root, run->dir);
+    int rc = cx_exp_db_import(c->pl->db, dir, run->dir, err, sizeof err);
+    if (rc < 0) {
+        fprintf(stderr, "%scxsim calibrate: cannot record %s: %s\n", c->tty ? "\r\033[K" : "",
+                run->dir, err);
+        return -1;
+    }
+    if (!ok || rc == 0) {
+        c->failed++;
+        fprintf(stderr, "%scxsim calibrate: run %s failed: %s\n", c->tty ? "\r\033[K" : "",
+                run->dir, rc == 0 ? err : reason);
+    }
+    return 0;
+}
+
+/* The overrides of a point: the --set options (without those of the fitted
+ * parameters) then model.NAME=VALUE for each fitted parameter. own holds
+ * the text of the latter (np x 160 bytes). Returns how many. */
+static int s_sets(const c_opts_t *o, const char *const *pname, int np, const double *x,
+                  char (*own)[160], const char **sets)
+{
+    int n = 0;
+    for (int i = 0; i < o->n_sets; i++) {
+        bool fitted = false;
+        for (int p = 0; p < np && !fitted; p++) {
+            size_t l = strlen(pname[p]);
+            fitted = strncmp(o->sets[i], "model.", 6) == 0 &&
+                     strncmp(o->sets[i] + 6, pname[p], l) == 0 && o->sets[i][6 + l] == '=';
+        }
+        if (!fitted) {
+            sets[n++] = o->sets[i];
+        }
+    }
+    for (int p = 0; p < np; p++) {
+        char v[32];
+        cx_exp_sens_fmt(v, sizeof v, x[p]);
+        snprintf(own[p], 160, "model.%s=%s", pname[p], v);
+        sets[n++] = own[p];
+    }
+    return n;
+}
+
+static void s_theta_json(cx_exp_buf_t *b, const char *const *pname, int np, const double *x)
+{
+    cx_exp_buf_printf(b, "{");
+    for (int p = 0; p < np; p++) {
+        cx_exp_buf_printf(b, "%s", p ? ", " : "");
+        cx_exp_buf_json_str(b, pname[p]);
+        cx_exp_buf_printf(b, ": %.12g", x[p]);
+    }
+    cx_exp_buf_printf(b, "}");
+}
+
+/* Records evaluation e (index i) in the database. */
+static int s_record(c_ctx_t *c, int i, char *err, size_t errlen)
+{
+    const c_eval_t *e = &c->ev[i];
+    cx_exp_buf_t b;
+    cx_exp_buf_init(&b);
+    s_theta_json(&b, c->pname, c->np, e->x);
+    double f = isfinite(e->f) ? e->f : NAN;
+    double v[3] = {i + 1, e->point >= 0 ? (double)e->point : NAN, f};
+    int rc = b.oom ? -1
+                   : cx_exp_db_exec_bind(c->pl->db,
+                                         "INSERT OR REPLACE INTO evaluations(eval, point, objective, "
+                                         "theta) VALUES(?2, ?3, ?4, ?1)",
+                                         cx_exp_buf_str(&b), v, 3, err, errlen);
+    cx_exp_buf_fini(&b);
+    for (int p = 0; p < c->np && rc == 0; p++) {
+        double pv[2] = {i + 1, e->x[p]};
+        rc = cx_exp_db_exec_bind(c->pl->db,
+                                 "INSERT OR REPLACE INTO eval_params(eval, parameter, value) "
+                                 "VALUES(?2, ?1, ?3)",
+                                 c->pname[p], pv, 2, err, errlen);
+    }
+    for (int k = 0; k < c->nc && rc == 0 && e->point >= 0; k++) {
+        int col = c->cols[k];
+        double kv[5] = {i + 1, e->rmse[k] * e->rmse[k], e->rmse[k],
+                        cx_calib_scale(c->obs, col), e->term[k]};
+        rc = cx_exp_db_exec_bind(c->pl->db,
+                                 "INSERT OR REPLACE INTO eval_kpis(eval, kpi, mse, rmse, scale, "
+                                 "term) VALUES(?2, ?1, ?3, ?4, ?5, ?6)",
+                                 c->obs->kpi[col], kv, 5, err, errlen);
+    }
+    return rc;
+}
+
+/* The objective at x: one point, R replicates, run and read back. */
+static int s_objective(void *ud, const double *x, double *f)
+{
+    c_ctx_t *c = ud;
+    const c_opts_t *o = c->o;
+    cx_exp_plan_t *pl = c->pl;
+    if (c->n_ev >= o->max_evals) {
+        snprintf(c->err, sizeof c->err, "internal: evaluation budget exceeded");
+        c->rc = 1;
+        return -1;
+    }
+    c_eval_t *e = &c->ev[c->n_ev];
+    memset(e, 0, sizeof *e);
+    memcpy(e->x, x, (size_t)c->np * sizeof *x);
+    e->f = INFINITY;
+    e->point = -1;
+
+    char own[CX_CALIB_MAX_PARAMS][160];
+    const char *sets[C_MAX_SETS + CX_CALIB_MAX_PARAMS];
+    int n = s_sets(o, c->pname, c->np, x, own, sets);
+    char real[PATH_MAX];
+    cx_exp_buf_t key, json;
+    cx_exp_buf_init(&key);
+    cx_exp_buf_init(&json);
+    cx_exp_buf_printf(&key, "calibrate\n%s", realpath(o->scenario, real) ? real : o->scenario);
+    cx_exp_buf_printf(&json, "{");
+    for (int i = 0; i < n; i++) {
+        const char *eq = strchr(sets[i], '=');
+        char k[256];
+        snprintf(k, sizeof k, "%.*s", (int)(eq - sets[i]), sets[i]);
+        cx_exp_buf_printf(&key, "\n%s", sets[i]);
+        cx_exp_buf_printf(&json, "%s", i ? ", " : "");
+        cx_exp_buf_json_str(&json, k);
+        cx_exp_buf_printf(&json, ": ");
+        cx_exp_buf_json_value(&json, eq + 1);
+    }
+    cx_exp_buf_printf(&json, "}");
+    int pi = -1;
+    if (key.oom || json.oom) {
+        snprintf(c->err, sizeof c->err, "out of memory");
+    } else {
+        pi = cx_exp_plan_point_add(pl, o->scenario, "eval", cx_exp_buf_str(&key),
+                                   (char *const *)sets, n, cx_exp_buf_str(&json), c->err,
+                                   sizeof c->err);
+    }
+    cx_exp_buf_fini(&key);
+    cx_exp_buf_fini(&json);
+    if (pi == -2 && c->n_ev > 0) {
+        /* A trial point the scenario rejects (a constraint between
+         * parameters): infeasible, worse than any other. */
+        fprintf(stderr, "cxsim calibrate: evaluation %d: %s: treated as infeasible\n",
+                c->n_ev + 1, c->err);
+        c->n_ev++;
+        *f = INFINITY;
+        return s_record(c, c->n_ev - 1, c->err, sizeof c->err) == 0 ? 0 : (c->rc = 1, -1);
+    }
+    if (pi < 0) {
+        c->rc = pi == -2 ? 2 : 1;
+        return -1;
+    }
+    if (c->n_ev == 0) {
+        c->base_seed = (long long)pl->point[pi].base_seed;
+    }
+    pl->point[pi].base_seed = (uint64_t)c->base_seed; /* common random numbers */
+    int todo = 0;
+    long long skipped0 = pl->skipped;
+    int qr = cx_exp_plan_queue(pl, pi, 0, o->replicates, c->ex, &todo, c->err, sizeof c->err);
+    if (qr != 0) {
+        c->rc = qr == 2 ? 2 : 1;
+        return -1;
+    }
+    c->reused += pl->skipped - skipped0;
+    if (o->replicates > cx_exp_db_planned(pl->db, pl->point[pi].id)) {
+        cx_exp_db_set_planned(pl->db, pl->point[pi].id, o->replicates, c->err, sizeof c->err);
+    }
+    int failed0 = c->failed;
+    int lr = cx_exp_exec_loop(c->ex, s_done, c, &s_stop, c->err, sizeof c->err);
+    c->ran += todo;
+    if (lr != 0) {
+        if (lr == 1) {
+            snprintf(c->err, sizeof c->err,
+                     "interrupted; recorded runs are kept: run the same command again to resume");
+        }
+        c->rc = 1;
+        return -1;
+    }
+    if (c->failed > failed0) {
+        snprintf(c->err, sizeof c->err, "evaluation %d: %d run%s failed (see the runs' log.txt)",
+                 c->n_ev + 1, c->failed - failed0, c->failed - failed0 == 1 ? "" : "s");
+        c->rc = 1;
+        return -1;
+    }
+    e->point = pl->point[pi].id;
+    e->reused = todo == 0;
+    int no = c->obs->n_obs;
+    for (int r = 0; r < o->replicates; r++) {
+        for (int k = 0; k < c->nc; k++) {
+            const char *kpi = c->obs->kpi[c->cols[k]];
+            int got = cx_exp_db_series(pl->db, e->point, r, kpi, c->tbuf, c->vbuf, c->ticks);
+            if (got < 0 || got > c->ticks) {
+                snprintf(c->err, sizeof c->err, "cannot read %s of point %lld replicate %d", kpi,
+                         e->point, r);
+                c->rc = 1;
+                return -1;
+            }
+            double *dst = c->sim + ((size_t)r * (size_t)c->nc + (size_t)k) * (size_t)no;
+            if (cx_calib_pick(c->tbuf, c->vbuf, got, c->obs->tick, no, dst) != 0) {
+                snprintf(c->err, sizeof c->err,
+                         "point %lld replicate %d: the run has no row for an observed tick", e->point,
+                         r);
+                c->rc = 1;
+                return -1;
+            }
+        }
+    }
+    double mse[CX_CALIB_MAX_KPIS];
+    e->f = cx_calib_objective(c->obs, c->cols, c->nc, c->sim, o->replicates, mse, e->rmse, e->term);
+    if (isnan(e->f)) {
+        e->f = INFINITY;
+    }
+    *f = e->f;
+    c->n_ev++;
+    if (s_record(c, c->n_ev - 1, c->err, sizeof c->err) != 0) {
+        c->rc = 1;
+        return -1;
+    }
+    if (!o->quiet) {
+        printf("eval %3d ", c->n_ev);
+        for (int p = 0; p < c->np; p++) {
+            char v[32];
+            cx_exp_sens_fmt(v, sizeof v, x[p]);
+            printf(" %s=%s", c->pname[p], v);
+        }
+        printf("  objective %.6g%s\n", e->f, e->reused ? "  (runs re-used)" : "");
+        fflush(stdout);
+    }
+    return 0;
+}
+
+static const char *const s_schema =
+    "CREATE TABLE IF NOT EXISTS evaluations(eval INTEGER PRIMARY KEY, point INTEGER, "
+    "objective REAL, theta TEXT);"
+    "CREATE TABLE IF NOT EXISTS eval_params(eval INTEGER, parameter TEXT, value REAL, "
+    "PRIMARY KEY(eval, parameter));"
+    "CREATE TABLE IF NOT EXISTS eval_kpis(eval INTEGER, kpi TEXT, mse REAL, rmse REAL, "
+    "scale REAL, term REAL, PRIMARY KEY(eval, kpi));"
+    "CREATE TABLE IF NOT EXISTS result(best_eval INTEGER, objective REAL, start_objective REAL, "
+    "evaluations INTEGER, iterations INTEGER, stop_reason TEXT, theta TEXT);"
+    "DELETE FROM evaluations; DELETE FROM eval_params; DELETE FROM eval_kpis; DELETE FROM result;";
+
+static void s_meta(cx_exp_plan_t *pl, int argc, char **argv, const c_opts_t *o, const char *obs,
+                   const char *kpis)
+{
+    cx_exp_buf_t b;
+    cx_exp_buf_init(&b);
+    cx_exp_buf_printf(&b, "[\"cxsim\"");
+    for (int i = 0; i < argc; i++) {
+        cx_exp_buf_printf(&b, ", ");
+        cx_exp_buf_json_str(&b, argv[i]);
+    }
+    cx_exp_buf_printf(&b, "]");
+    char err[512], now[32], have[8], num[64];
+    cx_exp_now_iso(now);
+    if (!b.oom) {
+        cx_exp_db_meta_set(pl->db, "last_command", b.p, err, sizeof err);
+    }
+    if (cx_exp_db_meta_get(pl->db, "created", have, sizeof have) == 0) {
+        cx_exp_db_meta_set(pl->db, "created", now, err, sizeof err);
+        cx_exp_db_meta_set(pl->db, "kind", "calibration", err, sizeof err);
+    }
+    cx_exp_db_meta_set(pl->db, "updated", now, err, sizeof err);
+    cx_exp_db_meta_set(pl->db, "cxsim_version", CX_VERSION, err, sizeof err);
+    cx_exp_db_meta_set(pl->db, "seeding", "common", err, sizeof err);
+    cx_exp_db_meta_set(pl->db, "ticks", o->ticks ? o->ticks : "scenario", err, sizeof err);
+    cx_exp_db_meta_set(pl->db, "observed", obs, err, sizeof err);
+    cx_exp_db_meta_set(pl->db, "kpis", kpis, err, sizeof err);
+    cx_exp_db_meta_set(pl->db, "params", o->params, err, sizeof err);
+    snprintf(num, sizeof num, "%d", o->replicates);
+    cx_exp_db_meta_set(pl->db, "replicates", num, err, sizeof err);
+    cx_exp_buf_fini(&b);
+}
+
+/* Loads the scenario with the --set options (plus extra), --seed and
+ * --ticks into *sc. Returns 0, or 2 after printing the diagnostics. */
+static int s_load(const c_opts_t *o, const char *const *extra, int n_extra, cx_scenario_t *sc)
+{
+    const char *sets[C_MAX_SETS + CX_CALIB_MAX_PARAMS + 1];
+    int n = 0;
+    if (extra) {
+        for (int i = 0; i < n_extra; i++) {
+            sets[n++] = extra[i];
+        }
+    } else {
+        for (int i = 0; i < o->n_sets; i++) {
+            sets[n++] = o->sets[i];
+        }
+    }
+    char sbuf[64];
+    if (o->seed) {
+        snprintf(sbuf, sizeof sbuf, "seed=%s", o->seed);
+        sets[n++] = sbuf;
+    }
+    cx_diags_t d;
+    cx_diags_init(&d);
+    int rc = cx_scenario_load_file(o->scenario, sets, n, sc, &d);
+    cx_diags_print(stderr, &d);
+    cx_diags_fini(&d);
+    if (rc != 0) {
+        return 2;
+    }
+    if (o->ticks && cx_scenario_set_ticks(sc, atoi(o->ticks)) < 0) {
+        fprintf(stderr, "cxsim calibrate: --ticks %s is out of range\n", o->ticks);
+        return 2;
+    }
+    return 0;
+}
+
+int cx_cmd_calibrate(int argc, char **argv)
+{
+    c_opts_t o;
+    if (s_parse(argc, argv, &o) != 0) {
+        fprintf(stderr, "try 'cxsim calibrate --help'\n");
+        return 2;
+    }
+    int tab_n;
+    const cx_param_info_t *tab = cx_params_table(&tab_n);
+    int idx[CX_CALIB_MAX_PARAMS];
+    int np = s_params(o.params, idx);
+    if (np < 0) {
+        return 2;
+    }
+    const char *pname[CX_CALIB_MAX_PARAMS];
+    double x0[CX_CALIB_MAX_PARAMS], lo[CX_CALIB_MAX_PARAMS], hi[CX_CALIB_MAX_PARAMS];
+    for (int p = 0; p < np; p++) {
+        pname[p] = tab[idx[p]].name;
+        lo[p] = tab[idx[p]].lo;
+        hi[p] = tab[idx[p]].hi;
+    }
+
+    int rc = 2;
+    char err[2048] = "";
+    char *kpis[CX_CALIB_MAX_KPIS];
+    int nk = 0;
+    int cols[CX_CALIB_MAX_KPIS];
+    cx_calib_obs_t obs;
+    memset(&obs, 0, sizeof obs);
+    cx_exp_exec_t *ex = NULL;
+    cx_exp_plan_t pl;
+    memset(&pl, 0, sizeof pl);
+    pl.lock_fd = -1;
+    bool plan_open = false;
+    c_ctx_t c;
+    memset(&c, 0, sizeof c);
+    cx_exp_buf_t csv;
+    cx_exp_buf_init(&csv);
+    char *yaml = NULL;
+
+    /* The start: the scenario's values of the fitted parameters. */
+    cx_scenario_t *sc = malloc(sizeof *sc);
+    if (!sc) {
+        fprintf(stderr, "cxsim calibrate: out of memory\n");
+        return 1;
+    }
+    if (s_load(&o, NULL, 0, sc) != 0) {
+        fprintf(stderr, "cxsim calibrate: %s does not load; nothing was run\n", o.scenario);
+        goto done;
+    }
+    int ticks = sc->ticks;
+    for (int p = 0; p < np; p++) {
+        double *field = cx_params_field(&sc->params, pname[p]);
+        if (!field) {
+            fprintf(stderr, "cxsim calibrate: %s: not found\n", pname[p]);
+            goto done;
+        }
+        x0[p] = *field;
+        if (!(lo[p] < hi[p])) {
+            fprintf(stderr, "cxsim calibrate: %s has an empty range: nothing to fit\n", pname[p]);
+            goto done;
+        }
+    }
+
+    /* The observed series and the KPIs fitted. */
+    const char *known[64];
+    double vals[64];
+    cx_kpi_row_t zero;
+    memset(&zero, 0, sizeof zero);
+    int n_known = cx_kpi_row_columns(&zero, known, vals, 64);
+    if (cx_calib_obs_load(o.observed, known, n_known, ticks, &obs, err, sizeof err) != 0) {
+        fprintf(stderr, "cxsim calibrate: %s\n", err);
+        goto done;
+    }
+    if (o.kpis) {
+        nk = s_split(o.kpis, kpis, CX_CALIB_MAX_KPIS, "--kpi");
+        if (nk < 0) {
+            nk = 0;
+            goto done;
+        }
+    } else {
+        for (int k = 0; k < obs.n_kpi; k++) {
+            kpis[nk] = strdup(obs.kpi[k]);
+            if (!kpis[nk]) {
+                fprintf(stderr, "cxsim calibrate: out of memory\n");
+                rc = 1;
+                goto done;
+            }
+            nk++;
+        }
+    }
+    for (int k = 0; k < nk; k++) {
+        cols[k] = cx_calib_obs_column(&obs, kpis[k]);
+        for (int j = 0; j < k && cols[k] >= 0; j++) {
+            if (cols[j] == cols[k]) {
+                fprintf(stderr, "cxsim calibrate: KPI '%s' given twice\n", kpis[k]);
+                goto done;
+            }
+        }
+        if (cols[k] < 0) {
+            const char *s = cx_suggest(kpis[k], (const char *const *)obs.kpi, obs.n_kpi);
+            fprintf(stderr, "cxsim calibrate: --kpi %s: %s has no column '%s'", kpis[k], o.observed,
+                    kpis[k]);
+            if (s) {
+                fprintf(stderr, " (did you mean '%s'?)", s);
+            }
+            fprintf(stderr, "\n");
+            goto done;
+        }
+    }
+
+    /* The directory: by default, named after what the calibration is. */
+    char outbuf[PATH_MAX], real[PATH_MAX];
+    const char *out = o.out;
+    if (!out) {
+        cx_exp_buf_t def;
+        cx_exp_buf_init(&def);
+        cx_exp_buf_printf(&def, "calibrate\n%s\n", realpath(o.scenario, real) ? real : o.scenario);
+        cx_exp_buf_printf(&def, "observed %s\nparams %s\nkpi %s\n",
+                          realpath(o.observed, real) ? real : o.observed, o.params,
+                          o.kpis ? o.kpis : "-");
+        for (int i = 0; i < o.n_sets; i++) {
+            cx_exp_buf_printf(&def, "set %s\n", o.sets[i]);
+        }
+        cx_exp_buf_printf(&def, "seed %s\nticks %s\nreplicates %d\n", o.seed ? o.seed : "-",
+                          o.ticks ? o.ticks : "-", o.replicates);
+        const char *base = strrchr(o.scenario, '/');
+        char name[128];
+        snprintf(name, sizeof name, "%s", base ? base + 1 : o.scenario);
+        char *dot = strrchr(name, '.');
+        if (dot && dot != name) {
+            *dot = '\0';
+        }
+        cx_exp_default_dir(outbuf, sizeof outbuf, "calibration", name, cx_exp_buf_str(&def));
+        cx_exp_buf_fini(&def);
+        out = outbuf;
+    }
+    rc = 1;
+    plan_open = true;
+    if (cx_exp_plan_init(&pl, out, "calibration.db", err, sizeof err) != 0 ||
+        cx_exp_plan_lock(&pl, err, sizeof err) != 0 ||
+        cx_exp_db_exec(pl.db, s_schema, err, sizeof err) != 0) {
+        fprintf(stderr, "cxsim calibrate: %s\n", err);
+        goto done;
+    }
+    pl.ticks = o.ticks;
+    pl.seed = o.seed;
+    pl.crn = true;
+    {
+        cx_exp_buf_t kl;
+        cx_exp_buf_init(&kl);
+        for (int k = 0; k < nk; k++) {
+            cx_exp_buf_printf(&kl, "%s%s", k ? "," : "", kpis[k]);
+        }
+        s_meta(&pl, argc, argv, &o, realpath(o.observed, real) ? real : o.observed,
+               cx_exp_buf_str(&kl));
+        cx_exp_buf_fini(&kl);
+    }
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = s_on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    c.tty = isatty(2) != 0;
+    ex = cx_exp_exec_new(pl.exe, pl.root, o.engine, o.jobs, c.tty);
+    c.tbuf = malloc((size_t)ticks * sizeof *c.tbuf);
+    c.vbuf = malloc((size_t)ticks * sizeof *c.vbuf);
+    c.sim = malloc((size_t)o.replicates * (size_t)nk * (size_t)obs.n_obs * sizeof *c.sim);
+    c.ev = calloc((size_t)o.max_evals, sizeof *c.ev);
+    if (!ex || !c.tbuf || !c.vbuf || !c.sim || !c.ev) {
+        fprintf(stderr, "cxsim calibrate: out of memory\n");
+        goto done;
+    }
+    c.o = &o;
+    c.pl = &pl;
+    c.ex = ex;
+    c.obs = &obs;
+    c.cols = cols;
+    c.nc = nk;
+    c.pname = pname;
+    c.np = np;
+    c.ticks = ticks;
+
+    printf("calibrate %s: %d parameter%s, %d KPI%s at %d observed ticks; %d replicate%s per "
+           "evaluation, at most %d evaluations; %d at a time, engine %s\n",
+           pl.root, np, np == 1 ? "" : "s", nk, nk == 1 ? "" : "s", obs.n_obs, o.replicates,
+           o.replicates == 1 ? "" : "s", o.max_evals, o.jobs, o.engine);
+    fflush(stdout);
+    cx_calib_nm_opts_t nmo = {o.max_evals, C_STEP, C_XTOL};
+    cx_calib_nm_result_t res;
+    double best[CX_CALIB_MAX_PARAMS];
+    long long t0 = cx_now_ms();
+    int nr = cx_calib_nm(np, x0, lo, hi, &nmo, s_objective, &c, best, &res, err, sizeof err);
+    if (nr < 0) {
+        fprintf(stderr, "cxsim calibrate: %s\n", err);
+        rc = 2;
+        goto done;
+    }
+    if (nr == 1) {
+        fprintf(stderr, "cxsim calibrate: %s\n", c.err);
+        rc = c.rc ? c.rc : 1;
+        if (c.n_ev == 0) {
+            goto done;
+        }
+    }
+    int bi = 0; /* the best evaluation: the first with the best value */
+    for (int i = 1; i < c.n_ev; i++) {
+        if (c.ev[i].f < c.ev[bi].f) {
+            bi = i;
+        }
+    }
+
+    /* calibration.csv: one row per evaluation. */
+    cx_exp_buf_printf(&csv, "eval,point");
+    for (int p = 0; p < np; p++) {
+        cx_exp_buf_printf(&csv, ",%s", pname[p]);
+    }
+    cx_exp_buf_printf(&csv, ",objective");
+    for (int k = 0; k < nk; k++) {
+        cx_exp_buf_printf(&csv, ",rmse_%s,term_%s", kpis[k], kpis[k]);
+    }
+    cx_exp_buf_printf(&csv, "\n");
+    for (int i = 0; i < c.n_ev; i++) {
+        const c_eval_t *e = &c.ev[i];
+        cx_exp_buf_printf(&csv, "%d,", i + 1);
+        if (e->point >= 0) {
+            cx_exp_buf_printf(&csv, "%lld", e->point);
+        }
+        for (int p = 0; p < np; p++) {
+            cx_exp_buf_printf(&csv, ",%.12g", e->x[p]);
+        }
+        cx_exp_buf_printf(&csv, isfinite(e->f) ? ",%.10g" : ",", e->f);
+        for (int k = 0; k < nk; k++) {
+            if (e->point >= 0) {
+                cx_exp_buf_printf(&csv, ",%.10g,%.10g", e->rmse[k], e->term[k]);
+            } else {
+                cx_exp_buf_printf(&csv, ",,");
+            }
+        }
+        cx_exp_buf_printf(&csv, "\n");
+    }
+    char path[4300];
+    snprintf(path, sizeof path, "%s/calibration.csv", pl.root);
+    if (csv.oom || cx_write_atomic(path, csv.p, csv.n) != 0) {
+        fprintf(stderr, "cxsim calibrate: cannot write %s\n", path);
+        rc = 1;
+        goto done;
+    }
+
+    /* The result row. */
+    {
+        cx_exp_buf_t th, sql;
+        cx_exp_buf_init(&th);
+        cx_exp_buf_init(&sql);
+        s_theta_json(&th, pname, np, c.ev[bi].x);
+        const char *stop = nr == 1 ? "aborted" : res.stop; /* static strings */
+        cx_exp_buf_printf(&sql,
+                          "INSERT INTO result(best_eval, objective, start_objective, evaluations, "
+                          "iterations, stop_reason, theta) VALUES(?2, ?3, ?4, ?5, ?6, '%s', ?1)",
+                          stop);
+        double v[5] = {bi + 1, isfinite(c.ev[bi].f) ? c.ev[bi].f : NAN,
+                       isfinite(c.ev[0].f) ? c.ev[0].f : NAN, c.n_ev, res.iterations};
+        int dr = th.oom || sql.oom ? -1
+                                   : cx_exp_db_exec_bind(pl.db, cx_exp_buf_str(&sql),
+                                                         cx_exp_buf_str(&th), v, 5, err,
+                                                         sizeof err);
+        cx_exp_buf_fini(&th);
+        cx_exp_buf_fini(&sql);
+        if (dr != 0) {
+            fprintf(stderr, "cxsim calibrate: cannot record the result: %s\n", err);
+            rc = 1;
+            goto done;
+        }
+    }
+
+    /* calibrated.yaml: the scenario loaded with the best values, emitted. */
+    {
+        char own[CX_CALIB_MAX_PARAMS][160];
+        const char *sets[C_MAX_SETS + CX_CALIB_MAX_PARAMS];
+        int n = s_sets(&o, pname, np, c.ev[bi].x, own, sets);
+        size_t len = 0;
+        if (s_load(&o, sets, n, sc) != 0 || cx_scenario_emit(sc, &yaml, &len) != 0) {
+            fprintf(stderr, "cxsim calibrate: cannot build the calibrated scenario\n");
+            rc = 1;
+            goto done;
+        }
+        snprintf(path, sizeof path, "%s/calibrated.yaml", pl.root);
+        if (cx_write_atomic(path, yaml, len) != 0) {
+            fprintf(stderr, "cxsim calibrate: cannot write %s\n", path);
+            rc = 1;
+            goto done;
+        }
+    }
+
+    /* The summary. */
+    printf("%s after %d evaluation%s (%d iteration%s) in %.1f s: %d run%s, %lld re-used\n",
+           nr == 1                                 ? "stopped (aborted)"
+           : strcmp(res.stop, "converged") == 0 ? "converged"
+                                                   : "stopped at --max-evals",
+           c.n_ev, c.n_ev == 1 ? "" : "s", res.iterations, res.iterations == 1 ? "" : "s",
+           (double)(cx_now_ms() - t0) / 1000.0, c.ran, c.ran == 1 ? "" : "s", c.reused);
+    int w = 9;
+    for (int p = 0; p < np; p++) {
+        int l = (int)strlen(pname[p]);
+        w = l > w ? l : w;
+    }
+    printf("%-*s %14s %14s  %s\n", w, "parameter", "start", "best", "range");
+    for (int p = 0; p < np; p++) {
+        char a[32], b[32];
+        cx_exp_sens_fmt(a, sizeof a, c.ev[0].x[p]);
+        cx_exp_sens_fmt(b, sizeof b, c.ev[bi].x[p]);
+        printf("%-*s %14s %14s  [%g, %g]\n", w, pname[p], a, b, lo[p], hi[p]);
+    }
+    printf("objective %.6g at the start, %.6g at the best (evaluation %d)\n", c.ev[0].f,
+           c.ev[bi].f, bi + 1);
+    printf("%-*s %14s %14s  %s\n", w, "KPI", "RMSE start", "RMSE best", "observed sd");
+    for (int k = 0; k < nk; k++) {
+        printf("%-*s %14.6g %14.6g  %.6g\n", w, kpis[k], c.ev[0].rmse[k], c.ev[bi].rmse[k],
+               sqrt(cx_calib_scale(&obs, cols[k])));
+    }
+    printf("results: %s/calibration.db, %s/calibration.csv, %s/calibrated.yaml\n", pl.root,
+           pl.root, pl.root);
+    if (nr == 0) {
+        rc = c.failed ? 1 : 0;
+    }
+done:
+    cx_exp_exec_destroy(&ex);
+    if (plan_open) {
+        cx_exp_plan_fini(&pl);
+    }
+    cx_calib_obs_fini(&obs);
+    for (int k = 0; k < nk; k++) {
+        free(kpis[k]);
+    }
+    free(c.tbuf);
+    free(c.vbuf);
+    free(c.sim);
+    free(c.ev);
+    free(yaml);
+    cx_exp_buf_fini(&csv);
+    free(sc);
+    return rc;
+}
