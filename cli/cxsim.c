@@ -32,6 +32,9 @@ static void s_usage(FILE *fp)
                 "  calibrate SCENARIO.yaml --observed FILE.csv --params A,B\n"
                 "                          fit model parameters to an observed KPI series\n"
                 "                          (Nelder-Mead; calibration.db, calibrated.yaml)\n"
+                "  optimise SCENARIO.yaml --budget AMOUNT\n"
+                "                          which departments to raise one level, in which\n"
+                "                          order, within a budget (optimise.db, best.yaml)\n"
                 "  report DIR              a self-contained HTML report with charts of a run\n"
                 "                          or compare directory (DIR/report.html)\n"
                 "\n"
@@ -88,6 +91,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "calibrate") == 0) {
         return cx_cmd_calibrate(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "optimise") == 0) {
+        return cx_cmd_optimise(argc - 1, argv + 1);
     }
     if (strcmp(cmd, "report") == 0) {
         return cx_cmd_report(argc - 1, argv + 1);

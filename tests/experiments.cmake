@@ -1,14 +1,14 @@
-# Experiments (issue 7): sweep, compare, collect, sensitivity, calibrate.
+# Experiments (issue 7): sweep, compare, collect, sensitivity, calibrate, optimise.
 # Unit tests: value ranges and seeds, statistics and hashes, the results
 # database. Integration tests start real cxsim processes (and, for
 # exp_slurm, a single-node Slurm installed and started by scripts/slurm-local).
-foreach(t grid stats db sens calib)
+foreach(t grid stats db sens calib roadmap)
   cx_unit_test(test_exp_${t} ${CMAKE_CURRENT_LIST_DIR}/test_exp_${t}.c)
   target_link_libraries(test_exp_${t} PRIVATE cxexp)
 endforeach()
 
 set(CX_EXP_IT_ENV "CXSIM=$<TARGET_FILE:cxsim>;CX_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
-foreach(t sweep kill compare sensitivity calibrate)
+foreach(t sweep kill compare sensitivity calibrate optimise)
   if(EXISTS ${CMAKE_CURRENT_LIST_DIR}/integration/exp_${t}.sh)
     add_test(NAME it_exp_${t} COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/integration/exp_${t}.sh)
     set_tests_properties(it_exp_${t} PROPERTIES TIMEOUT 300 ENVIRONMENT "${CX_EXP_IT_ENV}")

@@ -1,0 +1,1093 @@
+/*  cxsim optimise — a roadmap optimiser: which departments to raise by one
+ *  maturity level, in which order, within an investment budget
+ *  (docs/EXPERIMENTS.md, "Roadmap optimiser").
+ *
+ *      PARSE --> LOAD the scenario with --set/--seed (and --ticks, which
+ *            drops its events from that tick on): departments, levels,
+ *            its own timeline; check --moves and --cost against its
+ *            departments ("did you mean") and that the budget buys a move
+ *        --> SEARCH: greedy with a beam of W roadmaps (cx_exp_roadmap).
+ *            Step k appends every feasible move to every kept roadmap;
+ *            each roadmap is a point of the experiment whose override
+ *            `timeline=[...]` holds the scenario's own events then the
+ *            moves, run R times under common random numbers through
+ *            cx_exp_plan / cx_exp_exec like a sweep (a re-run re-uses
+ *            every recorded run). The objective's paired gain over doing
+ *            nothing (the empty roadmap, evaluated with step 1) ranks
+ *            them; the W best are kept. The search stops after --steps
+ *            moves, when no move fits the budget, or when no roadmap of a
+ *            step beats the best so far
+ *        --> DIR/optimise.db (runs, kpis, ... and the roadmaps table),
+ *            optimise.csv, best.yaml (cx_scenario_emit of the scenario
+ *            with the best roadmap), the printed summary with the payback
+ *            tick of the best roadmap (as `cxsim compare` defines it)
+ *
+ *  Ownership: everything is freed before returning. Exit status: 0 the
+ *  search ran with every run completed; 1 a run failed, the command was
+ *  interrupted or a file could not be written; 2 invalid input (option,
+ *  department, a budget that buys nothing, an override that does not
+ *  validate).
+ */
+#include "cx_cmd.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cx_exp_db.h"
+#include "cx_exp_exec.h"
+#include "cx_exp_plan.h"
+#include "cx_exp_roadmap.h"
+#include "cx_exp_stats.h"
+#include "cx_exp_util.h"
+#include "cx_load.h"
+#include "cx_output.h"
+#include "cx_proc.h"
+#include "cx_version.h"
+
+#define O_MAX_SETS 16            /* --set options */
+#define O_DEFAULT_COST 250000.0  /* --cost-per-level */
+
+static volatile sig_atomic_t s_stop = 0;
+
+static void s_on_signal(int sig)
+{
+    (void)sig;
+    s_stop = 1;
+}
+
+static void s_usage(FILE *fp)
+{
+    fprintf(fp,
+            "usage: cxsim optimise SCENARIO.yaml --budget AMOUNT [options]\n"
+            "\n"
+            "Searches for the roadmap that pays best within an investment budget: a sequence\n"
+            "of at most N moves, each raising one department by one maturity level (from its\n"
+            "level at that point of the roadmap to the next whole level, at most 5), move k\n"
+            "starting at tick k x ticks / (N + 1). Greedy with a beam: at each step every\n"
+            "feasible next move is appended to each kept roadmap, and the W best by the mean\n"
+            "objective gain over doing nothing (R paired replicates, common random numbers)\n"
+            "are kept; it stops when no move fits the budget or none improves the objective.\n"
+            "\n"
+            "options:\n"
+            "  --budget AMOUNT       total investment allowed (required)\n"
+            "  --steps N             moves at most, 1..16 (default 3)\n"
+            "  --moves departments=ID,ID,...\n"
+            "                        departments that may move (default: every department)\n"
+            "  --cost-per-level C    investment of one level (default 250000)\n"
+            "  --cost ID=AMOUNT      investment of one level of department ID (repeatable)\n"
+            "  --over T              ramp of each move in ticks (default 60, at most the\n"
+            "                        spacing ticks / (N + 1))\n"
+            "  --objective O         net (default: revenue - cost - investment, summed over\n"
+            "                        the run), nps (final NPS) or churn (minus total churned)\n"
+            "  --beam W              roadmaps kept per step (default 3)\n"
+            "  --replicates R        paired replicates per roadmap, R >= 1 (default 5)\n"
+            "  --set KEY=VALUE       override of the scenario (repeatable)\n"
+            "  --seed N              base seed (default: the scenario's)\n"
+            "  --ticks N             ticks per run (default: the scenario file's)\n"
+            "  --jobs J              runs at once (default: the number of cores)\n"
+            "  --engine E            in-process (default) or processes\n"
+            "  --out DIR             directory (default optimise/NAME-HASH; a re-run re-uses\n"
+            "                        its runs)\n"
+            "  --quiet               no per-step lines\n"
+            "\n"
+            "exit status: 0 success, 1 a run failed, 2 invalid input\n");
+}
+
+typedef enum { O_NET = 0, O_NPS, O_CHURN } o_objective_t;
+static const char *const s_obj_names[] = {"net", "nps", "churn"};
+
+typedef struct {
+    const char *scenario;
+    double budget;
+    bool have_budget;
+    int steps;
+    const char *moves;
+    double cost_per_level;
+    const char *costs[CX_MAX_DEPTS];
+    int n_costs;
+    int over; /* 0: default */
+    o_objective_t objective;
+    int beam;
+    int replicates;
+    const char *sets[O_MAX_SETS];
+    int n_sets;
+    const char *seed;
+    const char *ticks;
+    int jobs;
+    const char *engine;
+    const char *out;
+    bool quiet;
+} o_opts_t;
+
+static int s_int(const char *opt, const char *v, long long lo, long long hi, long long *out)
+{
+    char *end;
+    errno = 0;
+    long long n = strtoll(v, &end, 10);
+    if (!*v || errno || *end || n < lo || n > hi) {
+        fprintf(stderr, "cxsim optimise: %s expects an integer from %lld to %lld, got '%s'\n", opt,
+                lo, hi, v);
+        return -1;
+    }
+    *out = n;
+    return 0;
+}
+
+static int s_amount(const char *opt, const char *v, double *out)
+{
+    char *end;
+    errno = 0;
+    double x = strtod(v, &end);
+    if (!*v || errno || *end || !isfinite(x) || x < 0 || x > 1e12) {
+        fprintf(stderr, "cxsim optimise: %s expects an amount from 0 to 1e12, got '%s'\n", opt, v);
+        return -1;
+    }
+    *out = x;
+    return 0;
+}
+
+static int s_parse(int argc, char **argv, o_opts_t *o)
+{
+    memset(o, 0, sizeof *o);
+    o->steps = 3;
+    o->cost_per_level = O_DEFAULT_COST;
+    o->beam = 3;
+    o->replicates = 5;
+    o->engine = "in-process";
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v;
+        bool missing = false;
+        long long n;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            s_usage(stdout);
+            exit(0);
+        } else if ((v = cx_exp_opt("--budget", argc, argv, &i, &missing))) {
+            if (s_amount("--budget", v, &o->budget) != 0) {
+                return -1;
+            }
+            o->have_budget = true;
+        } else if ((v = cx_exp_opt("--steps", argc, argv, &i, &missing))) {
+            if (s_int("--steps", v, 1, CX_RM_MAX_STEPS, &n) != 0) {
+                return -1;
+            }
+            o->steps = (int)n;
+        } else if ((v = cx_exp_opt("--moves", argc, argv, &i, &missing))) {
+            o->moves = strncmp(v, "departments=", 12) == 0 ? v + 12 : v;
+        } else if ((v = cx_exp_opt("--cost-per-level", argc, argv, &i, &missing))) {
+            if (s_amount("--cost-per-level", v, &o->cost_per_level) != 0) {
+                return -1;
+            }
+        } else if ((v = cx_exp_opt("--cost", argc, argv, &i, &missing))) {
+            const char *eq = strchr(v, '=');
+            double x;
+            if (!eq || eq == v) {
+                fprintf(stderr, "cxsim optimise: --cost expects ID=AMOUNT, got '%s'\n", v);
+                return -1;
+            }
+            if (s_amount("--cost", eq + 1, &x) != 0) {
+                return -1;
+            }
+            if (o->n_costs == CX_MAX_DEPTS) {
+                fprintf(stderr, "cxsim optimise: at most %d --cost options\n", CX_MAX_DEPTS);
+                return -1;
+            }
+            o->costs[o->n_costs++] = v;
+        } else if ((v = cx_exp_opt("--over", argc, argv, &i, &missing))) {
+            if (s_int("--over", v, 1, 1000000, &n) != 0) {
+                return -1;
+            }
+            o->over = (int)n;
+        } else if ((v = cx_exp_opt("--objective", argc, argv, &i, &missing))) {
+            int k = -1;
+            for (int j = 0; j < 3; j++) {
+                if (strcmp(v, s_obj_names[j]) == 0) {
+                    k = j;
+                }
+            }
+            if (k < 0) {
+                fprintf(stderr, "cxsim optimise: --objective expects net, nps or churn, got '%s'\n",
+                        v);
+                return -1;
+            }
+            o->objective = (o_objective_t)k;
+        } else if ((v = cx_exp_opt("--beam", argc, argv, &i, &missing))) {
+            if (s_int("--beam", v, 1, 64, &n) != 0) {
+                return -1;
+            }
+            o->beam = (int)n;
+        } else if ((v = cx_exp_opt("--replicates", argc, argv, &i, &missing))) {
+            if (s_int("--replicates", v, 1, 10000, &n) != 0) {
+                return -1;
+            }
+            o->replicates = (int)n;
+        } else if ((v = cx_exp_opt("--set", argc, argv, &i, &missing))) {
+            const char *eq = strchr(v, '=');
+            if (!eq || eq == v || strpbrk(v, "\t\n")) {
+                fprintf(stderr, "cxsim optimise: --set expects KEY=VALUE, got '%s'\n", v);
+                return -1;
+            }
+            if (o->n_sets == O_MAX_SETS) {
+                fprintf(stderr, "cxsim optimise: at most %d --set options\n", O_MAX_SETS);
+                return -1;
+            }
+            o->sets[o->n_sets++] = v;
+        } else if ((v = cx_exp_opt("--seed", argc, argv, &i, &missing))) {
+            if (s_int("--seed", v, 0, INT64_MAX, &n) != 0) {
+                return -1;
+            }
+            o->seed = v;
+        } else if ((v = cx_exp_opt("--ticks", argc, argv, &i, &missing))) {
+            if (s_int("--ticks", v, 1, 1000000, &n) != 0) {
+                return -1;
+            }
+            o->ticks = v;
+        } else if ((v = cx_exp_opt("--jobs", argc, argv, &i, &missing))) {
+            if (s_int("--jobs", v, 1, 1024, &n) != 0) {
+                return -1;
+            }
+            o->jobs = (int)n;
+        } else if ((v = cx_exp_opt("--engine", argc, argv, &i, &missing))) {
+            if (strcmp(v, "in-process") != 0 && strcmp(v, "processes") != 0) {
+                fprintf(stderr,
+                        "cxsim optimise: --engine expects in-process or processes, got '%s'\n", v);
+                return -1;
+            }
+            o->engine = v;
+        } else if ((v = cx_exp_opt("--out", argc, argv, &i, &missing))) {
+            o->out = v;
+        } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
+            o->quiet = true;
+        } else if (missing) {
+            fprintf(stderr, "cxsim optimise: %s needs a value\n", a);
+            return -1;
+        } else if (a[0] == '-' || o->scenario) {
+            fprintf(stderr, "cxsim optimise: unexpected argument '%s'\n", a);
+            return -1;
+        } else {
+            o->scenario = a;
+        }
+    }
+    if (!o->scenario) {
+        fprintf(stderr, "cxsim optimise: no scenario given\n");
+        return -1;
+    }
+    if (!o->have_budget) {
+        fprintf(stderr, "cxsim optimise: --budget AMOUNT is required\n");
+        return -1;
+    }
+    if (!o->jobs) {
+        o->jobs = cx_exp_cores();
+    }
+    return 0;
+}
+
+/* The department with this id (length len), or -1 after a message with a
+ * suggestion. */
+static int s_dept(const cx_scenario_t *sc, const char *opt, const char *id, size_t len)
+{
+    char name[CX_ID_MAX + 64];
+    snprintf(name, sizeof name, "%.*s", (int)len, id);
+    int d = cx_scenario_dept_index(sc, name);
+    if (d >= 0) {
+        return d;
+    }
+    const char *cand[CX_MAX_DEPTS];
+    for (int i = 0; i < sc->n_dept && i < CX_MAX_DEPTS; i++) {
+        cand[i] = sc->dept[i].id;
+    }
+    const char *s = cx_suggest(name, cand, sc->n_dept);
+    fprintf(stderr, "cxsim optimise: %s: unknown department '%s'", opt, name);
+    if (s) {
+        fprintf(stderr, "; did you mean '%s'?", s);
+    }
+    fprintf(stderr, " (the scenario's departments:");
+    for (int i = 0; i < sc->n_dept; i++) {
+        fprintf(stderr, " %s", sc->dept[i].id);
+    }
+    fprintf(stderr, ")\n");
+    return -1;
+}
+
+/* Fills the search space from the options. Returns 0, or -1 after a
+ * message. */
+static int s_space(const o_opts_t *o, const cx_scenario_t *sc, cx_rm_space_t *sp)
+{
+    memset(sp, 0, sizeof *sp);
+    sp->steps = o->steps;
+    sp->ticks = sc->ticks;
+    sp->over = o->over ? o->over : cx_rm_default_over(o->steps, sc->ticks);
+    sp->budget = o->budget;
+    for (int d = 0; d < sc->n_dept; d++) {
+        sp->cost[d] = o->cost_per_level;
+        sp->allowed[d] = o->moves == NULL;
+    }
+    for (int i = 0; i < o->n_costs; i++) {
+        const char *eq = strchr(o->costs[i], '=');
+        int d = s_dept(sc, "--cost", o->costs[i], (size_t)(eq - o->costs[i]));
+        if (d < 0) {
+            return -1;
+        }
+        sp->cost[d] = strtod(eq + 1, NULL);
+    }
+    if (o->moves) {
+        const char *p = o->moves;
+        for (;;) {
+            const char *c = strchr(p, ',');
+            size_t len = c ? (size_t)(c - p) : strlen(p);
+            while (len && *p == ' ') {
+                p++;
+                len--;
+            }
+            while (len && p[len - 1] == ' ') {
+                len--;
+            }
+            if (len == 0) {
+                fprintf(stderr, "cxsim optimise: --moves: empty item in '%s'\n", o->moves);
+                return -1;
+            }
+            int d = s_dept(sc, "--moves", p, len);
+            if (d < 0) {
+                return -1;
+            }
+            sp->allowed[d] = true;
+            if (!c) {
+                break;
+            }
+            p = c + 1;
+        }
+    }
+    return 0;
+}
+
+/* Loads the scenario with the --set options (and extra ones after them)
+ * and --seed into *sc, then applies --ticks as `cxsim run --ticks` does.
+ * Returns 0, or 2 after printing the diagnostics. */
+static int s_load(const o_opts_t *o, const char *const *extra, int n_extra, cx_scenario_t *sc)
+{
+    const char *sets[O_MAX_SETS + 4];
+    int n = 0;
+    for (int i = 0; i < o->n_sets; i++) {
+        sets[n++] = o->sets[i];
+    }
+    char sbuf[64];
+    if (o->seed) {
+        snprintf(sbuf, sizeof sbuf, "seed=%s", o->seed);
+        sets[n++] = sbuf;
+    }
+    for (int i = 0; i < n_extra && n < O_MAX_SETS + 4; i++) {
+        sets[n++] = extra[i];
+    }
+    cx_diags_t d;
+    cx_diags_init(&d);
+    int rc = cx_scenario_load_file(o->scenario, sets, n, sc, &d);
+    cx_diags_print(stderr, &d);
+    cx_diags_fini(&d);
+    if (rc != 0) {
+        return 2;
+    }
+    if (o->ticks && cx_scenario_set_ticks(sc, atoi(o->ticks)) < 0) {
+        fprintf(stderr, "cxsim optimise: --ticks %s is out of range\n", o->ticks);
+        return 2;
+    }
+    return 0;
+}
+
+typedef struct {
+    const o_opts_t *o;
+    const cx_scenario_t *sc; /* loaded with --set, --seed, --ticks */
+    cx_exp_plan_t *pl;
+    cx_exp_exec_t *ex;
+    bool tty;
+    char ticks_set[64];     /* "ticks=N" with --ticks, else "" */
+    long long base_seed;    /* the first point's seed (common random numbers) */
+    bool have_seed;
+    double *none_obj;       /* objective of doing nothing, per replicate */
+    double *obj;            /* scratch: one roadmap's objective per replicate */
+    double *vals;           /* scratch */
+    int *reps;              /* scratch */
+    int failed;             /* runs failed */
+    int ran;                /* runs started */
+    long long reused;       /* runs found already recorded */
+    int rc;                 /* exit status when the search aborted */
+    char err[2048];         /* why it aborted */
+} o_ctx_t;
+
+static int s_done(void *ud, cx_exp_exec_t *ex, const cx_exp_run_t *run, bool ok, const char *reason)
+{
+    (void)ex;
+    o_ctx_t *c = ud;
+    char dir[4700], err[2048] = "";
+    snprintf(dir, sizeof dir, "%s/%s", c->pl->root, run->dir);
+    int rc = cx_exp_db_import(c->pl->db, dir, run->dir, err, sizeof err);
+    if (rc < 0) {
+        fprintf(stderr, "%scxsim optimise: cannot record %s: %s\n", c->tty ? "\r\033[K" : "",
+                run->dir, err);
+        return -1;
+    }
+    if (!ok || rc == 0) {
+        c->failed++;
+        fprintf(stderr, "%scxsim optimise: run %s failed: %s\n", c->tty ? "\r\033[K" : "",
+                run->dir, rc == 0 ? err : reason);
+    }
+    return 0;
+}
+
+/* The overrides of a roadmap: --set options, ticks=N with --ticks, then
+ * timeline=[...]. tl receives the text of the latter. Returns how many. */
+static int s_sets(const o_ctx_t *c, const cx_roadmap_t *rm, cx_exp_buf_t *tl, const char **sets)
+{
+    int n = 0;
+    for (int i = 0; i < c->o->n_sets; i++) {
+        sets[n++] = c->o->sets[i];
+    }
+    if (c->ticks_set[0]) {
+        sets[n++] = c->ticks_set;
+    }
+    cx_exp_buf_reset(tl);
+    cx_rm_timeline_set(tl, c->sc, rm);
+    sets[n++] = cx_exp_buf_str(tl);
+    return n;
+}
+
+/* One value of the objective per replicate of a point into c->obj[0..R-1].
+ * Returns 0, or -1 (c->err) when a replicate has no value. */
+static int s_objective(o_ctx_t *c, long long point)
+{
+    int R = c->o->replicates;
+    static const char *const net_cols[3] = {"total_revenue", "total_cost", "total_investment"};
+    const char *const *cols = net_cols;
+    int nc = 3;
+    const char *one[1];
+    if (c->o->objective == O_NPS) {
+        one[0] = "nps";
+        cols = one;
+        nc = 1;
+    } else if (c->o->objective == O_CHURN) {
+        one[0] = "total_churned";
+        cols = one;
+        nc = 1;
+    }
+    for (int r = 0; r < R; r++) {
+        c->obj[r] = NAN;
+    }
+    for (int k = 0; k < nc; k++) {
+        int got = cx_exp_db_finals(c->pl->db, point, cols[k], c->reps, c->vals, R);
+        if (got < R || got > R) {
+            snprintf(c->err, sizeof c->err, "point %lld: %d of %d replicates of %s recorded", point,
+                     got < 0 ? 0 : got, R, cols[k]);
+            return -1;
+        }
+        for (int i = 0; i < got; i++) {
+            int r = c->reps[i];
+            if (r < 0 || r >= R) {
+                continue;
+            }
+            double v = c->vals[i];
+            if (c->o->objective == O_NET) {
+                if (k == 2 && isnan(v)) {
+                    v = 0; /* no investment recorded */
+                }
+                c->obj[r] = k == 0 ? v : c->obj[r] - v;
+            } else if (c->o->objective == O_NPS) {
+                c->obj[r] = v;
+            } else {
+                c->obj[r] = -v;
+            }
+        }
+    }
+    for (int r = 0; r < R; r++) {
+        if (isnan(c->obj[r])) {
+            snprintf(c->err, sizeof c->err, "point %lld replicate %d: no value of the objective",
+                     point, r);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Evaluates rm[0..n-1]: plans each as a point, runs what is missing, then
+ * fills mean and CI of the gain over doing nothing. When with_none, rm[0]
+ * is the empty roadmap and its values become the reference. Returns 0, or
+ * -1 (c->err, c->rc). */
+static int s_evaluate(o_ctx_t *c, cx_roadmap_t *rm, int n, bool with_none)
+{
+    const o_opts_t *o = c->o;
+    cx_exp_plan_t *pl = c->pl;
+    int *pis = malloc((size_t)(n > 0 ? n : 1) * sizeof *pis);
+    if (!pis) {
+        snprintf(c->err, sizeof c->err, "out of memory");
+        c->rc = 1;
+        return -1;
+    }
+    char real[PATH_MAX];
+    const char *sc_path = realpath(o->scenario, real) ? real : o->scenario;
+    cx_exp_buf_t tl, key, json, mk;
+    cx_exp_buf_init(&tl);
+    cx_exp_buf_init(&key);
+    cx_exp_buf_init(&json);
+    cx_exp_buf_init(&mk);
+    int rc = 0;
+    int todo_all = 0;
+    for (int i = 0; i < n && rc == 0; i++) {
+        const char *sets[O_MAX_SETS + 2];
+        int ns = s_sets(c, &rm[i], &tl, sets);
+        cx_exp_buf_reset(&key);
+        cx_exp_buf_reset(&json);
+        cx_exp_buf_reset(&mk);
+        cx_rm_key(&mk, c->sc, &rm[i]);
+        cx_exp_buf_printf(&key, "optimise\n%s", sc_path);
+        cx_exp_buf_printf(&json, "{\"roadmap\": ");
+        cx_exp_buf_json_str(&json, cx_exp_buf_str(&mk));
+        for (int s = 0; s < ns; s++) {
+            const char *eq = strchr(sets[s], '=');
+            char k[256];
+            snprintf(k, sizeof k, "%.*s", (int)(eq - sets[s]), sets[s]);
+            cx_exp_buf_printf(&key, "\n%s", sets[s]);
+            cx_exp_buf_printf(&json, ", ");
+            cx_exp_buf_json_str(&json, k);
+            cx_exp_buf_printf(&json, ": ");
+            cx_exp_buf_json_value(&json, eq + 1);
+        }
+        cx_exp_buf_printf(&json, "}");
+        if (tl.oom || key.oom || json.oom || mk.oom) {
+            snprintf(c->err, sizeof c->err, "out of memory");
+            c->rc = 1;
+            rc = -1;
+            break;
+        }
+        int pi = cx_exp_plan_point_add(pl, o->scenario, "roadmap", cx_exp_buf_str(&key),
+                                       (char *const *)sets, ns, cx_exp_buf_str(&json), c->err,
+                                       sizeof c->err);
+        if (pi < 0) {
+            c->rc = pi == -2 ? 2 : 1;
+            rc = -1;
+            break;
+        }
+        if (!c->have_seed) {
+            c->base_seed = (long long)pl->point[pi].base_seed;
+            c->have_seed = true;
+        }
+        pl->point[pi].base_seed = (uint64_t)c->base_seed; /* common random numbers */
+        int todo = 0;
+        long long skipped0 = pl->skipped;
+        int qr = cx_exp_plan_queue(pl, pi, 0, o->replicates, c->ex, &todo, c->err, sizeof c->err);
+        if (qr != 0) {
+            c->rc = qr == 2 ? 2 : 1;
+            rc = -1;
+            break;
+        }
+        c->reused += pl->skipped - skipped0;
+        todo_all += todo;
+        if (o->replicates > cx_exp_db_planned(pl->db, pl->point[pi].id)) {
+            cx_exp_db_set_planned(pl->db, pl->point[pi].id, o->replicates, c->err, sizeof c->err);
+        }
+        pis[i] = pi;
+        rm[i].point = pl->point[pi].id;
+    }
+    cx_exp_buf_fini(&tl);
+    cx_exp_buf_fini(&key);
+    cx_exp_buf_fini(&json);
+    cx_exp_buf_fini(&mk);
+    if (rc == 0) {
+        int failed0 = c->failed;
+        int lr = cx_exp_exec_loop(c->ex, s_done, c, &s_stop, c->err, sizeof c->err);
+        c->ran += todo_all;
+        if (lr != 0) {
+            if (lr == 1) {
+                snprintf(c->err, sizeof c->err,
+                         "interrupted; recorded runs are kept: run the same command again to "
+                         "resume");
+            }
+            c->rc = 1;
+            rc = -1;
+        } else if (c->failed > failed0) {
+            snprintf(c->err, sizeof c->err, "%d run%s failed (see the runs' log.txt)",
+                     c->failed - failed0, c->failed - failed0 == 1 ? "" : "s");
+            c->rc = 1;
+            rc = -1;
+        }
+    }
+    int R = o->replicates;
+    double *gain = rc == 0 ? malloc((size_t)R * sizeof *gain) : NULL;
+    if (rc == 0 && !gain) {
+        snprintf(c->err, sizeof c->err, "out of memory");
+        c->rc = 1;
+        rc = -1;
+    }
+    for (int i = 0; i < n && rc == 0; i++) {
+        if (s_objective(c, rm[i].point) != 0) {
+            c->rc = 1;
+            rc = -1;
+            break;
+        }
+        if (with_none && i == 0) {
+            memcpy(c->none_obj, c->obj, (size_t)R * sizeof *c->obj);
+        }
+        for (int r = 0; r < R; r++) {
+            gain[r] = c->obj[r] - c->none_obj[r];
+        }
+        cx_exp_ci_t ci;
+        cx_exp_ci(gain, R, 0.95, &ci);
+        rm[i].n_rep = R;
+        rm[i].mean = ci.mean;
+        rm[i].lo = ci.lo;
+        rm[i].hi = ci.hi;
+        rm[i].half = ci.half;
+    }
+    free(gain);
+    free(pis);
+    return rc;
+}
+
+/* The mean over replicates of the cumulative net gain (revenue - cost -
+ * investment) of point s over point b, per tick, and its payback tick.
+ * Returns the tick, -1 for none, -2 when the series cannot be read. */
+static int s_payback(o_ctx_t *c, long long b, long long s)
+{
+    int R = c->o->replicates;
+    int cap = c->sc->ticks + 1;
+    static const char *const cols[3] = {"revenue", "cost", "investment"};
+    double *v = malloc((size_t)cap * 6 * sizeof *v);
+    double *net = calloc((size_t)cap, sizeof *net);
+    int *ticks = malloc((size_t)cap * sizeof *ticks);
+    int nt = -1;
+    bool ok = v && net && ticks;
+    for (int r = 0; r < R && ok; r++) {
+        int n[6];
+        for (int k = 0; k < 6; k++) {
+            n[k] = cx_exp_db_series(c->pl->db, k < 3 ? b : s, r, cols[k % 3], k == 0 ? ticks : NULL,
+                                    v + (size_t)k * (size_t)cap, cap);
+            ok &= n[k] == n[0] && n[k] > 0 && n[k] <= cap && (nt < 0 || n[k] == nt);
+        }
+        if (!ok) {
+            break;
+        }
+        nt = n[0];
+        double acc = 0;
+        for (int t = 0; t < nt; t++) {
+            double x[6];
+            for (int k = 0; k < 6; k++) {
+                x[k] = v[(size_t)k * (size_t)cap + (size_t)t];
+                if (k % 3 == 2 && isnan(x[k])) {
+                    x[k] = 0;
+                }
+            }
+            acc += (x[3] - x[0]) - ((x[4] + x[5]) - (x[1] + x[2]));
+            net[t] += acc / R;
+        }
+    }
+    int p = ok && nt > 0 ? cx_rm_payback(net, nt) : -2;
+    int tick = p >= 0 ? ticks[p] : p;
+    free(v);
+    free(net);
+    free(ticks);
+    return tick;
+}
+
+static const char *const s_schema =
+    "CREATE TABLE IF NOT EXISTS roadmaps(id INTEGER PRIMARY KEY, step INTEGER, moves TEXT, "
+    "cost REAL, point INTEGER, n INTEGER, mean REAL, sd_half REAL, ci_low REAL, ci_high REAL, "
+    "kept INTEGER, best INTEGER);"
+    "DELETE FROM roadmaps;";
+
+static void s_meta(cx_exp_plan_t *pl, int argc, char **argv, const o_opts_t *o)
+{
+    cx_exp_buf_t b;
+    cx_exp_buf_init(&b);
+    cx_exp_buf_printf(&b, "[\"cxsim\"");
+    for (int i = 0; i < argc; i++) {
+        cx_exp_buf_printf(&b, ", ");
+        cx_exp_buf_json_str(&b, argv[i]);
+    }
+    cx_exp_buf_printf(&b, "]");
+    char err[512], now[32], have[8], num[64];
+    cx_exp_now_iso(now);
+    if (!b.oom) {
+        cx_exp_db_meta_set(pl->db, "last_command", b.p, err, sizeof err);
+    }
+    if (cx_exp_db_meta_get(pl->db, "created", have, sizeof have) == 0) {
+        cx_exp_db_meta_set(pl->db, "created", now, err, sizeof err);
+        cx_exp_db_meta_set(pl->db, "kind", "optimise", err, sizeof err);
+    }
+    cx_exp_db_meta_set(pl->db, "updated", now, err, sizeof err);
+    cx_exp_db_meta_set(pl->db, "cxsim_version", CX_VERSION, err, sizeof err);
+    cx_exp_db_meta_set(pl->db, "seeding", "common", err, sizeof err);
+    cx_exp_db_meta_set(pl->db, "ticks", o->ticks ? o->ticks : "scenario", err, sizeof err);
+    cx_exp_db_meta_set(pl->db, "objective", s_obj_names[o->objective], err, sizeof err);
+    snprintf(num, sizeof num, "%.17g", o->budget);
+    cx_exp_db_meta_set(pl->db, "budget", num, err, sizeof err);
+    snprintf(num, sizeof num, "%d", o->replicates);
+    cx_exp_db_meta_set(pl->db, "replicates", num, err, sizeof err);
+    snprintf(num, sizeof num, "%d", o->beam);
+    cx_exp_db_meta_set(pl->db, "beam", num, err, sizeof err);
+    snprintf(num, sizeof num, "%d", o->steps);
+    cx_exp_db_meta_set(pl->db, "steps", num, err, sizeof err);
+    cx_exp_buf_fini(&b);
+}
+
+/* A roadmap evaluated, with the step it belongs to. */
+typedef struct {
+    cx_roadmap_t rm;
+    int step;
+} o_rec_t;
+
+/* Appends one roadmap's row to the CSV and to the roadmaps table. */
+static int s_record(o_ctx_t *c, cx_exp_buf_t *csv, int id, const o_rec_t *r, bool best)
+{
+    cx_exp_buf_t mk;
+    cx_exp_buf_init(&mk);
+    cx_rm_key(&mk, c->sc, &r->rm);
+    double v[10] = {id,        r->step,    r->rm.cost, (double)r->rm.point, r->rm.n_rep,
+                    r->rm.mean, r->rm.half, r->rm.lo,   r->rm.hi,            r->rm.kept};
+    int rc = mk.oom ? -1
+                    : cx_exp_db_exec_bind(c->pl->db,
+                                          best ? "INSERT INTO roadmaps(id, step, cost, point, n, "
+                                                 "mean, sd_half, ci_low, ci_high, kept, best, "
+                                                 "moves) VALUES(?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+                                                 "?10, ?11, 1, ?1)"
+                                               : "INSERT INTO roadmaps(id, step, cost, point, n, "
+                                                 "mean, sd_half, ci_low, ci_high, kept, best, "
+                                                 "moves) VALUES(?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+                                                 "?10, ?11, 0, ?1)",
+                                          cx_exp_buf_str(&mk), v, 10, c->err, sizeof c->err);
+    cx_exp_buf_printf(csv, "%d,%d,\"%s\",%.17g,%lld,%d,%.17g,%.17g,%.17g,%.17g,%d,%d\n", id,
+                      r->step, cx_exp_buf_str(&mk), r->rm.cost, r->rm.point, r->rm.n_rep,
+                      r->rm.mean, r->rm.half, r->rm.lo, r->rm.hi, r->rm.kept ? 1 : 0, best ? 1 : 0);
+    cx_exp_buf_fini(&mk);
+    return rc;
+}
+
+static void s_print_gain(const char *what, const cx_roadmap_t *rm)
+{
+    printf("%s%+.2f (95%% CI %+.2f .. %+.2f, %d paired replicate%s)\n", what, rm->mean, rm->lo,
+           rm->hi, rm->n_rep, rm->n_rep == 1 ? "" : "s");
+}
+
+int cx_cmd_optimise(int argc, char **argv)
+{
+    o_opts_t o;
+    if (s_parse(argc, argv, &o) != 0) {
+        fprintf(stderr, "try 'cxsim optimise --help'\n");
+        return 2;
+    }
+    int rc = 2;
+    char err[2048] = "";
+    cx_exp_exec_t *ex = NULL;
+    cx_exp_plan_t pl;
+    memset(&pl, 0, sizeof pl);
+    pl.lock_fd = -1;
+    bool plan_open = false;
+    o_ctx_t c;
+    memset(&c, 0, sizeof c);
+    cx_exp_buf_t csv, tl;
+    cx_exp_buf_init(&csv);
+    cx_exp_buf_init(&tl);
+    char *yaml = NULL;
+    o_rec_t *all = NULL;
+    cx_roadmap_t *beam = NULL, *kids = NULL;
+    int n_all = 0;
+    int *keep = NULL;
+
+    cx_scenario_t *sc = malloc(sizeof *sc);
+    cx_scenario_t *out_sc = malloc(sizeof *out_sc);
+    if (!sc || !out_sc) {
+        fprintf(stderr, "cxsim optimise: out of memory\n");
+        free(sc);
+        free(out_sc);
+        return 1;
+    }
+    if (s_load(&o, NULL, 0, sc) != 0) {
+        fprintf(stderr, "cxsim optimise: %s does not load; nothing was run\n", o.scenario);
+        goto done;
+    }
+    cx_rm_space_t sp;
+    if (s_space(&o, sc, &sp) != 0) {
+        goto done;
+    }
+    /* Does the budget buy anything? */
+    cx_roadmap_t none;
+    memset(&none, 0, sizeof none);
+    none.point = -1;
+    none.mean = none.lo = none.hi = none.half = NAN;
+    int first = cx_rm_candidates(sc, &sp, &none, NULL, 0);
+    if (first <= 0) {
+        double cheapest = -1;
+        int below5 = 0;
+        int t1 = cx_rm_start_tick(1, sp.steps, sp.ticks);
+        for (int d = 0; d < sc->n_dept; d++) {
+            if (sp.allowed[d] && cx_rm_next_level(cx_rm_level(sc, NULL, d, t1)) > 0) {
+                below5++;
+                cheapest = cheapest < 0 || sp.cost[d] < cheapest ? sp.cost[d] : cheapest;
+            }
+        }
+        if (below5 == 0) {
+            fprintf(stderr, "cxsim optimise: no department that may move is below level 5: "
+                            "nothing to raise\n");
+        } else {
+            fprintf(stderr,
+                    "cxsim optimise: the budget %.17g buys nothing: the cheapest move costs "
+                    "%.17g (set --budget, --cost-per-level or --cost ID=AMOUNT)\n",
+                    o.budget, cheapest);
+        }
+        goto done;
+    }
+
+    /* The directory: by default, named after what the search is. */
+    char outbuf[PATH_MAX], real[PATH_MAX];
+    const char *out = o.out;
+    if (!out) {
+        cx_exp_buf_t def;
+        cx_exp_buf_init(&def);
+        cx_exp_buf_printf(&def, "optimise\n%s\n", realpath(o.scenario, real) ? real : o.scenario);
+        for (int i = 1; i < argc; i++) {
+            cx_exp_buf_printf(&def, "%s\n", argv[i]);
+        }
+        const char *base = strrchr(o.scenario, '/');
+        char name[128];
+        snprintf(name, sizeof name, "%s", base ? base + 1 : o.scenario);
+        char *dot = strrchr(name, '.');
+        if (dot && dot != name) {
+            *dot = '\0';
+        }
+        cx_exp_default_dir(outbuf, sizeof outbuf, "optimise", name, cx_exp_buf_str(&def));
+        cx_exp_buf_fini(&def);
+        out = outbuf;
+    }
+    rc = 1;
+    plan_open = true;
+    if (cx_exp_plan_init(&pl, out, "optimise.db", err, sizeof err) != 0 ||
+        cx_exp_plan_lock(&pl, err, sizeof err) != 0 ||
+        cx_exp_db_exec(pl.db, s_schema, err, sizeof err) != 0) {
+        fprintf(stderr, "cxsim optimise: %s\n", err);
+        goto done;
+    }
+    pl.seed = o.seed;
+    pl.crn = true;
+    s_meta(&pl, argc, argv, &o);
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = s_on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    int R = o.replicates;
+    int W = o.beam;
+    int per_step = W * (sc->n_dept > 0 ? sc->n_dept : 1);
+    int cap_all = 1 + o.steps * per_step;
+    c.tty = isatty(2) != 0;
+    ex = cx_exp_exec_new(pl.exe, pl.root, o.engine, o.jobs, c.tty);
+    c.none_obj = malloc((size_t)R * sizeof *c.none_obj);
+    c.obj = malloc((size_t)R * sizeof *c.obj);
+    c.vals = malloc((size_t)R * sizeof *c.vals);
+    c.reps = malloc((size_t)R * sizeof *c.reps);
+    all = calloc((size_t)cap_all, sizeof *all);
+    beam = calloc((size_t)W, sizeof *beam);
+    kids = calloc((size_t)per_step + 1, sizeof *kids);
+    keep = calloc((size_t)W, sizeof *keep);
+    if (!ex || !c.none_obj || !c.obj || !c.vals || !c.reps || !all || !beam || !kids || !keep) {
+        fprintf(stderr, "cxsim optimise: out of memory\n");
+        goto done;
+    }
+    c.o = &o;
+    c.sc = sc;
+    c.pl = &pl;
+    c.ex = ex;
+    if (o.ticks) {
+        snprintf(c.ticks_set, sizeof c.ticks_set, "ticks=%d", sc->ticks);
+    }
+
+    int n_allowed = 0;
+    for (int d = 0; d < sc->n_dept; d++) {
+        n_allowed += sp.allowed[d];
+    }
+    printf("optimise %s: objective %s, budget %.17g, at most %d step%s, beam %d, %d department%s "
+           "may move, ramp %d tick%s; %d replicate%s per roadmap; %d at a time, engine %s\n",
+           pl.root, s_obj_names[o.objective], o.budget, o.steps, o.steps == 1 ? "" : "s", W,
+           n_allowed, n_allowed == 1 ? "" : "s", sp.over, sp.over == 1 ? "" : "s", R,
+           R == 1 ? "" : "s", o.jobs, o.engine);
+    fflush(stdout);
+
+    long long t0 = cx_now_ms();
+    int n_beam = 1;
+    beam[0] = none;
+    cx_roadmap_t best = none;
+    const char *stop = "steps";
+    bool aborted = false;
+    for (int step = 1; step <= o.steps; step++) {
+        /* Step 1 also evaluates doing nothing, the reference, as kids[0]. */
+        int nk = 0;
+        if (step == 1) {
+            kids[nk++] = none;
+        }
+        for (int b = 0; b < n_beam; b++) {
+            int got = cx_rm_candidates(sc, &sp, &beam[b], kids + nk, per_step + 1 - nk);
+            nk += got > 0 ? got : 0;
+        }
+        if (nk == (step == 1 ? 1 : 0)) {
+            stop = "budget";
+            break;
+        }
+        if (s_evaluate(&c, kids, nk, step == 1) != 0) {
+            fprintf(stderr, "cxsim optimise: %s\n", c.err);
+            rc = c.rc ? c.rc : 1;
+            aborted = true;
+            break;
+        }
+        cx_roadmap_t *cand = kids;
+        int nc = nk;
+        if (step == 1) {
+            best = kids[0];
+            kids[0].kept = false;
+            all[n_all].rm = kids[0];
+            all[n_all++].step = 0;
+            cand = kids + 1;
+            nc = nk - 1;
+        }
+        int nkeep = cx_rm_select(cand, nc, W, keep);
+        for (int i = 0; i < nc && n_all < cap_all; i++) {
+            all[n_all].rm = cand[i];
+            all[n_all++].step = step;
+        }
+        const cx_roadmap_t *top = nkeep ? &cand[keep[0]] : NULL;
+        if (!o.quiet && top) {
+            cx_exp_buf_t mk;
+            cx_exp_buf_init(&mk);
+            cx_rm_key(&mk, sc, top);
+            printf("step %d: %d roadmap%s evaluated; best %s, cost %.17g, gain ", step, nc,
+                   nc == 1 ? "" : "s", cx_exp_buf_str(&mk), top->cost);
+            s_print_gain("", top);
+            fflush(stdout);
+            cx_exp_buf_fini(&mk);
+        }
+        if (!top || !(top->mean > best.mean)) {
+            stop = "no improvement";
+            break;
+        }
+        best = *top;
+        for (int i = 0; i < nkeep; i++) {
+            beam[i] = cand[keep[i]];
+        }
+        n_beam = nkeep;
+    }
+    if (aborted && n_all == 0) {
+        goto done;
+    }
+    if (aborted) {
+        stop = "aborted";
+    }
+
+    /* optimise.csv and the roadmaps table. */
+    cx_exp_buf_printf(&csv, "id,step,moves,cost,point,n,mean,half_width,ci_low,ci_high,kept,best\n");
+    if (cx_exp_db_exec(pl.db, "BEGIN IMMEDIATE", err, sizeof err) != 0) {
+        fprintf(stderr, "cxsim optimise: %s\n", err);
+        rc = 1;
+        goto done;
+    }
+    for (int i = 0; i < n_all; i++) {
+        bool is_best = cx_rm_compare(&all[i].rm, &best) == 0 && all[i].rm.point == best.point;
+        if (s_record(&c, &csv, i + 1, &all[i], is_best) != 0) {
+            fprintf(stderr, "cxsim optimise: cannot record the roadmaps: %s\n", c.err);
+            cx_exp_db_exec(pl.db, "ROLLBACK", err, sizeof err);
+            rc = 1;
+            goto done;
+        }
+    }
+    if (cx_exp_db_exec(pl.db, "COMMIT", err, sizeof err) != 0) {
+        fprintf(stderr, "cxsim optimise: %s\n", err);
+        rc = 1;
+        goto done;
+    }
+    char path[4300];
+    snprintf(path, sizeof path, "%s/optimise.csv", pl.root);
+    if (csv.oom || cx_write_atomic(path, csv.p, csv.n) != 0) {
+        fprintf(stderr, "cxsim optimise: cannot write %s\n", path);
+        rc = 1;
+        goto done;
+    }
+
+    /* best.yaml: the scenario loaded with the best roadmap, emitted. */
+    {
+        const char *sets[O_MAX_SETS + 2];
+        int ns = s_sets(&c, &best, &tl, sets);
+        size_t len = 0;
+        if (tl.oom || s_load(&o, sets + o.n_sets, ns - o.n_sets, out_sc) != 0 ||
+            cx_scenario_emit(out_sc, &yaml, &len) != 0) {
+            fprintf(stderr, "cxsim optimise: cannot build the best scenario\n");
+            rc = 1;
+            goto done;
+        }
+        snprintf(path, sizeof path, "%s/best.yaml", pl.root);
+        if (cx_write_atomic(path, yaml, len) != 0) {
+            fprintf(stderr, "cxsim optimise: cannot write %s\n", path);
+            rc = 1;
+            goto done;
+        }
+    }
+
+    /* The summary. */
+    printf("stopped (%s) after %d roadmap%s evaluated in %.1f s: %d run%s, %lld re-used\n", stop,
+           n_all, n_all == 1 ? "" : "s", (double)(cx_now_ms() - t0) / 1000.0, c.ran,
+           c.ran == 1 ? "" : "s", c.reused);
+    if (best.n == 0) {
+        printf("best roadmap: doing nothing (no roadmap improved the objective)\n");
+    } else {
+        printf("best roadmap (cost %.17g of a budget of %.17g):\n", best.cost, o.budget);
+        for (int i = 0; i < best.n; i++) {
+            cx_exp_buf_t d;
+            cx_exp_buf_init(&d);
+            cx_rm_move_describe(&d, sc, &best.move[i]);
+            printf("  %d. %s\n", i + 1, cx_exp_buf_str(&d));
+            cx_exp_buf_fini(&d);
+        }
+    }
+    {
+        char what[96];
+        snprintf(what, sizeof what, "gain over doing nothing (%s): ", s_obj_names[o.objective]);
+        s_print_gain(what, &best);
+    }
+    if (best.n > 0 && all[0].rm.point >= 0) {
+        int p = s_payback(&c, all[0].rm.point, best.point);
+        if (p >= 0) {
+            printf("payback: tick %d (from then on the cumulative extra revenue covers the "
+                   "cumulative extra cost and investment)\n",
+                   p);
+        } else if (p == -1) {
+            printf("payback: none within the horizon\n");
+        }
+        char num[32];
+        snprintf(num, sizeof num, "%d", p);
+        cx_exp_db_meta_set(pl.db, "payback_tick", p >= 0 ? num : "none", err, sizeof err);
+    }
+    printf("evaluations: %d roadmap%s\n", n_all, n_all == 1 ? "" : "s");
+    printf("results: %s/optimise.db, %s/optimise.csv, %s/best.yaml\n", pl.root, pl.root, pl.root);
+    if (!aborted) {
+        rc = c.failed ? 1 : 0;
+    }
+done:
+    cx_exp_exec_destroy(&ex);
+    if (plan_open) {
+        cx_exp_plan_fini(&pl);
+    }
+    free(c.none_obj);
+    free(c.obj);
+    free(c.vals);
+    free(c.reps);
+    free(all);
+    free(beam);
+    free(kids);
+    free(keep);
+    free(yaml);
+    cx_exp_buf_fini(&csv);
+    cx_exp_buf_fini(&tl);
+    free(sc);
+    free(out_sc);
+    return rc;
+}
