@@ -804,6 +804,21 @@ int cx_cmd_calibrate(int argc, char **argv)
                cx_exp_buf_str(&kl));
         cx_exp_buf_fini(&kl);
     }
+    /* A copy of the observed series, so the directory holds everything its
+     * report needs (cxsim report DIR), wherever the original file goes. */
+    {
+        char *text = NULL, copy[PATH_MAX + 32];
+        size_t tlen = 0;
+        snprintf(copy, sizeof copy, "%s/observed.csv", out);
+        if (cx_read_file(o.observed, 64u << 20, &text, &tlen) != 0 ||
+            cx_write_atomic(copy, text, tlen) != 0) {
+            fprintf(stderr, "cxsim calibrate: cannot copy %s to %s: %s\n", o.observed, copy,
+                    strerror(errno));
+            free(text);
+            goto done;
+        }
+        free(text);
+    }
 
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);

@@ -1,7 +1,7 @@
 /*  cxsim report — an offline, self-contained HTML report (inline SVG
- *  charts and CSS, no script, no network) of a run directory, a compare
- *  directory or a sweep directory, for reading in a browser or forwarding
- *  by e-mail.
+ *  charts and CSS, no script, no network) of a run, compare, sweep,
+ *  sensitivity, calibration or optimise directory, for reading in a
+ *  browser or forwarding by e-mail.
  *
  *      PARSE DIR [--out FILE] --> cx_report_build (cx_report.c) into a
  *      buffer --> FILE written atomically (default DIR/report.html) -->
@@ -11,9 +11,9 @@
  *  absolute path in it).
  *
  *  Exit status: 0 written; 1 a file could not be read or the report could
- *  not be written; 2 bad arguments, or DIR does not exist or is neither a
- *  run directory (kpis.csv), a compare directory (compare.db) nor a sweep
- *  directory (sweep.db). The reason goes to stderr.
+ *  not be written; 2 bad arguments, or DIR does not exist or is none of
+ *  those (kpis.csv, compare.db, sweep.db, sensitivity.db, calibration.db,
+ *  optimise.db). The reason goes to stderr.
  */
 #include "cx_cmd.h"
 
@@ -30,16 +30,17 @@ static void s_usage(FILE *fp)
     fprintf(fp, "usage: cxsim report DIR [--out FILE]\n"
                 "\n"
                 "Writes a self-contained HTML report with charts of DIR, a run directory\n"
-                "(cxsim run --out DIR), a compare directory (cxsim compare --out DIR) or a\n"
-                "sweep directory (cxsim sweep --out DIR): one file with inline SVG charts\n"
-                "and CSS, no script, no network needed.\n"
+                "(cxsim run --out DIR), a compare directory (cxsim compare --out DIR), a\n"
+                "sweep, sensitivity, calibration or optimise directory (sweep.db,\n"
+                "sensitivity.db, calibration.db, optimise.db): one file with inline SVG\n"
+                "charts and CSS, no script, no network needed.\n"
                 "Prints the path written.\n"
                 "\n"
                 "  --out FILE   where to write it (default DIR/report.html)\n"
                 "  -h, --help   show this help\n"
                 "\n"
                 "exit status: 0 written, 1 cannot read DIR's files or write FILE,\n"
-                "2 invalid arguments, or DIR is not a run, compare or sweep directory\n");
+                "2 invalid arguments, or DIR is none of the directories above\n");
 }
 
 int cx_cmd_report(int argc, char **argv)

@@ -6,7 +6,9 @@
  *      markers     timeline events as labelled vertical lines
  *      run         kpis.csv, departments.csv, summary.json -> page
  *      compare     compare.db (read-only), compare.csv, payback.csv -> page
- *  (sweep directories: cx_report_sweep.c, through cx_report_page.h)
+ *  (sweep directories: cx_report_sweep.c; sensitivity, optimise and
+ *  calibration directories: cx_report_sens.c, cx_report_opt.c,
+ *  cx_report_calib.c; all through cx_report_page.h)
  *
  *  Every reader returns 0, or CX_REPORT_UNREADABLE with a message in err;
  *  memory shortage is reported the same way. Text from files (names,
@@ -1702,9 +1704,20 @@ int cx_report_kind(const char *dir, char *err, size_t errlen)
     if (s_is_file(dir, "sweep.db")) {
         return CX_REPORT_SWEEP;
     }
+    if (s_is_file(dir, "sensitivity.db")) {
+        return CX_REPORT_SENSITIVITY;
+    }
+    if (s_is_file(dir, "optimise.db")) {
+        return CX_REPORT_OPTIMISE;
+    }
+    if (s_is_file(dir, "calibration.db")) {
+        return CX_REPORT_CALIBRATION;
+    }
     snprintf(err, errlen,
              "%.3000s is neither a run directory (kpis.csv), a compare directory "
-             "(compare.db) nor a sweep directory (sweep.db)",
+             "(compare.db), a sweep directory (sweep.db), a sensitivity directory "
+             "(sensitivity.db), an optimise directory (optimise.db) nor a calibration "
+             "directory (calibration.db)",
              dir);
     return -1;
 }
@@ -1715,7 +1728,18 @@ int cx_report_build(const char *dir, cx_exp_buf_t *html, char *err, size_t errle
     if (kind < 0) {
         return CX_REPORT_NOT_A_RESULT;
     }
-    return kind == CX_REPORT_COMPARE ? s_compare_page(dir, html, err, errlen)
-           : kind == CX_REPORT_SWEEP ? cx_report_sweep_page(dir, html, err, errlen)
-                                     : s_run_page(dir, html, err, errlen);
+    switch (kind) {
+    case CX_REPORT_COMPARE:
+        return s_compare_page(dir, html, err, errlen);
+    case CX_REPORT_SWEEP:
+        return cx_report_sweep_page(dir, html, err, errlen);
+    case CX_REPORT_SENSITIVITY:
+        return cx_report_sens_page(dir, html, err, errlen);
+    case CX_REPORT_OPTIMISE:
+        return cx_report_opt_page(dir, html, err, errlen);
+    case CX_REPORT_CALIBRATION:
+        return cx_report_calib_page(dir, html, err, errlen);
+    default:
+        return s_run_page(dir, html, err, errlen);
+    }
 }

@@ -18,6 +18,11 @@
  *  combination of the others); and each point's mean NPS per tick with
  *  its 95% band.
  *
+ *  A sensitivity directory (sensitivity.db), an optimise directory
+ *  (optimise.db) and a calibration directory (calibration.db) each get
+ *  their own page (cx_report_sens.c, cx_report_opt.c, cx_report_calib.c;
+ *  docs/EXPERIMENTS.md describes what they hold).
+ *
  *  A compare directory (it has compare.db) gives: baseline and scenario
  *  means per tick with 95% confidence bands (Student t over replicates),
  *  paired deltas with bands, the payback chart (payback.csv) and the
@@ -30,7 +35,7 @@
  *  Ownership: the caller owns `html` (a cx_exp_buf_t, cx_exp_buf_fini).
  *  Errors: cx_report_build returns 0 on success; 1 when a file cannot be
  *  read (or is malformed) or memory runs out; 2 when `dir` does not exist
- *  or is neither a run, a compare nor a sweep directory. A message goes into err
+ *  or is none of these kinds of directory. A message goes into err
  *  whenever the result is not 0.
  */
 #ifndef CX_REPORT_H
@@ -44,11 +49,20 @@
 #define CX_REPORT_UNREADABLE 1
 #define CX_REPORT_NOT_A_RESULT 2
 
-typedef enum { CX_REPORT_RUN = 1, CX_REPORT_COMPARE = 2, CX_REPORT_SWEEP = 3 } cx_report_kind_t;
+typedef enum {
+    CX_REPORT_RUN = 1,
+    CX_REPORT_COMPARE = 2,
+    CX_REPORT_SWEEP = 3,
+    CX_REPORT_SENSITIVITY = 4,
+    CX_REPORT_OPTIMISE = 5,
+    CX_REPORT_CALIBRATION = 6
+} cx_report_kind_t;
 
-/* What dir holds: CX_REPORT_RUN, CX_REPORT_COMPARE or CX_REPORT_SWEEP, or
+/* What dir holds: CX_REPORT_RUN, CX_REPORT_COMPARE, CX_REPORT_SWEEP,
+ * CX_REPORT_SENSITIVITY, CX_REPORT_OPTIMISE or CX_REPORT_CALIBRATION, or
  * -1 with a message (it does not exist, is not a directory, or holds none
- * of kpis.csv, compare.db and sweep.db). */
+ * of kpis.csv, compare.db, sweep.db, sensitivity.db, optimise.db and
+ * calibration.db). */
 int cx_report_kind(const char *dir, char *err, size_t errlen);
 
 /* Builds the report of dir into html (appended). */

@@ -760,7 +760,7 @@ int cx_svg_chart(cx_exp_buf_t *out, const cx_svg_chart_t *c, const cx_svg_series
         }
     }
     for (int i = 0; i < ns; i++) {
-        if (s[i].y) {
+        if (s[i].y && !(s[i].error_bars && s[i].no_line)) {
             s_polylines(out, &s[i], &xs, &ys, idx);
         }
     }
@@ -809,5 +809,125 @@ int cx_svg_chart(cx_exp_buf_t *out, const cx_svg_chart_t *c, const cx_svg_series
     cx_exp_buf_printf(out, "</svg>\n");
     free(idx);
     free(band);
+    return out->oom ? -1 : 0;
+}
+
+int cx_svg_hbars(cx_exp_buf_t *out, const cx_svg_chart_t *c, const cx_svg_bar_t *bars, int n)
+{
+    double W = c->width > 0 ? c->width : 720;
+    double row_h = 24;
+    double lw = 0;
+    for (int i = 0; i < n; i++) {
+        lw = fmax(lw, s_text_w(bars[i].label ? bars[i].label : ""));
+    }
+    double px0 = fmax(64, 14 + lw + 10), px1 = W - 20;
+    if (px0 > W / 2) {
+        px0 = W / 2;
+    }
+    double py0 = 40, py1 = py0 + row_h * (n > 0 ? n : 1);
+    double H = py1 + 40;
+
+    double lo = 0, hi = 0;
+    for (int i = 0; i < n; i++) {
+        const double v[3] = {bars[i].value, bars[i].lo, bars[i].hi};
+        for (int k = 0; k < 3; k++) {
+            if (isfinite(v[k])) {
+                lo = fmin(lo, v[k]);
+                hi = fmax(hi, v[k]);
+            }
+        }
+    }
+    if (lo == 0 && hi == 0) {
+        hi = 1;
+    }
+    cx_svg_axis_t xa;
+    cx_svg_nice_axis(lo, hi, 6, &xa);
+    cx_svg_scale_t xs = {xa.lo, xa.hi, px0, px1};
+    double ymin = -0.5, ymax = n > 0 ? n - 0.5 : 0.5;
+    cx_svg_scale_t ys = {ymin, ymax, py1, py0};
+
+    cx_exp_buf_printf(out, "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart hbars\" id=\"");
+    cx_svg_escape(out, c->id);
+    cx_exp_buf_printf(out, "\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\"",
+                      (int)W, (int)H, (int)W, (int)H);
+    s_attr_num(out, "data-xmin", xa.lo, s_data_decimals(xa.lo));
+    s_attr_num(out, "data-xmax", xa.hi, s_data_decimals(xa.hi));
+    s_attr_num(out, "data-ymin", ymin, 1);
+    s_attr_num(out, "data-ymax", ymax, 1);
+    s_attr_num(out, "data-px0", px0, 2);
+    s_attr_num(out, "data-px1", px1, 2);
+    s_attr_num(out, "data-py0", py0, 2);
+    s_attr_num(out, "data-py1", py1, 2);
+    cx_exp_buf_printf(out, " " S_FONT " font-size=\"11\">\n<title>");
+    cx_svg_escape(out, c->title);
+    cx_exp_buf_printf(out, "</title>\n");
+    cx_exp_buf_printf(out, "<rect width=\"%d\" height=\"%d\" fill=\"#ffffff\"/>\n", (int)W, (int)H);
+    s_text(out, 8, 18, NULL, "font-size=\"13\" font-weight=\"bold\" fill=\"" S_INK "\"", c->title);
+
+    double amax = fmax(fabs(xa.lo), fabs(xa.hi));
+    cx_exp_buf_printf(out, "<g class=\"x-axis\">\n");
+    for (int i = 0; i < xa.n; i++) {
+        double v = xa.lo + i * xa.step;
+        double x = cx_svg_map(&xs, v);
+        char t[64];
+        cx_svg_fmt_tick(t, sizeof t, v, xa.step, amax);
+        s_line(out, x, py0, x, py1, S_GRID, NULL);
+        s_line(out, x, py1, x, py1 + 4, S_AXIS, NULL);
+        s_text(out, x, py1 + 16, "middle", "fill=\"" S_MUTED "\"", t);
+    }
+    cx_exp_buf_printf(out, "</g>\n<g class=\"y-axis\">\n");
+    for (int i = 0; i < n; i++) {
+        double y = cx_svg_map(&ys, n - 1 - i);
+        s_text(out, px0 - 8, y + 4, "end", "fill=\"" S_INK "\"", bars[i].label ? bars[i].label : "");
+    }
+    cx_exp_buf_printf(out, "</g>\n");
+    s_line(out, px0, py1, px1, py1, S_AXIS, NULL);
+    if (c->x_label) {
+        s_text(out, (px0 + px1) / 2, py1 + 32, "middle", "fill=\"" S_MUTED "\"", c->x_label);
+    }
+
+    double x0 = cx_svg_map(&xs, 0);
+    for (int i = 0; i < n; i++) {
+        const cx_svg_bar_t *r = &bars[i];
+        double y = cx_svg_map(&ys, n - 1 - i);
+        if (isfinite(r->value)) {
+            double x1 = cx_svg_map(&xs, r->value);
+            const char *fill = r->color ? r->color : r->value >= 0 ? "#0072b2" : "#d55e00";
+            cx_exp_buf_printf(out, "<rect class=\"bar\" data-key=\"");
+            cx_svg_escape(out, r->key);
+            cx_exp_buf_printf(out, "\"");
+            s_attr_num(out, "data-value", r->value, s_data_decimals(r->value) + 4);
+            s_attr_num(out, "x", fmin(x0, x1), 3);
+            s_attr_num(out, "y", y - row_h * 0.32, 2);
+            s_attr_num(out, "width", fabs(x1 - x0), 3);
+            s_attr_num(out, "height", row_h * 0.64, 2);
+            cx_exp_buf_printf(out, " fill=\"");
+            cx_svg_escape(out, fill);
+            cx_exp_buf_printf(out, "\" fill-opacity=\"0.8\"/>\n");
+        }
+        if (isfinite(r->lo) && isfinite(r->hi)) {
+            char a[32], z[32], py[32], c0[32], c1[32];
+            cx_svg_fmt(a, sizeof a, cx_svg_map(&xs, r->lo), 2);
+            cx_svg_fmt(z, sizeof z, cx_svg_map(&xs, r->hi), 2);
+            cx_svg_fmt(py, sizeof py, y, 2);
+            cx_svg_fmt(c0, sizeof c0, y - 5, 2);
+            cx_svg_fmt(c1, sizeof c1, y + 5, 2);
+            cx_exp_buf_printf(out, "<path class=\"whisker\" data-key=\"");
+            cx_svg_escape(out, r->key);
+            cx_exp_buf_printf(out, "\"");
+            s_attr_num(out, "data-lo", r->lo, s_data_decimals(r->lo) + 4);
+            s_attr_num(out, "data-hi", r->hi, s_data_decimals(r->hi) + 4);
+            cx_exp_buf_printf(out,
+                              " d=\"M%s,%s H%s M%s,%s V%s M%s,%s V%s\" fill=\"none\" "
+                              "stroke=\"" S_INK "\" stroke-width=\"1.2\"/>\n",
+                              a, py, z, a, c0, c1, z, c0, c1);
+        }
+    }
+    if (xa.lo < 0 && xa.hi > 0) {
+        s_line(out, x0, py0, x0, py1, S_AXIS, "class=\"zero\"");
+    } else {
+        s_line(out, x0, py0, x0, py1, S_AXIS, NULL);
+    }
+    cx_exp_buf_printf(out, "</svg>\n");
     return out->oom ? -1 : 0;
 }

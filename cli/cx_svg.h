@@ -115,6 +115,7 @@ typedef struct {
     double opacity;    /* stroke opacity (0: 1) */
     bool error_bars;   /* lo/hi drawn as error bars at each point, and each point as a
                           <circle class="point">, instead of a band */
+    bool no_line;      /* with error_bars: the points alone, no polyline through them */
 } cx_svg_series_t;
 
 /* A labelled vertical line at x (a timeline event, the payback tick). */
@@ -141,6 +142,28 @@ typedef struct {
 /* Appends one <svg> line chart. Returns 0, or -1 when out of memory. */
 int cx_svg_chart(cx_exp_buf_t *out, const cx_svg_chart_t *c, const cx_svg_series_t *s, int ns,
                  const cx_svg_marker_t *m, int nm);
+
+/* One bar of a horizontal bar chart (a tornado): from 0 to value, with a
+ * whisker from lo to hi (e.g. a 95% CI; NaN: none). A NaN value draws no
+ * bar, only its label. */
+typedef struct {
+    const char *key;   /* data-key attribute: [a-z0-9_] */
+    const char *label; /* drawn left of the plot area */
+    double value;      /* the bar's end (its start is 0) */
+    double lo, hi;     /* whisker */
+    const char *color; /* fill (NULL: by sign, blue >= 0, vermilion < 0) */
+} cx_svg_bar_t;
+
+/* Appends one <svg> chart of horizontal bars, bar 0 at the top, with the
+ * same data-* scale attributes as cx_svg_chart: x is the value axis (nice,
+ * always including 0); bar i sits at y = n - 1 - i on a y domain of
+ * -0.5 .. n - 0.5. A bar is a <rect class="bar" data-key="KEY"
+ * data-value="V"> from x(0) to x(V) (its width is |V| in pixels of the
+ * scale); a whisker a <path class="whisker" data-key="KEY"
+ * data-lo="LO" data-hi="HI">; the zero line a <line class="zero">. The
+ * left margin fits the longest label. Returns 0, or -1 when out of
+ * memory. */
+int cx_svg_hbars(cx_exp_buf_t *out, const cx_svg_chart_t *c, const cx_svg_bar_t *bars, int n);
 
 /* The colour of line i of a multi-line chart (a colour-blind-safe cycle). */
 const char *cx_svg_palette(int i);

@@ -30,3 +30,6 @@ add_test(NAME it_report COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/integration/repor
 set_tests_properties(it_report PROPERTIES TIMEOUT 120 ENVIRONMENT "${CX_EXP_IT_ENV}")
 add_test(NAME it_report_sweep COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/integration/report_sweep.sh)
 set_tests_properties(it_report_sweep PROPERTIES TIMEOUT 120 ENVIRONMENT "${CX_EXP_IT_ENV}")
+add_test(NAME it_report_experiments
+  COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/integration/report_experiments.sh)
+set_tests_properties(it_report_experiments PROPERTIES TIMEOUT 120 ENVIRONMENT "${CX_EXP_IT_ENV}")

@@ -270,6 +270,47 @@ static void test_chart(void **state)
     cx_exp_buf_fini(&b);
 }
 
+/* Horizontal bars: one <rect class="bar"> per finite value, whose width maps
+ * back to |value| through the data-* scale, whiskers for finite intervals,
+ * 0 inside the x domain. */
+static void test_hbars(void **state)
+{
+    (void)state;
+    cx_svg_bar_t bars[4] = {
+        {.key = "a", .label = "long_parameter_name", .value = 0.42, .lo = 0.38, .hi = 0.46},
+        {.key = "b", .label = "b & c", .value = -0.09, .lo = -0.2, .hi = 0.01},
+        {.key = "c", .label = "no interval", .value = 0.1, .lo = NAN, .hi = NAN},
+        {.key = "d", .label = "undefined", .value = NAN, .lo = NAN, .hi = NAN},
+    };
+    cx_svg_chart_t c = {.id = "tornado", .title = "E", .x_label = "elasticity"};
+    cx_exp_buf_t b;
+    cx_exp_buf_init(&b);
+    assert_int_equal(cx_svg_hbars(&b, &c, bars, 4), 0);
+    const char *t = cx_exp_buf_str(&b);
+    assert_non_null(strstr(t, "b &amp; c</text>"));
+    int nbar = 0, nwh = 0;
+    for (const char *p = t; (p = strstr(p, "class=\"whisker\"")); p++) {
+        nwh++;
+    }
+    assert_int_equal(nwh, 2);
+    double xmin = s_attr(t, "data-xmin"), xmax = s_attr(t, "data-xmax");
+    double px0 = s_attr(t, "data-px0"), px1 = s_attr(t, "data-px1");
+    assert_true(xmin <= -0.2 && xmax >= 0.46 && xmin < 0 && xmax > 0);
+    /* The labels fit left of the plot area. */
+    assert_true(px0 >= 19 * 6.1);
+    const double want[3] = {0.42, -0.09, 0.1};
+    for (const char *p = t; (p = strstr(p, "class=\"bar\"")); p++) {
+        assert_true(nbar < 3);
+        double x = s_attr(p, "x"), w = s_attr(p, "width");
+        double x0 = px0 + (0 - xmin) / (xmax - xmin) * (px1 - px0);
+        s_close(w / (px1 - px0) * (xmax - xmin), fabs(want[nbar]), 1e-4);
+        s_close(want[nbar] >= 0 ? x : x + w, x0, 0.01);
+        nbar++;
+    }
+    assert_int_equal(nbar, 3);
+    cx_exp_buf_fini(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -277,6 +318,7 @@ int main(void)
         cmocka_unit_test(test_nice_axis), cmocka_unit_test(test_int_axis),
         cmocka_unit_test(test_format),    cmocka_unit_test(test_escape),
         cmocka_unit_test(test_decimate),  cmocka_unit_test(test_chart),
+        cmocka_unit_test(test_hbars),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
