@@ -6,7 +6,9 @@
 PY=/usr/bin/python3 # Debian's, which sees Debian's python3-zmq and python3-msgpack
 "$PY" -c "import zmq, msgpack" || fail "python3-zmq or python3-msgpack missing: run scripts/setup"
 
-start_session run "$BASELINE" "${SMALL[@]}" --ticks 100 --tick-ms 5 --quiet --out "$T/run"
+# Paused at tick 0: the client subscribes, then resumes the run itself, so that
+# no row goes by before it listens, however slowly Python starts.
+start_session run "$BASELINE" "${SMALL[@]}" --ticks 100 --tick-ms 5 --paused --quiet --out "$T/run"
 "$PY" "$(dirname "$0")/python_client.py" "$T/run" 100 || fail "the Python client failed"
 wait_exit "$LPID" 60
 [ "$RC" -eq 0 ] || { cat "$T/launcher.err" >&2; fail "the run exited $RC"; }
