@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "cx_exp_calib.h"
+#include "cx_exp_cmd.h"
 #include "cx_exp_db.h"
 #include "cx_exp_exec.h"
 #include "cx_exp_plan.h"
@@ -47,6 +48,8 @@
 #define C_MAX_SETS 16 /* --set options */
 #define C_STEP 0.1    /* initial simplex: share of each range */
 #define C_XTOL 1e-3   /* converged: simplex within this share of each range */
+
+static const char s_cmd[] = "cxsim calibrate";
 
 static volatile sig_atomic_t s_stop = 0;
 
@@ -95,40 +98,21 @@ typedef struct {
     const char *kpis;
     const char *sets[C_MAX_SETS];
     int n_sets;
-    int replicates;
     int max_evals;
-    int jobs;
-    const char *seed;
-    const char *ticks;
-    const char *engine;
-    const char *out;
-    bool quiet;
+    cx_exp_common_t com; /* --replicates, --jobs, --seed, --ticks, --engine, --out, --quiet */
 } c_opts_t;
-
-static int s_int(const char *opt, const char *v, long long lo, long long hi, long long *out)
-{
-    char *end;
-    errno = 0;
-    long long n = strtoll(v, &end, 10);
-    if (!*v || errno || *end || n < lo || n > hi) {
-        fprintf(stderr, "cxsim calibrate: %s expects an integer from %lld to %lld, got '%s'\n", opt,
-                lo, hi, v);
-        return -1;
-    }
-    *out = n;
-    return 0;
-}
 
 static int s_parse(int argc, char **argv, c_opts_t *o)
 {
     memset(o, 0, sizeof *o);
-    o->replicates = 3;
+    o->com.replicates = 3;
     o->max_evals = 40;
-    o->engine = "in-process";
+    o->com.engine = "in-process";
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v;
         bool missing = false;
         long long n;
+        int r;
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             s_usage(stdout);
             exit(0);
@@ -139,52 +123,19 @@ static int s_parse(int argc, char **argv, c_opts_t *o)
         } else if ((v = cx_exp_opt("--kpi", argc, argv, &i, &missing))) {
             o->kpis = v;
         } else if ((v = cx_exp_opt("--set", argc, argv, &i, &missing))) {
-            const char *eq = strchr(v, '=');
-            if (!eq || eq == v || strpbrk(v, "\t\n")) {
-                fprintf(stderr, "cxsim calibrate: --set expects KEY=VALUE, got '%s'\n", v);
+            if (cx_exp_cmd_add_set(s_cmd, o->sets, &o->n_sets, C_MAX_SETS, v) != 0) {
                 return -1;
             }
-            if (o->n_sets == C_MAX_SETS) {
-                fprintf(stderr, "cxsim calibrate: at most %d --set options\n", C_MAX_SETS);
-                return -1;
-            }
-            o->sets[o->n_sets++] = v;
-        } else if ((v = cx_exp_opt("--replicates", argc, argv, &i, &missing))) {
-            if (s_int("--replicates", v, 1, 10000, &n) != 0) {
-                return -1;
-            }
-            o->replicates = (int)n;
         } else if ((v = cx_exp_opt("--max-evals", argc, argv, &i, &missing))) {
-            if (s_int("--max-evals", v, 1, 100000, &n) != 0) {
+            if (cx_exp_cmd_int(s_cmd, "--max-evals", v, 1, 100000, &n) != 0) {
                 return -1;
             }
             o->max_evals = (int)n;
-        } else if ((v = cx_exp_opt("--jobs", argc, argv, &i, &missing))) {
-            if (s_int("--jobs", v, 1, 1024, &n) != 0) {
+        } else if ((r = cx_exp_cmd_common(s_cmd, argc, argv, &i, &missing, &o->com, 1, 10000)) !=
+                   0) {
+            if (r < 0) {
                 return -1;
             }
-            o->jobs = (int)n;
-        } else if ((v = cx_exp_opt("--seed", argc, argv, &i, &missing))) {
-            if (s_int("--seed", v, 0, INT64_MAX, &n) != 0) {
-                return -1;
-            }
-            o->seed = v;
-        } else if ((v = cx_exp_opt("--ticks", argc, argv, &i, &missing))) {
-            if (s_int("--ticks", v, 1, 1000000, &n) != 0) {
-                return -1;
-            }
-            o->ticks = v;
-        } else if ((v = cx_exp_opt("--engine", argc, argv, &i, &missing))) {
-            if (strcmp(v, "in-process") != 0 && strcmp(v, "processes") != 0) {
-                fprintf(stderr,
-                        "cxsim calibrate: --engine expects in-process or processes, got '%s'\n", v);
-                return -1;
-            }
-            o->engine = v;
-        } else if ((v = cx_exp_opt("--out", argc, argv, &i, &missing))) {
-            o->out = v;
-        } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
-            o->quiet = true;
         } else if (missing) {
             fprintf(stderr, "cxsim calibrate: %s needs a value\n", a);
             return -1;
@@ -207,99 +158,25 @@ static int s_parse(int argc, char **argv, c_opts_t *o)
         fprintf(stderr, "cxsim calibrate: --params NAME,NAME,... is required\n");
         return -1;
     }
-    if (!o->jobs) {
-        o->jobs = cx_exp_cores();
+    if (!o->com.jobs) {
+        o->com.jobs = cx_exp_cores();
     }
     return 0;
-}
-
-/* Splits a comma-separated list into heap copies (trimmed of spaces).
- * Returns how many, or -1 after a message. */
-static int s_split(const char *list, char **out, int cap, const char *what)
-{
-    int n = 0;
-    const char *p = list;
-    for (;;) {
-        const char *c = strchr(p, ',');
-        size_t len = c ? (size_t)(c - p) : strlen(p);
-        while (len && *p == ' ') {
-            p++;
-            len--;
-        }
-        while (len && p[len - 1] == ' ') {
-            len--;
-        }
-        if (len == 0 || n == cap) {
-            fprintf(stderr, "cxsim calibrate: %s: %s in '%s'\n", what,
-                    len == 0 ? "empty item" : "too many items", list);
-            goto fail;
-        }
-        out[n] = strndup(p, len);
-        if (!out[n]) {
-            fprintf(stderr, "cxsim calibrate: out of memory\n");
-            goto fail;
-        }
-        n++;
-        if (!c) {
-            return n;
-        }
-        p = c + 1;
-    }
-fail:
-    for (int i = 0; i < n; i++) {
-        free(out[i]);
-    }
-    return -1;
 }
 
 /* --params as indices into the parameter table. Returns how many, or -1
  * after a message. */
 static int s_params(const char *list, int *idx)
 {
-    int count;
-    const cx_param_info_t *tab = cx_params_table(&count);
     char *names[CX_CALIB_MAX_PARAMS];
-    int n = s_split(list, names, CX_CALIB_MAX_PARAMS, "--params");
+    int n = cx_exp_cmd_split(list, names, CX_CALIB_MAX_PARAMS, s_cmd, "--params");
     if (n < 0) {
         return -1;
     }
-    const char **cand = malloc((size_t)count * sizeof *cand);
-    int rc = cand ? n : -1;
-    if (!cand) {
-        fprintf(stderr, "cxsim calibrate: out of memory\n");
-    }
-    for (int i = 0; i < n && rc >= 0; i++) {
-        const char *name = names[i];
-        if (strncmp(name, "model.", 6) == 0) {
-            name += 6;
-        }
-        idx[i] = -1;
-        for (int k = 0; k < count; k++) {
-            cand[k] = tab[k].name;
-            if (strcmp(tab[k].name, name) == 0) {
-                idx[i] = k;
-            }
-        }
-        if (idx[i] < 0) {
-            const char *s = cx_suggest(name, cand, count);
-            fprintf(stderr, "cxsim calibrate: unknown model parameter '%s'", name);
-            if (s) {
-                fprintf(stderr, " (did you mean '%s'?)", s);
-            }
-            fprintf(stderr, "; the parameters are listed in docs/MODEL.md\n");
-            rc = -1;
-        }
-        for (int j = 0; j < i && rc >= 0; j++) {
-            if (idx[j] == idx[i]) {
-                fprintf(stderr, "cxsim calibrate: parameter '%s' given twice\n", name);
-                rc = -1;
-            }
-        }
-    }
+    int rc = cx_exp_cmd_params(s_cmd, names, n, idx);
     for (int i = 0; i < n; i++) {
         free(names[i]);
     }
-    free(cand);
     return rc;
 }
 
@@ -341,20 +218,7 @@ static int s_done(void *ud, cx_exp_exec_t *ex, const cx_exp_run_t *run, bool ok,
 {
     (void)ex;
     c_ctx_t *c = ud;
-    char dir[4700], err[2048] = "";
-    snprintf(dir, sizeof dir, "%s/%s", c->pl->root, run->dir);
-    int rc = cx_exp_db_import(c->pl->db, dir, run->dir, err, sizeof err);
-    if (rc < 0) {
-        fprintf(stderr, "%scxsim calibrate: cannot record %s: %s\n", c->tty ? "\r\033[K" : "",
-                run->dir, err);
-        return -1;
-    }
-    if (!ok || rc == 0) {
-        c->failed++;
-        fprintf(stderr, "%scxsim calibrate: run %s failed: %s\n", c->tty ? "\r\033[K" : "",
-                run->dir, rc == 0 ? err : reason);
-    }
-    return 0;
+    return cx_exp_cmd_run_done(s_cmd, c->pl, run, ok, reason, c->tty, &c->failed);
 }
 
 /* The overrides of a point: the --set options (without those of the fitted
@@ -495,14 +359,14 @@ static int s_objective(void *ud, const double *x, double *f)
     pl->point[pi].base_seed = (uint64_t)c->base_seed; /* common random numbers */
     int todo = 0;
     long long skipped0 = pl->skipped;
-    int qr = cx_exp_plan_queue(pl, pi, 0, o->replicates, c->ex, &todo, c->err, sizeof c->err);
+    int qr = cx_exp_plan_queue(pl, pi, 0, o->com.replicates, c->ex, &todo, c->err, sizeof c->err);
     if (qr != 0) {
         c->rc = qr == 2 ? 2 : 1;
         return -1;
     }
     c->reused += pl->skipped - skipped0;
-    if (o->replicates > cx_exp_db_planned(pl->db, pl->point[pi].id)) {
-        cx_exp_db_set_planned(pl->db, pl->point[pi].id, o->replicates, c->err, sizeof c->err);
+    if (o->com.replicates > cx_exp_db_planned(pl->db, pl->point[pi].id)) {
+        cx_exp_db_set_planned(pl->db, pl->point[pi].id, o->com.replicates, c->err, sizeof c->err);
     }
     int failed0 = c->failed;
     int lr = cx_exp_exec_loop(c->ex, s_done, c, &s_stop, c->err, sizeof c->err);
@@ -524,7 +388,7 @@ static int s_objective(void *ud, const double *x, double *f)
     e->point = pl->point[pi].id;
     e->reused = todo == 0;
     int no = c->obs->n_obs;
-    for (int r = 0; r < o->replicates; r++) {
+    for (int r = 0; r < o->com.replicates; r++) {
         for (int k = 0; k < c->nc; k++) {
             const char *kpi = c->obs->kpi[c->cols[k]];
             int got = cx_exp_db_series(pl->db, e->point, r, kpi, c->tbuf, c->vbuf, c->ticks);
@@ -545,7 +409,8 @@ static int s_objective(void *ud, const double *x, double *f)
         }
     }
     double mse[CX_CALIB_MAX_KPIS];
-    e->f = cx_calib_objective(c->obs, c->cols, c->nc, c->sim, o->replicates, mse, e->rmse, e->term);
+    e->f = cx_calib_objective(c->obs, c->cols, c->nc, c->sim, o->com.replicates, mse, e->rmse,
+                              e->term);
     if (isnan(e->f)) {
         e->f = INFINITY;
     }
@@ -555,7 +420,7 @@ static int s_objective(void *ud, const double *x, double *f)
         c->rc = 1;
         return -1;
     }
-    if (!o->quiet) {
+    if (!o->com.quiet) {
         printf("eval %3d ", c->n_ev);
         for (int p = 0; p < c->np; p++) {
             char v[32];
@@ -582,33 +447,15 @@ static const char *const s_schema =
 static void s_meta(cx_exp_plan_t *pl, int argc, char **argv, const c_opts_t *o, const char *obs,
                    const char *kpis)
 {
-    cx_exp_buf_t b;
-    cx_exp_buf_init(&b);
-    cx_exp_buf_printf(&b, "[\"cxsim\"");
-    for (int i = 0; i < argc; i++) {
-        cx_exp_buf_printf(&b, ", ");
-        cx_exp_buf_json_str(&b, argv[i]);
-    }
-    cx_exp_buf_printf(&b, "]");
-    char err[512], now[32], have[8], num[64];
-    cx_exp_now_iso(now);
-    if (!b.oom) {
-        cx_exp_db_meta_set(pl->db, "last_command", b.p, err, sizeof err);
-    }
-    if (cx_exp_db_meta_get(pl->db, "created", have, sizeof have) == 0) {
-        cx_exp_db_meta_set(pl->db, "created", now, err, sizeof err);
-        cx_exp_db_meta_set(pl->db, "kind", "calibration", err, sizeof err);
-    }
-    cx_exp_db_meta_set(pl->db, "updated", now, err, sizeof err);
-    cx_exp_db_meta_set(pl->db, "cxsim_version", CX_VERSION, err, sizeof err);
+    cx_exp_cmd_meta(pl, argc, argv, "calibration");
+    char err[512], num[64];
     cx_exp_db_meta_set(pl->db, "seeding", "common", err, sizeof err);
-    cx_exp_db_meta_set(pl->db, "ticks", o->ticks ? o->ticks : "scenario", err, sizeof err);
+    cx_exp_db_meta_set(pl->db, "ticks", o->com.ticks ? o->com.ticks : "scenario", err, sizeof err);
     cx_exp_db_meta_set(pl->db, "observed", obs, err, sizeof err);
     cx_exp_db_meta_set(pl->db, "kpis", kpis, err, sizeof err);
     cx_exp_db_meta_set(pl->db, "params", o->params, err, sizeof err);
-    snprintf(num, sizeof num, "%d", o->replicates);
+    snprintf(num, sizeof num, "%d", o->com.replicates);
     cx_exp_db_meta_set(pl->db, "replicates", num, err, sizeof err);
-    cx_exp_buf_fini(&b);
 }
 
 /* Loads the scenario with the --set options (plus extra), --seed and
@@ -627,8 +474,8 @@ static int s_load(const c_opts_t *o, const char *const *extra, int n_extra, cx_s
         }
     }
     char sbuf[64];
-    if (o->seed) {
-        snprintf(sbuf, sizeof sbuf, "seed=%s", o->seed);
+    if (o->com.seed) {
+        snprintf(sbuf, sizeof sbuf, "seed=%s", o->com.seed);
         sets[n++] = sbuf;
     }
     cx_diags_t d;
@@ -639,8 +486,8 @@ static int s_load(const c_opts_t *o, const char *const *extra, int n_extra, cx_s
     if (rc != 0) {
         return 2;
     }
-    if (o->ticks && cx_scenario_set_ticks(sc, atoi(o->ticks)) < 0) {
-        fprintf(stderr, "cxsim calibrate: --ticks %s is out of range\n", o->ticks);
+    if (o->com.ticks && cx_scenario_set_ticks(sc, atoi(o->com.ticks)) < 0) {
+        fprintf(stderr, "cxsim calibrate: --ticks %s is out of range\n", o->com.ticks);
         return 2;
     }
     return 0;
@@ -721,7 +568,7 @@ int cx_cmd_calibrate(int argc, char **argv)
         goto done;
     }
     if (o.kpis) {
-        nk = s_split(o.kpis, kpis, CX_CALIB_MAX_KPIS, "--kpi");
+        nk = cx_exp_cmd_split(o.kpis, kpis, CX_CALIB_MAX_KPIS, s_cmd, "--kpi");
         if (nk < 0) {
             nk = 0;
             goto done;
@@ -759,7 +606,7 @@ int cx_cmd_calibrate(int argc, char **argv)
 
     /* The directory: by default, named after what the calibration is. */
     char outbuf[PATH_MAX], real[PATH_MAX];
-    const char *out = o.out;
+    const char *out = o.com.out;
     if (!out) {
         cx_exp_buf_t def;
         cx_exp_buf_init(&def);
@@ -770,8 +617,8 @@ int cx_cmd_calibrate(int argc, char **argv)
         for (int i = 0; i < o.n_sets; i++) {
             cx_exp_buf_printf(&def, "set %s\n", o.sets[i]);
         }
-        cx_exp_buf_printf(&def, "seed %s\nticks %s\nreplicates %d\n", o.seed ? o.seed : "-",
-                          o.ticks ? o.ticks : "-", o.replicates);
+        cx_exp_buf_printf(&def, "seed %s\nticks %s\nreplicates %d\n", o.com.seed ? o.com.seed : "-",
+                          o.com.ticks ? o.com.ticks : "-", o.com.replicates);
         const char *base = strrchr(o.scenario, '/');
         char name[128];
         snprintf(name, sizeof name, "%s", base ? base + 1 : o.scenario);
@@ -791,8 +638,8 @@ int cx_cmd_calibrate(int argc, char **argv)
         fprintf(stderr, "cxsim calibrate: %s\n", err);
         goto done;
     }
-    pl.ticks = o.ticks;
-    pl.seed = o.seed;
+    pl.ticks = o.com.ticks;
+    pl.seed = o.com.seed;
     pl.crn = true;
     {
         cx_exp_buf_t kl;
@@ -828,10 +675,10 @@ int cx_cmd_calibrate(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     c.tty = isatty(2) != 0;
-    ex = cx_exp_exec_new(pl.exe, pl.root, o.engine, o.jobs, c.tty);
+    ex = cx_exp_exec_new(pl.exe, pl.root, o.com.engine, o.com.jobs, c.tty);
     c.tbuf = malloc((size_t)ticks * sizeof *c.tbuf);
     c.vbuf = malloc((size_t)ticks * sizeof *c.vbuf);
-    c.sim = malloc((size_t)o.replicates * (size_t)nk * (size_t)obs.n_obs * sizeof *c.sim);
+    c.sim = malloc((size_t)o.com.replicates * (size_t)nk * (size_t)obs.n_obs * sizeof *c.sim);
     c.ev = calloc((size_t)o.max_evals, sizeof *c.ev);
     if (!ex || !c.tbuf || !c.vbuf || !c.sim || !c.ev) {
         fprintf(stderr, "cxsim calibrate: out of memory\n");
@@ -849,8 +696,8 @@ int cx_cmd_calibrate(int argc, char **argv)
 
     printf("calibrate %s: %d parameter%s, %d KPI%s at %d observed ticks; %d replicate%s per "
            "evaluation, at most %d evaluations; %d at a time, engine %s\n",
-           pl.root, np, np == 1 ? "" : "s", nk, nk == 1 ? "" : "s", obs.n_obs, o.replicates,
-           o.replicates == 1 ? "" : "s", o.max_evals, o.jobs, o.engine);
+           pl.root, np, np == 1 ? "" : "s", nk, nk == 1 ? "" : "s", obs.n_obs, o.com.replicates,
+           o.com.replicates == 1 ? "" : "s", o.max_evals, o.com.jobs, o.com.engine);
     fflush(stdout);
     cx_calib_nm_opts_t nmo = {o.max_evals, C_STEP, C_XTOL};
     cx_calib_nm_result_t res;

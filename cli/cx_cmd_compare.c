@@ -30,6 +30,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cx_exp_cmd.h"
 #include "cx_exp_db.h"
 #include "cx_exp_exec.h"
 #include "cx_exp_plan.h"
@@ -40,6 +41,8 @@
 #include "cx_proc.h"
 
 #define S_MAX_SETS 16 /* --set, --set-baseline, --set-scenario options each */
+
+static const char s_cmd[] = "cxsim compare";
 
 static volatile sig_atomic_t s_stop = 0;
 
@@ -85,30 +88,9 @@ typedef struct {
     int n_bset;                   /* entries used */
     const char *sset[S_MAX_SETS]; /* --set-scenario */
     int n_sset;                   /* entries used */
-    int replicates;               /* --replicates */
-    int jobs;                     /* --jobs */
-    const char *seed;             /* --seed */
-    const char *ticks;            /* --ticks */
+    cx_exp_common_t com; /* --replicates, --jobs, --seed, --ticks, --engine, --out, --quiet */
     double margin;                /* --margin */
-    const char *engine;           /* --engine */
-    const char *out;              /* --out */
-    bool quiet;                   /* --quiet */
 } s_opts_t;
-
-
-static int s_int(const char *opt, const char *v, long long lo, long long hi, long long *out)
-{
-    char *end;
-    errno = 0;
-    long long n = strtoll(v, &end, 10);
-    if (!*v || errno || *end || n < lo || n > hi) {
-        fprintf(stderr, "cxsim compare: %s expects an integer from %lld to %lld, got '%s'\n", opt,
-                lo, hi, v);
-        return -1;
-    }
-    *out = n;
-    return 0;
-}
 
 static int s_add_set(const char **list, int *n, const char *opt, const char *v)
 {
@@ -128,13 +110,13 @@ static int s_add_set(const char **list, int *n, const char *opt, const char *v)
 static int s_parse(int argc, char **argv, s_opts_t *o)
 {
     memset(o, 0, sizeof *o);
-    o->replicates = 10;
+    o->com.replicates = 10;
     o->margin = 1.0;
-    o->engine = "in-process";
+    o->com.engine = "in-process";
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v;
         bool missing = false;
-        long long n;
+        int r;
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             s_usage(stdout);
             exit(0);
@@ -150,26 +132,6 @@ static int s_parse(int argc, char **argv, s_opts_t *o)
             if (s_add_set(o->both, &o->n_both, "--set", v) != 0) {
                 return -1;
             }
-        } else if ((v = cx_exp_opt("--replicates", argc, argv, &i, &missing))) {
-            if (s_int("--replicates", v, 2, 100000, &n) != 0) {
-                return -1;
-            }
-            o->replicates = (int)n;
-        } else if ((v = cx_exp_opt("--jobs", argc, argv, &i, &missing))) {
-            if (s_int("--jobs", v, 1, 1024, &n) != 0) {
-                return -1;
-            }
-            o->jobs = (int)n;
-        } else if ((v = cx_exp_opt("--seed", argc, argv, &i, &missing))) {
-            if (s_int("--seed", v, 0, INT64_MAX, &n) != 0) {
-                return -1;
-            }
-            o->seed = v;
-        } else if ((v = cx_exp_opt("--ticks", argc, argv, &i, &missing))) {
-            if (s_int("--ticks", v, 1, 1000000, &n) != 0) {
-                return -1;
-            }
-            o->ticks = v;
         } else if ((v = cx_exp_opt("--margin", argc, argv, &i, &missing))) {
             char *end;
             o->margin = strtod(v, &end);
@@ -177,17 +139,11 @@ static int s_parse(int argc, char **argv, s_opts_t *o)
                 fprintf(stderr, "cxsim compare: --margin expects 0 < M <= 1, got '%s'\n", v);
                 return -1;
             }
-        } else if ((v = cx_exp_opt("--engine", argc, argv, &i, &missing))) {
-            if (strcmp(v, "in-process") != 0 && strcmp(v, "processes") != 0) {
-                fprintf(stderr,
-                        "cxsim compare: --engine expects in-process or processes, got '%s'\n", v);
+        } else if ((r = cx_exp_cmd_common(s_cmd, argc, argv, &i, &missing, &o->com, 2, 100000)) !=
+                   0) {
+            if (r < 0) {
                 return -1;
             }
-            o->engine = v;
-        } else if ((v = cx_exp_opt("--out", argc, argv, &i, &missing))) {
-            o->out = v;
-        } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
-            o->quiet = true;
         } else if (missing) {
             fprintf(stderr, "cxsim compare: %s needs a value\n", a);
             return -1;
@@ -207,8 +163,8 @@ static int s_parse(int argc, char **argv, s_opts_t *o)
     if (!o->scenario) {
         o->scenario = o->baseline;
     }
-    if (!o->jobs) {
-        o->jobs = cx_exp_cores();
+    if (!o->com.jobs) {
+        o->com.jobs = cx_exp_cores();
     }
     return 0;
 }
@@ -248,12 +204,9 @@ static int s_done(void *ud, cx_exp_exec_t *ex, const cx_exp_run_t *run, bool ok,
 {
     (void)ex;
     s_ctx_t *c = ud;
-    char dir[4700], err[2048] = "";
-    snprintf(dir, sizeof dir, "%s/%s", c->pl->root, run->dir);
-    int rc = cx_exp_db_import(c->pl->db, dir, run->dir, err, sizeof err);
+    char err[2048] = "";
+    int rc = cx_exp_cmd_import(s_cmd, c->pl, run, c->tty, err, sizeof err);
     if (rc < 0) {
-        fprintf(stderr, "%scxsim compare: cannot record %s: %s\n", c->tty ? "\r\033[K" : "",
-                run->dir, err);
         return -1;
     }
     if (!ok || rc == 0) {
@@ -418,7 +371,7 @@ static int s_decimals(double half, double v)
 static int s_report(const s_opts_t *o, cx_exp_plan_t *pl, long long b, long long s, FILE *out,
                     char *err, size_t errlen)
 {
-    int cap = o->replicates + 1;
+    int cap = o->com.replicates + 1;
     double *d = malloc((size_t)cap * sizeof *d), *mb = malloc((size_t)cap * sizeof *mb),
            *ms = malloc((size_t)cap * sizeof *ms);
     int *reps = malloc((size_t)cap * sizeof *reps);
@@ -616,12 +569,13 @@ int cx_cmd_compare(int argc, char **argv)
     s_side("scenario", o.scenario, o.both, o.n_both, o.sset, o.n_sset, &key[1], &json[1], sets[1],
            &nsets[1]);
     char outbuf[PATH_MAX];
-    const char *out = o.out;
+    const char *out = o.com.out;
     if (!out) {
         cx_exp_buf_t def;
         cx_exp_buf_init(&def);
         cx_exp_buf_printf(&def, "%s\n%s\nseed %s\nticks %s\n", cx_exp_buf_str(&key[0]),
-                          cx_exp_buf_str(&key[1]), o.seed ? o.seed : "-", o.ticks ? o.ticks : "-");
+                          cx_exp_buf_str(&key[1]), o.com.seed ? o.com.seed : "-",
+                          o.com.ticks ? o.com.ticks : "-");
         char name[256], nb[100], ns[100];
         const char *files[2] = {o.baseline, o.scenario};
         char *names[2] = {nb, ns};
@@ -652,8 +606,8 @@ int cx_cmd_compare(int argc, char **argv)
         fprintf(stderr, "cxsim compare: %s\n", err);
         goto done;
     }
-    pl.ticks = o.ticks;
-    pl.seed = o.seed;
+    pl.ticks = o.com.ticks;
+    pl.seed = o.com.seed;
     pl.crn = true;
     const char *files[2] = {o.baseline, o.scenario};
     const char *labels[2] = {"baseline", "scenario"};
@@ -683,13 +637,13 @@ int cx_cmd_compare(int argc, char **argv)
         cx_exp_db_meta_set(pl.db, "base_seed", seed, err, sizeof err);
     }
     bool tty = isatty(2) != 0;
-    ex = cx_exp_exec_new(pl.exe, pl.root, o.engine, o.jobs, tty);
+    ex = cx_exp_exec_new(pl.exe, pl.root, o.com.engine, o.com.jobs, tty);
     if (!ex) {
         fprintf(stderr, "cxsim compare: out of memory\n");
         goto done;
     }
     int todo = 0;
-    for (int r = 0; r < o.replicates; r++) {
+    for (int r = 0; r < o.com.replicates; r++) {
         for (int k = 0; k < 2; k++) {
             int q = 0;
             int qr = cx_exp_plan_queue(&pl, k, r, r + 1, ex, &q, err, sizeof err);
@@ -703,7 +657,8 @@ int cx_cmd_compare(int argc, char **argv)
     }
     printf("compare %s: %d paired replicates = %d runs: %d to do, %lld already done; %d at a "
            "time, engine %s\n",
-           pl.root, o.replicates, 2 * o.replicates, todo, pl.skipped, o.jobs, o.engine);
+           pl.root, o.com.replicates, 2 * o.com.replicates, todo, pl.skipped, o.com.jobs,
+           o.com.engine);
     printf("  baseline: %s", pl.point[0].scenario);
     for (int i = 0; i < nsets[0]; i++) {
         printf(" --set %s", sets[0][i]);
@@ -724,12 +679,12 @@ int cx_cmd_compare(int argc, char **argv)
     }
     if (lr != 1) {
         if (cx_exp_summary(pl.db, pl.root, NULL, err, sizeof err) != 0 ||
-            s_report(&o, &pl, pl.point[0].id, pl.point[1].id, o.quiet ? NULL : stdout, err,
+            s_report(&o, &pl, pl.point[0].id, pl.point[1].id, o.com.quiet ? NULL : stdout, err,
                      sizeof err) != 0) {
             fprintf(stderr, "cxsim compare: %s\n", err);
             lr = -1;
         }
-        if (!o.quiet) {
+        if (!o.com.quiet) {
             printf("results: %s/compare.db, %s/compare.csv, %s/payback.csv\n", pl.root, pl.root,
                    pl.root);
         }

@@ -39,6 +39,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cx_exp_cmd.h"
 #include "cx_exp_db.h"
 #include "cx_exp_exec.h"
 #include "cx_exp_plan.h"
@@ -52,6 +53,8 @@
 
 #define O_MAX_SETS 16            /* --set options */
 #define O_DEFAULT_COST 250000.0  /* --cost-per-level */
+
+static const char s_cmd[] = "cxsim optimise";
 
 static volatile sig_atomic_t s_stop = 0;
 
@@ -114,30 +117,10 @@ typedef struct {
     int over; /* 0: default */
     o_objective_t objective;
     int beam;
-    int replicates;
     const char *sets[O_MAX_SETS];
     int n_sets;
-    const char *seed;
-    const char *ticks;
-    int jobs;
-    const char *engine;
-    const char *out;
-    bool quiet;
+    cx_exp_common_t com; /* --replicates, --jobs, --seed, --ticks, --engine, --out, --quiet */
 } o_opts_t;
-
-static int s_int(const char *opt, const char *v, long long lo, long long hi, long long *out)
-{
-    char *end;
-    errno = 0;
-    long long n = strtoll(v, &end, 10);
-    if (!*v || errno || *end || n < lo || n > hi) {
-        fprintf(stderr, "cxsim optimise: %s expects an integer from %lld to %lld, got '%s'\n", opt,
-                lo, hi, v);
-        return -1;
-    }
-    *out = n;
-    return 0;
-}
 
 static int s_amount(const char *opt, const char *v, double *out)
 {
@@ -158,12 +141,13 @@ static int s_parse(int argc, char **argv, o_opts_t *o)
     o->steps = 3;
     o->cost_per_level = O_DEFAULT_COST;
     o->beam = 3;
-    o->replicates = 5;
-    o->engine = "in-process";
+    o->com.replicates = 5;
+    o->com.engine = "in-process";
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v;
         bool missing = false;
         long long n;
+        int r;
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             s_usage(stdout);
             exit(0);
@@ -173,7 +157,7 @@ static int s_parse(int argc, char **argv, o_opts_t *o)
             }
             o->have_budget = true;
         } else if ((v = cx_exp_opt("--steps", argc, argv, &i, &missing))) {
-            if (s_int("--steps", v, 1, CX_RM_MAX_STEPS, &n) != 0) {
+            if (cx_exp_cmd_int(s_cmd, "--steps", v, 1, CX_RM_MAX_STEPS, &n) != 0) {
                 return -1;
             }
             o->steps = (int)n;
@@ -199,7 +183,7 @@ static int s_parse(int argc, char **argv, o_opts_t *o)
             }
             o->costs[o->n_costs++] = v;
         } else if ((v = cx_exp_opt("--over", argc, argv, &i, &missing))) {
-            if (s_int("--over", v, 1, 1000000, &n) != 0) {
+            if (cx_exp_cmd_int(s_cmd, "--over", v, 1, 1000000, &n) != 0) {
                 return -1;
             }
             o->over = (int)n;
@@ -217,52 +201,19 @@ static int s_parse(int argc, char **argv, o_opts_t *o)
             }
             o->objective = (o_objective_t)k;
         } else if ((v = cx_exp_opt("--beam", argc, argv, &i, &missing))) {
-            if (s_int("--beam", v, 1, 64, &n) != 0) {
+            if (cx_exp_cmd_int(s_cmd, "--beam", v, 1, 64, &n) != 0) {
                 return -1;
             }
             o->beam = (int)n;
-        } else if ((v = cx_exp_opt("--replicates", argc, argv, &i, &missing))) {
-            if (s_int("--replicates", v, 1, 10000, &n) != 0) {
-                return -1;
-            }
-            o->replicates = (int)n;
         } else if ((v = cx_exp_opt("--set", argc, argv, &i, &missing))) {
-            const char *eq = strchr(v, '=');
-            if (!eq || eq == v || strpbrk(v, "\t\n")) {
-                fprintf(stderr, "cxsim optimise: --set expects KEY=VALUE, got '%s'\n", v);
+            if (cx_exp_cmd_add_set(s_cmd, o->sets, &o->n_sets, O_MAX_SETS, v) != 0) {
                 return -1;
             }
-            if (o->n_sets == O_MAX_SETS) {
-                fprintf(stderr, "cxsim optimise: at most %d --set options\n", O_MAX_SETS);
+        } else if ((r = cx_exp_cmd_common(s_cmd, argc, argv, &i, &missing, &o->com, 1, 10000)) !=
+                   0) {
+            if (r < 0) {
                 return -1;
             }
-            o->sets[o->n_sets++] = v;
-        } else if ((v = cx_exp_opt("--seed", argc, argv, &i, &missing))) {
-            if (s_int("--seed", v, 0, INT64_MAX, &n) != 0) {
-                return -1;
-            }
-            o->seed = v;
-        } else if ((v = cx_exp_opt("--ticks", argc, argv, &i, &missing))) {
-            if (s_int("--ticks", v, 1, 1000000, &n) != 0) {
-                return -1;
-            }
-            o->ticks = v;
-        } else if ((v = cx_exp_opt("--jobs", argc, argv, &i, &missing))) {
-            if (s_int("--jobs", v, 1, 1024, &n) != 0) {
-                return -1;
-            }
-            o->jobs = (int)n;
-        } else if ((v = cx_exp_opt("--engine", argc, argv, &i, &missing))) {
-            if (strcmp(v, "in-process") != 0 && strcmp(v, "processes") != 0) {
-                fprintf(stderr,
-                        "cxsim optimise: --engine expects in-process or processes, got '%s'\n", v);
-                return -1;
-            }
-            o->engine = v;
-        } else if ((v = cx_exp_opt("--out", argc, argv, &i, &missing))) {
-            o->out = v;
-        } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
-            o->quiet = true;
         } else if (missing) {
             fprintf(stderr, "cxsim optimise: %s needs a value\n", a);
             return -1;
@@ -281,8 +232,8 @@ static int s_parse(int argc, char **argv, o_opts_t *o)
         fprintf(stderr, "cxsim optimise: --budget AMOUNT is required\n");
         return -1;
     }
-    if (!o->jobs) {
-        o->jobs = cx_exp_cores();
+    if (!o->com.jobs) {
+        o->com.jobs = cx_exp_cores();
     }
     return 0;
 }
@@ -376,8 +327,8 @@ static int s_load(const o_opts_t *o, const char *const *extra, int n_extra, cx_s
         sets[n++] = o->sets[i];
     }
     char sbuf[64];
-    if (o->seed) {
-        snprintf(sbuf, sizeof sbuf, "seed=%s", o->seed);
+    if (o->com.seed) {
+        snprintf(sbuf, sizeof sbuf, "seed=%s", o->com.seed);
         sets[n++] = sbuf;
     }
     for (int i = 0; i < n_extra && n < O_MAX_SETS + 4; i++) {
@@ -391,8 +342,8 @@ static int s_load(const o_opts_t *o, const char *const *extra, int n_extra, cx_s
     if (rc != 0) {
         return 2;
     }
-    if (o->ticks && cx_scenario_set_ticks(sc, atoi(o->ticks)) < 0) {
-        fprintf(stderr, "cxsim optimise: --ticks %s is out of range\n", o->ticks);
+    if (o->com.ticks && cx_scenario_set_ticks(sc, atoi(o->com.ticks)) < 0) {
+        fprintf(stderr, "cxsim optimise: --ticks %s is out of range\n", o->com.ticks);
         return 2;
     }
     return 0;
@@ -422,20 +373,7 @@ static int s_done(void *ud, cx_exp_exec_t *ex, const cx_exp_run_t *run, bool ok,
 {
     (void)ex;
     o_ctx_t *c = ud;
-    char dir[4700], err[2048] = "";
-    snprintf(dir, sizeof dir, "%s/%s", c->pl->root, run->dir);
-    int rc = cx_exp_db_import(c->pl->db, dir, run->dir, err, sizeof err);
-    if (rc < 0) {
-        fprintf(stderr, "%scxsim optimise: cannot record %s: %s\n", c->tty ? "\r\033[K" : "",
-                run->dir, err);
-        return -1;
-    }
-    if (!ok || rc == 0) {
-        c->failed++;
-        fprintf(stderr, "%scxsim optimise: run %s failed: %s\n", c->tty ? "\r\033[K" : "",
-                run->dir, rc == 0 ? err : reason);
-    }
-    return 0;
+    return cx_exp_cmd_run_done(s_cmd, c->pl, run, ok, reason, c->tty, &c->failed);
 }
 
 /* The overrides of a roadmap: --set options, ticks=N with --ticks, then
@@ -459,7 +397,7 @@ static int s_sets(const o_ctx_t *c, const cx_roadmap_t *rm, cx_exp_buf_t *tl, co
  * Returns 0, or -1 (c->err) when a replicate has no value. */
 static int s_objective(o_ctx_t *c, long long point)
 {
-    int R = c->o->replicates;
+    int R = c->o->com.replicates;
     static const char *const net_cols[3] = {"total_revenue", "total_cost", "total_investment"};
     const char *const *cols = net_cols;
     int nc = 3;
@@ -576,7 +514,8 @@ static int s_evaluate(o_ctx_t *c, cx_roadmap_t *rm, int n, bool with_none)
         pl->point[pi].base_seed = (uint64_t)c->base_seed; /* common random numbers */
         int todo = 0;
         long long skipped0 = pl->skipped;
-        int qr = cx_exp_plan_queue(pl, pi, 0, o->replicates, c->ex, &todo, c->err, sizeof c->err);
+        int qr =
+            cx_exp_plan_queue(pl, pi, 0, o->com.replicates, c->ex, &todo, c->err, sizeof c->err);
         if (qr != 0) {
             c->rc = qr == 2 ? 2 : 1;
             rc = -1;
@@ -584,8 +523,9 @@ static int s_evaluate(o_ctx_t *c, cx_roadmap_t *rm, int n, bool with_none)
         }
         c->reused += pl->skipped - skipped0;
         todo_all += todo;
-        if (o->replicates > cx_exp_db_planned(pl->db, pl->point[pi].id)) {
-            cx_exp_db_set_planned(pl->db, pl->point[pi].id, o->replicates, c->err, sizeof c->err);
+        if (o->com.replicates > cx_exp_db_planned(pl->db, pl->point[pi].id)) {
+            cx_exp_db_set_planned(pl->db, pl->point[pi].id, o->com.replicates, c->err,
+                                  sizeof c->err);
         }
         pis[i] = pi;
         rm[i].point = pl->point[pi].id;
@@ -613,7 +553,7 @@ static int s_evaluate(o_ctx_t *c, cx_roadmap_t *rm, int n, bool with_none)
             rc = -1;
         }
     }
-    int R = o->replicates;
+    int R = o->com.replicates;
     double *gain = rc == 0 ? malloc((size_t)R * sizeof *gain) : NULL;
     if (rc == 0 && !gain) {
         snprintf(c->err, sizeof c->err, "out of memory");
@@ -650,7 +590,7 @@ static int s_evaluate(o_ctx_t *c, cx_roadmap_t *rm, int n, bool with_none)
  * Returns the tick, -1 for none, -2 when the series cannot be read. */
 static int s_payback(o_ctx_t *c, long long b, long long s)
 {
-    int R = c->o->replicates;
+    int R = c->o->com.replicates;
     int cap = c->sc->ticks + 1;
     static const char *const cols[3] = {"revenue", "cost", "investment"};
     double *v = malloc((size_t)cap * 6 * sizeof *v);
@@ -698,37 +638,19 @@ static const char *const s_schema =
 
 static void s_meta(cx_exp_plan_t *pl, int argc, char **argv, const o_opts_t *o)
 {
-    cx_exp_buf_t b;
-    cx_exp_buf_init(&b);
-    cx_exp_buf_printf(&b, "[\"cxsim\"");
-    for (int i = 0; i < argc; i++) {
-        cx_exp_buf_printf(&b, ", ");
-        cx_exp_buf_json_str(&b, argv[i]);
-    }
-    cx_exp_buf_printf(&b, "]");
-    char err[512], now[32], have[8], num[64];
-    cx_exp_now_iso(now);
-    if (!b.oom) {
-        cx_exp_db_meta_set(pl->db, "last_command", b.p, err, sizeof err);
-    }
-    if (cx_exp_db_meta_get(pl->db, "created", have, sizeof have) == 0) {
-        cx_exp_db_meta_set(pl->db, "created", now, err, sizeof err);
-        cx_exp_db_meta_set(pl->db, "kind", "optimise", err, sizeof err);
-    }
-    cx_exp_db_meta_set(pl->db, "updated", now, err, sizeof err);
-    cx_exp_db_meta_set(pl->db, "cxsim_version", CX_VERSION, err, sizeof err);
+    cx_exp_cmd_meta(pl, argc, argv, "optimise");
+    char err[512], num[64];
     cx_exp_db_meta_set(pl->db, "seeding", "common", err, sizeof err);
-    cx_exp_db_meta_set(pl->db, "ticks", o->ticks ? o->ticks : "scenario", err, sizeof err);
+    cx_exp_db_meta_set(pl->db, "ticks", o->com.ticks ? o->com.ticks : "scenario", err, sizeof err);
     cx_exp_db_meta_set(pl->db, "objective", s_obj_names[o->objective], err, sizeof err);
     snprintf(num, sizeof num, "%.17g", o->budget);
     cx_exp_db_meta_set(pl->db, "budget", num, err, sizeof err);
-    snprintf(num, sizeof num, "%d", o->replicates);
+    snprintf(num, sizeof num, "%d", o->com.replicates);
     cx_exp_db_meta_set(pl->db, "replicates", num, err, sizeof err);
     snprintf(num, sizeof num, "%d", o->beam);
     cx_exp_db_meta_set(pl->db, "beam", num, err, sizeof err);
     snprintf(num, sizeof num, "%d", o->steps);
     cx_exp_db_meta_set(pl->db, "steps", num, err, sizeof err);
-    cx_exp_buf_fini(&b);
 }
 
 /* A roadmap evaluated, with the step it belongs to. */
@@ -840,7 +762,7 @@ int cx_cmd_optimise(int argc, char **argv)
 
     /* The directory: by default, named after what the search is. */
     char outbuf[PATH_MAX], real[PATH_MAX];
-    const char *out = o.out;
+    const char *out = o.com.out;
     if (!out) {
         cx_exp_buf_t def;
         cx_exp_buf_init(&def);
@@ -867,7 +789,7 @@ int cx_cmd_optimise(int argc, char **argv)
         fprintf(stderr, "cxsim optimise: %s\n", err);
         goto done;
     }
-    pl.seed = o.seed;
+    pl.seed = o.com.seed;
     pl.crn = true;
     s_meta(&pl, argc, argv, &o);
 
@@ -878,12 +800,12 @@ int cx_cmd_optimise(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    int R = o.replicates;
+    int R = o.com.replicates;
     int W = o.beam;
     int per_step = W * (sc->n_dept > 0 ? sc->n_dept : 1);
     int cap_all = 1 + o.steps * per_step;
     c.tty = isatty(2) != 0;
-    ex = cx_exp_exec_new(pl.exe, pl.root, o.engine, o.jobs, c.tty);
+    ex = cx_exp_exec_new(pl.exe, pl.root, o.com.engine, o.com.jobs, c.tty);
     c.none_obj = malloc((size_t)R * sizeof *c.none_obj);
     c.obj = malloc((size_t)R * sizeof *c.obj);
     c.vals = malloc((size_t)R * sizeof *c.vals);
@@ -900,7 +822,7 @@ int cx_cmd_optimise(int argc, char **argv)
     c.sc = sc;
     c.pl = &pl;
     c.ex = ex;
-    if (o.ticks) {
+    if (o.com.ticks) {
         snprintf(c.ticks_set, sizeof c.ticks_set, "ticks=%d", sc->ticks);
     }
 
@@ -912,7 +834,7 @@ int cx_cmd_optimise(int argc, char **argv)
            "may move, ramp %d tick%s; %d replicate%s per roadmap; %d at a time, engine %s\n",
            pl.root, s_obj_names[o.objective], o.budget, o.steps, o.steps == 1 ? "" : "s", W,
            n_allowed, n_allowed == 1 ? "" : "s", sp.over, sp.over == 1 ? "" : "s", R,
-           R == 1 ? "" : "s", o.jobs, o.engine);
+           R == 1 ? "" : "s", o.com.jobs, o.com.engine);
     fflush(stdout);
 
     long long t0 = cx_now_ms();
@@ -957,7 +879,7 @@ int cx_cmd_optimise(int argc, char **argv)
             all[n_all++].step = step;
         }
         const cx_roadmap_t *top = nkeep ? &cand[keep[0]] : NULL;
-        if (!o.quiet && top) {
+        if (!o.com.quiet && top) {
             cx_exp_buf_t mk;
             cx_exp_buf_init(&mk);
             cx_rm_key(&mk, sc, top);

@@ -33,6 +33,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cx_exp_cmd.h"
 #include "cx_exp_db.h"
 #include "cx_exp_exec.h"
 #include "cx_exp_plan.h"
@@ -60,6 +61,8 @@ static const char *const s_default_params[] = {
     "competitor_pull", "automation_high", "service_gain",      "spend_loyalty",
 };
 #define S_N_DEFAULT ((int)(sizeof s_default_params / sizeof s_default_params[0]))
+
+static const char s_cmd[] = "cxsim sensitivity";
 
 static volatile sig_atomic_t s_stop = 0;
 
@@ -111,40 +114,20 @@ typedef struct {
     const char *kpis;             /* --kpi (comma-separated) */
     const char *sets[S_MAX_SETS]; /* --set */
     int n_sets;                   /* entries used */
-    int replicates;               /* --replicates */
-    int jobs;                     /* --jobs */
-    const char *seed;             /* --seed */
-    const char *ticks;            /* --ticks */
-    const char *engine;           /* --engine */
-    const char *out;              /* --out */
-    bool quiet;                   /* --quiet */
+    cx_exp_common_t com; /* --replicates, --jobs, --seed, --ticks, --engine, --out, --quiet */
 } s_opts_t;
-
-static int s_int(const char *opt, const char *v, long long lo, long long hi, long long *out)
-{
-    char *end;
-    errno = 0;
-    long long n = strtoll(v, &end, 10);
-    if (!*v || errno || *end || n < lo || n > hi) {
-        fprintf(stderr, "cxsim sensitivity: %s expects an integer from %lld to %lld, got '%s'\n",
-                opt, lo, hi, v);
-        return -1;
-    }
-    *out = n;
-    return 0;
-}
 
 static int s_parse(int argc, char **argv, s_opts_t *o)
 {
     memset(o, 0, sizeof *o);
     o->delta = 0.1;
-    o->replicates = 5;
-    o->engine = "in-process";
+    o->com.replicates = 5;
+    o->com.engine = "in-process";
     o->kpis = "nps,churn_rate,total_revenue";
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v;
         bool missing = false;
-        long long n;
+        int r;
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             s_usage(stdout);
             exit(0);
@@ -163,48 +146,14 @@ static int s_parse(int argc, char **argv, s_opts_t *o)
         } else if ((v = cx_exp_opt("--kpi", argc, argv, &i, &missing))) {
             o->kpis = v;
         } else if ((v = cx_exp_opt("--set", argc, argv, &i, &missing))) {
-            const char *eq = strchr(v, '=');
-            if (!eq || eq == v || strpbrk(v, "\t\n")) {
-                fprintf(stderr, "cxsim sensitivity: --set expects KEY=VALUE, got '%s'\n", v);
+            if (cx_exp_cmd_add_set(s_cmd, o->sets, &o->n_sets, S_MAX_SETS, v) != 0) {
                 return -1;
             }
-            if (o->n_sets == S_MAX_SETS) {
-                fprintf(stderr, "cxsim sensitivity: at most %d --set options\n", S_MAX_SETS);
+        } else if ((r = cx_exp_cmd_common(s_cmd, argc, argv, &i, &missing, &o->com, 2, 100000)) !=
+                   0) {
+            if (r < 0) {
                 return -1;
             }
-            o->sets[o->n_sets++] = v;
-        } else if ((v = cx_exp_opt("--replicates", argc, argv, &i, &missing))) {
-            if (s_int("--replicates", v, 2, 100000, &n) != 0) {
-                return -1;
-            }
-            o->replicates = (int)n;
-        } else if ((v = cx_exp_opt("--jobs", argc, argv, &i, &missing))) {
-            if (s_int("--jobs", v, 1, 1024, &n) != 0) {
-                return -1;
-            }
-            o->jobs = (int)n;
-        } else if ((v = cx_exp_opt("--seed", argc, argv, &i, &missing))) {
-            if (s_int("--seed", v, 0, INT64_MAX, &n) != 0) {
-                return -1;
-            }
-            o->seed = v;
-        } else if ((v = cx_exp_opt("--ticks", argc, argv, &i, &missing))) {
-            if (s_int("--ticks", v, 1, 1000000, &n) != 0) {
-                return -1;
-            }
-            o->ticks = v;
-        } else if ((v = cx_exp_opt("--engine", argc, argv, &i, &missing))) {
-            if (strcmp(v, "in-process") != 0 && strcmp(v, "processes") != 0) {
-                fprintf(stderr,
-                        "cxsim sensitivity: --engine expects in-process or processes, got '%s'\n",
-                        v);
-                return -1;
-            }
-            o->engine = v;
-        } else if ((v = cx_exp_opt("--out", argc, argv, &i, &missing))) {
-            o->out = v;
-        } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
-            o->quiet = true;
         } else if (missing) {
             fprintf(stderr, "cxsim sensitivity: %s needs a value\n", a);
             return -1;
@@ -223,49 +172,10 @@ static int s_parse(int argc, char **argv, s_opts_t *o)
         fprintf(stderr, "cxsim sensitivity: give --params or --all, not both\n");
         return -1;
     }
-    if (!o->jobs) {
-        o->jobs = cx_exp_cores();
+    if (!o->com.jobs) {
+        o->com.jobs = cx_exp_cores();
     }
     return 0;
-}
-
-/* Splits a comma-separated list into heap copies (trimmed of spaces).
- * Returns how many, or -1 (empty item, too many, out of memory). */
-static int s_split(const char *list, char **out, int cap, const char *what)
-{
-    int n = 0;
-    const char *p = list;
-    for (;;) {
-        const char *c = strchr(p, ',');
-        size_t len = c ? (size_t)(c - p) : strlen(p);
-        while (len && *p == ' ') {
-            p++;
-            len--;
-        }
-        while (len && p[len - 1] == ' ') {
-            len--;
-        }
-        if (len == 0 || n == cap) {
-            fprintf(stderr, "cxsim sensitivity: %s: %s in '%s'\n", what,
-                    len == 0 ? "empty item" : "too many items", list);
-            goto fail;
-        }
-        out[n] = strndup(p, len);
-        if (!out[n]) {
-            fprintf(stderr, "cxsim sensitivity: out of memory\n");
-            goto fail;
-        }
-        n++;
-        if (!c) {
-            return n;
-        }
-        p = c + 1;
-    }
-fail:
-    for (int i = 0; i < n; i++) {
-        free(out[i]);
-    }
-    return -1;
 }
 
 /* The parameters to analyse as indices into the table: --all, --params or
@@ -274,7 +184,7 @@ fail:
 static int s_params(const s_opts_t *o, int *idx)
 {
     int count;
-    const cx_param_info_t *tab = cx_params_table(&count);
+    cx_params_table(&count);
     if (o->all) {
         for (int i = 0; i < count; i++) {
             idx[i] = i;
@@ -284,7 +194,7 @@ static int s_params(const s_opts_t *o, int *idx)
     char *names[256];
     int n;
     if (o->params) {
-        n = s_split(o->params, names, count, "--params");
+        n = cx_exp_cmd_split(o->params, names, count, s_cmd, "--params");
         if (n < 0) {
             return -1;
         }
@@ -294,45 +204,10 @@ static int s_params(const s_opts_t *o, int *idx)
             names[i] = strdup(s_default_params[i]);
         }
     }
-    const char **cand = malloc((size_t)count * sizeof *cand);
-    int rc = n;
-    for (int i = 0; i < n && rc >= 0; i++) {
-        const char *name = names[i];
-        if (!name || !cand) {
-            fprintf(stderr, "cxsim sensitivity: out of memory\n");
-            rc = -1;
-            break;
-        }
-        if (strncmp(name, "model.", 6) == 0) {
-            name += 6;
-        }
-        idx[i] = -1;
-        for (int k = 0; k < count; k++) {
-            cand[k] = tab[k].name;
-            if (strcmp(tab[k].name, name) == 0) {
-                idx[i] = k;
-            }
-        }
-        if (idx[i] < 0) {
-            const char *s = cx_suggest(name, cand, count);
-            fprintf(stderr, "cxsim sensitivity: unknown model parameter '%s'", name);
-            if (s) {
-                fprintf(stderr, " (did you mean '%s'?)", s);
-            }
-            fprintf(stderr, "; the parameters are listed in docs/MODEL.md\n");
-            rc = -1;
-        }
-        for (int j = 0; j < i && rc >= 0; j++) {
-            if (idx[j] == idx[i]) {
-                fprintf(stderr, "cxsim sensitivity: parameter '%s' given twice\n", name);
-                rc = -1;
-            }
-        }
-    }
+    int rc = cx_exp_cmd_params(s_cmd, names, n, idx);
     for (int i = 0; i < n; i++) {
         free(names[i]);
     }
-    free(cand);
     return rc;
 }
 
@@ -340,7 +215,7 @@ static int s_params(const s_opts_t *o, int *idx)
  * kpis columns. Returns how many, or -1 after a message. */
 static int s_kpis(const s_opts_t *o, cx_exp_db_t *db, char **kpis)
 {
-    int n = s_split(o->kpis, kpis, S_MAX_KPIS, "--kpi");
+    int n = cx_exp_cmd_split(o->kpis, kpis, S_MAX_KPIS, s_cmd, "--kpi");
     for (int i = 0; i < n; i++) {
         const char *col = strncmp(kpis[i], "total_", 6) == 0 ? kpis[i] + 6 : kpis[i];
         bool ok = cx_exp_db_has_column(db, col) &&
@@ -436,20 +311,7 @@ static int s_done(void *ud, cx_exp_exec_t *ex, const cx_exp_run_t *run, bool ok,
 {
     (void)ex;
     s_ctx_t *c = ud;
-    char dir[4700], err[2048] = "";
-    snprintf(dir, sizeof dir, "%s/%s", c->pl->root, run->dir);
-    int rc = cx_exp_db_import(c->pl->db, dir, run->dir, err, sizeof err);
-    if (rc < 0) {
-        fprintf(stderr, "%scxsim sensitivity: cannot record %s: %s\n", c->tty ? "\r\033[K" : "",
-                run->dir, err);
-        return -1;
-    }
-    if (!ok || rc == 0) {
-        c->failed++;
-        fprintf(stderr, "%scxsim sensitivity: run %s failed: %s\n", c->tty ? "\r\033[K" : "",
-                run->dir, rc == 0 ? err : reason);
-    }
-    return 0;
+    return cx_exp_cmd_run_done(s_cmd, c->pl, run, ok, reason, c->tty, &c->failed);
 }
 
 /* One analysed parameter. */
@@ -487,7 +349,7 @@ static int s_analyse(const s_opts_t *o, cx_exp_plan_t *pl, const s_param_t *par,
 {
     int tab_n;
     const cx_param_info_t *tab = cx_params_table(&tab_n);
-    int cap = o->replicates + 1;
+    int cap = o->com.replicates + 1;
     int *r3[3];
     double *v3[3], *a3[3], *work = malloc((size_t)cap * sizeof *work);
     bool oom = !work;
@@ -728,33 +590,15 @@ done:
 
 static void s_meta(cx_exp_plan_t *pl, int argc, char **argv, const s_opts_t *o)
 {
-    cx_exp_buf_t b;
-    cx_exp_buf_init(&b);
-    cx_exp_buf_printf(&b, "[\"cxsim\"");
-    for (int i = 0; i < argc; i++) {
-        cx_exp_buf_printf(&b, ", ");
-        cx_exp_buf_json_str(&b, argv[i]);
-    }
-    cx_exp_buf_printf(&b, "]");
-    char err[512], now[32], have[8], num[64];
-    cx_exp_now_iso(now);
-    if (!b.oom) {
-        cx_exp_db_meta_set(pl->db, "last_command", b.p, err, sizeof err);
-    }
-    if (cx_exp_db_meta_get(pl->db, "created", have, sizeof have) == 0) {
-        cx_exp_db_meta_set(pl->db, "created", now, err, sizeof err);
-        cx_exp_db_meta_set(pl->db, "kind", "sensitivity", err, sizeof err);
-    }
-    cx_exp_db_meta_set(pl->db, "updated", now, err, sizeof err);
-    cx_exp_db_meta_set(pl->db, "cxsim_version", CX_VERSION, err, sizeof err);
+    cx_exp_cmd_meta(pl, argc, argv, "sensitivity");
+    char err[512], num[64];
     cx_exp_db_meta_set(pl->db, "scenario", pl->point[0].scenario, err, sizeof err);
     cx_exp_db_meta_set(pl->db, "seeding", "common", err, sizeof err);
     snprintf(num, sizeof num, "%llu", (unsigned long long)pl->point[0].base_seed);
     cx_exp_db_meta_set(pl->db, "base_seed", num, err, sizeof err);
-    cx_exp_db_meta_set(pl->db, "ticks", o->ticks ? o->ticks : "scenario", err, sizeof err);
+    cx_exp_db_meta_set(pl->db, "ticks", o->com.ticks ? o->com.ticks : "scenario", err, sizeof err);
     snprintf(num, sizeof num, "%.12g", o->delta);
     cx_exp_db_meta_set(pl->db, "delta", num, err, sizeof err);
-    cx_exp_buf_fini(&b);
 }
 
 int cx_cmd_sensitivity(int argc, char **argv)
@@ -791,7 +635,7 @@ int cx_cmd_sensitivity(int argc, char **argv)
      * --seed, --ticks), not on the parameters or delta: analyses of other
      * parameters of the same setting share its base runs. */
     char outbuf[PATH_MAX];
-    const char *out = o.out;
+    const char *out = o.com.out;
     if (!out) {
         char real[PATH_MAX];
         cx_exp_buf_t def;
@@ -801,8 +645,8 @@ int cx_cmd_sensitivity(int argc, char **argv)
         for (int i = 0; i < o.n_sets; i++) {
             cx_exp_buf_printf(&def, "set %s\n", o.sets[i]);
         }
-        cx_exp_buf_printf(&def, "seed %s\nticks %s\n", o.seed ? o.seed : "-",
-                          o.ticks ? o.ticks : "-");
+        cx_exp_buf_printf(&def, "seed %s\nticks %s\n", o.com.seed ? o.com.seed : "-",
+                          o.com.ticks ? o.com.ticks : "-");
         const char *base = strrchr(o.scenario, '/');
         char name[128];
         snprintf(name, sizeof name, "%s", base ? base + 1 : o.scenario);
@@ -836,8 +680,8 @@ int cx_cmd_sensitivity(int argc, char **argv)
         fprintf(stderr, "cxsim sensitivity: %s\n", err);
         goto done;
     }
-    pl.ticks = o.ticks;
-    pl.seed = o.seed;
+    pl.ticks = o.com.ticks;
+    pl.seed = o.com.seed;
     pl.crn = true;
 
     /* PLAN: the base point first; its loaded scenario gives each
@@ -890,13 +734,13 @@ int cx_cmd_sensitivity(int argc, char **argv)
     s_meta(&pl, argc, argv, &o);
 
     bool tty = isatty(2) != 0;
-    ex = cx_exp_exec_new(pl.exe, pl.root, o.engine, o.jobs, tty);
+    ex = cx_exp_exec_new(pl.exe, pl.root, o.com.engine, o.com.jobs, tty);
     if (!ex) {
         fprintf(stderr, "cxsim sensitivity: out of memory\n");
         goto done;
     }
     int todo = 0;
-    for (int rep = 0; rep < o.replicates; rep++) {
+    for (int rep = 0; rep < o.com.replicates; rep++) {
         for (int pi = 0; pi < pl.n_point; pi++) {
             int q = 0;
             int qr = cx_exp_plan_queue(&pl, pi, rep, rep + 1, ex, &q, err, sizeof err);
@@ -909,14 +753,14 @@ int cx_cmd_sensitivity(int argc, char **argv)
         }
     }
     for (int pi = 0; pi < pl.n_point; pi++) {
-        if (o.replicates > cx_exp_db_planned(pl.db, pl.point[pi].id)) {
-            cx_exp_db_set_planned(pl.db, pl.point[pi].id, o.replicates, err, sizeof err);
+        if (o.com.replicates > cx_exp_db_planned(pl.db, pl.point[pi].id)) {
+            cx_exp_db_set_planned(pl.db, pl.point[pi].id, o.com.replicates, err, sizeof err);
         }
     }
     printf("sensitivity %s: %d parameter%s, delta %g: %d points x %d replicates = %d runs: %d "
            "to do, %lld already done; %d at a time, engine %s\n",
-           pl.root, np, np == 1 ? "" : "s", o.delta, pl.n_point, o.replicates,
-           pl.n_point * o.replicates, todo, pl.skipped, o.jobs, o.engine);
+           pl.root, np, np == 1 ? "" : "s", o.delta, pl.n_point, o.com.replicates,
+           pl.n_point * o.com.replicates, todo, pl.skipped, o.com.jobs, o.com.engine);
     fflush(stdout);
     s_ctx_t c = {&pl, tty, 0};
     long long t0 = cx_now_ms();
@@ -933,11 +777,12 @@ int cx_cmd_sensitivity(int argc, char **argv)
         printf("ran %d runs in %.1f s (%d completed, %d failed)\n", completed + failed,
                (double)(cx_now_ms() - t0) / 1000.0, completed, failed);
         if (cx_exp_summary(pl.db, pl.root, NULL, err, sizeof err) != 0 ||
-            s_analyse(&o, &pl, par, np, kpis, nk, o.quiet ? NULL : stdout, err, sizeof err) != 0) {
+            s_analyse(&o, &pl, par, np, kpis, nk, o.com.quiet ? NULL : stdout, err, sizeof err) !=
+                0) {
             fprintf(stderr, "cxsim sensitivity: %s\n", err);
             lr = -1;
         }
-        if (!o.quiet) {
+        if (!o.com.quiet) {
             printf("results: %s/sensitivity.db, %s/sensitivity.csv\n", pl.root, pl.root);
         }
     }

@@ -38,6 +38,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cx_exp_cmd.h"
 #include "cx_exp_db.h"
 #include "cx_exp_exec.h"
 #include "cx_exp_grid.h"
@@ -50,6 +51,8 @@
 #include "cx_version.h"
 
 #define S_MAX_SLURM_OPTS 32 /* --slurm-opt options */
+
+static const char s_cmd[] = "cxsim sweep";
 
 static volatile sig_atomic_t s_stop = 0;
 
@@ -103,12 +106,7 @@ typedef struct {
     const char *scenario;                    /* scenario file */
     const char *sets[CX_EXP_MAX_AXES + 1];   /* --set specs */
     int n_sets;                              /* entries used */
-    int replicates;                          /* --replicates, 0 = default */
-    int jobs;                                /* --jobs, 0 = cores */
-    const char *out;                         /* --out */
-    const char *seed;                        /* --seed */
-    const char *ticks;                       /* --ticks */
-    const char *engine;                      /* --engine */
+    cx_exp_common_t com; /* --replicates, --jobs, --seed, --ticks, --engine, --out, --quiet */
     bool crn;                                /* --crn */
     const char *target_kpi;                  /* --target-ci KPI */
     char target_buf[64];                     /* storage for the KPI name */
@@ -121,36 +119,21 @@ typedef struct {
     const char *cxsim;                       /* --cxsim */
     bool no_submit;                          /* --no-submit */
     bool wait;                               /* --wait */
-    bool quiet;                              /* --quiet */
     const char *worker;                      /* --worker PLAN */
     int task, of;                            /* --task K --of N */
 } s_opts_t;
 
-static int s_int(const char *opt, const char *v, long long lo, long long hi, long long *out)
-{
-    char *end;
-    errno = 0;
-    long long n = v ? strtoll(v, &end, 10) : 0;
-    if (!v || !*v || errno || *end || n < lo || n > hi) {
-        fprintf(stderr, "cxsim sweep: %s expects an integer from %lld to %lld, got '%s'\n", opt, lo,
-                hi, v ? v : "");
-        return -1;
-    }
-    *out = n;
-    return 0;
-}
-
-
 static int s_parse(int argc, char **argv, s_opts_t *o)
 {
     memset(o, 0, sizeof *o);
-    o->engine = "in-process";
+    o->com.engine = "in-process";
     o->max_replicates = 50;
     o->task = -1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v;
         bool missing = false;
         long long n;
+        int r;
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             s_usage(stdout);
             exit(0);
@@ -160,35 +143,6 @@ static int s_parse(int argc, char **argv, s_opts_t *o)
                 return -1;
             }
             o->sets[o->n_sets++] = v;
-        } else if ((v = cx_exp_opt("--replicates", argc, argv, &i, &missing))) {
-            if (s_int("--replicates", v, 1, 100000, &n) != 0) {
-                return -1;
-            }
-            o->replicates = (int)n;
-        } else if ((v = cx_exp_opt("--jobs", argc, argv, &i, &missing))) {
-            if (s_int("--jobs", v, 1, 1024, &n) != 0) {
-                return -1;
-            }
-            o->jobs = (int)n;
-        } else if ((v = cx_exp_opt("--out", argc, argv, &i, &missing))) {
-            o->out = v;
-        } else if ((v = cx_exp_opt("--seed", argc, argv, &i, &missing))) {
-            if (s_int("--seed", v, 0, INT64_MAX, &n) != 0) {
-                return -1;
-            }
-            o->seed = v;
-        } else if ((v = cx_exp_opt("--ticks", argc, argv, &i, &missing))) {
-            if (s_int("--ticks", v, 1, 1000000, &n) != 0) {
-                return -1;
-            }
-            o->ticks = v;
-        } else if ((v = cx_exp_opt("--engine", argc, argv, &i, &missing))) {
-            if (strcmp(v, "in-process") != 0 && strcmp(v, "processes") != 0) {
-                fprintf(stderr, "cxsim sweep: --engine expects in-process or processes, got '%s'\n",
-                        v);
-                return -1;
-            }
-            o->engine = v;
         } else if (strcmp(a, "--crn") == 0) {
             o->crn = true;
         } else if ((v = cx_exp_opt("--target-ci", argc, argv, &i, &missing))) {
@@ -207,7 +161,7 @@ static int s_parse(int argc, char **argv, s_opts_t *o)
             o->target_kpi = o->target_buf;
             o->target_half = h;
         } else if ((v = cx_exp_opt("--max-replicates", argc, argv, &i, &missing))) {
-            if (s_int("--max-replicates", v, 3, 100000, &n) != 0) {
+            if (cx_exp_cmd_int(s_cmd, "--max-replicates", v, 3, 100000, &n) != 0) {
                 return -1;
             }
             o->max_replicates = (int)n;
@@ -224,7 +178,7 @@ static int s_parse(int argc, char **argv, s_opts_t *o)
             }
             o->slurm_opt[o->n_slurm_opt++] = v;
         } else if ((v = cx_exp_opt("--slurm-tasks", argc, argv, &i, &missing))) {
-            if (s_int("--slurm-tasks", v, 1, 100000, &n) != 0) {
+            if (cx_exp_cmd_int(s_cmd, "--slurm-tasks", v, 1, 100000, &n) != 0) {
                 return -1;
             }
             o->slurm_tasks = (int)n;
@@ -234,20 +188,23 @@ static int s_parse(int argc, char **argv, s_opts_t *o)
             o->no_submit = true;
         } else if (strcmp(a, "--wait") == 0) {
             o->wait = true;
-        } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
-            o->quiet = true;
         } else if ((v = cx_exp_opt("--worker", argc, argv, &i, &missing))) {
             o->worker = v;
         } else if ((v = cx_exp_opt("--task", argc, argv, &i, &missing))) {
-            if (s_int("--task", v, 0, 1000000, &n) != 0) {
+            if (cx_exp_cmd_int(s_cmd, "--task", v, 0, 1000000, &n) != 0) {
                 return -1;
             }
             o->task = (int)n;
         } else if ((v = cx_exp_opt("--of", argc, argv, &i, &missing))) {
-            if (s_int("--of", v, 1, 1000000, &n) != 0) {
+            if (cx_exp_cmd_int(s_cmd, "--of", v, 1, 1000000, &n) != 0) {
                 return -1;
             }
             o->of = (int)n;
+        } else if ((r = cx_exp_cmd_common(s_cmd, argc, argv, &i, &missing, &o->com, 1, 100000)) !=
+                   0) {
+            if (r < 0) {
+                return -1;
+            }
         } else if (missing) {
             fprintf(stderr, "cxsim sweep: %s needs a value\n", a);
             return -1;
@@ -279,17 +236,17 @@ static int s_parse(int argc, char **argv, s_opts_t *o)
                         "--cxsim need --backend slurm\n");
         return -1;
     }
-    if (!o->replicates) {
-        o->replicates = o->target_kpi ? 3 : 5;
+    if (!o->com.replicates) {
+        o->com.replicates = o->target_kpi ? 3 : 5;
     }
-    if (o->target_kpi && o->replicates < 3) {
-        o->replicates = 3;
+    if (o->target_kpi && o->com.replicates < 3) {
+        o->com.replicates = 3;
     }
-    if (o->target_kpi && o->max_replicates < o->replicates) {
-        o->max_replicates = o->replicates;
+    if (o->target_kpi && o->max_replicates < o->com.replicates) {
+        o->max_replicates = o->com.replicates;
     }
-    if (!o->jobs) {
-        o->jobs = o->slurm ? 1 : cx_exp_cores();
+    if (!o->com.jobs) {
+        o->com.jobs = o->slurm ? 1 : cx_exp_cores();
     }
     return 0;
 }
@@ -375,12 +332,9 @@ static int s_local_done(void *ud, cx_exp_exec_t *ex, const cx_exp_run_t *run, bo
 {
     s_local_t *L = ud;
     cx_exp_plan_t *pl = L->pl;
-    char dir[4700], err[2048] = "";
-    snprintf(dir, sizeof dir, "%s/%s", pl->root, run->dir);
-    int rc = cx_exp_db_import(pl->db, dir, run->dir, err, sizeof err);
+    char err[2048] = "";
+    int rc = cx_exp_cmd_import(s_cmd, pl, run, L->tty, err, sizeof err);
     if (rc < 0) {
-        fprintf(stderr, "%scxsim sweep: cannot record %s: %s\n", L->tty ? "\r\033[K" : "", run->dir,
-                err);
         return -1;
     }
     if (!ok || rc == 0) {
@@ -544,7 +498,7 @@ static int s_slurm(const s_opts_t *o, cx_exp_plan_t *pl, cx_exp_run_t *runs, int
                       CX_VERSION, pl->root, n_runs, tasks, pl->root);
     cx_exp_buf_printf(&b, "#SBATCH --job-name=cxsim-sweep\n#SBATCH --array=0-%d\n", tasks - 1);
     cx_exp_buf_printf(&b, "#SBATCH --output=%s/%s-%%a.out\n", logs, stamp);
-    cx_exp_buf_printf(&b, "#SBATCH --cpus-per-task=%d\n", o->jobs);
+    cx_exp_buf_printf(&b, "#SBATCH --cpus-per-task=%d\n", o->com.jobs);
     for (int i = 0; i < o->n_slurm_opt; i++) {
         cx_exp_buf_printf(&b, "#SBATCH %s\n", o->slurm_opt[i]);
     }
@@ -552,7 +506,8 @@ static int s_slurm(const s_opts_t *o, cx_exp_plan_t *pl, cx_exp_run_t *runs, int
     s_shq(&b, exe);
     cx_exp_buf_printf(&b, " sweep --worker ");
     s_shq(&b, plan);
-    cx_exp_buf_printf(&b, " --task \"$SLURM_ARRAY_TASK_ID\" --of %d --jobs %d\n", tasks, o->jobs);
+    cx_exp_buf_printf(&b, " --task \"$SLURM_ARRAY_TASK_ID\" --of %d --jobs %d\n", tasks,
+                      o->com.jobs);
     if (b.oom || cx_write_atomic(script, b.p, b.n) != 0 || chmod(script, 0755) != 0) {
         fprintf(stderr, "cxsim sweep: cannot write %s: %s\n", script, strerror(errno));
         cx_exp_buf_fini(&b);
@@ -697,7 +652,7 @@ static int s_worker(const s_opts_t *o)
         return 1;
     }
     exe[n] = '\0';
-    cx_exp_exec_t *ex = cx_exp_exec_new(exe, root, engine, o->jobs, false);
+    cx_exp_exec_t *ex = cx_exp_exec_new(exe, root, engine, o->com.jobs, false);
     if (!ex) {
         free(text);
         return 1;
@@ -756,33 +711,14 @@ static int s_worker(const s_opts_t *o)
 
 static void s_meta(cx_exp_plan_t *pl, int argc, char **argv, const s_opts_t *o)
 {
-    cx_exp_buf_t b;
-    cx_exp_buf_init(&b);
-    cx_exp_buf_printf(&b, "[\"cxsim\"");
-    for (int i = 0; i < argc; i++) {
-        cx_exp_buf_printf(&b, ", ");
-        cx_exp_buf_json_str(&b, argv[i]);
-    }
-    cx_exp_buf_printf(&b, "]");
-    char err[512], now[32];
-    cx_exp_now_iso(now);
-    if (!b.oom) {
-        cx_exp_db_meta_set(pl->db, "last_command", b.p, err, sizeof err);
-    }
-    char have[8];
-    if (cx_exp_db_meta_get(pl->db, "created", have, sizeof have) == 0) {
-        cx_exp_db_meta_set(pl->db, "created", now, err, sizeof err);
-        cx_exp_db_meta_set(pl->db, "kind", "sweep", err, sizeof err);
-    }
-    cx_exp_db_meta_set(pl->db, "updated", now, err, sizeof err);
-    cx_exp_db_meta_set(pl->db, "cxsim_version", CX_VERSION, err, sizeof err);
+    cx_exp_cmd_meta(pl, argc, argv, "sweep");
+    char err[512];
     cx_exp_db_meta_set(pl->db, "scenario", pl->point[0].scenario, err, sizeof err);
     cx_exp_db_meta_set(pl->db, "seeding", o->crn ? "common" : "independent", err, sizeof err);
     char seed[32];
     snprintf(seed, sizeof seed, "%llu", (unsigned long long)pl->point[0].base_seed);
     cx_exp_db_meta_set(pl->db, "base_seed", seed, err, sizeof err);
-    cx_exp_db_meta_set(pl->db, "ticks", o->ticks ? o->ticks : "scenario", err, sizeof err);
-    cx_exp_buf_fini(&b);
+    cx_exp_db_meta_set(pl->db, "ticks", o->com.ticks ? o->com.ticks : "scenario", err, sizeof err);
 }
 
 int cx_cmd_sweep(int argc, char **argv)
@@ -817,7 +753,7 @@ int cx_cmd_sweep(int argc, char **argv)
     /* The default directory is named after what defines the experiment, so
      * that running the same command again resumes it. */
     char outbuf[PATH_MAX];
-    const char *out = o.out;
+    const char *out = o.com.out;
     if (!out) {
         char real[PATH_MAX];
         cx_exp_buf_t def;
@@ -826,8 +762,8 @@ int cx_cmd_sweep(int argc, char **argv)
         for (int i = 0; i < o.n_sets; i++) {
             cx_exp_buf_printf(&def, "set %s\n", o.sets[i]);
         }
-        cx_exp_buf_printf(&def, "seed %s\nticks %s\ncrn %d\n", o.seed ? o.seed : "-",
-                          o.ticks ? o.ticks : "-", o.crn);
+        cx_exp_buf_printf(&def, "seed %s\nticks %s\ncrn %d\n", o.com.seed ? o.com.seed : "-",
+                          o.com.ticks ? o.com.ticks : "-", o.crn);
         const char *base = strrchr(o.scenario, '/');
         base = base ? base + 1 : o.scenario;
         char name[128];
@@ -848,8 +784,8 @@ int cx_cmd_sweep(int argc, char **argv)
         cx_exp_plan_fini(&pl);
         return 1;
     }
-    pl.ticks = o.ticks;
-    pl.seed = o.seed;
+    pl.ticks = o.com.ticks;
+    pl.seed = o.com.seed;
     pl.crn = o.crn;
     int rc = 1;
     if (cx_exp_plan_lock(&pl, err, sizeof err) != 0) {
@@ -896,7 +832,7 @@ int cx_cmd_sweep(int argc, char **argv)
 
     bool tty = isatty(2) != 0;
     if (!o.slurm) {
-        ex = cx_exp_exec_new(pl.exe, pl.root, o.engine, o.jobs, tty);
+        ex = cx_exp_exec_new(pl.exe, pl.root, o.com.engine, o.com.jobs, tty);
         if (!ex) {
             fprintf(stderr, "cxsim sweep: out of memory\n");
             goto done;
@@ -904,7 +840,7 @@ int cx_cmd_sweep(int argc, char **argv)
     }
     int todo = 0;
     for (int pi = 0; pi < pl.n_point; pi++) {
-        int want = o.replicates;
+        int want = o.com.replicates;
         if (o.target_kpi) {
             int planned = cx_exp_db_planned(pl.db, pl.point[pi].id);
             want = planned > want ? planned : want;
@@ -949,13 +885,13 @@ int cx_cmd_sweep(int argc, char **argv)
     long long planned_runs = todo + pl.skipped;
     printf("sweep %s: %lld point%s x %d replicate%s%s = %lld runs: %d to do, %lld already "
            "done%s; ",
-           pl.root, npoints, npoints == 1 ? "" : "s", o.replicates, o.replicates == 1 ? "" : "s",
-           o.target_kpi ? " (at first)" : "", planned_runs, todo, pl.skipped,
-           pl.recovered ? " (some recovered from their run directories)" : "");
+           pl.root, npoints, npoints == 1 ? "" : "s", o.com.replicates,
+           o.com.replicates == 1 ? "" : "s", o.target_kpi ? " (at first)" : "", planned_runs, todo,
+           pl.skipped, pl.recovered ? " (some recovered from their run directories)" : "");
     if (o.slurm) {
-        printf("backend slurm, engine %s\n", o.engine);
+        printf("backend slurm, engine %s\n", o.com.engine);
     } else {
-        printf("%d at a time, engine %s\n", o.jobs, o.engine);
+        printf("%d at a time, engine %s\n", o.com.jobs, o.com.engine);
     }
     fflush(stdout);
 
@@ -963,10 +899,10 @@ int cx_cmd_sweep(int argc, char **argv)
         if (todo == 0) {
             rc = 0;
         } else {
-            rc = s_slurm(&o, &pl, slurm_runs, n_slurm, o.engine);
+            rc = s_slurm(&o, &pl, slurm_runs, n_slurm, o.com.engine);
         }
         if (rc == 0 && (todo == 0 || o.wait)) {
-            if (cx_exp_summary(pl.db, pl.root, o.quiet ? NULL : stdout, err, sizeof err) != 0) {
+            if (cx_exp_summary(pl.db, pl.root, o.com.quiet ? NULL : stdout, err, sizeof err) != 0) {
                 fprintf(stderr, "cxsim sweep: %s\n", err);
                 rc = 1;
             }
@@ -1009,11 +945,12 @@ int cx_cmd_sweep(int argc, char **argv)
         }
         printf("\n");
     }
-    if (cx_exp_summary(pl.db, pl.root, o.quiet || lr == 1 ? NULL : stdout, err, sizeof err) != 0) {
+    if (cx_exp_summary(pl.db, pl.root, o.com.quiet || lr == 1 ? NULL : stdout, err, sizeof err) !=
+        0) {
         fprintf(stderr, "cxsim sweep: %s\n", err);
         lr = -1;
     }
-    if (!o.quiet && lr != 1) {
+    if (!o.com.quiet && lr != 1) {
         printf("results: %s/sweep.db, %s/summary.csv\n", pl.root, pl.root);
     }
     rc = lr == 0 && failed == 0 && L.failed == 0 ? 0 : 1;

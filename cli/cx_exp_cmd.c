@@ -1,0 +1,217 @@
+/*  cx_exp_cmd — pieces shared by the experiment commands (cx_exp_cmd.h). */
+#include "cx_exp_cmd.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cx_exp_db.h"
+#include "cx_exp_util.h"
+#include "cx_load.h"
+#include "cx_params.h"
+#include "cx_version.h"
+
+int cx_exp_cmd_int(const char *cmd, const char *opt, const char *v, long long lo, long long hi,
+                   long long *out)
+{
+    char *end;
+    errno = 0;
+    long long n = v ? strtoll(v, &end, 10) : 0;
+    if (!v || !*v || errno || *end || n < lo || n > hi) {
+        fprintf(stderr, "%s: %s expects an integer from %lld to %lld, got '%s'\n", cmd, opt, lo, hi,
+                v ? v : "");
+        return -1;
+    }
+    *out = n;
+    return 0;
+}
+
+int cx_exp_cmd_common(const char *cmd, int argc, char **argv, int *i, bool *missing,
+                      cx_exp_common_t *c, long long rep_lo, long long rep_hi)
+{
+    const char *a = argv[*i], *v;
+    long long n;
+    if ((v = cx_exp_opt("--replicates", argc, argv, i, missing))) {
+        if (cx_exp_cmd_int(cmd, "--replicates", v, rep_lo, rep_hi, &n) != 0) {
+            return -1;
+        }
+        c->replicates = (int)n;
+    } else if ((v = cx_exp_opt("--jobs", argc, argv, i, missing))) {
+        if (cx_exp_cmd_int(cmd, "--jobs", v, 1, 1024, &n) != 0) {
+            return -1;
+        }
+        c->jobs = (int)n;
+    } else if ((v = cx_exp_opt("--seed", argc, argv, i, missing))) {
+        if (cx_exp_cmd_int(cmd, "--seed", v, 0, INT64_MAX, &n) != 0) {
+            return -1;
+        }
+        c->seed = v;
+    } else if ((v = cx_exp_opt("--ticks", argc, argv, i, missing))) {
+        if (cx_exp_cmd_int(cmd, "--ticks", v, 1, 1000000, &n) != 0) {
+            return -1;
+        }
+        c->ticks = v;
+    } else if ((v = cx_exp_opt("--engine", argc, argv, i, missing))) {
+        if (strcmp(v, "in-process") != 0 && strcmp(v, "processes") != 0) {
+            fprintf(stderr, "%s: --engine expects in-process or processes, got '%s'\n", cmd, v);
+            return -1;
+        }
+        c->engine = v;
+    } else if ((v = cx_exp_opt("--out", argc, argv, i, missing))) {
+        c->out = v;
+    } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
+        c->quiet = true;
+    } else {
+        return 0;
+    }
+    return 1;
+}
+
+int cx_exp_cmd_add_set(const char *cmd, const char **sets, int *n, int max, const char *v)
+{
+    const char *eq = strchr(v, '=');
+    if (!eq || eq == v || strpbrk(v, "\t\n")) {
+        fprintf(stderr, "%s: --set expects KEY=VALUE, got '%s'\n", cmd, v);
+        return -1;
+    }
+    if (*n == max) {
+        fprintf(stderr, "%s: at most %d --set options\n", cmd, max);
+        return -1;
+    }
+    sets[(*n)++] = v;
+    return 0;
+}
+
+int cx_exp_cmd_split(const char *list, char **out, int cap, const char *cmd, const char *what)
+{
+    int n = 0;
+    const char *p = list;
+    for (;;) {
+        const char *c = strchr(p, ',');
+        size_t len = c ? (size_t)(c - p) : strlen(p);
+        while (len && *p == ' ') {
+            p++;
+            len--;
+        }
+        while (len && p[len - 1] == ' ') {
+            len--;
+        }
+        if (len == 0 || n == cap) {
+            fprintf(stderr, "%s: %s: %s in '%s'\n", cmd, what,
+                    len == 0 ? "empty item" : "too many items", list);
+            goto fail;
+        }
+        out[n] = strndup(p, len);
+        if (!out[n]) {
+            fprintf(stderr, "%s: out of memory\n", cmd);
+            goto fail;
+        }
+        n++;
+        if (!c) {
+            return n;
+        }
+        p = c + 1;
+    }
+fail:
+    for (int i = 0; i < n; i++) {
+        free(out[i]);
+    }
+    return -1;
+}
+
+int cx_exp_cmd_params(const char *cmd, char *const *names, int n, int *idx)
+{
+    int count;
+    const cx_param_info_t *tab = cx_params_table(&count);
+    const char **cand = malloc((size_t)count * sizeof *cand);
+    int rc = n;
+    for (int i = 0; i < n && rc >= 0; i++) {
+        const char *name = names[i];
+        if (!name || !cand) {
+            fprintf(stderr, "%s: out of memory\n", cmd);
+            rc = -1;
+            break;
+        }
+        if (strncmp(name, "model.", 6) == 0) {
+            name += 6;
+        }
+        idx[i] = -1;
+        for (int k = 0; k < count; k++) {
+            cand[k] = tab[k].name;
+            if (strcmp(tab[k].name, name) == 0) {
+                idx[i] = k;
+            }
+        }
+        if (idx[i] < 0) {
+            const char *s = cx_suggest(name, cand, count);
+            fprintf(stderr, "%s: unknown model parameter '%s'", cmd, name);
+            if (s) {
+                fprintf(stderr, " (did you mean '%s'?)", s);
+            }
+            fprintf(stderr, "; the parameters are listed in docs/MODEL.md\n");
+            rc = -1;
+        }
+        for (int j = 0; j < i && rc >= 0; j++) {
+            if (idx[j] == idx[i]) {
+                fprintf(stderr, "%s: parameter '%s' given twice\n", cmd, name);
+                rc = -1;
+            }
+        }
+    }
+    free(cand);
+    return rc;
+}
+
+int cx_exp_cmd_import(const char *cmd, cx_exp_plan_t *pl, const cx_exp_run_t *run, bool tty,
+                      char *err, size_t errsz)
+{
+    char dir[4700];
+    snprintf(dir, sizeof dir, "%s/%s", pl->root, run->dir);
+    int rc = cx_exp_db_import(pl->db, dir, run->dir, err, errsz);
+    if (rc < 0) {
+        fprintf(stderr, "%s%s: cannot record %s: %s\n", tty ? "\r\033[K" : "", cmd, run->dir, err);
+    }
+    return rc;
+}
+
+int cx_exp_cmd_run_done(const char *cmd, cx_exp_plan_t *pl, const cx_exp_run_t *run, bool ok,
+                        const char *reason, bool tty, int *failed)
+{
+    char err[2048] = "";
+    int rc = cx_exp_cmd_import(cmd, pl, run, tty, err, sizeof err);
+    if (rc < 0) {
+        return -1;
+    }
+    if (!ok || rc == 0) {
+        (*failed)++;
+        fprintf(stderr, "%s%s: run %s failed: %s\n", tty ? "\r\033[K" : "", cmd, run->dir,
+                rc == 0 ? err : reason);
+    }
+    return 0;
+}
+
+void cx_exp_cmd_meta(cx_exp_plan_t *pl, int argc, char **argv, const char *kind)
+{
+    cx_exp_buf_t b;
+    cx_exp_buf_init(&b);
+    cx_exp_buf_printf(&b, "[\"cxsim\"");
+    for (int i = 0; i < argc; i++) {
+        cx_exp_buf_printf(&b, ", ");
+        cx_exp_buf_json_str(&b, argv[i]);
+    }
+    cx_exp_buf_printf(&b, "]");
+    char err[512], now[32], have[8];
+    cx_exp_now_iso(now);
+    if (!b.oom) {
+        cx_exp_db_meta_set(pl->db, "last_command", b.p, err, sizeof err);
+    }
+    if (cx_exp_db_meta_get(pl->db, "created", have, sizeof have) == 0) {
+        cx_exp_db_meta_set(pl->db, "created", now, err, sizeof err);
+        cx_exp_db_meta_set(pl->db, "kind", kind, err, sizeof err);
+    }
+    cx_exp_db_meta_set(pl->db, "updated", now, err, sizeof err);
+    cx_exp_db_meta_set(pl->db, "cxsim_version", CX_VERSION, err, sizeof err);
+    cx_exp_buf_fini(&b);
+}

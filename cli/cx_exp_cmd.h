@@ -1,0 +1,70 @@
+/*  cx_exp_cmd — pieces shared by the experiment commands (sweep, compare,
+ *  sensitivity, calibrate, optimise): the options they have in common,
+ *  integer and list arguments, model parameter names, recording a finished
+ *  run and the common database metadata.
+ *
+ *  Messages go to stderr, prefixed with `cmd` ("cxsim sweep"). Functions
+ *  returning -1 have printed why.
+ */
+#ifndef CX_EXP_CMD_H
+#define CX_EXP_CMD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cx_exp_exec.h"
+#include "cx_exp_plan.h"
+
+/* Options common to the experiment commands. */
+typedef struct {
+    int replicates;     /* --replicates (0: not given) */
+    int jobs;           /* --jobs (0: not given) */
+    const char *seed;   /* --seed (NULL: the scenario's) */
+    const char *ticks;  /* --ticks (NULL: the scenario file's) */
+    const char *engine; /* --engine: "in-process" or "processes" */
+    const char *out;    /* --out (NULL: the default directory) */
+    bool quiet;         /* --quiet, -q */
+} cx_exp_common_t;
+
+/* v as an integer from lo to hi into *out; -1 (after a message naming opt)
+ * when it is not one or v is NULL. */
+int cx_exp_cmd_int(const char *cmd, const char *opt, const char *v, long long lo, long long hi,
+                   long long *out);
+
+/* argv[*i] as one of the common options (--replicates from rep_lo to
+ * rep_hi, --jobs, --seed, --ticks, --engine, --out, --quiet): 1 when it was
+ * one (advancing *i past its value), 0 when it is not (*missing set when it
+ * is one without its value), -1 when its value is invalid. */
+int cx_exp_cmd_common(const char *cmd, int argc, char **argv, int *i, bool *missing,
+                      cx_exp_common_t *c, long long rep_lo, long long rep_hi);
+
+/* Appends a --set KEY=VALUE to sets (*n entries of max). */
+int cx_exp_cmd_add_set(const char *cmd, const char **sets, int *n, int max, const char *v);
+
+/* Splits a comma-separated list into heap copies (trimmed of spaces), the
+ * caller's to free. Returns how many, or -1 (empty item, too many, out of
+ * memory; `what` names the option in the message). */
+int cx_exp_cmd_split(const char *list, char **out, int cap, const char *cmd, const char *what);
+
+/* Model parameter names (optionally "model."-prefixed; NULL entries are
+ * treated as out of memory) as indices into cx_params_table, each known
+ * (else a "did you mean" message) and given once. Returns n or -1. */
+int cx_exp_cmd_params(const char *cmd, char *const *names, int n, int *idx);
+
+/* Records a finished run in the plan's database: -1 when it cannot be
+ * recorded, else 0; a failed run (ok false or not importable) increments
+ * *failed with a message. tty: progress is shown on stderr. */
+int cx_exp_cmd_run_done(const char *cmd, cx_exp_plan_t *pl, const cx_exp_run_t *run, bool ok,
+                        const char *reason, bool tty, int *failed);
+
+/* Imports a finished run's directory into the plan's database: as
+ * cx_exp_db_import (err set when it returns 0 or -1), with a message when it
+ * cannot be recorded (-1). */
+int cx_exp_cmd_import(const char *cmd, cx_exp_plan_t *pl, const cx_exp_run_t *run, bool tty,
+                      char *err, size_t errsz);
+
+/* Sets the metadata every experiment database has: last_command (argv as
+ * JSON), created and kind (first time only), updated, cxsim_version. */
+void cx_exp_cmd_meta(cx_exp_plan_t *pl, int argc, char **argv, const char *kind);
+
+#endif
