@@ -18,7 +18,7 @@ cleanup() {
     if [ "$started" -eq 1 ] || [ "$tried" -eq 1 ]; then
         "$SL" stop >/dev/null 2>&1 || true
     fi
-    rm -rf "$T"
+    lib_cleanup
 }
 trap cleanup EXIT
 

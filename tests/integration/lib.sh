@@ -6,7 +6,22 @@ set -euo pipefail
 : "${CX_SOURCE_DIR:?CX_SOURCE_DIR must point to the source tree}"
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/cxsim-test.XXXXXX")
-trap 'rm -rf "$T"' EXIT
+# Sessions started by start_session: however the test ends (a failed check
+# included, with a run held paused), nothing it started outlives it.
+SESSIONS=()
+lib_cleanup() {
+    local s
+    for s in "${SESSIONS[@]}"; do
+        # Only a session that is still this test's (a process naming $T): a
+        # finished one's id may since belong to someone else.
+        if ps -e -o sid=,args= | awk -v s="$s" -v t="$T" \
+            '$1 == s && index($0, t) { found = 1 } END { exit !found }'; then
+            kill -KILL -- "-$s" 2>/dev/null || true
+        fi
+    done
+    rm -rf "$T"
+}
+trap lib_cleanup EXIT
 
 # A small, fast version of the shipped baseline.
 SMALL=(--set personas.bargain_hunter.customers=3000 --set personas.loyal_family.customers=2000)
@@ -26,6 +41,7 @@ session_procs() {
 start_session() {
     setsid "$CXSIM" "$@" >"$T/launcher.out" 2>"$T/launcher.err" &
     LPID=$!
+    SESSIONS+=("$LPID")
 }
 
 # Waits up to $2 seconds for process $1 to exit; sets RC.

@@ -84,7 +84,7 @@ done
 M="$T/tmpfs"
 mkdir -p "$M"
 if [ "$(id -u)" -eq 0 ] && mount -t tmpfs -o size=64k cxsim-test "$M" 2>/dev/null; then
-    trap 'umount "$M" 2>/dev/null || true; rm -rf "$T"' EXIT
+    trap 'umount "$M" 2>/dev/null || true; lib_cleanup' EXIT
     for m in "${MODES[@]}"; do
         ma=$(mode_args "$m")
         rm -rf "${M:?}"/*

@@ -9,7 +9,7 @@ BIN=$(dirname "$CXSIM")
 PIDS=()
 cleanup() {
     for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-    rm -rf "$T"
+    lib_cleanup
 }
 trap cleanup EXIT
 DEPTS=(marketing sales logistics customer_service product it)

@@ -26,7 +26,7 @@ done
 "$WEB" "$T/run" --listen 0 >"$T/web.out" 2>"$T/web.err" &
 WPID=$!
 stop_web() { kill -TERM "$WPID" 2>/dev/null || true; }
-trap 'stop_web; rm -rf "$T"' EXIT
+trap 'stop_web; lib_cleanup' EXIT
 URL=
 for _ in $(seq 1 100); do
     URL=$(sed -n 's|^cxsim-web: \(http://127\.0\.0\.1:[0-9]*/\)$|\1|p' "$T/web.out" || true)
@@ -156,5 +156,5 @@ kill -TERM "$WPID"
 wait_exit "$WPID" 10
 [ "$RC" -eq 0 ] || { cat "$T/web.err" >&2; fail "cxsim-web exited $RC on SIGTERM"; }
 ! grep -q "Sanitizer\|runtime error" "$T/web.err" || { cat "$T/web.err" >&2; fail "sanitizer report"; }
-trap 'rm -rf "$T"' EXIT
+trap lib_cleanup EXIT
 echo ok

@@ -20,7 +20,7 @@ done
 
 "$WEB" "$T/run" --classroom --listen 0 >"$T/web.out" 2>"$T/web.err" &
 WPID=$!
-trap 'kill -TERM "$WPID" 2>/dev/null || true; kill -TERM "$LPID" 2>/dev/null || true; rm -rf "$T"' EXIT
+trap 'kill -TERM "$WPID" 2>/dev/null || true; lib_cleanup' EXIT
 for _ in $(seq 1 100); do
     grep -q '^department it ' "$T/web.out" && break
     kill -0 "$WPID" 2>/dev/null || { cat "$T/web.err" >&2; fail "cxsim-web exited at start"; }
@@ -121,5 +121,5 @@ wait_exit "$WPID" 10
 [ "$RC" -eq 0 ] || { cat "$T/web.err" >&2; fail "cxsim-web exited $RC on SIGTERM"; }
 [ ! -e "$T/run/classroom.txt" ] || fail "classroom.txt is left after cxsim-web exited"
 ! grep -q "Sanitizer\|runtime error" "$T/web.err" || { cat "$T/web.err" >&2; fail "sanitizer report"; }
-trap 'rm -rf "$T"' EXIT
+trap lib_cleanup EXIT
 echo ok
