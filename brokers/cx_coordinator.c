@@ -729,22 +729,10 @@ int main(int argc, char **argv)
     cx_enc_init(&c.enc);
 
     /* The scenario: read the resolved text, load it like any file. */
-    FILE *fp = fopen(scenario, "rb");
-    if (!fp) {
+    if (cx_read_file(scenario, CX_SCENARIO_MAX_BYTES, &c.yaml, &c.yaml_len) != 0) {
         cx_log_error("cannot read %s: %s", scenario, strerror(errno));
         return 2;
     }
-    fseek(fp, 0, SEEK_END);
-    long len = ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    c.yaml = malloc((size_t)(len > 0 ? len : 1));
-    if (!c.yaml || len < 0 || fread(c.yaml, 1, (size_t)len, fp) != (size_t)len) {
-        cx_log_error("cannot read %s", scenario);
-        fclose(fp);
-        return 2;
-    }
-    fclose(fp);
-    c.yaml_len = (size_t)len;
     cx_diags_t diags;
     cx_diags_init(&diags);
     if (cx_scenario_load_string(scenario, c.yaml, c.yaml_len, NULL, 0, c.sc, &diags) != 0) {

@@ -214,26 +214,16 @@ static int s_parse(int argc, char **argv, o_opts_t *o)
             if (r < 0) {
                 return -1;
             }
-        } else if (missing) {
-            fprintf(stderr, "cxsim optimise: %s needs a value\n", a);
+        } else if (cx_exp_cmd_positional(s_cmd, a, missing, &o->scenario) != 0) {
             return -1;
-        } else if (a[0] == '-' || o->scenario) {
-            fprintf(stderr, "cxsim optimise: unexpected argument '%s'\n", a);
-            return -1;
-        } else {
-            o->scenario = a;
         }
     }
-    if (!o->scenario) {
-        fprintf(stderr, "cxsim optimise: no scenario given\n");
+    if (cx_exp_cmd_finish(s_cmd, o->scenario, &o->com) != 0) {
         return -1;
     }
     if (!o->have_budget) {
         fprintf(stderr, "cxsim optimise: --budget AMOUNT is required\n");
         return -1;
-    }
-    if (!o->com.jobs) {
-        o->com.jobs = cx_exp_cores();
     }
     return 0;
 }

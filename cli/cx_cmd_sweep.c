@@ -205,14 +205,8 @@ static int s_parse(int argc, char **argv, s_opts_t *o)
             if (r < 0) {
                 return -1;
             }
-        } else if (missing) {
-            fprintf(stderr, "cxsim sweep: %s needs a value\n", a);
+        } else if (cx_exp_cmd_positional(s_cmd, a, missing, &o->scenario) != 0) {
             return -1;
-        } else if (a[0] == '-' || o->scenario) {
-            fprintf(stderr, "cxsim sweep: unexpected argument '%s'\n", a);
-            return -1;
-        } else {
-            o->scenario = a;
         }
     }
     if (o->worker) {

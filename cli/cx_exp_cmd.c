@@ -215,3 +215,29 @@ void cx_exp_cmd_meta(cx_exp_plan_t *pl, int argc, char **argv, const char *kind)
     cx_exp_db_meta_set(pl->db, "cxsim_version", CX_VERSION, err, sizeof err);
     cx_exp_buf_fini(&b);
 }
+
+int cx_exp_cmd_positional(const char *cmd, const char *a, bool missing, const char **scenario)
+{
+    if (missing) {
+        fprintf(stderr, "%s: %s needs a value\n", cmd, a);
+        return -1;
+    }
+    if (a[0] == '-' || *scenario) {
+        fprintf(stderr, "%s: unexpected argument '%s'\n", cmd, a);
+        return -1;
+    }
+    *scenario = a;
+    return 0;
+}
+
+int cx_exp_cmd_finish(const char *cmd, const char *scenario, cx_exp_common_t *c)
+{
+    if (!scenario) {
+        fprintf(stderr, "%s: no scenario given\n", cmd);
+        return -1;
+    }
+    if (!c->jobs) {
+        c->jobs = cx_exp_cores();
+    }
+    return 0;
+}

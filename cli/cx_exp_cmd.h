@@ -67,4 +67,14 @@ int cx_exp_cmd_import(const char *cmd, cx_exp_plan_t *pl, const cx_exp_run_t *ru
  * JSON), created and kind (first time only), updated, cxsim_version. */
 void cx_exp_cmd_meta(cx_exp_plan_t *pl, int argc, char **argv, const char *kind);
 
+/* The last branches of an option loop: argv's `a` is a known option
+ * without its value (missing), another option or a second positional
+ * argument (both refused), or the scenario. Returns 0, or -1 after a
+ * message. */
+int cx_exp_cmd_positional(const char *cmd, const char *a, bool missing, const char **scenario);
+
+/* After the option loop: a scenario was given (-1 after a message
+ * otherwise), and --jobs defaults to the cores. */
+int cx_exp_cmd_finish(const char *cmd, const char *scenario, cx_exp_common_t *c);
+
 #endif

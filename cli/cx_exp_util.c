@@ -1,6 +1,8 @@
 /*  cx_exp_util — text buffer, JSON output, files, time (see cx_exp_util.h). */
 #include "cx_exp_util.h"
 
+#include "cx_output.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -142,58 +144,11 @@ const char *cx_exp_buf_str(const cx_exp_buf_t *b)
 
 char *cx_exp_read_file(const char *path, size_t max, size_t *len)
 {
-    FILE *fp = fopen(path, "rb");
-    if (!fp) {
-        return NULL;
-    }
-    struct stat st;
-    if (fstat(fileno(fp), &st) != 0) {
-        fclose(fp);
-        return NULL;
-    }
-    if ((size_t)st.st_size > max) {
-        fclose(fp);
-        errno = EFBIG;
-        return NULL;
-    }
-    size_t cap = (size_t)st.st_size + 1;
-    char *p = malloc(cap);
-    if (!p) {
-        fclose(fp);
-        return NULL;
-    }
+    char *p = NULL;
     size_t n = 0;
-    for (;;) {
-        if (n + 1 >= cap) {
-            if (cap > max + 1) {
-                free(p);
-                fclose(fp);
-                errno = EFBIG;
-                return NULL;
-            }
-            char *q = realloc(p, cap * 2);
-            if (!q) {
-                free(p);
-                fclose(fp);
-                return NULL;
-            }
-            p = q;
-            cap *= 2;
-        }
-        size_t got = fread(p + n, 1, cap - n - 1, fp);
-        if (got == 0) {
-            break;
-        }
-        n += got;
-    }
-    if (ferror(fp)) {
-        free(p);
-        fclose(fp);
-        errno = EIO;
+    if (cx_read_file(path, max, &p, &n) != 0) {
         return NULL;
     }
-    fclose(fp);
-    p[n] = '\0';
     if (len) {
         *len = n;
     }

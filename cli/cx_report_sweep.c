@@ -67,8 +67,7 @@ typedef struct {
     cx_exp_ci_t ci[S_NK];            /* final KPIs */
     double x;                        /* position on the charts' x axis */
     int line;                        /* line of the charts (combination of the other keys) */
-    int nt;                          /* ticks of the trajectory (0: none) */
-    double *tx, *tm, *tlo, *thi;     /* tick, mean NPS, its 95% band */
+    cx_report_series_t traj;         /* NPS per tick: mean and 95% band (traj.nt 0: none) */
 } s_pt_t;
 
 typedef struct {
@@ -314,112 +313,6 @@ static int s_load_finals(s_sweep_t *w, char *err, size_t errlen)
     return 0;
 }
 
-/* Mean NPS per tick of one point over its completed runs, with the 95%
- * band (cx_exp_ci per tick). Runs whose ticks differ from the first's are
- * left out. */
-static int s_load_trajectory(s_sweep_t *w, s_pt_t *p, char *err, size_t errlen)
-{
-    sqlite3 *db = w->db;
-    sqlite3_stmt *rs = NULL, *ks = NULL;
-    long long *runs = NULL;
-    double *m = NULL, *col = NULL;
-    int nr = 0, nt = 0, rc = CX_REPORT_UNREADABLE;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT run_id FROM runs WHERE point = ?1 AND status = 'completed' "
-                           "ORDER BY replicate",
-                           -1, &rs, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(db, "SELECT tick, nps FROM kpis WHERE run_id = ?1 ORDER BY tick", -1,
-                           &ks, NULL) != SQLITE_OK) {
-        rc = s_dberr(err, errlen, "kpis", db);
-        goto done;
-    }
-    sqlite3_bind_int64(rs, 1, p->id);
-    int rcap = 0;
-    while (sqlite3_step(rs) == SQLITE_ROW) {
-        if (nr == rcap) {
-            rcap = rcap ? 2 * rcap : 8;
-            long long *q = realloc(runs, (size_t)rcap * sizeof *q);
-            if (!q) {
-                goto oom;
-            }
-            runs = q;
-        }
-        runs[nr++] = sqlite3_column_int64(rs, 0);
-    }
-    if (nr == 0) {
-        rc = 0;
-        goto done;
-    }
-    /* The first run fixes the ticks. */
-    sqlite3_bind_int64(ks, 1, runs[0]);
-    while (sqlite3_step(ks) == SQLITE_ROW) {
-        nt++;
-    }
-    if (nt == 0) {
-        rc = 0;
-        goto done;
-    }
-    p->tx = malloc((size_t)nt * sizeof *p->tx);
-    p->tm = malloc((size_t)nt * sizeof *p->tm);
-    p->tlo = malloc((size_t)nt * sizeof *p->tlo);
-    p->thi = malloc((size_t)nt * sizeof *p->thi);
-    m = malloc((size_t)nr * (size_t)nt * sizeof *m);
-    col = malloc((size_t)nr * sizeof *col);
-    if (!p->tx || !p->tm || !p->tlo || !p->thi || !m || !col) {
-        goto oom;
-    }
-    int used = 0; /* runs with the first run's ticks */
-    for (int r = 0; r < nr; r++) {
-        double *row = m + (size_t)used * nt;
-        int t = 0;
-        bool same = true;
-        sqlite3_reset(ks);
-        sqlite3_bind_int64(ks, 1, runs[r]);
-        while (sqlite3_step(ks) == SQLITE_ROW) {
-            double tk = sqlite3_column_double(ks, 0);
-            if (t >= nt || (r > 0 && p->tx[t] != tk)) {
-                same = false;
-                break;
-            }
-            if (r == 0) {
-                p->tx[t] = tk;
-            }
-            row[t++] =
-                sqlite3_column_type(ks, 1) == SQLITE_NULL ? NAN : sqlite3_column_double(ks, 1);
-        }
-        if (same && t == nt) {
-            used++;
-        }
-    }
-    for (int t = 0; t < nt; t++) {
-        int k = 0;
-        for (int r = 0; r < used; r++) {
-            double v = m[(size_t)r * nt + t];
-            if (!isnan(v)) {
-                col[k++] = v;
-            }
-        }
-        cx_exp_ci_t ci;
-        cx_exp_ci(col, k, 0.95, &ci);
-        p->tm[t] = ci.mean;
-        p->tlo[t] = ci.lo;
-        p->thi[t] = ci.hi;
-    }
-    p->nt = nt;
-    rc = 0;
-    goto done;
-oom:
-    snprintf(err, errlen, "out of memory");
-done:
-    sqlite3_finalize(rs);
-    sqlite3_finalize(ks);
-    free(runs);
-    free(m);
-    free(col);
-    return rc;
-}
-
-/* The resolved scenario of the first completed run. */
 static int s_load_scenario(s_sweep_t *w, char *err, size_t errlen)
 {
     sqlite3_stmt *st;
@@ -546,10 +439,7 @@ static void s_free(s_sweep_t *w)
         sqlite3_close(w->db);
     }
     for (int i = 0; w->pt && i < w->np; i++) {
-        free(w->pt[i].tx);
-        free(w->pt[i].tm);
-        free(w->pt[i].tlo);
-        free(w->pt[i].thi);
+        cx_report_series_free(&w->pt[i].traj);
     }
     free(w->pt);
     free(w->cat);
@@ -581,7 +471,8 @@ static int s_load(const char *dir, s_sweep_t *w, char *err, size_t errlen)
         return rc;
     }
     for (int i = 0; i < w->np; i++) {
-        if ((rc = s_load_trajectory(w, &w->pt[i], err, errlen)) != 0) {
+        if ((rc = cx_report_db_series(w->db, w->pt[i].id, "nps", false, &w->pt[i].traj, err,
+                                      errlen)) != 0) {
             return rc;
         }
     }
@@ -657,11 +548,12 @@ static void s_head(cx_exp_buf_t *b, const s_sweep_t *w)
     cx_exp_buf_printf(b, "</td></tr>\n");
     const s_pt_t *p0 = NULL;
     for (int i = 0; i < w->np && !p0; i++) {
-        p0 = w->pt[i].nt > 0 ? &w->pt[i] : NULL;
+        p0 = w->pt[i].traj.nt > 0 ? &w->pt[i] : NULL;
     }
     if (p0) {
-        snprintf(v, sizeof v, "%d (t=%.0f" S_NDASH "%.0f), one tick = one %s", p0->nt, p0->tx[0],
-                 p0->tx[p0->nt - 1], cx_tick_unit_name(sc->tick_unit));
+        snprintf(v, sizeof v, "%d (t=%.0f" S_NDASH "%.0f), one tick = one %s", p0->traj.nt,
+                 p0->traj.tick[0], p0->traj.tick[p0->traj.nt - 1],
+                 cx_tick_unit_name(sc->tick_unit));
         cx_report_fact(b, "Ticks", v);
     }
     if (w->meta_seed[0]) {
@@ -829,7 +721,7 @@ static void s_trajectories(cx_exp_buf_t *b, const s_sweep_t *w)
     int ns = 0;
     for (int i = 0; i < np; i++) {
         const s_pt_t *p = &w->pt[i];
-        if (p->nt == 0) {
+        if (p->traj.nt == 0) {
             continue;
         }
         size_t used = 0;
@@ -845,11 +737,11 @@ static void s_trajectories(cx_exp_buf_t *b, const s_sweep_t *w)
         snprintf(keys[ns], sizeof keys[ns], "point_%lld", p->id);
         s[ns] = (cx_svg_series_t){.key = keys[ns],
                                   .label = labels[ns],
-                                  .x = p->tx,
-                                  .y = p->tm,
-                                  .lo = p->tlo,
-                                  .hi = p->thi,
-                                  .n = p->nt,
+                                  .x = p->traj.tick,
+                                  .y = p->traj.mean,
+                                  .lo = p->traj.lo,
+                                  .hi = p->traj.hi,
+                                  .n = p->traj.nt,
                                   .color = cx_svg_palette(i),
                                   .width = 1.6,
                                   .dash = i >= 8 ? "5 3" : NULL};

@@ -126,22 +126,58 @@ int cx_read_file(const char *path, size_t max, char **data, size_t *len)
     if (!fp) {
         return -1;
     }
-    char *buf = malloc(max + 2);
-    if (!buf) {
+    struct stat st;
+    if (fstat(fileno(fp), &st) != 0) {
+        fclose(fp);
+        return -1;
+    }
+    if ((size_t)st.st_size > max) {
+        fclose(fp);
+        errno = EFBIG;
+        return -1;
+    }
+    /* Sized from fstat, grown if the file grows (or is not a regular one),
+     * never past max. */
+    size_t cap = (size_t)st.st_size + 1, n = 0;
+    char *p = malloc(cap);
+    if (!p) {
         fclose(fp);
         errno = ENOMEM;
         return -1;
     }
-    size_t n = fread(buf, 1, max + 1, fp);
+    for (;;) {
+        if (n + 1 >= cap) {
+            if (cap > max + 1) {
+                free(p);
+                fclose(fp);
+                errno = EFBIG;
+                return -1;
+            }
+            char *q = realloc(p, cap * 2);
+            if (!q) {
+                free(p);
+                fclose(fp);
+                errno = ENOMEM;
+                return -1;
+            }
+            p = q;
+            cap *= 2;
+        }
+        size_t got = fread(p + n, 1, cap - n - 1, fp);
+        if (got == 0) {
+            break;
+        }
+        n += got;
+    }
     int bad = ferror(fp);
     fclose(fp);
     if (bad || n > max) {
-        free(buf);
+        free(p);
         errno = bad ? EIO : EFBIG;
         return -1;
     }
-    buf[n] = 0;
-    *data = buf;
+    p[n] = '\0';
+    *data = p;
     *len = n;
     return 0;
 }
