@@ -609,14 +609,8 @@ int cx_cmd_calibrate(int argc, char **argv)
         }
         cx_exp_buf_printf(&def, "seed %s\nticks %s\nreplicates %d\n", o.com.seed ? o.com.seed : "-",
                           o.com.ticks ? o.com.ticks : "-", o.com.replicates);
-        const char *base = strrchr(o.scenario, '/');
-        char name[128];
-        snprintf(name, sizeof name, "%s", base ? base + 1 : o.scenario);
-        char *dot = strrchr(name, '.');
-        if (dot && dot != name) {
-            *dot = '\0';
-        }
-        cx_exp_default_dir(outbuf, sizeof outbuf, "calibration", name, cx_exp_buf_str(&def));
+        cx_exp_default_dir_for(outbuf, sizeof outbuf, "calibration", o.scenario,
+                               cx_exp_buf_str(&def));
         cx_exp_buf_fini(&def);
         out = outbuf;
     }

@@ -760,14 +760,8 @@ int cx_cmd_optimise(int argc, char **argv)
         for (int i = 1; i < argc; i++) {
             cx_exp_buf_printf(&def, "%s\n", argv[i]);
         }
-        const char *base = strrchr(o.scenario, '/');
-        char name[128];
-        snprintf(name, sizeof name, "%s", base ? base + 1 : o.scenario);
-        char *dot = strrchr(name, '.');
-        if (dot && dot != name) {
-            *dot = '\0';
-        }
-        cx_exp_default_dir(outbuf, sizeof outbuf, "optimise", name, cx_exp_buf_str(&def));
+        cx_exp_default_dir_for(outbuf, sizeof outbuf, "optimise", o.scenario,
+                               cx_exp_buf_str(&def));
         cx_exp_buf_fini(&def);
         out = outbuf;
     }

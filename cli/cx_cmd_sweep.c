@@ -758,15 +758,8 @@ int cx_cmd_sweep(int argc, char **argv)
         }
         cx_exp_buf_printf(&def, "seed %s\nticks %s\ncrn %d\n", o.com.seed ? o.com.seed : "-",
                           o.com.ticks ? o.com.ticks : "-", o.crn);
-        const char *base = strrchr(o.scenario, '/');
-        base = base ? base + 1 : o.scenario;
-        char name[128];
-        snprintf(name, sizeof name, "%s", base);
-        char *dot = strrchr(name, '.');
-        if (dot && dot != name) {
-            *dot = '\0';
-        }
-        cx_exp_default_dir(outbuf, sizeof outbuf, "sweeps", name, cx_exp_buf_str(&def));
+        cx_exp_default_dir_for(outbuf, sizeof outbuf, "sweeps", o.scenario,
+                               cx_exp_buf_str(&def));
         cx_exp_buf_fini(&def);
         out = outbuf;
     }

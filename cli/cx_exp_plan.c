@@ -34,6 +34,19 @@ void cx_exp_default_dir(char *buf, size_t cap, const char *prefix, const char *n
     snprintf(buf, cap, "%s/%s-%.8s", prefix, name, hex);
 }
 
+void cx_exp_default_dir_for(char *buf, size_t cap, const char *prefix, const char *scenario,
+                            const char *definition)
+{
+    const char *base = strrchr(scenario, '/');
+    char name[128];
+    snprintf(name, sizeof name, "%s", base ? base + 1 : scenario);
+    char *dot = strrchr(name, '.');
+    if (dot && dot != name) {
+        *dot = '\0';
+    }
+    cx_exp_default_dir(buf, cap, prefix, name, definition);
+}
+
 int cx_exp_plan_init(cx_exp_plan_t *pl, const char *root, const char *db_name, char *err,
                      size_t errlen)
 {

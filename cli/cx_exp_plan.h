@@ -120,6 +120,11 @@ int cx_exp_plan_find(const cx_exp_plan_t *pl, long long point_id);
 void cx_exp_default_dir(char *buf, size_t cap, const char *prefix, const char *name,
                         const char *definition);
 
+/* The same, named after a scenario file: its base name without its
+ * extension ("scenarios/baseline.yaml" -> "baseline"). */
+void cx_exp_default_dir_for(char *buf, size_t cap, const char *prefix, const char *scenario,
+                            const char *definition);
+
 /* Number of online processors (at least 1). */
 int cx_exp_cores(void);
 
