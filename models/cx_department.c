@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "cx_capability.h"
+#include "cx_kpi.h"
 #include "cx_rng.h"
 #include "cx_util.h"
 
@@ -53,6 +54,7 @@ struct cx_dept {
     cx_outcome_t *out;       /* this tick's outcomes */
     size_t out_cap;          /* allocated entries in out */
     cx_rng_key_t key;        /* Philox key of the service stream */
+    cx_rng_key_t survey_key; /* Philox key of the employee survey (department stream) */
     uint64_t serial;         /* cx_dept_serve calls so far, stamps the cache */
     uint64_t stamp[CX_MAX_JOURNEYS][CX_MAX_TOUCHPOINTS]; /* serial of each entry */
     cx_capability_t cap[CX_MAX_JOURNEYS]
@@ -81,7 +83,7 @@ static int s_reserve(void **buf, size_t *cap, size_t n, size_t sz)
     return 0;
 }
 
-cx_dept_t *cx_dept_new(const cx_scenario_t *sc, int dept_index)
+cx_dept_t *cx_dept_new(const cx_scenario_t *sc, const cx_steady_t *st, int dept_index)
 {
     if (!sc || dept_index < 0 || dept_index >= sc->n_dept) {
         return NULL;
@@ -94,8 +96,9 @@ cx_dept_t *cx_dept_new(const cx_scenario_t *sc, int dept_index)
     self->sc = sc;
     self->index = dept_index;
     self->it = cx_scenario_dept_of_kind(sc, CX_DEPT_IT);
-    self->engagement = sc->dept[dept_index].engagement;
+    self->engagement = st ? st->engagement[dept_index] : sc->dept[dept_index].engagement;
     self->key = cx_rng_key(sc->seed, CX_STREAM_SERVICE);
+    self->survey_key = cx_rng_key(sc->seed, CX_STREAM_DEPT);
     return self;
 }
 
@@ -194,15 +197,31 @@ static double s_tp_maturity(const cx_dept_t *self, const cx_tickctx_t *ctx,
                             const cx_touchpoint_spec_t *tp)
 {
     double m_d = ctx->maturity[self->index];
-    double m_it = self->it >= 0 ? ctx->maturity[self->it] : m_d;
-    return cx_capability_touchpoint_maturity(m_d, m_it, tp->it_dependence);
+    double m_it = self->it >= 0 ? cx_capability_it_maturity(ctx->maturity[self->it],
+                                                            ctx->capacity_loss[self->it])
+                                : m_d;
+    return cx_capability_touchpoint_maturity(&self->sc->params, m_d, m_it, tp->it_dependence);
+}
+
+/* Chance an interaction at tp fails outright because IT is down (the
+ * site, the tools): outage x IT dependence x outage_failure. */
+static double s_outage_failure(const cx_dept_t *self, const cx_tickctx_t *ctx,
+                               const cx_touchpoint_spec_t *tp)
+{
+    if (self->it < 0) {
+        return 0.0;
+    }
+    double o = s_clamp(ctx->capacity_loss[self->it], 0.0, 1.0);
+    return o * s_clamp(tp->it_dependence, 0.0, 1.0) * self->sc->params.outage_failure;
 }
 
 /* Staff work a request at tp needs: IT automates part of the
  * technology-dependent share (self-service, tooling). */
 static double s_work(const cx_dept_t *self, const cx_tickctx_t *ctx, const cx_touchpoint_spec_t *tp)
 {
-    double m_it = self->it >= 0 ? ctx->maturity[self->it] : ctx->maturity[self->index];
+    double m_it = self->it >= 0 ? cx_capability_it_maturity(ctx->maturity[self->it],
+                                                            ctx->capacity_loss[self->it])
+                                : ctx->maturity[self->index];
     double autom =
         cx_capability_lerp(self->sc->params.automation_low, self->sc->params.automation_high, m_it);
     return 1.0 - autom * s_clamp(tp->it_dependence, 0.0, 1.0);
@@ -287,6 +306,7 @@ static void s_serve_one(cx_dept_t *self, const cx_tickctx_t *ctx, const s_entry_
     if (lost) {
         p_res -= p->context_lost_resolution;
     }
+    p_res *= 1.0 - s_outage_failure(self, ctx, tp);
     p_res = s_clamp(p_res, 0.0, 1.0);
 
     /* One draw serves the whole encounter: the common and six pillar
@@ -297,7 +317,9 @@ static void s_serve_one(cx_dept_t *self, const cx_tickctx_t *ctx, const s_entry_
     int resolved = cx_u16(w[3]) < p_res;
 
     double wait_days = (double)(uint32_t)(ctx->tick - (int32_t)r->arrival) * ctx->days;
-    double q = cap.quality;
+    /* A governance that does not fit the organisation's maturity serves
+     * less well: direction missing at low maturity, slowness at high. */
+    double q = cap.quality - p->gov_quality * misfit;
     double mean[CX_PILLARS];
     mean[CX_PILLAR_INTEGRITY] = q;
     mean[CX_PILLAR_RESOLUTION] = resolved ? q + p->resolution_bonus : q - p->resolution_penalty;
@@ -308,6 +330,12 @@ static void s_serve_one(cx_dept_t *self, const cx_tickctx_t *ctx, const s_entry_
     if (lost) {
         mean[CX_PILLAR_TIME_EFFORT] -= p->handoff_effort;
         mean[CX_PILLAR_EMPATHY] -= p->handoff_empathy;
+    }
+    if (tp->avoidable) {
+        /* A contact caused by a defect: having to call at all is effort,
+         * and the defect fell short of what was promised. */
+        mean[CX_PILLAR_TIME_EFFORT] -= p->avoidable_effort;
+        mean[CX_PILLAR_EXPECTATIONS] -= p->avoidable_expectation;
     }
     if (owner == CX_OWNER_CUSTOMER_SERVICE) {
         mean[CX_PILLAR_TIME_EFFORT] += p->owner_cs_effort;
@@ -345,6 +373,9 @@ static void s_serve_one(cx_dept_t *self, const cx_tickctx_t *ctx, const s_entry_
     double ok = cx_capability_lerp(p->handoff_low, p->handoff_high, m_low);
     ok *= 1.0 - p->gov_handoff * misfit;
     double fail = 1.0 - ok;
+    if (owner != CX_OWNER_NONE) {
+        fail *= 1.0 - p->owner_any_silo;
+    }
     if (owner == CX_OWNER_CX_TEAM) {
         fail *= 1.0 - p->owner_cxteam_silo;
     }
@@ -381,6 +412,34 @@ static void s_abandon_one(cx_dept_t *self, const cx_tickctx_t *ctx, const s_entr
     o->pillar[CX_PILLAR_TIME_EFFORT] = s_wire(cap.quality - p->wait_effort * wait_days);
     o->pillar[CX_PILLAR_PERSONALISATION] = s_wire(cap.personalisation - p->abandon_penalty);
     o->pillar[CX_PILLAR_EMPATHY] = s_wire(low);
+}
+
+/* The employee engagement survey of the tick (seed 001): every employee
+ * answers employee_questions questions on 1..10 around 1 + 9 E / 100;
+ * answers score by cx_kpi_engagement_points. */
+static void s_survey(const cx_dept_t *self, const cx_tickctx_t *ctx, cx_dept_stats_t *stats)
+{
+    const cx_params_t *p = &self->sc->params;
+    int employees = (int)cx_round(s_clamp(ctx->staff[self->index], 1.0, 1e6));
+    int questions = (int)cx_round(s_clamp(p->employee_questions, 1.0, 20.0));
+    double mean = 1.0 + 9.0 * self->engagement / 100.0;
+    int64_t points = 0;
+    int64_t answers = 0;
+    for (int e = 0; e < employees; e++) {
+        uint64_t id = ((uint64_t)self->index << 32) | (uint64_t)e;
+        for (int q = 0; q < questions; q += 8) {
+            uint32_t w[4];
+            cx_rng4k(self->survey_key, id, (uint32_t)ctx->tick, (uint32_t)q, w);
+            for (int k = 0; k < 8 && q + k < questions; k++) {
+                uint32_t half = (k & 1) ? w[k / 2] >> 16 : w[k / 2];
+                int a = cx_round_in(mean + p->employee_noise * cx_tri16(half), 1.0, 10.0);
+                points += cx_kpi_engagement_points(a);
+                answers++;
+            }
+        }
+    }
+    stats->survey_points = (double)points;
+    stats->survey_answers = (double)answers;
 }
 
 int cx_dept_serve(cx_dept_t *self, const cx_tickctx_t *ctx, const cx_request_t *req, size_t n,
@@ -503,6 +562,7 @@ int cx_dept_serve(cx_dept_t *self, const cx_tickctx_t *ctx, const cx_request_t *
                   (double)served * dcap.cost_per_interaction;
     stats->engagement = self->engagement;
     stats->maturity = ctx->maturity[d];
+    s_survey(self, ctx, stats);
     if (rejected) {
         *rejected = rej;
     }

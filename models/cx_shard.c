@@ -332,7 +332,7 @@ static uint32_t s_survey_gap(const cx_params_t *p, uint32_t w)
  * spread over the journey's loop, a new one at its first touchpoint;
  * `referred` marks a customer who came by referral. */
 static void s_init_customer(cx_shard_t *self, size_t j, uint32_t t, int initial, int referred,
-                            int owner, double days)
+                            int owner, double days, const cx_steady_t *st)
 {
     memset(&self->c[j], 0, sizeof self->c[j]);
     const cx_params_t *p = &self->sc->params;
@@ -352,6 +352,17 @@ static void s_init_customer(cx_shard_t *self, size_t j, uint32_t t, int initial,
     self->c[j].effort = (float)p->churn_neutral_effort;
     double target = s_clamp((sat - p->loyalty_floor) / (10.0 - p->loyalty_floor), 0.0, 1.0);
     self->c[j].loyal = initial ? (float)target : 0.0f;
+    if (initial && st && st->n_sample[self->persona] > 0) {
+        /* An initial customer is drawn from the steady state: the states
+         * of a firm that has run at this maturity for years. */
+        int n = st->n_sample[self->persona];
+        int k = (int)(cx_u01(v[1]) * n);
+        const cx_steady_customer_t *sc0 = &st->sample[self->persona][k < n ? k : n - 1];
+        self->c[j].sat = sc0->sat;
+        self->c[j].expect = sc0->expect;
+        self->c[j].effort = sc0->effort;
+        self->c[j].loyal = sc0->loyal;
+    }
     self->c[j].rem = (float)-log(cx_u01(w[1]));
     self->c[j].flags = (uint8_t)(S_ACTIVE | (referred ? S_REFERRED : 0));
     self->c[j].hto = CX_NO_DEPT;
@@ -395,7 +406,8 @@ static void s_init_customer(cx_shard_t *self, size_t j, uint32_t t, int initial,
     s_schedule(self, j, t, days);
 }
 
-cx_shard_t *cx_shard_new(const cx_scenario_t *sc, int persona, int shard, int nshards)
+cx_shard_t *cx_shard_new(const cx_scenario_t *sc, const cx_steady_t *st, int persona, int shard,
+                         int nshards)
 {
     if (!sc || persona < 0 || persona >= sc->n_persona || nshards < 1 || nshards > CX_MAX_SHARDS ||
         shard < 0 || shard >= nshards) {
@@ -443,7 +455,7 @@ cx_shard_t *cx_shard_new(const cx_scenario_t *sc, int persona, int shard, int ns
     }
     double days = cx_tick_days(sc->tick_unit);
     for (size_t j = 0; j < n0; j++) {
-        s_init_customer(self, j, 0, 1, 0, sc->cx_owner, days);
+        s_init_customer(self, j, 0, 1, 0, sc->cx_owner, days, st);
     }
     self->n = n0;
     cx_tally_zero(&self->tally);
@@ -489,8 +501,10 @@ static double s_tp_maturity(const cx_shard_t *self, const cx_tickctx_t *ctx,
         return 1.0;
     }
     double m_d = ctx->maturity[tp->owner];
-    double m_it = self->it >= 0 ? ctx->maturity[self->it] : m_d;
-    return cx_capability_touchpoint_maturity(m_d, m_it, tp->it_dependence);
+    double m_it = self->it >= 0 ? cx_capability_it_maturity(ctx->maturity[self->it],
+                                                            ctx->capacity_loss[self->it])
+                                : m_d;
+    return cx_capability_touchpoint_maturity(&self->sc->params, m_d, m_it, tp->it_dependence);
 }
 
 /* Updates customer j with an experience on six pillars (0..10) at
@@ -503,6 +517,12 @@ static void s_experience(cx_shard_t *self, size_t j, const cx_tickctx_t *ctx, in
     double x = 0.0;
     for (int k = 0; k < CX_PILLARS; k++) {
         x += self->ps->weights[k] * s[k];
+    }
+    if (tp->purchase && ctx->price != 1.0) {
+        /* Perceived value weighs quality against price (Zeithaml 1988): a
+         * price above list lowers the experience of buying. */
+        x -= p->price_value * self->ps->price_sensitivity * log(ctx->price);
+        x = s_clamp(x, 0.0, 10.0);
     }
     int mot = tp->moment_of_truth ? 1 : 0;
     double e = self->c[j].expect;
@@ -553,6 +573,9 @@ static int s_finish(cx_shard_t *self, size_t j, const cx_tickctx_t *ctx, int res
     uint32_t w[4];
     cx_rng4k(self->key[CX_STREAM_JOURNEY], s_cid(self, j), t, draw, w);
     int cls = s_class_of(s_ltr(p, self->c[j].sat, 0.0));
+    if (tp->purchase) {
+        self->tally.demand++;
+    }
     if (tp->purchase && resolved) {
         double accept = ctx->price > 1.0
                             ? pow(ctx->price, -p->price_elasticity * self->ps->price_sensitivity)
@@ -680,7 +703,7 @@ static void s_survey(cx_shard_t *self, size_t j, uint32_t t)
     self->tally.effort_sum += ces;
     int loyalty =
         cx_round_in(1.0 + 9.0 * self->c[j].loyal + p->loyalty_noise * cx_tri(w[2]), 1.0, 10.0);
-    self->tally.loyalty_points += cx_round(cx_kpi_loyalty_points(loyalty));
+    self->tally.loyalty_points += loyalty - 1; /* scored (a - 1) x 100 / 9 in the row */
     uint32_t g = s_survey_gap(p, w[3]);
     self->c[j].survey = g == S_NEVER ? S_NEVER : t + g;
 }
@@ -798,7 +821,7 @@ int cx_shard_begin_tick(cx_shard_t *self, const cx_tickctx_t *ctx)
     }
     if (count > 0) {
         int64_t first = ctx->acquire_first[self->persona];
-        int64_t referred = cx_company_referred(self->sc, ctx, self->persona);
+        int64_t referred = cx_company_referred(ctx, self->persona);
         int64_t lo =
             first + ((self->shard - first % self->nshards) + self->nshards) % self->nshards;
         for (int64_t l = lo; l < first + count; l += self->nshards) {
@@ -815,12 +838,36 @@ int cx_shard_begin_tick(cx_shard_t *self, const cx_tickctx_t *ctx)
             if (s_reserve(self, j + 1) != 0) {
                 return -1;
             }
-            s_init_customer(self, j, t, 0, l - first < referred, ctx->cx_owner, days);
+            s_init_customer(self, j, t, 0, l - first < referred, ctx->cx_owner, days, NULL);
             self->n = j + 1;
             self->tally.acquired++;
         }
     }
     return rc;
+}
+
+int cx_shard_sample(const cx_shard_t *self, cx_steady_customer_t *out, int cap)
+{
+    if (self->active <= 0 || cap <= 0) {
+        return 0;
+    }
+    /* Every k-th active customer, evenly over the whole base. */
+    size_t step = (size_t)((self->active + cap - 1) / cap);
+    int n = 0;
+    size_t seen = 0;
+    for (size_t j = 0; j < self->n && n < cap; j++) {
+        if (!(self->c[j].flags & S_ACTIVE)) {
+            continue;
+        }
+        if (seen++ % step == 0) {
+            out[n].sat = self->c[j].sat;
+            out[n].expect = self->c[j].expect;
+            out[n].effort = self->c[j].effort;
+            out[n].loyal = self->c[j].loyal;
+            n++;
+        }
+    }
+    return n;
 }
 
 const cx_request_t *cx_shard_requests(const cx_shard_t *self, int dept, size_t *n)

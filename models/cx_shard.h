@@ -29,13 +29,16 @@
 #include "cx_company.h"
 #include "cx_records.h"
 #include "cx_scenario.h"
+#include "cx_steady.h"
 #include "cx_tally.h"
 
 typedef struct cx_shard cx_shard_t;
 
-/* Shard `shard` of `nshards` of persona `persona` (sc must outlive it);
- * NULL on bad arguments or out of memory. */
-cx_shard_t *cx_shard_new(const cx_scenario_t *sc, int persona, int shard, int nshards);
+/* Shard `shard` of `nshards` of persona `persona` (sc must outlive it),
+ * its initial customers drawn from steady state st (NULL: a cold start, at
+ * their expectation); NULL on bad arguments or out of memory. */
+cx_shard_t *cx_shard_new(const cx_scenario_t *sc, const cx_steady_t *st, int persona, int shard,
+                         int nshards);
 void cx_shard_destroy(cx_shard_t **self_p);
 
 /* Returns 0, or -1 on out of memory. */
@@ -52,6 +55,10 @@ size_t cx_shard_apply_outcomes(cx_shard_t *self, const cx_tickctx_t *ctx, const 
 
 /* Ends the tick and fills `tally` (zeroed by the callee). */
 void cx_shard_end_tick(cx_shard_t *self, const cx_tickctx_t *ctx, cx_tally_t *tally);
+
+/* Copies the states of up to cap active customers, evenly spread over the
+ * shard, into out; returns how many. */
+int cx_shard_sample(const cx_shard_t *self, cx_steady_customer_t *out, int cap);
 
 /* Customers held (active or not) and bytes of state per customer. */
 size_t cx_shard_size(const cx_shard_t *self);

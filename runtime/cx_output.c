@@ -241,7 +241,10 @@ void cx_tick_totals_add(cx_tick_totals_t *t, const cx_tally_t *s)
     X(satisfaction, r->satisfaction) X(expectation, r->expectation)                                \
     X(interactions, r->interactions) X(handoffs, r->handoffs)                                      \
     X(failed_handoffs, r->failed_handoffs) X(cost, r->cost) X(investment, r->investment)           \
-    X(customers_end, r->customers_end)
+    X(customers_end, r->customers_end) X(retention_direct, r->retention_direct)                    \
+    X(demand, r->demand) X(lost_sales, r->lost_sales) X(price, r->price) X(basket, r->basket)      \
+    X(gross_profit, r->gross_profit) X(marketing_cost, r->marketing_cost)                          \
+    X(operating_profit, r->operating_profit)
 
 int cx_kpi_row_columns(const cx_kpi_row_t *r, const char **names, double *values, int cap)
 {

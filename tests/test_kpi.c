@@ -133,7 +133,7 @@ static void test_row(void **state)
     cx_kpi_row_t row;
     cx_kpi_history_t hist;
     memset(&hist, 0, sizeof hist);
-    cx_kpi_row_compute(NULL, 7, 1.0, &t, NULL, 0, 0.0, &hist, &row);
+    cx_kpi_row_compute(NULL, 7, 1.0, &t, NULL, 0, NULL, &hist, &row);
     assert_int_equal(row.tick, 7);
     assert_double_equal(row.nps, 80.0, EPS);
     assert_double_equal(row.csat, 74.0, EPS);

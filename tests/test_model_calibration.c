@@ -176,7 +176,7 @@ static void test_transition(void **state)
     s_run(sc, &rm, move);
     /* The ramp lasts `duration` stretched by the speed of change at 3. */
     cx_company_t c;
-    cx_company_init(&c, sc);
+    cx_company_init(&c, sc, NULL);
     cx_tickctx_t ctx;
     int end = -1;
     for (int t = 0; t < ticks && end < 0; t++) {

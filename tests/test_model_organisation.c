@@ -118,7 +118,7 @@ static void test_owners(void **state)
             .tick = 0, .kind = CX_EV_MATURITY, .dept = 0, .value = 4.0, .duration = 100};
         sc->n_event = 1;
         cx_company_t c;
-        cx_company_init(&c, sc);
+        cx_company_init(&c, sc, NULL);
         cx_tickctx_t ctx;
         cx_company_begin_tick(&c, sc, 0, &ctx);
         len[k] = c.ramp_len[0];
@@ -151,7 +151,7 @@ static void test_governance(void **state)
                                              .duration = 100};
             sc->n_event = 1;
             cx_company_t c;
-            cx_company_init(&c, sc);
+            cx_company_init(&c, sc, NULL);
             cx_tickctx_t ctx;
             cx_company_begin_tick(&c, sc, 0, &ctx);
             len[g] = c.ramp_len[0];
