@@ -352,17 +352,6 @@ static void s_init_customer(cx_shard_t *self, size_t j, uint32_t t, int initial,
     self->c[j].effort = (float)p->churn_neutral_effort;
     double target = s_clamp((sat - p->loyalty_floor) / (10.0 - p->loyalty_floor), 0.0, 1.0);
     self->c[j].loyal = initial ? (float)target : 0.0f;
-    if (initial && st && st->n_sample[self->persona] > 0) {
-        /* An initial customer is drawn from the steady state: the states
-         * of a firm that has run at this maturity for years. */
-        int n = st->n_sample[self->persona];
-        int k = (int)(cx_u01(v[1]) * n);
-        const cx_steady_customer_t *sc0 = &st->sample[self->persona][k < n ? k : n - 1];
-        self->c[j].sat = sc0->sat;
-        self->c[j].expect = sc0->expect;
-        self->c[j].effort = sc0->effort;
-        self->c[j].loyal = sc0->loyal;
-    }
     self->c[j].rem = (float)-log(cx_u01(w[1]));
     self->c[j].flags = (uint8_t)(S_ACTIVE | (referred ? S_REFERRED : 0));
     self->c[j].hto = CX_NO_DEPT;
@@ -398,12 +387,44 @@ static void s_init_customer(cx_shard_t *self, size_t j, uint32_t t, int initial,
         uint32_t sg = s_survey_gap(p, v[0]);
         self->c[j].survey = sg == S_NEVER ? S_NEVER : t + sg;
     }
+    if (initial && st && st->n_sample[self->persona] > 0) {
+        /* An initial customer is drawn from the steady state: the states
+         * of a firm that has run at this maturity for years. */
+        int n = st->n_sample[self->persona];
+        int k = (int)(cx_u01(v[1]) * n);
+        const cx_steady_customer_t *sc0 = &st->sample[self->persona][k < n ? k : n - 1];
+        self->c[j].sat = sc0->sat;
+        self->c[j].expect = sc0->expect;
+        self->c[j].effort = sc0->effort;
+        self->c[j].loyal = sc0->loyal;
+        /* Where it is on its journey, as at the end of the warm-up. */
+        if (sc0->pos < self->js->n_tp) {
+            self->c[j].pos = sc0->pos;
+            self->c[j].tp_day = sc0->days_left;
+            self->c[j].tp_tick = (uint32_t)cx_floor_pos(s_clamp(sc0->days_left / days, 0.0, 4e9));
+            if (sc0->handoff && sc0->hto < self->sc->n_dept) {
+                self->c[j].flags |= (uint8_t)(S_PENDING | (sc0->handoff == 2 ? S_LOST : 0));
+                self->c[j].hto = sc0->hto;
+                self->c[j].hfrom = sc0->hfrom;
+                self->c[j].tp_tick = 0;
+            }
+        }
+    }
     self->c[j].hz = (float)s_hazard(self, j);
     self->sat_sum += s_micro(self->c[j].sat);
     self->exp_sum += s_micro(self->c[j].expect);
     self->eff_sum += s_micro(self->c[j].effort);
     self->active++;
+    if (initial && st) {
+        /* The steady base has lived through the tick before: a customer
+         * whose hazard ran out during it leaves in tick 0, as one would in
+         * any later tick. */
+        self->c[j].rem -= (float)((double)self->c[j].hz * days);
+    }
     s_schedule(self, j, t, days);
+    if (initial && st && self->c[j].rem <= 0.0f) {
+        self->next[j] = t;
+    }
 }
 
 cx_shard_t *cx_shard_new(const cx_scenario_t *sc, const cx_steady_t *st, int persona, int shard,
@@ -846,7 +867,8 @@ int cx_shard_begin_tick(cx_shard_t *self, const cx_tickctx_t *ctx)
     return rc;
 }
 
-int cx_shard_sample(const cx_shard_t *self, cx_steady_customer_t *out, int cap)
+int cx_shard_sample(const cx_shard_t *self, uint32_t t, double days, cx_steady_customer_t *out,
+                    int cap)
 {
     if (self->active <= 0 || cap <= 0) {
         return 0;
@@ -864,6 +886,20 @@ int cx_shard_sample(const cx_shard_t *self, cx_steady_customer_t *out, int cap)
             out[n].expect = self->c[j].expect;
             out[n].effort = self->c[j].effort;
             out[n].loyal = self->c[j].loyal;
+            out[n].pos = self->c[j].pos;
+            out[n].handoff = 0;
+            out[n].hto = CX_NO_DEPT;
+            out[n].hfrom = CX_NO_DEPT;
+            out[n].days_left = 0.0f;
+            uint8_t fl = self->c[j].flags;
+            if (fl & S_PENDING) {
+                out[n].handoff = (fl & S_LOST) ? 2 : 1;
+                out[n].hto = self->c[j].hto;
+                out[n].hfrom = self->c[j].hfrom;
+            } else if (!(fl & S_INFLIGHT)) {
+                double left = (double)self->c[j].tp_day - (double)t * days;
+                out[n].days_left = (float)(left > 0.0 ? left : 0.0);
+            }
             n++;
         }
     }

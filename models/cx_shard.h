@@ -57,8 +57,11 @@ size_t cx_shard_apply_outcomes(cx_shard_t *self, const cx_tickctx_t *ctx, const 
 void cx_shard_end_tick(cx_shard_t *self, const cx_tickctx_t *ctx, cx_tally_t *tally);
 
 /* Copies the states of up to cap active customers, evenly spread over the
- * shard, into out; returns how many. */
-int cx_shard_sample(const cx_shard_t *self, cx_steady_customer_t *out, int cap);
+ * shard, into out, as they stand before tick t (ticks of `days` days);
+ * returns how many. A customer waiting for a department is copied as one
+ * about to ask for service. */
+int cx_shard_sample(const cx_shard_t *self, uint32_t t, double days, cx_steady_customer_t *out,
+                    int cap);
 
 /* Customers held (active or not) and bytes of state per customer. */
 size_t cx_shard_size(const cx_shard_t *self);

@@ -92,7 +92,8 @@ cx_steady_t *cx_steady_new(const cx_scenario_t *sc)
             st->deterred_day[p] = deterred[p] / exposure[p];
         }
         st->n_sample[p] =
-            cx_shard_sample(cx_world_shard(world, p, 0), st->sample[p], CX_STEADY_SAMPLE);
+            cx_shard_sample(cx_world_shard(world, p, 0), (uint32_t)ticks, days, st->sample[p],
+                            CX_STEADY_SAMPLE);
     }
     for (int d = 0; d < w->n_dept; d++) {
         st->engagement[d] = cx_world_dept_stats(world, d)->engagement;

@@ -26,18 +26,25 @@
 #ifndef CX_STEADY_H
 #define CX_STEADY_H
 
+#include <stdint.h>
+
 #include "cx_scenario.h"
 
-#define CX_STEADY_SAMPLE 512     /* customer states kept per persona */
+#define CX_STEADY_SAMPLE 4096    /* customer states kept per persona, at most */
 #define CX_STEADY_CUSTOMERS 4000 /* customers simulated in the warm-up, at most */
 #define CX_STEADY_DAYS 730       /* length of the warm-up, days */
 
 /* One customer's state as the steady state holds it. */
 typedef struct {
-    float sat;    /* satisfaction, 0..10 */
-    float expect; /* expectation, 0..10 */
-    float effort; /* recent effort, 0..10 */
-    float loyal;  /* loyalty, 0..1 */
+    float sat;       /* satisfaction, 0..10 */
+    float expect;    /* expectation, 0..10 */
+    float effort;    /* recent effort, 0..10 */
+    float loyal;     /* loyalty, 0..1 */
+    float days_left; /* days to its next touchpoint (0: it asks for service at once) */
+    uint8_t pos;     /* touchpoint reached next, or of the open case */
+    uint8_t handoff; /* 1: a hand-off is pending, 2: pending and its context lost */
+    uint8_t hto;     /* department of the pending hand-off */
+    uint8_t hfrom;   /* department that handed it over */
 } cx_steady_customer_t;
 
 typedef struct {
