@@ -406,10 +406,17 @@ static void s_abandon_one(cx_dept_t *self, const cx_tickctx_t *ctx, const s_entr
     o->flags = CX_OUT_ABANDONED;
     o->handoff_to = CX_NO_DEPT;
     o->dept = (uint8_t)self->index;
+    /* Giving up is effort too (the customer must try again), on top of
+     * the wait; a contact caused by a defect carries its penalty as when
+     * served. */
+    const cx_touchpoint_spec_t *tp = &self->sc->journey[r->journey].tp[r->tp];
+    double avoid_eff = tp->avoidable ? p->avoidable_effort : 0.0;
+    double avoid_exp = tp->avoidable ? p->avoidable_expectation : 0.0;
     o->pillar[CX_PILLAR_INTEGRITY] = s_wire(low);
     o->pillar[CX_PILLAR_RESOLUTION] = 0;
-    o->pillar[CX_PILLAR_EXPECTATIONS] = s_wire(low);
-    o->pillar[CX_PILLAR_TIME_EFFORT] = s_wire(cap.quality - p->wait_effort * wait_days);
+    o->pillar[CX_PILLAR_EXPECTATIONS] = s_wire(low - avoid_exp);
+    o->pillar[CX_PILLAR_TIME_EFFORT] =
+        s_wire(cap.quality - p->abandon_penalty - p->wait_effort * wait_days - avoid_eff);
     o->pillar[CX_PILLAR_PERSONALISATION] = s_wire(cap.personalisation - p->abandon_penalty);
     o->pillar[CX_PILLAR_EMPATHY] = s_wire(low);
 }
