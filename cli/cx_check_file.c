@@ -106,6 +106,9 @@ void cx_checks_fini(cx_checks_t *c)
     memset(c, 0, sizeof *c);
 }
 
+static int s_load(const char *name, const char *dir, const char *text, size_t len,
+                  cx_checks_t *out, cx_diags_t *diags);
+
 /* ---- one file ------------------------------------------------------------ */
 
 typedef struct {
@@ -610,8 +613,33 @@ static void s_one(s_ctx_t *x, const cx_node_t *item, int idx, const char *dir, c
     (void)window;
 }
 
+/* Sorts diagnostics [from, n) by position, keeping the order of equals
+ * (insertion sort: a file's problems are few). */
+static void s_sort(cx_diags_t *d, int from)
+{
+    for (int i = from + 1; i < d->n; i++) {
+        cx_diag_t t = d->items[i];
+        int j = i;
+        while (j > from && (d->items[j - 1].line > t.line ||
+                            (d->items[j - 1].line == t.line && d->items[j - 1].column > t.column))) {
+            d->items[j] = d->items[j - 1];
+            j--;
+        }
+        d->items[j] = t;
+    }
+}
+
 int cx_checks_load_string(const char *name, const char *dir, const char *text, size_t len,
                           cx_checks_t *out, cx_diags_t *diags)
+{
+    int first = diags->n;
+    int rc = s_load(name, dir, text, len, out, diags);
+    s_sort(diags, first);
+    return rc;
+}
+
+static int s_load(const char *name, const char *dir, const char *text, size_t len,
+                  cx_checks_t *out, cx_diags_t *diags)
 {
     s_ctx_t x = {name, diags, 0};
     cx_doc_t doc;

@@ -197,12 +197,20 @@ static int s_validate_side(const cx_check_t *c, bool scenario, const char *const
     int rc = 0;
     if (cx_scenario_load_file(c->scenario, all, m, sc, &d) != 0) {
         const cx_check_pos_t *at = scenario && c->has_change ? &c->chg_at : &c->set_at;
+        const char *key = scenario && c->has_change ? "change" : "set";
         for (int i = 0; i < d.n; i++) {
-            char msg[1024];
-            cx_diag_format(&d.items[i], msg, sizeof msg);
-            fprintf(stderr, "%s:%d:%d: error: %s.%s: %s side: %s\n", c->file, at->line,
-                    at->column, c->path, scenario && c->has_change ? "change" : "set",
-                    scenario ? "scenario" : "baseline", msg);
+            const cx_diag_t *g = &d.items[i];
+            if (strcmp(g->file, "--set") == 0) {
+                /* An override of the check: at the check's set or change. */
+                fprintf(stderr, "%s:%d:%d: error: %s.%s: %s%s%s\n", c->file, at->line, at->column,
+                        c->path, key, g->path, g->path[0] ? ": " : "", g->message);
+            } else {
+                char msg[1024];
+                cx_diag_format(g, msg, sizeof msg);
+                fprintf(stderr, "%s (the %s side of %s:%d:%d %s)\n", msg,
+                        scenario ? "scenario" : "baseline", c->file, c->at.line, c->at.column,
+                        c->path);
+            }
             (*errors)++;
         }
         rc = -1;
