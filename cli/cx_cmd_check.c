@@ -346,7 +346,7 @@ static int s_evaluate(cx_exp_plan_t *pl, const cx_checks_t *cs, const bool *sel,
         return -1;
     }
     if (!quiet) {
-        printf("\n  %-5s  %-50s %-18s %10s  %-22s %s\n", "", "check", "KPI", "", "95% CI",
+        printf("\n  %-5s  %-60s %-18s %15s  %-22s %s\n", "", "check", "KPI", "", "95% CI",
                "source");
     }
     int ord = 0;
@@ -449,7 +449,7 @@ static int s_evaluate(cx_exp_plan_t *pl, const cx_checks_t *cs, const bool *sel,
                      c->how == CX_HOW_MEAN ? "" : cx_how_name(c->how));
             char ci[96];
             snprintf(ci, sizeof ci, "[%s, %s]", lo, hi);
-            printf("  %-5s  %-50.50s %-18.18s %-5s %9s  %-22s %s\n",
+            printf("  %-5s  %-60.60s %-18.18s %-5s %9s  %-22s %s\n",
                    res.holds ? "holds" : "FAILS", c->name, kpi, what, v, ci, c->source);
             if (!res.holds) {
                 printf("  %-5s  expected: %s (n = %d)\n", "", st, res.n);
@@ -611,12 +611,22 @@ int cx_cmd_check(int argc, char **argv)
             cx_exp_buf_t json;
             cx_exp_buf_init(&json);
             cx_exp_buf_printf(&json, "{");
+            bool first = true;
             for (int k = 0; k < n; k++) {
                 cx_exp_buf_printf(&key, "\n%s", sets[k]);
                 const char *eq = strchr(sets[k], '=');
+                size_t kl = (size_t)(eq - sets[k]);
+                bool later = false; /* a later override of the same key wins */
+                for (int l = k + 1; l < n && !later; l++) {
+                    later = strncmp(sets[l], sets[k], kl + 1) == 0;
+                }
+                if (later) {
+                    continue;
+                }
                 char kk[256];
-                snprintf(kk, sizeof kk, "%.*s", (int)(eq - sets[k]), sets[k]);
-                cx_exp_buf_printf(&json, "%s", k ? ", " : "");
+                snprintf(kk, sizeof kk, "%.*s", (int)kl, sets[k]);
+                cx_exp_buf_printf(&json, "%s", first ? "" : ", ");
+                first = false;
                 cx_exp_buf_json_str(&json, kk);
                 cx_exp_buf_printf(&json, ": ");
                 cx_exp_buf_json_value(&json, eq + 1);
