@@ -7,8 +7,7 @@
 
 #include "cx_exp_stats.h"
 
-double cx_check_aggregate(const int *ticks, const double *v, int n, int from, int to,
-                          cx_how_t how)
+double cx_check_aggregate(const int *ticks, const double *v, int n, int from, int to, cx_how_t how)
 {
     double sum = 0, first = NAN, last = NAN;
     int k = 0;

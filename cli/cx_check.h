@@ -42,8 +42,7 @@ typedef struct {
  * ticks [from, to): mean, sum, last value, or last / first value. NaN when
  * no tick falls in the window, a value in it is NaN, or (growth) the first
  * value is 0. */
-double cx_check_aggregate(const int *ticks, const double *v, int n, int from, int to,
-                          cx_how_t how);
+double cx_check_aggregate(const int *ticks, const double *v, int n, int from, int to, cx_how_t how);
 
 /* Evaluates check c from n paired aggregates: b (baseline or reference
  * window) and s (scenario or window; NULL for an absolute check). Pairs

@@ -20,10 +20,9 @@
 
 #define S_MAX_WINDOW 1000000 /* CX_MAX_TICKS: a window never reaches past a run */
 
-static const char *const s_keys[] = {"name",    "source",           "scenario", "set",
-                                     "change",  "kpi",              "how",      "window",
-                                     "reference_window", "replicates", "quick", "expect",
-                                     "tolerance"};
+static const char *const s_keys[] = {
+    "name",   "source",           "scenario",   "set",   "change", "kpi",      "how",
+    "window", "reference_window", "replicates", "quick", "expect", "tolerance"};
 #define S_NKEYS ((int)(sizeof s_keys / sizeof s_keys[0]))
 
 static const char *const s_expects[] = {"increase",    "decrease", "no_decrease",
@@ -32,12 +31,36 @@ static const char *const s_hows[] = {"mean", "sum", "last", "growth"};
 
 /* kpis.csv's columns today (runtime/cx_output.c); a newer engine may add
  * more, read from the header of the runs' kpis.csv. */
-static const char *const s_kpis[] = {
-    "customers", "promoters", "passives", "detractors", "nps", "respondents", "satisfied", "csat",
-    "ces", "churned", "churn_rate", "retention_rate", "acquired", "purchases",
-    "referral_purchases", "referral_rate", "revenue", "clv", "cac", "employee_engagement",
-    "avg_resolution_time", "loyalty_index", "satisfaction", "expectation", "interactions",
-    "handoffs", "failed_handoffs", "cost", "investment", "customers_end"};
+static const char *const s_kpis[] = {"customers",
+                                     "promoters",
+                                     "passives",
+                                     "detractors",
+                                     "nps",
+                                     "respondents",
+                                     "satisfied",
+                                     "csat",
+                                     "ces",
+                                     "churned",
+                                     "churn_rate",
+                                     "retention_rate",
+                                     "acquired",
+                                     "purchases",
+                                     "referral_purchases",
+                                     "referral_rate",
+                                     "revenue",
+                                     "clv",
+                                     "cac",
+                                     "employee_engagement",
+                                     "avg_resolution_time",
+                                     "loyalty_index",
+                                     "satisfaction",
+                                     "expectation",
+                                     "interactions",
+                                     "handoffs",
+                                     "failed_handoffs",
+                                     "cost",
+                                     "investment",
+                                     "customers_end"};
 
 const char *const *cx_check_kpi_columns(int *n)
 {
@@ -71,8 +94,8 @@ void cx_check_statement(const cx_check_t *c, char *buf, size_t cap)
         snprintf(buf, cap, "no increase beyond %g", c->tolerance);
         break;
     case CX_EXPECT_BETWEEN:
-        snprintf(buf, cap, "%s between %g and %g",
-                 c->has_change || c->has_ref ? "delta" : "value", c->lo, c->hi);
+        snprintf(buf, cap, "%s between %g and %g", c->has_change || c->has_ref ? "delta" : "value",
+                 c->lo, c->hi);
         break;
     case CX_EXPECT_RATIO_BETWEEN:
         snprintf(buf, cap, "ratio between %g and %g", c->lo, c->hi);
@@ -106,8 +129,8 @@ void cx_checks_fini(cx_checks_t *c)
     memset(c, 0, sizeof *c);
 }
 
-static int s_load(const char *name, const char *dir, const char *text, size_t len,
-                  cx_checks_t *out, cx_diags_t *diags);
+static int s_load(const char *name, const char *dir, const char *text, size_t len, cx_checks_t *out,
+                  cx_diags_t *diags);
 
 /* ---- one file ------------------------------------------------------------ */
 
@@ -421,8 +444,9 @@ static void s_one(s_ctx_t *x, const cx_node_t *item, int idx, const char *dir, c
     c->replicates = 10;
     c->how = CX_HOW_MEAN;
     if (item->type != CX_NODE_MAP) {
-        s_err(x, item, path, "expected a check (a mapping with name, source, scenario, kpi, "
-                             "window and expect), found %s",
+        s_err(x, item, path,
+              "expected a check (a mapping with name, source, scenario, kpi, "
+              "window and expect), found %s",
               s_show(item, shown, sizeof shown));
         return;
     }
@@ -477,8 +501,7 @@ static void s_one(s_ctx_t *x, const cx_node_t *item, int idx, const char *dir, c
                 }
                 FILE *f = fopen(c->scenario, "r");
                 if (!f) {
-                    s_err(x, v, p, "cannot read the scenario %s: %s", c->scenario,
-                          strerror(errno));
+                    s_err(x, v, p, "cannot read the scenario %s: %s", c->scenario, strerror(errno));
                 } else {
                     fclose(f);
                 }
@@ -499,9 +522,9 @@ static void s_one(s_ctx_t *x, const cx_node_t *item, int idx, const char *dir, c
             if (s_text(x, v, p, c->kpi, sizeof c->kpi, "a column of kpis.csv")) {
                 int nk;
                 const char *const *cols = cx_check_kpi_columns(&nk);
-                bool word = strspn(c->kpi, "abcdefghijklmnopqrstuvwxyz0123456789_") ==
-                                strlen(c->kpi) &&
-                            c->kpi[0] >= 'a' && c->kpi[0] <= 'z';
+                bool word =
+                    strspn(c->kpi, "abcdefghijklmnopqrstuvwxyz0123456789_") == strlen(c->kpi) &&
+                    c->kpi[0] >= 'a' && c->kpi[0] <= 'z';
                 for (int j = 0; j < nk; j++) {
                     c->kpi_known |= strcmp(cols[j], c->kpi) == 0;
                 }
@@ -511,8 +534,9 @@ static void s_one(s_ctx_t *x, const cx_node_t *item, int idx, const char *dir, c
                     if (hint) {
                         snprintf(mean, sizeof mean, "; did you mean '%s'?", hint);
                     }
-                    s_err(x, v, p, "expected a column of kpis.csv (such as nps, csat, ces, "
-                                   "churn_rate, customers, revenue), found '%s'%s",
+                    s_err(x, v, p,
+                          "expected a column of kpis.csv (such as nps, csat, ces, "
+                          "churn_rate, customers, revenue), found '%s'%s",
                           c->kpi, mean);
                 }
             }
@@ -549,8 +573,9 @@ static void s_one(s_ctx_t *x, const cx_node_t *item, int idx, const char *dir, c
             expect = v;
             if (v && v->type == CX_NODE_MAP) {
                 if (v->n != 2) {
-                    s_err(x, v, p, "expected one of {between: [LOW, HIGH]} or "
-                                   "{ratio_between: [LOW, HIGH]}, found a mapping of %d keys",
+                    s_err(x, v, p,
+                          "expected one of {between: [LOW, HIGH]} or "
+                          "{ratio_between: [LOW, HIGH]}, found a mapping of %d keys",
                           v->n / 2);
                     break;
                 }
@@ -620,8 +645,8 @@ static void s_sort(cx_diags_t *d, int from)
     for (int i = from + 1; i < d->n; i++) {
         cx_diag_t t = d->items[i];
         int j = i;
-        while (j > from && (d->items[j - 1].line > t.line ||
-                            (d->items[j - 1].line == t.line && d->items[j - 1].column > t.column))) {
+        while (j > from && (d->items[j - 1].line > t.line || (d->items[j - 1].line == t.line &&
+                                                              d->items[j - 1].column > t.column))) {
             d->items[j] = d->items[j - 1];
             j--;
         }
@@ -638,8 +663,8 @@ int cx_checks_load_string(const char *name, const char *dir, const char *text, s
     return rc;
 }
 
-static int s_load(const char *name, const char *dir, const char *text, size_t len,
-                  cx_checks_t *out, cx_diags_t *diags)
+static int s_load(const char *name, const char *dir, const char *text, size_t len, cx_checks_t *out,
+                  cx_diags_t *diags)
 {
     s_ctx_t x = {name, diags, 0};
     cx_doc_t doc;
@@ -664,8 +689,9 @@ static int s_load(const char *name, const char *dir, const char *text, size_t le
             } else {
                 static const char *const top[] = {"checks"};
                 const char *hint = s_scalar(k) ? cx_suggest(k->text, top, 1) : NULL;
-                s_err(&x, k, s_scalar(k) ? k->text : "", "unknown key %s (a check file has one "
-                                                         "key, checks)%s",
+                s_err(&x, k, s_scalar(k) ? k->text : "",
+                      "unknown key %s (a check file has one "
+                      "key, checks)%s",
                       s_show(k, shown, sizeof shown), hint ? "; did you mean 'checks'?" : "");
             }
         }
@@ -762,8 +788,8 @@ char *cx_check_timeline_set(const cx_check_t *c)
             for (int i = 0; i < c->n_set; i++) {
                 cx_doc_set(&doc, &root, c->set[i], i + 1, &d);
             }
-            const cx_node_t *tl = root && root->type == CX_NODE_MAP ? cx_node_get(root, "timeline")
-                                                                    : NULL;
+            const cx_node_t *tl =
+                root && root->type == CX_NODE_MAP ? cx_node_get(root, "timeline") : NULL;
             for (int i = 0; tl && tl->type == CX_NODE_SEQ && i < tl->n; i++) {
                 cx_exp_buf_printf(&b, "%s", first ? "" : ", ");
                 s_flow(&b, tl->kids[i]);

@@ -40,7 +40,7 @@
 
 #include "cx_load.h"
 
-#define CX_CHECK_MAX_SETS 24  /* entries of `set` and of `change.set` (each) */
+#define CX_CHECK_MAX_SETS 24     /* entries of `set` and of `change.set` (each) */
 #define CX_CHECK_MAX_CHECKS 1000 /* checks over every file */
 
 typedef enum {
@@ -75,24 +75,24 @@ typedef struct {
     cx_check_pos_t set_at; /* its `set` (or the item when absent) */
     cx_check_pos_t chg_at; /* its `change` (or the item when absent) */
     char scenario[4096];   /* the scenario file, resolved against the check file's directory */
-    char *set[CX_CHECK_MAX_SETS];      /* heap: "KEY=VALUE" for both sides */
-    int n_set;                         /* entries used */
-    char *change[CX_CHECK_MAX_SETS];   /* heap: change.set, the scenario side's own overrides */
-    int n_change;                      /* entries used */
-    bool has_change;                   /* a `change` was given */
-    char *timeline_items;              /* heap: change.timeline's events as flow YAML items
-                                          ("{at: 5, event: price, value: 1.1}, ..."), or NULL */
-    char kpi[64];                      /* a kpis.csv column */
-    bool kpi_known;                    /* among today's columns */
-    cx_how_t how;                      /* aggregate over the window */
-    int window[2];                     /* ticks [from, to) */
-    bool has_ref;                      /* reference_window given */
-    int ref[2];                        /* reference window, ticks [from, to) */
-    int replicates;                    /* paired replicates */
-    bool quick;                        /* part of --quick */
-    cx_expect_t expect;                /* what must hold */
-    double lo, hi;                     /* between / ratio_between bounds */
-    double tolerance;                  /* no_decrease / no_increase, KPI units */
+    char *set[CX_CHECK_MAX_SETS];    /* heap: "KEY=VALUE" for both sides */
+    int n_set;                       /* entries used */
+    char *change[CX_CHECK_MAX_SETS]; /* heap: change.set, the scenario side's own overrides */
+    int n_change;                    /* entries used */
+    bool has_change;                 /* a `change` was given */
+    char *timeline_items;            /* heap: change.timeline's events as flow YAML items
+                                        ("{at: 5, event: price, value: 1.1}, ..."), or NULL */
+    char kpi[64];                    /* a kpis.csv column */
+    bool kpi_known;                  /* among today's columns */
+    cx_how_t how;                    /* aggregate over the window */
+    int window[2];                   /* ticks [from, to) */
+    bool has_ref;                    /* reference_window given */
+    int ref[2];                      /* reference window, ticks [from, to) */
+    int replicates;                  /* paired replicates */
+    bool quick;                      /* part of --quick */
+    cx_expect_t expect;              /* what must hold */
+    double lo, hi;                   /* between / ratio_between bounds */
+    double tolerance;                /* no_decrease / no_increase, KPI units */
 } cx_check_t;
 
 typedef struct {

@@ -122,8 +122,9 @@ static int s_parse(int argc, char **argv, s_opts_t *o)
         }
     }
     if (o->com.ticks) {
-        fprintf(stderr, "%s: --ticks does not apply: each check sets its own horizon "
-                        "(set: [ticks=N]) and windows\n",
+        fprintf(stderr,
+                "%s: --ticks does not apply: each check sets its own horizon "
+                "(set: [ticks=N]) and windows\n",
                 s_cmd);
         return -1;
     }
@@ -135,15 +136,15 @@ static int s_parse(int argc, char **argv, s_opts_t *o)
 
 /* One side of a check as a point of the experiment. */
 typedef struct {
-    int pi;        /* index in the plan's points */
-    int needed;    /* replicates the checks using it need */
+    int pi;     /* index in the plan's points */
+    int needed; /* replicates the checks using it need */
 } s_point_t;
 
 /* Per check: its points (scenario -1 without a change) and replicates. */
 typedef struct {
-    int base;   /* index into the s_point_t array */
-    int scen;   /* -1 without a change */
-    int reps;   /* replicates */
+    int base; /* index into the s_point_t array */
+    int scen; /* -1 without a change */
+    int reps; /* replicates */
 } s_use_t;
 
 /* The overrides of a side into sets (pointers into c, and *tl: the
@@ -323,9 +324,9 @@ static int s_check_kpis(cx_exp_db_t *db, const cx_checks_t *cs, const bool *sel)
     return bad;
 }
 
-static int s_evaluate(cx_exp_plan_t *pl, const cx_checks_t *cs, const bool *sel,
-                      const s_use_t *use, const s_point_t *pts, bool quiet, int *n_hold,
-                      int *n_all, char *err, size_t errlen)
+static int s_evaluate(cx_exp_plan_t *pl, const cx_checks_t *cs, const bool *sel, const s_use_t *use,
+                      const s_point_t *pts, bool quiet, int *n_hold, int *n_all, char *err,
+                      size_t errlen)
 {
     cx_exp_db_t *db = pl->db;
     cx_exp_buf_t csv;
@@ -373,8 +374,7 @@ static int s_evaluate(cx_exp_plan_t *pl, const cx_checks_t *cs, const bool *sel,
                 s[r] = s_agg(db, bp, r, c->kpi, c->window[0], c->window[1], c->how);
             } else {
                 b[r] = s_agg(db, bp, r, c->kpi, c->window[0], c->window[1], c->how);
-                s[r] = sp >= 0 ? s_agg(db, sp, r, c->kpi, c->window[0], c->window[1], c->how)
-                               : NAN;
+                s[r] = sp >= 0 ? s_agg(db, sp, r, c->kpi, c->window[0], c->window[1], c->how) : NAN;
             }
         }
         cx_check_result_t res;
@@ -385,9 +385,9 @@ static int s_evaluate(cx_exp_plan_t *pl, const cx_checks_t *cs, const bool *sel,
         *n_hold += res.holds;
         char st[128];
         cx_check_statement(c, st, sizeof st);
-        const char *what = c->expect == CX_EXPECT_RATIO_BETWEEN   ? "ratio"
-                           : c->has_change || c->has_ref ? "delta"
-                                                         : "value";
+        const char *what = c->expect == CX_EXPECT_RATIO_BETWEEN ? "ratio"
+                           : c->has_change || c->has_ref        ? "delta"
+                                                                : "value";
         char *sql = sqlite3_mprintf(
             "INSERT INTO checks VALUES(%d, %Q, %Q, %d, %Q, %Q, %Q, %d, %d, %d, %d, %Q, %Q, "
             "?1, ?2, ?3, %lld, %lld, %d, %d, ?4, ?5, ?6, ?7, ?8, %d)",
@@ -449,8 +449,8 @@ static int s_evaluate(cx_exp_plan_t *pl, const cx_checks_t *cs, const bool *sel,
                      c->how == CX_HOW_MEAN ? "" : cx_how_name(c->how));
             char ci[96];
             snprintf(ci, sizeof ci, "[%s, %s]", lo, hi);
-            printf("  %-5s  %-60.60s %-18.18s %-5s %9s  %-22s %s\n",
-                   res.holds ? "holds" : "FAILS", c->name, kpi, what, v, ci, c->source);
+            printf("  %-5s  %-60.60s %-18.18s %-5s %9s  %-22s %s\n", res.holds ? "holds" : "FAILS",
+                   c->name, kpi, what, v, ci, c->source);
             if (!res.holds) {
                 printf("  %-5s  expected: %s (n = %d)\n", "", st, res.n);
             }
@@ -485,8 +485,9 @@ int cx_cmd_check(int argc, char **argv)
         int gr = glob(S_DEFAULT_GLOB, 0, NULL, &g);
         globbed = true;
         if (gr != 0 || g.gl_pathc == 0) {
-            fprintf(stderr, "%s: no check file given and none in %s (run from the source tree, "
-                            "or name the files)\n",
+            fprintf(stderr,
+                    "%s: no check file given and none in %s (run from the source tree, "
+                    "or name the files)\n",
                     s_cmd, S_DEFAULT_GLOB);
             globfree(&g);
             return 2;
@@ -552,8 +553,8 @@ int cx_cmd_check(int argc, char **argv)
     /* The experiment's directory: named after what is checked. */
     char outbuf[PATH_MAX];
     const char *out = o.com.out;
-    cx_exp_buf_printf(&def, "check\nquick %d\nreplicates %d\nseed %s\n", o.quick,
-                      o.com.replicates, o.com.seed ? o.com.seed : "-");
+    cx_exp_buf_printf(&def, "check\nquick %d\nreplicates %d\nseed %s\n", o.quick, o.com.replicates,
+                      o.com.seed ? o.com.seed : "-");
     for (int f = 0; f < o.n_files; f++) {
         char real[PATH_MAX];
         cx_exp_buf_printf(&def, "%s\n", realpath(o.files[f], real) ? real : o.files[f]);
@@ -641,11 +642,11 @@ int cx_cmd_check(int argc, char **argv)
             if (found < 0) {
                 char label[200];
                 snprintf(label, sizeof label, "%s (%s)", c->name, side ? "scenario" : "baseline");
-                int pi = key.oom || json.oom ? -1
-                                             : cx_exp_plan_point_add(
-                                                   &pl, c->scenario, label, cx_exp_buf_str(&key),
-                                                   (char *const *)sets, n, cx_exp_buf_str(&json),
-                                                   err, sizeof err);
+                int pi = key.oom || json.oom
+                             ? -1
+                             : cx_exp_plan_point_add(&pl, c->scenario, label, cx_exp_buf_str(&key),
+                                                     (char *const *)sets, n, cx_exp_buf_str(&json),
+                                                     err, sizeof err);
                 if (pi < 0) {
                     fprintf(stderr, "%s:%d:%d: error: %s: %s\n", c->file, c->at.line, c->at.column,
                             c->path, key.oom || json.oom ? "out of memory" : err);
@@ -671,8 +672,7 @@ int cx_cmd_check(int argc, char **argv)
         }
     }
     if (errors) {
-        fprintf(stderr, "%s: %d error%s; nothing was run\n", s_cmd, errors,
-                errors == 1 ? "" : "s");
+        fprintf(stderr, "%s: %d error%s; nothing was run\n", s_cmd, errors, errors == 1 ? "" : "s");
         goto done;
     }
 
@@ -710,8 +710,9 @@ int cx_cmd_check(int argc, char **argv)
         goto done;
     }
     if (lr == 1) {
-        fprintf(stderr, "%s: interrupted; recorded runs are kept: run the same command again "
-                        "to resume\n",
+        fprintf(stderr,
+                "%s: interrupted; recorded runs are kept: run the same command again "
+                "to resume\n",
                 s_cmd);
         rc = 1;
         goto done;

@@ -114,21 +114,24 @@ static void s_head(cx_exp_buf_t *b, sqlite3 *db, const s_row_t *rows, int n)
         hold += rows[i].holds != 0;
     }
     cx_report_page_head(b, "Reality checks " S_NDASH " cxsim check report");
-    cx_exp_buf_printf(b, "<h1>Reality checks</h1>\n<p class=\"lead\" id=\"verdict\" "
-                         "data-hold=\"%d\" data-checks=\"%d\">%d of %d checks hold.</p>\n"
-                         "<table class=\"facts\" id=\"facts\">\n",
+    cx_exp_buf_printf(b,
+                      "<h1>Reality checks</h1>\n<p class=\"lead\" id=\"verdict\" "
+                      "data-hold=\"%d\" data-checks=\"%d\">%d of %d checks hold.</p>\n"
+                      "<table class=\"facts\" id=\"facts\">\n",
                       hold, n, hold, n);
     char v[256];
-    snprintf(v, sizeof v, "%lld (files, overrides and seed; shared by the checks that need "
-                          "the same side)",
+    snprintf(v, sizeof v,
+             "%lld (files, overrides and seed; shared by the checks that need "
+             "the same side)",
              s_count(db, "SELECT COUNT(*) FROM points"));
     cx_report_fact(b, "Scenarios run", v);
     snprintf(v, sizeof v, "%lld completed, %lld failed",
              s_count(db, "SELECT COUNT(*) FROM runs WHERE status = 'completed'"),
              s_count(db, "SELECT COUNT(*) FROM runs WHERE status = 'failed'"));
     cx_report_fact(b, "Runs", v);
-    cx_report_fact(b, "Seeding", "common random numbers: replicate r has the same seed on "
-                                 "both sides of a check");
+    cx_report_fact(b, "Seeding",
+                   "common random numbers: replicate r has the same seed on "
+                   "both sides of a check");
     cx_exp_buf_printf(b, "</table>\n");
 }
 
@@ -145,8 +148,9 @@ static void s_table(cx_exp_buf_t *b, const s_row_t *rows, int n)
         cx_exp_buf_printf(b, "<tr class=\"row %s\" data-holds=\"%d\" data-name=\"",
                           r->holds ? "holds" : "fails", r->holds);
         cx_svg_escape(b, r->name);
-        cx_exp_buf_printf(b, "\"><td class=\"result\">%s</td><td class=\"name\"><a "
-                             "href=\"#fig-check-%d\">",
+        cx_exp_buf_printf(b,
+                          "\"><td class=\"result\">%s</td><td class=\"name\"><a "
+                          "href=\"#fig-check-%d\">",
                           r->holds ? "holds" : "<b>FAILS</b>", r->ord);
         cx_svg_escape(b, r->name);
         cx_exp_buf_printf(b, "</a></td><td class=\"kpi\">");
@@ -173,13 +177,14 @@ static void s_table(cx_exp_buf_t *b, const s_row_t *rows, int n)
         cx_svg_escape(b, r->source);
         cx_exp_buf_printf(b, "</td></tr>\n");
     }
-    cx_exp_buf_printf(b, "</table>\n</div>\n<p class=\"note\">value: the mean over the paired "
-                         "replicates of the delta (scenario " S_NDASH " baseline, or window "
-                         S_NDASH " reference window), of the ratio (scenario / baseline), or "
-                         "of the KPI itself for an absolute check, each run's KPI aggregated "
-                         "over the window of ticks [from, to); its Student t 95%% confidence "
-                         "interval. A check holds when its interval lies where the statement "
-                         "says (docs/EXPERIMENTS.md).</p>\n");
+    cx_exp_buf_printf(b,
+                      "</table>\n</div>\n<p class=\"note\">value: the mean over the paired "
+                      "replicates of the delta (scenario " S_NDASH " baseline, or window " S_NDASH
+                      " reference window), of the ratio (scenario / baseline), or "
+                      "of the KPI itself for an absolute check, each run's KPI aggregated "
+                      "over the window of ticks [from, to); its Student t 95%% confidence "
+                      "interval. A check holds when its interval lies where the statement "
+                      "says (docs/EXPERIMENTS.md).</p>\n");
 }
 
 static int s_chart(cx_exp_buf_t *b, sqlite3 *db, const s_row_t *r, char *err, size_t errlen)

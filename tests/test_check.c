@@ -225,9 +225,9 @@ static void test_diagnostics(void **state)
     cx_checks_init(&cs);
     cx_diags_t d;
     cx_diags_init(&d);
-    assert_int_equal(
-        cx_checks_load_string("bad.yaml", CX_SOURCE_DIR "/scenarios", s_bad, strlen(s_bad), &cs, &d),
-        -1);
+    assert_int_equal(cx_checks_load_string("bad.yaml", CX_SOURCE_DIR "/scenarios", s_bad,
+                                           strlen(s_bad), &cs, &d),
+                     -1);
     assert_int_equal(cs.n, 0);
     static const char *const want[] = {
         "bad.yaml:5:10: error: checks[0].kpi: expected a column of kpis.csv (such as nps, csat, "
