@@ -40,7 +40,10 @@
 
 #include "cx_load.h"
 
-#define CX_CHECK_MAX_SETS 24     /* entries of `set` and of `change.set` (each) */
+#define CX_CHECK_MAX_SETS                                                                          \
+    16 /* entries of `set` and of `change.set` (each): a side gets at most                         \
+        * 2 x 16 + 1 overrides, which a cxsim run command line holds                               \
+        * (CX_EXP_MAX_ARGS) */
 #define CX_CHECK_MAX_CHECKS 1000 /* checks over every file */
 
 typedef enum {
