@@ -66,7 +66,8 @@ static void s_usage(FILE *fp)
                 "(a scenario, an optional change, a KPI over a window of ticks, and what must\n"
                 "hold), as paired replicates with common random numbers, and prints one row\n"
                 "per check with its delta (or value) and 95%% confidence interval, then\n"
-                "'N of M checks hold'. Without FILE, every file of " S_DEFAULT_GLOB ".\n"
+                "'N of M checks hold'. Without FILE, every file of " S_DEFAULT_GLOB "\n"
+                "(in the current directory, else in the source tree of this executable).\n"
                 "\n"
                 "options:\n"
                 "  --quick               only the checks marked quick: true\n"
@@ -484,6 +485,23 @@ int cx_cmd_check(int argc, char **argv)
     if (o.n_files == 0) {
         int gr = glob(S_DEFAULT_GLOB, 0, NULL, &g);
         globbed = true;
+        if (gr != 0 || g.gl_pathc == 0) {
+            /* Outside the source tree: the checks next to this build's
+             * executable (build/bin/cxsim -> scenarios/checks). */
+            char exe[PATH_MAX], pat[PATH_MAX + 64];
+            ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+            if (len > 0) {
+                exe[len] = '\0';
+                char *slash = strrchr(exe, '/');
+                if (slash) {
+                    *slash = '\0';
+                }
+                snprintf(pat, sizeof pat, "%s/../../%s", exe, S_DEFAULT_GLOB);
+                globfree(&g);
+                memset(&g, 0, sizeof g);
+                gr = glob(pat, 0, NULL, &g);
+            }
+        }
         if (gr != 0 || g.gl_pathc == 0) {
             fprintf(stderr,
                     "%s: no check file given and none in %s (run from the source tree, "
