@@ -1713,11 +1713,14 @@ int cx_report_kind(const char *dir, char *err, size_t errlen)
     if (s_is_file(dir, "calibration.db")) {
         return CX_REPORT_CALIBRATION;
     }
+    if (s_is_file(dir, "check.db")) {
+        return CX_REPORT_CHECK;
+    }
     snprintf(err, errlen,
              "%.3000s is neither a run directory (kpis.csv), a compare directory "
              "(compare.db), a sweep directory (sweep.db), a sensitivity directory "
-             "(sensitivity.db), an optimise directory (optimise.db) nor a calibration "
-             "directory (calibration.db)",
+             "(sensitivity.db), an optimise directory (optimise.db), a calibration "
+             "directory (calibration.db) nor a check directory (check.db)",
              dir);
     return -1;
 }
@@ -1739,6 +1742,8 @@ int cx_report_build(const char *dir, cx_exp_buf_t *html, char *err, size_t errle
         return cx_report_opt_page(dir, html, err, errlen);
     case CX_REPORT_CALIBRATION:
         return cx_report_calib_page(dir, html, err, errlen);
+    case CX_REPORT_CHECK:
+        return cx_report_check_page(dir, html, err, errlen);
     default:
         return s_run_page(dir, html, err, errlen);
     }

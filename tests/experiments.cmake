@@ -7,8 +7,13 @@ foreach(t grid stats db sens calib roadmap)
   target_link_libraries(test_exp_${t} PRIVATE cxexp)
 endforeach()
 
+# Reality checks (cxsim check): aggregates, evaluation, the check-file loader.
+cx_unit_test(test_check ${CMAKE_CURRENT_LIST_DIR}/test_check.c)
+target_link_libraries(test_check PRIVATE cxexp)
+target_compile_definitions(test_check PRIVATE CX_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
+
 set(CX_EXP_IT_ENV "CXSIM=$<TARGET_FILE:cxsim>;CX_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
-foreach(t sweep kill compare sensitivity calibrate optimise)
+foreach(t sweep kill compare sensitivity calibrate optimise check)
   if(EXISTS ${CMAKE_CURRENT_LIST_DIR}/integration/exp_${t}.sh)
     add_test(NAME it_exp_${t} COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/integration/exp_${t}.sh)
     set_tests_properties(it_exp_${t} PROPERTIES TIMEOUT 300 ENVIRONMENT "${CX_EXP_IT_ENV}")
