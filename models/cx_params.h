@@ -87,8 +87,8 @@
     X(handling_days, 0.5, 0.0, 30.0, "days", "time to handle a case once served, added to its waits in resolution time") \
     X(patience_days, 3.0, 0.01, 365.0, "days", "mean days a customer waits in a backlog before giving up") \
     X(abandon_penalty, 2.0, 0.0, 10.0, "points", "score below quality on four pillars when a customer gives up") \
-    X(avoidable_effort, 3.0, 0.0, 10.0, "points", "Time-and-effort points lost at an avoidable contact (having to call at all)") \
-    X(avoidable_expectation, 2.0, 0.0, 10.0, "points", "Expectations points lost at an avoidable contact (the defect behind it)") \
+    X(avoidable_effort, 4.0, 0.0, 10.0, "points", "Time-and-effort points lost at an avoidable contact (having to call at all)") \
+    X(avoidable_expectation, 3.0, 0.0, 10.0, "points", "Expectations points lost at an avoidable contact (the defect behind it)") \
     X(employee_questions, 5.0, 1.0, 20.0, "questions", "questions of the employee engagement survey each employee answers per tick") \
     X(employee_noise, 1.5, 0.0, 5.0, "points", "standard deviation of an employee's survey answer (1-10)") \
     X(external_quality, 6.0, 0.0, 10.0, "points", "mean pillar score of an external touchpoint at reputation 0") \
