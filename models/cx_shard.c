@@ -44,7 +44,7 @@
 
 #define S_TAG 0xC5A4D001u
 #define S_SNAP_MAGIC 0x43585348u /* "CXSH" */
-#define S_SNAP_VERSION 2u
+#define S_SNAP_VERSION 3u
 #define S_NEVER UINT32_MAX
 
 /* Customer flags */
@@ -618,6 +618,7 @@ static int s_finish(cx_shard_t *self, size_t j, const cx_tickctx_t *ctx, int res
         double pull =
             p->competitor_pull * s_clamp(p->churn_neutral_satisfaction - self->c[j].sat, 0.0, 1.0);
         if (cx_u01(w[3]) < pull) {
+            self->stats.pulled++;
             s_churn(self, j);
             return 1;
         }
@@ -865,6 +866,17 @@ int cx_shard_begin_tick(cx_shard_t *self, const cx_tickctx_t *ctx)
         }
     }
     return rc;
+}
+
+double cx_shard_hazard_sum(const cx_shard_t *self)
+{
+    double sum = 0.0;
+    for (size_t j = 0; j < self->n; j++) {
+        if ((self->c[j].flags & S_ACTIVE) && !(self->c[j].flags & S_INFLIGHT)) {
+            sum += (double)self->c[j].hz;
+        }
+    }
+    return sum;
 }
 
 int cx_shard_sample(const cx_shard_t *self, uint32_t t, double days, cx_steady_customer_t *out,

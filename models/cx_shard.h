@@ -56,6 +56,10 @@ size_t cx_shard_apply_outcomes(cx_shard_t *self, const cx_tickctx_t *ctx, const 
 /* Ends the tick and fills `tally` (zeroed by the callee). */
 void cx_shard_end_tick(cx_shard_t *self, const cx_tickctx_t *ctx, cx_tally_t *tally);
 
+/* Sum of the churn hazards per day of the active customers not waiting
+ * for service: the customers the shard expects to lose per day. */
+double cx_shard_hazard_sum(const cx_shard_t *self);
+
 /* Copies the states of up to cap active customers, evenly spread over the
  * shard, into out, as they stand before tick t (ticks of `days` days);
  * returns how many. A customer waiting for a department is copied as one
@@ -77,6 +81,7 @@ typedef struct {
     int64_t purchases[3];      /* purchases made */
     int64_t revenue_cents[3];  /* revenue, cents */
     int64_t churned[3];        /* customers lost */
+    int64_t pulled;            /* of which to a competitor at a moment of truth */
 } cx_shard_stats_t;
 
 /* Copies the running totals since the shard was created (or restored). */

@@ -56,6 +56,7 @@ cx_steady_t *cx_steady_new(const cx_scenario_t *sc)
     }
     double exposure[CX_MAX_PERSONAS] = {0};
     double churned[CX_MAX_PERSONAS] = {0};
+    int64_t pulled0[CX_MAX_PERSONAS] = {0};
     double referrals[CX_MAX_PERSONAS] = {0};
     double deterred[CX_MAX_PERSONAS] = {0};
     double nps_sum = 0.0;
@@ -63,6 +64,13 @@ cx_steady_t *cx_steady_new(const cx_scenario_t *sc)
     int rc = 0;
     for (int t = 0; t < ticks && rc == 0; t++) {
         cx_kpi_row_t row;
+        if (t == ticks / 2) {
+            for (int p = 0; p < w->n_persona; p++) {
+                cx_shard_stats_t ss;
+                cx_shard_stats(cx_world_shard(world, p, 0), &ss);
+                pulled0[p] = ss.pulled;
+            }
+        }
         rc = cx_world_step(world, NULL, &row);
         if (t < ticks / 2) {
             continue;
@@ -70,7 +78,9 @@ cx_steady_t *cx_steady_new(const cx_scenario_t *sc)
         for (int p = 0; p < w->n_persona; p++) {
             const cx_tally_t *pt = cx_world_persona_tally(world, p);
             exposure[p] += (double)pt->customers_start * days;
-            churned[p] += (double)pt->churned;
+            /* Churn as expected from the hazards (no counting noise), the
+             * competitors' pull as it happened (below). */
+            churned[p] += cx_shard_hazard_sum(cx_world_shard(world, p, 0)) * days;
             referrals[p] += (double)pt->referrals;
             deterred[p] += (double)pt->deterred;
         }
@@ -86,6 +96,9 @@ cx_steady_t *cx_steady_new(const cx_scenario_t *sc)
         return NULL;
     }
     for (int p = 0; p < w->n_persona; p++) {
+        cx_shard_stats_t ss;
+        cx_shard_stats(cx_world_shard(world, p, 0), &ss);
+        churned[p] += (double)(ss.pulled - pulled0[p]);
         if (exposure[p] > 0.0) {
             st->churn_day[p] = churned[p] / exposure[p];
             st->referrals_day[p] = referrals[p] / exposure[p];

@@ -31,8 +31,8 @@
 #include "cx_scenario.h"
 
 #define CX_STEADY_SAMPLE 4096    /* customer states kept per persona, at most */
-#define CX_STEADY_CUSTOMERS 4000 /* customers simulated in the warm-up, at most */
-#define CX_STEADY_DAYS 730       /* length of the warm-up, days */
+#define CX_STEADY_CUSTOMERS 2000 /* customers simulated in the warm-up, at most */
+#define CX_STEADY_DAYS 548       /* length of the warm-up, days */
 
 /* One customer's state as the steady state holds it. */
 typedef struct {
