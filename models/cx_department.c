@@ -40,6 +40,7 @@ struct cx_dept {
     const cx_scenario_t *sc; /* scenario (not owned) */
     int index;               /* this department's index */
     int it;                  /* IT department index, or -1 */
+    int product;             /* product department index, or -1 */
     double engagement;       /* employee engagement now, 0..100 */
     double debt;             /* work units overrun last tick (<= 0), carried */
     s_entry_t *q;            /* backlog, in (arrival, cid) order */
@@ -96,6 +97,7 @@ cx_dept_t *cx_dept_new(const cx_scenario_t *sc, const cx_steady_t *st, int dept_
     self->sc = sc;
     self->index = dept_index;
     self->it = cx_scenario_dept_of_kind(sc, CX_DEPT_IT);
+    self->product = cx_scenario_dept_of_kind(sc, CX_DEPT_PRODUCT);
     self->engagement = st ? st->engagement[dept_index] : sc->dept[dept_index].engagement;
     self->key = cx_rng_key(sc->seed, CX_STREAM_SERVICE);
     self->survey_key = cx_rng_key(sc->seed, CX_STREAM_DEPT);
@@ -323,7 +325,17 @@ static void s_serve_one(cx_dept_t *self, const cx_tickctx_t *ctx, const s_entry_
     double mean[CX_PILLARS];
     mean[CX_PILLAR_INTEGRITY] = q;
     mean[CX_PILLAR_RESOLUTION] = resolved ? q + p->resolution_bonus : q - p->resolution_penalty;
+    /* Whether the product meets its promise is the product department's
+     * work wherever the customer meets the company (seed 004: product fixes
+     * problems at their source): product_reach of the Expectations pillar
+     * comes from the product's quality. */
     mean[CX_PILLAR_EXPECTATIONS] = q;
+    if (self->product >= 0) {
+        double qp = cx_capability_lerp(p->quality_low, p->quality_high,
+                                       ctx->maturity[self->product]) -
+                    p->gov_quality * misfit;
+        mean[CX_PILLAR_EXPECTATIONS] = q + p->product_reach * (qp - q);
+    }
     mean[CX_PILLAR_TIME_EFFORT] = q - p->wait_effort * wait_days;
     mean[CX_PILLAR_PERSONALISATION] = cap.personalisation;
     mean[CX_PILLAR_EMPATHY] = q + p->engagement_empathy * e_dev;

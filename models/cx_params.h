@@ -75,6 +75,7 @@
     X(engagement_low, 45.0, 0.0, 100.0, "points", "target employee engagement at maturity 1") \
     X(engagement_high, 70.0, 0.0, 100.0, "points", "target employee engagement at maturity 5") \
     X(it_reach, 0.5, 0.0, 1.0, "share", "share of a touchpoint's IT dependence through which IT's maturity shapes it") \
+    X(product_reach, 0.5, 0.0, 1.0, "share", "share of the Expectations pillar set by the product department's quality") \
     X(outage_failure, 0.8, 0.0, 1.0, "prob", "chance an IT-dependent interaction fails while IT is fully down, times IT dependence") \
     /* service encounter */                                                                        \
     X(pillar_correlation, 0.5, 0.0, 1.0, "1", "share of a pillar's noise variance common to all six pillars") \

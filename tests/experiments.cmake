@@ -19,6 +19,13 @@ foreach(t sweep kill compare sensitivity calibrate optimise check)
     set_tests_properties(it_exp_${t} PROPERTIES TIMEOUT 300 ENVIRONMENT "${CX_EXP_IT_ENV}")
   endif()
 endforeach()
+# The shipped reality checks hold (optimised build only: under the sanitizers
+# their several hundred runs would take most of CI's time and test nothing the
+# experiment tests above do not).
+if(NOT CX_SANITIZE)
+  add_test(NAME it_checks_shipped COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/integration/checks_shipped.sh)
+  set_tests_properties(it_checks_shipped PROPERTIES TIMEOUT 600 ENVIRONMENT "${CX_EXP_IT_ENV}")
+endif()
 # The Slurm test installs packages and starts daemons: it runs alone.
 if(EXISTS ${CMAKE_CURRENT_LIST_DIR}/integration/exp_slurm.sh)
   add_test(NAME it_exp_slurm COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/integration/exp_slurm.sh)
