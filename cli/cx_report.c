@@ -415,11 +415,12 @@ enum {
     K_COST,
     K_INVESTMENT,
     K_CUSTOMERS_END,
+    K_PROFIT,
     K_N
 };
 static const char *const s_kpi_cols[K_N] = {
     "tick",    "customers",           "nps",  "csat",       "ces",          "churn_rate",
-    "revenue", "employee_engagement", "cost", "investment", "customers_end"};
+    "revenue", "employee_engagement", "cost", "investment", "customers_end", "operating_profit"};
 
 typedef struct {
     s_vec_t c[K_N]; /* columns, one value per tick */
@@ -780,6 +781,16 @@ static void s_run_charts(cx_exp_buf_t *b, const s_run_t *r)
                 "Revenue summed from the first tick, against the departments' operating cost "
                 "plus the one-off investments of timeline events, summed likewise; currency");
 
+    s = (cx_svg_series_t){.key = "operating_profit",
+                          .x = x,
+                          .y = r->k.c[K_PROFIT].v,
+                          .n = n,
+                          .color = S_C_SCEN,
+                          .width = 1.6};
+    s_run_plain(b, r, &s, 1, "chart-profit", "Operating profit per tick", "currency", false,
+                "Gross profit (revenue x the company's gross margin) less the departments' cost, "
+                "sales and marketing spend and investment, in the scenario's currency");
+
     cx_exp_buf_printf(b, "<h2>Organisation</h2>\n");
     s = (cx_svg_series_t){.key = "employee_engagement",
                           .x = x,
@@ -788,7 +799,8 @@ static void s_run_charts(cx_exp_buf_t *b, const s_run_t *r)
                           .color = S_C_SCEN,
                           .width = 2};
     s_run_plain(b, r, &s, 1, "chart-engagement", "Employee engagement", "0 to 100", false,
-                "Staff-weighted mean engagement of the departments' employees, 0 to 100");
+                "Employee engagement by seed 001's survey formula: every employee's answers "
+                "scored 9-10: 100, 7-8: 80, ... and averaged, 0 to 100");
     cx_svg_series_t sd[CX_MAX_DEPTS];
     int nd = 0, di[CX_MAX_DEPTS];
     for (int i = 0; i < r->ds->n; i++) {
