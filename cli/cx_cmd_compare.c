@@ -268,7 +268,7 @@ static double s_mean(const double *x, int n)
 
 /*  Payback tick. With, per tick t and replicate r,
  *      dR_r(t) = revenue_s(t) - revenue_b(t)
- *      dC_r(t) = (cost_s(t) + investment_s(t)) - (cost_b(t) + investment_b(t))
+ *      dC_r(t) = (cost_s(t) + investment_s(t) + marketing_cost_s(t)) - (same for b)
  *  and net(t) = sum over u <= t of (margin x dR(u) - dC(u)), the payback tick
  *  is the first tick T such that net(t) >= 0 for every t from T to the last
  *  tick: the scenario's cumulative extra return covers its cumulative extra
@@ -291,12 +291,14 @@ static int s_payback(const double *net, int nt)
 static int s_net_series(cx_exp_db_t *db, long long b, long long s, int r, double margin, int *ticks,
                         double *net, int cap)
 {
-    static const char *cols[3] = {"revenue", "cost", "investment"};
-    double *v[2][3];
+    /* Campaigns are sales and marketing spend (marketing_cost); results of
+     * an engine without that column count none. */
+    static const char *cols[4] = {"revenue", "cost", "investment", "marketing_cost"};
+    double *v[2][4];
     int n = -1;
     bool oom = false;
     for (int k = 0; k < 2; k++) {
-        for (int c = 0; c < 3; c++) {
+        for (int c = 0; c < 4; c++) {
             v[k][c] = malloc((size_t)cap * sizeof(double));
             oom |= !v[k][c];
         }
@@ -310,20 +312,30 @@ static int s_net_series(cx_exp_db_t *db, long long b, long long s, int r, double
             same &=
                 nn[0][c] == nn[0][0] && nn[1][c] == nn[0][0] && nn[0][c] >= 0 && nn[0][c] <= cap;
         }
+        int mk[2];
+        mk[0] = cx_exp_db_series(db, b, r, cols[3], NULL, v[0][3], cap);
+        mk[1] = cx_exp_db_series(db, s, r, cols[3], NULL, v[1][3], cap);
+        for (int k = 0; k < 2; k++) {
+            for (int t = 0; same && t < nn[0][0]; t++) {
+                if (mk[k] != nn[0][0] || isnan(v[k][3][t])) {
+                    v[k][3][t] = 0.0;
+                }
+            }
+        }
         if (same) {
             n = nn[0][0];
             double acc = 0;
             for (int t = 0; t < n; t++) {
                 double dr = v[1][0][t] - v[0][0][t];
-                double dc = (v[1][1][t] + (isnan(v[1][2][t]) ? 0 : v[1][2][t])) -
-                            (v[0][1][t] + (isnan(v[0][2][t]) ? 0 : v[0][2][t]));
+                double dc = (v[1][1][t] + (isnan(v[1][2][t]) ? 0 : v[1][2][t]) + v[1][3][t]) -
+                            (v[0][1][t] + (isnan(v[0][2][t]) ? 0 : v[0][2][t]) + v[0][3][t]);
                 acc += margin * dr - dc;
                 net[t] = acc;
             }
         }
     }
     for (int k = 0; k < 2; k++) {
-        for (int c = 0; c < 3; c++) {
+        for (int c = 0; c < 4; c++) {
             free(v[k][c]);
         }
     }
@@ -345,7 +357,11 @@ static const char *const s_kpis[] = {"nps",
                                      "total_cost",
                                      "total_investment",
                                      "total_churned",
-                                     "total_acquired"};
+                                     "total_acquired",
+                                     "operating_profit",
+                                     "total_gross_profit",
+                                     "total_marketing_cost",
+                                     "total_operating_profit"};
 #define S_NKPI ((int)(sizeof s_kpis / sizeof s_kpis[0]))
 
 static void s_fmt_signed(char *buf, size_t cap, double v, int dec)
