@@ -909,8 +909,9 @@ int cx_shard_sample(const cx_shard_t *self, uint32_t t, double days, cx_steady_c
                 out[n].hto = self->c[j].hto;
                 out[n].hfrom = self->c[j].hfrom;
             } else if (!(fl & S_INFLIGHT)) {
-                double left = (double)self->c[j].tp_day - (double)t * days;
-                out[n].days_left = (float)(left > 0.0 ? left : 0.0);
+                /* Negative for a customer behind its own clock (one
+                 * department request a tick): it keeps catching up. */
+                out[n].days_left = (float)((double)self->c[j].tp_day - (double)t * days);
             }
             n++;
         }

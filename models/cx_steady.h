@@ -40,7 +40,7 @@ typedef struct {
     float expect;    /* expectation, 0..10 */
     float effort;    /* recent effort, 0..10 */
     float loyal;     /* loyalty, 0..1 */
-    float days_left; /* days to its next touchpoint (0: it asks for service at once) */
+    float days_left; /* days to its next touchpoint (<= 0: due at once, behind by that much) */
     uint8_t pos;     /* touchpoint reached next, or of the open case */
     uint8_t handoff; /* 1: a hand-off is pending, 2: pending and its context lost */
     uint8_t hto;     /* department of the pending hand-off */
