@@ -70,7 +70,7 @@ static void s_usage(FILE *fp)
                 "  --seed N              base seed (default: the baseline's)\n"
                 "  --ticks N             ticks per run (default: the scenario files')\n"
                 "  --margin M            share of revenue counted as return for the payback,\n"
-                "                        0 < M <= 1 (default 1: revenue)\n"
+                "                        0 < M <= 1 (default: the baseline's company.gross_margin)\n"
                 "  --jobs J              runs at once (default: the number of cores)\n"
                 "  --engine E            in-process (default) or processes\n"
                 "  --out DIR             directory (default compares/NAME-HASH; a re-run resumes)\n"
@@ -111,7 +111,7 @@ static int s_parse(int argc, char **argv, s_opts_t *o)
 {
     memset(o, 0, sizeof *o);
     o->com.replicates = 10;
-    o->margin = 1.0;
+    o->margin = NAN; /* the baseline scenario's gross margin */
     o->com.engine = "in-process";
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v;
@@ -503,12 +503,12 @@ static int s_report(const s_opts_t *o, cx_exp_plan_t *pl, long long b, long long
             fprintf(out,
                     "net return at the last tick (%s x extra revenue - extra cost - extra "
                     "investment, cumulative): %s\n",
-                    o->margin == 1.0 ? "1" : "margin", v);
+                    "margin", v);
             if (p >= 0) {
                 fprintf(out,
                         "payback: tick %d (from then on the cumulative extra revenue%s covers "
                         "the cumulative extra cost and investment)",
-                        ticks[p], o->margin == 1.0 ? "" : " x margin");
+                        ticks[p], " x margin");
             } else {
                 fprintf(out, "payback: no payback within the horizon (ticks %d..%d)", ticks[0],
                         ticks[nt - 1]);
@@ -640,6 +640,16 @@ int cx_cmd_compare(int argc, char **argv)
     }
     /* Common random numbers: both sides start from the baseline's seed. */
     pl.point[1].base_seed = pl.point[0].base_seed;
+    if (isnan(o.margin)) {
+        /* What a sale returns is its gross profit: the baseline's margin. */
+        const cx_scenario_t *bsc = cx_exp_plan_scenario(&pl, 0, err, sizeof err);
+        o.margin = bsc && bsc->gross_margin > 0 ? bsc->gross_margin : 1.0;
+    }
+    {
+        char m[32];
+        snprintf(m, sizeof m, "%.17g", o.margin);
+        cx_exp_db_meta_set(pl.db, "margin", m, err, sizeof err);
+    }
     {
         char now[32], have[8];
         cx_exp_now_iso(now);

@@ -954,13 +954,22 @@ static int s_meta(sqlite3 *db, const char *key, char *out, size_t cap)
     return found;
 }
 
-/* One run's series of the C_* columns; returns ticks loaded, or -1. */
+/* One run's series of the C_* columns; returns ticks loaded, or -1. The
+ * investment column carries every one-off spending of the scenario: the
+ * transformations and, where the engine records it (marketing_cost), the
+ * campaigns above the yearly marketing spend, which is the same on both
+ * sides and cancels in the differences. */
 static int s_run_series(sqlite3 *db, long long run_id, int cap, double *tick, double *v[C_N])
 {
     sqlite3_stmt *st;
+    bool mkt = sqlite3_table_column_metadata(db, NULL, "kpis", "marketing_cost", NULL, NULL, NULL,
+                                             NULL, NULL) == SQLITE_OK;
     if (sqlite3_prepare_v2(db,
-                           "SELECT tick, nps, churn_rate, revenue, customers, cost, investment "
-                           "FROM kpis WHERE run_id = ?1 ORDER BY tick",
+                           mkt ? "SELECT tick, nps, churn_rate, revenue, customers, cost, "
+                                 "COALESCE(investment, 0) + COALESCE(marketing_cost, 0) "
+                                 "FROM kpis WHERE run_id = ?1 ORDER BY tick"
+                               : "SELECT tick, nps, churn_rate, revenue, customers, cost, investment "
+                                 "FROM kpis WHERE run_id = ?1 ORDER BY tick",
                            -1, &st, NULL) != SQLITE_OK) {
         return -1;
     }
@@ -1271,11 +1280,16 @@ static void s_overrides(sqlite3 *db, long long point, char *out, size_t cap)
     sqlite3_finalize(st);
 }
 
-/* The --margin of the last compare command (1 when absent). */
+/* The margin of the comparison's payback (1 when nothing says). */
 static double s_margin(sqlite3 *db)
 {
     char cmd[8192], item[256], path[32];
     double m = 1;
+    /* Recorded by compare (its --margin, else the baseline's gross margin);
+     * older comparisons: the --margin of their command line, else 1. */
+    if (s_meta(db, "margin", item, sizeof item) == 1 && s_num(item) > 0 && s_num(item) <= 1) {
+        return s_num(item);
+    }
     if (s_meta(db, "last_command", cmd, sizeof cmd) != 1) {
         return m;
     }

@@ -99,8 +99,8 @@ def agg(point, rep, kpi, lo, hi, how):
                        'AND k.tick >= ? AND k.tick < ? ORDER BY k.tick',
                        (point, rep, lo, hi)).fetchall()
     v = [x for _, x in rows]
-    return {"mean": statistics.mean(v), "sum": sum(v), "last": v[-1],
-            "growth": v[-1] / v[0]}[how]
+    return {"mean": lambda: statistics.mean(v), "sum": lambda: sum(v), "last": lambda: v[-1],
+            "growth": lambda: v[-1] / v[0]}[how]()
 
 rows = {r["name"]: r for r in csv.DictReader(open(f"{d}/check.csv"))}
 for (name, kpi, how, wf, wt, rf, rt, expect, low, high, tol, bp, sp, reps, n, value, lo, hi,
