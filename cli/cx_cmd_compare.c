@@ -90,6 +90,7 @@ typedef struct {
     int n_sset;                   /* entries used */
     cx_exp_common_t com; /* --replicates, --jobs, --seed, --ticks, --engine, --out, --quiet */
     double margin;                /* --margin */
+    double tick_days;             /* days in one tick of the baseline */
 } s_opts_t;
 
 static int s_add_set(const char **list, int *n, const char *opt, const char *v)
@@ -505,10 +506,11 @@ static int s_report(const s_opts_t *o, cx_exp_plan_t *pl, long long b, long long
                     "investment, cumulative): %s\n",
                     "margin", v);
             if (p >= 0) {
+                /* In months too: the tick's end, in the scenario's days. */
                 fprintf(out,
-                        "payback: tick %d (from then on the cumulative extra revenue%s covers "
-                        "the cumulative extra cost and investment)",
-                        ticks[p], " x margin");
+                        "payback: tick %d, month %.1f (from then on the cumulative extra revenue "
+                        "x margin covers the cumulative extra cost and investment)",
+                        ticks[p], (ticks[p] + 1) * o->tick_days / 30.4375);
             } else {
                 fprintf(out, "payback: no payback within the horizon (ticks %d..%d)", ticks[0],
                         ticks[nt - 1]);
@@ -644,6 +646,10 @@ int cx_cmd_compare(int argc, char **argv)
         /* What a sale returns is its gross profit: the baseline's margin. */
         const cx_scenario_t *bsc = cx_exp_plan_scenario(&pl, 0, err, sizeof err);
         o.margin = bsc && bsc->gross_margin > 0 ? bsc->gross_margin : 1.0;
+    }
+    {
+        const cx_scenario_t *bsc = cx_exp_plan_scenario(&pl, 0, err, sizeof err);
+        o.tick_days = bsc ? cx_tick_days(bsc->tick_unit) : 1.0;
     }
     {
         char m[32];

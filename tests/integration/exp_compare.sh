@@ -111,7 +111,9 @@ grep -q "10 runs: 10 to do" "$T/out1" || { cat "$T/out1"; fail "plan line"; }
 expect_eq "completed runs" "$(q "$D/compare.db" "SELECT COUNT(*) FROM runs WHERE status = 'completed'")" 10
 pay=$(check "$D") || fail "compare results do not match the independent computation"
 [ "$pay" != none ] || { cat "$T/out1"; fail "the cheap project should pay back within 40 ticks"; }
-grep -q "^payback: tick $pay " "$T/out1" || { cat "$T/out1"; fail "printed payback differs from tick $pay"; }
+# Daily ticks: the payback's month is the end of that tick, in months of 30.4375 days.
+month=$(python3 -c "print(f'{($pay + 1) / 30.4375:.1f}')")
+grep -q "^payback: tick $pay, month $month " "$T/out1" || { cat "$T/out1"; fail "printed payback differs from tick $pay (month $month)"; }
 # Printed deltas: nps row with a bracketed interval.
 grep -Eq '^  nps +-?[0-9.]+ +-?[0-9.]+ +[-+][0-9.]+  \[[-+][0-9.]+, [-+][0-9.]+\]' "$T/out1" \
     || { cat "$T/out1"; fail "no nps delta row"; }
