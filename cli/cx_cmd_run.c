@@ -30,6 +30,7 @@
 
 #include "cx_checkpoint.h"
 #include "cx_curve.h"
+#include "cx_exp_db.h"
 #include "cx_load.h"
 #include "cx_net.h"
 #include "cx_output.h"
@@ -294,40 +295,66 @@ static int s_split(char *line, char **f, int cap)
     return n;
 }
 
-/* Prints first and last tick of kpis.csv as a table. */
+/* Prints the run's headline: the first and the last 30 days of kpis.csv
+ * as means (single ticks are noisy), the yearly money of summary.json,
+ * and each maturity transition as planned and as carried out. */
 static void s_summary(const char *dir, const cx_scenario_t *sc, double secs, int processes)
 {
-    char path[4200];
-    snprintf(path, sizeof path, "%s/kpis.csv", dir);
-    FILE *fp = fopen(path, "r");
-    if (!fp) {
-        return;
-    }
-    static char head[8192], first[8192], last[8192], line[8192];
-    int rows = 0;
-    if (!fgets(head, sizeof head, fp)) {
-        fclose(fp);
-        return;
-    }
-    while (fgets(line, sizeof line, fp)) {
-        if (rows++ == 0) {
-            memcpy(first, line, sizeof line);
-        }
-        memcpy(last, line, sizeof line);
-    }
-    fclose(fp);
-    if (rows == 0) {
-        return;
-    }
-    char *h[64], *a[64], *b[64];
-    int nh = s_split(head, h, 64), na = s_split(first, a, 64), nb = s_split(last, b, 64);
     static const char *want[][2] = {{"nps", "NPS"},
                                     {"csat", "CSAT (%)"},
                                     {"ces", "CES (1-10)"},
                                     {"churn_rate", "churn (% per tick)"},
                                     {"customers", "customers"},
                                     {"revenue", "revenue per tick"},
+                                    {"operating_profit", "operating profit per tick"},
                                     {"employee_engagement", "employee engagement"}};
+    enum { S_W = sizeof want / sizeof want[0] };
+    char path[4200];
+    snprintf(path, sizeof path, "%s/kpis.csv", dir);
+    FILE *fp = fopen(path, "r");
+    if (!fp) {
+        return;
+    }
+    static char head[8192], line[8192];
+    if (!fgets(head, sizeof head, fp)) {
+        fclose(fp);
+        return;
+    }
+    char *h[128];
+    int nh = s_split(head, h, 128);
+    int col[S_W];
+    for (size_t w = 0; w < S_W; w++) {
+        col[w] = -1;
+        for (int i = 0; i < nh; i++) {
+            if (strcmp(h[i], want[w][0]) == 0) {
+                col[w] = i;
+            }
+        }
+    }
+    /* Window: 30 days in whole ticks (at least one). */
+    double days = cx_tick_days(sc->tick_unit);
+    int win = (int)(30.0 / days + 0.5);
+    win = win < 1 ? 1 : win;
+    double first[S_W] = {0}, ring[S_W][64];
+    win = win > 64 ? 64 : win;
+    int rows = 0;
+    while (fgets(line, sizeof line, fp)) {
+        char *f[128];
+        int nf = s_split(line, f, 128);
+        for (size_t w = 0; w < S_W; w++) {
+            double v = col[w] >= 0 && col[w] < nf ? atof(f[col[w]]) : 0.0;
+            if (rows < win) {
+                first[w] += v;
+            }
+            ring[w][rows % win] = v;
+        }
+        rows++;
+    }
+    fclose(fp);
+    if (rows == 0) {
+        return;
+    }
+    int nw = rows < win ? rows : win;
     int64_t customers = 0;
     for (int p = 0; p < sc->n_persona; p++) {
         customers += sc->persona[p].customers;
@@ -335,14 +362,64 @@ static void s_summary(const char *dir, const cx_scenario_t *sc, double secs, int
     printf("\n%s: %d ticks of one %s, %lld customers at start, %d processes, %.2f s\n",
            sc->name, rows, cx_tick_unit_name(sc->tick_unit), (long long)customers, processes,
            secs);
-    printf("  %-22s %14s %14s %12s\n", "KPI", "first tick", "last tick", "change");
-    for (size_t w = 0; w < sizeof want / sizeof want[0]; w++) {
-        for (int i = 0; i < nh && i < na && i < nb; i++) {
-            if (strcmp(h[i], want[w][0]) == 0) {
-                double x = atof(a[i]), y = atof(b[i]);
-                printf("  %-22s %14.2f %14.2f %+12.2f\n", want[w][1], x, y, y - x);
-            }
+    char a[32], b[32];
+    if (nw == 1) {
+        snprintf(a, sizeof a, "first tick");
+        snprintf(b, sizeof b, "last tick");
+    } else {
+        snprintf(a, sizeof a, "first %d ticks", nw);
+        snprintf(b, sizeof b, "last %d ticks", nw);
+    }
+    printf("  %-26s %14s %14s %12s\n", "KPI (mean)", a, b, "change");
+    for (size_t w = 0; w < S_W; w++) {
+        if (col[w] < 0) {
+            continue;
         }
+        double x = first[w] / nw, y = 0.0;
+        for (int k = 0; k < nw; k++) {
+            y += ring[w][k];
+        }
+        y /= nw;
+        printf("  %-26s %14.2f %14.2f %+12.2f\n", want[w][1], x, y, y - x);
+    }
+    /* The yearly money and the transitions, from summary.json. */
+    snprintf(path, sizeof path, "%s/summary.json", dir);
+    char *json = NULL;
+    size_t len = 0;
+    if (cx_read_file(path, 1u << 20, &json, &len) == 0 && json) {
+        char v[6][64];
+        static const char *ypath[6] = {"$.yearly.revenue",         "$.yearly.operating_profit",
+                                       "$.yearly.operating_margin", "$.yearly.churn_rate",
+                                       "$.yearly.investment",       "$.yearly.gross_profit"};
+        int ok = 1;
+        for (int k = 0; k < 6; k++) {
+            ok &= cx_exp_json_text(json, ypath[k], v[k], sizeof v[k]) == 1;
+        }
+        if (ok) {
+            printf("  a year: revenue %.0f, gross profit %.0f, operating profit %.0f (%.1f %% of "
+                   "revenue, after %.0f of investment); customers lost %.1f %%\n",
+                   atof(v[0]), atof(v[5]), atof(v[1]), atof(v[2]), atof(v[4]), atof(v[3]));
+        }
+        for (int i = 0; i < CX_MAX_TRANSITIONS; i++) {
+            char p2[96], dep[64], f[7][64];
+            static const char *key[7] = {"from",           "to",   "planned_days", "effective_days",
+                                         "effective_ticks", "cost", "cost_booked"};
+            snprintf(p2, sizeof p2, "$.transitions[%d].department", i);
+            if (cx_exp_json_text(json, p2, dep, sizeof dep) != 1) {
+                break;
+            }
+            for (int k = 0; k < 7; k++) {
+                snprintf(p2, sizeof p2, "$.transitions[%d].%s", i, key[k]);
+                if (cx_exp_json_text(json, p2, f[k], sizeof f[k]) != 1) {
+                    snprintf(f[k], sizeof f[k], "0");
+                }
+            }
+            printf("  %s %.2g -> %.2g: planned %.0f days, takes %.0f days at its speed of change"
+                   "%s; cost %.0f, %.0f booked in this run\n",
+                   dep, atof(f[0]), atof(f[1]), atof(f[2]), atof(f[3]),
+                   atof(f[3]) > atof(f[2]) ? " (slower than planned)" : "", atof(f[5]), atof(f[6]));
+        }
+        free(json);
     }
     printf("results: %s/\n", dir);
 }

@@ -123,6 +123,10 @@ int cx_company_apply(cx_company_t *c, const cx_scenario_t *sc, const cx_event_sp
         c->ramp_start[d] = tick;
         c->ramp_len[d] = len;
         c->ramp_cost[d] = ev->cost > 0.0 ? ev->cost / len : 0.0;
+        if (c->n_trans < CX_MAX_TRANSITIONS) {
+            c->trans[c->n_trans++] = (cx_transition_t){
+                d, tick, now, ev->value, ev->duration, len, ev->cost > 0.0 ? ev->cost : 0.0};
+        }
         return 0;
     }
     case CX_EV_CX_OWNER:

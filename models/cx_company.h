@@ -45,6 +45,20 @@ void cx_tickctx_pack(const cx_tickctx_t *ctx, double *out);
  * for `sc` (a hostile or corrupt message): ctx is then unspecified. */
 int cx_tickctx_unpack(cx_tickctx_t *ctx, const double *in, const cx_scenario_t *sc);
 
+/* A maturity transition as asked for and as the organisation carries it
+ * out: the ramp stretches with the speed of change (docs/MODEL.md,
+ * "Transitions"). */
+typedef struct {
+    int32_t dept;      /* department index */
+    int32_t tick;      /* tick the ramp began */
+    double from;       /* nominal maturity when it began */
+    double to;         /* target maturity */
+    int32_t planned;   /* ticks asked for */
+    int32_t effective; /* ticks the ramp takes */
+    double cost;       /* the event's cost, booked evenly over the effective ticks */
+} cx_transition_t;
+#define CX_MAX_TRANSITIONS 64
+
 /* Coordinator-side state that persists across ticks. */
 typedef struct {
     double maturity_from[CX_MAX_DEPTS];  /* maturity when the current ramp began */
@@ -79,6 +93,8 @@ typedef struct {
     double market0;                      /* customers in the market at tick 0 (company's and competitors') */
     double customers0;                   /* company's customers at tick 0 */
     double customers_now;                /* company's active customers at the last tick's end */
+    cx_transition_t trans[CX_MAX_TRANSITIONS]; /* maturity transitions begun, in order */
+    int32_t n_trans;                     /* entries used (later ones are not recorded) */
 } cx_company_t;
 
 /* Starting state from the scenario and, when st is not NULL, its steady

@@ -558,6 +558,26 @@ int cx_output_close(cx_output_t **o_p, const cx_run_info_t *info, char *err, siz
               years > 0 ? st->investment / years : 0.0,
               years > 0 ? st->operating_profit / years : 0.0,
               st->revenue > 0 ? 100.0 * st->operating_profit / st->revenue : 0.0);
+    /* Maturity transitions: planned against effective duration (the speed
+     * of change stretches a ramp) and the cost booked within the run. */
+    s_bprintf(&b, "  \"transitions\": [");
+    const cx_company_t *co = info->company;
+    for (int i = 0; co && i < co->n_trans; i++) {
+        const cx_transition_t *tr = &co->trans[i];
+        double dd = cx_tick_days(sc->tick_unit);
+        int done = st->ticks - tr->tick;
+        done = done < 0 ? 0 : (done > tr->effective ? tr->effective : done);
+        s_bprintf(&b, "%s\n    {\"department\": ", i ? "," : "");
+        s_json_str(&b, tr->dept >= 0 && tr->dept < sc->n_dept ? sc->dept[tr->dept].id : "?");
+        s_bprintf(&b,
+                  ", \"at\": %d, \"from\": %.10g, \"to\": %.10g, \"planned_ticks\": %d, "
+                  "\"effective_ticks\": %d, \"planned_days\": %.10g, \"effective_days\": %.10g, "
+                  "\"cost\": %.10g, \"cost_booked\": %.10g}",
+                  tr->tick, tr->from, tr->to, tr->planned, tr->effective, tr->planned * dd,
+                  tr->effective * dd, tr->cost,
+                  tr->effective > 0 ? tr->cost * done / tr->effective : 0.0);
+    }
+    s_bprintf(&b, "%s],\n", co && co->n_trans ? "\n  " : "");
     s_bprintf(&b,
               "  \"messages\": {\"received\": %lld, \"bytes\": %lld, \"dropped\": %lld, "
               "\"dropped_by_coordinator\": %lld}\n}\n",

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "cx_tally.h"
+#include "cx_company.h"
 #include "cx_scenario.h"
 
 /* The tick's totals in the shape the files need. */
@@ -41,6 +42,7 @@ typedef struct {
     int64_t bytes;          /* bytes received by the coordinator */
     int64_t dropped;        /* malformed/unexpected messages dropped, all processes */
     int64_t dropped_coordinator; /* of which by the coordinator */
+    const cx_company_t *company; /* the company at the end (its transitions), or NULL */
 } cx_run_info_t;
 
 typedef struct cx_output cx_output_t;
