@@ -102,6 +102,7 @@ typedef struct {
     const char *cp_path;         /* where checkpoints go */
     int failed;                  /* a command's checkpoint failed: the run stops */
     int have_row;                /* last_row is set */
+    char run_id[CX_RUN_ID_LEN + 1]; /* identity of this run (OUT/run.id) */
 } s_coord_t;
 
 static volatile sig_atomic_t s_interrupted = 0;
@@ -410,6 +411,12 @@ static int s_checkpoint(s_coord_t *c, int64_t t, const cx_company_t *company,
         return -1;
     }
     cp.next_tick = t + 1;
+    if (cx_checkpoint_own(&cp, c->sc, c->run_id) != 0) {
+        snprintf(c->reason, sizeof c->reason, "out of memory at the checkpoint of tick %lld",
+                 (long long)t);
+        cx_checkpoint_fini(&cp);
+        return -1;
+    }
     cp.company = *company;
     cp.hist = *hist;
     cx_output_get_state(out, &cp.output);
@@ -786,12 +793,25 @@ int main(int argc, char **argv)
             cx_log_error("%s", c.resume ? err : "out of memory");
             return 2;
         }
+        /* It must be this run's, of this seed and scenario (cx_checkpoint.h). */
+        char why[512];
+        if (cx_run_id_read(out_dir, c.run_id, why, sizeof why) != 0 ||
+            cx_checkpoint_verify(c.resume, sc, c.run_id, why, sizeof why) != 0) {
+            cx_log_error("cannot resume from %s: %s", resume, why);
+            return 2;
+        }
         c.start_tick = c.resume->next_tick;
         *company = c.resume->company;
         hist = c.resume->hist;
         out = cx_output_reopen(out_dir, sc, &c.resume->output, err, sizeof err);
     } else {
         out = cx_output_open(out_dir, sc, c.yaml, c.yaml_len, err, sizeof err);
+        /* A fresh run: a new identity, which its checkpoints carry. */
+        if (out && (cx_run_id_new(c.run_id) != 0 ||
+                    cx_run_id_write(out_dir, c.run_id, err, sizeof err) != 0)) {
+            cx_log_error("%s", err[0] ? err : "cannot make a run identity");
+            return 1;
+        }
     }
     if (!out) {
         cx_log_error("%s", err);

@@ -666,9 +666,19 @@ int cx_cmd_run(int argc, char **argv)
             n_agents += sc->persona[p].shards;
         }
         cx_checkpoint_t cp;
-        char err[512];
+        char err[512], run_id[CX_RUN_ID_LEN + 1];
         if (cx_checkpoint_read(o.resume, n_agents, &cp, err, sizeof err) != 0) {
             fprintf(stderr, "cxsim resume: cannot resume from %s: %s\n", o.resume, err);
+            free(sc);
+            return 2;
+        }
+        /* Only this run's checkpoint, of this seed and scenario, whose every
+         * agent state the model takes back. */
+        if (cx_run_id_read(o.out, run_id, err, sizeof err) != 0 ||
+            cx_checkpoint_verify(&cp, sc, run_id, err, sizeof err) != 0 ||
+            cx_checkpoint_check_agents(&cp, sc, err, sizeof err) != 0) {
+            fprintf(stderr, "cxsim resume: cannot resume from %s: %s\n", o.resume, err);
+            cx_checkpoint_fini(&cp);
             free(sc);
             return 2;
         }
