@@ -36,6 +36,7 @@
 
 #include "cx_agent.h"
 #include "cx_checkpoint.h"
+#include "cx_dirlock.h"
 #include "cx_company.h"
 #include "cx_control.h"
 #include "cx_load.h"
@@ -643,7 +644,7 @@ static void s_usage(FILE *fp)
                 "                         [--key FILE] [--paused] [--tick-timeout-ms MS]\n"
                 "                         [--heartbeat-ms MS]\n"
                 "                         [--startup-timeout-ms MS] [--checkpoint-every N]\n"
-                "                         [--resume CHECKPOINT]\n"
+                "                         [--resume CHECKPOINT] [--lock-fd FD]\n"
                 "The clock and barrier of a run. Normally started by `cxsim run`.\n");
 }
 
@@ -652,6 +653,7 @@ int main(int argc, char **argv)
     const char *scenario = NULL, *out_dir = NULL, *bind = NULL, *pub = NULL, *resume = NULL;
     const char *control = NULL, *key = NULL;
     long long hb = 1000, startup_ms = 30000, every = 0, tick_ms = 0, tick_timeout_ms = 600000;
+    long long lock_fd = -1;
     int start_paused = 0;
     for (int i = 1; i < argc; i++) {
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -692,6 +694,9 @@ int main(int argc, char **argv)
             i++;
         } else if (strcmp(argv[i], "--tick-ms") == 0 && v &&
                    cx_parse_int(v, 0, 600000, &tick_ms) == 0) {
+            i++;
+        } else if (strcmp(argv[i], "--lock-fd") == 0 && v &&
+                   cx_parse_int(v, 0, 1 << 20, &lock_fd) == 0) {
             i++;
         } else if (strcmp(argv[i], "--resume") == 0 && v) {
             resume = v;
@@ -787,6 +792,16 @@ int main(int argc, char **argv)
     cx_kpi_history_t hist;
     memset(&hist, 0, sizeof hist);
     cx_company_init(company, sc);
+    /* One run writes in a directory at a time (cx_dirlock.h): the lock
+     * handed down by the launcher, or taken here. */
+    if (cx_mkdirs(out_dir) == 0) {
+        int l = lock_fd >= 0 ? cx_dirlock_adopt(out_dir, (int)lock_fd, err, sizeof err)
+                             : cx_dirlock_take(out_dir, err, sizeof err);
+        if (l < 0) {
+            cx_log_error("%s", err);
+            return l == -2 ? 1 : 2;
+        }
+    }
     if (resume) {
         c.resume = malloc(sizeof *c.resume);
         if (!c.resume || cx_checkpoint_read(resume, c.n_agents, c.resume, err, sizeof err) != 0) {

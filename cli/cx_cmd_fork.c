@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "cx_checkpoint.h"
+#include "cx_dirlock.h"
 #include "cx_cmd.h"
 #include "cx_control.h"
 #include "cx_live_set.h"
@@ -276,6 +277,14 @@ int cx_cmd_fork(int argc, char **argv)
         fprintf(stderr, "cxsim fork: cannot create %s: %s\n", to, strerror(errno));
         goto out;
     }
+    /* The branch is written by this process, then by the resume below,
+     * which finds the lock already held. */
+    if ((rc = cx_dirlock_take(to, err, sizeof err)) < 0) {
+        fprintf(stderr, "cxsim fork: %s\n", err);
+        rc = rc == -1 ? 2 : 1;
+        goto out;
+    }
+    rc = 1;
     static const char *const files[3] = {"kpis.csv", "departments.csv", "touchpoints.csv"};
     for (int i = 0; i < 3; i++) {
         snprintf(src, sizeof src, "%s/%s", from, files[i]);

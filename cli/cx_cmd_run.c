@@ -18,6 +18,7 @@
 #include "cx_cmd.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +30,7 @@
 #include <zmq.h>
 
 #include "cx_checkpoint.h"
+#include "cx_dirlock.h"
 #include "cx_curve.h"
 #include "cx_load.h"
 #include "cx_net.h"
@@ -103,6 +105,7 @@ typedef struct {
     int restart_lost;          /* --restart-lost */
     const char *resume;        /* checkpoint to resume from (cxsim resume) */
     int quiet;                 /* --quiet */
+    int lock_fd;               /* the output directory's lock (cx_dirlock), handed to the coordinator */
 } s_opts_t;
 
 static int s_parse_ll(const char *s, long long lo, long long hi, long long *out)
@@ -453,8 +456,17 @@ static int s_run_processes(const s_opts_t *o, const cx_scenario_t *sc, const cha
         cargv[nc++] = "--resume";
         cargv[nc++] = (char *)o->resume;
     }
+    /* The coordinator inherits the directory's lock: it holds it for as
+     * long as it writes there, even if this launcher dies first. */
+    char lock_fd[32];
+    snprintf(lock_fd, sizeof lock_fd, "%d", o->lock_fd);
+    cargv[nc++] = "--lock-fd";
+    cargv[nc++] = lock_fd;
     cargv[nc] = NULL;
-    if (s_spawn(&ps, "coordinator", cargv) != 0) {
+    fcntl(o->lock_fd, F_SETFD, 0);
+    int spawned = s_spawn(&ps, "coordinator", cargv);
+    fcntl(o->lock_fd, F_SETFD, FD_CLOEXEC);
+    if (spawned != 0) {
         goto cleanup;
     }
     coord = 0;
@@ -708,6 +720,17 @@ int cx_cmd_run(int argc, char **argv)
         free(yaml);
         free(sc);
         return 1;
+    }
+    /* One run writes in a directory at a time (cx_dirlock.h). */
+    {
+        char err[512];
+        o.lock_fd = cx_dirlock_take(out, err, sizeof err);
+        if (o.lock_fd < 0) {
+            fprintf(stderr, "cxsim %s: %s\n", o.resume ? "resume" : "run", err);
+            free(yaml);
+            free(sc);
+            return o.lock_fd == -1 ? 2 : 1;
+        }
     }
 
     struct sigaction sa;
