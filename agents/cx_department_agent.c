@@ -155,7 +155,8 @@ int main(int argc, char **argv)
     int linger = 1000;
     zmq_setsockopt(data, ZMQ_LINGER, &linger, sizeof linger);
     char endpoint[512];
-    if (!dm || !data || cx_curve_server(&a.curve, data) != 0 ||
+    if (!dm || !data || cx_net_limit(data, CX_NET_MAX_DATA) != 0 ||
+        cx_curve_server(&a.curve, data) != 0 ||
         zmq_bind(data, bind ? bind : "tcp://*:*") != 0) {
         cx_log_error("cannot bind %s: %s", bind ? bind : "tcp://*:*", zmq_strerror(errno));
         goto done;

@@ -851,7 +851,8 @@ int main(int argc, char **argv)
     c.router = zmq_socket(c.ctx, ZMQ_ROUTER);
     int linger = 1000;
     zmq_setsockopt(c.router, ZMQ_LINGER, &linger, sizeof linger);
-    if (cx_curve_server(&c.curve, c.router) != 0 || zmq_bind(c.router, bind) != 0) {
+    if (cx_net_limit(c.router, CX_NET_MAX_DATA) != 0 || cx_curve_server(&c.curve, c.router) != 0 ||
+        zmq_bind(c.router, bind) != 0) {
         snprintf(c.reason, sizeof c.reason, "cannot bind %s: %s", bind, zmq_strerror(errno));
         goto finish;
     }
@@ -859,7 +860,8 @@ int main(int argc, char **argv)
         c.pub = zmq_socket(c.ctx, ZMQ_PUB);
         int zero = 0;
         zmq_setsockopt(c.pub, ZMQ_LINGER, &zero, sizeof zero);
-        if (cx_curve_server(&c.curve, c.pub) != 0 || zmq_bind(c.pub, pub) != 0) {
+        if (cx_net_limit(c.pub, CX_NET_MAX_SMALL) != 0 || cx_curve_server(&c.curve, c.pub) != 0 ||
+            zmq_bind(c.pub, pub) != 0) {
             snprintf(c.reason, sizeof c.reason, "cannot bind %s: %s", pub, zmq_strerror(errno));
             goto finish;
         }

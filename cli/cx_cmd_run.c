@@ -434,6 +434,7 @@ static int s_run_processes(const s_opts_t *o, const cx_scenario_t *sc, const cha
     int zero = 0;
     zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "", 0);
     zmq_setsockopt(sub, ZMQ_LINGER, &zero, sizeof zero);
+    cx_net_limit(sub, CX_NET_MAX_SMALL);
     cx_curve_client(&o->curve, sub);
     zmq_connect(sub, pub_ep);
 

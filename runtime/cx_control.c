@@ -26,13 +26,12 @@ int cx_control_open(cx_control_t *ctl, void *zctx, const char *endpoint, const c
     cx_msg_init(ctl->msg);
     ctl->sock = zmq_socket(zctx, ZMQ_ROUTER);
     int zero = 0;
-    int64_t maxsz = 64 * 1024; /* a command is small; refuse anything larger unread */
     if (!ctl->sock) {
         snprintf(err, cap, "cannot create the control socket: %s", zmq_strerror(errno));
         return -1;
     }
     zmq_setsockopt(ctl->sock, ZMQ_LINGER, &zero, sizeof zero);
-    zmq_setsockopt(ctl->sock, ZMQ_MAXMSGSIZE, &maxsz, sizeof maxsz);
+    cx_net_limit(ctl->sock, CX_NET_MAX_SMALL); /* a command is small; refuse more unread */
     if (cx_curve_server(curve, ctl->sock) != 0 || zmq_bind(ctl->sock, endpoint) != 0) {
         snprintf(err, cap, "cannot bind the control socket %s: %s", endpoint, zmq_strerror(errno));
         return -1;
@@ -144,6 +143,7 @@ int cx_control_call_key(const char *endpoint, const cx_curve_t *curve, const cha
     }
     int zero = 0;
     zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof zero);
+    cx_net_limit(s, CX_NET_MAX_SMALL);
     if (cx_curve_client(curve, s) != 0 || zmq_connect(s, endpoint) != 0) {
         snprintf(reply, cap, "cannot connect to %s: %s", endpoint, zmq_strerror(errno));
         goto done;

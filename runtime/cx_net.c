@@ -79,3 +79,8 @@ int cx_net_send(void *sock, const void *rid, size_t rid_len, const cx_enc_t *e)
     }
     return 0;
 }
+
+int cx_net_limit(void *sock, int64_t max)
+{
+    return sock ? zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &max, sizeof max) : -1;
+}

@@ -19,6 +19,24 @@
 
 #define CX_RID_MAX 256
 
+/* ZMQ_MAXMSGSIZE of every cxsim socket, set before it binds or connects, so
+ * that libzmq drops a peer announcing a larger frame before it allocates a
+ * byte of it (docs/PROTOCOL.md, "Frame sizes"):
+ *  - CX_NET_MAX_DATA, sockets that carry batches and snapshots (the agents'
+ *    socket at both ends, the departments' data sockets at both ends): the
+ *    protocol's largest legitimate frame is CX_PROTO_MAX_FRAME (a SNAPSHOT or
+ *    RESTORE of a shard, or a REQUESTS/OUTCOMES batch; the decoder refuses
+ *    anything larger), so nothing legitimate is lost.
+ *  - CX_NET_MAX_SMALL, the control socket (COMMAND and REPLY: a verb, a key
+ *    and a value of at most CX_CONTROL_TEXT_MAX = 4 KB each, 12 KB and some
+ *    bytes of msgpack), the rows socket's subscriptions and its subscribers'
+ *    ROW (about 40 named float64 columns, under 2 KB): 64 KB. */
+#define CX_NET_MAX_DATA ((int64_t)CX_PROTO_MAX_FRAME)
+#define CX_NET_MAX_SMALL ((int64_t)64 * 1024)
+
+/* Sets ZMQ_MAXMSGSIZE of sock to max bytes. 0, or -1 (errno). */
+int cx_net_limit(void *sock, int64_t max);
+
 typedef struct {
     unsigned char rid[CX_RID_MAX]; /* routing id (ROUTER sockets) */
     size_t rid_len;                /* bytes in rid; 0 for DEALER */

@@ -11,7 +11,7 @@ add_executable(cx_garbage ${CMAKE_CURRENT_LIST_DIR}/cx_garbage.c)
 target_link_libraries(cx_garbage PRIVATE cxproto PkgConfig::ZMQ)
 
 set(CX_REL_ENV "CXSIM=$<TARGET_FILE:cxsim>;CX_SOURCE_DIR=${CMAKE_SOURCE_DIR};CX_GARBAGE=$<TARGET_FILE:cx_garbage>")
-foreach(t fault_detection garbage output_failures load)
+foreach(t fault_detection garbage output_failures load maxmsgsize)
   add_test(NAME it_${t} COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/integration/${t}.sh)
   set_tests_properties(it_${t} PROPERTIES TIMEOUT 300 ENVIRONMENT "${CX_REL_ENV}")
 endforeach()
