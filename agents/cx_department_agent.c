@@ -54,10 +54,13 @@ static void s_usage(FILE *fp)
 {
     fprintf(fp, "usage: cxsim-department --connect ENDPOINT --department ID\n"
                 "                        [--bind ENDPOINT] [--advertise ENDPOINT] [--key FILE]\n"
-                "                        [--timeout-ms MS]\n"
+                "                        [--timeout-ms MS] [--insecure]\n"
                 "One department serving its touchpoints. Normally started by `cxsim run`;\n"
                 "start it by hand to run the department on another machine. Without --bind\n"
-                "it binds tcp://*:* and advertises tcp://HOSTNAME:PORT.\n");
+                "it binds tcp://*:* and advertises tcp://HOSTNAME:PORT with --key, and\n"
+                "binds and advertises tcp://127.0.0.1:PORT without. Binding another address\n"
+                "than loopback or ipc:// needs --key (or --insecure to accept anyone); a\n"
+                "wildcard address (tcp://*:N) cannot be advertised: give --advertise.\n");
 }
 
 static int s_grow(void **p, size_t *cap, size_t need, size_t size)
@@ -82,6 +85,7 @@ int main(int argc, char **argv)
 {
     const char *connect = NULL, *dept_id = NULL, *bind = NULL, *advertise = NULL, *key = NULL;
     long long timeout_ms = 30000;
+    int insecure = 0; /* --insecure: listen beyond this machine without a key */
     for (int i = 1; i < argc; i++) {
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(argv[i], "--help") == 0) {
@@ -102,6 +106,8 @@ int main(int argc, char **argv)
         } else if (strcmp(argv[i], "--key") == 0 && v) {
             key = v;
             i++;
+        } else if (strcmp(argv[i], "--insecure") == 0) {
+            insecure = 1;
         } else if (strcmp(argv[i], "--advertise") == 0 && v) {
             advertise = v;
             i++;
@@ -122,6 +128,21 @@ int main(int argc, char **argv)
     snprintf(who, sizeof who, "cxsim-department[%s]", dept_id);
     cx_log_init(who);
     cx_agent_signals();
+    /* Without a key, the data socket stays on this machine unless told
+     * otherwise, and only --insecure lets it listen beyond. The address
+     * shards are told must be one they can reach: never a wildcard. */
+    const char *listen = bind ? bind : key ? "tcp://*:*" : "tcp://127.0.0.1:*";
+    if (cx_net_check_listener("--bind", listen, key != NULL, insecure) != 0) {
+        return 2;
+    }
+    const char *told = advertise ? advertise : bind;
+    if (told && cx_net_is_wildcard(told)) {
+        cx_log_error("cannot advertise %s to the persona shards: a wildcard address is no "
+                     "address to connect to. Give --advertise tcp://HOST:PORT (this machine's "
+                     "address as the shards reach it)",
+                     told);
+        return 2;
+    }
 
     cx_agent_t a;
     if (cx_agent_init(&a) != 0) {
@@ -157,8 +178,8 @@ int main(int argc, char **argv)
     char endpoint[512];
     if (!dm || !data || cx_net_limit(data, CX_NET_MAX_DATA) != 0 ||
         cx_curve_server(&a.curve, data) != 0 ||
-        zmq_bind(data, bind ? bind : "tcp://*:*") != 0) {
-        cx_log_error("cannot bind %s: %s", bind ? bind : "tcp://*:*", zmq_strerror(errno));
+        zmq_bind(data, listen) != 0) {
+        cx_log_error("cannot bind %s: %s", listen, zmq_strerror(errno));
         goto done;
     }
     if (advertise) {
@@ -170,7 +191,7 @@ int main(int argc, char **argv)
         size_t sz = sizeof last;
         zmq_getsockopt(data, ZMQ_LAST_ENDPOINT, last, &sz);
         const char *port = strrchr(last, ':');
-        if (gethostname(host, sizeof host) != 0) {
+        if (!key || gethostname(host, sizeof host) != 0) {
             snprintf(host, sizeof host, "127.0.0.1");
         }
         snprintf(endpoint, sizeof endpoint, "tcp://%s%s", host, port ? port : ":0");

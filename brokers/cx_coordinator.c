@@ -644,7 +644,9 @@ static void s_usage(FILE *fp)
                 "                         [--key FILE] [--paused] [--tick-timeout-ms MS]\n"
                 "                         [--heartbeat-ms MS]\n"
                 "                         [--startup-timeout-ms MS] [--checkpoint-every N]\n"
-                "                         [--resume CHECKPOINT] [--lock-fd FD]\n"
+                "                         [--resume CHECKPOINT] [--lock-fd FD] [--insecure]\n"
+                "Listening on another address than loopback or ipc:// needs --key, or\n"
+                "--insecure to accept anyone who reaches it.\n"
                 "The clock and barrier of a run. Normally started by `cxsim run`.\n");
 }
 
@@ -654,6 +656,7 @@ int main(int argc, char **argv)
     const char *control = NULL, *key = NULL;
     long long hb = 1000, startup_ms = 30000, every = 0, tick_ms = 0, tick_timeout_ms = 600000;
     long long lock_fd = -1;
+    int insecure = 0; /* --insecure: listen beyond this machine without a key */
     int start_paused = 0;
     for (int i = 1; i < argc; i++) {
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -687,6 +690,8 @@ int main(int argc, char **argv)
         } else if (strcmp(argv[i], "--tick-timeout-ms") == 0 && v &&
                    cx_parse_int(v, 0, 86400000, &tick_timeout_ms) == 0) {
             i++;
+        } else if (strcmp(argv[i], "--insecure") == 0) {
+            insecure = 1;
         } else if (strcmp(argv[i], "--paused") == 0) {
             start_paused = 1;
         } else if (strcmp(argv[i], "--control") == 0 && v) {
@@ -715,6 +720,12 @@ int main(int argc, char **argv)
         return 2;
     }
     cx_log_init("cxsim-coordinator");
+    /* Every listener beyond this machine needs the run key. */
+    if (cx_net_check_listener("--bind", bind, key != NULL, insecure) != 0 ||
+        (pub && cx_net_check_listener("--pub", pub, key != NULL, insecure) != 0) ||
+        (control && cx_net_check_listener("--control", control, key != NULL, insecure) != 0)) {
+        return 2;
+    }
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = s_on_signal;

@@ -37,6 +37,20 @@
 /* Sets ZMQ_MAXMSGSIZE of sock to max bytes. 0, or -1 (errno). */
 int cx_net_limit(void *sock, int64_t max);
 
+/* Whether endpoint stays on this machine: ipc://, inproc://, or tcp:// on a
+ * loopback address (127.0.0.0/8, ::1, localhost, the interface lo).
+ * Anything else (a tcp wildcard, another address or interface, another
+ * transport) can be reached from the network. */
+bool cx_net_is_local(const char *endpoint);
+/* Whether endpoint is a tcp:// wildcard (*, 0.0.0.0, ::): fine to bind,
+ * useless to advertise. */
+bool cx_net_is_wildcard(const char *endpoint);
+/* The rule for listeners (docs/RELIABILITY.md): a socket bound beyond this
+ * machine needs the run key. Returns 0 when endpoint (given as option opt)
+ * is local, keyed, or insecure is set (then logged loudly as a warning);
+ * -1 after logging why it is refused, naming --key. */
+int cx_net_check_listener(const char *opt, const char *endpoint, bool keyed, bool insecure);
+
 typedef struct {
     unsigned char rid[CX_RID_MAX]; /* routing id (ROUTER sockets) */
     size_t rid_len;                /* bytes in rid; 0 for DEALER */
