@@ -29,6 +29,7 @@
  *  (summary.json: messages.dropped_by_coordinator).
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +62,9 @@ typedef struct {
     int done;                      /* *_DONE received for the current tick */
     int bye;                       /* BYE received */
     int64_t dropped;               /* what it reported dropping */
+    int told;                      /* its dropped messages logged one by one */
+    char last_drop[128];           /* why its last message was dropped */
+    int last_drop_tick;            /* during which tick */
     long long last_heard;          /* ms */
 } s_agent_t;
 
@@ -138,6 +142,35 @@ static int s_tell_drop(s_coord_t *c)
         c->drops_told_ms = cx_now_ms();
     }
     return 0;
+}
+
+/* Drops a well-formed message from a member of the roster that does not fit
+ * (another tick, another index, a second one, a wrong size, a type out of
+ * place): counted, and logged (the first S_DROPS_TOLD of each agent), since
+ * the tick it belonged to may now wait for the tick timeout. */
+static void s_drop_member(s_coord_t *c, s_agent_t *a, int type, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void s_drop_member(s_coord_t *c, s_agent_t *a, int type, const char *fmt, ...)
+{
+    c->dropped++;
+    char why[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof why, fmt, ap);
+    va_end(ap);
+    int k = snprintf(a->last_drop, sizeof a->last_drop, "its %s was dropped: ",
+                     cx_msg_type_name(type));
+    if (k > 0 && (size_t)k < sizeof a->last_drop) {
+        memcpy(a->last_drop + k, why, strnlen(why, sizeof a->last_drop - (size_t)k - 1));
+        a->last_drop[k + (int)strnlen(why, sizeof a->last_drop - (size_t)k - 1)] = 0;
+    }
+    a->last_drop_tick = c->next_tick - 1; /* the tick running */
+    if (a->told++ >= S_DROPS_TOLD) {
+        return;
+    }
+    cx_log_warn("dropped a %s from %s (pid %lld): %s%s", cx_msg_type_name(type), a->name,
+                (long long)a->pid, why,
+                a->told == S_DROPS_TOLD ? " (its further drops are counted, not logged)" : "");
 }
 
 static s_agent_t *s_by_rid(s_coord_t *c, const cx_frame_t *f)
@@ -228,8 +261,26 @@ static s_agent_t *s_recv(s_coord_t *c, int *type)
     cx_frame_close(&f);
     s_agent_t *a = s_by_rid(c, &f);
     int t = cx_msg_decode(c->msg, c->copy, n);
-    if (t <= 0) {
+    if (t == CX_PROTO_EVERSION && !a && c->msg->other_type == CX_MSG_HELLO) {
+        /* An agent of another cxsim: tell it why it is not let in (a STOP
+         * of this version; the reason reads as text whatever it speaks). */
+        char why[200];
+        snprintf(why, sizeof why,
+                 "protocol version %lld is not this coordinator's (version %d, cxsim %s): run "
+                 "the same cxsim on every machine",
+                 (long long)c->msg->other_version, CX_PROTO_VERSION, CX_VERSION);
         if (s_tell_drop(c)) {
+            cx_log_warn("refused a HELLO: %s", why);
+        }
+        if (cx_enc_stop(&c->enc, why) == 0) {
+            cx_net_send(c->router, f.rid, f.rid_len, &c->enc);
+        }
+        c->dropped++;
+        *type = -1;
+        return NULL;
+    }
+    if (t <= 0) {
+        if (a ? a->told++ < S_DROPS_TOLD : s_tell_drop(c)) {
             cx_log_warn("dropped a frame from %s: %s", a ? a->name : "an unknown peer",
                         cx_proto_strerror(t));
         }
@@ -960,10 +1011,12 @@ int main(int argc, char **argv)
                         if (a->done || a->role != pass) {
                             continue;
                         }
-                        if (named < 4 && k > 0 && (size_t)k + 160 < sizeof c.reason) {
+                        if (named < 4 && k > 0 && (size_t)k + 300 < sizeof c.reason) {
+                            int said = a->last_drop[0] && a->last_drop_tick == t;
                             k += snprintf(c.reason + k, sizeof c.reason - (size_t)k,
-                                          "%s %s (pid %lld)", named ? "," : "", a->name,
-                                          (long long)a->pid);
+                                          "%s %s (pid %lld%s%s)", named ? "," : "", a->name,
+                                          (long long)a->pid, said ? "; " : "",
+                                          said ? a->last_drop : "");
                         }
                         named++;
                     }
@@ -1003,8 +1056,28 @@ int main(int argc, char **argv)
                     snprintf(c.reason, sizeof c.reason, "%s failed at tick %d: %s", a->name, t,
                              text);
                     goto finish;
+                } else if (type == CX_MSG_TICK_DONE || type == CX_MSG_DEPT_DONE) {
+                    int want_role = type == CX_MSG_TICK_DONE;
+                    int index = want_role ? m->persona : m->dept;
+                    if (a->role != want_role) {
+                        s_drop_member(&c, a, type, "not a message this agent sends");
+                    } else if (m->tick != t) {
+                        s_drop_member(&c, a, type, "for tick %lld while tick %d runs",
+                                      (long long)m->tick, t);
+                    } else if (a->done) {
+                        s_drop_member(&c, a, type, "a second one for tick %d", t);
+                    } else if (index != a->index || (want_role && m->shard != a->shard)) {
+                        s_drop_member(&c, a, type, "it names %s %d, not its own %d",
+                                      want_role ? "persona" : "department", index, a->index);
+                    } else if (want_role) {
+                        s_drop_member(&c, a, type, "its tally of %d words does not unpack",
+                                      m->n_iwords);
+                    } else {
+                        s_drop_member(&c, a, type, "%d stats, expected %d", m->n_words,
+                                      CX_DEPT_STATS_WORDS);
+                    }
                 } else if (type != CX_MSG_HEARTBEAT) {
-                    c.dropped++;
+                    s_drop_member(&c, a, type, "unexpected during tick %d", t);
                 }
             }
             s_heartbeat(&c, t);

@@ -10,8 +10,13 @@ target_link_libraries(test_control PRIVATE cxruntime)
 add_executable(cx_garbage ${CMAKE_CURRENT_LIST_DIR}/cx_garbage.c)
 target_link_libraries(cx_garbage PRIVATE cxproto PkgConfig::ZMQ)
 
-set(CX_REL_ENV "CXSIM=$<TARGET_FILE:cxsim>;CX_SOURCE_DIR=${CMAKE_SOURCE_DIR};CX_GARBAGE=$<TARGET_FILE:cx_garbage>")
-foreach(t fault_detection garbage output_failures load maxmsgsize listeners)
+# A scripted peer of the coordinator: wrong-version HELLO, malformed DEPT_DONE
+# from a member of the roster (tests/integration/handshake.sh).
+add_executable(cx_peer ${CMAKE_CURRENT_LIST_DIR}/cx_peer.c)
+target_link_libraries(cx_peer PRIVATE cxruntime)
+
+set(CX_REL_ENV "CXSIM=$<TARGET_FILE:cxsim>;CX_SOURCE_DIR=${CMAKE_SOURCE_DIR};CX_GARBAGE=$<TARGET_FILE:cx_garbage>;CX_PEER=$<TARGET_FILE:cx_peer>")
+foreach(t fault_detection garbage output_failures load maxmsgsize listeners handshake)
   add_test(NAME it_${t} COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/integration/${t}.sh)
   set_tests_properties(it_${t} PROPERTIES TIMEOUT 300 ENVIRONMENT "${CX_REL_ENV}")
 endforeach()
