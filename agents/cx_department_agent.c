@@ -38,6 +38,7 @@ typedef struct {
     int persona;                   /* persona index */
     int shard;                     /* shard index */
     int got;                       /* its batch for the current tick arrived */
+    char want[CX_SLOT_RID_LEN + 1]; /* the routing id its batches must come from */
 } s_slot_t;
 
 static int s_restore(void *ud, const uint8_t *buf, size_t len)
@@ -222,6 +223,7 @@ int main(int argc, char **argv)
         for (int s = 0; s < a.shards[p]; s++) {
             slots[slot_base[p] + s].persona = p;
             slots[slot_base[p] + s].shard = s;
+            cx_slot_rid(a.run, p, s, slots[slot_base[p] + s].want);
         }
     }
     if (a.start_tick > 0 && cx_agent_restore(&a, s_restore, dept, (int)timeout_ms) != 0) {
@@ -235,6 +237,7 @@ int main(int argc, char **argv)
     int64_t tick = a.start_tick; /* tick being collected */
     int have_tick = 0; /* its TICK arrived */
     int got = 0;       /* batches arrived for it */
+    int64_t forged = 0; /* batches in a shard's name from another peer */
     zmq_pollitem_t items[2] = {{a.coord, 0, ZMQ_POLLIN, 0}, {data, 0, ZMQ_POLLIN, 0}};
     int stop = 0;
     while (!stop && !cx_agent_interrupted) {
@@ -289,6 +292,18 @@ int main(int argc, char **argv)
             if (t == CX_MSG_REQUESTS && dm->tick == tick && dm->persona < sc->n_persona &&
                 dm->shard < a.shards[dm->persona]) {
                 sl = &slots[slot_base[dm->persona] + dm->shard];
+            }
+            /* Only the shard the roster admitted may fill its slot: a batch
+             * from another routing id (a stranger, a stale agent of another
+             * run) is dropped, and can no longer take the real one's place. */
+            if (sl && (f.rid_len != CX_SLOT_RID_LEN || memcmp(f.rid, sl->want, f.rid_len) != 0)) {
+                if (forged++ < 10) {
+                    cx_log_warn("dropped a REQUESTS batch in the name of persona %s shard %d from "
+                                "a peer that is not that shard%s",
+                                sc->persona[sl->persona].id, sl->shard,
+                                forged == 10 ? " (further ones are counted, not logged)" : "");
+                }
+                sl = NULL;
             }
             if (!sl || sl->got) {
                 a.dropped++;

@@ -108,6 +108,7 @@ typedef struct {
     int failed;                  /* a command's checkpoint failed: the run stops */
     int have_row;                /* last_row is set */
     char run_id[CX_RUN_ID_LEN + 1]; /* identity of this run (OUT/run.id) */
+    char session[CX_RUN_ID_LEN + 1]; /* this session's secret: WELCOME's run (cx_slot_rid) */
 } s_coord_t;
 
 static volatile sig_atomic_t s_interrupted = 0;
@@ -396,7 +397,7 @@ static int s_join(s_coord_t *c, int startup_ms)
                     for (int p = 0; p < c->sc->n_persona; p++) {
                         shards[p] = c->sc->persona[p].shards;
                     }
-                    if (cx_enc_welcome(&c->enc, "run", c->yaml, c->yaml_len, eps, c->sc->n_dept,
+                    if (cx_enc_welcome(&c->enc, c->session, c->yaml, c->yaml_len, eps, c->sc->n_dept,
                                        shards, c->sc->n_persona, c->heartbeat_ms,
                                        c->start_tick) != 0 ||
                         s_broadcast(c) != 0) {
@@ -902,6 +903,12 @@ int main(int argc, char **argv)
                  "this run needs about %d open files (one per agent, plus 32) and the limit is "
                  "%ld: raise it (ulimit -n) or use fewer shards",
                  c.n_agents + 32, nofile);
+        goto finish;
+    }
+    /* A secret of this session, for the roster only: it binds each persona
+     * shard's batches to the shard admitted here (cx_slot_rid). */
+    if (cx_run_id_new(c.session) != 0) {
+        snprintf(c.reason, sizeof c.reason, "cannot draw the session's secret");
         goto finish;
     }
     c.ctx = zmq_ctx_new();

@@ -10,6 +10,10 @@
  *        sends from the first department a DEPT_DONE that is BAD: "words"
  *        (3 stats), "tick" (for tick 5), "dept" (another department's
  *        index). Keeps every agent beating for SECONDS, then exits 0.
+ *    cx_peer forge ENDPOINT SCENARIO SECONDS
+ *        connects to a department's data socket and sends, for SECONDS,
+ *        well-formed empty REQUESTS batches in the name of every persona
+ *        shard of SCENARIO, for every tick of the run, over and over.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -149,8 +153,52 @@ static int s_roster(const char *ep, const char *path, const char *bad, long seco
     return 0;
 }
 
+static int s_forge(const char *ep, const char *path, long seconds)
+{
+    static cx_scenario_t sc;
+    cx_diags_t d;
+    cx_diags_init(&d);
+    if (cx_scenario_load_file(path, NULL, 0, &sc, &d) != 0) {
+        cx_diags_print(stderr, &d);
+        return 2;
+    }
+    cx_diags_fini(&d);
+    void *ctx = zmq_ctx_new();
+    void *s = zmq_socket(ctx, ZMQ_DEALER);
+    int zero = 0;
+    zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof zero);
+    zmq_connect(s, ep);
+    static cx_enc_t e;
+    cx_enc_init(&e);
+    long long end = cx_now_ms() + seconds * 1000;
+    while (cx_now_ms() < end) {
+        for (int t = 0; t < sc.ticks; t++) {
+            for (int p = 0; p < sc.n_persona; p++) {
+                for (int k = 0; k < sc.persona[p].shards; k++) {
+                    cx_enc_requests(&e, t, p, k, NULL, 0, 16);
+                    zmq_send(s, cx_enc_data(&e), cx_enc_size(&e), ZMQ_DONTWAIT);
+                }
+            }
+        }
+        /* Drain what the department answers (OUTCOMES to a forger). */
+        zmq_msg_t f;
+        zmq_msg_init(&f);
+        while (zmq_msg_recv(&f, s, ZMQ_DONTWAIT) >= 0) {
+        }
+        zmq_msg_close(&f);
+        usleep(2000);
+    }
+    cx_enc_fini(&e);
+    zmq_close(s);
+    zmq_ctx_term(ctx);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 5 && strcmp(argv[1], "forge") == 0) {
+        return s_forge(argv[2], argv[3], atol(argv[4]));
+    }
     if (argc == 4 && strcmp(argv[1], "hello-version") == 0) {
         return s_hello_version(argv[2], atol(argv[3]));
     }
