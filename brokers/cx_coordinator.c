@@ -109,6 +109,8 @@ typedef struct {
     int have_row;                /* last_row is set */
     char run_id[CX_RUN_ID_LEN + 1]; /* identity of this run (OUT/run.id) */
     char session[CX_RUN_ID_LEN + 1]; /* this session's secret: WELCOME's run (cx_slot_rid) */
+    int in_tick;                 /* a tick is running: only `status` is answered now */
+    long long tick_began;        /* ms: when the running tick began */
 } s_coord_t;
 
 static volatile sig_atomic_t s_interrupted = 0;
@@ -586,6 +588,16 @@ static int s_command(void *user, const char *verb, const char *key, const char *
         int k = snprintf(reply, cap, "next_tick=%d ticks=%d state=%s tick_ms=%lld live_events=%d",
                          c->next_tick, c->sc->ticks, c->paused ? "paused" : "running",
                          c->tick_ms, c->live_events);
+        if (c->in_tick && k > 0 && (size_t)k < cap) {
+            /* Asked during a tick (a slow or a stuck one): how long it has
+             * run and how many agents it still waits for. */
+            int waiting = 0;
+            for (int i = 0; i < c->n_agents; i++) {
+                waiting += !c->agents[i].done;
+            }
+            k += snprintf(reply + k, cap - (size_t)k, " tick_running_ms=%lld waiting_for=%d",
+                          cx_now_ms() - c->tick_began, waiting);
+        }
         if (c->have_row) {
             const char *names[64];
             double vals[64];
@@ -595,6 +607,10 @@ static int s_command(void *user, const char *verb, const char *key, const char *
             }
         }
         return 1;
+    }
+    /* A change never lands in the middle of a tick: held until it ends. */
+    if (c->in_tick) {
+        return -1;
     }
     if (strcmp(verb, "event") == 0) {
         return s_live_event(c, value, reply, cap);
@@ -1033,9 +1049,19 @@ int main(int argc, char **argv)
                 }
                 goto finish;
             }
-            if (s_wait(&c, c.heartbeat_ms / 4 + 1) != 0) {
+            /* The control socket too: `status` is answered during a tick,
+             * even a stuck one; changes wait for the tick's end. */
+            c.in_tick = 1;
+            c.tick_began = began;
+            zmq_pollitem_t it[2] = {{c.router, 0, ZMQ_POLLIN, 0}, {c.ctl.sock, 0, ZMQ_POLLIN, 0}};
+            if (zmq_poll(it, c.ctl.sock ? 2 : 1, c.heartbeat_ms / 4 + 1) < 0 && errno != EINTR) {
+                snprintf(c.reason, sizeof c.reason, "poll failed: %s", zmq_strerror(errno));
                 goto finish;
             }
+            if (c.ctl.sock && (it[1].revents & ZMQ_POLLIN)) {
+                cx_control_serve(&c.ctl, s_command, &c);
+            }
+            c.in_tick = 0;
             int type;
             s_agent_t *a;
             while ((a = s_recv(&c, &type)) != NULL || type != 0) {

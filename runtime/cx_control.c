@@ -45,6 +45,9 @@ void cx_control_close(cx_control_t *ctl)
         zmq_close(ctl->sock);
         ctl->sock = NULL;
     }
+    free(ctl->held);
+    ctl->held = NULL;
+    ctl->n_held = 0;
     if (ctl->msg) {
         cx_msg_fini(ctl->msg);
         free(ctl->msg);
@@ -74,6 +77,40 @@ static void s_reply(cx_control_t *ctl, const cx_frame_t *f, int ok, const char *
     }
 }
 
+struct cx_control_held {
+    unsigned char rid[CX_RID_MAX];  /* the client's routing id */
+    size_t rid_len;                 /* bytes in rid */
+    char verb[64];                  /* the command */
+    char key[512];                  /* ... */
+    char value[CX_CONTROL_TEXT_MAX]; /* ... */
+};
+
+/* Hands the held commands to fn again, in order, keeping those it holds
+ * still. Returns how many were answered. */
+static int s_serve_held(cx_control_t *ctl, cx_control_fn fn, void *user, char *reply, size_t cap)
+{
+    int served = 0, kept = 0;
+    for (int i = 0; i < ctl->n_held; i++) {
+        cx_control_held_t *h = &ctl->held[i];
+        reply[0] = 0;
+        int ok = fn(user, h->verb, h->key, h->value, reply, cap);
+        if (ok < 0) {
+            if (kept != i) {
+                memcpy(&ctl->held[kept], h, sizeof *h);
+            }
+            kept++;
+            continue;
+        }
+        if (cx_enc_reply(&ctl->enc, ok ? 1 : 0, reply) == 0) {
+            cx_net_send(ctl->sock, h->rid, h->rid_len, &ctl->enc);
+        }
+        ctl->commands++;
+        served++;
+    }
+    ctl->n_held = kept;
+    return served;
+}
+
 int cx_control_serve(cx_control_t *ctl, cx_control_fn fn, void *user)
 {
     static char verb[64], key[512], value[CX_CONTROL_TEXT_MAX], reply[CX_CONTROL_TEXT_MAX];
@@ -81,9 +118,10 @@ int cx_control_serve(cx_control_t *ctl, cx_control_fn fn, void *user)
     if (!ctl->sock) {
         return 0;
     }
+    served += s_serve_held(ctl, fn, user, reply, sizeof reply);
     /* At most CX_CONTROL_BATCH frames a call: a client flooding the socket
      * delays the next tick by that much, never indefinitely. */
-    for (int k = 0; k < CX_CONTROL_BATCH; k++) {
+    for (int k = 0; k < CX_CONTROL_BATCH && ctl->n_held < CX_CONTROL_BATCH; k++) {
         cx_frame_t f;
         int r = cx_net_recv(ctl->sock, true, &f, ZMQ_DONTWAIT);
         if (r < 0) {
@@ -110,6 +148,23 @@ int cx_control_serve(cx_control_t *ctl, cx_control_fn fn, void *user)
         }
         reply[0] = 0;
         int ok = fn(user, verb, key, value, reply, sizeof reply);
+        if (ok < 0) {
+            if (!ctl->held) {
+                ctl->held = calloc(CX_CONTROL_BATCH, sizeof *ctl->held);
+            }
+            if (ctl->held) {
+                cx_control_held_t *h = &ctl->held[ctl->n_held++];
+                memcpy(h->rid, f.rid, f.rid_len);
+                h->rid_len = f.rid_len;
+                memcpy(h->verb, verb, sizeof h->verb);
+                memcpy(h->key, key, sizeof h->key);
+                memcpy(h->value, value, sizeof h->value);
+                cx_frame_close(&f);
+                continue;
+            }
+            snprintf(reply, sizeof reply, "busy: try again");
+            ok = 0;
+        }
         s_reply(ctl, &f, ok ? 1 : 0, reply);
         cx_frame_close(&f);
         ctl->commands++;
