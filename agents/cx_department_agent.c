@@ -297,11 +297,11 @@ int main(int argc, char **argv)
              * from another routing id (a stranger, a stale agent of another
              * run) is dropped, and can no longer take the real one's place. */
             if (sl && (f.rid_len != CX_SLOT_RID_LEN || memcmp(f.rid, sl->want, f.rid_len) != 0)) {
-                if (forged++ < 10) {
+                if (forged++ < 3) {
                     cx_log_warn("dropped a REQUESTS batch in the name of persona %s shard %d from "
                                 "a peer that is not that shard%s",
                                 sc->persona[sl->persona].id, sl->shard,
-                                forged == 10 ? " (further ones are counted, not logged)" : "");
+                                forged == 3 ? " (further ones are counted, not logged)" : "");
                 }
                 sl = NULL;
             }
