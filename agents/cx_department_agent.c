@@ -31,6 +31,8 @@
 #include "cx_records.h"
 #include "cx_version.h"
 
+#define S_DRAIN 1024 /* data frames read per wake-up, at most */
+
 /* One persona shard as the department sees it. */
 typedef struct {
     unsigned char rid[CX_RID_MAX]; /* routing id of its connection */
@@ -281,8 +283,11 @@ int main(int argc, char **argv)
         }
         cx_frame_t f;
         int r;
+        /* At most S_DRAIN frames a wake-up: peers flooding the data socket
+         * (forged batches, junk) delay the heartbeat below, never starve it. */
+        int budget = S_DRAIN;
         while (!stop && (items[1].revents & ZMQ_POLLIN) && !(have_tick && got == nslots) &&
-               (r = cx_net_recv(data, true, &f, ZMQ_DONTWAIT)) >= 0) {
+               budget-- > 0 && (r = cx_net_recv(data, true, &f, ZMQ_DONTWAIT)) >= 0) {
             if (r == 1) {
                 a.dropped++;
                 continue;

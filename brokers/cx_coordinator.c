@@ -705,6 +705,26 @@ static int s_between(s_coord_t *c, int64_t last, long long began)
     }
 }
 
+/* Frees what main allocated before the run began, for a refusal that
+ * leaves the run's files as they were; returns rc. */
+static int s_refuse(s_coord_t *c, void *company, void *totals, void *tally, int rc)
+{
+    if (c->resume) {
+        cx_checkpoint_fini(c->resume);
+        free(c->resume);
+    }
+    free(c->agents);
+    free(c->yaml);
+    cx_msg_fini(c->msg);
+    free(c->msg);
+    cx_enc_fini(&c->enc);
+    free(c->sc);
+    free(company);
+    free(totals);
+    free(tally);
+    return rc;
+}
+
 static void s_usage(FILE *fp)
 {
     fprintf(fp, "usage: cxsim-coordinator --scenario FILE --out DIR --bind ENDPOINT\n"
@@ -794,6 +814,17 @@ int main(int argc, char **argv)
         (control && cx_net_check_listener("--control", control, key != NULL, insecure) != 0)) {
         return 2;
     }
+    /* One run writes in a directory at a time (cx_dirlock.h): the lock
+     * handed down by the launcher, or taken here. */
+    if (cx_mkdirs(out_dir) == 0) {
+        char why[512];
+        int l = lock_fd >= 0 ? cx_dirlock_adopt(out_dir, (int)lock_fd, why, sizeof why)
+                             : cx_dirlock_take(out_dir, why, sizeof why);
+        if (l < 0) {
+            cx_log_error("%s", why);
+            return l == -2 ? 1 : 2;
+        }
+    }
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = s_on_signal;
@@ -821,15 +852,16 @@ int main(int argc, char **argv)
 
     /* The scenario: read the resolved text, load it like any file. */
     if (cx_read_file(scenario, CX_SCENARIO_MAX_BYTES, &c.yaml, &c.yaml_len) != 0) {
-        cx_log_error("cannot read %s: %s", scenario, strerror(errno));
-        return 2;
+        cx_log_error("cannot read %s: %s", scenario,
+                     errno == ENOTSUP ? "not a regular file" : strerror(errno));
+        return s_refuse(&c, company, totals, tally, 2);
     }
     cx_diags_t diags;
     cx_diags_init(&diags);
     if (cx_scenario_load_string(scenario, c.yaml, c.yaml_len, NULL, 0, c.sc, &diags) != 0) {
         cx_diags_print(stderr, &diags);
         cx_diags_fini(&diags);
-        return 2;
+        return s_refuse(&c, company, totals, tally, 2);
     }
     cx_diags_fini(&diags);
     const cx_scenario_t *sc = c.sc;
@@ -871,28 +903,20 @@ int main(int argc, char **argv)
     cx_kpi_history_t hist;
     memset(&hist, 0, sizeof hist);
     cx_company_init(company, sc);
-    /* One run writes in a directory at a time (cx_dirlock.h): the lock
-     * handed down by the launcher, or taken here. */
-    if (cx_mkdirs(out_dir) == 0) {
-        int l = lock_fd >= 0 ? cx_dirlock_adopt(out_dir, (int)lock_fd, err, sizeof err)
-                             : cx_dirlock_take(out_dir, err, sizeof err);
-        if (l < 0) {
-            cx_log_error("%s", err);
-            return l == -2 ? 1 : 2;
-        }
-    }
     if (resume) {
         c.resume = malloc(sizeof *c.resume);
         if (!c.resume || cx_checkpoint_read(resume, c.n_agents, c.resume, err, sizeof err) != 0) {
             cx_log_error("%s", c.resume ? err : "out of memory");
-            return 2;
+            free(c.resume);
+            c.resume = NULL;
+            return s_refuse(&c, company, totals, tally, 2);
         }
         /* It must be this run's, of this seed and scenario (cx_checkpoint.h). */
         char why[512];
         if (cx_run_id_read(out_dir, c.run_id, why, sizeof why) != 0 ||
             cx_checkpoint_verify(c.resume, sc, c.run_id, why, sizeof why) != 0) {
             cx_log_error("cannot resume from %s: %s", resume, why);
-            return 2;
+            return s_refuse(&c, company, totals, tally, 2);
         }
         c.start_tick = c.resume->next_tick;
         *company = c.resume->company;

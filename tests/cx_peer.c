@@ -186,7 +186,7 @@ static int s_forge(const char *ep, const char *path, long seconds)
         while (zmq_msg_recv(&f, s, ZMQ_DONTWAIT) >= 0) {
         }
         zmq_msg_close(&f);
-        usleep(2000);
+        usleep(5000);
     }
     cx_enc_fini(&e);
     zmq_close(s);

@@ -10,7 +10,7 @@
 
 ARGS=("$BASELINE" "${SMALL[@]}" --ticks 60 --quiet)
 "$CXSIM" run "${ARGS[@]}" --out "$T/ref" || fail "reference run failed"
-start_session run "${ARGS[@]}" --out "$T/f" --paused --tick-timeout-ms 8000
+start_session run "${ARGS[@]}" --out "$T/f" --paused --tick-timeout-ms 30000
 for _ in $(seq 1 100); do
     [ -f "$T/f/live.endpoints" ] && break
     sleep 0.05
@@ -31,7 +31,7 @@ wait_exit "$LPID" 60
 took=$(($(date +%s) - start))
 kill "${FPIDS[@]}" 2>/dev/null || true
 [ "$RC" -eq 0 ] || { cat "$T/launcher.err" >&2; fail "the run under forged batches exited $RC"; }
-[ "$took" -lt 8 ] || fail "the run took ${took}s: a tick waited"
+[ "$took" -lt 25 ] || fail "the run took ${took}s: a tick waited"
 for f in kpis.csv departments.csv touchpoints.csv; do
     cmp -s "$T/ref/$f" "$T/f/$f" || fail "$f differs from the clean run's"
 done
