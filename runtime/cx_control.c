@@ -11,6 +11,15 @@
 #include "cx_net.h"
 #include "cx_output.h"
 
+/* A command the callback held (it returned -1), with whom to answer. */
+struct cx_control_held {
+    unsigned char rid[CX_RID_MAX];  /* the client's routing id */
+    size_t rid_len;                 /* bytes in rid */
+    char verb[64];                  /* the command */
+    char key[512];                  /* ... */
+    char value[CX_CONTROL_TEXT_MAX]; /* ... */
+};
+
 #define S_LIVE_FILE "live.endpoints"
 
 int cx_control_open(cx_control_t *ctl, void *zctx, const char *endpoint, const cx_curve_t *curve,
@@ -42,6 +51,17 @@ int cx_control_open(cx_control_t *ctl, void *zctx, const char *endpoint, const c
 void cx_control_close(cx_control_t *ctl)
 {
     if (ctl->sock) {
+        /* Commands still held get their answer: the run will not take them. */
+        for (int i = 0; i < ctl->n_held; i++) {
+            if (cx_enc_reply(&ctl->enc, 0, "the run ended before this command could be taken") ==
+                0) {
+                cx_net_send(ctl->sock, ctl->held[i].rid, ctl->held[i].rid_len, &ctl->enc);
+            }
+        }
+        if (ctl->n_held > 0) {
+            int linger = 200;
+            zmq_setsockopt(ctl->sock, ZMQ_LINGER, &linger, sizeof linger);
+        }
         zmq_close(ctl->sock);
         ctl->sock = NULL;
     }
@@ -76,14 +96,6 @@ static void s_reply(cx_control_t *ctl, const cx_frame_t *f, int ok, const char *
         cx_net_send(ctl->sock, f->rid, f->rid_len, &ctl->enc);
     }
 }
-
-struct cx_control_held {
-    unsigned char rid[CX_RID_MAX];  /* the client's routing id */
-    size_t rid_len;                 /* bytes in rid */
-    char verb[64];                  /* the command */
-    char key[512];                  /* ... */
-    char value[CX_CONTROL_TEXT_MAX]; /* ... */
-};
 
 /* Hands the held commands to fn again, in order, keeping those it holds
  * still. Returns how many were answered. */
