@@ -180,8 +180,7 @@ int main(int argc, char **argv)
     zmq_setsockopt(data, ZMQ_LINGER, &linger, sizeof linger);
     char endpoint[512];
     if (!dm || !data || cx_net_limit(data, CX_NET_MAX_DATA) != 0 ||
-        cx_curve_server(&a.curve, data) != 0 ||
-        zmq_bind(data, listen) != 0) {
+        cx_curve_server(&a.curve, data) != 0 || zmq_bind(data, listen) != 0) {
         cx_log_error("cannot bind %s: %s", listen, zmq_strerror(errno));
         goto done;
     }

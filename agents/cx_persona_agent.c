@@ -159,8 +159,7 @@ int main(int argc, char **argv)
     if (!data || zmq_setsockopt(data, ZMQ_LINGER, &linger, sizeof linger) != 0 ||
         zmq_setsockopt(data, ZMQ_ROUTING_ID, self, CX_SLOT_RID_LEN) != 0 ||
         zmq_setsockopt(data, ZMQ_ROUTER_MANDATORY, &mandatory, sizeof mandatory) != 0 ||
-        cx_net_limit(data, CX_NET_MAX_DATA) != 0 ||
-        cx_curve_client(&a.curve, data) != 0) {
+        cx_net_limit(data, CX_NET_MAX_DATA) != 0 || cx_curve_client(&a.curve, data) != 0) {
         cx_log_error("cannot create the data socket: %s", zmq_strerror(errno));
         goto done;
     }

@@ -37,9 +37,9 @@
 
 #include "cx_agent.h"
 #include "cx_checkpoint.h"
-#include "cx_dirlock.h"
 #include "cx_company.h"
 #include "cx_control.h"
+#include "cx_dirlock.h"
 #include "cx_load.h"
 #include "cx_log.h"
 #include "cx_net.h"
@@ -107,10 +107,10 @@ typedef struct {
     const char *cp_path;         /* where checkpoints go */
     int failed;                  /* a command's checkpoint failed: the run stops */
     int have_row;                /* last_row is set */
-    char run_id[CX_RUN_ID_LEN + 1]; /* identity of this run (OUT/run.id) */
+    char run_id[CX_RUN_ID_LEN + 1];  /* identity of this run (OUT/run.id) */
     char session[CX_RUN_ID_LEN + 1]; /* this session's secret: WELCOME's run (cx_slot_rid) */
-    int in_tick;                 /* a tick is running: only `status` is answered now */
-    long long tick_began;        /* ms: when the running tick began */
+    int in_tick;                     /* a tick is running: only `status` is answered now */
+    long long tick_began;            /* ms: when the running tick began */
 } s_coord_t;
 
 static volatile sig_atomic_t s_interrupted = 0;
@@ -161,8 +161,8 @@ static void s_drop_member(s_coord_t *c, s_agent_t *a, int type, const char *fmt,
     va_start(ap, fmt);
     vsnprintf(why, sizeof why, fmt, ap);
     va_end(ap);
-    int k = snprintf(a->last_drop, sizeof a->last_drop, "its %s was dropped: ",
-                     cx_msg_type_name(type));
+    int k =
+        snprintf(a->last_drop, sizeof a->last_drop, "its %s was dropped: ", cx_msg_type_name(type));
     if (k > 0 && (size_t)k < sizeof a->last_drop) {
         memcpy(a->last_drop + k, why, strnlen(why, sizeof a->last_drop - (size_t)k - 1));
         a->last_drop[k + (int)strnlen(why, sizeof a->last_drop - (size_t)k - 1)] = 0;
@@ -399,8 +399,8 @@ static int s_join(s_coord_t *c, int startup_ms)
                     for (int p = 0; p < c->sc->n_persona; p++) {
                         shards[p] = c->sc->persona[p].shards;
                     }
-                    if (cx_enc_welcome(&c->enc, c->session, c->yaml, c->yaml_len, eps, c->sc->n_dept,
-                                       shards, c->sc->n_persona, c->heartbeat_ms,
+                    if (cx_enc_welcome(&c->enc, c->session, c->yaml, c->yaml_len, eps,
+                                       c->sc->n_dept, shards, c->sc->n_persona, c->heartbeat_ms,
                                        c->start_tick) != 0 ||
                         s_broadcast(c) != 0) {
                         return -1;

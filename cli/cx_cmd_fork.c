@@ -20,9 +20,9 @@
 #include <unistd.h>
 
 #include "cx_checkpoint.h"
-#include "cx_dirlock.h"
 #include "cx_cmd.h"
 #include "cx_control.h"
+#include "cx_dirlock.h"
 #include "cx_live_set.h"
 #include "cx_load.h"
 #include "cx_output.h"

@@ -30,8 +30,8 @@
 #include <zmq.h>
 
 #include "cx_checkpoint.h"
-#include "cx_dirlock.h"
 #include "cx_curve.h"
+#include "cx_dirlock.h"
 #include "cx_load.h"
 #include "cx_net.h"
 #include "cx_output.h"
@@ -105,7 +105,7 @@ typedef struct {
     int restart_lost;          /* --restart-lost */
     const char *resume;        /* checkpoint to resume from (cxsim resume) */
     int quiet;                 /* --quiet */
-    int lock_fd;               /* the output directory's lock (cx_dirlock), handed to the coordinator */
+    int lock_fd;               /* the output directory's lock (cx_dirlock.h) */
 } s_opts_t;
 
 static int s_parse_ll(const char *s, long long lo, long long hi, long long *out)

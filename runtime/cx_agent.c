@@ -180,8 +180,8 @@ int cx_agent_join(cx_agent_t *a, const char *connect, const char *role, const ch
     a->coord = zmq_socket(a->ctx, ZMQ_DEALER);
     int linger = 2000;
     zmq_setsockopt(a->coord, ZMQ_LINGER, &linger, sizeof linger);
-    if (!a->coord || cx_net_limit(a->coord, CX_NET_MAX_DATA) != 0 || cx_curve_client(&a->curve, a->coord) != 0 ||
-        zmq_connect(a->coord, connect) != 0) {
+    if (!a->coord || cx_net_limit(a->coord, CX_NET_MAX_DATA) != 0 ||
+        cx_curve_client(&a->curve, a->coord) != 0 || zmq_connect(a->coord, connect) != 0) {
         cx_log_error("cannot connect to %s: %s", connect, zmq_strerror(errno));
         return -1;
     }

@@ -18,10 +18,10 @@
 
 #define S_MAGIC "CXSIMCKP"
 #define S_MAGIC_LEN 8
-#define S_HEAD 24                          /* magic, format, reserved, body length */
-#define S_SUM crypto_generichash_BYTES     /* 32: BLAKE2b-256 */
-#define S_TOP (S_HEAD + S_SUM)             /* where the body starts */
-#define S_FIELDS 9                         /* elements of the body array */
+#define S_HEAD 24                      /* magic, format, reserved, body length */
+#define S_SUM crypto_generichash_BYTES /* 32: BLAKE2b-256 */
+#define S_TOP (S_HEAD + S_SUM)         /* where the body starts */
+#define S_FIELDS 9                     /* elements of the body array */
 /* Format 1 files were a bare msgpack array holding this string. */
 #define S_OLD_MAGIC "cxsim-checkpoint"
 /* A checkpoint is read whole: far above any legitimate one (a shard of a
@@ -205,7 +205,8 @@ static int s_slurp(const char *path, uint8_t **data, size_t *len, char *err, siz
             continue;
         }
         if (r <= 0) {
-            snprintf(err, errlen, "cannot read %s: %s", path, r < 0 ? strerror(errno) : "short read");
+            snprintf(err, errlen, "cannot read %s: %s", path,
+                     r < 0 ? strerror(errno) : "short read");
             free(p);
             close(fd);
             return -1;
@@ -221,8 +222,8 @@ static int s_slurp(const char *path, uint8_t **data, size_t *len, char *err, siz
 /* Checks the envelope: 0 with the body's place, or -1 with why. */
 static int s_envelope(const uint8_t *d, size_t n, size_t *body, char *why, size_t cap)
 {
-    if (n >= 1 + strlen(S_OLD_MAGIC) && memmem(d, n < 64 ? n : 64, S_OLD_MAGIC,
-                                               strlen(S_OLD_MAGIC)) != NULL) {
+    if (n >= 1 + strlen(S_OLD_MAGIC) &&
+        memmem(d, n < 64 ? n : 64, S_OLD_MAGIC, strlen(S_OLD_MAGIC)) != NULL) {
         snprintf(why, cap,
                  "written in checkpoint format 1 by an older cxsim; this cxsim reads format %d "
                  "only (run it again with this version)",

@@ -48,20 +48,20 @@
  * the bare msgpack array without envelope, identity or checksum. */
 #define CX_CHECKPOINT_FORMAT 2
 
-#define CX_RUN_ID_LEN 32       /* hex digits of a run identity */
+#define CX_RUN_ID_LEN 32        /* hex digits of a run identity */
 #define CX_SCENARIO_HASH_LEN 32 /* bytes of a scenario hash (BLAKE2b-256) */
 
 typedef struct {
-    int64_t next_tick;                       /* first tick still to run */
-    char run[CX_RUN_ID_LEN + 1];             /* identity of the run it belongs to */
-    uint64_t seed;                           /* the scenario's seed */
-    uint8_t scenario[CX_SCENARIO_HASH_LEN];  /* cx_checkpoint_scenario_hash at next_tick */
-    cx_company_t company;                    /* the coordinator's company state */
-    cx_kpi_history_t hist;                   /* running sums for CLV */
-    cx_output_state_t output;                /* where the result files stand */
-    uint8_t **agent;                         /* each agent's state */
-    size_t *agent_len;                       /* bytes of each */
-    int n_agents;                            /* entries */
+    int64_t next_tick;                      /* first tick still to run */
+    char run[CX_RUN_ID_LEN + 1];            /* identity of the run it belongs to */
+    uint64_t seed;                          /* the scenario's seed */
+    uint8_t scenario[CX_SCENARIO_HASH_LEN]; /* cx_checkpoint_scenario_hash at next_tick */
+    cx_company_t company;                   /* the coordinator's company state */
+    cx_kpi_history_t hist;                  /* running sums for CLV */
+    cx_output_state_t output;               /* where the result files stand */
+    uint8_t **agent;                        /* each agent's state */
+    size_t *agent_len;                      /* bytes of each */
+    int n_agents;                           /* entries */
 } cx_checkpoint_t;
 
 /* Allocates room for n agent states (all NULL). */

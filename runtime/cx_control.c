@@ -13,10 +13,10 @@
 
 /* A command the callback held (it returned -1), with whom to answer. */
 struct cx_control_held {
-    unsigned char rid[CX_RID_MAX];  /* the client's routing id */
-    size_t rid_len;                 /* bytes in rid */
-    char verb[64];                  /* the command */
-    char key[512];                  /* ... */
+    unsigned char rid[CX_RID_MAX];   /* the client's routing id */
+    size_t rid_len;                  /* bytes in rid */
+    char verb[64];                   /* the command */
+    char key[512];                   /* ... */
     char value[CX_CONTROL_TEXT_MAX]; /* ... */
 };
 

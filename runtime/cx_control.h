@@ -43,7 +43,7 @@ typedef struct {
     int64_t commands;  /* commands served */
     int64_t dropped;   /* frames that were not commands */
     cx_control_held_t *held; /* commands the callback said "not now" to (CX_CONTROL_BATCH) */
-    int n_held;        /* entries */
+    int n_held;              /* entries */
 } cx_control_t;
 
 /* Binds a ROUTER at endpoint in zctx (a CURVE server when curve is on). */

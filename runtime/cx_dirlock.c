@@ -38,8 +38,8 @@ static long s_holder(dev_t dev, ino_t ino)
         if (strstr(line, "->") == NULL &&
             sscanf(line, "%*d: %15s %15s %15s %ld %x:%x:%llu", kind, mode, rw, &pid, &maj, &min,
                    &i) == 7 &&
-            strcmp(kind, "FLOCK") == 0 && i == (unsigned long long)ino &&
-            maj == major(dev) && min == minor(dev)) {
+            strcmp(kind, "FLOCK") == 0 && i == (unsigned long long)ino && maj == major(dev) &&
+            min == minor(dev)) {
             found = pid;
         }
     }
@@ -93,8 +93,7 @@ int cx_dirlock_take(const char *dir, char *err, size_t errlen)
 int cx_dirlock_adopt(const char *dir, int fd, char *err, size_t errlen)
 {
     struct stat a, b;
-    if (fstat(fd, &a) != 0 || stat(dir, &b) != 0 || a.st_dev != b.st_dev ||
-        a.st_ino != b.st_ino) {
+    if (fstat(fd, &a) != 0 || stat(dir, &b) != 0 || a.st_dev != b.st_dev || a.st_ino != b.st_ino) {
         snprintf(err, errlen, "--lock-fd %d is not the directory %s", fd, dir);
         return -1;
     }
@@ -102,8 +101,7 @@ int cx_dirlock_adopt(const char *dir, int fd, char *err, size_t errlen)
      * only if it is that description which holds it (or nobody does). */
     if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
         long pid = s_holder(a.st_dev, a.st_ino);
-        snprintf(err, errlen, "%s is in use by another run (process %ld holds its lock)", dir,
-                 pid);
+        snprintf(err, errlen, "%s is in use by another run (process %ld holds its lock)", dir, pid);
         return -1;
     }
     fcntl(fd, F_SETFD, FD_CLOEXEC);

@@ -15,11 +15,11 @@
  *        well-formed empty REQUESTS batches in the name of every persona
  *        shard of SCENARIO, for every tick of the run, over and over.
  */
+#include <msgpack.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <msgpack.h>
 #include <zmq.h>
 
 #include "cx_load.h"

@@ -133,8 +133,8 @@ static void test_serves_and_refuses(void **state)
  * does during a tick. */
 static int s_busy;
 
-static int s_holding(void *user, const char *verb, const char *key, const char *value,
-                     char *reply, size_t cap)
+static int s_holding(void *user, const char *verb, const char *key, const char *value, char *reply,
+                     size_t cap)
 {
     (void)user;
     (void)key;
@@ -202,12 +202,12 @@ static void test_holds_until_asked_again(void **state)
 static void test_listener_rule(void **state)
 {
     (void)state;
-    static const char *const local[] = {"ipc:///tmp/x.sock", "inproc://x", "tcp://127.0.0.1:5555",
-                                        "tcp://127.1.2.3:*", "tcp://localhost:1",
-                                        "tcp://[::1]:5555", "tcp://lo:5555"};
-    static const char *const wide[] = {"tcp://*:5555", "tcp://0.0.0.0:5555", "tcp://[::]:1",
-                                       "tcp://10.0.0.1:5555", "tcp://eth0:5555",
-                                       "tcp://example.org:1", "ws://127.0.0.1:1", "pgm://x"};
+    static const char *const local[] = {
+        "ipc:///tmp/x.sock", "inproc://x",       "tcp://127.0.0.1:5555", "tcp://127.1.2.3:*",
+        "tcp://localhost:1", "tcp://[::1]:5555", "tcp://lo:5555"};
+    static const char *const wide[] = {
+        "tcp://*:5555",    "tcp://0.0.0.0:5555",  "tcp://[::]:1",     "tcp://10.0.0.1:5555",
+        "tcp://eth0:5555", "tcp://example.org:1", "ws://127.0.0.1:1", "pgm://x"};
     for (size_t i = 0; i < sizeof local / sizeof local[0]; i++) {
         assert_true(cx_net_is_local(local[i]));
         assert_int_equal(cx_net_check_listener("--bind", local[i], false, false), 0);

@@ -189,7 +189,8 @@ int main(int argc, char **argv)
      * department), whose link is printed. */
     static cx_web_seats_t seats;
     int trainer_only = !classroom && !cx_web_is_loopback(addr);
-    if (trainer_only && cx_web_seats_init(&seats, NULL, 0, CX_WEB_SEAT_GAP_MS, err, sizeof err) != 0) {
+    if (trainer_only &&
+        cx_web_seats_init(&seats, NULL, 0, CX_WEB_SEAT_GAP_MS, err, sizeof err) != 0) {
         fprintf(stderr, "cxsim-web: %s\n", err);
         return 1;
     }
@@ -226,8 +227,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "cxsim-web: cannot set up: out of memory\n");
         return 1;
     }
-    if (cx_web_http_start(&http, dir, &store, classroom || trainer_only ? &seats : NULL, &curve, addr,
-                          (unsigned)port, err, sizeof err) != 0) {
+    if (cx_web_http_start(&http, dir, &store, classroom || trainer_only ? &seats : NULL, &curve,
+                          addr, (unsigned)port, err, sizeof err) != 0) {
         fprintf(stderr, "cxsim-web: %s\n", err);
         cx_web_store_fini(&store);
         cx_web_seats_fini(&seats);
