@@ -11,6 +11,7 @@ if [ -z "${CX_IN_NETNS:-}" ] && unshare -rn true 2>/dev/null; then
     exec unshare -rn env CX_IN_NETNS=1 bash "$0" "$@"
 fi
 . "$(dirname "$0")/lib.sh"
+command -v ss >/dev/null || fail "ss is needed (scripts/setup installs iproute2)"
 if [ -n "${CX_IN_NETNS:-}" ]; then
     ip link set lo up
 else
