@@ -120,8 +120,8 @@ static int s_roster(const char *ep, const char *path, const char *bad, long seco
                     cx_enc_ready(&e);
                     zmq_send(s[i], cx_enc_data(&e), cx_enc_size(&e), 0);
                 } else if (t == CX_MSG_TICK && m.tick == 0 && i == 0) {
-                    double stats[16] = {0};
-                    int words = strcmp(bad, "words") == 0 ? 3 : 11;
+                    double stats[CX_PROTO_MAX_WORDS] = {0};
+                    int words = strcmp(bad, "words") == 0 ? 3 : CX_DEPT_STATS_WORDS;
                     int64_t tick = strcmp(bad, "tick") == 0 ? 5 : 0;
                     int dept = strcmp(bad, "dept") == 0 ? 1 : 0;
                     cx_enc_dept_done(&e, tick, dept, stats, words, 0);
