@@ -26,6 +26,7 @@
 #include "cx_agent.h"
 #include "cx_company.h"
 #include "cx_department.h"
+#include "cx_steady.h"
 #include "cx_log.h"
 #include "cx_proc.h"
 #include "cx_records.h"
@@ -207,7 +208,12 @@ int main(int argc, char **argv)
         cx_log_error("department %s is not in this run", dept_id);
         goto done;
     }
-    dept = cx_dept_new(sc, d);
+    {
+        /* Employee engagement starts from the scenario's steady state. */
+        cx_steady_t *steady = cx_steady_new(sc);
+        dept = steady ? cx_dept_new(sc, steady, d) : NULL;
+        cx_steady_destroy(&steady);
+    }
     int nslots = 0;
     int slot_base[CX_MAX_PERSONAS];
     for (int p = 0; p < sc->n_persona; p++) {
@@ -233,6 +239,9 @@ int main(int argc, char **argv)
     if (cx_enc_ready(&a.enc) != 0 || cx_agent_send(&a) != 0) {
         goto done;
     }
+    /* Setting up (the steady state) kept the agent from listening: the
+     * coordinator's silence counts from now. */
+    a.last_heard = cx_now_ms();
 
     cx_tickctx_t ctx;
     int64_t tick = a.start_tick; /* tick being collected */

@@ -25,6 +25,7 @@
 #include "cx_proc.h"
 #include "cx_records.h"
 #include "cx_shard.h"
+#include "cx_steady.h"
 #include "cx_version.h"
 
 static int s_restore(void *ud, const uint8_t *buf, size_t len)
@@ -134,7 +135,13 @@ int main(int argc, char **argv)
         cx_log_error("persona %s shard %lld/%lld is not in this run", persona_id, shard, of);
         goto done;
     }
-    sh = cx_shard_new(sc, persona, (int)shard, (int)of);
+    {
+        /* Customers start from the scenario's steady state (cx_steady),
+         * the same in every process of the run. */
+        cx_steady_t *steady = cx_steady_new(sc);
+        sh = steady ? cx_shard_new(sc, steady, persona, (int)shard, (int)of) : NULL;
+        cx_steady_destroy(&steady);
+    }
     if (!sh) {
         cx_log_error("out of memory creating %lld customers",
                      (long long)sc->persona[persona].customers);
@@ -179,6 +186,9 @@ int main(int argc, char **argv)
     if (cx_enc_ready(&a.enc) != 0 || cx_agent_send(&a) != 0) {
         goto done;
     }
+    /* Setting up (the steady state) kept the agent from listening: the
+     * coordinator's silence counts from now. */
+    a.last_heard = cx_now_ms();
 
     cx_tickctx_t ctx;
     int64_t tick = a.start_tick - 1; /* tick in progress, or the last one done */

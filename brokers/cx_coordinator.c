@@ -38,6 +38,7 @@
 #include "cx_agent.h"
 #include "cx_checkpoint.h"
 #include "cx_company.h"
+#include "cx_steady.h"
 #include "cx_control.h"
 #include "cx_dirlock.h"
 #include "cx_load.h"
@@ -380,6 +381,11 @@ static int s_join(s_coord_t *c, int startup_ms)
         }
         if (s_wait(c, 100) != 0) {
             return -1;
+        }
+        /* Agents that are ready wait for the others (each first computes
+         * the steady state): they must still hear the coordinator. */
+        if (joined == c->n_agents) {
+            s_heartbeat(c, c->start_tick);
         }
         int type;
         s_agent_t *a;
@@ -902,7 +908,19 @@ int main(int argc, char **argv)
     cx_output_t *out = NULL;
     cx_kpi_history_t hist;
     memset(&hist, 0, sizeof hist);
-    cx_company_init(company, sc);
+    if (!resume) {
+        /* A fresh run starts from the scenario's steady state (cx_steady);
+         * a resumed one from its checkpoint. */
+        cx_steady_t *steady = cx_steady_new(sc);
+        if (!steady) {
+            cx_log_error("out of memory computing the steady state");
+            return 1;
+        }
+        cx_company_init(company, sc, steady);
+        cx_steady_destroy(&steady);
+    } else {
+        cx_company_init(company, sc, NULL);
+    }
     if (resume) {
         c.resume = malloc(sizeof *c.resume);
         if (!c.resume || cx_checkpoint_read(resume, c.n_agents, c.resume, err, sizeof err) != 0) {
@@ -1140,8 +1158,9 @@ int main(int argc, char **argv)
             s_heartbeat(&c, t);
         }
         cx_kpi_row_t row;
-        cx_kpi_row_compute(sc, t, ctx.days, &totals->total, totals->dept, sc->n_dept,
-                           company->investment_tick, &hist, &row);
+        cx_kpi_books_t books = cx_company_books(company);
+        cx_kpi_row_compute(sc, t, ctx.days, &totals->total, totals->dept, sc->n_dept, &books,
+                           &hist, &row);
         if (cx_output_tick(out, &row, totals, err, sizeof err) != 0) {
             snprintf(c.reason, sizeof c.reason, "%s", err);
             goto finish;

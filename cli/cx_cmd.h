@@ -32,6 +32,9 @@ int cx_cmd_sensitivity(int argc, char **argv);
 int cx_cmd_calibrate(int argc, char **argv);
 /* Searches a maturity roadmap within a budget (cx_cmd_optimise.c). */
 int cx_cmd_optimise(int argc, char **argv);
+/* Reality checks: statements of the model's behaviour, run and judged
+ * (cx_cmd_check.c). */
+int cx_cmd_check(int argc, char **argv);
 /* An offline HTML report of a run or compare directory (cx_cmd_report.c). */
 int cx_cmd_report(int argc, char **argv);
 

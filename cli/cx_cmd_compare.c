@@ -70,7 +70,7 @@ static void s_usage(FILE *fp)
                 "  --seed N              base seed (default: the baseline's)\n"
                 "  --ticks N             ticks per run (default: the scenario files')\n"
                 "  --margin M            share of revenue counted as return for the payback,\n"
-                "                        0 < M <= 1 (default 1: revenue)\n"
+                "                        0 < M <= 1 (default: the baseline's company.gross_margin)\n"
                 "  --jobs J              runs at once (default: the number of cores)\n"
                 "  --engine E            in-process (default) or processes\n"
                 "  --out DIR             directory (default compares/NAME-HASH; a re-run resumes)\n"
@@ -90,6 +90,7 @@ typedef struct {
     int n_sset;                   /* entries used */
     cx_exp_common_t com; /* --replicates, --jobs, --seed, --ticks, --engine, --out, --quiet */
     double margin;                /* --margin */
+    double tick_days;             /* days in one tick of the baseline */
 } s_opts_t;
 
 static int s_add_set(const char **list, int *n, const char *opt, const char *v)
@@ -111,7 +112,7 @@ static int s_parse(int argc, char **argv, s_opts_t *o)
 {
     memset(o, 0, sizeof *o);
     o->com.replicates = 10;
-    o->margin = 1.0;
+    o->margin = NAN; /* the baseline scenario's gross margin */
     o->com.engine = "in-process";
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v;
@@ -268,7 +269,7 @@ static double s_mean(const double *x, int n)
 
 /*  Payback tick. With, per tick t and replicate r,
  *      dR_r(t) = revenue_s(t) - revenue_b(t)
- *      dC_r(t) = (cost_s(t) + investment_s(t)) - (cost_b(t) + investment_b(t))
+ *      dC_r(t) = (cost_s(t) + investment_s(t) + marketing_cost_s(t)) - (same for b)
  *  and net(t) = sum over u <= t of (margin x dR(u) - dC(u)), the payback tick
  *  is the first tick T such that net(t) >= 0 for every t from T to the last
  *  tick: the scenario's cumulative extra return covers its cumulative extra
@@ -291,12 +292,14 @@ static int s_payback(const double *net, int nt)
 static int s_net_series(cx_exp_db_t *db, long long b, long long s, int r, double margin, int *ticks,
                         double *net, int cap)
 {
-    static const char *cols[3] = {"revenue", "cost", "investment"};
-    double *v[2][3];
+    /* Campaigns are sales and marketing spend (marketing_cost); results of
+     * an engine without that column count none. */
+    static const char *cols[4] = {"revenue", "cost", "investment", "marketing_cost"};
+    double *v[2][4];
     int n = -1;
     bool oom = false;
     for (int k = 0; k < 2; k++) {
-        for (int c = 0; c < 3; c++) {
+        for (int c = 0; c < 4; c++) {
             v[k][c] = malloc((size_t)cap * sizeof(double));
             oom |= !v[k][c];
         }
@@ -310,20 +313,30 @@ static int s_net_series(cx_exp_db_t *db, long long b, long long s, int r, double
             same &=
                 nn[0][c] == nn[0][0] && nn[1][c] == nn[0][0] && nn[0][c] >= 0 && nn[0][c] <= cap;
         }
+        int mk[2];
+        mk[0] = cx_exp_db_series(db, b, r, cols[3], NULL, v[0][3], cap);
+        mk[1] = cx_exp_db_series(db, s, r, cols[3], NULL, v[1][3], cap);
+        for (int k = 0; k < 2; k++) {
+            for (int t = 0; same && t < nn[0][0]; t++) {
+                if (mk[k] != nn[0][0] || isnan(v[k][3][t])) {
+                    v[k][3][t] = 0.0;
+                }
+            }
+        }
         if (same) {
             n = nn[0][0];
             double acc = 0;
             for (int t = 0; t < n; t++) {
                 double dr = v[1][0][t] - v[0][0][t];
-                double dc = (v[1][1][t] + (isnan(v[1][2][t]) ? 0 : v[1][2][t])) -
-                            (v[0][1][t] + (isnan(v[0][2][t]) ? 0 : v[0][2][t]));
+                double dc = (v[1][1][t] + (isnan(v[1][2][t]) ? 0 : v[1][2][t]) + v[1][3][t]) -
+                            (v[0][1][t] + (isnan(v[0][2][t]) ? 0 : v[0][2][t]) + v[0][3][t]);
                 acc += margin * dr - dc;
                 net[t] = acc;
             }
         }
     }
     for (int k = 0; k < 2; k++) {
-        for (int c = 0; c < 3; c++) {
+        for (int c = 0; c < 4; c++) {
             free(v[k][c]);
         }
     }
@@ -345,7 +358,11 @@ static const char *const s_kpis[] = {"nps",
                                      "total_cost",
                                      "total_investment",
                                      "total_churned",
-                                     "total_acquired"};
+                                     "total_acquired",
+                                     "operating_profit",
+                                     "total_gross_profit",
+                                     "total_marketing_cost",
+                                     "total_operating_profit"};
 #define S_NKPI ((int)(sizeof s_kpis / sizeof s_kpis[0]))
 
 static void s_fmt_signed(char *buf, size_t cap, double v, int dec)
@@ -487,12 +504,13 @@ static int s_report(const s_opts_t *o, cx_exp_plan_t *pl, long long b, long long
             fprintf(out,
                     "net return at the last tick (%s x extra revenue - extra cost - extra "
                     "investment, cumulative): %s\n",
-                    o->margin == 1.0 ? "1" : "margin", v);
+                    "margin", v);
             if (p >= 0) {
+                /* In months too: the tick's end, in the scenario's days. */
                 fprintf(out,
-                        "payback: tick %d (from then on the cumulative extra revenue%s covers "
-                        "the cumulative extra cost and investment)",
-                        ticks[p], o->margin == 1.0 ? "" : " x margin");
+                        "payback: tick %d, month %.1f (from then on the cumulative extra revenue "
+                        "x margin covers the cumulative extra cost and investment)",
+                        ticks[p], (ticks[p] + 1) * o->tick_days / 30.4375);
             } else {
                 fprintf(out, "payback: no payback within the horizon (ticks %d..%d)", ticks[0],
                         ticks[nt - 1]);
@@ -624,6 +642,20 @@ int cx_cmd_compare(int argc, char **argv)
     }
     /* Common random numbers: both sides start from the baseline's seed. */
     pl.point[1].base_seed = pl.point[0].base_seed;
+    if (isnan(o.margin)) {
+        /* What a sale returns is its gross profit: the baseline's margin. */
+        const cx_scenario_t *bsc = cx_exp_plan_scenario(&pl, 0, err, sizeof err);
+        o.margin = bsc && bsc->gross_margin > 0 ? bsc->gross_margin : 1.0;
+    }
+    {
+        const cx_scenario_t *bsc = cx_exp_plan_scenario(&pl, 0, err, sizeof err);
+        o.tick_days = bsc ? cx_tick_days(bsc->tick_unit) : 1.0;
+    }
+    {
+        char m[32];
+        snprintf(m, sizeof m, "%.17g", o.margin);
+        cx_exp_db_meta_set(pl.db, "margin", m, err, sizeof err);
+    }
     {
         char now[32], have[8];
         cx_exp_now_iso(now);

@@ -86,7 +86,7 @@ static void s_usage(FILE *fp)
             "  --cost ID=AMOUNT      investment of one level of department ID (repeatable)\n"
             "  --over T              ramp of each move in ticks (default 60, at most the\n"
             "                        spacing ticks / (N + 1))\n"
-            "  --objective O         net (default: revenue - cost - investment, summed over\n"
+            "  --objective O         net (default: gross profit - cost - investment, summed over\n"
             "                        the run), nps (final NPS) or churn (minus total churned)\n"
             "  --beam W              roadmaps kept per step (default 3)\n"
             "  --replicates R        paired replicates per roadmap, R >= 1 (default 5)\n"
@@ -388,7 +388,7 @@ static int s_sets(const o_ctx_t *c, const cx_roadmap_t *rm, cx_exp_buf_t *tl, co
 static int s_objective(o_ctx_t *c, long long point)
 {
     int R = c->o->com.replicates;
-    static const char *const net_cols[3] = {"total_revenue", "total_cost", "total_investment"};
+    static const char *const net_cols[3] = {"total_gross_profit", "total_cost", "total_investment"};
     const char *const *cols = net_cols;
     int nc = 3;
     const char *one[1];
@@ -575,14 +575,14 @@ static int s_evaluate(o_ctx_t *c, cx_roadmap_t *rm, int n, bool with_none)
     return rc;
 }
 
-/* The mean over replicates of the cumulative net gain (revenue - cost -
+/* The mean over replicates of the cumulative net gain (gross profit - cost -
  * investment) of point s over point b, per tick, and its payback tick.
  * Returns the tick, -1 for none, -2 when the series cannot be read. */
 static int s_payback(o_ctx_t *c, long long b, long long s)
 {
     int R = c->o->com.replicates;
     int cap = c->sc->ticks + 1;
-    static const char *const cols[3] = {"revenue", "cost", "investment"};
+    static const char *const cols[3] = {"gross_profit", "cost", "investment"};
     double *v = malloc((size_t)cap * 6 * sizeof *v);
     double *net = calloc((size_t)cap, sizeof *net);
     int *ticks = malloc((size_t)cap * sizeof *ticks);

@@ -13,7 +13,7 @@
  *  Exit status: 0 written; 1 a file could not be read or the report could
  *  not be written; 2 bad arguments, or DIR does not exist or is none of
  *  those (kpis.csv, compare.db, sweep.db, sensitivity.db, calibration.db,
- *  optimise.db). The reason goes to stderr.
+ *  optimise.db, check.db). The reason goes to stderr.
  */
 #include "cx_cmd.h"
 
@@ -31,8 +31,8 @@ static void s_usage(FILE *fp)
                 "\n"
                 "Writes a self-contained HTML report with charts of DIR, a run directory\n"
                 "(cxsim run --out DIR), a compare directory (cxsim compare --out DIR), a\n"
-                "sweep, sensitivity, calibration or optimise directory (sweep.db,\n"
-                "sensitivity.db, calibration.db, optimise.db): one file with inline SVG\n"
+                "sweep, sensitivity, calibration, optimise or check directory (sweep.db,\n"
+                "sensitivity.db, calibration.db, optimise.db, check.db): one file with inline SVG\n"
                 "charts and CSS, no script, no network needed.\n"
                 "Prints the path written.\n"
                 "\n"

@@ -454,6 +454,51 @@ bool cx_exp_db_has_column(cx_exp_db_t *db, const char *column)
     return has;
 }
 
+int cx_exp_db_kpi_columns(cx_exp_db_t *db, char ***names)
+{
+    *names = NULL;
+    cx_exp_buf_t cols;
+    cx_exp_buf_init(&cols);
+    if (s_table_cols(db, "kpis", &cols) != 0) {
+        cx_exp_buf_fini(&cols);
+        return -1;
+    }
+    int n = 0, cap = 0;
+    char **v = NULL;
+    const char *p = cx_exp_buf_str(&cols);
+    while (*p) {
+        const char *c = strchr(p, ',');
+        size_t len = c ? (size_t)(c - p) : strlen(p);
+        if (len && !(len == 6 && strncmp(p, "run_id", 6) == 0) &&
+            !(len == 4 && strncmp(p, "tick", 4) == 0)) {
+            if (n == cap) {
+                cap = cap ? 2 * cap : 64;
+                char **w = realloc(v, (size_t)cap * sizeof *w);
+                if (!w) {
+                    break;
+                }
+                v = w;
+            }
+            if (!(v[n] = strndup(p, len))) {
+                break;
+            }
+            n++;
+        }
+        p += len + (c ? 1 : 0);
+    }
+    bool oom = *p != '\0';
+    cx_exp_buf_fini(&cols);
+    if (oom) {
+        for (int i = 0; i < n; i++) {
+            free(v[i]);
+        }
+        free(v);
+        return -1;
+    }
+    *names = v;
+    return n;
+}
+
 /* Binds one CSV field: empty -> NULL, an integer, a real, else text. */
 static void s_bind_field(sqlite3_stmt *st, int i, const char *f, size_t len)
 {

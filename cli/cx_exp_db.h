@@ -110,6 +110,12 @@ int cx_exp_db_series(cx_exp_db_t *db, long long point, int replicate, const char
 /* True when kpis has this column. */
 bool cx_exp_db_has_column(cx_exp_db_t *db, const char *column);
 
+/* The columns of the kpis table (every column of the kpis.csv files
+ * imported, run_id and tick left out) as a heap array of heap strings
+ * (*names, the caller frees each and the array). Returns how many, or -1
+ * (error or out of memory; *names NULL). */
+int cx_exp_db_kpi_columns(cx_exp_db_t *db, char ***names);
+
 /* The ids of every point, in id order; returns how many (may exceed cap),
  * or -1. */
 int cx_exp_db_points(cx_exp_db_t *db, long long *ids, int cap);

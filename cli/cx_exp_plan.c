@@ -195,6 +195,15 @@ static int s_load(cx_exp_plan_t *pl, int pi, char *err, size_t errlen)
     return 0;
 }
 
+const cx_scenario_t *cx_exp_plan_scenario(cx_exp_plan_t *pl, int pi, char *err, size_t errlen)
+{
+    if (pi < 0 || pi >= pl->n_point) {
+        snprintf(err, errlen, "no point %d", pi);
+        return NULL;
+    }
+    return s_load(pl, pi, err, errlen) == 0 ? pl->cache : NULL;
+}
+
 int cx_exp_plan_point_add(cx_exp_plan_t *pl, const char *scenario, const char *label,
                           const char *key, char *const *sets, int n_sets, const char *params_json,
                           char *err, size_t errlen)

@@ -82,6 +82,11 @@ int cx_exp_plan_lock(cx_exp_plan_t *pl, char *err, size_t errlen);
  * invalid input prints the diagnostics to stderr and returns -2 (err says
  * which point). Returns the point's index in pl->point, or -1 (err) on
  * other errors. */
+/* Point pi's scenario as its runs resolve it (file, overrides, --ticks),
+ * loaded into the plan's cache: valid until the next load. NULL with a
+ * message on failure. */
+const cx_scenario_t *cx_exp_plan_scenario(cx_exp_plan_t *pl, int pi, char *err, size_t errlen);
+
 int cx_exp_plan_point_add(cx_exp_plan_t *pl, const char *scenario, const char *label,
                           const char *key, char *const *sets, int n_sets, const char *params_json,
                           char *err, size_t errlen);

@@ -34,6 +34,10 @@ const char *const cx_exp_summary_kpis[] = {
     "total_investment",
     "total_acquired",
     "total_churned",
+    "operating_profit",
+    "total_gross_profit",
+    "total_marketing_cost",
+    "total_operating_profit",
 };
 const int cx_exp_summary_n_kpis = (int)(sizeof cx_exp_summary_kpis / sizeof cx_exp_summary_kpis[0]);
 

@@ -415,11 +415,12 @@ enum {
     K_COST,
     K_INVESTMENT,
     K_CUSTOMERS_END,
+    K_PROFIT,
     K_N
 };
 static const char *const s_kpi_cols[K_N] = {
     "tick",    "customers",           "nps",  "csat",       "ces",          "churn_rate",
-    "revenue", "employee_engagement", "cost", "investment", "customers_end"};
+    "revenue", "employee_engagement", "cost", "investment", "customers_end", "operating_profit"};
 
 typedef struct {
     s_vec_t c[K_N]; /* columns, one value per tick */
@@ -780,6 +781,16 @@ static void s_run_charts(cx_exp_buf_t *b, const s_run_t *r)
                 "Revenue summed from the first tick, against the departments' operating cost "
                 "plus the one-off investments of timeline events, summed likewise; currency");
 
+    s = (cx_svg_series_t){.key = "operating_profit",
+                          .x = x,
+                          .y = r->k.c[K_PROFIT].v,
+                          .n = n,
+                          .color = S_C_SCEN,
+                          .width = 1.6};
+    s_run_plain(b, r, &s, 1, "chart-profit", "Operating profit per tick", "currency", false,
+                "Gross profit (revenue x the company's gross margin) less the departments' cost, "
+                "sales and marketing spend and investment, in the scenario's currency");
+
     cx_exp_buf_printf(b, "<h2>Organisation</h2>\n");
     s = (cx_svg_series_t){.key = "employee_engagement",
                           .x = x,
@@ -788,7 +799,8 @@ static void s_run_charts(cx_exp_buf_t *b, const s_run_t *r)
                           .color = S_C_SCEN,
                           .width = 2};
     s_run_plain(b, r, &s, 1, "chart-engagement", "Employee engagement", "0 to 100", false,
-                "Staff-weighted mean engagement of the departments' employees, 0 to 100");
+                "Employee engagement by seed 001's survey formula: every employee's answers "
+                "scored 9-10: 100, 7-8: 80, ... and averaged, 0 to 100");
     cx_svg_series_t sd[CX_MAX_DEPTS];
     int nd = 0, di[CX_MAX_DEPTS];
     for (int i = 0; i < r->ds->n; i++) {
@@ -942,13 +954,22 @@ static int s_meta(sqlite3 *db, const char *key, char *out, size_t cap)
     return found;
 }
 
-/* One run's series of the C_* columns; returns ticks loaded, or -1. */
+/* One run's series of the C_* columns; returns ticks loaded, or -1. The
+ * investment column carries every one-off spending of the scenario: the
+ * transformations and, where the engine records it (marketing_cost), the
+ * campaigns above the yearly marketing spend, which is the same on both
+ * sides and cancels in the differences. */
 static int s_run_series(sqlite3 *db, long long run_id, int cap, double *tick, double *v[C_N])
 {
     sqlite3_stmt *st;
+    bool mkt = sqlite3_table_column_metadata(db, NULL, "kpis", "marketing_cost", NULL, NULL, NULL,
+                                             NULL, NULL) == SQLITE_OK;
     if (sqlite3_prepare_v2(db,
-                           "SELECT tick, nps, churn_rate, revenue, customers, cost, investment "
-                           "FROM kpis WHERE run_id = ?1 ORDER BY tick",
+                           mkt ? "SELECT tick, nps, churn_rate, revenue, customers, cost, "
+                                 "COALESCE(investment, 0) + COALESCE(marketing_cost, 0) "
+                                 "FROM kpis WHERE run_id = ?1 ORDER BY tick"
+                               : "SELECT tick, nps, churn_rate, revenue, customers, cost, investment "
+                                 "FROM kpis WHERE run_id = ?1 ORDER BY tick",
                            -1, &st, NULL) != SQLITE_OK) {
         return -1;
     }
@@ -1259,11 +1280,16 @@ static void s_overrides(sqlite3 *db, long long point, char *out, size_t cap)
     sqlite3_finalize(st);
 }
 
-/* The --margin of the last compare command (1 when absent). */
+/* The margin of the comparison's payback (1 when nothing says). */
 static double s_margin(sqlite3 *db)
 {
     char cmd[8192], item[256], path[32];
     double m = 1;
+    /* Recorded by compare (its --margin, else the baseline's gross margin);
+     * older comparisons: the --margin of their command line, else 1. */
+    if (s_meta(db, "margin", item, sizeof item) == 1 && s_num(item) > 0 && s_num(item) <= 1) {
+        return s_num(item);
+    }
     if (s_meta(db, "last_command", cmd, sizeof cmd) != 1) {
         return m;
     }
@@ -1713,11 +1739,14 @@ int cx_report_kind(const char *dir, char *err, size_t errlen)
     if (s_is_file(dir, "calibration.db")) {
         return CX_REPORT_CALIBRATION;
     }
+    if (s_is_file(dir, "check.db")) {
+        return CX_REPORT_CHECK;
+    }
     snprintf(err, errlen,
              "%.3000s is neither a run directory (kpis.csv), a compare directory "
              "(compare.db), a sweep directory (sweep.db), a sensitivity directory "
-             "(sensitivity.db), an optimise directory (optimise.db) nor a calibration "
-             "directory (calibration.db)",
+             "(sensitivity.db), an optimise directory (optimise.db), a calibration "
+             "directory (calibration.db) nor a check directory (check.db)",
              dir);
     return -1;
 }
@@ -1739,6 +1768,8 @@ int cx_report_build(const char *dir, cx_exp_buf_t *html, char *err, size_t errle
         return cx_report_opt_page(dir, html, err, errlen);
     case CX_REPORT_CALIBRATION:
         return cx_report_calib_page(dir, html, err, errlen);
+    case CX_REPORT_CHECK:
+        return cx_report_check_page(dir, html, err, errlen);
     default:
         return s_run_page(dir, html, err, errlen);
     }

@@ -21,7 +21,9 @@
  *  A sensitivity directory (sensitivity.db), an optimise directory
  *  (optimise.db) and a calibration directory (calibration.db) each get
  *  their own page (cx_report_sens.c, cx_report_opt.c, cx_report_calib.c;
- *  docs/EXPERIMENTS.md describes what they hold).
+ *  docs/EXPERIMENTS.md describes what they hold). A check directory
+ *  (check.db, cxsim check) gives the table of the checks and, per check,
+ *  a small chart of both sides over time (cx_report_check.c).
  *
  *  A compare directory (it has compare.db) gives: baseline and scenario
  *  means per tick with 95% confidence bands (Student t over replicates),
@@ -55,14 +57,15 @@ typedef enum {
     CX_REPORT_SWEEP = 3,
     CX_REPORT_SENSITIVITY = 4,
     CX_REPORT_OPTIMISE = 5,
-    CX_REPORT_CALIBRATION = 6
+    CX_REPORT_CALIBRATION = 6,
+    CX_REPORT_CHECK = 7
 } cx_report_kind_t;
 
 /* What dir holds: CX_REPORT_RUN, CX_REPORT_COMPARE, CX_REPORT_SWEEP,
- * CX_REPORT_SENSITIVITY, CX_REPORT_OPTIMISE or CX_REPORT_CALIBRATION, or
- * -1 with a message (it does not exist, is not a directory, or holds none
- * of kpis.csv, compare.db, sweep.db, sensitivity.db, optimise.db and
- * calibration.db). */
+ * CX_REPORT_SENSITIVITY, CX_REPORT_OPTIMISE, CX_REPORT_CALIBRATION or
+ * CX_REPORT_CHECK, or -1 with a message (it does not exist, is not a
+ * directory, or holds none of kpis.csv, compare.db, sweep.db,
+ * sensitivity.db, optimise.db, calibration.db and check.db). */
 int cx_report_kind(const char *dir, char *err, size_t errlen);
 
 /* Builds the report of dir into html (appended). */

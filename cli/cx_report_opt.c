@@ -6,7 +6,7 @@
  *      best      the best roadmap's moves as a list, its gain over doing
  *                nothing with the 95% CI
  *      charts    every evaluated roadmap's gain by step (points with CI,
- *                the best highlighted); the cumulative net money (revenue
+ *                the best highlighted); the cumulative net money (gross profit
  *                - cost - investment) per tick of the best roadmap and of
  *                doing nothing, mean over the replicates with 95% bands,
  *                the moves and the payback tick marked
@@ -142,7 +142,7 @@ static int s_load(const char *dir, s_opt_t *w, char *err, size_t errlen)
     if (strcmp(w->m[w->best].moves, "none") != 0) {
         s_parse_moves(w->m[w->best].moves, w);
     }
-    const char *net = "revenue - cost - investment";
+    const char *net = "gross_profit - cost - investment";
     if ((rc = cx_report_db_series(w->db, w->m[w->best].point, net, true, &w->net_best, err,
                                   errlen)) != 0) {
         return rc;

@@ -90,5 +90,7 @@ int cx_report_sweep_page(const char *dir, cx_exp_buf_t *b, char *err, size_t err
 int cx_report_sens_page(const char *dir, cx_exp_buf_t *b, char *err, size_t errlen);
 int cx_report_opt_page(const char *dir, cx_exp_buf_t *b, char *err, size_t errlen);
 int cx_report_calib_page(const char *dir, cx_exp_buf_t *b, char *err, size_t errlen);
+/* The page of a check directory: check.db (cx_report_check.c). */
+int cx_report_check_page(const char *dir, cx_exp_buf_t *b, char *err, size_t errlen);
 
 #endif

@@ -35,6 +35,8 @@ static void s_usage(FILE *fp)
                 "  optimise SCENARIO.yaml --budget AMOUNT\n"
                 "                          which departments to raise one level, in which\n"
                 "                          order, within a budget (optimise.db, best.yaml)\n"
+                "  check [FILE.yaml...]    reality checks: how the company must behave, run as\n"
+                "                          paired replicates; 'N of M checks hold'\n"
                 "  report DIR              a self-contained HTML report with charts of a run\n"
                 "                          or compare directory (DIR/report.html)\n"
                 "\n"
@@ -94,6 +96,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "optimise") == 0) {
         return cx_cmd_optimise(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "check") == 0) {
+        return cx_cmd_check(argc - 1, argv + 1);
     }
     if (strcmp(cmd, "report") == 0) {
         return cx_cmd_report(argc - 1, argv + 1);

@@ -339,6 +339,9 @@ int cx_scenario_emit(const cx_scenario_t *sc, char **text, size_t *len)
     s_put(&b, "# Resolved scenario: every default made explicit.\n");
     s_key_str(&b, "", "name", sc->name);
     s_key_str(&b, "", "description", sc->description);
+    if (sc->industry[0]) {
+        s_key_str(&b, "", "industry", sc->industry);
+    }
     s_put(&b, "seed: %" PRIu64 "\n", sc->seed);
     s_put(&b, "ticks: %d\n", sc->ticks);
     s_key_str(&b, "", "tick", cx_tick_unit_name(sc->tick_unit));
@@ -347,6 +350,12 @@ int cx_scenario_emit(const cx_scenario_t *sc, char **text, size_t *len)
     s_key_str(&b, "  ", "governance", cx_governance_name(sc->governance));
     s_key_num(&b, "  ", "budget", sc->budget);
     s_key_num(&b, "  ", "marketing_spend", sc->marketing_spend);
+    s_key_num(&b, "  ", "gross_margin", sc->gross_margin);
+    s_key_num(&b, "  ", "discount_rate", sc->discount_rate);
+    s_put(&b, "\nmarket:\n");
+    s_key_num(&b, "  ", "share", sc->market_share);
+    s_key_num(&b, "  ", "growth", sc->market_growth);
+    s_key_num(&b, "  ", "competitor_improvement", sc->competitor_improvement);
     s_departments(&b, sc);
     s_personas(&b, sc);
     s_journeys(&b, sc);

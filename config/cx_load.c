@@ -68,9 +68,12 @@ typedef struct {
  * One list per mapping feeds both the validator and cx_scenario_keys. */
 /* clang-format off */
 #define S_TOP_KEYS(X)                                                                              \
-    X(name) X(description) X(seed) X(ticks) X(tick) X(company) X(departments) X(personas)          \
-        X(journeys) X(timeline) X(model)
-#define S_COMPANY_KEYS(X) X(cx_owner) X(governance) X(maturity) X(budget) X(marketing_spend)
+    X(name) X(description) X(seed) X(ticks) X(tick) X(industry) X(company) X(market)             \
+        X(departments) X(personas) X(journeys) X(timeline) X(model)
+#define S_COMPANY_KEYS(X)                                                                          \
+    X(cx_owner) X(governance) X(maturity) X(budget) X(marketing_spend) X(gross_margin)             \
+        X(discount_rate)
+#define S_MARKET_KEYS(X) X(share) X(growth) X(competitor_improvement)
 #define S_DEPT_KEYS(X)                                                                             \
     X(id) X(kind) X(maturity) X(staff) X(cost_per_staff) X(service_rate) X(engagement)
 #define S_PERSONA_KEYS(X)                                                                          \
@@ -88,6 +91,7 @@ typedef struct {
 #define S_KEY(k) #k,
 static const char *const s_top_keys[] = {S_TOP_KEYS(S_KEY)};
 static const char *const s_company_keys[] = {S_COMPANY_KEYS(S_KEY)};
+static const char *const s_market_keys[] = {S_MARKET_KEYS(S_KEY)};
 static const char *const s_dept_keys[] = {S_DEPT_KEYS(S_KEY)};
 static const char *const s_persona_keys[] = {S_PERSONA_KEYS(S_KEY)};
 static const char *const s_journey_keys[] = {S_JOURNEY_KEYS(S_KEY)};
@@ -96,13 +100,15 @@ static const char *const s_event_keys[] = {S_EVENT_KEYS(S_KEY)};
 
 /* The same as documented paths, for cx_scenario_keys. */
 #define S_COMPANY_PATH(k) "company." #k,
+#define S_MARKET_PATH(k) "market." #k,
 #define S_DEPT_PATH(k) "departments[]." #k,
 #define S_PERSONA_PATH(k) "personas[]." #k,
 #define S_JOURNEY_PATH(k) "journeys[]." #k,
 #define S_TP_PATH(k) "journeys[].touchpoints[]." #k,
 #define S_EVENT_PATH(k) "timeline[]." #k,
 static const char *const s_all_keys[] = {
-    S_TOP_KEYS(S_KEY) S_COMPANY_KEYS(S_COMPANY_PATH) S_DEPT_KEYS(S_DEPT_PATH)
+    S_TOP_KEYS(S_KEY) S_COMPANY_KEYS(S_COMPANY_PATH) S_MARKET_KEYS(S_MARKET_PATH)
+        S_DEPT_KEYS(S_DEPT_PATH)
         S_PERSONA_KEYS(S_PERSONA_PATH) S_JOURNEY_KEYS(S_JOURNEY_PATH) S_TP_KEYS(S_TP_PATH)
             S_EVENT_KEYS(S_EVENT_PATH) "model.<parameter>"};
 
@@ -745,6 +751,18 @@ static void s_top(s_ctx_t *c, const cx_node_t *root, cx_scenario_t *sc)
             memcpy(sc->description, s, strlen(s));
         }
     }
+    v = cx_node_get(root, "industry");
+    if (!cx_node_is_null(v)) {
+        char buf[sizeof sc->industry];
+        const char *s = s_text(v, buf, sizeof buf);
+        if (!s) {
+            s_err(c, v, "industry", "expected a text of at most %d bytes, found %s",
+                  (int)sizeof sc->industry - 1, s_show(v, found, sizeof found));
+        } else {
+            memset(sc->industry, 0, sizeof sc->industry);
+            memcpy(sc->industry, s, strlen(s));
+        }
+    }
     v = cx_node_get(root, "seed");
     if (!cx_node_is_null(v)) {
         char buf[32];
@@ -791,6 +809,23 @@ static void s_company(s_ctx_t *c, const cx_node_t *root, cx_scenario_t *sc)
     s_num(c, m, "company", "maturity", 1, 5, false, &c->maturity);
     s_num(c, m, "company", "budget", 0, S_MAX_MONEY, false, &sc->budget);
     s_num(c, m, "company", "marketing_spend", 0, S_MAX_MONEY, false, &sc->marketing_spend);
+    s_num(c, m, "company", "gross_margin", 0, 1, false, &sc->gross_margin);
+    s_num(c, m, "company", "discount_rate", 0, 1, false, &sc->discount_rate);
+}
+
+static void s_market(s_ctx_t *c, const cx_node_t *root, cx_scenario_t *sc)
+{
+    const cx_node_t *m = cx_node_get(root, "market");
+    if (cx_node_is_null(m)) {
+        return;
+    }
+    if (!s_map(c, m, "market", s_market_keys, S_N(s_market_keys), "the market section")) {
+        return;
+    }
+    s_num(c, m, "market", "share", 0.001, 0.9, false, &sc->market_share);
+    s_num(c, m, "market", "growth", -0.5, 1.0, false, &sc->market_growth);
+    s_num(c, m, "market", "competitor_improvement", -20, 20, false,
+          &sc->competitor_improvement);
 }
 
 /* Reads a required id; reports a duplicate among the first `n_prev` ids
@@ -1165,7 +1200,7 @@ static void s_personas(s_ctx_t *c, const cx_node_t *root, cx_scenario_t *sc)
         s_num(c, item, ip, "base_churn", 0, 1, false, &p->base_churn);
         s_num(c, item, ip, "expectation", 0, 10, false, &p->expectation);
         s_num(c, item, ip, "acquisition", 0, 10, false, &p->acquisition);
-        s_num(c, item, ip, "price_sensitivity", 0, 1, false, &p->price_sensitivity);
+        s_num(c, item, ip, "price_sensitivity", 0, 5, false, &p->price_sensitivity);
     }
 }
 
@@ -1400,6 +1435,7 @@ static void s_scenario(s_ctx_t *c, const cx_node_t *root, cx_scenario_t *sc)
     }
     s_top(c, root, sc);
     s_company(c, root, sc);
+    s_market(c, root, sc);
     s_departments(c, root, sc);
     s_journeys(c, root, sc);
     s_personas(c, root, sc);

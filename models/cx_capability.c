@@ -36,10 +36,16 @@ void cx_capability_of(const cx_params_t *p, double m, cx_capability_t *cap)
     cap->engagement = cx_capability_lerp(p->engagement_low, p->engagement_high, m);
 }
 
-double cx_capability_touchpoint_maturity(double m_dept, double m_it, double itd)
+double cx_capability_touchpoint_maturity(const cx_params_t *p, double m_dept, double m_it,
+                                         double itd)
 {
-    itd = s_clamp(itd, 0.0, 1.0);
-    return (1.0 - itd) * m_dept + itd * m_it;
+    double w = s_clamp(itd, 0.0, 1.0) * s_clamp(p->it_reach, 0.0, 1.0);
+    return (1.0 - w) * m_dept + w * m_it;
+}
+
+double cx_capability_it_maturity(double m_it, double outage)
+{
+    return m_it - s_clamp(outage, 0.0, 1.0) * (s_clamp(m_it, 1.0, 5.0) - 1.0);
 }
 
 double cx_governance_fit(const cx_params_t *p, int g, double m)

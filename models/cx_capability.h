@@ -37,8 +37,14 @@ void cx_capability_of(const cx_params_t *p, double m, cx_capability_t *cap);
 double cx_capability_lerp(double lo, double hi, double m);
 
 /* Maturity of a touchpoint with IT dependence itd (0..1) in a department at
- * maturity m_dept when IT is at m_it: IT's level shapes the share itd. */
-double cx_capability_touchpoint_maturity(double m_dept, double m_it, double itd);
+ * maturity m_dept when IT is at m_it: IT's level shapes the share
+ * itd x it_reach, the department's own the rest. */
+double cx_capability_touchpoint_maturity(const cx_params_t *p, double m_dept, double m_it,
+                                         double itd);
+
+/* IT's maturity as the touchpoints see it while a share `outage` (0..1) of
+ * its capacity is down: systems that are down serve as at level 1. */
+double cx_capability_it_maturity(double m_it, double outage);
 
 /* How well governance g fits an organisation at mean maturity m: 1 at the
  * governance's ideal maturity, falling as a Gaussian of width

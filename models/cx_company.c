@@ -36,7 +36,7 @@ static double s_nominal(const cx_company_t *c, int d, int tick, double *progress
     return c->maturity_from[d] + (c->maturity_to[d] - c->maturity_from[d]) * x;
 }
 
-void cx_company_init(cx_company_t *c, const cx_scenario_t *sc)
+void cx_company_init(cx_company_t *c, const cx_scenario_t *sc, const cx_steady_t *st)
 {
     memset(c, 0, sizeof *c);
     for (int d = 0; d < CX_MAX_DEPTS; d++) {
@@ -53,8 +53,35 @@ void cx_company_init(cx_company_t *c, const cx_scenario_t *sc)
     c->price = 1.0;
     c->campaign = 1.0;
     c->campaign_until = -1;
+    double customers = 0.0;
     for (int p = 0; p < sc->n_persona; p++) {
         c->next_local[p] = sc->persona[p].customers;
+        customers += (double)sc->persona[p].customers;
+    }
+    c->customers0 = customers;
+    c->customers_now = customers;
+    double share = sc->market_share > 0.0 ? sc->market_share : 1.0;
+    c->market0 = customers / share;
+    if (!st) {
+        return;
+    }
+    /* The market at equilibrium: the company's own pull, net of the
+     * prospects detractors deter, plus what referrals bring, replaces the
+     * customers it loses (docs/MODEL.md, "Market"). */
+    const cx_params_t *p = &sc->params;
+    c->steady = 1;
+    c->reputation = st->reputation;
+    c->reputation_set = 1;
+    c->rep0 = st->reputation;
+    for (int q = 0; q < sc->n_persona; q++) {
+        double n = (double)sc->persona[q].customers;
+        double churn = st->churn_day[q];
+        double pull = churn - p->referral_conversion * (st->referrals_day[q] - st->deterred_day[q]);
+        /* Referrals alone cannot hold a share: the company's own pull is
+         * at least a tenth of what it loses. */
+        c->pull0[q] = n * (pull > 0.1 * churn ? pull : 0.1 * churn);
+        c->referrals[q] = n * st->referrals_day[q] * cx_tick_days(sc->tick_unit);
+        c->deterred[q] = n * st->deterred_day[q] * cx_tick_days(sc->tick_unit);
     }
 }
 
@@ -145,12 +172,22 @@ int cx_company_apply(cx_company_t *c, const cx_scenario_t *sc, const cx_event_sp
     default:
         return -1;
     }
-    /* One-off costs of every kind but maturity (spread over its ramp). */
-    if (ev->cost > 0.0) {
+    /* One-off costs of every kind but maturity (spread over its ramp); a
+     * campaign's is sales and marketing spend (it lands in CAC). */
+    if (ev->cost > 0.0 && ev->kind == CX_EV_CAMPAIGN) {
+        c->campaign_cost_tick += ev->cost;
+        c->campaign_cost_total += ev->cost;
+    } else if (ev->cost > 0.0) {
         c->investment_tick += ev->cost;
         c->investment_total += ev->cost;
     }
     return 0;
+}
+
+cx_kpi_books_t cx_company_books(const cx_company_t *c)
+{
+    cx_kpi_books_t b = {c->investment_tick, c->campaign_cost_tick, c->price};
+    return b;
 }
 
 double cx_tickctx_mean_maturity(const cx_tickctx_t *ctx, int n_dept)
@@ -165,39 +202,61 @@ double cx_tickctx_mean_maturity(const cx_tickctx_t *ctx, int n_dept)
     return sum / n_dept;
 }
 
-double cx_company_base_acquisition(const cx_scenario_t *sc, const cx_tickctx_t *ctx, int persona)
+/* The company's own pull on persona q's prospects this tick, before
+ * deterrence: the legacy rate (cold start) or the equilibrium rate moved by
+ * reputation relative to the market, campaigns, price and the prospects
+ * left in the market (docs/MODEL.md, "Market"). */
+static double s_pull(const cx_company_t *c, const cx_scenario_t *sc, const cx_tickctx_t *ctx,
+                     int q, double room)
 {
-    const cx_persona_spec_t *ps = &sc->persona[persona];
+    const cx_persona_spec_t *ps = &sc->persona[q];
     const cx_params_t *p = &sc->params;
-    double lambda = (double)ps->customers * ps->acquisition * ctx->days / 365.0;
-    lambda *= ctx->campaign;
-    lambda *= exp(p->reputation_acquisition * ctx->reputation / 100.0);
+    double lambda;
+    if (c->steady) {
+        double years = (double)ctx->tick * ctx->days / 365.0;
+        double rel = ctx->reputation - c->rep0 - sc->competitor_improvement * years;
+        lambda = c->pull0[q] * ctx->days * exp(p->reputation_acquisition * rel / 100.0) * room;
+    } else {
+        lambda = (double)ps->customers * ps->acquisition * ctx->days / 365.0;
+        lambda *= exp(p->reputation_acquisition * ctx->reputation / 100.0);
+    }
+    lambda *= c->campaign;
     lambda *= pow(ctx->price, -p->price_elasticity * ps->price_sensitivity);
     return lambda > 0.0 ? lambda : 0.0;
 }
 
-/* Draw ids keep the three acquisition draws of a persona apart. */
+/* Draw ids keep the acquisition draws of a persona apart. */
 #define S_ACQ_BASE 0
 #define S_ACQ_REFERRED 256
 
-/* The baseline (company pull) draw of new customers of `persona`, which
- * shards recompute to tell referred customers apart. */
-static int64_t s_base_draw(const cx_scenario_t *sc, const cx_tickctx_t *ctx, int persona)
-{
-    return cx_poisson(cx_company_base_acquisition(sc, ctx, persona), sc->seed, CX_STREAM_ACQUIRE,
-                      (uint64_t)(S_ACQ_BASE + persona), (uint32_t)ctx->tick);
-}
-
-int64_t cx_company_referred(const cx_scenario_t *sc, const cx_tickctx_t *ctx, int persona)
+int64_t cx_company_referred(const cx_tickctx_t *ctx, int persona)
 {
     int64_t count = ctx->acquire_count[persona];
-    int64_t r = count - s_base_draw(sc, ctx, persona);
+    int64_t r = ctx->acquire_referred[persona];
     return r < 0 ? 0 : (r > count ? count : r);
+}
+
+/* Prospects left in the market relative to tick 0: the market grows by
+ * market.growth a year, the company's customers take their share of it. */
+static double s_room(const cx_company_t *c, const cx_scenario_t *sc, const cx_tickctx_t *ctx)
+{
+    if (!c->steady) {
+        return 1.0;
+    }
+    double years = (double)ctx->tick * ctx->days / 365.0;
+    double market = c->market0 * pow(1.0 + sc->market_growth, years);
+    double room0 = c->market0 - c->customers0;
+    if (room0 <= 0.0) {
+        return 1.0;
+    }
+    double room = (market - c->customers_now) / room0;
+    return room > 0.0 ? room : 0.0;
 }
 
 void cx_company_begin_tick(cx_company_t *c, const cx_scenario_t *sc, int tick, cx_tickctx_t *ctx)
 {
     c->investment_tick = 0.0;
+    c->campaign_cost_tick = 0.0;
     c->policy_shock = 0.0;
     while (c->next_event < sc->n_event && sc->event[c->next_event].tick <= tick) {
         /* A timeline event that does not fit was rejected by the loader;
@@ -241,28 +300,42 @@ void cx_company_begin_tick(cx_company_t *c, const cx_scenario_t *sc, int tick, c
     ctx->price = c->price;
     ctx->policy_shock = c->policy_shock;
     ctx->reputation = c->reputation;
+    if (c->replace) {
+        /* Warm-up: every customer lost last tick is replaced. */
+        ctx->campaign = 1.0;
+        for (int q = 0; q < sc->n_persona; q++) {
+            ctx->acquire_first[q] = c->next_local[q];
+            ctx->acquire_count[q] = c->replace_count[q];
+            c->next_local[q] += c->replace_count[q];
+        }
+        return;
+    }
     /* Detractors deter prospects the company's own pull would have brought:
-     * the expected loss (deterred x conversion) thins that pull through the
-     * multiplier shards see in ctx->campaign. Promoters' referrals convert
-     * on top, as a draw of their own, so every new customer above the
-     * baseline draw came by referral (cx_company_referred). */
-    /* One multiplier serves all personas: deterrence is shared out in
-     * proportion to each persona's pull (cx_company_end_tick), so the
-     * share lost is the same for all. */
+     * the expected loss (deterred x conversion) thins that pull. Promoters'
+     * referrals convert on top, as a draw of their own; both draw on the
+     * prospects left in the market (word of mouth saturates with it). One
+     * multiplier serves all personas: deterrence is shared out in
+     * proportion to each persona's pull (cx_company_end_tick). */
+    double room = s_room(c, sc, ctx);
+    double pull[CX_MAX_PERSONAS];
     double pull_all = 0.0;
     double lost_all = 0.0;
     for (int q = 0; q < sc->n_persona; q++) {
-        pull_all += cx_company_base_acquisition(sc, ctx, q);
-        lost_all += c->deterred[q] * p->referral_conversion;
+        pull[q] = s_pull(c, sc, ctx, q, room);
+        pull_all += pull[q];
+        lost_all += c->deterred[q] * p->referral_conversion * room;
     }
     double keep = pull_all > 0.0 ? 1.0 - lost_all / pull_all : 1.0;
-    ctx->campaign = c->campaign * (keep > 0.0 ? keep : 0.0);
+    keep = keep > 0.0 ? keep : 0.0;
+    ctx->campaign = c->campaign * keep;
     for (int q = 0; q < sc->n_persona; q++) {
-        int64_t base = s_base_draw(sc, ctx, q);
-        int64_t ref = cx_poisson(c->referrals[q] * p->referral_conversion, sc->seed,
+        int64_t base = cx_poisson(pull[q] * keep, sc->seed, CX_STREAM_ACQUIRE,
+                                  (uint64_t)(S_ACQ_BASE + q), (uint32_t)tick);
+        int64_t ref = cx_poisson(c->referrals[q] * p->referral_conversion * room, sc->seed,
                                  CX_STREAM_ACQUIRE, (uint64_t)(S_ACQ_REFERRED + q), (uint32_t)tick);
         ctx->acquire_first[q] = c->next_local[q];
         ctx->acquire_count[q] = base + ref;
+        ctx->acquire_referred[q] = ref;
         c->next_local[q] += base + ref;
     }
 }
@@ -280,16 +353,19 @@ void cx_company_end_tick(cx_company_t *c, const cx_scenario_t *sc, const cx_kpi_
             c->reputation += a * (row->nps - c->reputation);
         }
     }
+    c->customers_now = (double)total->customers_end;
     /* The summed tally does not say which persona referred whom: word of
      * mouth is shared out in proportion to each persona's baseline
-     * acquisition. */
+     * acquisition (at equilibrium: its pull at tick 0). */
+    double wq[CX_MAX_PERSONAS];
     double wsum = 0.0;
     for (int q = 0; q < sc->n_persona; q++) {
-        wsum += (double)sc->persona[q].customers * sc->persona[q].acquisition;
+        wq[q] = c->steady ? c->pull0[q]
+                          : (double)sc->persona[q].customers * sc->persona[q].acquisition;
+        wsum += wq[q];
     }
     for (int q = 0; q < sc->n_persona; q++) {
-        double w = wsum > 0.0 ? (double)sc->persona[q].customers * sc->persona[q].acquisition / wsum
-                              : 1.0 / sc->n_persona;
+        double w = wsum > 0.0 ? wq[q] / wsum : 1.0 / sc->n_persona;
         c->referrals[q] = (double)total->referrals * w;
         c->deterred[q] = (double)total->deterred * w;
     }
@@ -325,6 +401,9 @@ void cx_tickctx_pack(const cx_tickctx_t *ctx, double *out)
     }
     for (int q = 0; q < CX_MAX_PERSONAS; q++) {
         out[k++] = (double)ctx->acquire_count[q];
+    }
+    for (int q = 0; q < CX_MAX_PERSONAS; q++) {
+        out[k++] = (double)ctx->acquire_referred[q];
     }
 }
 
@@ -400,6 +479,13 @@ int cx_tickctx_unpack(cx_tickctx_t *ctx, const double *in, const cx_scenario_t *
             return -1;
         }
         ctx->acquire_count[q] = (int64_t)n;
+    }
+    for (int q = 0; q < CX_MAX_PERSONAS; q++) {
+        double r = in[k++];
+        if (!s_whole(r, 0, (double)ctx->acquire_count[q])) {
+            return -1;
+        }
+        ctx->acquire_referred[q] = (int64_t)r;
     }
     return 0;
 }

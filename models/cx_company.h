@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "cx_scenario.h"
+#include "cx_steady.h"
 #include "cx_tally.h"
 
 /* The company at one tick, as broadcast to every agent. */
@@ -32,10 +33,11 @@ typedef struct {
     double reputation;                       /* smoothed NPS the market sees, -100..100 */
     int64_t acquire_first[CX_MAX_PERSONAS];  /* persona-local index of the first new customer */
     int64_t acquire_count[CX_MAX_PERSONAS];  /* new customers of each persona this tick */
+    int64_t acquire_referred[CX_MAX_PERSONAS]; /* of which came by referral: the first ones */
 } cx_tickctx_t;
 
 /* Number of doubles cx_tickctx_pack writes. */
-#define CX_TICKCTX_WORDS (2 + 4 * CX_MAX_DEPTS + 6 + 2 * CX_MAX_PERSONAS)
+#define CX_TICKCTX_WORDS (2 + 4 * CX_MAX_DEPTS + 6 + 3 * CX_MAX_PERSONAS)
 
 /* Flattens ctx to CX_TICKCTX_WORDS doubles (integers are exact below 2^53). */
 void cx_tickctx_pack(const cx_tickctx_t *ctx, double *out);
@@ -67,10 +69,21 @@ typedef struct {
     int next_event;                      /* index of the next timeline event to apply */
     double ramp_cost[CX_MAX_DEPTS];      /* transition cost booked per tick of the ramp */
     int32_t reputation_set;              /* 1 once a survey has set the reputation */
+    double campaign_cost_tick;           /* campaign costs booked this tick (sales and marketing) */
+    double campaign_cost_total;          /* campaign costs so far */
+    int32_t replace;                     /* 1: new customers replace those lost (warm-up) */
+    int64_t replace_count[CX_MAX_PERSONAS]; /* customers of each persona lost last tick (warm-up) */
+    int32_t steady;                      /* 1: acquisitions from the market equilibrium */
+    double pull0[CX_MAX_PERSONAS];       /* steady: the company's own pull at tick 0, customers/day */
+    double rep0;                         /* steady: reputation at tick 0 */
+    double market0;                      /* customers in the market at tick 0 (company's and competitors') */
+    double customers0;                   /* company's customers at tick 0 */
+    double customers_now;                /* company's active customers at the last tick's end */
 } cx_company_t;
 
-/* Starting state from the scenario. */
-void cx_company_init(cx_company_t *c, const cx_scenario_t *sc);
+/* Starting state from the scenario and, when st is not NULL, its steady
+ * state: reputation, and the market inflow that holds the firm's share. */
+void cx_company_init(cx_company_t *c, const cx_scenario_t *sc, const cx_steady_t *st);
 
 /* Applies one event now (timeline events and live changes alike).
  * Returns 0, or -1 when the event does not fit the scenario. */
@@ -84,16 +97,13 @@ void cx_company_begin_tick(cx_company_t *c, const cx_scenario_t *sc, int tick, c
 void cx_company_end_tick(cx_company_t *c, const cx_scenario_t *sc, const cx_kpi_row_t *row,
                          const cx_tally_t *total);
 
-/* Expected new customers of `persona` this tick from the company's own
- * pull (baseline acquisition x campaign x reputation x price), before word
- * of mouth. A pure function of sc and ctx, so shards can recompute it. */
-double cx_company_base_acquisition(const cx_scenario_t *sc, const cx_tickctx_t *ctx, int persona);
+/* How many of this tick's new customers of `persona` came by referral
+ * (ctx->acquire_referred clamped to 0..count). They are the first ones
+ * (lowest local indexes); their first purchase is a referral purchase. */
+int64_t cx_company_referred(const cx_tickctx_t *ctx, int persona);
 
-/* How many of this tick's new customers of `persona` came by referral:
- * ctx->acquire_count minus the baseline draw, clamped to 0..count.
- * They are the first ones (lowest local indexes); their first purchase is a
- * referral purchase. */
-int64_t cx_company_referred(const cx_scenario_t *sc, const cx_tickctx_t *ctx, int persona);
+/* What the company booked this tick, for the KPI row. */
+cx_kpi_books_t cx_company_books(const cx_company_t *c);
 
 /* Mean effective maturity of the departments in ctx (1 when none). */
 double cx_tickctx_mean_maturity(const cx_tickctx_t *ctx, int n_dept);

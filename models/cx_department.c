@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "cx_capability.h"
+#include "cx_kpi.h"
 #include "cx_rng.h"
 #include "cx_util.h"
 
@@ -39,6 +40,7 @@ struct cx_dept {
     const cx_scenario_t *sc; /* scenario (not owned) */
     int index;               /* this department's index */
     int it;                  /* IT department index, or -1 */
+    int product;             /* product department index, or -1 */
     double engagement;       /* employee engagement now, 0..100 */
     double debt;             /* work units overrun last tick (<= 0), carried */
     s_entry_t *q;            /* backlog, in (arrival, cid) order */
@@ -53,6 +55,7 @@ struct cx_dept {
     cx_outcome_t *out;       /* this tick's outcomes */
     size_t out_cap;          /* allocated entries in out */
     cx_rng_key_t key;        /* Philox key of the service stream */
+    cx_rng_key_t survey_key; /* Philox key of the employee survey (department stream) */
     uint64_t serial;         /* cx_dept_serve calls so far, stamps the cache */
     uint64_t stamp[CX_MAX_JOURNEYS][CX_MAX_TOUCHPOINTS]; /* serial of each entry */
     cx_capability_t cap[CX_MAX_JOURNEYS]
@@ -81,7 +84,7 @@ static int s_reserve(void **buf, size_t *cap, size_t n, size_t sz)
     return 0;
 }
 
-cx_dept_t *cx_dept_new(const cx_scenario_t *sc, int dept_index)
+cx_dept_t *cx_dept_new(const cx_scenario_t *sc, const cx_steady_t *st, int dept_index)
 {
     if (!sc || dept_index < 0 || dept_index >= sc->n_dept) {
         return NULL;
@@ -94,8 +97,10 @@ cx_dept_t *cx_dept_new(const cx_scenario_t *sc, int dept_index)
     self->sc = sc;
     self->index = dept_index;
     self->it = cx_scenario_dept_of_kind(sc, CX_DEPT_IT);
-    self->engagement = sc->dept[dept_index].engagement;
+    self->product = cx_scenario_dept_of_kind(sc, CX_DEPT_PRODUCT);
+    self->engagement = st ? st->engagement[dept_index] : sc->dept[dept_index].engagement;
     self->key = cx_rng_key(sc->seed, CX_STREAM_SERVICE);
+    self->survey_key = cx_rng_key(sc->seed, CX_STREAM_DEPT);
     return self;
 }
 
@@ -194,15 +199,31 @@ static double s_tp_maturity(const cx_dept_t *self, const cx_tickctx_t *ctx,
                             const cx_touchpoint_spec_t *tp)
 {
     double m_d = ctx->maturity[self->index];
-    double m_it = self->it >= 0 ? ctx->maturity[self->it] : m_d;
-    return cx_capability_touchpoint_maturity(m_d, m_it, tp->it_dependence);
+    double m_it = self->it >= 0 ? cx_capability_it_maturity(ctx->maturity[self->it],
+                                                            ctx->capacity_loss[self->it])
+                                : m_d;
+    return cx_capability_touchpoint_maturity(&self->sc->params, m_d, m_it, tp->it_dependence);
+}
+
+/* Chance an interaction at tp fails outright because IT is down (the
+ * site, the tools): outage x IT dependence x outage_failure. */
+static double s_outage_failure(const cx_dept_t *self, const cx_tickctx_t *ctx,
+                               const cx_touchpoint_spec_t *tp)
+{
+    if (self->it < 0) {
+        return 0.0;
+    }
+    double o = s_clamp(ctx->capacity_loss[self->it], 0.0, 1.0);
+    return o * s_clamp(tp->it_dependence, 0.0, 1.0) * self->sc->params.outage_failure;
 }
 
 /* Staff work a request at tp needs: IT automates part of the
  * technology-dependent share (self-service, tooling). */
 static double s_work(const cx_dept_t *self, const cx_tickctx_t *ctx, const cx_touchpoint_spec_t *tp)
 {
-    double m_it = self->it >= 0 ? ctx->maturity[self->it] : ctx->maturity[self->index];
+    double m_it = self->it >= 0 ? cx_capability_it_maturity(ctx->maturity[self->it],
+                                                            ctx->capacity_loss[self->it])
+                                : ctx->maturity[self->index];
     double autom =
         cx_capability_lerp(self->sc->params.automation_low, self->sc->params.automation_high, m_it);
     return 1.0 - autom * s_clamp(tp->it_dependence, 0.0, 1.0);
@@ -287,6 +308,7 @@ static void s_serve_one(cx_dept_t *self, const cx_tickctx_t *ctx, const s_entry_
     if (lost) {
         p_res -= p->context_lost_resolution;
     }
+    p_res *= 1.0 - s_outage_failure(self, ctx, tp);
     p_res = s_clamp(p_res, 0.0, 1.0);
 
     /* One draw serves the whole encounter: the common and six pillar
@@ -297,17 +319,35 @@ static void s_serve_one(cx_dept_t *self, const cx_tickctx_t *ctx, const s_entry_
     int resolved = cx_u16(w[3]) < p_res;
 
     double wait_days = (double)(uint32_t)(ctx->tick - (int32_t)r->arrival) * ctx->days;
-    double q = cap.quality;
+    /* A governance that does not fit the organisation's maturity serves
+     * less well: direction missing at low maturity, slowness at high. */
+    double q = cap.quality - p->gov_quality * misfit;
     double mean[CX_PILLARS];
     mean[CX_PILLAR_INTEGRITY] = q;
     mean[CX_PILLAR_RESOLUTION] = resolved ? q + p->resolution_bonus : q - p->resolution_penalty;
+    /* Whether the product meets its promise is the product department's
+     * work wherever the customer meets the company (seed 004: product fixes
+     * problems at their source): product_reach of the Expectations pillar
+     * comes from the product's quality. */
     mean[CX_PILLAR_EXPECTATIONS] = q;
+    if (self->product >= 0) {
+        double qp = cx_capability_lerp(p->quality_low, p->quality_high,
+                                       ctx->maturity[self->product]) -
+                    p->gov_quality * misfit;
+        mean[CX_PILLAR_EXPECTATIONS] = q + p->product_reach * (qp - q);
+    }
     mean[CX_PILLAR_TIME_EFFORT] = q - p->wait_effort * wait_days;
     mean[CX_PILLAR_PERSONALISATION] = cap.personalisation;
     mean[CX_PILLAR_EMPATHY] = q + p->engagement_empathy * e_dev;
     if (lost) {
         mean[CX_PILLAR_TIME_EFFORT] -= p->handoff_effort;
         mean[CX_PILLAR_EMPATHY] -= p->handoff_empathy;
+    }
+    if (tp->avoidable) {
+        /* A contact caused by a defect: having to call at all is effort,
+         * and the defect fell short of what was promised. */
+        mean[CX_PILLAR_TIME_EFFORT] -= p->avoidable_effort;
+        mean[CX_PILLAR_EXPECTATIONS] -= p->avoidable_expectation;
     }
     if (owner == CX_OWNER_CUSTOMER_SERVICE) {
         mean[CX_PILLAR_TIME_EFFORT] += p->owner_cs_effort;
@@ -345,6 +385,9 @@ static void s_serve_one(cx_dept_t *self, const cx_tickctx_t *ctx, const s_entry_
     double ok = cx_capability_lerp(p->handoff_low, p->handoff_high, m_low);
     ok *= 1.0 - p->gov_handoff * misfit;
     double fail = 1.0 - ok;
+    if (owner != CX_OWNER_NONE) {
+        fail *= 1.0 - p->owner_any_silo;
+    }
     if (owner == CX_OWNER_CX_TEAM) {
         fail *= 1.0 - p->owner_cxteam_silo;
     }
@@ -375,12 +418,47 @@ static void s_abandon_one(cx_dept_t *self, const cx_tickctx_t *ctx, const s_entr
     o->flags = CX_OUT_ABANDONED;
     o->handoff_to = CX_NO_DEPT;
     o->dept = (uint8_t)self->index;
+    /* Giving up is effort too (the customer must try again), on top of
+     * the wait; a contact caused by a defect carries its penalty as when
+     * served. */
+    const cx_touchpoint_spec_t *tp = &self->sc->journey[r->journey].tp[r->tp];
+    double avoid_eff = tp->avoidable ? p->avoidable_effort : 0.0;
+    double avoid_exp = tp->avoidable ? p->avoidable_expectation : 0.0;
     o->pillar[CX_PILLAR_INTEGRITY] = s_wire(low);
     o->pillar[CX_PILLAR_RESOLUTION] = 0;
-    o->pillar[CX_PILLAR_EXPECTATIONS] = s_wire(low);
-    o->pillar[CX_PILLAR_TIME_EFFORT] = s_wire(cap.quality - p->wait_effort * wait_days);
+    o->pillar[CX_PILLAR_EXPECTATIONS] = s_wire(low - avoid_exp);
+    o->pillar[CX_PILLAR_TIME_EFFORT] =
+        s_wire(cap.quality - p->abandon_penalty - p->wait_effort * wait_days - avoid_eff);
     o->pillar[CX_PILLAR_PERSONALISATION] = s_wire(cap.personalisation - p->abandon_penalty);
     o->pillar[CX_PILLAR_EMPATHY] = s_wire(low);
+}
+
+/* The employee engagement survey of the tick (seed 001): every employee
+ * answers employee_questions questions on 1..10 around 1 + 9 E / 100;
+ * answers score by cx_kpi_engagement_points. */
+static void s_survey(const cx_dept_t *self, const cx_tickctx_t *ctx, cx_dept_stats_t *stats)
+{
+    const cx_params_t *p = &self->sc->params;
+    int employees = (int)cx_round(s_clamp(ctx->staff[self->index], 1.0, 1e6));
+    int questions = (int)cx_round(s_clamp(p->employee_questions, 1.0, 20.0));
+    double mean = 1.0 + 9.0 * self->engagement / 100.0;
+    int64_t points = 0;
+    int64_t answers = 0;
+    for (int e = 0; e < employees; e++) {
+        uint64_t id = ((uint64_t)self->index << 32) | (uint64_t)e;
+        for (int q = 0; q < questions; q += 8) {
+            uint32_t w[4];
+            cx_rng4k(self->survey_key, id, (uint32_t)ctx->tick, (uint32_t)q, w);
+            for (int k = 0; k < 8 && q + k < questions; k++) {
+                uint32_t half = (k & 1) ? w[k / 2] >> 16 : w[k / 2];
+                int a = cx_round_in(mean + p->employee_noise * cx_tri16(half), 1.0, 10.0);
+                points += cx_kpi_engagement_points(a);
+                answers++;
+            }
+        }
+    }
+    stats->survey_points = (double)points;
+    stats->survey_answers = (double)answers;
 }
 
 int cx_dept_serve(cx_dept_t *self, const cx_tickctx_t *ctx, const cx_request_t *req, size_t n,
@@ -503,6 +581,7 @@ int cx_dept_serve(cx_dept_t *self, const cx_tickctx_t *ctx, const cx_request_t *
                   (double)served * dcap.cost_per_interaction;
     stats->engagement = self->engagement;
     stats->maturity = ctx->maturity[d];
+    s_survey(self, ctx, stats);
     if (rejected) {
         *rejected = rej;
     }

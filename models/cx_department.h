@@ -20,13 +20,15 @@
 #include "cx_company.h"
 #include "cx_records.h"
 #include "cx_scenario.h"
+#include "cx_steady.h"
 #include "cx_tally.h"
 
 typedef struct cx_dept cx_dept_t;
 
-/* A department for scenario `sc` (which must outlive it); NULL on a bad
- * index or out of memory. */
-cx_dept_t *cx_dept_new(const cx_scenario_t *sc, int dept_index);
+/* A department for scenario `sc` (which must outlive it), its employee
+ * engagement starting at steady state st's (NULL: the scenario's); NULL on
+ * a bad index or out of memory. */
+cx_dept_t *cx_dept_new(const cx_scenario_t *sc, const cx_steady_t *st, int dept_index);
 void cx_dept_destroy(cx_dept_t **self_p);
 
 /* Serves tick ctx->tick. `req` holds this tick's requests from every shard

@@ -112,7 +112,7 @@ double cx_kpi_avg_resolution_time(double total_time, int64_t resolved)
 }
 
 void cx_kpi_row_compute(const cx_scenario_t *sc, int tick, double days, const cx_tally_t *total,
-                        const cx_dept_stats_t *dept, int n_dept, double investment,
+                        const cx_dept_stats_t *dept, int n_dept, const cx_kpi_books_t *books,
                         cx_kpi_history_t *hist, cx_kpi_row_t *row)
 {
     const cx_tally_t *t = total;
@@ -131,12 +131,16 @@ void cx_kpi_row_compute(const cx_scenario_t *sc, int tick, double days, const cx
     row->churned = t->churned;
     row->churn_rate = cx_kpi_churn_rate(t->churned, t->customers_start);
     row->retention_rate = cx_kpi_retention_rate(row->churn_rate);
+    row->retention_direct = cx_kpi_retention_direct(t->customers_start - t->churned, t->customers_start);
     row->acquired = t->acquired;
     row->purchases = t->purchases;
     row->referral_purchases = t->referral_purchases;
     row->referral_rate = cx_kpi_referral_rate(t->referral_purchases, t->purchases);
     row->revenue = (double)t->revenue_cents / 100.0;
-    row->loyalty_index = cx_kpi_loyalty_index((double)t->loyalty_points, t->respondents);
+    /* Loyalty answers a (1..10) score (a - 1) x 100 / 9; the tally sums
+     * a - 1, so the index is exact, with no rounding per answer. */
+    row->loyalty_index =
+        cx_kpi_loyalty_index((double)t->loyalty_points * 100.0 / 9.0, t->respondents);
     row->interactions = t->interactions;
     row->handoffs = t->handoffs;
     row->failed_handoffs = t->failed_handoffs;
@@ -146,37 +150,52 @@ void cx_kpi_row_compute(const cx_scenario_t *sc, int tick, double days, const cx
         row->satisfaction = (double)t->satisfaction_micro / CX_MICRO / (double)t->customers_end;
         row->expectation = (double)t->expectation_micro / CX_MICRO / (double)t->customers_end;
     }
-    /* Sales and marketing cost of the tick: the yearly spend, prorated. */
+    /* Sales and marketing cost of the tick: the yearly spend, prorated,
+     * and the campaigns booked in it. */
     double sm_cost = sc ? sc->marketing_spend * days / 365.0 : 0.0;
+    sm_cost += books ? books->campaign_cost : 0.0;
+    row->marketing_cost = sm_cost;
     row->cac = cx_kpi_cac(sm_cost, t->acquired);
 
-    double staff = 0.0;
-    double eng = 0.0;
+    /* Employee engagement: seed 001's survey formula over every answer of
+     * every department's employees (cx_kpi_engagement). */
+    double points = 0.0;
+    double answers = 0.0;
     double cost = 0.0;
     for (int d = 0; d < n_dept; d++) {
-        /* Weighted by the scenario's head count: the figures carry none,
-         * and staff events change it by a small share at most. */
-        double s = sc && d < sc->n_dept ? sc->dept[d].staff : 1.0;
-        staff += s;
-        eng += s * dept[d].engagement;
+        points += dept[d].survey_points;
+        answers += dept[d].survey_answers;
         cost += dept[d].cost;
     }
-    row->employee_engagement = staff > 0.0 ? eng / staff : 0.0;
+    row->employee_engagement = cx_kpi_engagement(points, (int64_t)answers);
     row->cost = cost;
-    row->investment = investment;
+    row->investment = books ? books->investment : 0.0;
 
-    /* CLV: yearly revenue per customer times the expected lifetime in years
-     * (1 / yearly churn), capped at the horizon; both from the run so far. */
+    /* Economics: demand and lost sales, basket, gross and operating profit. */
+    row->demand = t->demand;
+    row->lost_sales = t->demand > t->purchases ? t->demand - t->purchases : 0;
+    row->price = books ? books->price : 1.0;
+    row->basket = t->purchases > 0 ? row->revenue / (double)t->purchases : 0.0;
+    double margin = sc ? sc->gross_margin : 1.0;
+    row->gross_profit = row->revenue * margin;
+    row->operating_profit = row->gross_profit - row->cost - row->marketing_cost - row->investment;
+
+    /* CLV (seed 001: value per period x periods): the yearly gross profit
+     * of a customer times its discounted expected lifetime in years,
+     * sum over t < horizon of (r / (1 + i))^t with r the yearly retention
+     * (Gupta, Lehmann & Stuart 2004); both from the run so far. */
     if (hist) {
         hist->revenue += row->revenue;
         hist->customer_ticks += (double)t->customers_start;
         hist->churned += (double)t->churned;
         double years = hist->customer_ticks * days / 365.0; /* customer-years observed */
         if (years > 0.0) {
-            double value_per_year = hist->revenue / years;
-            double churn_per_year = hist->churned / years;
+            double value_per_year = hist->revenue / years * margin;
+            double retention = exp(-hist->churned / years);
+            double i = sc ? sc->discount_rate : 0.0;
             double horizon = sc ? sc->params.clv_horizon_years : 10.0;
-            double life = churn_per_year > 1.0 / horizon ? 1.0 / churn_per_year : horizon;
+            double x = retention / (1.0 + i);
+            double life = x < 1.0 ? (1.0 - pow(x, horizon)) / (1.0 - x) : horizon;
             row->clv = cx_kpi_clv(value_per_year, life);
         }
     }

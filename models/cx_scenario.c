@@ -96,6 +96,9 @@ void cx_scenario_defaults(cx_scenario_t *sc)
     sc->tick_unit = CX_TICK_DAY;
     sc->cx_owner = CX_OWNER_NONE;
     sc->governance = CX_GOV_CENTRALISED;
+    sc->gross_margin = 0.30;
+    sc->discount_rate = 0.10;
+    sc->market_share = 0.20;
     cx_params_defaults(&sc->params);
 }
 

@@ -146,7 +146,7 @@ typedef struct {
     double base_churn;                    /* yearly churn of a neutral customer, 0..1 */
     double expectation;                   /* initial expectation, 0..10 */
     double acquisition;                   /* new customers per year at baseline, share of `customers` */
-    double price_sensitivity;             /* 0..1 how much price changes move churn and spend */
+    double price_sensitivity;             /* multiplier on the price elasticities, 1 = market average */
     int line;                             /* line in the scenario file */
 } cx_persona_spec_t;
 
@@ -172,6 +172,12 @@ typedef struct {
     cx_governance_t governance;                /* company.governance */
     double budget;                             /* company.budget: yearly CX budget, currency (reporting) */
     double marketing_spend;                    /* company.marketing_spend: yearly, currency (CAC) */
+    double gross_margin;                       /* company.gross_margin: gross profit / revenue, 0..1 */
+    double discount_rate;                      /* company.discount_rate: yearly, for CLV */
+    char industry[64];                         /* industry the scenario is calibrated to (reporting) */
+    double market_share;                       /* market.share: the firm's share of its market at tick 0 */
+    double market_growth;                      /* market.growth: market size change per year (0.05 = +5 %) */
+    double competitor_improvement;             /* market.competitor_improvement: competitors' NPS points gained per year */
     cx_dept_spec_t dept[CX_MAX_DEPTS];         /* departments */
     int n_dept;                                /* entries used */
     cx_persona_spec_t persona[CX_MAX_PERSONAS];/* personas */

@@ -44,7 +44,7 @@
 
 #define S_TAG 0xC5A4D001u
 #define S_SNAP_MAGIC 0x43585348u /* "CXSH" */
-#define S_SNAP_VERSION 2u
+#define S_SNAP_VERSION 3u
 #define S_NEVER UINT32_MAX
 
 /* Customer flags */
@@ -332,7 +332,7 @@ static uint32_t s_survey_gap(const cx_params_t *p, uint32_t w)
  * spread over the journey's loop, a new one at its first touchpoint;
  * `referred` marks a customer who came by referral. */
 static void s_init_customer(cx_shard_t *self, size_t j, uint32_t t, int initial, int referred,
-                            int owner, double days)
+                            int owner, double days, const cx_steady_t *st)
 {
     memset(&self->c[j], 0, sizeof self->c[j]);
     const cx_params_t *p = &self->sc->params;
@@ -387,15 +387,48 @@ static void s_init_customer(cx_shard_t *self, size_t j, uint32_t t, int initial,
         uint32_t sg = s_survey_gap(p, v[0]);
         self->c[j].survey = sg == S_NEVER ? S_NEVER : t + sg;
     }
+    if (initial && st && st->n_sample[self->persona] > 0) {
+        /* An initial customer is drawn from the steady state: the states
+         * of a firm that has run at this maturity for years. */
+        int n = st->n_sample[self->persona];
+        int k = (int)(cx_u01(v[1]) * n);
+        const cx_steady_customer_t *sc0 = &st->sample[self->persona][k < n ? k : n - 1];
+        self->c[j].sat = sc0->sat;
+        self->c[j].expect = sc0->expect;
+        self->c[j].effort = sc0->effort;
+        self->c[j].loyal = sc0->loyal;
+        /* Where it is on its journey, as at the end of the warm-up. */
+        if (sc0->pos < self->js->n_tp) {
+            self->c[j].pos = sc0->pos;
+            self->c[j].tp_day = sc0->days_left;
+            self->c[j].tp_tick = (uint32_t)cx_floor_pos(s_clamp(sc0->days_left / days, 0.0, 4e9));
+            if (sc0->handoff && sc0->hto < self->sc->n_dept) {
+                self->c[j].flags |= (uint8_t)(S_PENDING | (sc0->handoff == 2 ? S_LOST : 0));
+                self->c[j].hto = sc0->hto;
+                self->c[j].hfrom = sc0->hfrom;
+                self->c[j].tp_tick = 0;
+            }
+        }
+    }
     self->c[j].hz = (float)s_hazard(self, j);
     self->sat_sum += s_micro(self->c[j].sat);
     self->exp_sum += s_micro(self->c[j].expect);
     self->eff_sum += s_micro(self->c[j].effort);
     self->active++;
+    if (initial && st) {
+        /* The steady base has lived through the tick before: a customer
+         * whose hazard ran out during it leaves in tick 0, as one would in
+         * any later tick. */
+        self->c[j].rem -= (float)((double)self->c[j].hz * days);
+    }
     s_schedule(self, j, t, days);
+    if (initial && st && self->c[j].rem <= 0.0f) {
+        self->next[j] = t;
+    }
 }
 
-cx_shard_t *cx_shard_new(const cx_scenario_t *sc, int persona, int shard, int nshards)
+cx_shard_t *cx_shard_new(const cx_scenario_t *sc, const cx_steady_t *st, int persona, int shard,
+                         int nshards)
 {
     if (!sc || persona < 0 || persona >= sc->n_persona || nshards < 1 || nshards > CX_MAX_SHARDS ||
         shard < 0 || shard >= nshards) {
@@ -443,7 +476,7 @@ cx_shard_t *cx_shard_new(const cx_scenario_t *sc, int persona, int shard, int ns
     }
     double days = cx_tick_days(sc->tick_unit);
     for (size_t j = 0; j < n0; j++) {
-        s_init_customer(self, j, 0, 1, 0, sc->cx_owner, days);
+        s_init_customer(self, j, 0, 1, 0, sc->cx_owner, days, st);
     }
     self->n = n0;
     cx_tally_zero(&self->tally);
@@ -489,8 +522,10 @@ static double s_tp_maturity(const cx_shard_t *self, const cx_tickctx_t *ctx,
         return 1.0;
     }
     double m_d = ctx->maturity[tp->owner];
-    double m_it = self->it >= 0 ? ctx->maturity[self->it] : m_d;
-    return cx_capability_touchpoint_maturity(m_d, m_it, tp->it_dependence);
+    double m_it = self->it >= 0 ? cx_capability_it_maturity(ctx->maturity[self->it],
+                                                            ctx->capacity_loss[self->it])
+                                : m_d;
+    return cx_capability_touchpoint_maturity(&self->sc->params, m_d, m_it, tp->it_dependence);
 }
 
 /* Updates customer j with an experience on six pillars (0..10) at
@@ -503,6 +538,12 @@ static void s_experience(cx_shard_t *self, size_t j, const cx_tickctx_t *ctx, in
     double x = 0.0;
     for (int k = 0; k < CX_PILLARS; k++) {
         x += self->ps->weights[k] * s[k];
+    }
+    if (tp->purchase && ctx->price != 1.0) {
+        /* Perceived value weighs quality against price (Zeithaml 1988): a
+         * price above list lowers the experience of buying. */
+        x -= p->price_value * self->ps->price_sensitivity * log(ctx->price);
+        x = s_clamp(x, 0.0, 10.0);
     }
     int mot = tp->moment_of_truth ? 1 : 0;
     double e = self->c[j].expect;
@@ -553,6 +594,9 @@ static int s_finish(cx_shard_t *self, size_t j, const cx_tickctx_t *ctx, int res
     uint32_t w[4];
     cx_rng4k(self->key[CX_STREAM_JOURNEY], s_cid(self, j), t, draw, w);
     int cls = s_class_of(s_ltr(p, self->c[j].sat, 0.0));
+    if (tp->purchase) {
+        self->tally.demand++;
+    }
     if (tp->purchase && resolved) {
         double accept = ctx->price > 1.0
                             ? pow(ctx->price, -p->price_elasticity * self->ps->price_sensitivity)
@@ -574,6 +618,7 @@ static int s_finish(cx_shard_t *self, size_t j, const cx_tickctx_t *ctx, int res
         double pull =
             p->competitor_pull * s_clamp(p->churn_neutral_satisfaction - self->c[j].sat, 0.0, 1.0);
         if (cx_u01(w[3]) < pull) {
+            self->stats.pulled++;
             s_churn(self, j);
             return 1;
         }
@@ -680,7 +725,7 @@ static void s_survey(cx_shard_t *self, size_t j, uint32_t t)
     self->tally.effort_sum += ces;
     int loyalty =
         cx_round_in(1.0 + 9.0 * self->c[j].loyal + p->loyalty_noise * cx_tri(w[2]), 1.0, 10.0);
-    self->tally.loyalty_points += cx_round(cx_kpi_loyalty_points(loyalty));
+    self->tally.loyalty_points += loyalty - 1; /* scored (a - 1) x 100 / 9 in the row */
     uint32_t g = s_survey_gap(p, w[3]);
     self->c[j].survey = g == S_NEVER ? S_NEVER : t + g;
 }
@@ -798,7 +843,7 @@ int cx_shard_begin_tick(cx_shard_t *self, const cx_tickctx_t *ctx)
     }
     if (count > 0) {
         int64_t first = ctx->acquire_first[self->persona];
-        int64_t referred = cx_company_referred(self->sc, ctx, self->persona);
+        int64_t referred = cx_company_referred(ctx, self->persona);
         int64_t lo =
             first + ((self->shard - first % self->nshards) + self->nshards) % self->nshards;
         for (int64_t l = lo; l < first + count; l += self->nshards) {
@@ -815,12 +860,63 @@ int cx_shard_begin_tick(cx_shard_t *self, const cx_tickctx_t *ctx)
             if (s_reserve(self, j + 1) != 0) {
                 return -1;
             }
-            s_init_customer(self, j, t, 0, l - first < referred, ctx->cx_owner, days);
+            s_init_customer(self, j, t, 0, l - first < referred, ctx->cx_owner, days, NULL);
             self->n = j + 1;
             self->tally.acquired++;
         }
     }
     return rc;
+}
+
+double cx_shard_hazard_sum(const cx_shard_t *self)
+{
+    double sum = 0.0;
+    for (size_t j = 0; j < self->n; j++) {
+        if ((self->c[j].flags & S_ACTIVE) && !(self->c[j].flags & S_INFLIGHT)) {
+            sum += (double)self->c[j].hz;
+        }
+    }
+    return sum;
+}
+
+int cx_shard_sample(const cx_shard_t *self, uint32_t t, double days, cx_steady_customer_t *out,
+                    int cap)
+{
+    if (self->active <= 0 || cap <= 0) {
+        return 0;
+    }
+    /* Every k-th active customer, evenly over the whole base. */
+    size_t step = (size_t)((self->active + cap - 1) / cap);
+    int n = 0;
+    size_t seen = 0;
+    for (size_t j = 0; j < self->n && n < cap; j++) {
+        if (!(self->c[j].flags & S_ACTIVE)) {
+            continue;
+        }
+        if (seen++ % step == 0) {
+            out[n].sat = self->c[j].sat;
+            out[n].expect = self->c[j].expect;
+            out[n].effort = self->c[j].effort;
+            out[n].loyal = self->c[j].loyal;
+            out[n].pos = self->c[j].pos;
+            out[n].handoff = 0;
+            out[n].hto = CX_NO_DEPT;
+            out[n].hfrom = CX_NO_DEPT;
+            out[n].days_left = 0.0f;
+            uint8_t fl = self->c[j].flags;
+            if (fl & S_PENDING) {
+                out[n].handoff = (fl & S_LOST) ? 2 : 1;
+                out[n].hto = self->c[j].hto;
+                out[n].hfrom = self->c[j].hfrom;
+            } else if (!(fl & S_INFLIGHT)) {
+                /* Negative for a customer behind its own clock (one
+                 * department request a tick): it keeps catching up. */
+                out[n].days_left = (float)((double)self->c[j].tp_day - (double)t * days);
+            }
+            n++;
+        }
+    }
+    return n;
 }
 
 const cx_request_t *cx_shard_requests(const cx_shard_t *self, int dept, size_t *n)

@@ -29,13 +29,16 @@
 #include "cx_company.h"
 #include "cx_records.h"
 #include "cx_scenario.h"
+#include "cx_steady.h"
 #include "cx_tally.h"
 
 typedef struct cx_shard cx_shard_t;
 
-/* Shard `shard` of `nshards` of persona `persona` (sc must outlive it);
- * NULL on bad arguments or out of memory. */
-cx_shard_t *cx_shard_new(const cx_scenario_t *sc, int persona, int shard, int nshards);
+/* Shard `shard` of `nshards` of persona `persona` (sc must outlive it),
+ * its initial customers drawn from steady state st (NULL: a cold start, at
+ * their expectation); NULL on bad arguments or out of memory. */
+cx_shard_t *cx_shard_new(const cx_scenario_t *sc, const cx_steady_t *st, int persona, int shard,
+                         int nshards);
 void cx_shard_destroy(cx_shard_t **self_p);
 
 /* Returns 0, or -1 on out of memory. */
@@ -53,6 +56,17 @@ size_t cx_shard_apply_outcomes(cx_shard_t *self, const cx_tickctx_t *ctx, const 
 /* Ends the tick and fills `tally` (zeroed by the callee). */
 void cx_shard_end_tick(cx_shard_t *self, const cx_tickctx_t *ctx, cx_tally_t *tally);
 
+/* Sum of the churn hazards per day of the active customers not waiting
+ * for service: the customers the shard expects to lose per day. */
+double cx_shard_hazard_sum(const cx_shard_t *self);
+
+/* Copies the states of up to cap active customers, evenly spread over the
+ * shard, into out, as they stand before tick t (ticks of `days` days);
+ * returns how many. A customer waiting for a department is copied as one
+ * about to ask for service. */
+int cx_shard_sample(const cx_shard_t *self, uint32_t t, double days, cx_steady_customer_t *out,
+                    int cap);
+
 /* Customers held (active or not) and bytes of state per customer. */
 size_t cx_shard_size(const cx_shard_t *self);
 size_t cx_shard_bytes_per_customer(void);
@@ -67,6 +81,7 @@ typedef struct {
     int64_t purchases[3];      /* purchases made */
     int64_t revenue_cents[3];  /* revenue, cents */
     int64_t churned[3];        /* customers lost */
+    int64_t pulled;            /* of which to a competitor at a moment of truth */
 } cx_shard_stats_t;
 
 /* Copies the running totals since the shard was created (or restored). */

@@ -29,7 +29,12 @@
     X(failed_handoffs)                                                                             \
     X(satisfaction_micro)                                                                          \
     X(expectation_micro)                                                                           \
-    X(effort_micro)
+    X(effort_micro)                                                                                \
+    X(demand)
+
+/* Words before the touchpoints: the scalars, the journey and n_tp. */
+#define S_ONE(f) +1
+#define S_HEAD (0 S_TALLY_SCALARS(S_ONE) + 2)
 
 void cx_tally_zero(cx_tally_t *t)
 {
@@ -87,7 +92,8 @@ int cx_tally_pack(const cx_tally_t *t, int64_t *out)
 
 int cx_tally_unpack(cx_tally_t *t, const int64_t *in, int n)
 {
-    if (n < 26 || n > CX_TALLY_WORDS) {
+    _Static_assert(S_HEAD == CX_TALLY_HEAD_WORDS, "tally scalars and CX_TALLY_HEAD_WORDS agree");
+    if (n < S_HEAD || n > CX_TALLY_WORDS) {
         return -1;
     }
     cx_tally_zero(t);
@@ -98,7 +104,7 @@ int cx_tally_unpack(cx_tally_t *t, const int64_t *in, int n)
     int64_t journey = in[k++];
     int64_t n_tp = in[k++];
     if (journey < -1 || journey >= CX_MAX_JOURNEYS || n_tp < 0 || n_tp > CX_MAX_TOUCHPOINTS ||
-        n != 26 + (int)n_tp * (2 + CX_PILLARS)) {
+        n != S_HEAD + (int)n_tp * (2 + CX_PILLARS)) {
         return -1;
     }
     t->journey = (int32_t)journey;
@@ -126,6 +132,8 @@ void cx_dept_stats_pack(const cx_dept_stats_t *s, double *out)
     out[8] = s->cost;
     out[9] = s->engagement;
     out[10] = s->maturity;
+    out[11] = s->survey_points;
+    out[12] = s->survey_answers;
 }
 
 void cx_dept_stats_unpack(cx_dept_stats_t *s, const double *in)
@@ -141,4 +149,6 @@ void cx_dept_stats_unpack(cx_dept_stats_t *s, const double *in)
     s->cost = in[8];
     s->engagement = in[9];
     s->maturity = in[10];
+    s->survey_points = in[11];
+    s->survey_answers = in[12];
 }

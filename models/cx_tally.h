@@ -35,7 +35,7 @@ typedef struct {
     int64_t detractors;           /* answers 0-6 */
     int64_t satisfied;            /* CSAT answers at or above the threshold */
     int64_t effort_sum;           /* sum of CES answers, 1..10 */
-    int64_t loyalty_points;       /* sum of loyalty-index points (0..100) */
+    int64_t loyalty_points;       /* sum of loyalty answers minus 1 (0..9 each): points x 9 / 100 */
     int64_t purchases;            /* purchases */
     int64_t referral_purchases;   /* purchases by referred customers' first purchase */
     int64_t revenue_cents;        /* revenue, in cents */
@@ -49,13 +49,15 @@ typedef struct {
     int64_t satisfaction_micro;   /* sum over active customers of satisfaction (0..10) x 1e6 */
     int64_t expectation_micro;    /* sum over active customers of expectation (0..10) x 1e6 */
     int64_t effort_micro;         /* sum over active customers of recent effort (0..10) x 1e6 */
+    int64_t demand;               /* cases ended at a purchase touchpoint: purchase opportunities */
     int32_t journey;              /* journey the touchpoints below belong to (-1 none) */
     int32_t n_tp;                 /* touchpoints used below */
     cx_tp_tally_t tp[CX_MAX_TOUCHPOINTS]; /* per touchpoint */
 } cx_tally_t;
 
 /* Number of int64 words cx_tally_pack writes at most. */
-#define CX_TALLY_WORDS (26 + CX_MAX_TOUCHPOINTS * (2 + CX_PILLARS))
+#define CX_TALLY_HEAD_WORDS 27 /* scalars, journey and n_tp */
+#define CX_TALLY_WORDS (CX_TALLY_HEAD_WORDS + CX_MAX_TOUCHPOINTS * (2 + CX_PILLARS))
 
 void cx_tally_zero(cx_tally_t *t);
 /* Adds src into dst, field by field (touchpoints only when journeys match
@@ -79,8 +81,10 @@ typedef struct {
     double cost;            /* staff and interaction cost this tick, currency */
     double engagement;      /* employee engagement, 0..100 */
     double maturity;        /* effective maturity this tick */
+    double survey_points;   /* employee survey: points of every answer (seed 001 scale) */
+    double survey_answers;  /* employee survey: answers (employees x questions) */
 } cx_dept_stats_t;
-#define CX_DEPT_STATS_WORDS 11
+#define CX_DEPT_STATS_WORDS 13
 void cx_dept_stats_pack(const cx_dept_stats_t *s, double *out);
 void cx_dept_stats_unpack(cx_dept_stats_t *s, const double *in);
 
@@ -108,8 +112,17 @@ typedef struct {
     int64_t interactions;       /* department interactions served */
     int64_t handoffs, failed_handoffs;
     double cost;                /* departments' operating cost this tick */
-    double investment;          /* transition and campaign costs booked this tick */
+    double investment;          /* transformation costs booked this tick */
     int64_t customers_end;      /* active at the tick's end */
+    /* economics */
+    double retention_direct;    /* retained of those at the start / customers at the start x 100 */
+    int64_t demand;             /* purchase opportunities: cases ended at a purchase touchpoint */
+    int64_t lost_sales;         /* of which did not buy (unserved, unresolved, abandoned, price) */
+    double price;               /* price multiplier (1 = list) */
+    double basket;              /* revenue per purchase, currency */
+    double gross_profit;        /* revenue x gross margin */
+    double marketing_cost;      /* sales and marketing spend this tick, campaigns included */
+    double operating_profit;    /* gross profit - departments - marketing - investment */
 } cx_kpi_row_t;
 
 /* Computes the row from the summed tally of every shard and the figures of
@@ -120,8 +133,14 @@ typedef struct {
     double customer_ticks; /* sum of customers at tick start so far */
     double churned;        /* customers lost so far */
 } cx_kpi_history_t;
+/* The company's side of the row: what it booked this tick. */
+typedef struct {
+    double investment;    /* transformation costs booked this tick */
+    double campaign_cost; /* campaign costs booked this tick */
+    double price;         /* price multiplier */
+} cx_kpi_books_t;
 void cx_kpi_row_compute(const cx_scenario_t *sc, int tick, double days, const cx_tally_t *total,
-                        const cx_dept_stats_t *dept, int n_dept, double investment,
+                        const cx_dept_stats_t *dept, int n_dept, const cx_kpi_books_t *books,
                         cx_kpi_history_t *hist, cx_kpi_row_t *row);
 
 #endif

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cx_kpi.h"
+#include "cx_steady.h"
 
 struct cx_world {
     const cx_scenario_t *sc;             /* scenario (not owned) */
@@ -21,21 +22,31 @@ struct cx_world {
     size_t *route_n;                     /* entries used per list */
     size_t *route_cap;                   /* entries allocated per list */
     int n_routes;                        /* lists (shards in all) */
+    cx_steady_t *steady;                 /* steady state the run starts from (owned), or NULL */
+    int replace;                         /* 1: every customer lost is replaced (warm-up) */
+    cx_tally_t ptally[CX_MAX_PERSONAS];  /* each persona's tally of the last step */
 };
 
-cx_world_t *cx_world_new(const cx_scenario_t *sc, int nshards)
+/* A world over sc starting from steady state st (taken over; NULL: a cold
+ * start), replacing lost customers when `replace`. */
+static cx_world_t *s_world_new(const cx_scenario_t *sc, int nshards, cx_steady_t *st, int replace)
 {
     if (!sc || nshards < 0 || nshards > CX_MAX_SHARDS) {
+        cx_steady_destroy(&st);
         return NULL;
     }
     cx_world_t *self = calloc(1, sizeof *self);
     if (!self) {
+        cx_steady_destroy(&st);
         return NULL;
     }
     self->sc = sc;
-    cx_company_init(&self->company, sc);
+    self->steady = st;
+    self->replace = replace;
+    cx_company_init(&self->company, sc, st);
+    self->company.replace = replace;
     for (int d = 0; d < sc->n_dept; d++) {
-        self->dept[d] = cx_dept_new(sc, d);
+        self->dept[d] = cx_dept_new(sc, st, d);
         if (!self->dept[d]) {
             cx_world_destroy(&self);
             return NULL;
@@ -51,7 +62,7 @@ cx_world_t *cx_world_new(const cx_scenario_t *sc, int nshards)
             return NULL;
         }
         for (int s = 0; s < n; s++) {
-            self->shard[p][s] = cx_shard_new(sc, p, s, n);
+            self->shard[p][s] = cx_shard_new(sc, st, p, s, n);
             if (!self->shard[p][s]) {
                 cx_world_destroy(&self);
                 return NULL;
@@ -66,6 +77,33 @@ cx_world_t *cx_world_new(const cx_scenario_t *sc, int nshards)
         return NULL;
     }
     return self;
+}
+
+cx_world_t *cx_world_new(const cx_scenario_t *sc, int nshards)
+{
+    if (!sc) {
+        return NULL;
+    }
+    cx_steady_t *st = cx_steady_new(sc);
+    if (!st) {
+        return NULL;
+    }
+    return s_world_new(sc, nshards, st, 0);
+}
+
+cx_world_t *cx_world_new_cold(const cx_scenario_t *sc, int nshards, int replace)
+{
+    return s_world_new(sc, nshards, NULL, replace);
+}
+
+const cx_steady_t *cx_world_steady(const cx_world_t *self)
+{
+    return self->steady;
+}
+
+const cx_tally_t *cx_world_persona_tally(const cx_world_t *self, int persona)
+{
+    return &self->ptally[persona];
 }
 
 void cx_world_destroy(cx_world_t **self_p)
@@ -94,6 +132,7 @@ void cx_world_destroy(cx_world_t **self_p)
     free(self->route_n);
     free(self->route_cap);
     free(self->req);
+    cx_steady_destroy(&self->steady);
     free(self);
     *self_p = NULL;
 }
@@ -198,15 +237,21 @@ int cx_world_step(cx_world_t *self, cx_tally_t *total_out, cx_kpi_row_t *row_out
     cx_tally_t total;
     cx_tally_zero(&total);
     for (int p = 0; p < sc->n_persona; p++) {
+        cx_tally_zero(&self->ptally[p]);
         for (int s = 0; s < self->nshards[p]; s++) {
             cx_tally_t t;
             cx_shard_end_tick(self->shard[p][s], &ctx, &t);
             cx_tally_add(&total, &t);
+            cx_tally_add(&self->ptally[p], &t);
+        }
+        if (self->replace) {
+            self->company.replace_count[p] = self->ptally[p].churned;
         }
     }
     cx_kpi_row_t row;
-    cx_kpi_row_compute(sc, ctx.tick, ctx.days, &total, self->stats, sc->n_dept,
-                       self->company.investment_tick, &self->hist, &row);
+    cx_kpi_books_t books = cx_company_books(&self->company);
+    cx_kpi_row_compute(sc, ctx.tick, ctx.days, &total, self->stats, sc->n_dept, &books,
+                       &self->hist, &row);
     cx_company_end_tick(&self->company, sc, &row, &total);
     if (total_out) {
         *total_out = total;

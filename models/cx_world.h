@@ -15,13 +15,23 @@
 #include "cx_department.h"
 #include "cx_scenario.h"
 #include "cx_shard.h"
+#include "cx_steady.h"
 #include "cx_tally.h"
 
 typedef struct cx_world cx_world_t;
 
 /* A world for sc with `nshards` shards per persona (0: each persona's own
- * `shards`, at least 1). NULL on bad arguments or out of memory. */
+ * `shards`, at least 1), starting from the scenario's steady state as the
+ * engine does (cx_steady). NULL on bad arguments or out of memory. */
 cx_world_t *cx_world_new(const cx_scenario_t *sc, int nshards);
+/* The same from a cold start (initial customers at their expectation, no
+ * market equilibrium); with `replace`, every customer lost in a tick is
+ * replaced by a new one in the next (the warm-up of cx_steady). */
+cx_world_t *cx_world_new_cold(const cx_scenario_t *sc, int nshards, int replace);
+/* The steady state the world started from, or NULL (cold start). */
+const cx_steady_t *cx_world_steady(const cx_world_t *self);
+/* Persona p's summed tally of the last step. */
+const cx_tally_t *cx_world_persona_tally(const cx_world_t *self, int persona);
 void cx_world_destroy(cx_world_t **self_p);
 
 /* Runs the next tick. Fills total (the summed tally) and row (the KPI row)

@@ -14,6 +14,7 @@
 #include "cx_department.h"
 #include "cx_load.h"
 #include "cx_shard.h"
+#include "cx_steady.h"
 #include "cx_version.h"
 
 #define S_MAGIC "CXSIMCKP"
@@ -372,30 +373,38 @@ int cx_checkpoint_verify(const cx_checkpoint_t *cp, const cx_scenario_t *sc, con
 int cx_checkpoint_check_agents(const cx_checkpoint_t *cp, const cx_scenario_t *sc, char *err,
                                size_t errlen)
 {
-    int i = 0;
-    for (int d = 0; d < sc->n_dept && i < cp->n_agents; d++, i++) {
-        cx_dept_t *dept = cx_dept_new(sc, d);
+    /* The scratch agents start from the scenario's steady state, as the
+     * agents do before they restore. */
+    cx_steady_t *steady = cx_steady_new(sc);
+    if (!steady) {
+        snprintf(err, errlen, "out of memory checking the agents' states");
+        return -1;
+    }
+    int i = 0, rc = 0;
+    for (int d = 0; d < sc->n_dept && i < cp->n_agents && rc == 0; d++, i++) {
+        cx_dept_t *dept = cx_dept_new(sc, steady, d);
         int bad = !dept || cx_dept_restore(dept, cp->agent[i], cp->agent_len[i]) != 0;
         cx_dept_destroy(&dept);
         if (bad) {
             snprintf(err, errlen, "the state of department %s is damaged", sc->dept[d].id);
-            return -1;
+            rc = -1;
         }
     }
-    for (int p = 0; p < sc->n_persona; p++) {
+    for (int p = 0; p < sc->n_persona && rc == 0; p++) {
         int of = sc->persona[p].shards;
-        for (int s = 0; s < of && i < cp->n_agents; s++, i++) {
-            cx_shard_t *sh = cx_shard_new(sc, p, s, of);
+        for (int s = 0; s < of && i < cp->n_agents && rc == 0; s++, i++) {
+            cx_shard_t *sh = cx_shard_new(sc, steady, p, s, of);
             int bad = !sh || cx_shard_restore(sh, cp->agent[i], cp->agent_len[i]) != 0;
             cx_shard_destroy(&sh);
             if (bad) {
                 snprintf(err, errlen, "the state of persona %s shard %d/%d is damaged",
                          sc->persona[p].id, s, of);
-                return -1;
+                rc = -1;
             }
         }
     }
-    return 0;
+    cx_steady_destroy(&steady);
+    return rc;
 }
 
 int cx_run_id_new(char id[CX_RUN_ID_LEN + 1])

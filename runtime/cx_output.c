@@ -2,6 +2,7 @@
 #include "cx_output.h"
 
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -252,7 +253,10 @@ void cx_tick_totals_add(cx_tick_totals_t *t, const cx_tally_t *s)
     X(satisfaction, r->satisfaction) X(expectation, r->expectation)                                \
     X(interactions, r->interactions) X(handoffs, r->handoffs)                                      \
     X(failed_handoffs, r->failed_handoffs) X(cost, r->cost) X(investment, r->investment)           \
-    X(customers_end, r->customers_end)
+    X(customers_end, r->customers_end) X(retention_direct, r->retention_direct)                    \
+    X(demand, r->demand) X(lost_sales, r->lost_sales) X(price, r->price) X(basket, r->basket)      \
+    X(gross_profit, r->gross_profit) X(marketing_cost, r->marketing_cost)                          \
+    X(operating_profit, r->operating_profit)
 
 int cx_kpi_row_columns(const cx_kpi_row_t *r, const char **names, double *values, int cap)
 {
@@ -443,6 +447,10 @@ static int s_write_tick(cx_output_t *o, const cx_kpi_row_t *row, const cx_tick_t
     st->purchases += row->purchases;
     st->referral_purchases += row->referral_purchases;
     st->interactions += row->interactions;
+    st->gross_profit += row->gross_profit;
+    st->marketing_cost += row->marketing_cost;
+    st->operating_profit += row->operating_profit;
+    st->customer_ticks += (double)row->customers;
     return 0;
 }
 
@@ -545,6 +553,22 @@ int cx_output_close(cx_output_t **o_p, const cx_run_info_t *info, char *err, siz
               st->revenue, st->cost, st->investment, (long long)st->acquired,
               (long long)st->churned, (long long)st->purchases, (long long)st->referral_purchases,
               (long long)st->interactions);
+    /* Yearly figures: churn as the share of customers lost in a year at
+     * the run's average hazard, 1 - exp(-churned / customer-years), and
+     * profit per year of the run. */
+    double years = (double)st->ticks * cx_tick_days(sc->tick_unit) / 365.0;
+    double cyears = st->customer_ticks * cx_tick_days(sc->tick_unit) / 365.0;
+    double annual_churn = cyears > 0.0 ? 100.0 * (1.0 - exp(-(double)st->churned / cyears)) : 0.0;
+    s_bprintf(&b,
+              "  \"yearly\": {\"churn_rate\": %.10g, \"revenue\": %.10g, \"gross_profit\": %.10g, "
+              "\"marketing_cost\": %.10g, \"cost\": %.10g, \"investment\": %.10g, "
+              "\"operating_profit\": %.10g, \"operating_margin\": %.10g},\n",
+              annual_churn, years > 0 ? st->revenue / years : 0.0,
+              years > 0 ? st->gross_profit / years : 0.0,
+              years > 0 ? st->marketing_cost / years : 0.0, years > 0 ? st->cost / years : 0.0,
+              years > 0 ? st->investment / years : 0.0,
+              years > 0 ? st->operating_profit / years : 0.0,
+              st->revenue > 0 ? 100.0 * st->operating_profit / st->revenue : 0.0);
     s_bprintf(&b,
               "  \"messages\": {\"received\": %lld, \"bytes\": %lld, \"dropped\": %lld, "
               "\"dropped_by_coordinator\": %lld}\n}\n",

@@ -54,6 +54,8 @@ typedef struct {
     int32_t ticks;              /* ticks written */
     double revenue, cost, investment;                                       /* totals */
     int64_t acquired, churned, purchases, referral_purchases, interactions; /* totals */
+    double gross_profit, marketing_cost, operating_profit;                  /* totals */
+    double customer_ticks;      /* sum of customers at each tick's start (for annual churn) */
 } cx_output_state_t;
 
 /* The files' state now. */

@@ -158,17 +158,23 @@ int cx_sim_run(const cx_scenario_t *sc, const char *resolved, size_t resolved_le
         e->slot_base[p] = s_slot(sc, p, 0);
     }
     e->counts = calloc((size_t)nslots + 1, sizeof *e->counts);
-    int rc = e->counts ? 0 : -1;
+    /* Every part starts from the scenario's steady state (cx_steady). */
+    cx_steady_t *steady = cx_steady_new(sc);
+    int rc = e->counts && steady ? 0 : -1;
     for (int p = 0; rc == 0 && p < sc->n_persona; p++) {
         for (int s = 0; rc == 0 && s < sc->persona[p].shards; s++) {
-            e->shards[p][s] = cx_shard_new(sc, p, s, sc->persona[p].shards);
+            e->shards[p][s] = cx_shard_new(sc, steady, p, s, sc->persona[p].shards);
             rc = e->shards[p][s] ? 0 : -1;
         }
     }
     for (int d = 0; rc == 0 && d < sc->n_dept; d++) {
-        e->depts[d] = cx_dept_new(sc, d);
+        e->depts[d] = cx_dept_new(sc, steady, d);
         rc = e->depts[d] ? 0 : -1;
     }
+    if (rc == 0) {
+        cx_company_init(company, sc, steady);
+    }
+    cx_steady_destroy(&steady);
     if (rc != 0) {
         snprintf(err, errlen, "out of memory creating the model");
         s_engine_free(e, sc);
@@ -186,7 +192,6 @@ int cx_sim_run(const cx_scenario_t *sc, const char *resolved, size_t resolved_le
         return -1;
     }
 
-    cx_company_init(company, sc);
     cx_kpi_history_t hist;
     memset(&hist, 0, sizeof hist);
     const char *status = "completed";
@@ -223,8 +228,9 @@ int cx_sim_run(const cx_scenario_t *sc, const char *resolved, size_t resolved_le
             }
         }
         cx_kpi_row_t row;
-        cx_kpi_row_compute(sc, t, ctx.days, &totals->total, totals->dept, sc->n_dept,
-                           company->investment_tick, &hist, &row);
+        cx_kpi_books_t books = cx_company_books(company);
+        cx_kpi_row_compute(sc, t, ctx.days, &totals->total, totals->dept, sc->n_dept, &books,
+                           &hist, &row);
         if (cx_output_tick(out, &row, totals, reason, sizeof reason) != 0) {
             status = "failed";
             rc = -1;

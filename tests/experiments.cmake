@@ -7,13 +7,25 @@ foreach(t grid stats db sens calib roadmap)
   target_link_libraries(test_exp_${t} PRIVATE cxexp)
 endforeach()
 
+# Reality checks (cxsim check): aggregates, evaluation, the check-file loader.
+cx_unit_test(test_check ${CMAKE_CURRENT_LIST_DIR}/test_check.c)
+target_link_libraries(test_check PRIVATE cxexp)
+target_compile_definitions(test_check PRIVATE CX_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
+
 set(CX_EXP_IT_ENV "CXSIM=$<TARGET_FILE:cxsim>;CX_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
-foreach(t sweep kill compare sensitivity calibrate optimise)
+foreach(t sweep kill compare sensitivity calibrate optimise check)
   if(EXISTS ${CMAKE_CURRENT_LIST_DIR}/integration/exp_${t}.sh)
     add_test(NAME it_exp_${t} COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/integration/exp_${t}.sh)
     set_tests_properties(it_exp_${t} PROPERTIES TIMEOUT 300 ENVIRONMENT "${CX_EXP_IT_ENV}")
   endif()
 endforeach()
+# The shipped reality checks hold (optimised build only: under the sanitizers
+# their several hundred runs would take most of CI's time and test nothing the
+# experiment tests above do not).
+if(NOT CX_SANITIZE)
+  add_test(NAME it_checks_shipped COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/integration/checks_shipped.sh)
+  set_tests_properties(it_checks_shipped PROPERTIES TIMEOUT 600 ENVIRONMENT "${CX_EXP_IT_ENV}")
+endif()
 # The Slurm test installs packages and starts daemons: it runs alone.
 if(EXISTS ${CMAKE_CURRENT_LIST_DIR}/integration/exp_slurm.sh)
   add_test(NAME it_exp_slurm COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/integration/exp_slurm.sh)

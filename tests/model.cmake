@@ -3,7 +3,7 @@
 cx_unit_test(test_kpi ${CMAKE_CURRENT_LIST_DIR}/test_kpi.c)
 target_link_libraries(test_kpi PRIVATE cxmodel)
 
-foreach(t units determinism calibration organisation)
+foreach(t units determinism calibration organisation steady)
   cx_unit_test(test_model_${t} ${CMAKE_CURRENT_LIST_DIR}/test_model_${t}.c)
   target_link_libraries(test_model_${t} PRIVATE cxmodel)
 endforeach()

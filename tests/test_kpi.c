@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -133,7 +134,7 @@ static void test_row(void **state)
     cx_kpi_row_t row;
     cx_kpi_history_t hist;
     memset(&hist, 0, sizeof hist);
-    cx_kpi_row_compute(NULL, 7, 1.0, &t, NULL, 0, 0.0, &hist, &row);
+    cx_kpi_row_compute(NULL, 7, 1.0, &t, NULL, 0, NULL, &hist, &row);
     assert_int_equal(row.tick, 7);
     assert_double_equal(row.nps, 80.0, EPS);
     assert_double_equal(row.csat, 74.0, EPS);
@@ -142,6 +143,67 @@ static void test_row(void **state)
     assert_double_equal(row.retention_rate, 99.2, EPS);
     assert_double_equal(row.referral_rate, 100.0 / 30.0, EPS);
     assert_double_equal(row.revenue, 123.45, EPS);
+}
+
+/* The economics and seed formulas of the row, from hand-set inputs: every
+ * derived column recomputed here from the definitions in docs/MODEL.md. */
+static void test_row_economics(void **state)
+{
+    (void)state;
+    cx_scenario_t *sc = calloc(1, sizeof *sc);
+    assert_non_null(sc);
+    cx_scenario_defaults(sc);
+    sc->gross_margin = 0.25;
+    sc->discount_rate = 0.10;
+    sc->marketing_spend = 365000.0; /* 1,000 a day */
+    sc->params.clv_horizon_years = 10.0;
+    cx_tally_t t;
+    cx_tally_zero(&t);
+    t.customers_start = 1000;
+    t.customers_end = 990;
+    t.churned = 10;
+    t.acquired = 4;
+    t.purchases = 50;
+    t.demand = 80;
+    t.revenue_cents = 500000; /* 5,000 */
+    t.respondents = 3;
+    t.loyalty_points = 9 + 0 + 4; /* answers 10, 1 and 5: (a - 1) summed */
+    cx_dept_stats_t d[2];
+    memset(d, 0, sizeof d);
+    d[0].cost = 700.0;
+    d[1].cost = 300.0;
+    d[0].survey_points = 100 + 80; /* two answers: 9-10 and 7-8 */
+    d[0].survey_answers = 2;
+    d[1].survey_points = 20 + 60; /* 1-2 and 5-6 */
+    d[1].survey_answers = 2;
+    cx_kpi_books_t books = {.investment = 250.0, .campaign_cost = 500.0, .price = 1.1};
+    cx_kpi_history_t hist;
+    memset(&hist, 0, sizeof hist);
+    cx_kpi_row_t row;
+    cx_kpi_row_compute(sc, 0, 1.0, &t, d, 2, &books, &hist, &row);
+    assert_double_equal(row.revenue, 5000.0, EPS);
+    assert_double_equal(row.gross_profit, 1250.0, EPS);
+    assert_double_equal(row.marketing_cost, 1500.0, EPS);
+    assert_double_equal(row.cost, 1000.0, EPS);
+    assert_double_equal(row.investment, 250.0, EPS);
+    assert_double_equal(row.operating_profit, 1250.0 - 1000.0 - 1500.0 - 250.0, EPS);
+    assert_double_equal(row.cac, 1500.0 / 4.0, EPS);
+    assert_double_equal(row.basket, 100.0, EPS);
+    assert_int_equal(row.demand, 80);
+    assert_int_equal(row.lost_sales, 30);
+    assert_double_equal(row.price, 1.1, EPS);
+    assert_double_equal(row.retention_direct, 99.0, EPS);
+    /* Loyalty index, exact: (100 + 0 + 44.44...) / 3. */
+    assert_double_equal(row.loyalty_index, (100.0 + 0.0 + 400.0 / 9.0) / 3.0, 1e-9);
+    /* Employee engagement: seed 001, total points over answers. */
+    assert_double_equal(row.employee_engagement, (180.0 + 80.0) / 4.0, EPS);
+    /* CLV: a customer-day of 5 currency units x 365 x margin a year, yearly
+     * retention exp(-10 / 1000 x 365), discounted at 10 % over 10 years. */
+    double v = 5000.0 / 1000.0 * 365.0 * 0.25;
+    double x = exp(-10.0 / (1000.0 / 365.0)) / 1.1;
+    double life = (1.0 - pow(x, 10.0)) / (1.0 - x);
+    assert_double_equal(row.clv, v * life, 1e-6);
+    free(sc);
 }
 
 int main(void)
@@ -157,6 +219,7 @@ int main(void)
         cmocka_unit_test(test_loyalty),
         cmocka_unit_test(test_cac_resolution),
         cmocka_unit_test(test_row),
+        cmocka_unit_test(test_row_economics),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -176,7 +176,7 @@ static void test_transition(void **state)
     s_run(sc, &rm, move);
     /* The ramp lasts `duration` stretched by the speed of change at 3. */
     cx_company_t c;
-    cx_company_init(&c, sc);
+    cx_company_init(&c, sc, NULL);
     cx_tickctx_t ctx;
     int end = -1;
     for (int t = 0; t < ticks && end < 0; t++) {
@@ -262,7 +262,7 @@ static void test_promoters(void **state)
         printf("  %-10s referrals per year %.3f, purchases per year %.2f, revenue per year %.1f\n",
                name[k], ref[k], (double)s.purchases[k] / years, rev[k]);
     }
-    assert_true(ref[2] > 3.0 * ref[0]);
+    assert_true(ref[2] > 2.5 * ref[0]);
     assert_true(rev[2] > 1.2 * rev[0]);
     cx_world_destroy(&w);
     free(sc);

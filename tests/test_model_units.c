@@ -98,7 +98,7 @@ static void test_tally_wire(void **state)
     t.tp[0].experience_micro = 7;
     int64_t w[CX_TALLY_WORDS];
     int n = cx_tally_pack(&t, w);
-    assert_int_equal(n, 26 + 3 * (2 + CX_PILLARS));
+    assert_int_equal(n, CX_TALLY_HEAD_WORDS + 3 * (2 + CX_PILLARS));
     cx_tally_t u;
     assert_int_equal(cx_tally_unpack(&u, w, n), 0);
     assert_memory_equal(&t, &u, sizeof t);
@@ -126,7 +126,7 @@ static void test_tickctx_wire(void **state)
     assert_non_null(sc);
     cx_world_example_scenario(sc, 1000, 3.0, 10);
     cx_company_t c;
-    cx_company_init(&c, sc);
+    cx_company_init(&c, sc, NULL);
     cx_tickctx_t ctx;
     cx_company_begin_tick(&c, sc, 0, &ctx);
     double w[CX_TICKCTX_WORDS];
@@ -175,8 +175,13 @@ static void test_capability(void **state)
     }
     assert_true(fabs(prev.engagement / p.engagement_low - 70.0 / 45.0) < 1e-9);
     /* IT's maturity reaches technology-dependent touchpoints. */
-    assert_true(cx_capability_touchpoint_maturity(2.0, 5.0, 1.0) == 5.0);
-    assert_true(cx_capability_touchpoint_maturity(2.0, 5.0, 0.0) == 2.0);
+    /* (it_reach of the dependence goes through IT's level) */
+    assert_true(fabs(cx_capability_touchpoint_maturity(&p, 2.0, 5.0, 1.0) -
+                     (2.0 + 3.0 * p.it_reach)) < 1e-12);
+    assert_true(cx_capability_touchpoint_maturity(&p, 2.0, 5.0, 0.0) == 2.0);
+    /* An outage brings IT's systems towards level 1. */
+    assert_true(cx_capability_it_maturity(4.0, 0.5) == 2.5);
+    assert_true(cx_capability_it_maturity(4.0, 0.0) == 4.0);
     /* Governance fits: centralised at low, hybrid in the middle,
      * decentralised at high maturity. */
     assert_true(cx_governance_fit(&p, CX_GOV_CENTRALISED, 1.5) >
@@ -204,7 +209,7 @@ static void test_ramp(void **state)
         .tick = 10, .kind = CX_EV_MATURITY, .dept = 3, .value = 4.0, .duration = 60, .cost = 6e5};
     sc->n_event = 1;
     cx_company_t c;
-    cx_company_init(&c, sc);
+    cx_company_init(&c, sc, NULL);
     double lowest = 5.0;
     double invest = 0.0;
     int end = -1;
@@ -236,13 +241,13 @@ static void test_dept_order(void **state)
     cx_scenario_t *sc = malloc(sizeof *sc);
     assert_non_null(sc);
     cx_world_example_scenario(sc, 50000, 2.0, 10);
-    cx_dept_t *a = cx_dept_new(sc, 1);
-    cx_dept_t *b = cx_dept_new(sc, 1);
+    cx_dept_t *a = cx_dept_new(sc, NULL, 1);
+    cx_dept_t *b = cx_dept_new(sc, NULL, 1);
     assert_non_null(a);
     assert_non_null(b);
-    assert_null(cx_dept_new(sc, 99));
+    assert_null(cx_dept_new(sc, NULL, 99));
     cx_company_t c;
-    cx_company_init(&c, sc);
+    cx_company_init(&c, sc, NULL);
     enum { N = 3000 };
     cx_request_t *req = calloc(N + 1, sizeof *req);
     cx_request_t *rev = calloc(N + 1, sizeof *rev);

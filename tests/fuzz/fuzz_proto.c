@@ -103,7 +103,7 @@ static void s_init(void)
         abort();
     }
     cx_diags_fini(&d);
-    cx_company_init(company, S.sc);
+    cx_company_init(company, S.sc, NULL);
     cx_company_begin_tick(company, S.sc, 0, &S.ctx0);
     free(company);
     cx_msg_init(S.m);
@@ -202,7 +202,7 @@ static void s_deliver(const cx_msg_t *m)
         if (fresh > S_MAX_NEW_CUSTOMERS) {
             return; /* a real coordinator's TICK could ask for it; the harness has no room */
         }
-        cx_shard_t *sh = cx_shard_new(sc, 0, 0, 1);
+        cx_shard_t *sh = cx_shard_new(sc, NULL, 0, 0, 1);
         if (sh && cx_shard_begin_tick(sh, &ctx) == 0) {
             cx_shard_end_tick(sh, &ctx, S.tally);
         }
@@ -210,7 +210,7 @@ static void s_deliver(const cx_msg_t *m)
         return;
     }
     case CX_MSG_REQUESTS: { /* a department, once it matched the batch to its roster */
-        cx_dept_t *d = cx_dept_new(sc, m->persona % sc->n_dept);
+        cx_dept_t *d = cx_dept_new(sc, NULL, m->persona % sc->n_dept);
         const cx_outcome_t *out;
         size_t n_out = 0, rejected = 0;
         cx_dept_stats_t stats;
@@ -229,7 +229,7 @@ static void s_deliver(const cx_msg_t *m)
         return;
     }
     case CX_MSG_OUTCOMES: { /* a persona shard */
-        cx_shard_t *sh = cx_shard_new(sc, m->dept % sc->n_persona, 0, 1);
+        cx_shard_t *sh = cx_shard_new(sc, NULL, m->dept % sc->n_persona, 0, 1);
         cx_outcome_t *o = malloc(m->records_len + 1);
         if (sh && o && cx_shard_begin_tick(sh, &S.ctx0) == 0) {
             memcpy(o, m->records, m->records_len);
@@ -251,7 +251,7 @@ static void s_deliver(const cx_msg_t *m)
         cx_kpi_history_t hist;
         memset(&hist, 0, sizeof hist);
         cx_kpi_row_t row;
-        cx_kpi_row_compute(sc, 0, S.ctx0.days, &S.tot->total, S.tot->dept, sc->n_dept, 0.0, &hist,
+        cx_kpi_row_compute(sc, 0, S.ctx0.days, &S.tot->total, S.tot->dept, sc->n_dept, NULL, &hist,
                            &row);
         return;
     }
@@ -263,12 +263,12 @@ static void s_deliver(const cx_msg_t *m)
         return;
     case CX_MSG_SNAPSHOT:
     case CX_MSG_RESTORE: { /* a checkpoint's state, back into a shard or a department */
-        cx_shard_t *sh = cx_shard_new(sc, 0, 0, 1);
+        cx_shard_t *sh = cx_shard_new(sc, NULL, 0, 0, 1);
         if (sh) {
             cx_shard_restore(sh, m->records, m->records_len);
         }
         cx_shard_destroy(&sh);
-        cx_dept_t *d = cx_dept_new(sc, (int)(m->tick % sc->n_dept));
+        cx_dept_t *d = cx_dept_new(sc, NULL, (int)(m->tick % sc->n_dept));
         if (d) {
             cx_dept_restore(d, m->records, m->records_len);
         }
@@ -393,7 +393,7 @@ static int s_write_seeds(const char *dir)
 
     /* Three ticks of one persona and every department. */
     cx_company_t *company = malloc(sizeof *company);
-    cx_shard_t *sh = cx_shard_new(sc, 0, 0, 1);
+    cx_shard_t *sh = cx_shard_new(sc, NULL, 0, 0, 1);
     cx_dept_t *dept[CX_MAX_DEPTS] = {0};
     cx_kpi_history_t hist;
     memset(&hist, 0, sizeof hist);
@@ -401,9 +401,9 @@ static int s_write_seeds(const char *dir)
         return -1;
     }
     for (int d = 0; d < sc->n_dept; d++) {
-        dept[d] = cx_dept_new(sc, d);
+        dept[d] = cx_dept_new(sc, NULL, d);
     }
-    cx_company_init(company, sc);
+    cx_company_init(company, sc, NULL);
     for (int t = 0; t < 3; t++) {
         cx_tickctx_t ctx;
         double words[CX_TICKCTX_WORDS];
@@ -448,7 +448,7 @@ static int s_write_seeds(const char *dir)
         S_SEED(name, cx_enc_tick_done(&e, t, 0, 0, tw, nw, 1));
         cx_tick_totals_add(S.tot, S.tally);
         cx_kpi_row_t row;
-        cx_kpi_row_compute(sc, t, ctx.days, &S.tot->total, S.tot->dept, sc->n_dept, 0.0, &hist,
+        cx_kpi_row_compute(sc, t, ctx.days, &S.tot->total, S.tot->dept, sc->n_dept, NULL, &hist,
                            &row);
         const char *names[64];
         double vals[64];

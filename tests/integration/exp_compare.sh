@@ -71,9 +71,16 @@ for kpi in ["nps", "csat", "ces", "churn_rate", "customers", "revenue", "clv",
 
 # Payback: the first tick from which the mean cumulative net (extra revenue
 # - extra cost - extra investment) stays >= 0 to the end.
+# The return of a sale is its gross profit: by default the baseline's gross
+# margin, read here from the scenario file itself; marketing spend (campaigns)
+# counts as spending.
+import os, re
+margin = float(re.search(r"^  gross_margin: (\S+)", open(os.environ["CX_SOURCE_DIR"] +
+                         "/scenarios/baseline.yaml").read(), re.M).group(1))
 def series(point, rep):
-    return con.execute("SELECT k.tick, k.revenue, k.cost, k.investment FROM runs r JOIN kpis k "
-                       "ON k.run_id = r.run_id WHERE r.point = ? AND r.replicate = ? ORDER BY k.tick",
+    return con.execute("SELECT k.tick, k.revenue, k.cost, k.investment + k.marketing_cost "
+                       "FROM runs r JOIN kpis k ON k.run_id = r.run_id "
+                       "WHERE r.point = ? AND r.replicate = ? ORDER BY k.tick",
                        (point, rep)).fetchall()
 reps = sorted(seeds)
 ticks = [t for t, *_ in series(b, reps[0])]
@@ -81,7 +88,7 @@ net = [0.0] * len(ticks)
 for rep in reps:
     acc = 0.0
     for i, (x, y) in enumerate(zip(series(b, rep), series(s, rep))):
-        acc += (y[1] - x[1]) - ((y[2] + y[3]) - (x[2] + x[3]))
+        acc += margin * (y[1] - x[1]) - ((y[2] + y[3]) - (x[2] + x[3]))
         net[i] += acc / len(reps)
 pay = None
 if net[-1] >= 0:
@@ -104,7 +111,9 @@ grep -q "10 runs: 10 to do" "$T/out1" || { cat "$T/out1"; fail "plan line"; }
 expect_eq "completed runs" "$(q "$D/compare.db" "SELECT COUNT(*) FROM runs WHERE status = 'completed'")" 10
 pay=$(check "$D") || fail "compare results do not match the independent computation"
 [ "$pay" != none ] || { cat "$T/out1"; fail "the cheap project should pay back within 40 ticks"; }
-grep -q "^payback: tick $pay " "$T/out1" || { cat "$T/out1"; fail "printed payback differs from tick $pay"; }
+# Daily ticks: the payback's month is the end of that tick, in months of 30.4375 days.
+month=$(python3 -c "print(f'{($pay + 1) / 30.4375:.1f}')")
+grep -q "^payback: tick $pay, month $month " "$T/out1" || { cat "$T/out1"; fail "printed payback differs from tick $pay (month $month)"; }
 # Printed deltas: nps row with a bracketed interval.
 grep -Eq '^  nps +-?[0-9.]+ +-?[0-9.]+ +[-+][0-9.]+  \[[-+][0-9.]+, [-+][0-9.]+\]' "$T/out1" \
     || { cat "$T/out1"; fail "no nps delta row"; }

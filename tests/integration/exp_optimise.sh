@@ -3,7 +3,7 @@
 # 2 paired replicates, 60 ticks of a small population, a cheap level so
 # that moves can pay back within the run). Checks that best.yaml validates
 # and holds the chosen moves; that the printed gain equals the paired
-# difference of net (revenue - cost - investment) recomputed in Python
+# difference of net (gross profit - cost - investment) recomputed in Python
 # from the kpis table; that the best roadmap is at least as good as every
 # other roadmap of its step; that its cost is within the budget; that a
 # re-run starts no run; and that a misspelt department and a budget that
@@ -49,7 +49,7 @@ for c, r in zip(crow, rows):
 
 # The gain, recomputed from the kpis table: net per replicate, paired.
 def net(point):
-    q = ("SELECT r.replicate, SUM(k.revenue) - SUM(k.cost) - COALESCE(SUM(k.investment), 0) "
+    q = ("SELECT r.replicate, SUM(k.gross_profit) - SUM(k.cost) - COALESCE(SUM(k.investment), 0) "
          "FROM runs r JOIN kpis k ON k.run_id = r.run_id "
          "WHERE r.point = ? AND r.status = 'completed' GROUP BY r.replicate")
     return dict(con.execute(q, (point,)).fetchall())

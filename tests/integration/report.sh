@@ -44,7 +44,8 @@ assert not all_("script"), "a script in the report"
 svgs = all_("svg")
 ids = [s.get("id") for s in svgs]
 assert ids == ["chart-nps", "chart-csat", "chart-churn", "chart-customers", "chart-revenue",
-               "chart-cumulative", "chart-engagement", "chart-maturity", "chart-wait"], ids
+               "chart-cumulative", "chart-profit", "chart-engagement", "chart-maturity",
+               "chart-wait"], ids
 
 def scale(svg):
     return {k: float(svg.get("data-" + k)) for k in
@@ -87,7 +88,19 @@ assert float(last.get("data-value")) == last_nps
 first = [td for td in tr if "first" in (td.get("class") or "").split()][0]
 assert first.text == f"{float(rows[0]['nps']):.1f}"
 # Per-department charts: one line per department, with a legend.
-mat = svgs[7]
+# Operating profit, recomputed from its parts (docs/MODEL.md, "Economics"): gross profit
+# at the scenario's gross margin less the departments, marketing and investment.
+import re as _re
+margin = float(_re.search(r"^  gross_margin: (\S+)", open(d + "/scenario.resolved.yaml").read(), _re.M).group(1))
+for r in rows:
+    want = float(r["revenue"]) * margin - float(r["cost"]) - float(r["marketing_cost"]) - float(r["investment"])
+    assert abs(float(r["operating_profit"]) - want) <= 1e-6 * max(1.0, abs(want)), (r["tick"], r["operating_profit"], want)
+prof = svgs[6]
+s = scale(prof)
+lines = [e for e in prof.iter() if local(e) == "polyline" and e.get("data-series") == "operating_profit"]
+assert len(lines) == 1, len(lines)
+assert abs(points(lines[0])[-1][1] - px_y(s, float(rows[-1]["operating_profit"]))) <= 0.5
+mat = svgs[8]
 depts = {e.get("data-series") for e in mat.iter() if local(e) == "polyline" and e.get("data-series")}
 assert depts == {"maturity"}
 assert len([e for e in mat.iter() if local(e) == "polyline" and e.get("data-series")]) == 6

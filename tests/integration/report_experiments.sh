@@ -168,7 +168,7 @@ line = [p for p in all_("polyline", net) if p.get("data-series") == "best"][-1]
 ly = float(line.get("points").split()[-1].split(",")[1])
 got = ymin + (py1 - ly) / (py1 - py0) * (ymax - ymin)
 vals = [v for (v,) in con.execute(
-    "SELECT SUM(k.revenue - k.cost - k.investment) FROM runs r JOIN kpis k USING (run_id) "
+    "SELECT SUM(k.gross_profit - k.cost - k.investment) FROM runs r JOIN kpis k USING (run_id) "
     "WHERE r.point = ? AND r.status = 'completed' GROUP BY r.run_id", (int(best["point"]),))]
 want_y = sum(vals) / len(vals)
 assert abs(got - want_y) <= (ymax - ymin) / (py1 - py0), (got, want_y)
