@@ -32,6 +32,8 @@
 #include "cx_records.h"
 #include "cx_version.h"
 
+#define S_DRAIN 1024 /* data frames read per wake-up, at most */
+
 /* One persona shard as the department sees it. */
 typedef struct {
     unsigned char rid[CX_RID_MAX]; /* routing id of its connection */
@@ -39,6 +41,7 @@ typedef struct {
     int persona;                   /* persona index */
     int shard;                     /* shard index */
     int got;                       /* its batch for the current tick arrived */
+    char want[CX_SLOT_RID_LEN + 1]; /* the routing id its batches must come from */
 } s_slot_t;
 
 static int s_restore(void *ud, const uint8_t *buf, size_t len)
@@ -55,10 +58,13 @@ static void s_usage(FILE *fp)
 {
     fprintf(fp, "usage: cxsim-department --connect ENDPOINT --department ID\n"
                 "                        [--bind ENDPOINT] [--advertise ENDPOINT] [--key FILE]\n"
-                "                        [--timeout-ms MS]\n"
+                "                        [--timeout-ms MS] [--insecure]\n"
                 "One department serving its touchpoints. Normally started by `cxsim run`;\n"
                 "start it by hand to run the department on another machine. Without --bind\n"
-                "it binds tcp://*:* and advertises tcp://HOSTNAME:PORT.\n");
+                "it binds tcp://*:* and advertises tcp://HOSTNAME:PORT with --key, and\n"
+                "binds and advertises tcp://127.0.0.1:PORT without. Binding another address\n"
+                "than loopback or ipc:// needs --key (or --insecure to accept anyone); a\n"
+                "wildcard address (tcp://*:N) cannot be advertised: give --advertise.\n");
 }
 
 static int s_grow(void **p, size_t *cap, size_t need, size_t size)
@@ -83,6 +89,7 @@ int main(int argc, char **argv)
 {
     const char *connect = NULL, *dept_id = NULL, *bind = NULL, *advertise = NULL, *key = NULL;
     long long timeout_ms = 30000;
+    int insecure = 0; /* --insecure: listen beyond this machine without a key */
     for (int i = 1; i < argc; i++) {
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(argv[i], "--help") == 0) {
@@ -103,6 +110,8 @@ int main(int argc, char **argv)
         } else if (strcmp(argv[i], "--key") == 0 && v) {
             key = v;
             i++;
+        } else if (strcmp(argv[i], "--insecure") == 0) {
+            insecure = 1;
         } else if (strcmp(argv[i], "--advertise") == 0 && v) {
             advertise = v;
             i++;
@@ -123,6 +132,21 @@ int main(int argc, char **argv)
     snprintf(who, sizeof who, "cxsim-department[%s]", dept_id);
     cx_log_init(who);
     cx_agent_signals();
+    /* Without a key, the data socket stays on this machine unless told
+     * otherwise, and only --insecure lets it listen beyond. The address
+     * shards are told must be one they can reach: never a wildcard. */
+    const char *listen = bind ? bind : key ? "tcp://*:*" : "tcp://127.0.0.1:*";
+    if (cx_net_check_listener("--bind", listen, key != NULL, insecure) != 0) {
+        return 2;
+    }
+    const char *told = advertise ? advertise : bind;
+    if (told && cx_net_is_wildcard(told)) {
+        cx_log_error("cannot advertise %s to the persona shards: a wildcard address is no "
+                     "address to connect to. Give --advertise tcp://HOST:PORT (this machine's "
+                     "address as the shards reach it)",
+                     told);
+        return 2;
+    }
 
     cx_agent_t a;
     if (cx_agent_init(&a) != 0) {
@@ -156,9 +180,9 @@ int main(int argc, char **argv)
     int linger = 1000;
     zmq_setsockopt(data, ZMQ_LINGER, &linger, sizeof linger);
     char endpoint[512];
-    if (!dm || !data || cx_curve_server(&a.curve, data) != 0 ||
-        zmq_bind(data, bind ? bind : "tcp://*:*") != 0) {
-        cx_log_error("cannot bind %s: %s", bind ? bind : "tcp://*:*", zmq_strerror(errno));
+    if (!dm || !data || cx_net_limit(data, CX_NET_MAX_DATA) != 0 ||
+        cx_curve_server(&a.curve, data) != 0 || zmq_bind(data, listen) != 0) {
+        cx_log_error("cannot bind %s: %s", listen, zmq_strerror(errno));
         goto done;
     }
     if (advertise) {
@@ -170,7 +194,7 @@ int main(int argc, char **argv)
         size_t sz = sizeof last;
         zmq_getsockopt(data, ZMQ_LAST_ENDPOINT, last, &sz);
         const char *port = strrchr(last, ':');
-        if (gethostname(host, sizeof host) != 0) {
+        if (!key || gethostname(host, sizeof host) != 0) {
             snprintf(host, sizeof host, "127.0.0.1");
         }
         snprintf(endpoint, sizeof endpoint, "tcp://%s%s", host, port ? port : ":0");
@@ -206,6 +230,7 @@ int main(int argc, char **argv)
         for (int s = 0; s < a.shards[p]; s++) {
             slots[slot_base[p] + s].persona = p;
             slots[slot_base[p] + s].shard = s;
+            cx_slot_rid(a.run, p, s, slots[slot_base[p] + s].want);
         }
     }
     if (a.start_tick > 0 && cx_agent_restore(&a, s_restore, dept, (int)timeout_ms) != 0) {
@@ -222,6 +247,7 @@ int main(int argc, char **argv)
     int64_t tick = a.start_tick; /* tick being collected */
     int have_tick = 0; /* its TICK arrived */
     int got = 0;       /* batches arrived for it */
+    int64_t forged = 0; /* batches in a shard's name from another peer */
     zmq_pollitem_t items[2] = {{a.coord, 0, ZMQ_POLLIN, 0}, {data, 0, ZMQ_POLLIN, 0}};
     int stop = 0;
     while (!stop && !cx_agent_interrupted) {
@@ -265,8 +291,11 @@ int main(int argc, char **argv)
         }
         cx_frame_t f;
         int r;
+        /* At most S_DRAIN frames a wake-up: peers flooding the data socket
+         * (forged batches, junk) delay the heartbeat below, never starve it. */
+        int budget = S_DRAIN;
         while (!stop && (items[1].revents & ZMQ_POLLIN) && !(have_tick && got == nslots) &&
-               (r = cx_net_recv(data, true, &f, ZMQ_DONTWAIT)) >= 0) {
+               budget-- > 0 && (r = cx_net_recv(data, true, &f, ZMQ_DONTWAIT)) >= 0) {
             if (r == 1) {
                 a.dropped++;
                 continue;
@@ -276,6 +305,18 @@ int main(int argc, char **argv)
             if (t == CX_MSG_REQUESTS && dm->tick == tick && dm->persona < sc->n_persona &&
                 dm->shard < a.shards[dm->persona]) {
                 sl = &slots[slot_base[dm->persona] + dm->shard];
+            }
+            /* Only the shard the roster admitted may fill its slot: a batch
+             * from another routing id (a stranger, a stale agent of another
+             * run) is dropped, and can no longer take the real one's place. */
+            if (sl && (f.rid_len != CX_SLOT_RID_LEN || memcmp(f.rid, sl->want, f.rid_len) != 0)) {
+                if (forged++ < 3) {
+                    cx_log_warn("dropped a REQUESTS batch in the name of persona %s shard %d from "
+                                "a peer that is not that shard%s",
+                                sc->persona[sl->persona].id, sl->shard,
+                                forged == 3 ? " (further ones are counted, not logged)" : "");
+                }
+                sl = NULL;
             }
             if (!sl || sl->got) {
                 a.dropped++;

@@ -159,9 +159,14 @@ int main(int argc, char **argv)
      * instead of a silent drop. */
     data = zmq_socket(a.ctx, ZMQ_ROUTER);
     int linger = 0, mandatory = 1;
+    /* Its routing id, derived from the run's secret, is how departments
+     * know a batch comes from this shard (cx_slot_rid). */
+    char self[CX_SLOT_RID_LEN + 1];
+    cx_slot_rid(a.run, persona, (int)shard, self);
     if (!data || zmq_setsockopt(data, ZMQ_LINGER, &linger, sizeof linger) != 0 ||
+        zmq_setsockopt(data, ZMQ_ROUTING_ID, self, CX_SLOT_RID_LEN) != 0 ||
         zmq_setsockopt(data, ZMQ_ROUTER_MANDATORY, &mandatory, sizeof mandatory) != 0 ||
-        cx_curve_client(&a.curve, data) != 0) {
+        cx_net_limit(data, CX_NET_MAX_DATA) != 0 || cx_curve_client(&a.curve, data) != 0) {
         cx_log_error("cannot create the data socket: %s", zmq_strerror(errno));
         goto done;
     }

@@ -29,6 +29,7 @@
  *  (summary.json: messages.dropped_by_coordinator).
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,7 @@
 #include "cx_company.h"
 #include "cx_steady.h"
 #include "cx_control.h"
+#include "cx_dirlock.h"
 #include "cx_load.h"
 #include "cx_log.h"
 #include "cx_net.h"
@@ -61,6 +63,9 @@ typedef struct {
     int done;                      /* *_DONE received for the current tick */
     int bye;                       /* BYE received */
     int64_t dropped;               /* what it reported dropping */
+    int told;                      /* its dropped messages logged one by one */
+    char last_drop[128];           /* why its last message was dropped */
+    int last_drop_tick;            /* during which tick */
     long long last_heard;          /* ms */
 } s_agent_t;
 
@@ -103,6 +108,10 @@ typedef struct {
     const char *cp_path;         /* where checkpoints go */
     int failed;                  /* a command's checkpoint failed: the run stops */
     int have_row;                /* last_row is set */
+    char run_id[CX_RUN_ID_LEN + 1];  /* identity of this run (OUT/run.id) */
+    char session[CX_RUN_ID_LEN + 1]; /* this session's secret: WELCOME's run (cx_slot_rid) */
+    int in_tick;                     /* a tick is running: only `status` is answered now */
+    long long tick_began;            /* ms: when the running tick began */
 } s_coord_t;
 
 static volatile sig_atomic_t s_interrupted = 0;
@@ -137,6 +146,35 @@ static int s_tell_drop(s_coord_t *c)
         c->drops_told_ms = cx_now_ms();
     }
     return 0;
+}
+
+/* Drops a well-formed message from a member of the roster that does not fit
+ * (another tick, another index, a second one, a wrong size, a type out of
+ * place): counted, and logged (the first S_DROPS_TOLD of each agent), since
+ * the tick it belonged to may now wait for the tick timeout. */
+static void s_drop_member(s_coord_t *c, s_agent_t *a, int type, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void s_drop_member(s_coord_t *c, s_agent_t *a, int type, const char *fmt, ...)
+{
+    c->dropped++;
+    char why[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof why, fmt, ap);
+    va_end(ap);
+    int k =
+        snprintf(a->last_drop, sizeof a->last_drop, "its %s was dropped: ", cx_msg_type_name(type));
+    if (k > 0 && (size_t)k < sizeof a->last_drop) {
+        memcpy(a->last_drop + k, why, strnlen(why, sizeof a->last_drop - (size_t)k - 1));
+        a->last_drop[k + (int)strnlen(why, sizeof a->last_drop - (size_t)k - 1)] = 0;
+    }
+    a->last_drop_tick = c->next_tick - 1; /* the tick running */
+    if (a->told++ >= S_DROPS_TOLD) {
+        return;
+    }
+    cx_log_warn("dropped a %s from %s (pid %lld): %s%s", cx_msg_type_name(type), a->name,
+                (long long)a->pid, why,
+                a->told == S_DROPS_TOLD ? " (its further drops are counted, not logged)" : "");
 }
 
 static s_agent_t *s_by_rid(s_coord_t *c, const cx_frame_t *f)
@@ -227,8 +265,26 @@ static s_agent_t *s_recv(s_coord_t *c, int *type)
     cx_frame_close(&f);
     s_agent_t *a = s_by_rid(c, &f);
     int t = cx_msg_decode(c->msg, c->copy, n);
-    if (t <= 0) {
+    if (t == CX_PROTO_EVERSION && !a && c->msg->other_type == CX_MSG_HELLO) {
+        /* An agent of another cxsim: tell it why it is not let in (a STOP
+         * of this version; the reason reads as text whatever it speaks). */
+        char why[200];
+        snprintf(why, sizeof why,
+                 "protocol version %lld is not this coordinator's (version %d, cxsim %s): run "
+                 "the same cxsim on every machine",
+                 (long long)c->msg->other_version, CX_PROTO_VERSION, CX_VERSION);
         if (s_tell_drop(c)) {
+            cx_log_warn("refused a HELLO: %s", why);
+        }
+        if (cx_enc_stop(&c->enc, why) == 0) {
+            cx_net_send(c->router, f.rid, f.rid_len, &c->enc);
+        }
+        c->dropped++;
+        *type = -1;
+        return NULL;
+    }
+    if (t <= 0) {
+        if (a ? a->told++ < S_DROPS_TOLD : s_tell_drop(c)) {
             cx_log_warn("dropped a frame from %s: %s", a ? a->name : "an unknown peer",
                         cx_proto_strerror(t));
         }
@@ -349,8 +405,8 @@ static int s_join(s_coord_t *c, int startup_ms)
                     for (int p = 0; p < c->sc->n_persona; p++) {
                         shards[p] = c->sc->persona[p].shards;
                     }
-                    if (cx_enc_welcome(&c->enc, "run", c->yaml, c->yaml_len, eps, c->sc->n_dept,
-                                       shards, c->sc->n_persona, c->heartbeat_ms,
+                    if (cx_enc_welcome(&c->enc, c->session, c->yaml, c->yaml_len, eps,
+                                       c->sc->n_dept, shards, c->sc->n_persona, c->heartbeat_ms,
                                        c->start_tick) != 0 ||
                         s_broadcast(c) != 0) {
                         return -1;
@@ -416,6 +472,12 @@ static int s_checkpoint(s_coord_t *c, int64_t t, const cx_company_t *company,
         return -1;
     }
     cp.next_tick = t + 1;
+    if (cx_checkpoint_own(&cp, c->sc, c->run_id) != 0) {
+        snprintf(c->reason, sizeof c->reason, "out of memory at the checkpoint of tick %lld",
+                 (long long)t);
+        cx_checkpoint_fini(&cp);
+        return -1;
+    }
     cp.company = *company;
     cp.hist = *hist;
     cx_output_get_state(out, &cp.output);
@@ -532,6 +594,16 @@ static int s_command(void *user, const char *verb, const char *key, const char *
         int k = snprintf(reply, cap, "next_tick=%d ticks=%d state=%s tick_ms=%lld live_events=%d",
                          c->next_tick, c->sc->ticks, c->paused ? "paused" : "running",
                          c->tick_ms, c->live_events);
+        if (c->in_tick && k > 0 && (size_t)k < cap) {
+            /* Asked during a tick (a slow or a stuck one): how long it has
+             * run and how many agents it still waits for. */
+            int waiting = 0;
+            for (int i = 0; i < c->n_agents; i++) {
+                waiting += !c->agents[i].done;
+            }
+            k += snprintf(reply + k, cap - (size_t)k, " tick_running_ms=%lld waiting_for=%d",
+                          cx_now_ms() - c->tick_began, waiting);
+        }
         if (c->have_row) {
             const char *names[64];
             double vals[64];
@@ -541,6 +613,10 @@ static int s_command(void *user, const char *verb, const char *key, const char *
             }
         }
         return 1;
+    }
+    /* A change never lands in the middle of a tick: held until it ends. */
+    if (c->in_tick) {
+        return -1;
     }
     if (strcmp(verb, "event") == 0) {
         return s_live_event(c, value, reply, cap);
@@ -635,6 +711,26 @@ static int s_between(s_coord_t *c, int64_t last, long long began)
     }
 }
 
+/* Frees what main allocated before the run began, for a refusal that
+ * leaves the run's files as they were; returns rc. */
+static int s_refuse(s_coord_t *c, void *company, void *totals, void *tally, int rc)
+{
+    if (c->resume) {
+        cx_checkpoint_fini(c->resume);
+        free(c->resume);
+    }
+    free(c->agents);
+    free(c->yaml);
+    cx_msg_fini(c->msg);
+    free(c->msg);
+    cx_enc_fini(&c->enc);
+    free(c->sc);
+    free(company);
+    free(totals);
+    free(tally);
+    return rc;
+}
+
 static void s_usage(FILE *fp)
 {
     fprintf(fp, "usage: cxsim-coordinator --scenario FILE --out DIR --bind ENDPOINT\n"
@@ -642,7 +738,9 @@ static void s_usage(FILE *fp)
                 "                         [--key FILE] [--paused] [--tick-timeout-ms MS]\n"
                 "                         [--heartbeat-ms MS]\n"
                 "                         [--startup-timeout-ms MS] [--checkpoint-every N]\n"
-                "                         [--resume CHECKPOINT]\n"
+                "                         [--resume CHECKPOINT] [--lock-fd FD] [--insecure]\n"
+                "Listening on another address than loopback or ipc:// needs --key, or\n"
+                "--insecure to accept anyone who reaches it.\n"
                 "The clock and barrier of a run. Normally started by `cxsim run`.\n");
 }
 
@@ -651,6 +749,8 @@ int main(int argc, char **argv)
     const char *scenario = NULL, *out_dir = NULL, *bind = NULL, *pub = NULL, *resume = NULL;
     const char *control = NULL, *key = NULL;
     long long hb = 1000, startup_ms = 30000, every = 0, tick_ms = 0, tick_timeout_ms = 600000;
+    long long lock_fd = -1;
+    int insecure = 0; /* --insecure: listen beyond this machine without a key */
     int start_paused = 0;
     for (int i = 1; i < argc; i++) {
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -684,6 +784,8 @@ int main(int argc, char **argv)
         } else if (strcmp(argv[i], "--tick-timeout-ms") == 0 && v &&
                    cx_parse_int(v, 0, 86400000, &tick_timeout_ms) == 0) {
             i++;
+        } else if (strcmp(argv[i], "--insecure") == 0) {
+            insecure = 1;
         } else if (strcmp(argv[i], "--paused") == 0) {
             start_paused = 1;
         } else if (strcmp(argv[i], "--control") == 0 && v) {
@@ -691,6 +793,9 @@ int main(int argc, char **argv)
             i++;
         } else if (strcmp(argv[i], "--tick-ms") == 0 && v &&
                    cx_parse_int(v, 0, 600000, &tick_ms) == 0) {
+            i++;
+        } else if (strcmp(argv[i], "--lock-fd") == 0 && v &&
+                   cx_parse_int(v, 0, 1 << 20, &lock_fd) == 0) {
             i++;
         } else if (strcmp(argv[i], "--resume") == 0 && v) {
             resume = v;
@@ -709,6 +814,23 @@ int main(int argc, char **argv)
         return 2;
     }
     cx_log_init("cxsim-coordinator");
+    /* Every listener beyond this machine needs the run key. */
+    if (cx_net_check_listener("--bind", bind, key != NULL, insecure) != 0 ||
+        (pub && cx_net_check_listener("--pub", pub, key != NULL, insecure) != 0) ||
+        (control && cx_net_check_listener("--control", control, key != NULL, insecure) != 0)) {
+        return 2;
+    }
+    /* One run writes in a directory at a time (cx_dirlock.h): the lock
+     * handed down by the launcher, or taken here. */
+    if (cx_mkdirs(out_dir) == 0) {
+        char why[512];
+        int l = lock_fd >= 0 ? cx_dirlock_adopt(out_dir, (int)lock_fd, why, sizeof why)
+                             : cx_dirlock_take(out_dir, why, sizeof why);
+        if (l < 0) {
+            cx_log_error("%s", why);
+            return l == -2 ? 1 : 2;
+        }
+    }
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = s_on_signal;
@@ -736,15 +858,16 @@ int main(int argc, char **argv)
 
     /* The scenario: read the resolved text, load it like any file. */
     if (cx_read_file(scenario, CX_SCENARIO_MAX_BYTES, &c.yaml, &c.yaml_len) != 0) {
-        cx_log_error("cannot read %s: %s", scenario, strerror(errno));
-        return 2;
+        cx_log_error("cannot read %s: %s", scenario,
+                     errno == ENOTSUP ? "not a regular file" : strerror(errno));
+        return s_refuse(&c, company, totals, tally, 2);
     }
     cx_diags_t diags;
     cx_diags_init(&diags);
     if (cx_scenario_load_string(scenario, c.yaml, c.yaml_len, NULL, 0, c.sc, &diags) != 0) {
         cx_diags_print(stderr, &diags);
         cx_diags_fini(&diags);
-        return 2;
+        return s_refuse(&c, company, totals, tally, 2);
     }
     cx_diags_fini(&diags);
     const cx_scenario_t *sc = c.sc;
@@ -802,7 +925,16 @@ int main(int argc, char **argv)
         c.resume = malloc(sizeof *c.resume);
         if (!c.resume || cx_checkpoint_read(resume, c.n_agents, c.resume, err, sizeof err) != 0) {
             cx_log_error("%s", c.resume ? err : "out of memory");
-            return 2;
+            free(c.resume);
+            c.resume = NULL;
+            return s_refuse(&c, company, totals, tally, 2);
+        }
+        /* It must be this run's, of this seed and scenario (cx_checkpoint.h). */
+        char why[512];
+        if (cx_run_id_read(out_dir, c.run_id, why, sizeof why) != 0 ||
+            cx_checkpoint_verify(c.resume, sc, c.run_id, why, sizeof why) != 0) {
+            cx_log_error("cannot resume from %s: %s", resume, why);
+            return s_refuse(&c, company, totals, tally, 2);
         }
         c.start_tick = c.resume->next_tick;
         *company = c.resume->company;
@@ -810,6 +942,12 @@ int main(int argc, char **argv)
         out = cx_output_reopen(out_dir, sc, &c.resume->output, err, sizeof err);
     } else {
         out = cx_output_open(out_dir, sc, c.yaml, c.yaml_len, err, sizeof err);
+        /* A fresh run: a new identity, which its checkpoints carry. */
+        if (out && (cx_run_id_new(c.run_id) != 0 ||
+                    cx_run_id_write(out_dir, c.run_id, err, sizeof err) != 0)) {
+            cx_log_error("%s", err[0] ? err : "cannot make a run identity");
+            return 1;
+        }
     }
     if (!out) {
         cx_log_error("%s", err);
@@ -825,6 +963,12 @@ int main(int argc, char **argv)
                  c.n_agents + 32, nofile);
         goto finish;
     }
+    /* A secret of this session, for the roster only: it binds each persona
+     * shard's batches to the shard admitted here (cx_slot_rid). */
+    if (cx_run_id_new(c.session) != 0) {
+        snprintf(c.reason, sizeof c.reason, "cannot draw the session's secret");
+        goto finish;
+    }
     c.ctx = zmq_ctx_new();
     if (key && (cx_curve_load(&c.curve, key, err, sizeof err) != 0 ||
                 cx_curve_start(&c.curve, c.ctx, err, sizeof err) != 0)) {
@@ -834,7 +978,8 @@ int main(int argc, char **argv)
     c.router = zmq_socket(c.ctx, ZMQ_ROUTER);
     int linger = 1000;
     zmq_setsockopt(c.router, ZMQ_LINGER, &linger, sizeof linger);
-    if (cx_curve_server(&c.curve, c.router) != 0 || zmq_bind(c.router, bind) != 0) {
+    if (cx_net_limit(c.router, CX_NET_MAX_DATA) != 0 || cx_curve_server(&c.curve, c.router) != 0 ||
+        zmq_bind(c.router, bind) != 0) {
         snprintf(c.reason, sizeof c.reason, "cannot bind %s: %s", bind, zmq_strerror(errno));
         goto finish;
     }
@@ -842,7 +987,8 @@ int main(int argc, char **argv)
         c.pub = zmq_socket(c.ctx, ZMQ_PUB);
         int zero = 0;
         zmq_setsockopt(c.pub, ZMQ_LINGER, &zero, sizeof zero);
-        if (cx_curve_server(&c.curve, c.pub) != 0 || zmq_bind(c.pub, pub) != 0) {
+        if (cx_net_limit(c.pub, CX_NET_MAX_SMALL) != 0 || cx_curve_server(&c.curve, c.pub) != 0 ||
+            zmq_bind(c.pub, pub) != 0) {
             snprintf(c.reason, sizeof c.reason, "cannot bind %s: %s", pub, zmq_strerror(errno));
             goto finish;
         }
@@ -930,10 +1076,12 @@ int main(int argc, char **argv)
                         if (a->done || a->role != pass) {
                             continue;
                         }
-                        if (named < 4 && k > 0 && (size_t)k + 160 < sizeof c.reason) {
+                        if (named < 4 && k > 0 && (size_t)k + 300 < sizeof c.reason) {
+                            int said = a->last_drop[0] && a->last_drop_tick == t;
                             k += snprintf(c.reason + k, sizeof c.reason - (size_t)k,
-                                          "%s %s (pid %lld)", named ? "," : "", a->name,
-                                          (long long)a->pid);
+                                          "%s %s (pid %lld%s%s)", named ? "," : "", a->name,
+                                          (long long)a->pid, said ? "; " : "",
+                                          said ? a->last_drop : "");
                         }
                         named++;
                     }
@@ -943,9 +1091,19 @@ int main(int argc, char **argv)
                 }
                 goto finish;
             }
-            if (s_wait(&c, c.heartbeat_ms / 4 + 1) != 0) {
+            /* The control socket too: `status` is answered during a tick,
+             * even a stuck one; changes wait for the tick's end. */
+            c.in_tick = 1;
+            c.tick_began = began;
+            zmq_pollitem_t it[2] = {{c.router, 0, ZMQ_POLLIN, 0}, {c.ctl.sock, 0, ZMQ_POLLIN, 0}};
+            if (zmq_poll(it, c.ctl.sock ? 2 : 1, c.heartbeat_ms / 4 + 1) < 0 && errno != EINTR) {
+                snprintf(c.reason, sizeof c.reason, "poll failed: %s", zmq_strerror(errno));
                 goto finish;
             }
+            if (c.ctl.sock && (it[1].revents & ZMQ_POLLIN)) {
+                cx_control_serve(&c.ctl, s_command, &c);
+            }
+            c.in_tick = 0;
             int type;
             s_agent_t *a;
             while ((a = s_recv(&c, &type)) != NULL || type != 0) {
@@ -973,8 +1131,28 @@ int main(int argc, char **argv)
                     snprintf(c.reason, sizeof c.reason, "%s failed at tick %d: %s", a->name, t,
                              text);
                     goto finish;
+                } else if (type == CX_MSG_TICK_DONE || type == CX_MSG_DEPT_DONE) {
+                    int want_role = type == CX_MSG_TICK_DONE;
+                    int index = want_role ? m->persona : m->dept;
+                    if (a->role != want_role) {
+                        s_drop_member(&c, a, type, "not a message this agent sends");
+                    } else if (m->tick != t) {
+                        s_drop_member(&c, a, type, "for tick %lld while tick %d runs",
+                                      (long long)m->tick, t);
+                    } else if (a->done) {
+                        s_drop_member(&c, a, type, "a second one for tick %d", t);
+                    } else if (index != a->index || (want_role && m->shard != a->shard)) {
+                        s_drop_member(&c, a, type, "it names %s %d, not its own %d",
+                                      want_role ? "persona" : "department", index, a->index);
+                    } else if (want_role) {
+                        s_drop_member(&c, a, type, "its tally of %d words does not unpack",
+                                      m->n_iwords);
+                    } else {
+                        s_drop_member(&c, a, type, "%d stats, expected %d", m->n_words,
+                                      CX_DEPT_STATS_WORDS);
+                    }
                 } else if (type != CX_MSG_HEARTBEAT) {
-                    c.dropped++;
+                    s_drop_member(&c, a, type, "unexpected during tick %d", t);
                 }
             }
             s_heartbeat(&c, t);

@@ -22,6 +22,7 @@
 #include "cx_checkpoint.h"
 #include "cx_cmd.h"
 #include "cx_control.h"
+#include "cx_dirlock.h"
 #include "cx_live_set.h"
 #include "cx_load.h"
 #include "cx_output.h"
@@ -233,15 +234,26 @@ int cx_cmd_fork(int argc, char **argv)
     }
     cx_checkpoint_t cp;
     char err[512];
+    char from_id[CX_RUN_ID_LEN + 1], to_id[CX_RUN_ID_LEN + 1];
     if (cx_checkpoint_read(cp_path, n_agents, &cp, err, sizeof err) != 0) {
         fprintf(stderr, "cxsim fork: cannot fork from %s: %s\n", cp_path, err);
         cx_diags_fini(&d);
         free(sc);
         return 2;
     }
+    /* Only the run's own checkpoint, whose every agent state the model takes
+     * back; the branch is a run of its own, with its own identity. */
+    if (cx_run_id_read(from, from_id, err, sizeof err) != 0 ||
+        cx_checkpoint_verify(&cp, sc, from_id, err, sizeof err) != 0 ||
+        cx_checkpoint_check_agents(&cp, sc, err, sizeof err) != 0 || cx_run_id_new(to_id) != 0) {
+        fprintf(stderr, "cxsim fork: cannot fork from %s: %s\n", cp_path, err);
+        cx_checkpoint_fini(&cp);
+        cx_diags_fini(&d);
+        free(sc);
+        return 2;
+    }
     int first = (int)cp.next_tick;
     cx_output_state_t st = cp.output;
-    cx_checkpoint_fini(&cp);
     int rc = 2;
     for (int k = 0; k < n_changes; k++) {
         cx_event_spec_t ev;
@@ -265,6 +277,14 @@ int cx_cmd_fork(int argc, char **argv)
         fprintf(stderr, "cxsim fork: cannot create %s: %s\n", to, strerror(errno));
         goto out;
     }
+    /* The branch is written by this process, then by the resume below,
+     * which finds the lock already held. */
+    if ((rc = cx_dirlock_take(to, err, sizeof err)) < 0) {
+        fprintf(stderr, "cxsim fork: %s\n", err);
+        rc = rc == -1 ? 2 : 1;
+        goto out;
+    }
+    rc = 1;
     static const char *const files[3] = {"kpis.csv", "departments.csv", "touchpoints.csv"};
     for (int i = 0; i < 3; i++) {
         snprintf(src, sizeof src, "%s/%s", from, files[i]);
@@ -274,9 +294,13 @@ int cx_cmd_fork(int argc, char **argv)
             goto out;
         }
     }
+    /* The events added from the checkpoint's tick on leave its scenario
+     * hash as it was (cx_checkpoint.h): only the identity changes. */
     snprintf(path, sizeof path, "%s/checkpoint.msgpack", to);
-    if (s_copy(cp_path, path, -1) != 0) {
-        fprintf(stderr, "cxsim fork: cannot copy %s: %s\n", cp_path, strerror(errno));
+    if (cx_checkpoint_own(&cp, sc, to_id) != 0 ||
+        cx_checkpoint_write(path, &cp, err, sizeof err) != 0 ||
+        cx_run_id_write(to, to_id, err, sizeof err) != 0) {
+        fprintf(stderr, "cxsim fork: %s\n", err);
         goto out;
     }
     snprintf(path, sizeof path, "%s/scenario.resolved.yaml", to);
@@ -288,6 +312,7 @@ int cx_cmd_fork(int argc, char **argv)
     free(yaml);
     fprintf(stderr, "cxsim fork: %s branches from %s after tick %d with %d change%s\n", to, from,
             first - 1, n_changes, n_changes == 1 ? "" : "s");
+    cx_checkpoint_fini(&cp);
     cx_diags_fini(&d);
     free(sc);
     char *args[70];
@@ -304,6 +329,7 @@ int cx_cmd_fork(int argc, char **argv)
     args[n] = NULL;
     return cx_cmd_resume(n, args);
 out:
+    cx_checkpoint_fini(&cp);
     cx_diags_fini(&d);
     free(sc);
     return rc;

@@ -18,6 +18,7 @@
 #include "cx_cmd.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +31,7 @@
 
 #include "cx_checkpoint.h"
 #include "cx_curve.h"
+#include "cx_dirlock.h"
 #include "cx_exp_db.h"
 #include "cx_load.h"
 #include "cx_net.h"
@@ -104,6 +106,7 @@ typedef struct {
     int restart_lost;          /* --restart-lost */
     const char *resume;        /* checkpoint to resume from (cxsim resume) */
     int quiet;                 /* --quiet */
+    int lock_fd;               /* the output directory's lock (cx_dirlock.h) */
 } s_opts_t;
 
 static int s_parse_ll(const char *s, long long lo, long long hi, long long *out)
@@ -508,6 +511,7 @@ static int s_run_processes(const s_opts_t *o, const cx_scenario_t *sc, const cha
     int zero = 0;
     zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "", 0);
     zmq_setsockopt(sub, ZMQ_LINGER, &zero, sizeof zero);
+    cx_net_limit(sub, CX_NET_MAX_SMALL);
     cx_curve_client(&o->curve, sub);
     zmq_connect(sub, pub_ep);
 
@@ -530,8 +534,17 @@ static int s_run_processes(const s_opts_t *o, const cx_scenario_t *sc, const cha
         cargv[nc++] = "--resume";
         cargv[nc++] = (char *)o->resume;
     }
+    /* The coordinator inherits the directory's lock: it holds it for as
+     * long as it writes there, even if this launcher dies first. */
+    char lock_fd[32];
+    snprintf(lock_fd, sizeof lock_fd, "%d", o->lock_fd);
+    cargv[nc++] = "--lock-fd";
+    cargv[nc++] = lock_fd;
     cargv[nc] = NULL;
-    if (s_spawn(&ps, "coordinator", cargv) != 0) {
+    fcntl(o->lock_fd, F_SETFD, 0);
+    int spawned = s_spawn(&ps, "coordinator", cargv);
+    fcntl(o->lock_fd, F_SETFD, FD_CLOEXEC);
+    if (spawned != 0) {
         goto cleanup;
     }
     coord = 0;
@@ -743,9 +756,19 @@ int cx_cmd_run(int argc, char **argv)
             n_agents += sc->persona[p].shards;
         }
         cx_checkpoint_t cp;
-        char err[512];
+        char err[512], run_id[CX_RUN_ID_LEN + 1];
         if (cx_checkpoint_read(o.resume, n_agents, &cp, err, sizeof err) != 0) {
             fprintf(stderr, "cxsim resume: cannot resume from %s: %s\n", o.resume, err);
+            free(sc);
+            return 2;
+        }
+        /* Only this run's checkpoint, of this seed and scenario, whose every
+         * agent state the model takes back. */
+        if (cx_run_id_read(o.out, run_id, err, sizeof err) != 0 ||
+            cx_checkpoint_verify(&cp, sc, run_id, err, sizeof err) != 0 ||
+            cx_checkpoint_check_agents(&cp, sc, err, sizeof err) != 0) {
+            fprintf(stderr, "cxsim resume: cannot resume from %s: %s\n", o.resume, err);
+            cx_checkpoint_fini(&cp);
             free(sc);
             return 2;
         }
@@ -775,6 +798,17 @@ int cx_cmd_run(int argc, char **argv)
         free(yaml);
         free(sc);
         return 1;
+    }
+    /* One run writes in a directory at a time (cx_dirlock.h). */
+    {
+        char err[512];
+        o.lock_fd = cx_dirlock_take(out, err, sizeof err);
+        if (o.lock_fd < 0) {
+            fprintf(stderr, "cxsim %s: %s\n", o.resume ? "resume" : "run", err);
+            free(yaml);
+            free(sc);
+            return o.lock_fd == -1 ? 2 : 1;
+        }
     }
 
     struct sigaction sa;

@@ -125,6 +125,7 @@ int cx_cmd_watch(int argc, char **argv)
     int zero = 0;
     zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "", 0);
     zmq_setsockopt(sub, ZMQ_LINGER, &zero, sizeof zero);
+    cx_net_limit(sub, CX_NET_MAX_SMALL);
     cx_curve_client(&curve, sub);
     int rc = 1;
     cx_msg_t *m = malloc(sizeof *m);

@@ -18,11 +18,14 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define S_PATH 200 /* room for a key path */
 #define S_SHOW 48  /* longest found-value shown in a message */
@@ -1572,13 +1575,35 @@ int cx_scenario_load_file(const char *path, const char *const *sets, int n_sets,
                           cx_diags_t *diags)
 {
     cx_scenario_defaults(sc);
-    FILE *fp = fopen(path, "rb");
-    if (!fp) {
+    /* O_NONBLOCK, then a regular file only: a FIFO (or a device, a socket)
+     * could keep the reader waiting forever. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0) {
         cx_diags_add(diags, path, 0, 0, "", "cannot open: %s", strerror(errno));
+        if (fd >= 0) {
+            close(fd);
+        }
         return -1;
     }
-    /* Read at most one byte past the limit, so a huge file (or a pipe that
-     * never ends) costs no more than that. */
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        cx_diags_add(diags, path, 0, 0, "", "cannot read: %s, not a regular scenario file",
+                     S_ISDIR(st.st_mode)    ? "a directory"
+                     : S_ISFIFO(st.st_mode) ? "a FIFO (named pipe)"
+                                            : "a device or a socket");
+        return -1;
+    }
+    int flags = fcntl(fd, F_GETFL);
+    fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+    FILE *fp = fdopen(fd, "rb");
+    if (!fp) {
+        cx_diags_add(diags, path, 0, 0, "", "cannot open: %s", strerror(errno));
+        close(fd);
+        return -1;
+    }
+    /* Read at most one byte past the limit, so a huge file costs no more
+     * than that. */
     size_t cap = CX_SCENARIO_MAX_BYTES + 1;
     char *buf = malloc(cap);
     if (!buf) {

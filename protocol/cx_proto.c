@@ -425,6 +425,11 @@ int cx_msg_decode(cx_msg_t *m, const void *data, size_t len)
         return CX_PROTO_EGARBAGE;
     }
     if (version != CX_PROTO_VERSION) {
+        /* Say what it claims: a HELLO of another version gets an answer. */
+        m->other_version = version;
+        if (s_int(&a->via.array.ptr[1], 0, INT32_MAX, &m->other_type) != 0) {
+            m->other_type = -1;
+        }
         return CX_PROTO_EVERSION;
     }
     if (s_int(&a->via.array.ptr[1], 0, INT32_MAX, &type) != 0 || type <= 0 ||

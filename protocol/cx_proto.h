@@ -96,6 +96,8 @@ typedef struct {
     cx_str_t key;                            /* COMMAND: key */
     cx_str_t value;                          /* COMMAND: value */
     int ok;                                  /* REPLY: 1 ok, 0 refused */
+    int64_t other_version;                   /* CX_PROTO_EVERSION: the version the frame claims */
+    int64_t other_type;                      /* CX_PROTO_EVERSION: its type, or -1 */
     msgpack_unpacked unpacked;               /* decoder state (owned) */
 } cx_msg_t;
 

@@ -2,6 +2,7 @@
 #include "cx_agent.h"
 
 #include <errno.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -179,8 +180,8 @@ int cx_agent_join(cx_agent_t *a, const char *connect, const char *role, const ch
     a->coord = zmq_socket(a->ctx, ZMQ_DEALER);
     int linger = 2000;
     zmq_setsockopt(a->coord, ZMQ_LINGER, &linger, sizeof linger);
-    if (!a->coord || cx_curve_client(&a->curve, a->coord) != 0 ||
-        zmq_connect(a->coord, connect) != 0) {
+    if (!a->coord || cx_net_limit(a->coord, CX_NET_MAX_DATA) != 0 ||
+        cx_curve_client(&a->curve, a->coord) != 0 || zmq_connect(a->coord, connect) != 0) {
         cx_log_error("cannot connect to %s: %s", connect, zmq_strerror(errno));
         return -1;
     }
@@ -286,4 +287,20 @@ int cx_agent_snapshot(cx_agent_t *a, int64_t tick,
     int rc = cx_enc_snapshot(&a->enc, tick, buf, len) == 0 ? cx_agent_send(a) : -1;
     free(buf);
     return rc;
+}
+
+void cx_slot_rid(const char *run, int persona, int shard, char out[CX_SLOT_RID_LEN + 1])
+{
+    char what[64];
+    int n = snprintf(what, sizeof what, "persona %d shard %d", persona, shard);
+    unsigned char h[16];
+    size_t klen = strlen(run);
+    if (klen > crypto_generichash_KEYBYTES_MAX) {
+        klen = crypto_generichash_KEYBYTES_MAX;
+    }
+    crypto_generichash(h, sizeof h, (const unsigned char *)what, (size_t)n,
+                       klen >= crypto_generichash_KEYBYTES_MIN ? (const unsigned char *)run : NULL,
+                       klen >= crypto_generichash_KEYBYTES_MIN ? klen : 0);
+    out[0] = 's';
+    sodium_bin2hex(out + 1, CX_SLOT_RID_LEN, h, sizeof h);
 }

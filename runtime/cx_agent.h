@@ -35,7 +35,7 @@ typedef struct {
     long long last_heard;                   /* ms: last message from the coordinator */
     long long last_sent;                    /* ms: last message to the coordinator */
     int64_t dropped;                        /* malformed or unexpected messages dropped */
-    char run[64];                           /* run id */
+    char run[64];                           /* run id: this session's secret (WELCOME) */
     char endpoints[CX_MAX_DEPTS][256];      /* data endpoint of each department */
     int32_t shards[CX_MAX_PERSONAS];        /* shards of each persona */
     int64_t start_tick;                     /* first tick to run (> 0: resuming) */
@@ -43,6 +43,15 @@ typedef struct {
     size_t copy_cap;                        /* bytes allocated at copy */
     cx_curve_t curve;                       /* the run key (curve.on false: none) */
 } cx_agent_t;
+
+/* The routing id a persona shard's data socket must carry, derived from the
+ * run's session secret (WELCOME's `run`, known to the roster only): "s"
+ * and 32 hex digits of BLAKE2b-128 keyed by run over "persona P shard S".
+ * A department takes a REQUESTS batch for (P, S) only from this id, so a
+ * stranger, or a stale agent of another run, cannot answer in a shard's
+ * name (docs/PROTOCOL.md, "Peers bound at the handshake"). */
+#define CX_SLOT_RID_LEN 33
+void cx_slot_rid(const char *run, int persona, int shard, char out[CX_SLOT_RID_LEN + 1]);
 
 /* Set by SIGINT/SIGTERM once cx_agent_signals() is installed. */
 extern volatile sig_atomic_t cx_agent_interrupted;

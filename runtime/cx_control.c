@@ -11,6 +11,15 @@
 #include "cx_net.h"
 #include "cx_output.h"
 
+/* A command the callback held (it returned -1), with whom to answer. */
+struct cx_control_held {
+    unsigned char rid[CX_RID_MAX];   /* the client's routing id */
+    size_t rid_len;                  /* bytes in rid */
+    char verb[64];                   /* the command */
+    char key[512];                   /* ... */
+    char value[CX_CONTROL_TEXT_MAX]; /* ... */
+};
+
 #define S_LIVE_FILE "live.endpoints"
 
 int cx_control_open(cx_control_t *ctl, void *zctx, const char *endpoint, const cx_curve_t *curve,
@@ -26,13 +35,12 @@ int cx_control_open(cx_control_t *ctl, void *zctx, const char *endpoint, const c
     cx_msg_init(ctl->msg);
     ctl->sock = zmq_socket(zctx, ZMQ_ROUTER);
     int zero = 0;
-    int64_t maxsz = 64 * 1024; /* a command is small; refuse anything larger unread */
     if (!ctl->sock) {
         snprintf(err, cap, "cannot create the control socket: %s", zmq_strerror(errno));
         return -1;
     }
     zmq_setsockopt(ctl->sock, ZMQ_LINGER, &zero, sizeof zero);
-    zmq_setsockopt(ctl->sock, ZMQ_MAXMSGSIZE, &maxsz, sizeof maxsz);
+    cx_net_limit(ctl->sock, CX_NET_MAX_SMALL); /* a command is small; refuse more unread */
     if (cx_curve_server(curve, ctl->sock) != 0 || zmq_bind(ctl->sock, endpoint) != 0) {
         snprintf(err, cap, "cannot bind the control socket %s: %s", endpoint, zmq_strerror(errno));
         return -1;
@@ -43,9 +51,23 @@ int cx_control_open(cx_control_t *ctl, void *zctx, const char *endpoint, const c
 void cx_control_close(cx_control_t *ctl)
 {
     if (ctl->sock) {
+        /* Commands still held get their answer: the run will not take them. */
+        for (int i = 0; i < ctl->n_held; i++) {
+            if (cx_enc_reply(&ctl->enc, 0, "the run ended before this command could be taken") ==
+                0) {
+                cx_net_send(ctl->sock, ctl->held[i].rid, ctl->held[i].rid_len, &ctl->enc);
+            }
+        }
+        if (ctl->n_held > 0) {
+            int linger = 200;
+            zmq_setsockopt(ctl->sock, ZMQ_LINGER, &linger, sizeof linger);
+        }
         zmq_close(ctl->sock);
         ctl->sock = NULL;
     }
+    free(ctl->held);
+    ctl->held = NULL;
+    ctl->n_held = 0;
     if (ctl->msg) {
         cx_msg_fini(ctl->msg);
         free(ctl->msg);
@@ -75,6 +97,32 @@ static void s_reply(cx_control_t *ctl, const cx_frame_t *f, int ok, const char *
     }
 }
 
+/* Hands the held commands to fn again, in order, keeping those it holds
+ * still. Returns how many were answered. */
+static int s_serve_held(cx_control_t *ctl, cx_control_fn fn, void *user, char *reply, size_t cap)
+{
+    int served = 0, kept = 0;
+    for (int i = 0; i < ctl->n_held; i++) {
+        cx_control_held_t *h = &ctl->held[i];
+        reply[0] = 0;
+        int ok = fn(user, h->verb, h->key, h->value, reply, cap);
+        if (ok < 0) {
+            if (kept != i) {
+                memcpy(&ctl->held[kept], h, sizeof *h);
+            }
+            kept++;
+            continue;
+        }
+        if (cx_enc_reply(&ctl->enc, ok ? 1 : 0, reply) == 0) {
+            cx_net_send(ctl->sock, h->rid, h->rid_len, &ctl->enc);
+        }
+        ctl->commands++;
+        served++;
+    }
+    ctl->n_held = kept;
+    return served;
+}
+
 int cx_control_serve(cx_control_t *ctl, cx_control_fn fn, void *user)
 {
     static char verb[64], key[512], value[CX_CONTROL_TEXT_MAX], reply[CX_CONTROL_TEXT_MAX];
@@ -82,9 +130,10 @@ int cx_control_serve(cx_control_t *ctl, cx_control_fn fn, void *user)
     if (!ctl->sock) {
         return 0;
     }
+    served += s_serve_held(ctl, fn, user, reply, sizeof reply);
     /* At most CX_CONTROL_BATCH frames a call: a client flooding the socket
      * delays the next tick by that much, never indefinitely. */
-    for (int k = 0; k < CX_CONTROL_BATCH; k++) {
+    for (int k = 0; k < CX_CONTROL_BATCH && ctl->n_held < CX_CONTROL_BATCH; k++) {
         cx_frame_t f;
         int r = cx_net_recv(ctl->sock, true, &f, ZMQ_DONTWAIT);
         if (r < 0) {
@@ -111,6 +160,23 @@ int cx_control_serve(cx_control_t *ctl, cx_control_fn fn, void *user)
         }
         reply[0] = 0;
         int ok = fn(user, verb, key, value, reply, sizeof reply);
+        if (ok < 0) {
+            if (!ctl->held) {
+                ctl->held = calloc(CX_CONTROL_BATCH, sizeof *ctl->held);
+            }
+            if (ctl->held) {
+                cx_control_held_t *h = &ctl->held[ctl->n_held++];
+                memcpy(h->rid, f.rid, f.rid_len);
+                h->rid_len = f.rid_len;
+                memcpy(h->verb, verb, sizeof h->verb);
+                memcpy(h->key, key, sizeof h->key);
+                memcpy(h->value, value, sizeof h->value);
+                cx_frame_close(&f);
+                continue;
+            }
+            snprintf(reply, sizeof reply, "busy: try again");
+            ok = 0;
+        }
         s_reply(ctl, &f, ok ? 1 : 0, reply);
         cx_frame_close(&f);
         ctl->commands++;
@@ -144,6 +210,7 @@ int cx_control_call_key(const char *endpoint, const cx_curve_t *curve, const cha
     }
     int zero = 0;
     zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof zero);
+    cx_net_limit(s, CX_NET_MAX_SMALL);
     if (cx_curve_client(curve, s) != 0 || zmq_connect(s, endpoint) != 0) {
         snprintf(reply, cap, "cannot connect to %s: %s", endpoint, zmq_strerror(errno));
         goto done;

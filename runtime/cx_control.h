@@ -27,9 +27,14 @@
 #define CX_CONTROL_TEXT_MAX 4096 /* longest verb, key or value passed to the callback */
 
 /* Handles one command; writes the answer into reply (NUL-terminated).
- * Returns 1 (done) or 0 (refused). */
+ * Returns 1 (done), 0 (refused), or -1 (not now: the command is held,
+ * unanswered, and handed to the callback again, in order, by the next
+ * cx_control_serve; a coordinator in the middle of a tick answers `status`
+ * and holds the changes until the tick is over). */
 typedef int (*cx_control_fn)(void *user, const char *verb, const char *key, const char *value,
                              char *reply, size_t cap);
+
+typedef struct cx_control_held cx_control_held_t; /* a command held for later */
 
 typedef struct {
     void *sock;        /* ROUTER, or NULL when closed */
@@ -37,6 +42,8 @@ typedef struct {
     cx_msg_t *msg;     /* decoder scratch */
     int64_t commands;  /* commands served */
     int64_t dropped;   /* frames that were not commands */
+    cx_control_held_t *held; /* commands the callback said "not now" to (CX_CONTROL_BATCH) */
+    int n_held;              /* entries */
 } cx_control_t;
 
 /* Binds a ROUTER at endpoint in zctx (a CURVE server when curve is on). */
@@ -44,8 +51,9 @@ int cx_control_open(cx_control_t *ctl, void *zctx, const char *endpoint, const c
                     char *err, size_t cap);
 void cx_control_close(cx_control_t *ctl);
 
-/* Serves the commands waiting (at most CX_CONTROL_BATCH frames), without
- * blocking. Returns how many commands were served. */
+/* Serves the commands held, then those waiting (at most CX_CONTROL_BATCH
+ * frames; none while CX_CONTROL_BATCH are held), without blocking. Returns
+ * how many commands were answered. */
 int cx_control_serve(cx_control_t *ctl, cx_control_fn fn, void *user);
 
 /* DIR/live.endpoints, which says where a running run listens while it

@@ -98,7 +98,8 @@ int cx_curve_load(cx_curve_t *k, const char *path, char *err, size_t cap)
     char *text = NULL;
     size_t len = 0;
     if (cx_read_file(path, 4096, &text, &len) != 0) {
-        snprintf(err, cap, "cannot read the run key %s: %s", path, strerror(errno));
+        snprintf(err, cap, "cannot read the run key %s: %s", path,
+                 errno == ENOTSUP ? "not a regular file" : strerror(errno));
         return -1;
     }
     char check[41];

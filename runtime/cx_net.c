@@ -1,8 +1,13 @@
 /*  cx_net — framing on ZeroMQ sockets (see cx_net.h). */
 #include "cx_net.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
+#include <strings.h>
+
+#include "cx_log.h"
 
 void cx_frame_close(cx_frame_t *f)
 {
@@ -78,4 +83,77 @@ int cx_net_send(void *sock, const void *rid, size_t rid_len, const cx_enc_t *e)
         }
     }
     return 0;
+}
+
+int cx_net_limit(void *sock, int64_t max)
+{
+    return sock ? zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &max, sizeof max) : -1;
+}
+
+/* The host part of a tcp:// endpoint, without brackets, into host. */
+static int s_tcp_host(const char *ep, char *host, size_t cap)
+{
+    if (strncmp(ep, "tcp://", 6) != 0) {
+        return -1;
+    }
+    const char *h = ep + 6, *colon = strrchr(h, ':');
+    size_t n = colon ? (size_t)(colon - h) : strlen(h);
+    if (n >= 2 && h[0] == '[' && h[n - 1] == ']') {
+        h++;
+        n -= 2;
+    }
+    if (n == 0 || n >= cap) {
+        return -1;
+    }
+    memcpy(host, h, n);
+    host[n] = 0;
+    return 0;
+}
+
+bool cx_net_is_local(const char *ep)
+{
+    if (strncmp(ep, "ipc://", 6) == 0 || strncmp(ep, "inproc://", 9) == 0) {
+        return true;
+    }
+    char host[256];
+    if (s_tcp_host(ep, host, sizeof host) != 0) {
+        return false;
+    }
+    struct in_addr a4;
+    struct in6_addr a6;
+    if (inet_pton(AF_INET, host, &a4) == 1) {
+        return (ntohl(a4.s_addr) >> 24) == 127;
+    }
+    if (inet_pton(AF_INET6, host, &a6) == 1) {
+        return IN6_IS_ADDR_LOOPBACK(&a6);
+    }
+    return strcasecmp(host, "localhost") == 0 || strcmp(host, "lo") == 0;
+}
+
+bool cx_net_is_wildcard(const char *ep)
+{
+    char host[256];
+    if (s_tcp_host(ep, host, sizeof host) != 0) {
+        return false;
+    }
+    return strcmp(host, "*") == 0 || strcmp(host, "0.0.0.0") == 0 || strcmp(host, "::") == 0;
+}
+
+int cx_net_check_listener(const char *opt, const char *ep, bool keyed, bool insecure)
+{
+    if (keyed || cx_net_is_local(ep)) {
+        return 0;
+    }
+    if (insecure) {
+        cx_log_warn("WARNING: --insecure: %s %s listens beyond this machine WITHOUT a run key: "
+                    "anyone who reaches it can join, stall or steer this run, and read its "
+                    "results",
+                    opt, ep);
+        return 0;
+    }
+    cx_log_error("%s %s listens beyond this machine without a run key: anyone who reaches it "
+                 "could join, stall or steer the run. Give --key FILE (make one with `cxsim "
+                 "keygen`), listen on 127.0.0.1 or ipc://, or pass --insecure to accept that",
+                 opt, ep);
+    return -1;
 }

@@ -19,6 +19,38 @@
 
 #define CX_RID_MAX 256
 
+/* ZMQ_MAXMSGSIZE of every cxsim socket, set before it binds or connects, so
+ * that libzmq drops a peer announcing a larger frame before it allocates a
+ * byte of it (docs/PROTOCOL.md, "Frame sizes"):
+ *  - CX_NET_MAX_DATA, sockets that carry batches and snapshots (the agents'
+ *    socket at both ends, the departments' data sockets at both ends): the
+ *    protocol's largest legitimate frame is CX_PROTO_MAX_FRAME (a SNAPSHOT or
+ *    RESTORE of a shard, or a REQUESTS/OUTCOMES batch; the decoder refuses
+ *    anything larger), so nothing legitimate is lost.
+ *  - CX_NET_MAX_SMALL, the control socket (COMMAND and REPLY: a verb, a key
+ *    and a value of at most CX_CONTROL_TEXT_MAX = 4 KB each, 12 KB and some
+ *    bytes of msgpack), the rows socket's subscriptions and its subscribers'
+ *    ROW (about 40 named float64 columns, under 2 KB): 64 KB. */
+#define CX_NET_MAX_DATA ((int64_t)CX_PROTO_MAX_FRAME)
+#define CX_NET_MAX_SMALL ((int64_t)64 * 1024)
+
+/* Sets ZMQ_MAXMSGSIZE of sock to max bytes. 0, or -1 (errno). */
+int cx_net_limit(void *sock, int64_t max);
+
+/* Whether endpoint stays on this machine: ipc://, inproc://, or tcp:// on a
+ * loopback address (127.0.0.0/8, ::1, localhost, the interface lo).
+ * Anything else (a tcp wildcard, another address or interface, another
+ * transport) can be reached from the network. */
+bool cx_net_is_local(const char *endpoint);
+/* Whether endpoint is a tcp:// wildcard (*, 0.0.0.0, ::): fine to bind,
+ * useless to advertise. */
+bool cx_net_is_wildcard(const char *endpoint);
+/* The rule for listeners (docs/RELIABILITY.md): a socket bound beyond this
+ * machine needs the run key. Returns 0 when endpoint (given as option opt)
+ * is local, keyed, or insecure is set (then logged loudly as a warning);
+ * -1 after logging why it is refused, naming --key. */
+int cx_net_check_listener(const char *opt, const char *endpoint, bool keyed, bool insecure);
+
 typedef struct {
     unsigned char rid[CX_RID_MAX]; /* routing id (ROUTER sockets) */
     size_t rid_len;                /* bytes in rid; 0 for DEALER */

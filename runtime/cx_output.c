@@ -123,13 +123,24 @@ int cx_mkdirs(const char *path)
 
 int cx_read_file(const char *path, size_t max, char **data, size_t *len)
 {
-    FILE *fp = fopen(path, "rb");
-    if (!fp) {
+    /* O_NONBLOCK: opening a FIFO without a writer must not wait. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) {
         return -1;
     }
     struct stat st;
-    if (fstat(fileno(fp), &st) != 0) {
-        fclose(fp);
+    if (fstat(fd, &st) != 0) {
+        close(fd);
+        return -1;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        errno = ENOTSUP;
+        return -1;
+    }
+    FILE *fp = fdopen(fd, "rb");
+    if (!fp) {
+        close(fd);
         return -1;
     }
     if ((size_t)st.st_size > max) {
@@ -137,7 +148,7 @@ int cx_read_file(const char *path, size_t max, char **data, size_t *len)
         errno = EFBIG;
         return -1;
     }
-    /* Sized from fstat, grown if the file grows (or is not a regular one),
+    /* Sized from fstat, grown if the file grows (a /proc file says 0),
      * never past max. */
     size_t cap = (size_t)st.st_size + 1, n = 0;
     char *p = malloc(cap);

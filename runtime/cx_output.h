@@ -84,9 +84,10 @@ int cx_kpi_row_columns(const cx_kpi_row_t *row, const char **names, double *valu
 
 /* Writes `len` bytes to `path` atomically: path.tmp, fsync, rename. */
 int cx_write_atomic(const char *path, const void *data, size_t len);
-/* Reads a whole file of at most `max` bytes into a malloc'ed buffer (the
- * caller's to free, NUL-terminated). Returns 0, or -1 (errno set; EFBIG
- * when larger than max). */
+/* Reads a whole regular file of at most `max` bytes into a malloc'ed buffer
+ * (the caller's to free, NUL-terminated). Returns 0, or -1 (errno set; EFBIG
+ * when larger than max; ENOTSUP, without waiting, for a FIFO, a device, a
+ * socket or a directory, which could block the reader forever). */
 int cx_read_file(const char *path, size_t max, char **data, size_t *len);
 /* mkdir -p. Returns 0 or -1 (errno set). */
 int cx_mkdirs(const char *path);

@@ -17,8 +17,10 @@
 
 #include <cmocka.h>
 
+#include "cx_agent.h"
 #include "cx_control.h"
 #include "cx_curve.h"
+#include "cx_net.h"
 #include "cx_proto.h"
 
 static char s_dir[64];
@@ -127,6 +129,117 @@ static void test_serves_and_refuses(void **state)
     zmq_ctx_term(ctx);
 }
 
+/* Holds every verb but "status" while s_busy is set, as a coordinator
+ * does during a tick. */
+static int s_busy;
+
+static int s_holding(void *user, const char *verb, const char *key, const char *value, char *reply,
+                     size_t cap)
+{
+    (void)user;
+    (void)key;
+    (void)value;
+    if (s_busy && strcmp(verb, "status") != 0) {
+        return -1;
+    }
+    snprintf(reply, cap, "did %s", verb);
+    return 1;
+}
+
+static void test_holds_until_asked_again(void **state)
+{
+    (void)state;
+    void *ctx = zmq_ctx_new();
+    cx_control_t ctl;
+    char err[256], ep[128], buf[4096];
+    snprintf(ep, sizeof ep, "ipc://%s/hold.sock", s_dir);
+    assert_int_equal(cx_control_open(&ctl, ctx, ep, NULL, err, sizeof err), 0);
+    void *c = zmq_socket(ctx, ZMQ_DEALER);
+    int zero = 0;
+    zmq_setsockopt(c, ZMQ_LINGER, &zero, sizeof zero);
+    assert_int_equal(zmq_connect(c, ep), 0);
+    cx_enc_t e;
+    cx_enc_init(&e);
+    cx_msg_t *m = malloc(sizeof *m);
+    cx_msg_init(m);
+    s_busy = 1;
+    assert_int_equal(cx_enc_command(&e, "pause", "", ""), 0);
+    assert_true(zmq_send(c, cx_enc_data(&e), cx_enc_size(&e), 0) >= 0);
+    assert_int_equal(cx_enc_command(&e, "status", "", ""), 0);
+    assert_true(zmq_send(c, cx_enc_data(&e), cx_enc_size(&e), 0) >= 0);
+    /* Busy: status is answered, pause is held. */
+    int answered = 0;
+    for (int i = 0; i < 200 && answered < 1; i++) {
+        answered += cx_control_serve(&ctl, s_holding, NULL);
+        usleep(5000);
+    }
+    assert_int_equal(answered, 1);
+    assert_int_equal(ctl.n_held, 1);
+    int n = zmq_recv(c, buf, sizeof buf, 0);
+    assert_true(n > 0);
+    assert_int_equal(cx_msg_decode(m, buf, (size_t)n), CX_MSG_REPLY);
+    cx_str_copy(s_reply_text, sizeof s_reply_text, m->text);
+    assert_string_equal(s_reply_text, "did status");
+    zmq_pollitem_t it = {c, 0, ZMQ_POLLIN, 0};
+    assert_int_equal(zmq_poll(&it, 1, 100), 0);
+    /* Idle again: the held command is taken and answered. */
+    s_busy = 0;
+    assert_int_equal(cx_control_serve(&ctl, s_holding, NULL), 1);
+    assert_int_equal(ctl.n_held, 0);
+    n = zmq_recv(c, buf, sizeof buf, 0);
+    assert_true(n > 0);
+    assert_int_equal(cx_msg_decode(m, buf, (size_t)n), CX_MSG_REPLY);
+    cx_str_copy(s_reply_text, sizeof s_reply_text, m->text);
+    assert_string_equal(s_reply_text, "did pause");
+    cx_msg_fini(m);
+    free(m);
+    cx_enc_fini(&e);
+    zmq_close(c);
+    cx_control_close(&ctl);
+    zmq_ctx_term(ctx);
+}
+
+static void test_listener_rule(void **state)
+{
+    (void)state;
+    static const char *const local[] = {
+        "ipc:///tmp/x.sock", "inproc://x",       "tcp://127.0.0.1:5555", "tcp://127.1.2.3:*",
+        "tcp://localhost:1", "tcp://[::1]:5555", "tcp://lo:5555"};
+    static const char *const wide[] = {
+        "tcp://*:5555",    "tcp://0.0.0.0:5555",  "tcp://[::]:1",     "tcp://10.0.0.1:5555",
+        "tcp://eth0:5555", "tcp://example.org:1", "ws://127.0.0.1:1", "pgm://x"};
+    for (size_t i = 0; i < sizeof local / sizeof local[0]; i++) {
+        assert_true(cx_net_is_local(local[i]));
+        assert_int_equal(cx_net_check_listener("--bind", local[i], false, false), 0);
+    }
+    for (size_t i = 0; i < sizeof wide / sizeof wide[0]; i++) {
+        assert_false(cx_net_is_local(wide[i]));
+        assert_int_equal(cx_net_check_listener("--bind", wide[i], false, false), -1);
+        assert_int_equal(cx_net_check_listener("--bind", wide[i], true, false), 0);
+        assert_int_equal(cx_net_check_listener("--bind", wide[i], false, true), 0);
+    }
+    assert_true(cx_net_is_wildcard("tcp://*:1"));
+    assert_true(cx_net_is_wildcard("tcp://0.0.0.0:1"));
+    assert_true(cx_net_is_wildcard("tcp://[::]:1"));
+    assert_false(cx_net_is_wildcard("tcp://127.0.0.1:1"));
+    assert_false(cx_net_is_wildcard("ipc:///tmp/x"));
+}
+
+static void test_slot_rid(void **state)
+{
+    (void)state;
+    char a[CX_SLOT_RID_LEN + 1], b[CX_SLOT_RID_LEN + 1], c[CX_SLOT_RID_LEN + 1];
+    cx_slot_rid("0123456789abcdef0123456789abcdef", 1, 2, a);
+    cx_slot_rid("0123456789abcdef0123456789abcdef", 1, 2, b);
+    assert_int_equal(strlen(a), CX_SLOT_RID_LEN);
+    assert_int_equal(a[0], 's');
+    assert_string_equal(a, b);
+    cx_slot_rid("0123456789abcdef0123456789abcdee", 1, 2, c);
+    assert_string_not_equal(a, c);
+    cx_slot_rid("0123456789abcdef0123456789abcdef", 2, 1, c);
+    assert_string_not_equal(a, c);
+}
+
 static void test_call_without_listener(void **state)
 {
     (void)state;
@@ -210,6 +323,9 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_serves_and_refuses),
+        cmocka_unit_test(test_holds_until_asked_again),
+        cmocka_unit_test(test_listener_rule),
+        cmocka_unit_test(test_slot_rid),
         cmocka_unit_test(test_call_without_listener),
         cmocka_unit_test(test_keys),
         cmocka_unit_test(test_curve_admits_key_holders_only),

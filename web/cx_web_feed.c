@@ -230,10 +230,9 @@ static int s_follow(cx_web_feed_t *f, void *zctx, const char *ep, cx_msg_t *m)
         return -1;
     }
     int zero = 0, hwm = 100000;
-    int64_t maxsz = 1 << 20;
     zmq_setsockopt(sub, ZMQ_LINGER, &zero, sizeof zero);
     zmq_setsockopt(sub, ZMQ_RCVHWM, &hwm, sizeof hwm);
-    zmq_setsockopt(sub, ZMQ_MAXMSGSIZE, &maxsz, sizeof maxsz);
+    cx_net_limit(sub, CX_NET_MAX_SMALL);
     zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "", 0);
     if (cx_curve_client(f->curve, sub) != 0 || zmq_connect(sub, ep) != 0) {
         fprintf(stderr, "cxsim-web: cannot connect to %s: %s\n", ep, zmq_strerror(errno));

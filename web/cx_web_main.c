@@ -46,8 +46,9 @@ static void s_usage(FILE *fp)
             "\n"
             "  --listen PORT   TCP port (default 8080; 0: any free port)\n"
             "  --bind ADDR     numeric IPv4 or IPv6 address to listen on (default 127.0.0.1).\n"
-            "                  Anyone who reaches the page can change the run: bind to\n"
-            "                  another address than loopback only on a trusted network.\n"
+            "                  Beyond loopback every request needs a secret token: the\n"
+            "                  classroom's links with --classroom, else a trainer's link\n"
+            "                  printed at start (the page with ?t=TOKEN).\n"
             "  --key FILE      the run key of a run started with --key (cxsim keygen)\n"
             "  --classroom     one secret link per department and one for the trainer\n"
             "                  (printed, and in RUN_DIR/classroom.txt while serving): a\n"
@@ -183,7 +184,16 @@ int main(int argc, char **argv)
         return 2;
     }
 
+    /* Beyond loopback nobody is served without a secret token: the
+     * classroom's, or else a single trainer's seat (a classroom of no
+     * department), whose link is printed. */
     static cx_web_seats_t seats;
+    int trainer_only = !classroom && !cx_web_is_loopback(addr);
+    if (trainer_only &&
+        cx_web_seats_init(&seats, NULL, 0, CX_WEB_SEAT_GAP_MS, err, sizeof err) != 0) {
+        fprintf(stderr, "cxsim-web: %s\n", err);
+        return 1;
+    }
     if (classroom) {
         static char ids[CX_WEB_SEATS_MAX - 1][64];
         const char *idp[CX_WEB_SEATS_MAX - 1];
@@ -217,8 +227,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "cxsim-web: cannot set up: out of memory\n");
         return 1;
     }
-    if (cx_web_http_start(&http, dir, &store, classroom ? &seats : NULL, &curve, addr,
-                          (unsigned)port, err, sizeof err) != 0) {
+    if (cx_web_http_start(&http, dir, &store, classroom || trainer_only ? &seats : NULL, &curve,
+                          addr, (unsigned)port, err, sizeof err) != 0) {
         fprintf(stderr, "cxsim-web: %s\n", err);
         cx_web_store_fini(&store);
         cx_web_seats_fini(&seats);
@@ -234,8 +244,8 @@ int main(int argc, char **argv)
     }
     if (!http.loopback) {
         fprintf(stderr,
-                "cxsim-web: warning: listening on %s, not loopback: whoever reaches this address "
-                "can pause, change and stop the run\n",
+                "cxsim-web: listening on %s, not loopback: every request needs a seat's secret "
+                "token; whoever holds a link can use it\n",
                 addr);
     }
     int v6 = strchr(addr, ':') != NULL;
@@ -253,6 +263,8 @@ int main(int argc, char **argv)
         } else {
             s_links(&seats, base, stdout);
         }
+    } else if (trainer_only) {
+        s_links(&seats, base, stdout);
     }
     fflush(stdout);
 
