@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Checkpoints: a run whose processes are all killed resumes with `cxsim resume`,
+# (the runs to interrupt are paced with --tick-ms so that none ends before its kill),
 # and a run that loses an agent restarts itself with --restart-lost; both end
 # byte-identical to an uninterrupted run.
 . "$(dirname "$0")/lib.sh"
@@ -28,7 +29,7 @@ wait_progress() {
 }
 
 # 1. Kill every process of a run, then resume it.
-start_session run "${ARGS[@]}" --out "$T/k" --checkpoint-every 25
+start_session run "${ARGS[@]}" --out "$T/k" --checkpoint-every 25 --tick-ms 10
 wait_progress k 60
 kill -9 -- "-$LPID" 2>/dev/null || true
 wait_exit "$LPID" 10
@@ -39,7 +40,7 @@ same_as_ref k
 grep -q '"status": "completed"' "$T/k/summary.json" || fail "resumed summary not completed"
 
 # 2. Lose one agent; --restart-lost carries on from the last checkpoint.
-start_session run "${ARGS[@]}" --out "$T/r" --checkpoint-every 25 --restart-lost --heartbeat-ms 200
+start_session run "${ARGS[@]}" --out "$T/r" --checkpoint-every 25 --restart-lost --heartbeat-ms 200 --tick-ms 10
 wait_progress r 60
 victim=$(session_procs "$LPID" | awk '/cxsim-department/ && /customer_service/ { print $2; exit }')
 [ -n "$victim" ] || fail "no department agent found"
