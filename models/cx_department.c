@@ -433,13 +433,14 @@ static void s_abandon_one(cx_dept_t *self, const cx_tickctx_t *ctx, const s_entr
     o->pillar[CX_PILLAR_EMPATHY] = s_wire(low);
 }
 
-/* The employee engagement survey of the tick (seed 001): every employee
- * answers employee_questions questions on 1..10 around 1 + 9 E / 100;
- * answers score by cx_kpi_engagement_points. */
+/* The employee engagement survey of the tick (seed 001), a pulse survey:
+ * up to S_PULSE employees answer employee_questions questions on 1..10
+ * around 1 + 9 E / 100; answers score by cx_kpi_engagement_points. */
+#define S_PULSE 50
 static void s_survey(const cx_dept_t *self, const cx_tickctx_t *ctx, cx_dept_stats_t *stats)
 {
     const cx_params_t *p = &self->sc->params;
-    int employees = (int)cx_round(s_clamp(ctx->staff[self->index], 1.0, 1e6));
+    int employees = (int)cx_round(s_clamp(ctx->staff[self->index], 1.0, S_PULSE));
     int questions = (int)cx_round(s_clamp(p->employee_questions, 1.0, 20.0));
     double mean = 1.0 + 9.0 * self->engagement / 100.0;
     int64_t points = 0;
