@@ -468,9 +468,17 @@ static int s_run_processes(const s_opts_t *o, const cx_scenario_t *sc, const cha
         fprintf(stderr, "cxsim run: cannot find my own directory\n");
         return 1;
     }
-    char rundir[] = "/tmp/cxsim-XXXXXX";
+    /* The private socket directory goes under $TMPDIR when it is set, as
+     * other temporary files do, unless its path would make a socket path
+     * too long for AF_UNIX (108 bytes): then /tmp. */
+    const char *tmp = getenv("TMPDIR");
+    if (!tmp || tmp[0] != '/' || strlen(tmp) > 60) {
+        tmp = "/tmp";
+    }
+    char rundir[96];
+    snprintf(rundir, sizeof rundir, "%s/cxsim-XXXXXX", tmp);
     if (!mkdtemp(rundir)) {
-        fprintf(stderr, "cxsim run: cannot create a run directory in /tmp: %s\n",
+        fprintf(stderr, "cxsim run: cannot create a run directory in %s: %s\n", tmp,
                 strerror(errno));
         return 1;
     }

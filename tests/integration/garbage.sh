@@ -40,7 +40,7 @@ attack() { # out dir, extra cx_garbage options...
     shift
     start_session "${ARGS[@]}" --out "$T/$out"
     read -r -a eps <<<"$(endpoints "$LPID")"
-    case ${eps[0]} in ipc:///tmp/cxsim-*/coord.sock) ;; *) fail "unexpected endpoint ${eps[0]}" ;; esac
+    case ${eps[0]} in ipc:///*/cxsim-*/coord.sock) ;; *) fail "unexpected endpoint ${eps[0]}" ;; esac
     dargs=()
     for ep in "${eps[@]:3}"; do dargs+=(--dept "$ep"); done
     "$CX_GARBAGE" --coord "${eps[0]}" --pub "${eps[1]}" --control "${eps[2]}" "${dargs[@]}" --ticks "$TICKS" \
