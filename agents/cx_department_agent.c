@@ -208,12 +208,8 @@ int main(int argc, char **argv)
         cx_log_error("department %s is not in this run", dept_id);
         goto done;
     }
-    {
-        /* Employee engagement starts from the scenario's steady state. */
-        cx_steady_t *steady = cx_steady_new(sc);
-        dept = steady ? cx_dept_new(sc, steady, d) : NULL;
-        cx_steady_destroy(&steady);
-    }
+    /* Employee engagement starts from the run's steady state (WELCOME). */
+    dept = cx_dept_new(sc, a.steady, d);
     int nslots = 0;
     int slot_base[CX_MAX_PERSONAS];
     for (int p = 0; p < sc->n_persona; p++) {

@@ -135,13 +135,9 @@ int main(int argc, char **argv)
         cx_log_error("persona %s shard %lld/%lld is not in this run", persona_id, shard, of);
         goto done;
     }
-    {
-        /* Customers start from the scenario's steady state (cx_steady),
-         * the same in every process of the run. */
-        cx_steady_t *steady = cx_steady_new(sc);
-        sh = steady ? cx_shard_new(sc, steady, persona, (int)shard, (int)of) : NULL;
-        cx_steady_destroy(&steady);
-    }
+    /* Customers start from the run's steady state (WELCOME); a resumed run
+     * restores them below. */
+    sh = cx_shard_new(sc, a.steady, persona, (int)shard, (int)of);
     if (!sh) {
         cx_log_error("out of memory creating %lld customers",
                      (long long)sc->persona[persona].customers);

@@ -112,6 +112,8 @@ typedef struct {
     char session[CX_RUN_ID_LEN + 1]; /* this session's secret: WELCOME's run (cx_slot_rid) */
     int in_tick;                     /* a tick is running: only `status` is answered now */
     long long tick_began;            /* ms: when the running tick began */
+    uint8_t *steady;             /* the steady state for WELCOME (cx_steady_pack), or NULL */
+    size_t steady_len;           /* bytes at steady */
 } s_coord_t;
 
 static volatile sig_atomic_t s_interrupted = 0;
@@ -407,7 +409,7 @@ static int s_join(s_coord_t *c, int startup_ms)
                     }
                     if (cx_enc_welcome(&c->enc, c->session, c->yaml, c->yaml_len, eps,
                                        c->sc->n_dept, shards, c->sc->n_persona, c->heartbeat_ms,
-                                       c->start_tick) != 0 ||
+                                       c->start_tick, c->steady, c->steady_len) != 0 ||
                         s_broadcast(c) != 0) {
                         return -1;
                     }
@@ -917,6 +919,13 @@ int main(int argc, char **argv)
             return 1;
         }
         cx_company_init(company, sc, steady);
+        /* The agents start from the same steady state: computed once, here,
+         * and handed out in WELCOME. */
+        if (cx_steady_pack(steady, sc, &c.steady, &c.steady_len) != 0) {
+            cx_log_error("out of memory packing the steady state");
+            cx_steady_destroy(&steady);
+            return 1;
+        }
         cx_steady_destroy(&steady);
     } else {
         cx_company_init(company, sc, NULL);
@@ -1244,6 +1253,7 @@ finish:
     }
     free(c.agents);
     free(c.yaml);
+    free(c.steady);
     free(c.sc);
     free(company);
     free(totals);

@@ -64,4 +64,17 @@ typedef struct {
 cx_steady_t *cx_steady_new(const cx_scenario_t *sc);
 void cx_steady_destroy(cx_steady_t **self_p);
 
+/* The steady state as bytes, so that one process computes it and hands it
+ * to the others (WELCOME): a header (magic "CXST", version, personas,
+ * departments), the market figures, each persona's sampled customers (24
+ * bytes each) and each department's engagement, in host byte order (the
+ * run's machines are alike, as for checkpoints). *buf is malloc'ed and the
+ * caller's to free. Returns 0, or -1 on out of memory. */
+int cx_steady_pack(const cx_steady_t *st, const cx_scenario_t *sc, uint8_t **buf, size_t *len);
+
+/* The inverse for scenario sc: a heap steady state, or NULL when the bytes
+ * are not a whole, valid steady state of sc (wrong counts or length, a value
+ * out of range, a position the journey does not have). */
+cx_steady_t *cx_steady_unpack(const uint8_t *buf, size_t len, const cx_scenario_t *sc);
+
 #endif

@@ -280,7 +280,7 @@ void cx_msg_fini(cx_msg_t *m)
 
 /* Expected element counts per type (including version and type). */
 static const uint32_t s_arity[CX_MSG_TYPE_END] = {
-    [CX_MSG_HELLO] = 8,     [CX_MSG_WELCOME] = 8,   [CX_MSG_READY] = 2,
+    [CX_MSG_HELLO] = 8,     [CX_MSG_WELCOME] = 9,   [CX_MSG_READY] = 2,
     [CX_MSG_CHECKPOINT] = 3, [CX_MSG_SNAPSHOT] = 4, [CX_MSG_RESTORE] = 4,
     [CX_MSG_TICK] = 4,      [CX_MSG_REQUESTS] = 7,  [CX_MSG_OUTCOMES] = 6,
     [CX_MSG_TICK_DONE] = 7, [CX_MSG_DEPT_DONE] = 6, [CX_MSG_HEARTBEAT] = 3,
@@ -308,9 +308,11 @@ static int s_decode_body(cx_msg_t *m, const msgpack_object *a)
             f[4].type != MSGPACK_OBJECT_ARRAY || f[4].via.array.size > CX_PROTO_MAX_LIST ||
             f[5].type != MSGPACK_OBJECT_ARRAY || f[5].via.array.size > CX_PROTO_MAX_LIST ||
             s_i32(&f[6], 1, 3600000, &m->heartbeat_ms) ||
-            s_int(&f[7], 0, S_TICK_MAX, &m->start_tick)) {
+            s_int(&f[7], 0, S_TICK_MAX, &m->start_tick) || f[8].type != MSGPACK_OBJECT_BIN) {
             return -1;
         }
+        m->records = (const uint8_t *)f[8].via.bin.ptr;
+        m->records_len = f[8].via.bin.size;
         m->n_endpoints = (int)f[4].via.array.size;
         for (int i = 0; i < m->n_endpoints; i++) {
             if (s_str(&f[4].via.array.ptr[i], &m->endpoints[i])) {
@@ -518,9 +520,10 @@ int cx_enc_hello(cx_enc_t *e, const char *role, const char *id, int shard, int n
 
 int cx_enc_welcome(cx_enc_t *e, const char *run, const char *scenario, size_t scenario_len,
                    const char *const *endpoints, int n_endpoints, const int32_t *shards,
-                   int n_shards, int heartbeat_ms, int64_t start_tick)
+                   int n_shards, int heartbeat_ms, int64_t start_tick, const void *steady,
+                   size_t steady_len)
 {
-    s_begin(e, CX_MSG_WELCOME, 8);
+    s_begin(e, CX_MSG_WELCOME, 9);
     s_pack_cstr(e, run);
     s_pack_str(e, scenario, scenario_len);
     S_P(msgpack_pack_array(&e->pk, (size_t)n_endpoints));
@@ -533,6 +536,10 @@ int cx_enc_welcome(cx_enc_t *e, const char *run, const char *scenario, size_t sc
     }
     S_P(msgpack_pack_int(&e->pk, heartbeat_ms));
     S_P(msgpack_pack_int64(&e->pk, start_tick));
+    S_P(msgpack_pack_bin(&e->pk, steady_len));
+    if (steady_len) {
+        S_P(msgpack_pack_bin_body(&e->pk, steady, steady_len));
+    }
     return s_end(e);
 }
 

@@ -84,7 +84,7 @@ typedef struct {
     int32_t persona;                         /* REQUESTS, TICK_DONE: persona index */
     int32_t dept;                            /* OUTCOMES, DEPT_DONE: department index */
     int64_t count;                           /* REQUESTS, OUTCOMES: records */
-    const uint8_t *records;                  /* REQUESTS, OUTCOMES: packed records; SNAPSHOT, RESTORE: state */
+    const uint8_t *records;                  /* REQUESTS, OUTCOMES: packed records; SNAPSHOT, RESTORE: state; WELCOME: steady state */
     size_t records_len;                      /* bytes at records */
     double words[CX_PROTO_MAX_WORDS];        /* TICK, DEPT_DONE, ROW: numbers */
     int n_words;                             /* entries used */
@@ -131,9 +131,12 @@ static inline size_t cx_enc_size(const cx_enc_t *e) { return e->sbuf.size; }
  * -1 when out of memory. Strings are NUL-terminated C strings. */
 int cx_enc_hello(cx_enc_t *e, const char *role, const char *id, int shard, int nshards,
                  const char *endpoint, int64_t pid);
+/* `steady` (steady_len bytes, cx_steady_pack) is the run's steady state for
+ * the agents to start from; empty when resuming (a RESTORE follows). */
 int cx_enc_welcome(cx_enc_t *e, const char *run, const char *scenario, size_t scenario_len,
                    const char *const *endpoints, int n_endpoints, const int32_t *shards,
-                   int n_shards, int heartbeat_ms, int64_t start_tick);
+                   int n_shards, int heartbeat_ms, int64_t start_tick, const void *steady,
+                   size_t steady_len);
 int cx_enc_ready(cx_enc_t *e);
 int cx_enc_tick(cx_enc_t *e, int64_t tick, const double *words, int n_words);
 int cx_enc_requests(cx_enc_t *e, int64_t tick, int persona, int shard, const void *records,

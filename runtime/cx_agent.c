@@ -65,6 +65,7 @@ int cx_agent_init(cx_agent_t *a)
 
 void cx_agent_fini(cx_agent_t *a)
 {
+    cx_steady_destroy(&a->steady);
     if (a->coord) {
         /* The linger lets a BYE reach a coordinator that is there. When it
          * went silent (or we were told to stop), nobody will read what is
@@ -237,6 +238,23 @@ int cx_agent_join(cx_agent_t *a, const char *connect, const char *role, const ch
             for (int i = 0; i < m->n_shards; i++) {
                 a->shards[i] = m->shards[i];
                 a->sc->persona[i].shards = m->shards[i];
+            }
+            /* The steady state every part of a fresh run starts from,
+             * computed once by the coordinator (empty when resuming). */
+            cx_steady_destroy(&a->steady);
+            if (m->records_len > 0) {
+                a->steady = cx_steady_unpack(m->records, m->records_len, a->sc);
+                if (!a->steady) {
+                    cx_log_error("the steady state sent by the coordinator is not one of this "
+                                 "scenario");
+                    return -1;
+                }
+            } else if (a->start_tick == 0) {
+                a->steady = cx_steady_new(a->sc);
+                if (!a->steady) {
+                    cx_log_error("out of memory computing the steady state");
+                    return -1;
+                }
             }
             return 0;
         }

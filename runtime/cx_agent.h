@@ -24,6 +24,7 @@
 #include "cx_net.h"
 #include "cx_proto.h"
 #include "cx_scenario.h"
+#include "cx_steady.h"
 
 typedef struct {
     void *ctx;                              /* ZeroMQ context */
@@ -42,6 +43,7 @@ typedef struct {
     char *copy;                             /* private copy of the last coordinator frame */
     size_t copy_cap;                        /* bytes allocated at copy */
     cx_curve_t curve;                       /* the run key (curve.on false: none) */
+    cx_steady_t *steady;                    /* the run's steady state from WELCOME (owned), or NULL */
 } cx_agent_t;
 
 /* The routing id a persona shard's data socket must carry, derived from the

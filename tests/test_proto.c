@@ -77,8 +77,10 @@ static void test_welcome(void **state)
     const char *eps[] = {"ipc:///tmp/a", "tcp://h:5"};
     int32_t shards[] = {2, 1, 4};
     const char *yaml = "name: x\n";
-    assert_int_equal(
-        cx_enc_welcome(&s_enc, "run-1", yaml, strlen(yaml), eps, 2, shards, 3, 750, 12), 0);
+    const uint8_t steady[5] = {1, 2, 3, 4, 5};
+    assert_int_equal(cx_enc_welcome(&s_enc, "run-1", yaml, strlen(yaml), eps, 2, shards, 3, 750, 12,
+                                    steady, sizeof steady),
+                     0);
     assert_int_equal(s_decode(), CX_MSG_WELCOME);
     assert_true(cx_str_eq(s_msg->run, "run-1"));
     assert_int_equal(s_msg->scenario.len, strlen(yaml));
@@ -89,6 +91,8 @@ static void test_welcome(void **state)
     assert_int_equal(s_msg->shards[2], 4);
     assert_int_equal(s_msg->heartbeat_ms, 750);
     assert_int_equal(s_msg->start_tick, 12);
+    assert_int_equal(s_msg->records_len, sizeof steady);
+    assert_memory_equal(s_msg->records, steady, sizeof steady);
     s_assert_prefixes_refused();
 }
 

@@ -43,6 +43,7 @@
 #include "cx_proto.h"
 #include "cx_records.h"
 #include "cx_shard.h"
+#include "cx_steady.h"
 #include "cx_tally.h"
 
 #ifndef CX_SOURCE_DIR
@@ -170,7 +171,7 @@ static void s_check_message(const cx_msg_t *m, int type, const uint8_t *data, si
                 "shard %d of %d", m->shard, m->nshards);
     }
     if (type == CX_MSG_REQUESTS || type == CX_MSG_OUTCOMES || type == CX_MSG_SNAPSHOT ||
-        type == CX_MSG_RESTORE) {
+        type == CX_MSG_RESTORE || type == CX_MSG_WELCOME) {
         s_inside((cx_str_t){(const char *)m->records, m->records_len}, data, size, "records");
     }
     if (type == CX_MSG_REQUESTS || type == CX_MSG_OUTCOMES) {
@@ -275,6 +276,15 @@ static void s_deliver(const cx_msg_t *m)
         cx_dept_destroy(&d);
         return;
     }
+    case CX_MSG_WELCOME: { /* every agent: the steady state to start from */
+        cx_steady_t *st = cx_steady_unpack(m->records, m->records_len, sc);
+        if (st) {
+            cx_shard_t *sh = cx_shard_new(sc, st, 0, 0, 1);
+            cx_shard_destroy(&sh);
+        }
+        cx_steady_destroy(&st);
+        return;
+    }
     default:
         return;
     }
@@ -377,10 +387,19 @@ static int s_write_seeds(const char *dir)
     for (int p = 0; p < sc->n_persona; p++) {
         shards[p] = 2;
     }
-    S_SEED("welcome", cx_enc_welcome(&e, "run", yaml, yaml_len, eps, sc->n_dept, shards,
-                                     sc->n_persona, 1000, 0));
+    {
+        cx_steady_t *st = cx_steady_new(sc);
+        uint8_t *sb = NULL;
+        size_t sl = 0;
+        if (st && cx_steady_pack(st, sc, &sb, &sl) == 0) {
+            S_SEED("welcome", cx_enc_welcome(&e, "run", yaml, yaml_len, eps, sc->n_dept, shards,
+                                             sc->n_persona, 1000, 0, sb, sl));
+        }
+        free(sb);
+        cx_steady_destroy(&st);
+    }
     S_SEED("welcome-resume", cx_enc_welcome(&e, "run", yaml, yaml_len, eps, sc->n_dept, shards,
-                                            sc->n_persona, 200, 12));
+                                            sc->n_persona, 200, 12, NULL, 0));
     free(yaml);
     S_SEED("ready", cx_enc_ready(&e));
     S_SEED("heartbeat", cx_enc_heartbeat(&e, -1));
