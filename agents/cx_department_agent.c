@@ -173,7 +173,7 @@ int main(int argc, char **argv)
     /* Bind the data socket first: its endpoint goes into HELLO. With a run
      * key it admits only shards that hold the key. */
     void *data = NULL;
-    if (key && cx_agent_use_key(&a, key) != 0) {
+    if (key && cx_agent_use_key(&a, key, true) != 0) {
         goto done;
     }
     data = zmq_socket(a.ctx, ZMQ_ROUTER);

@@ -122,7 +122,7 @@ int main(int argc, char **argv)
     int64_t tally_words[CX_TALLY_WORDS];
     cx_tally_t *tally = malloc(sizeof *tally);
 
-    if (key && cx_agent_use_key(&a, key) != 0) {
+    if (key && cx_agent_use_key(&a, key, false) != 0) {
         goto done;
     }
     if (!tally || cx_agent_join(&a, connect, "persona", persona_id, (int)shard, (int)of, "",

@@ -978,7 +978,8 @@ int main(int argc, char **argv)
         snprintf(c.reason, sizeof c.reason, "cannot draw the session's secret");
         goto finish;
     }
-    c.ctx = zmq_ctx_new();
+    /* Under a key, CZMQ's context, whose zauth checks every handshake. */
+    c.ctx = key ? cx_curve_context() : zmq_ctx_new();
     if (key && (cx_curve_load(&c.curve, key, err, sizeof err) != 0 ||
                 cx_curve_start(&c.curve, c.ctx, err, sizeof err) != 0)) {
         snprintf(c.reason, sizeof c.reason, "%s", err);
@@ -1240,7 +1241,9 @@ finish:
                     (long long)cx_curve_refused(&c.curve));
     }
     cx_curve_stop(&c.curve);
-    if (c.ctx) {
+    if (c.ctx && key) {
+        cx_curve_context_term(c.ctx);
+    } else if (c.ctx) {
         zmq_ctx_term(c.ctx);
     }
     cx_msg_fini(c.msg);

@@ -89,18 +89,31 @@ void cx_agent_fini(cx_agent_t *a)
     free(a->copy);
     a->copy = NULL;
     cx_curve_stop(&a->curve);
-    if (a->ctx) {
+    if (a->ctx && a->czmq) {
+        cx_curve_context_term(a->ctx);
+    } else if (a->ctx) {
         zmq_ctx_term(a->ctx);
-        a->ctx = NULL;
     }
+    a->ctx = NULL;
 }
 
-int cx_agent_use_key(cx_agent_t *a, const char *path)
+int cx_agent_use_key(cx_agent_t *a, const char *path, bool serves)
 {
     char err[512];
-    if (cx_curve_load(&a->curve, path, err, sizeof err) != 0 ||
-        cx_curve_start(&a->curve, a->ctx, err, sizeof err) != 0) {
+    if (cx_curve_load(&a->curve, path, err, sizeof err) != 0) {
         cx_log_error("%s", err);
+        return -1;
+    }
+    if (!serves) {
+        return 0;
+    }
+    /* A socket that others connect to needs the key check, which serves
+     * CZMQ's context: trade the plain context (no socket yet) for it. */
+    zmq_ctx_term(a->ctx);
+    a->ctx = cx_curve_context();
+    a->czmq = true;
+    if (!a->ctx || cx_curve_start(&a->curve, a->ctx, err, sizeof err) != 0) {
+        cx_log_error("%s", a->ctx ? err : "cannot start CZMQ's context");
         return -1;
     }
     return 0;

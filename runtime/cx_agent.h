@@ -18,6 +18,7 @@
 #define CX_AGENT_H
 
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "cx_curve.h"
@@ -28,6 +29,7 @@
 
 typedef struct {
     void *ctx;                              /* ZeroMQ context */
+    bool czmq;                              /* ctx is CZMQ's (a department under a key) */
     void *coord;                            /* DEALER to the coordinator */
     cx_enc_t enc;                           /* encoder for outgoing messages */
     cx_msg_t *msg;                          /* decoder scratch (large) */
@@ -62,10 +64,12 @@ void cx_agent_signals(void);
 int cx_agent_init(cx_agent_t *a);
 void cx_agent_fini(cx_agent_t *a);
 
-/* Loads the run key (--key FILE) and starts this process's key check:
- * every connection of the agent is then encrypted and authenticated
- * (cx_curve.h). Call before cx_agent_join and before binding anything. */
-int cx_agent_use_key(cx_agent_t *a, const char *path);
+/* Loads the run key (--key FILE): every connection of the agent is then
+ * encrypted and authenticated (cx_curve.h). An agent that serves (binds a
+ * socket others connect to) also starts the key check, zauth, on CZMQ's
+ * context, which replaces its own. Call before cx_agent_join and before
+ * creating any socket. */
+int cx_agent_use_key(cx_agent_t *a, const char *path, bool serves);
 
 /* Connects, sends HELLO and waits up to timeout_ms for WELCOME, then
  * loads the scenario it carries. */

@@ -1,58 +1,136 @@
 /*  cx_curve — CurveZMQ with a shared run key (see cx_curve.h). */
 #include "cx_curve.h"
 
+#include <czmq.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <pthread.h>
 #include <stdatomic.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zmq.h>
 
 #include "cx_log.h"
 #include "cx_output.h"
 
-#define S_ZAP_ENDPOINT "inproc://zeromq.zap.01"
-#define S_POLL_MS 100 /* how often the handler looks at its stop flag */
+#define S_KEY_CAP 4096 /* a key file is a few hundred bytes */
+#define S_REFUSALS (ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | \
+                    ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL)
 
-struct cx_zap {
-    pthread_t thread;           /* the handler */
-    void *sock;                 /* REP bound to the ZAP endpoint (the thread's only) */
-    uint8_t pub[32];            /* the key clients must hold */
-    atomic_int stop;            /* set by cx_curve_stop */
-    atomic_llong refused;       /* handshakes refused */
-};
+/* Refusals counted by the watcher (one watcher per process). */
+static atomic_llong s_refused;
+
+/* Logs one refused handshake from a monitor message: frame 1 holds the
+ * event (uint16) and its value (uint32), frame 2 the socket's endpoint. */
+static void s_watch_report(zsock_t *mon)
+{
+    zmsg_t *m = zmsg_recv(mon);
+    zframe_t *ev = m ? zmsg_first(m) : NULL;
+    zframe_t *where = m ? zmsg_next(m) : NULL;
+    if (!ev || zframe_size(ev) < 2) {
+        zmsg_destroy(&m);
+        return;
+    }
+    uint16_t event;
+    memcpy(&event, zframe_data(ev), sizeof event);
+    long long r = atomic_fetch_add(&s_refused, 1) + 1;
+    if (r <= 3 || r % 1000 == 0) {
+        char ep[128];
+        snprintf(ep, sizeof ep, "%.*s", where ? (int)zframe_size(where) : 0,
+                 where ? (const char *)zframe_data(where) : "");
+        cx_log_warn("refused a connection on %s: %s (%lld refused so far)", ep,
+                    event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
+                        ? "it does not hold the run key"
+                        : "it holds no run key (no CurveZMQ handshake)",
+                    r);
+    }
+    zmsg_destroy(&m);
+}
+
+/* The watcher actor: connects to the monitor endpoint of each server
+ * socket it is told about ("WATCH", endpoint) and logs its refusals. */
+static void s_watcher(zsock_t *pipe, void *unused)
+{
+    (void)unused;
+    zpoller_t *poller = zpoller_new(pipe, NULL);
+    zlist_t *mons = zlist_new();
+    zsock_signal(pipe, 0);
+    bool done = poller == NULL || mons == NULL;
+    while (!done) {
+        void *which = zpoller_wait(poller, -1);
+        if (which == pipe) {
+            char *cmd = NULL, *ep = NULL;
+            if (zstr_recvx(pipe, &cmd, &ep, NULL) < 1 || strcmp(cmd, "$TERM") == 0) {
+                done = true;
+            } else if (strcmp(cmd, "WATCH") == 0 && ep) {
+                zsock_t *mon = zsock_new_pair(ep); /* ">": connects */
+                if (mon) {
+                    zlist_append(mons, mon);
+                    zpoller_add(poller, mon);
+                }
+                zsock_signal(pipe, mon ? 0 : 1);
+            }
+            zstr_free(&cmd);
+            zstr_free(&ep);
+        } else if (which) {
+            s_watch_report(which);
+        } else if (zpoller_terminated(poller)) {
+            done = true;
+        }
+    }
+    for (zsock_t *m = mons ? zlist_first(mons) : NULL; m; m = zlist_next(mons)) {
+        zsock_destroy(&m);
+    }
+    zlist_destroy(&mons);
+    zpoller_destroy(&poller);
+}
+
+void *cx_curve_context(void)
+{
+    /* Before zsys_init: CZMQ would otherwise catch SIGINT and SIGTERM. */
+    zsys_handler_set(NULL);
+    return zsys_init();
+}
+
+void cx_curve_context_term(void *zctx)
+{
+    if (zctx) {
+        zsys_shutdown();
+    }
+}
 
 int cx_curve_keygen(const char *path, char *err, size_t cap)
 {
-    char pub[41], sec[41];
-    if (zmq_curve_keypair(pub, sec) != 0) {
-        snprintf(err, cap, "cannot make a key pair: %s (libzmq without CURVE?)",
-                 zmq_strerror(errno));
+    zcert_t *cert = zcert_new();
+    if (!cert) {
+        snprintf(err, cap, "cannot make a key pair (libzmq without CURVE?)");
         return -1;
     }
+    /* Created here, 0600 and never over an existing file; zcert then
+     * rewrites it in place, which keeps the mode. */
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0) {
         snprintf(err, cap, "cannot create %s: %s", path, strerror(errno));
+        zcert_destroy(&cert);
         return -1;
     }
-    char text[256];
-    int n = snprintf(text, sizeof text,
-                     "# cxsim run key: copy it to every host of the run; keep it secret.\n"
-                     "public = %s\nsecret = %s\n",
-                     pub, sec);
-    int rc = (n > 0 && write(fd, text, (size_t)n) == n && fsync(fd) == 0) ? 0 : -1;
-    if (rc != 0) {
-        snprintf(err, cap, "cannot write %s: %s", path, strerror(errno));
-    }
     close(fd);
+    zcert_set_meta(cert, "purpose", "cxsim run key: copy it to every host of the run");
+    int rc = zcert_save_secret(cert, path);
+    zcert_destroy(&cert);
+    fd = rc == 0 ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+    if (fd < 0 || fsync(fd) != 0) {
+        snprintf(err, cap, "cannot write %s: %s", path, strerror(errno));
+        rc = -1;
+    }
+    if (fd >= 0) {
+        close(fd);
+    }
     return rc;
 }
 
-/* Reads "name = Z85" from text into out (41 bytes). */
+/* Reads "name = Z85" (the earlier key files) from text into out (41 bytes). */
 static int s_field(const char *text, const char *name, char *out)
 {
     size_t nl = strlen(name);
@@ -82,6 +160,24 @@ static int s_field(const char *text, const char *name, char *out)
     return -1;
 }
 
+/* Reads the key pair of a zcert secret certificate (ZPL text). */
+static int s_zcert_fields(const char *text, char *pub, char *sec)
+{
+    zconfig_t *root = zconfig_str_load(text);
+    if (!root) {
+        return -1;
+    }
+    const char *p = zconfig_get(root, "/curve/public-key", NULL);
+    const char *s = zconfig_get(root, "/curve/secret-key", NULL);
+    int ok = p && s && strlen(p) == 40 && strlen(s) == 40;
+    if (ok) {
+        memcpy(pub, p, 41);
+        memcpy(sec, s, 41);
+    }
+    zconfig_destroy(&root);
+    return ok ? 0 : -1;
+}
+
 int cx_curve_load(cx_curve_t *k, const char *path, char *err, size_t cap)
 {
     memset(k, 0, sizeof *k);
@@ -97,20 +193,21 @@ int cx_curve_load(cx_curve_t *k, const char *path, char *err, size_t cap)
     }
     char *text = NULL;
     size_t len = 0;
-    if (cx_read_file(path, 4096, &text, &len) != 0) {
+    if (cx_read_file(path, S_KEY_CAP, &text, &len) != 0) {
         snprintf(err, cap, "cannot read the run key %s: %s", path,
                  errno == ENOTSUP ? "not a regular file" : strerror(errno));
         return -1;
     }
-    char check[41];
-    int ok = s_field(text, "public", k->pub) == 0 && s_field(text, "secret", k->sec) == 0 &&
-             zmq_z85_decode(k->pub_bin, k->pub) != NULL &&
-             zmq_curve_public(check, k->sec) == 0 && strcmp(check, k->pub) == 0;
+    int found = s_zcert_fields(text, k->pub, k->sec) == 0 ||
+                (s_field(text, "public", k->pub) == 0 && s_field(text, "secret", k->sec) == 0);
     free(text);
+    char check[41];
+    int ok = found && zmq_z85_decode(k->pub_bin, k->pub) != NULL &&
+             zmq_curve_public(check, k->sec) == 0 && strcmp(check, k->pub) == 0;
     if (!ok) {
         snprintf(err, cap,
-                 "%s is not a run key (expected 'public = ...' and 'secret = ...' lines of a "
-                 "matching pair, as `cxsim keygen` writes)",
+                 "%s is not a run key (expected a CZMQ secret certificate of a matching pair, "
+                 "as `cxsim keygen` writes)",
                  path);
         memset(k, 0, sizeof *k);
         return -1;
@@ -119,116 +216,63 @@ int cx_curve_load(cx_curve_t *k, const char *path, char *err, size_t cap)
     return 0;
 }
 
-/* Receives one frame of a ZAP request into buf; returns its size or -1. */
-static int s_part(void *sock, void *buf, size_t cap, int *more)
-{
-    int n = zmq_recv(sock, buf, cap, 0);
-    size_t sz = sizeof *more;
-    *more = 0;
-    zmq_getsockopt(sock, ZMQ_RCVMORE, more, &sz);
-    return n;
-}
-
-static void *s_zap_main(void *arg)
-{
-    cx_zap_t *z = arg;
-    long long last_told = 0;
-    while (!atomic_load(&z->stop)) {
-        zmq_pollitem_t it = {z->sock, 0, ZMQ_POLLIN, 0};
-        if (zmq_poll(&it, 1, S_POLL_MS) <= 0) {
-            continue;
-        }
-        /* version, request id, domain, address, routing id, mechanism,
-         * credentials... (ZMTP RFC 27). */
-        char part[8][256];
-        int len[8] = {0};
-        int n = 0, more = 1;
-        while (more) {
-            char scratch[256];
-            char *dst = n < 8 ? part[n] : scratch;
-            int r = s_part(z->sock, dst, 255, &more);
-            if (r < 0) {
-                break;
-            }
-            if (n < 8) {
-                len[n] = r > 255 ? 255 : r;
-            }
-            n++;
-        }
-        int ok = n >= 7 && len[0] == 3 && memcmp(part[0], "1.0", 3) == 0 && len[5] == 5 &&
-                 memcmp(part[5], "CURVE", 5) == 0 && len[6] == 32 &&
-                 memcmp(part[6], z->pub, 32) == 0;
-        if (!ok) {
-            long long r = atomic_fetch_add(&z->refused, 1) + 1;
-            if (r <= 3 || r - last_told >= 1000) {
-                char addr[64];
-                snprintf(addr, sizeof addr, "%.*s", n >= 4 ? len[3] : 0, n >= 4 ? part[3] : "");
-                cx_log_warn("refused a connection from %s: it does not hold the run key "
-                            "(%lld refused so far)",
-                            addr[0] ? addr : "an unknown address", r);
-                last_told = r;
-            }
-        }
-        /* Reply: version, request id, status code, status text, user id,
-         * metadata. */
-        zmq_send(z->sock, "1.0", 3, ZMQ_SNDMORE);
-        zmq_send(z->sock, n >= 2 ? part[1] : "", n >= 2 ? (size_t)len[1] : 0, ZMQ_SNDMORE);
-        zmq_send(z->sock, ok ? "200" : "400", 3, ZMQ_SNDMORE);
-        const char *text = ok ? "OK" : "not holding the run key";
-        zmq_send(z->sock, text, strlen(text), ZMQ_SNDMORE);
-        zmq_send(z->sock, "", 0, ZMQ_SNDMORE);
-        zmq_send(z->sock, "", 0, 0);
-    }
-    zmq_close(z->sock);
-    return NULL;
-}
-
 int cx_curve_start(cx_curve_t *k, void *zctx, char *err, size_t cap)
 {
     if (!k->on || k->zap) {
         return 0;
     }
-    cx_zap_t *z = calloc(1, sizeof *z);
-    if (!z) {
-        snprintf(err, cap, "out of memory");
+    if (!zctx || zctx != zsys_init()) {
+        snprintf(err, cap, "the key check (zauth) serves CZMQ's context only");
         return -1;
     }
-    memcpy(z->pub, k->pub_bin, 32);
-    z->sock = zmq_socket(zctx, ZMQ_REP);
-    int zero = 0;
-    if (!z->sock || zmq_setsockopt(z->sock, ZMQ_LINGER, &zero, sizeof zero) != 0 ||
-        zmq_bind(z->sock, S_ZAP_ENDPOINT) != 0) {
-        snprintf(err, cap, "cannot start the key check (ZAP): %s", zmq_strerror(errno));
-        if (z->sock) {
-            zmq_close(z->sock);
-        }
-        free(z);
+    uint8_t sec_bin[32];
+    zcertstore_t *store = zcertstore_new(NULL);
+    zcert_t *cert = zmq_z85_decode(sec_bin, k->sec) ? zcert_new_from(k->pub_bin, sec_bin) : NULL;
+    memset(sec_bin, 0, sizeof sec_bin);
+    if (!store || !cert) {
+        snprintf(err, cap, "cannot start the key check (zauth): out of memory");
+        zcert_destroy(&cert);
+        zcertstore_destroy(&store);
         return -1;
     }
-    if (pthread_create(&z->thread, NULL, s_zap_main, z) != 0) {
-        snprintf(err, cap, "cannot start the key check thread");
-        zmq_close(z->sock);
-        free(z);
+    zcertstore_insert(store, &cert);
+    /* zauth owns the store from here and admits its one certificate. */
+    k->zap = zactor_new(zauth, store);
+    k->watch = k->zap ? zactor_new(s_watcher, NULL) : NULL;
+    if (!k->zap || !k->watch) {
+        snprintf(err, cap, "cannot start the key check (zauth)");
+        cx_curve_stop(k);
         return -1;
     }
-    k->zap = z;
     return 0;
 }
 
 void cx_curve_stop(cx_curve_t *k)
 {
-    if (!k->zap) {
-        return;
+    if (k->watch) {
+        zactor_destroy(&k->watch);
     }
-    atomic_store(&k->zap->stop, 1);
-    pthread_join(k->zap->thread, NULL);
-    free(k->zap);
-    k->zap = NULL;
+    if (k->zap) {
+        zactor_destroy(&k->zap);
+    }
 }
 
 int64_t cx_curve_refused(const cx_curve_t *k)
 {
-    return k->zap ? (int64_t)atomic_load(&k->zap->refused) : 0;
+    return k && k->on ? (int64_t)atomic_load(&s_refused) : 0;
+}
+
+/* Asks the watcher to report sock's refused handshakes. */
+static int s_watch(const cx_curve_t *k, void *sock)
+{
+    static atomic_int seq;
+    char ep[64];
+    snprintf(ep, sizeof ep, ">inproc://cxsim-keycheck-%d", atomic_fetch_add(&seq, 1));
+    if (zmq_socket_monitor(sock, ep + 1, S_REFUSALS) != 0) {
+        return -1;
+    }
+    zstr_sendx(k->watch, "WATCH", ep, NULL);
+    return zsock_wait(k->watch) == 0 ? 0 : -1;
 }
 
 int cx_curve_server(const cx_curve_t *k, void *sock)
@@ -237,11 +281,12 @@ int cx_curve_server(const cx_curve_t *k, void *sock)
         return 0;
     }
     int one = 1;
-    return zmq_setsockopt(sock, ZMQ_CURVE_SERVER, &one, sizeof one) ||
-                   zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, k->sec, 40) ||
-                   zmq_setsockopt(sock, ZMQ_ZAP_DOMAIN, "cxsim", 5)
-               ? -1
-               : 0;
+    if (zmq_setsockopt(sock, ZMQ_CURVE_SERVER, &one, sizeof one) ||
+        zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, k->sec, 40) ||
+        zmq_setsockopt(sock, ZMQ_ZAP_DOMAIN, "cxsim", 5)) {
+        return -1;
+    }
+    return k->watch ? s_watch(k, sock) : 0;
 }
 
 int cx_curve_client(const cx_curve_t *k, void *sock)

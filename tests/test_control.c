@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <czmq.h>
 #include <zmq.h>
 
 #include <cmocka.h>
@@ -285,6 +286,27 @@ static void test_keys(void **state)
     assert_non_null(strstr(err, "not a run key"));
     snprintf(bad, sizeof bad, "%s/missing.key", s_dir);
     assert_int_equal(cx_curve_load(&k, bad, err, sizeof err), -1);
+
+    /* The file is a CZMQ secret certificate: zcert reads the same pair. */
+    assert_int_equal(chmod(path, 0600), 0);
+    assert_int_equal(cx_curve_load(&k, path, err, sizeof err), 0);
+    zcert_t *cert = zcert_load(path);
+    assert_non_null(cert);
+    assert_string_equal(zcert_public_txt(cert), k.pub);
+    assert_string_equal(zcert_secret_txt(cert), k.sec);
+    zcert_destroy(&cert);
+
+    /* Key files of the earlier format still load. */
+    char old[128], pub[41], sec[41];
+    snprintf(old, sizeof old, "%s/old.key", s_dir);
+    assert_int_equal(zmq_curve_keypair(pub, sec), 0);
+    fp = fopen(old, "w");
+    assert_non_null(fp);
+    fprintf(fp, "# cxsim run key\npublic = %s\nsecret = %s\n", pub, sec);
+    fclose(fp);
+    assert_int_equal(chmod(old, 0600), 0);
+    assert_int_equal(cx_curve_load(&k, old, err, sizeof err), 0);
+    assert_string_equal(k.pub, pub);
 }
 
 /* A server with the key answers a client with the key, not one with another. */
@@ -299,7 +321,12 @@ static void test_curve_admits_key_holders_only(void **state)
     cx_curve_t a, b;
     assert_int_equal(cx_curve_load(&a, p1, err, sizeof err), 0);
     assert_int_equal(cx_curve_load(&b, p2, err, sizeof err), 0);
-    void *ctx = zmq_ctx_new();
+    /* A plain context is refused: zauth serves CZMQ's. */
+    void *plain = zmq_ctx_new();
+    assert_int_equal(cx_curve_start(&a, plain, err, sizeof err), -1);
+    zmq_ctx_term(plain);
+    void *ctx = cx_curve_context();
+    assert_non_null(ctx);
     assert_int_equal(cx_curve_start(&a, ctx, err, sizeof err), 0);
     cx_control_t ctl;
     snprintf(ep, sizeof ep, "ipc://%s/curve.sock", s_dir);
@@ -316,7 +343,7 @@ static void test_curve_admits_key_holders_only(void **state)
     zmq_ctx_term(cctx);
     cx_control_close(&ctl);
     cx_curve_stop(&a);
-    zmq_ctx_term(ctx);
+    cx_curve_context_term(ctx);
 }
 
 int main(void)
