@@ -39,6 +39,7 @@
 #include "cx_checkpoint.h"
 #include "cx_company.h"
 #include "cx_steady.h"
+#include "cx_tick.h"
 #include "cx_control.h"
 #include "cx_dirlock.h"
 #include "cx_load.h"
@@ -1047,7 +1048,7 @@ int main(int argc, char **argv)
         c.next_tick = t + 1;
         cx_tickctx_t ctx;
         double words[CX_TICKCTX_WORDS];
-        cx_company_begin_tick(company, sc, t, &ctx);
+        cx_tick_open(company, sc, t, &ctx); /* phase OPEN (cx_tick.h) */
         cx_tickctx_pack(&ctx, words);
         if (cx_enc_tick(&c.enc, t, words, CX_TICKCTX_WORDS) != 0 || s_broadcast(&c) != 0) {
             goto finish;
@@ -1167,10 +1168,9 @@ int main(int argc, char **argv)
             }
             s_heartbeat(&c, t);
         }
+        /* Phase CLOSE: the row, then the company takes it back. */
         cx_kpi_row_t row;
-        cx_kpi_books_t books = cx_company_books(company);
-        cx_kpi_row_compute(sc, t, ctx.days, &totals->total, totals->dept, sc->n_dept, &books,
-                           &hist, &row);
+        cx_tick_close(company, sc, &ctx, &totals->total, totals->dept, &hist, &row);
         if (cx_output_tick(out, &row, totals, err, sizeof err) != 0) {
             snprintf(c.reason, sizeof c.reason, "%s", err);
             goto finish;
@@ -1185,7 +1185,6 @@ int main(int argc, char **argv)
         }
         c.last_row = row;
         c.have_row = 1;
-        cx_company_end_tick(company, sc, &row, &totals->total);
         if (every > 0 && (t + 1) % every == 0 && t + 1 < sc->ticks &&
             s_checkpoint(&c, t, company, &hist, out, cp_path) != 0) {
             goto finish;

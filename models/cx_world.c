@@ -6,6 +6,7 @@
 
 #include "cx_kpi.h"
 #include "cx_steady.h"
+#include "cx_tick.h"
 
 struct cx_world {
     const cx_scenario_t *sc;             /* scenario (not owned) */
@@ -165,10 +166,17 @@ static int s_route_push(cx_world_t *self, int r, const cx_outcome_t *o)
 
 int cx_world_step(cx_world_t *self, cx_tally_t *total_out, cx_kpi_row_t *row_out)
 {
+    return cx_world_step_each(self, NULL, NULL, total_out, row_out);
+}
+
+/* The phases of cx_tick.h, in their order, all in this process. */
+int cx_world_step_each(cx_world_t *self, cx_world_tally_fn on_tally, void *ud,
+                       cx_tally_t *total_out, cx_kpi_row_t *row_out)
+{
     const cx_scenario_t *sc = self->sc;
     int rc = 0;
     cx_tickctx_t ctx;
-    cx_company_begin_tick(&self->company, sc, self->tick, &ctx);
+    cx_tick_open(&self->company, sc, self->tick, &ctx);
     for (int p = 0; p < sc->n_persona; p++) {
         for (int s = 0; s < self->nshards[p]; s++) {
             if (cx_shard_begin_tick(self->shard[p][s], &ctx) != 0) {
@@ -241,6 +249,9 @@ int cx_world_step(cx_world_t *self, cx_tally_t *total_out, cx_kpi_row_t *row_out
         for (int s = 0; s < self->nshards[p]; s++) {
             cx_tally_t t;
             cx_shard_end_tick(self->shard[p][s], &ctx, &t);
+            if (on_tally) {
+                on_tally(ud, &t);
+            }
             cx_tally_add(&total, &t);
             cx_tally_add(&self->ptally[p], &t);
         }
@@ -249,10 +260,7 @@ int cx_world_step(cx_world_t *self, cx_tally_t *total_out, cx_kpi_row_t *row_out
         }
     }
     cx_kpi_row_t row;
-    cx_kpi_books_t books = cx_company_books(&self->company);
-    cx_kpi_row_compute(sc, ctx.tick, ctx.days, &total, self->stats, sc->n_dept, &books,
-                       &self->hist, &row);
-    cx_company_end_tick(&self->company, sc, &row, &total);
+    cx_tick_close(&self->company, sc, &ctx, &total, self->stats, &self->hist, &row);
     if (total_out) {
         *total_out = total;
     }

@@ -1,9 +1,10 @@
 /*  cx_world — a whole company in one process: the coordinator's company,
- *  every persona shard and every department, wired exactly as the engine
- *  wires them (same calls, same order of effects), without messages.
+ *  every persona shard and every department, running the phases of a tick
+ *  (cx_tick.h) in their order, without messages.
  *
- *  For tests, calibration and benchmarks of the model. Results do not
- *  depend on the number of shards per persona.
+ *  The in-process engine (`--in-process`, runtime/cx_sim.c), the warm-up
+ *  (cx_steady) and the model's tests all run it. Results do not depend on
+ *  the number of shards per persona.
  *
  *  Ownership: cx_world_new returns a heap object the caller destroys with
  *  cx_world_destroy; the scenario must outlive it.
@@ -34,9 +35,16 @@ const cx_steady_t *cx_world_steady(const cx_world_t *self);
 const cx_tally_t *cx_world_persona_tally(const cx_world_t *self, int persona);
 void cx_world_destroy(cx_world_t **self_p);
 
-/* Runs the next tick. Fills total (the summed tally) and row (the KPI row)
- * when not NULL. Returns 0, or -1 on out of memory or a rejected record. */
+/* Runs the next tick: every phase of cx_tick.h in its order. Fills total
+ * (the summed tally) and row (the KPI row) when not NULL. Returns 0, or -1
+ * on out of memory or a rejected record. */
 int cx_world_step(cx_world_t *self, cx_tally_t *total, cx_kpi_row_t *row);
+
+/* The same, handing each shard's tally to on_tally (persona, then shard
+ * order) before they are summed: the result files need them. */
+typedef void (*cx_world_tally_fn)(void *ud, const cx_tally_t *shard);
+int cx_world_step_each(cx_world_t *self, cx_world_tally_fn on_tally, void *ud, cx_tally_t *total,
+                       cx_kpi_row_t *row);
 
 /* The tick the next step will run. */
 int cx_world_tick(const cx_world_t *self);
