@@ -10,13 +10,16 @@
  *    BEGIN  every persona shard         cx_shard_begin_tick      persona agents (REQUESTS out)
  *    SERVE  every department            cx_dept_serve            department agents
  *           (the requests of every shard; the department sorts them by customer id)
- *    APPLY  every shard, department     cx_shard_apply_outcomes  persona agents (OUTCOMES in,
- *           by department in scenario order, in service order           applied in department order)
+ *    APPLY  every shard: each           cx_shard_apply_outcomes  persona agents (OUTCOMES in,
+ *           department's outcomes, in service order                      as they arrive)
  *    END    every shard                 cx_shard_end_tick        persona agents (TICK_DONE)
  *    CLOSE  the company                 cx_tick_close            coordinator (row written)
  *
- *  CLOSE sums nothing itself: the caller adds the shards' tallies (in
- *  persona, then shard order) and the departments' figures first.
+ *  A customer has at most one request in flight, so the order in which a
+ *  shard applies the departments' outcomes does not matter (cx_world
+ *  applies them department by department). CLOSE sums nothing itself: the
+ *  caller adds the shards' tallies and the departments' figures first
+ *  (tallies are integers, so any grouping gives the same bits).
  *
  *  Ownership: no allocation; every argument is the caller's.
  */
