@@ -187,6 +187,7 @@ class Session:
     """A DEALER to the coordinator: join, heartbeats, loss detection."""
 
     def __init__(self, connect):
+        self.connect = connect
         self.ctx = zmq.Context()
         self.coord = self.ctx.socket(zmq.DEALER)
         self.coord.setsockopt(zmq.LINGER, 2000)
@@ -231,7 +232,7 @@ class Session:
             if self.steady is None:
                 raise AgentError("the steady state sent by the coordinator is not one of this scenario")
             return
-        raise AgentError(f"no answer from the coordinator after {timeout_ms} ms")
+        raise AgentError(f"no answer from the coordinator at {self.connect} after {timeout_ms} ms")
 
     def ready(self):
         self.send(READY)

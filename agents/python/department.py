@@ -81,8 +81,6 @@ def main():
     poller.register(data, zmq.POLLIN)
     while not bye:
         ready = dict(poller.poll(s.heartbeat_ms // 2 + 1))
-        if s.lost():
-            raise cx.AgentError(f"the coordinator is gone (silent for {2 * s.heartbeat_ms} ms)")
         while s.coord in ready and not bye:
             msg = s.recv()
             if msg is None:
@@ -96,6 +94,8 @@ def main():
                 s.send(cx.SNAPSHOT, tick - 1, b"")
             elif msg[0] != cx.HEARTBEAT:
                 s.dropped += 1
+        if s.lost():  # after reading what it sent: a long model step is no silence
+            raise cx.AgentError(f"the coordinator is gone (silent for {2 * s.heartbeat_ms} ms)")
         for _ in range(1024 if data in ready and not bye else 0):  # a flood cannot starve the beat
             try:
                 rid, frame = data.recv_multipart(zmq.NOBLOCK)

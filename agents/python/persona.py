@@ -201,8 +201,6 @@ def main():
     tick, words, pending, bye = -1, None, set(), False
     while not bye:
         ready = dict(poller.poll(s.heartbeat_ms // 2 + 1))
-        if s.lost():
-            raise cx.AgentError(f"the coordinator is gone (silent for {2 * s.heartbeat_ms} ms)")
         while s.coord in ready and not bye:
             msg = s.recv()
             if msg is None:
@@ -221,9 +219,14 @@ def main():
                 pending = set(range(len(depts)))
             elif msg[0] == cx.CHECKPOINT:
                 s.send(cx.ERROR, "this agent keeps no checkpoints")
-                raise cx.AgentError("asked for a checkpoint, which this agent does not keep")
+                s.ctx.destroy(linger=1000)  # the ERROR goes out: the run fails saying why
+                print("persona.py: error: asked for a checkpoint, which this agent does not keep",
+                      file=sys.stderr)
+                return 1
             elif msg[0] != cx.HEARTBEAT:
                 s.dropped += 1
+        if s.lost():  # after reading what it sent: a long model step is no silence
+            raise cx.AgentError(f"the coordinator is gone (silent for {2 * s.heartbeat_ms} ms)")
         for d, sock in enumerate(depts):
             for _ in range(64 if sock in ready and not bye else 0):  # bounded per wake-up
                 try:

@@ -30,7 +30,7 @@ check_agent_refusals() {
         "$flag" x 2>"$T/alone.err" </dev/null
     rc=$?
     set -e
-    [ "$rc" -eq 1 ] && grep -q "no answer from the coordinator after 300 ms" "$T/alone.err" ||
+    [ "$rc" -eq 1 ] && grep -q "no answer from the coordinator at ipc://$T/nobody.sock after 300 ms" "$T/alone.err" ||
         fail "$agent without a coordinator exited $rc: $(cat "$T/alone.err")"
 }
 
