@@ -39,7 +39,11 @@ CID_LOCAL_BITS = 40
 
 
 class AgentError(Exception):
-    """The agent cannot go on (the message says why)."""
+    """The agent cannot go on (the message says why): exit 1."""
+
+
+class BadInput(AgentError):
+    """What the agent was given is wrong (an argument, the key file): exit 2."""
 
 
 def now_ms():
@@ -181,26 +185,88 @@ def read_steady(blob, n_persona, n_dept):
             "engagement": engagement}
 
 
+# --- the run key ----------------------------------------------------------
+
+def read_key(path):
+    """The Z85 public and secret keys of a run key file (`cxsim keygen`:
+    `public = ...` and `secret = ...` lines; zcert's `public-key = "..."`
+    reads too). Refused when others may read it, as cxsim refuses it."""
+    try:
+        mode, text = os.stat(path).st_mode, open(path, encoding="ascii").read()
+    except (OSError, UnicodeDecodeError) as e:
+        raise BadInput(f"cannot read the key file {path}: {e}")
+    if mode & 0o077:
+        raise BadInput(f"the key file {path} is readable by others: chmod 600 it")
+    keys = {}
+    for line in text.splitlines():
+        name, sep, value = line.strip().partition("=")
+        if sep and not name.startswith("#"):
+            keys[name.strip().removesuffix("-key")] = value.strip().strip('"').encode()
+    if len(keys.get("public", b"")) != 40 or len(keys.get("secret", b"")) != 40:
+        raise BadInput(f"{path} is not a run key file (no public and secret Z85 keys)")
+    return keys["public"], keys["secret"]
+
+
+def check_listener(endpoint, key):
+    """A department's data endpoint is also what it advertises: no wildcard;
+    and beyond loopback only with a run key (as cxsim's departments)."""
+    if endpoint.startswith("ipc://"):
+        return
+    host = endpoint.split("://", 1)[-1].rsplit(":", 1)[0].strip("[]")
+    if host in ("*", "0.0.0.0", "::"):
+        raise BadInput(f"cannot advertise {endpoint} to the persona shards: a wildcard is no "
+                       "address to connect to; bind this machine's address")
+    if not key and not (host.startswith("127.") or host in ("localhost", "::1")):
+        raise BadInput(f"--bind {endpoint} listens beyond this machine without a run key: "
+                       "give --key FILE, or listen on 127.0.0.1 or ipc://")
+
+
+class _RunKeyOnly:
+    """ZAP check of this process's CURVE servers: the client holds the run key."""
+
+    def __init__(self, public):
+        self.public = public
+
+    def callback(self, domain, client_key):
+        return client_key == self.public
+
+
 # --- the session with the coordinator -------------------------------------
 
 class Session:
     """A DEALER to the coordinator: join, heartbeats, loss detection."""
 
-    def __init__(self, connect):
+    def __init__(self, connect, key=None):
         self.connect = connect
         self.ctx = zmq.Context()
-        self.coord = self.ctx.socket(zmq.DEALER)
-        self.coord.setsockopt(zmq.LINGER, 2000)
-        self.coord.setsockopt(zmq.MAXMSGSIZE, MAX_FRAME)
-        self.coord.connect(connect)
+        self.key, self.auth = read_key(key) if key else None, None
+        if self.key:  # every connection on CURVE; servers admit run-key holders only
+            from zmq.auth.thread import ThreadAuthenticator
+            self.auth = ThreadAuthenticator(self.ctx)
+            self.auth.start()
+            self.auth.configure_curve_callback("*", credentials_provider=_RunKeyOnly(self.key[0]))
+        self.coord = self.socket(zmq.DEALER, linger=2000)
+        try:
+            self.coord.connect(connect)
+        except zmq.ZMQError as e:
+            raise BadInput(f"cannot connect to {connect}: {e}")
         self.heartbeat_ms = 1000
         self.last_heard = self.last_sent = now_ms()
         self.dropped = 0  # running total, sent in every *_DONE and BYE
 
-    def socket(self, kind):
+    def socket(self, kind, server=False, linger=1000):
+        """A socket with the protocol's frame bound and, with a run key, CURVE
+        (a server binds, a client connects)."""
         s = self.ctx.socket(kind)
-        s.setsockopt(zmq.LINGER, 1000)
+        s.setsockopt(zmq.LINGER, linger)
         s.setsockopt(zmq.MAXMSGSIZE, MAX_FRAME)
+        if self.key:
+            public, secret = self.key
+            s.curve_publickey, s.curve_secretkey = public, secret
+            if server:
+                s.curve_server = True
+            else:
+                s.curve_serverkey = public
         return s
 
     def send(self, kind, *fields):
@@ -257,12 +323,15 @@ class Session:
     def lost(self):
         return now_ms() - self.last_heard > 2 * self.heartbeat_ms
 
-    def close(self, bye):
+    def close(self, bye=True, error=None):
+        """Ends the session: BYE after a STOP, or ERROR (the run fails saying why)."""
         if bye:
             self.send(BYE, self.dropped)
-        else:
-            self.coord.setsockopt(zmq.LINGER, 0)
-        self.ctx.destroy(linger=2000 if bye else 0)
+        if error:
+            self.send(ERROR, error)
+        if self.auth:
+            self.auth.stop()
+        self.ctx.destroy(linger=2000 if bye or error else 0)
 
 
 def ints(*xs):
@@ -277,7 +346,7 @@ def run(name, main):
         code = main()
     except AgentError as e:
         print(f"{name}: error: {e}", file=sys.stderr, flush=True)
-        os._exit(1)
+        os._exit(2 if isinstance(e, BadInput) else 1)
     sys.exit(code)
 
 

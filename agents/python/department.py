@@ -2,7 +2,7 @@
 """A cxsim department written in Python, from docs/PROTOCOL.md alone.
 
     department.py --connect ENDPOINT --department ID [--bind ENDPOINT]
-                  [--timeout-ms MS] [--pillar SCORE]
+                  [--key FILE] [--timeout-ms MS] [--pillar SCORE]
 
 Its model is its own and simple: every request of the tick is served at
 once and resolved, every pillar scored SCORE (0..10, default 7); no backlog,
@@ -31,7 +31,9 @@ import zmq
 import cxagent as cx
 
 USAGE = ("usage: department.py --connect ENDPOINT --department ID [--bind ENDPOINT]\n"
-         "                     [--timeout-ms MS] [--pillar SCORE]")
+         "                     [--key FILE] [--timeout-ms MS] [--pillar SCORE]\n"
+         "--bind defaults to tcp://127.0.0.1:* (the port chosen is advertised); give\n"
+         "an address the persona shards can reach, never a wildcard.")
 
 
 def stats(sc, d, tick, served, engagement):
@@ -52,16 +54,20 @@ def stats(sc, d, tick, served, engagement):
 def main():
     opts = cx.arguments(sys.argv[1:], USAGE, {"connect": None, "department": None,
                                               "bind": "tcp://127.0.0.1:*", "timeout-ms": "30000",
-                                              "pillar": "7"})
+                                              "pillar": "7", "key": ""})
     try:
         timeout_ms, pillar = int(opts["timeout-ms"]), float(opts["pillar"])
         assert 0 <= pillar <= 10 and timeout_ms > 0
     except (ValueError, AssertionError):
         print(f"bad --timeout-ms or --pillar\n{USAGE}", file=sys.stderr)
         return 2
-    s = cx.Session(opts["connect"])
-    data = s.socket(zmq.ROUTER)
-    data.bind(opts["bind"])
+    s = cx.Session(opts["connect"], opts["key"])
+    data = s.socket(zmq.ROUTER, server=True)
+    cx.check_listener(opts["bind"], opts["key"])
+    try:
+        data.bind(opts["bind"])
+    except zmq.ZMQError as e:
+        raise cx.BadInput(f"cannot bind {opts['bind']}: {e}")
     endpoint = data.getsockopt_string(zmq.LAST_ENDPOINT)
     s.join("department", opts["department"], 0, 1, endpoint, timeout_ms)
     sc = s.scenario

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """A cxsim persona shard written in Python, from docs/PROTOCOL.md alone.
 
-    persona.py --connect ENDPOINT --persona ID [--shard K --of N] [--timeout-ms MS]
+    persona.py --connect ENDPOINT --persona ID [--shard K --of N] [--key FILE]
+               [--timeout-ms MS]
 
 Its model is its own and simple. The shard holds the persona's customers
 whose local index j has j % N == K: those of the scenario, starting from the
@@ -35,7 +36,7 @@ import zmq
 import cxagent as cx
 
 USAGE = ("usage: persona.py --connect ENDPOINT --persona ID [--shard K --of N]\n"
-         "                  [--timeout-ms MS]")
+         "                  [--key FILE] [--timeout-ms MS]")
 PILLARS = ("integrity", "resolution", "expectations", "time_effort", "personalisation", "empathy")
 RESOLVED, HANDED_OFF, CONTEXT_LOST, ABANDONED = 1, 2, 4, 8  # OUTCOMES flags
 HANDOFF, LOST = 1, 2                                        # REQUESTS flags
@@ -172,14 +173,14 @@ class Shard:
 
 def main():
     opts = cx.arguments(sys.argv[1:], USAGE, {"connect": None, "persona": None, "shard": "0",
-                                              "of": "1", "timeout-ms": "30000"})
+                                              "of": "1", "timeout-ms": "30000", "key": ""})
     try:
         shard, of, timeout_ms = int(opts["shard"]), int(opts["of"]), int(opts["timeout-ms"])
         assert 0 <= shard < of <= 256 and timeout_ms > 0
     except (ValueError, AssertionError):
         print(f"bad --shard, --of or --timeout-ms\n{USAGE}", file=sys.stderr)
         return 2
-    s = cx.Session(opts["connect"])
+    s = cx.Session(opts["connect"], opts["key"])
     s.join("persona", opts["persona"], shard, of, "", timeout_ms)
     ids = [p["id"] for p in s.scenario["personas"]]
     if opts["persona"] not in ids or s.shards[ids.index(opts["persona"])] != of:
@@ -218,8 +219,7 @@ def main():
                                           len(batch) // cx.REQUEST.size, bytes(batch)))
                 pending = set(range(len(depts)))
             elif msg[0] == cx.CHECKPOINT:
-                s.send(cx.ERROR, "this agent keeps no checkpoints")
-                s.ctx.destroy(linger=1000)  # the ERROR goes out: the run fails saying why
+                s.close(bye=False, error="this agent keeps no checkpoints")
                 print("persona.py: error: asked for a checkpoint, which this agent does not keep",
                       file=sys.stderr)
                 return 1

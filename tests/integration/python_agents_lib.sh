@@ -34,11 +34,26 @@ check_agent_refusals() {
         fail "$agent without a coordinator exited $rc: $(cat "$T/alone.err")"
 }
 
-# start_coordinator NAME SCENARIO: the coordinator of run NAME on ipc.
+# free_ports N: N free tcp ports on 127.0.0.1, in the array PORTS.
+free_ports() {
+    read -r -a PORTS <<<"$("$PY" - "$1" <<'PYEOF'
+import socket, sys
+socks = [socket.socket() for _ in range(int(sys.argv[1]))]
+for s in socks:
+    s.bind(("127.0.0.1", 0))
+print(" ".join(str(s.getsockname()[1]) for s in socks))
+PYEOF
+)"
+}
+
+# start_coordinator NAME SCENARIO [ENDPOINT [ARGS...]]: the coordinator of run
+# NAME (on ipc unless ENDPOINT is given), its endpoint in COORD.
 start_coordinator() {
-    COORD="ipc://$T/$1.sock"
-    setsid "$BIN/cxsim-coordinator" --scenario "$2" --out "$T/$1" --bind "$COORD" \
-        --startup-timeout-ms 30000 --tick-timeout-ms 30000 2>"$T/$1.coord.err" </dev/null >/dev/null &
+    local name=$1 scen=$2
+    COORD=${3:-ipc://$T/$name.sock}
+    shift $(($# < 3 ? $# : 3))
+    setsid "$BIN/cxsim-coordinator" --scenario "$scen" --out "$T/$name" --bind "$COORD" \
+        --startup-timeout-ms 30000 --tick-timeout-ms 30000 "$@" 2>"$T/$name.coord.err" </dev/null >/dev/null &
     CPID=$!
     PIDS+=("$CPID")
 }
