@@ -33,7 +33,8 @@ VERSION = 1
 MAX_DEPTS = MAX_PERSONAS = 16  # slots in the TICK words
 MAX_FRAME = 256 << 20          # ZMQ_MAXMSGSIZE of agents' and data sockets
 REQUEST = struct.Struct("<QIBBBB")        # cid, arrival, journey, tp, flags, from: 16 bytes
-OUTCOME = struct.Struct("<QIBBBB6sBB")    # cid, wait, journey, tp, flags, handoff_to, pillars, dept, 0
+OUTCOME = struct.Struct("<QIBBBB6sBB")    # cid, wait, journey, tp, flags, handoff_to, pillars,
+                                          # dept, reserved: 24 bytes
 NO_DEPT = 255
 CID_LOCAL_BITS = 40
 
@@ -60,7 +61,7 @@ def unpack(frame):
         msg = msgpack.unpackb(frame, raw=False)
     except Exception:  # any malformed frame: msgpack raises several kinds
         return None
-    if not isinstance(msg, list) or len(msg) < 2 or msg[0] != VERSION or not isinstance(msg[1], int):
+    if not isinstance(msg, list) or len(msg) < 2 or msg[0] != VERSION or type(msg[1]) is not int:
         return None
     return msg[1:]
 
@@ -296,7 +297,8 @@ class Session:
                 raise AgentError("the roster does not match the scenario")
             self.steady = read_steady(steady, len(self.shards), len(self.endpoints))
             if self.steady is None:
-                raise AgentError("the steady state sent by the coordinator is not one of this scenario")
+                raise AgentError("the steady state sent by the coordinator is not one of this "
+                                 "scenario")
             return
         raise AgentError(f"no answer from the coordinator at {self.connect} after {timeout_ms} ms")
 

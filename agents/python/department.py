@@ -96,7 +96,8 @@ def main():
             elif msg[0] == cx.TICK and words is None and len(msg) == 3 and msg[1] == tick:
                 words = cx.read_tick(msg[2])
                 s.dropped += words is None
-            elif msg[0] == cx.CHECKPOINT and words is None and not batches and msg[1:] == [tick - 1]:
+            elif (msg[0] == cx.CHECKPOINT and msg[1:] == [tick - 1] and words is None
+                  and not batches):
                 s.send(cx.SNAPSHOT, tick - 1, b"")
             elif msg[0] != cx.HEARTBEAT:
                 s.dropped += 1

@@ -94,12 +94,13 @@ class Shard:
             if c.waiting:
                 continue
             tp = self.tps[c.pos]
-            if c.handoff is None and self.rng.random() >= tick["days"] / max(tp["gap_days"], tick["days"]):
-                continue  # not due yet
+            due = tick["days"] / max(tp["gap_days"], tick["days"])  # about once per gap_days
+            if c.handoff is None and self.rng.random() >= due:
+                continue
             if c.handoff is None and tp["owner_index"] < 0:
                 c.pos = (c.pos + 1) % len(self.tps)  # an external touchpoint: no department
                 continue
-            dept, flags, origin = (tp["owner_index"], 0, cx.NO_DEPT) if c.handoff is None else c.handoff
+            dept, flags, origin = c.handoff or (tp["owner_index"], 0, cx.NO_DEPT)
             cid = (self.p << cx.CID_LOCAL_BITS) | c.local
             batches[dept] += cx.REQUEST.pack(cid, tick["tick"], self.journey, c.pos, flags, origin)
             c.waiting = True
@@ -108,7 +109,7 @@ class Shard:
     def apply(self, tick, records):
         """Applies one department's outcomes; returns how many were dropped."""
         dropped = 0
-        for cid, wait, journey, tpi, flags, hto, pillars, dept, _ in cx.OUTCOME.iter_unpack(records):
+        for cid, wait, _jny, tpi, flags, hto, pillars, dept, _ in cx.OUTCOME.iter_unpack(records):
             c = self.customers.get(cid & ((1 << cx.CID_LOCAL_BITS) - 1))
             if cid >> cx.CID_LOCAL_BITS != self.p or c is None or not c.waiting or tpi != c.pos:
                 dropped += 1
@@ -158,8 +159,8 @@ class Shard:
                 del self.customers[c.local]
                 t["churned"] += 1
         active = len(self.customers)
-        t["referrals"] = round(self.steady["referrals_day"] * days * active + self.rng.random() - 0.5)
-        t["deterred"] = round(self.steady["deterred_day"] * days * active + self.rng.random() - 0.5)
+        for word in ("referrals", "deterred"):  # at the steady state's rates, rounded at random
+            t[word] = int(self.steady[word + "_day"] * days * active + self.rng.random())
         t["customers_end"] = active
         for c in self.customers.values():
             t["satisfaction_micro"] += round(c.sat * MICRO)
@@ -233,8 +234,9 @@ def main():
                     msg = cx.unpack(sock.recv(zmq.NOBLOCK))
                 except zmq.Again:
                     break
-                if (msg is None or msg[0] != cx.OUTCOMES or len(msg) != 5 or not cx.ints(*msg[1:4])
-                        or msg[1:3] != [tick, d] or d not in pending or not isinstance(msg[4], bytes)
+                if (msg is None or msg[0] != cx.OUTCOMES or len(msg) != 5
+                        or not cx.ints(*msg[1:4]) or msg[1:3] != [tick, d] or d not in pending
+                        or not isinstance(msg[4], bytes)
                         or len(msg[4]) != msg[3] * cx.OUTCOME.size):
                     s.dropped += 1
                     continue

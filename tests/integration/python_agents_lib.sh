@@ -5,6 +5,7 @@
 PY=/usr/bin/python3 # Debian's, which sees Debian's python3-zmq and python3-msgpack
 "$PY" -c "import zmq, msgpack" || fail "python3-zmq or python3-msgpack missing: run scripts/setup"
 AGENTS="$CX_SOURCE_DIR/agents/python"
+export PYTHONDONTWRITEBYTECODE=1 # leave the source tree as it is
 BIN=$(dirname "$CXSIM")
 TICKS=30
 PIDS=()
