@@ -12,3 +12,9 @@ foreach(t run_baseline determinism faults bad_input checkpoint checkpoint_trust 
   add_test(NAME it_${t} COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/${t}.sh)
   set_tests_properties(it_${t} PROPERTIES TIMEOUT 300 ENVIRONMENT "${CX_IT_ENV}")
 endforeach()
+
+# The reference agents in Python (agents/python/) joining real runs.
+foreach(t python_department python_persona)
+  add_test(NAME it_${t} COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/${t}.sh)
+  set_tests_properties(it_${t} PROPERTIES TIMEOUT 300 ENVIRONMENT "${CX_IT_ENV}")
+endforeach()
