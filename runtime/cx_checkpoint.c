@@ -332,6 +332,15 @@ int cx_checkpoint_read(const char *path, int n_agents, cx_checkpoint_t *cp, char
         }
         memcpy(cp->agent[i], a->via.bin.ptr, a->via.bin.size);
     }
+    /* The run's result files, beside the checkpoint, must still hold every
+     * row it counts: a file restored from an older copy cannot be resumed,
+     * and that is said before any process starts or any file is cut. */
+    char dir[4096];
+    const char *slash = strrchr(path, '/');
+    snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path) : 1, slash ? path : ".");
+    if (cx_output_check_lengths(slash == path ? "/" : dir, &cp->output, why, sizeof why) != 0) {
+        goto done;
+    }
     rc = 0;
 done:
     msgpack_unpacked_destroy(&u);

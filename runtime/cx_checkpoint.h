@@ -72,7 +72,8 @@ void cx_checkpoint_fini(cx_checkpoint_t *cp);
 int cx_checkpoint_write(const char *path, const cx_checkpoint_t *cp, char *err, size_t errlen);
 /* Reads a checkpoint for a roster of n_agents: refuses a file that is not a
  * regular file, of another format, truncated, damaged (checksum) or of
- * another roster. Says nothing about whom it belongs to: see _verify. */
+ * another roster, or whose run's result files (beside it) are shorter than
+ * it says. Says nothing about whom it belongs to: see _verify. */
 int cx_checkpoint_read(const char *path, int n_agents, cx_checkpoint_t *cp, char *err,
                        size_t errlen);
 /* Checks that cp belongs to the run `run_id` of scenario sc: 0, or -1 with

@@ -614,6 +614,27 @@ void cx_output_get_state(const cx_output_t *o, cx_output_state_t *st)
     *st = o->st;
 }
 
+int cx_output_check_lengths(const char *dir, const cx_output_state_t *st, char *err,
+                            size_t errlen)
+{
+    static const char *names[3] = {"kpis.csv", "departments.csv", "touchpoints.csv"};
+    for (int i = 0; i < 3; i++) {
+        char path[4200];
+        struct stat sb;
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        if (stat(path, &sb) != 0) {
+            snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+            return -1;
+        }
+        if (sb.st_size < st->offset[i]) {
+            snprintf(err, errlen, "%s is shorter (%lld bytes) than the checkpoint says (%lld)",
+                     path, (long long)sb.st_size, (long long)st->offset[i]);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 cx_output_t *cx_output_reopen(const char *dir, const cx_scenario_t *sc,
                               const cx_output_state_t *st, char *err, size_t errlen)
 {

@@ -63,6 +63,11 @@ typedef struct {
 /* The files' state now. */
 void cx_output_get_state(const cx_output_t *o, cx_output_state_t *st);
 
+/* 0 if each result file of `dir` holds at least the bytes `st` counts;
+ * otherwise -1 with a message naming the file. Reads sizes only. */
+int cx_output_check_lengths(const char *dir, const cx_output_state_t *st, char *err,
+                            size_t errlen);
+
 /* Reopens the files of `dir` where `st` left them (later rows are cut off),
  * to continue a run from a checkpoint. NULL with a message on failure,
  * e.g. when a file is shorter than the checkpoint says. */

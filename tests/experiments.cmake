@@ -14,34 +14,31 @@ target_compile_definitions(test_check PRIVATE CX_SOURCE_DIR="${CMAKE_SOURCE_DIR}
 
 set(CX_EXP_IT_ENV "CXSIM=$<TARGET_FILE:cxsim>;CX_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
 foreach(t sweep kill compare sensitivity calibrate optimise check)
-  if(EXISTS ${CMAKE_CURRENT_LIST_DIR}/integration/exp_${t}.sh)
-    add_test(NAME it_exp_${t} COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/integration/exp_${t}.sh)
-    set_tests_properties(it_exp_${t} PROPERTIES TIMEOUT 300 ENVIRONMENT "${CX_EXP_IT_ENV}")
-  endif()
+  cx_integration_test(it_exp_${t} ${CMAKE_CURRENT_LIST_DIR}/integration/exp_${t}.sh)
+  set_tests_properties(it_exp_${t} PROPERTIES TIMEOUT 300 ENVIRONMENT "${CX_EXP_IT_ENV}")
 endforeach()
 # The shipped reality checks hold (optimised build only: under the sanitizers
 # their several hundred runs would take most of CI's time and test nothing the
 # experiment tests above do not).
 if(NOT CX_SANITIZE)
-  add_test(NAME it_checks_shipped COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/integration/checks_shipped.sh)
+  cx_integration_test(it_checks_shipped ${CMAKE_CURRENT_LIST_DIR}/integration/checks_shipped.sh)
   set_tests_properties(it_checks_shipped PROPERTIES TIMEOUT 600 ENVIRONMENT "${CX_EXP_IT_ENV}")
 endif()
-# The Slurm test installs packages and starts daemons: it runs alone.
-if(EXISTS ${CMAKE_CURRENT_LIST_DIR}/integration/exp_slurm.sh)
-  add_test(NAME it_exp_slurm COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/integration/exp_slurm.sh)
-  set_tests_properties(it_exp_slurm PROPERTIES TIMEOUT 600 RUN_SERIAL TRUE
-    SKIP_RETURN_CODE 77 ENVIRONMENT "${CX_EXP_IT_ENV}")
-endif()
+# The Slurm test installs packages and starts daemons: it runs alone, and
+# reports itself skipped (77, with the reason) where no registry is reachable.
+cx_integration_test(it_exp_slurm ${CMAKE_CURRENT_LIST_DIR}/integration/exp_slurm.sh)
+set_tests_properties(it_exp_slurm PROPERTIES TIMEOUT 600 RUN_SERIAL TRUE
+  SKIP_RETURN_CODE 77 ENVIRONMENT "${CX_EXP_IT_ENV}")
 
 # Reports (cxsim report): chart primitives, and the HTML report of a run and
 # of a comparison and of a sweep, parsed as XML and checked against the
 # result files.
 cx_unit_test(test_svg ${CMAKE_CURRENT_LIST_DIR}/test_svg.c)
 target_link_libraries(test_svg PRIVATE cxreport)
-add_test(NAME it_report COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/integration/report.sh)
+cx_integration_test(it_report ${CMAKE_CURRENT_LIST_DIR}/integration/report.sh)
 set_tests_properties(it_report PROPERTIES TIMEOUT 120 ENVIRONMENT "${CX_EXP_IT_ENV}")
-add_test(NAME it_report_sweep COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/integration/report_sweep.sh)
+cx_integration_test(it_report_sweep ${CMAKE_CURRENT_LIST_DIR}/integration/report_sweep.sh)
 set_tests_properties(it_report_sweep PROPERTIES TIMEOUT 120 ENVIRONMENT "${CX_EXP_IT_ENV}")
-add_test(NAME it_report_experiments
-  COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/integration/report_experiments.sh)
+cx_integration_test(it_report_experiments
+  ${CMAKE_CURRENT_LIST_DIR}/integration/report_experiments.sh)
 set_tests_properties(it_report_experiments PROPERTIES TIMEOUT 120 ENVIRONMENT "${CX_EXP_IT_ENV}")

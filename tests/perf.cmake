@@ -7,6 +7,6 @@
 if(CX_SANITIZE)
   return()
 endif()
-add_test(NAME bench_smoke COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/integration/bench_smoke.sh)
+cx_integration_test(bench_smoke ${CMAKE_CURRENT_LIST_DIR}/integration/bench_smoke.sh)
 set_tests_properties(bench_smoke PROPERTIES TIMEOUT 300 ENVIRONMENT
   "CX_BUILD_DIR=${CMAKE_BINARY_DIR};CX_SOURCE_DIR=${CMAKE_SOURCE_DIR}")

@@ -160,10 +160,11 @@ static void test_row_economics(void **state)
     cx_tally_t t;
     cx_tally_zero(&t);
     t.customers_start = 1000;
-    t.customers_end = 990;
+    t.customers_end = 994; /* 1000 - 10 churned + 4 acquired */
     t.churned = 10;
     t.acquired = 4;
     t.purchases = 50;
+    t.referral_purchases = 5;
     t.demand = 80;
     t.revenue_cents = 500000; /* 5,000 */
     t.respondents = 3;
@@ -192,7 +193,10 @@ static void test_row_economics(void **state)
     assert_int_equal(row.demand, 80);
     assert_int_equal(row.lost_sales, 30);
     assert_double_equal(row.price, 1.1, EPS);
+    /* Direct retention counts the customers of the start still there:
+     * the 4 acquired do not count. */
     assert_double_equal(row.retention_direct, 99.0, EPS);
+    assert_double_equal(row.referral_rate, 10.0, EPS);
     /* Loyalty index, exact: (100 + 0 + 44.44...) / 3. */
     assert_double_equal(row.loyalty_index, (100.0 + 0.0 + 400.0 / 9.0) / 3.0, 1e-9);
     /* Employee engagement: seed 001, total points over answers. */
@@ -202,6 +206,27 @@ static void test_row_economics(void **state)
     double v = 5000.0 / 1000.0 * 365.0 * 0.25;
     double x = exp(-10.0 / (1000.0 / 365.0)) / 1.1;
     double life = (1.0 - pow(x, 10.0)) / (1.0 - x);
+    assert_double_equal(row.clv, v * life, 1e-6);
+
+    /* A second tick of another revenue: the CLV's yearly value is the run's
+     * revenue per customer-year so far (8,000 over 1,994 customer-days),
+     * not this tick's, and its retention the run's churn so far. */
+    cx_tally_zero(&t);
+    t.customers_start = 994;
+    t.customers_end = 990;
+    t.churned = 6;
+    t.acquired = 2;
+    t.purchases = 30;
+    t.demand = 30;
+    t.revenue_cents = 300000; /* 3,000 */
+    cx_kpi_books_t books2 = {.price = 1.0};
+    cx_kpi_row_compute(sc, 1, 1.0, &t, d, 2, &books2, &hist, &row);
+    assert_double_equal(row.marketing_cost, 1000.0, EPS);
+    assert_double_equal(row.cac, 500.0, EPS);
+    assert_double_equal(row.investment, 0.0, EPS);
+    v = 8000.0 / 1994.0 * 365.0 * 0.25;
+    x = exp(-16.0 / (1994.0 / 365.0)) / 1.1;
+    life = (1.0 - pow(x, 10.0)) / (1.0 - x);
     assert_double_equal(row.clv, v * life, 1e-6);
     free(sc);
 }

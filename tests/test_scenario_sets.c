@@ -210,6 +210,13 @@ static void test_bad_overrides(void **state)
     s_fail(NULL, i, 1, "--set", "ticks: expected an integer from 1 to 1000000, found 'many'");
     const char *k[] = {"seed=*x"};
     s_fail(NULL, k, 1, "--set", "aliases");
+    /* An open lower bound excludes the bound itself: no staff, a service
+     * rate of 0 are refused; the smallest value above is taken. */
+    const char *l[] = {"departments.it.staff=0"};
+    s_fail(NULL, l, 1, "--set", "departments[5].staff: expected a number");
+    const char *m[] = {"departments.it.service_rate=0"};
+    s_fail(NULL, m, 1, "--set", "departments[5].service_rate: expected a number");
+    assert_true(s_ok("departments.it.staff=0.5")->dept[5].staff == 0.5);
 }
 
 static void test_ticks_and_timeline(void **state)

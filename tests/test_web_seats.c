@@ -58,6 +58,10 @@ static void test_tokens(void **state)
     snprintf(bad, sizeof bad, "%s", s->seat[1].token);
     bad[5] ^= 1;
     assert_int_equal(cx_web_seats_find(s, bad), -1);
+    /* Every character counts: a token that differs in its last one only. */
+    snprintf(bad, sizeof bad, "%s", s->seat[1].token);
+    bad[strlen(bad) - 1] = bad[strlen(bad) - 1] == 'A' ? 'B' : 'A';
+    assert_int_equal(cx_web_seats_find(s, bad), -1);
     assert_int_equal(cx_web_seats_find(s, NULL), -1);
     assert_int_equal(cx_web_seats_find(s, ""), -1);
     snprintf(bad, sizeof bad, "%.21s", s->seat[1].token);

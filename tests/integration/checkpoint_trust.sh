@@ -3,15 +3,17 @@
 # `cxsim resume` and `cxsim fork` refuse a damaged one (a bit flipped, a
 # truncation), a foreign one (another seed, another run of the same seed), one
 # of an older format, damaged agent state inside a valid envelope, and a FIFO,
-# each with exit 2 and a clear message before any process starts, leaving the
-# run's files exactly as they were.
+# another roster's, a result file shorter than the checkpoint says, each with
+# exit 2 and a clear message before any process starts, leaving the run's
+# files exactly as they were.
 . "$(dirname "$0")/lib.sh"
 
 ARGS=("$BASELINE" "${SMALL[@]}" --ticks 60 --checkpoint-every 25 --quiet)
 "$CXSIM" run "${ARGS[@]}" --out "$T/a" || fail "run a failed"
 "$CXSIM" run "${ARGS[@]}" --out "$T/a2" || fail "run a2 failed"
 "$CXSIM" run "${ARGS[@]}" --set seed=7 --out "$T/b" || fail "run b failed"
-for d in a a2 b; do
+"$CXSIM" run "${ARGS[@]}" --shards 2 --out "$T/c" || fail "run c failed"
+for d in a a2 b c; do
     [ -f "$T/$d/checkpoint.msgpack" ] || fail "run $d left no checkpoint"
     [ -f "$T/$d/run.id" ] || fail "run $d left no run.id"
 done
@@ -63,10 +65,28 @@ refused resume "$T/flip" "damaged: its checksum does not match"
 refused fork "$T/flip" "damaged: its checksum does not match" "$T/flip-branch"
 [ ! -e "$T/flip-branch" ] || fail "a refused fork made its branch"
 
-# 2. Truncated.
+# One bit flipped anywhere: the magic, the format, the header's reserved
+# bytes, its length, its checksum, the body's first, middle and last bytes.
+for at in 0 9 13 17 30 56 $((size / 3)) $((size - 1)); do
+    copy flip
+    python3 - "$T/flip/checkpoint.msgpack" "$at" <<'PY'
+import sys
+p, at = sys.argv[1], int(sys.argv[2])
+b = bytearray(open(p, 'rb').read()); b[at] ^= 0x01; open(p, 'wb').write(b)
+PY
+    refused resume "$T/flip" 'damaged\|truncated\|not a cxsim checkpoint\|checkpoint format'
+done
+
+# 2. Truncated: by a little, to the header, to nothing.
+for cut in $((size - 100)) $((size - 1)) 56 20 0; do
+    copy trunc
+    truncate -s "$cut" "$T/trunc/checkpoint.msgpack"
+    refused resume "$T/trunc" 'truncated\|not a cxsim checkpoint'
+done
 copy trunc
 truncate -s $((size - 100)) "$T/trunc/checkpoint.msgpack"
-refused resume "$T/trunc" "truncated"
+refused fork "$T/trunc" "truncated" "$T/trunc-branch"
+[ ! -e "$T/trunc-branch" ] || fail "a refused fork made its branch"
 
 # 3. Another seed's checkpoint.
 copy seed
@@ -78,6 +98,21 @@ copy other
 cp "$T/a2/checkpoint.msgpack" "$T/other/"
 refused resume "$T/other" "belongs to another run"
 refused fork "$T/other" "belongs to another run" "$T/other-branch"
+
+# 4b. Another roster's checkpoint (the same run with its personas in two
+# shards): refused by the roster count, not by whatever reading past it does.
+copy roster
+cp "$T/c/checkpoint.msgpack" "$T/roster/"
+refused resume "$T/roster" "another roster"
+refused fork "$T/roster" "another roster" "$T/roster-branch"
+
+# 4c. A result file shorter than the checkpoint says (a file restored from
+# an older backup): each of the three, alone.
+for f in kpis.csv departments.csv touchpoints.csv; do
+    copy short
+    head -c "$(($(stat -c %s "$T/short/$f") / 3))" "$T/a/$f" >"$T/short/$f"
+    refused resume "$T/short" "$f is shorter"
+done
 
 # 5. An older format: the bare array of format 1, and the header of format 1.
 copy old

@@ -29,7 +29,9 @@ expect_eq "replicates per point" \
 expect_eq "kpis rows (15 runs x 15 ticks)" "$(q "$DB" "SELECT COUNT(*) FROM kpis")" 225
 expect_eq "ticks of every run" \
     "$(q "$DB" "SELECT DISTINCT COUNT(*) || ':' || MIN(tick) || ':' || MAX(tick) FROM kpis GROUP BY run_id")" "15:0:14"
-ndept=$(head -1 "$D/runs/p000001-r0000/departments.csv" >/dev/null; awk -F, 'NR > 1 && $1 == 0' "$D/runs/p000001-r0000/departments.csv" | wc -l)
+# The baseline's departments, counted in the scenario file, not in cxsim's output.
+ndept=$(grep -c '^  - {id:' "$BASELINE")
+[ "$ndept" -eq 6 ] || fail "the baseline should have 6 departments, found $ndept"
 expect_eq "departments rows" "$(q "$DB" "SELECT COUNT(*) FROM departments")" $((225 * ndept))
 expect_eq "distinct seeds" "$(q "$DB" "SELECT COUNT(DISTINCT seed) FROM runs")" 15
 expect_eq "params of point 2" "$(q "$DB" "SELECT json_extract(params, '\$.\"departments.it.maturity\"') FROM points WHERE point = 2")" 2

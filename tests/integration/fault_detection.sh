@@ -12,11 +12,18 @@
 #  4. kill -9 of the launcher: every process it started gets SIGTERM from the kernel
 #     (PR_SET_PDEATHSIG) and exits; summary.json says interrupted.
 # All leave whole rows only, and no process. The measured times are printed.
-# CX_DETECT_SLACK_MS (default 400) is the scheduling slack allowed beyond 2 heartbeats.
+# CX_DETECT_SLACK_MS (default 1600) is the scheduling slack allowed beyond 2 heartbeats:
+# a quiet machine needs about 0-250 ms of it (406 ms measured for detection, 439 ms for
+# the agents' exit, bounds 2 x 200 ms + slack); 1600 ms holds on a two-core machine under
+# 4x CPU load, and still tells a heartbeat-driven detection from the 10 s ones of
+# section 2.
 . "$(dirname "$0")/lib.sh"
 
 HB=200
-SLACK=${CX_DETECT_SLACK_MS:-400}
+SLACK=${CX_DETECT_SLACK_MS:-1600}
+# Sections 3 and 4 SIGKILL the coordinator and the launcher: the launcher's
+# socket directory stays behind (removed with the test's directory).
+allow_tmp_leftovers "the coordinator and a launcher killed with SIGKILL"
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 wait_rows() { # file, rows
     local i

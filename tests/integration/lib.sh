@@ -6,11 +6,23 @@ set -euo pipefail
 : "${CX_SOURCE_DIR:?CX_SOURCE_DIR must point to the source tree}"
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/cxsim-test.XXXXXX")
+# Everything the test and the processes it starts put in $TMPDIR (socket
+# directories, scratch files) lands in $T/tmp: removed with $T on every
+# path, and checked for leftovers when the test passes.
+mkdir "$T/tmp"
+export TMPDIR="$T/tmp"
 # Sessions started by start_session: however the test ends (a failed check
 # included, with a run held paused), nothing it started outlives it.
 SESSIONS=()
+# A test that SIGKILLs a launcher on purpose (it cannot remove its socket
+# directory) calls allow_tmp_leftovers "why" before it ends.
+TMP_LEFTOVERS_OK=
+allow_tmp_leftovers() {
+    TMP_LEFTOVERS_OK=$1
+}
+# Never turns a failure into a pass: it only ever adds a failure (exit 1).
 lib_cleanup() {
-    local s
+    local rc=$? s left leak=0
     for s in "${SESSIONS[@]}"; do
         # Only a session that is still this test's (a process naming $T): a
         # finished one's id may since belong to someone else.
@@ -19,7 +31,28 @@ lib_cleanup() {
             kill -KILL -- "-$s" 2>/dev/null || true
         fi
     done
+    # The leak check, when the test itself passed: no process of its own
+    # still names its directory, and nothing is left in its $TMPDIR.
+    if [ "$rc" -eq 0 ]; then
+        sleep 0.2
+        left=$(ps -e -o pid=,stat=,args= | awk -v t="$T" -v me=$$ \
+            'index($0, t) && $1 != me && $2 !~ /^Z/ && !/ps -e -o/ && !/awk -v t=/ { print }')
+        if [ -n "$left" ]; then
+            echo "FAIL: processes left behind:" >&2
+            echo "$left" >&2
+            leak=1
+        fi
+        left=$(find "$T/tmp" -mindepth 1 -maxdepth 2 2>/dev/null | head -20)
+        if [ -n "$left" ] && [ -z "$TMP_LEFTOVERS_OK" ]; then
+            echo "FAIL: files left behind in TMPDIR:" >&2
+            echo "$left" >&2
+            leak=1
+        elif [ -n "$left" ]; then
+            echo "removed what SIGKILLed processes left in TMPDIR ($TMP_LEFTOVERS_OK)"
+        fi
+    fi
     rm -rf "$T"
+    [ "$leak" -eq 0 ] || exit 1
 }
 trap lib_cleanup EXIT
 

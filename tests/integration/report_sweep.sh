@@ -41,13 +41,20 @@ swept = [e for e in all_("tr") if e.get("class") == "swept"]
 assert len(swept) == 1 and KEY in text(swept[0]) and "1, 3, 5" in text(swept[0]), [text(e) for e in swept]
 
 # The table: one row per grid point, each mean and CI as summary.csv has it.
-def fmt_ci(mean, half):                                 # cx_exp_fmt_ci
-    if half <= 1e-9 * abs(mean):
-        half = 0
-    dec = 2
-    if half > 0:
-        dec = min(4, max(0, 1 - math.floor(math.log10(half))))
-    return f"{mean:.{dec}f} \u00b1 {half:.{dec}f}"
+# The contract of a cell (cli/cx_exp_summary.h), checked on the text rather
+# than by formatting again: "M ± H", both with the same decimals, each the
+# value rounded to them, and as many decimals as the half-width's second
+# significant digit needs, at most 4.
+def check_ci(cell, mean, half):
+    m, h = cell.split(" \u00b1 ")
+    dec = len(m.split(".")[1]) if "." in m else 0
+    assert dec == (len(h.split(".")[1]) if "." in h else 0) and dec <= 4, cell
+    step = 10.0 ** -dec
+    assert abs(float(m) - mean) <= step / 2 + 1e-9 * abs(mean), (cell, mean)
+    assert abs(float(h) - half) <= step / 2 + 1e-9 * abs(mean), (cell, half)
+    if half > 1e-9 * abs(mean):
+        second = 1 - math.floor(math.log10(half))  # decimals that show 2 significant digits
+        assert dec == min(4, max(0, second)), (cell, half, dec)
 rows = [e for e in all_("tr") if e.get("class") == "point"]
 assert len(rows) == 3 == len(summary), (len(rows), len(summary))
 checked = 0
@@ -63,7 +70,7 @@ for tr in rows:
         half = float(td.get("data-half"))
         assert abs(half - (hi - lo) / 2) <= 1e-8 * max(1, abs(mean)), (k, half, lo, hi)
         assert abs(mean - half - lo) <= 1e-8 * max(1, abs(mean)), (k, mean, half, lo)
-        assert td.text == fmt_ci(mean, half), (k, td.text, fmt_ci(mean, half))
+        check_ci(td.text, mean, half)
         checked += 1
 assert checked >= 3 * 5, checked
 

@@ -69,14 +69,33 @@ grep -q 'X-Cxsim-Token' "$T/resp" || fail "the page does not send its token"
 [ "$(code "${BASE}api/seats?t=$IT_T")" = 403 ] || fail "a seat can see the seats"
 [ "$(code "${BASE}api/seats?t=$TT")" = 200 ] && grep -q "\"department\":\"it\",\"token\":\"$IT_T\"" "$T/resp" ||
     fail "the trainer's seats list: $(cat "$T/resp")"
-curl -s -N --max-time 1 "${BASE}api/events?since=0&t=$IT_T" >"$T/events" || true
+# Until the first row (60 s only guards a hang).
+curl -s -N --max-time 60 "${BASE}api/events?since=0&t=$IT_T" |
+    awk '{ print } /^data: {"tick":/ { exit }' >"$T/events" || true
 grep -q '^data: {"tick":0,' "$T/events" || fail "the it seat gets no rows: $(head -c 300 "$T/events")"
 
 # The it seat: its own department, nothing else, one change per 2 s.
 expect 200 '"ok":true,"message":"next_tick=' "$IT_T" '{"verb": "status"}'
-expect 200 '"ok":true,"message":"at tick [0-9]*: it moves to maturity 4 over 5 ticks' "$IT_T" \
-    '{"verb": "set", "value": "departments.it.maturity=4", "over": 5, "cost": 1000}'
-expect 429 'one change every 2 s' "$IT_T" '{"verb": "set", "value": "departments.it.staff=5"}'
+# A second change within 2 s of the first is 429. The pair is timed: on a
+# loaded machine the two requests may land more than 2 s apart, and a 200
+# then proves nothing either way, so the pair is tried again (at most three
+# times) rather than failed or passed on the clock.
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+first='{"verb": "set", "value": "departments.it.maturity=4", "over": 5, "cost": 1000}'
+want='"ok":true,"message":"at tick [0-9]*: it moves to maturity 4 over 5 ticks'
+for try in 1 2 3; do
+    t0=$(now_ms)
+    expect 200 "$want" "$IT_T" "$first"
+    got=$(post "$IT_T" '{"verb": "set", "value": "departments.it.staff=5"}')
+    [ "$got" = 429 ] && grep -q 'one change every 2 s' "$T/resp" && break
+    [ "$got" = 200 ] && [ $(($(now_ms) - t0)) -ge 2000 ] ||
+        fail "a second change at once: expected 429, got $got $(cat "$T/resp")"
+    [ "$try" -lt 3 ] || fail "three pairs of requests each took over 2 s: the 429 is untested"
+    echo "the pair took over 2 s: trying again"
+    sleep 2
+    first='{"verb": "set", "value": "departments.it.staff=6"}'
+    want='"ok":true,"message":"at tick [0-9]*:'
+done
 expect 403 'the it seat may change only department it' "$IT_T" \
     '{"verb": "set", "value": "departments.marketing.maturity=4"}'
 expect 403 'the it seat may change only department it' "$IT_T" \
