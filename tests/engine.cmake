@@ -12,3 +12,7 @@ foreach(t run_baseline determinism faults bad_input checkpoint checkpoint_trust 
   add_test(NAME it_${t} COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/${t}.sh)
   set_tests_properties(it_${t} PROPERTIES TIMEOUT 300 ENVIRONMENT "${CX_IT_ENV}")
 endforeach()
+# The live page in headless Chromium: skipped (77) where Chromium cannot start.
+add_test(NAME it_web_browser COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/web_browser.sh)
+set_tests_properties(it_web_browser PROPERTIES TIMEOUT 300 ENVIRONMENT "${CX_IT_ENV}"
+                     SKIP_RETURN_CODE 77)
