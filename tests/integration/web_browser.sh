@@ -144,6 +144,21 @@ for b in bad:
     print("FAIL: ended page: %s" % b, file=sys.stderr)
 sys.exit(1 if bad else 0)
 PYEOF
+# The do-nothing replay: the run's scenario and seed without its live
+# changes, the same rows as the run before the first change (tick 1), and
+# not after it.
+for _ in $(seq 1 200); do
+    [ -f "$T/run/shadow/summary.json" ] && break
+    sleep 0.1
+done
+[ "$(rows "$T/run/shadow/kpis.csv")" -eq "$TICKS" ] || fail "the replay has not every tick"
+[ "$(sed -n 2p "$T/run/kpis.csv")" = "$(sed -n 2p "$T/run/shadow/kpis.csv")" ] ||
+    fail "the replay differs from the run before the first change"
+[ "$(tail -n 1 "$T/run/kpis.csv")" != "$(tail -n 1 "$T/run/shadow/kpis.csv")" ] ||
+    fail "the replay took the live changes too"
+grep -q "owner: cx_team" "$T/run/scenario.resolved.yaml" &&
+    ! grep -q "owner: cx_team" "$T/run/scenario.planned.yaml" ||
+    fail "scenario.planned.yaml is not the scenario before the live changes"
 kill -TERM "$WPID"
 wait_exit "$WPID" 10
 [ "$RC" -eq 0 ] || fail "cxsim-web exited $RC on SIGTERM"
