@@ -45,8 +45,8 @@ typedef struct {
     ino_t csv_ino;            /* the file csv_off belongs to */
     /* departments.csv reading state (feed thread only): each department's
      * effective maturity, into the store's "maturity.ID" columns */
-    long dep_off;             /* offset of the first line not consumed */
-    ino_t dep_ino;            /* the file dep_off belongs to */
+    long dep_off;  /* offset of the first line not consumed */
+    ino_t dep_ino; /* the file dep_off belongs to */
 } cx_web_feed_t;
 
 int cx_web_feed_start(cx_web_feed_t *f, const char *dir, cx_web_store_t *store,

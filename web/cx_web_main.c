@@ -56,6 +56,8 @@ static void s_usage(FILE *fp)
             "                  (printed, and in RUN_DIR/classroom.txt while serving): a\n"
             "                  department's page changes that department only\n"
             "\n"
+            "Beside the run, it replays the same scenario and seed without the live changes\n"
+            "(the page's \"had nothing changed\" line), into RUN_DIR/shadow/.\n"
             "It keeps serving the final data after the run ends, until SIGINT or SIGTERM.\n"
             "HTTP API: docs/PROTOCOL.md, \"cxsim-web\".\n"
             "\n"

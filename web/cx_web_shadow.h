@@ -28,11 +28,11 @@
 #include "cx_web_store.h"
 
 typedef struct {
-    char dir[4096];              /* the run directory */
-    cx_web_store_t *store;       /* where the replay's rows go */
-    volatile sig_atomic_t stop;  /* set by cx_web_shadow_stop (cx_sim's interrupt flag) */
-    pthread_t th;                /* the replay thread */
-    int started;                 /* th is running */
+    char dir[4096];             /* the run directory */
+    cx_web_store_t *store;      /* where the replay's rows go */
+    volatile sig_atomic_t stop; /* set by cx_web_shadow_stop (cx_sim's interrupt flag) */
+    pthread_t th;               /* the replay thread */
+    int started;                /* th is running */
 } cx_web_shadow_t;
 
 int cx_web_shadow_start(cx_web_shadow_t *s, const char *dir, cx_web_store_t *store, char *err,

@@ -48,7 +48,7 @@ typedef struct cx_web_store {
     int closing;                  /* the server is shutting down */
     cx_web_change_t changes[CX_WEB_MAX_CHANGES];
     int n_changes;
-    struct cx_web_store *shadow;  /* the do-nothing replay's rows (cx_web_shadow), not owned */
+    struct cx_web_store *shadow; /* the do-nothing replay's rows (cx_web_shadow), not owned */
 } cx_web_store_t;
 
 int cx_web_store_init(cx_web_store_t *s, size_t keep);

@@ -7,8 +7,9 @@
 # the current state in the controls, room-sized text and ticks, four charts
 # within 1024x768, and a 1024x768 screenshot; then the same page loaded
 # right after the run's end must show all of its rows, "finished" and
-# disabled clock buttons. Where Chromium cannot start, exit 77 (skipped),
-# saying why.
+# disabled clock buttons, as must a second server started on the finished
+# run's files; the do-nothing replay equals the run until its first change.
+# Where Chromium cannot start, exit 77 (skipped), saying why.
 . "$(dirname "$0")/lib.sh"
 
 WEB="$(dirname "$CXSIM")/cxsim-web"
@@ -159,6 +160,34 @@ done
 grep -q "owner: cx_team" "$T/run/scenario.resolved.yaml" &&
     ! grep -q "owner: cx_team" "$T/run/scenario.planned.yaml" ||
     fail "scenario.planned.yaml is not the scenario before the live changes"
+# A server started after the run's end reads it all from the files
+# (departments.csv for the maturities).
+kill -TERM "$WPID"
+wait_exit "$WPID" 10
+[ "$RC" -eq 0 ] || fail "cxsim-web exited $RC on SIGTERM"
+: >"$T/web.out"
+"$WEB" "$T/run" --listen 0 >"$T/web.out" 2>>"$T/web.err" &
+WPID=$!
+URL=
+for _ in $(seq 1 100); do
+    URL=$(sed -n 's|^cxsim-web: \(http://127\.0\.0\.1:[0-9]*/\)$|\1|p' "$T/web.out" || true)
+    [ -n "$URL" ] && break
+    sleep 0.05
+done
+[ -n "$URL" ] || fail "the second cxsim-web printed no URL"
+browse "$T/files.json" "$T/files.png" --expect-ended
+"$PY" - "$T/files.json" "$TICKS" <<'PYEOF' || fail "the page of a finished run's files: see above"
+import json, sys
+m = json.load(open(sys.argv[1]))
+n = int(sys.argv[2])
+charts = {c["id"]: c for c in m["charts"]}
+ok = charts["chart-maturity"]["series"] == [n] * 6 and charts["chart-nps"]["series"] == [n]
+ok = ok and m["owner"] == "cx_team" and "finished" in m["status"]
+if not ok:
+    print("FAIL: from the files: %s %s %s" % (charts["chart-maturity"]["series"], m["owner"], m["status"]), file=sys.stderr)
+sys.exit(0 if ok else 1)
+PYEOF
+
 kill -TERM "$WPID"
 wait_exit "$WPID" 10
 [ "$RC" -eq 0 ] || fail "cxsim-web exited $RC on SIGTERM"
