@@ -69,18 +69,23 @@ MEASURE = r"""
 
 
 class Cdp:
-    """A minimal DevTools client: one request at a time, events skipped."""
+    """A minimal DevTools client: one request at a time; of the events, the
+    page's uncaught exceptions are kept (self.errors), the rest skipped."""
 
     def __init__(self, url, timeout):
         import websocket  # python3-websocket
         self.ws = websocket.create_connection(url, timeout=timeout, suppress_origin=True)
         self.n = 0
+        self.errors = []
 
     def call(self, method, **params):
         self.n += 1
         self.ws.send(json.dumps({"id": self.n, "method": method, "params": params}))
         while True:
             msg = json.loads(self.ws.recv())
+            if msg.get("method") == "Runtime.exceptionThrown":
+                d = msg["params"]["exceptionDetails"]
+                self.errors.append(d.get("exception", {}).get("description") or d.get("text"))
             if msg.get("id") == self.n:
                 if "error" in msg:
                     raise RuntimeError("%s: %s" % (method, msg["error"]))
@@ -174,6 +179,7 @@ def main():
         cdp.call("Emulation.setDeviceMetricsOverride", width=1024, height=768,
                  deviceScaleFactor=1, mobile=False)
         cdp.call("Page.enable")
+        cdp.call("Runtime.enable")
         cdp.call("Page.navigate", url=url)
         m, deadline = None, time.time() + timeout
         while time.time() < deadline:
@@ -195,6 +201,9 @@ def main():
             f.write(png)
         with open(out_path, "w") as f:
             json.dump(m, f, indent=1)
+        if cdp.errors:
+            print("FAIL: the page's script threw: %s" % cdp.errors[:3], file=sys.stderr)
+            return 1
         return 0
     finally:
         try:
