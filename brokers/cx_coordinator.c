@@ -99,6 +99,7 @@ typedef struct {
     const char *out_dir;         /* results directory */
     int next_tick;               /* first tick not begun */
     int paused;                  /* hold the clock between ticks */
+    int step;                    /* `step`: one more tick while paused */
     long long tick_ms;           /* least wall time per tick (pace), 0 = none */
     int stop_asked;              /* a `stop` command arrived */
     int live_events;             /* events taken live */
@@ -536,6 +537,12 @@ done:
     return rc;
 }
 
+/* OUT/scenario.planned.yaml: the run's scenario before any live change. */
+static void s_planned_path(const char *out_dir, char *path, size_t cap)
+{
+    snprintf(path, cap, "%s/scenario.planned.yaml", out_dir);
+}
+
 /* Takes a live timeline event: checked like an item of the file's timeline,
  * for a tick not begun yet, added to the scenario, and the scenario file of
  * the run rewritten so that it replays the run (and a resume sees it). */
@@ -564,6 +571,19 @@ static int s_live_event(s_coord_t *c, const char *text, char *reply, size_t cap)
     int at = cx_scenario_add_event(c->sc, &ev, c->next_tick);
     if (at < 0) {
         snprintf(reply, cap, "the timeline is full (%d events)", CX_MAX_EVENTS);
+        return 0;
+    }
+    /* The scenario as planned, kept before the first live change rewrites
+     * scenario.resolved.yaml: what a do-nothing run (cxsim-web) replays. */
+    char planned[4200];
+    s_planned_path(c->out_dir, planned, sizeof planned);
+    if (c->live_events == 0 && access(planned, F_OK) != 0 &&
+        cx_write_atomic(planned, c->yaml, c->yaml_len) != 0) {
+        snprintf(reply, cap, "cannot keep the planned scenario in %s: %s", planned,
+                 strerror(errno));
+        memmove(&c->sc->event[at], &c->sc->event[at + 1],
+                (size_t)(c->sc->n_event - at - 1) * sizeof c->sc->event[0]);
+        c->sc->n_event--;
         return 0;
     }
     char *yaml = NULL;
@@ -629,6 +649,12 @@ static int s_command(void *user, const char *verb, const char *key, const char *
         snprintf(reply, cap, "%s before tick %d", c->paused ? "paused" : "running", c->next_tick);
         return 1;
     }
+    if (strcmp(verb, "step") == 0) {
+        c->paused = 1;
+        c->step = 1;
+        snprintf(reply, cap, "tick %d, then paused", c->next_tick);
+        return 1;
+    }
     if (strcmp(verb, "pace") == 0) {
         long long ms;
         if (cx_parse_int(value, 0, 600000, &ms) != 0) {
@@ -658,7 +684,8 @@ static int s_command(void *user, const char *verb, const char *key, const char *
         return 1;
     }
     snprintf(reply, cap,
-             "unknown verb '%s': expected status, event, pause, resume, pace, checkpoint or stop",
+             "unknown verb '%s': expected status, event, pause, resume, step, pace, checkpoint or "
+             "stop",
              verb);
     return 0;
 }
@@ -682,8 +709,9 @@ static int s_between(s_coord_t *c, int64_t last, long long began)
             return -1;
         }
         long long now = cx_now_ms(), wait = c->heartbeat_ms / 4 + 1;
-        if (!c->paused) {
+        if (!c->paused || c->step) {
             if (c->tick_ms <= 0 || now >= began + c->tick_ms) {
+                c->step = 0;
                 return 0;
             }
             if (began + c->tick_ms - now < wait) {
@@ -952,6 +980,9 @@ int main(int argc, char **argv)
         out = cx_output_reopen(out_dir, sc, &c.resume->output, err, sizeof err);
     } else {
         out = cx_output_open(out_dir, sc, c.yaml, c.yaml_len, err, sizeof err);
+        char planned[4200];
+        s_planned_path(out_dir, planned, sizeof planned);
+        unlink(planned); /* a previous run's plan is not this one's */
         /* A fresh run: a new identity, which its checkpoints carry. */
         if (out && (cx_run_id_new(c.run_id) != 0 ||
                     cx_run_id_write(out_dir, c.run_id, err, sizeof err) != 0)) {
@@ -1178,7 +1209,16 @@ int main(int argc, char **argv)
         if (c.pub) {
             const char *names[64];
             double vals[64];
-            int nc = cx_kpi_row_columns(&row, names, vals, 64);
+            int nc = cx_kpi_row_columns(&row, names, vals, 64 - CX_MAX_DEPTS);
+            nc = nc < 64 - CX_MAX_DEPTS ? nc : 64 - CX_MAX_DEPTS;
+            /* Then each department's effective maturity (its ramp and
+             * J-curve), as departments.csv has it: "maturity.ID". */
+            static char mnames[CX_MAX_DEPTS][CX_ID_MAX + 16];
+            for (int d = 0; d < sc->n_dept; d++) {
+                snprintf(mnames[d], sizeof mnames[d], "maturity.%s", sc->dept[d].id);
+                names[nc] = mnames[d];
+                vals[nc++] = totals->dept[d].maturity;
+            }
             if (cx_enc_row(&c.enc, t, names, vals, nc) == 0) {
                 zmq_send(c.pub, cx_enc_data(&c.enc), cx_enc_size(&c.enc), ZMQ_DONTWAIT);
             }

@@ -36,6 +36,7 @@ static void s_usage(FILE *fp)
             "  event YAML                 any timeline event (docs/SCENARIOS.md), e.g.\n"
             "                             '{event: campaign, value: 1.5, over: 30}'\n"
             "  pause | resume             hold or release the clock between two ticks\n"
+            "  step                       run one tick, then hold the clock\n"
             "  pace MS                    at least MS of wall time per tick (0: full speed)\n"
             "  checkpoint                 snapshot the run now (for `cxsim fork`)\n"
             "  stop                       end the run after the current tick\n"
@@ -118,7 +119,7 @@ int cx_cmd_ctl(int argc, char **argv)
         snprintf(value, sizeof value, "%s", argv[3]);
     } else if (strcmp(verb, "status") == 0 || strcmp(verb, "pause") == 0 ||
                strcmp(verb, "resume") == 0 || strcmp(verb, "stop") == 0 ||
-               strcmp(verb, "checkpoint") == 0) {
+               strcmp(verb, "step") == 0 || strcmp(verb, "checkpoint") == 0) {
         if (verb[0] == 'c') {
             timeout_ms = 120000; /* every agent's state goes to disk first */
         }

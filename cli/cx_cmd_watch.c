@@ -12,7 +12,9 @@
 
 #include "cx_cmd.h"
 #include "cx_control.h"
+#include "cx_load.h"
 #include "cx_net.h"
+#include "cx_output.h"
 #include "cx_proc.h"
 #include "cx_proto.h"
 
@@ -26,6 +28,42 @@ static void s_on_signal(int sig)
     s_stop = 1;
 }
 
+/* Checks a --columns name against the rows' columns: those of kpis.csv,
+ * and "maturity.ID" for each department of DIR's scenario. Returns 0, or
+ * -1 with the reason (and a "did you mean") on stderr. */
+static int s_check_column(const char *dir, const char *col)
+{
+    static cx_kpi_row_t row; /* for the names only */
+    const char *names[64 + CX_MAX_DEPTS];
+    double vals[64];
+    int n = cx_kpi_row_columns(&row, names, vals, 64);
+    n = n < 64 ? n : 64;
+    static char mat[CX_MAX_DEPTS][CX_ID_MAX + 16];
+    char path[4200];
+    snprintf(path, sizeof path, "%s/scenario.resolved.yaml", dir);
+    cx_scenario_t *sc = malloc(sizeof *sc);
+    cx_diags_t d;
+    cx_diags_init(&d);
+    if (sc && cx_scenario_load_file(path, NULL, 0, sc, &d) == 0) {
+        for (int i = 0; i < sc->n_dept; i++) {
+            snprintf(mat[i], sizeof mat[i], "maturity.%s", sc->dept[i].id);
+            names[n++] = mat[i];
+        }
+    }
+    cx_diags_fini(&d);
+    free(sc);
+    for (int i = 0; i < n; i++) {
+        if (strcmp(names[i], col) == 0) {
+            return 0;
+        }
+    }
+    const char *near = cx_suggest(col, names, n);
+    fprintf(stderr, "cxsim watch: --columns: no column '%s' in the rows%s%s%s\n", col,
+            near ? ": did you mean " : " (the columns of kpis.csv, and maturity.ID per department)",
+            near ? near : "", near ? "?" : "");
+    return -1;
+}
+
 static void s_usage(FILE *fp)
 {
     fprintf(fp, "usage: cxsim watch RUN_DIR [--every N] [--columns C1,C2,...] [--timeout-s S]\n"
@@ -33,7 +71,8 @@ static void s_usage(FILE *fp)
                 "\n"
                 "Prints a running simulation's KPIs as they come, one line every N ticks\n"
                 "(default 10), until its last tick. Columns are those of kpis.csv (default\n"
-                "tick,nps,csat,ces,churn_rate,customers,revenue,employee_engagement).\n"
+                "tick,nps,csat,ces,churn_rate,customers,revenue,employee_engagement), and\n"
+                "maturity.ID: department ID's effective maturity.\n"
                 "It ends with the run; --timeout-s S also gives up after S seconds without a\n"
                 "row (a paused run sends none; default: never).\n"
                 "\n"
@@ -89,6 +128,9 @@ int cx_cmd_watch(int argc, char **argv)
     for (char *c = strtok_r(colbuf, ",", &save); c; c = strtok_r(NULL, ",", &save)) {
         if (ncol == S_MAX_COLS) {
             fprintf(stderr, "cxsim watch: at most %d columns\n", S_MAX_COLS);
+            return 2;
+        }
+        if (s_check_column(dir, c) != 0) {
             return 2;
         }
         cols[ncol++] = c;

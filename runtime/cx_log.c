@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static char s_who[128] = "cxsim";
 static int s_debug = -1;
@@ -19,7 +20,10 @@ void cx_log_init(const char *who)
 static void s_log(const char *level, const char *fmt, va_list ap)
 {
     char line[2048];
-    int n = snprintf(line, sizeof line, "%s: %s", s_who, level);
+    /* On a terminal, a message takes the place of the launcher's progress
+     * line (drawn without a newline, redrawn at the next tick) instead of
+     * being glued to its end. */
+    int n = snprintf(line, sizeof line, "%s%s: %s", isatty(2) ? "\r\033[K" : "", s_who, level);
     if (n < 0 || (size_t)n >= sizeof line) {
         n = 0;
     }

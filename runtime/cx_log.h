@@ -1,6 +1,8 @@
 /*  cx_log — one-line diagnostics on stderr, prefixed with the process's
  *  name ("cxsim-persona[bargain_hunter 1/2]: ..."). Debug lines appear only
- *  when CXSIM_LOG=debug. Not for results: those go to files.
+ *  when CXSIM_LOG=debug. Not for results: those go to files. On a terminal
+ *  each line first clears the line it starts on (the launcher's progress
+ *  line), so that it stands on a line of its own.
  */
 #ifndef CX_LOG_H
 #define CX_LOG_H

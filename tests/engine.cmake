@@ -18,3 +18,9 @@ foreach(t python_department python_persona)
   add_test(NAME it_${t} COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/${t}.sh)
   set_tests_properties(it_${t} PROPERTIES TIMEOUT 300 ENVIRONMENT "${CX_IT_ENV}")
 endforeach()
+# The live page in headless Chromium: skipped (77) where Chromium cannot start.
+add_test(NAME it_web_browser COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/web_browser.sh)
+set_tests_properties(it_web_browser PROPERTIES TIMEOUT 300 ENVIRONMENT "${CX_IT_ENV}"
+                     SKIP_RETURN_CODE 77)
+add_test(NAME it_watch_terminal COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/watch_terminal.sh)
+set_tests_properties(it_watch_terminal PROPERTIES TIMEOUT 120 ENVIRONMENT "${CX_IT_ENV}")

@@ -12,6 +12,7 @@
 #include <zmq.h>
 
 #include "cx_control.h"
+#include "cx_load.h"
 #include "cx_net.h"
 #include "cx_output.h"
 #include "cx_proto.h"
@@ -56,6 +57,73 @@ static void s_summary_status(const cx_web_feed_t *f, char *out, size_t cap)
     free(text);
 }
 
+/* "maturity.ID" for each department of the run's scenario (at most max).
+ * Returns the count (0 when the scenario cannot be read). */
+static int s_maturity_names(const cx_web_feed_t *f, char names[][CX_ID_MAX + 16], int max)
+{
+    char p[4200];
+    s_path(f, "scenario.resolved.yaml", p, sizeof p);
+    cx_scenario_t *sc = malloc(sizeof *sc);
+    if (!sc) {
+        return 0;
+    }
+    cx_diags_t d;
+    cx_diags_init(&d);
+    int n = 0;
+    if (cx_scenario_load_file(p, NULL, 0, sc, &d) == 0) {
+        for (int i = 0; i < sc->n_dept && n < max && n < CX_MAX_DEPTS; i++) {
+            snprintf(names[n++], CX_ID_MAX + 16, "maturity.%s", sc->dept[i].id);
+        }
+    }
+    cx_diags_fini(&d);
+    free(sc);
+    return n;
+}
+
+/* Sets vals' "maturity.ID" columns from departments.csv's lines of `tick`
+ * (fp open on it), consuming the lines before it; f->dep_off follows.
+ * Lines of a later tick, and a line not whole yet, are left for later. */
+static void s_dept_maturity(cx_web_feed_t *f, FILE *fp, int64_t tick, double *vals)
+{
+    char *line = NULL;
+    size_t lcap = 0;
+    ssize_t len;
+    if (fseek(fp, f->dep_off, SEEK_SET) != 0) {
+        return;
+    }
+    while ((len = getline(&line, &lcap, fp)) > 0 && line[len - 1] == '\n') {
+        line[len - 1] = 0;
+        if (strncmp(line, "tick,", 5) == 0) {
+            f->dep_off += (long)len; /* the header */
+            continue;
+        }
+        char *end = NULL;
+        long long t = strtoll(line, &end, 10);
+        if (end == line || *end != ',' || t > tick) {
+            break;
+        }
+        f->dep_off += (long)len;
+        if (t < tick) {
+            continue;
+        }
+        /* tick,department,maturity,... */
+        char *dept = end + 1, *comma = strchr(dept, ',');
+        if (!comma) {
+            continue;
+        }
+        *comma = 0;
+        char name[CX_ID_MAX + 16];
+        snprintf(name, sizeof name, "maturity.%.31s", dept);
+        int c = cx_web_store_column(f->store, name);
+        char *e = NULL;
+        double v = strtod(comma + 1, &e);
+        if (c > 0 && e != comma + 1 && (*e == ',' || *e == 0)) {
+            vals[c] = v;
+        }
+    }
+    free(line);
+}
+
 /* Maps the CSV header to store columns, fixing the store's columns from
  * it when no ROW came first. */
 static int s_header(cx_web_feed_t *f, char *line)
@@ -73,8 +141,18 @@ static int s_header(cx_web_feed_t *f, char *line)
     if (n == 0 || strcmp(names[0], "tick") != 0) {
         return -1;
     }
-    if (cx_web_store_ncol(f->store) == 0 && cx_web_store_set_columns(f->store, names, n) != 0) {
-        return -1;
+    if (cx_web_store_ncol(f->store) == 0) {
+        /* Then each department's maturity, as the coordinator's ROW has it. */
+        const char *all[CX_WEB_MAX_COLS];
+        char mat[CX_MAX_DEPTS][CX_ID_MAX + 16];
+        memcpy(all, names, (size_t)n * sizeof names[0]);
+        int na = n + s_maturity_names(f, mat, CX_WEB_MAX_COLS - n);
+        for (int i = n; i < na; i++) {
+            all[i] = mat[i - n];
+        }
+        if (cx_web_store_set_columns(f->store, all, na) != 0) {
+            return -1;
+        }
     }
     for (int i = 0; i < n; i++) {
         f->map[i] = cx_web_store_column(f->store, names[i]);
@@ -101,6 +179,16 @@ int cx_web_feed_backfill(cx_web_feed_t *f, int64_t from, int64_t to)
     int resume = f->ncsv > 0 && f->csv_off > 0 && st.st_ino == f->csv_ino &&
                  (long long)st.st_size >= (long long)f->csv_off && from >= f->csv_next &&
                  fseek(fp, f->csv_off, SEEK_SET) == 0;
+    /* departments.csv, followed from where the last read stopped. */
+    char dp[4200];
+    s_path(f, "departments.csv", dp, sizeof dp);
+    FILE *dfp = fopen(dp, "r");
+    struct stat dst;
+    if (dfp && (fstat(fileno(dfp), &dst) != 0 || dst.st_ino != f->dep_ino ||
+                (long long)dst.st_size < (long long)f->dep_off)) {
+        f->dep_off = 0; /* a new file */
+        f->dep_ino = dfp && fstat(fileno(dfp), &dst) == 0 ? dst.st_ino : 0;
+    }
     char *line = NULL;
     size_t lcap = 0;
     ssize_t len;
@@ -158,12 +246,18 @@ int cx_web_feed_backfill(cx_web_feed_t *f, int64_t from, int64_t to)
             q = comma ? comma + 1 : NULL;
         }
         vals[0] = (double)tick;
+        if (dfp) {
+            s_dept_maturity(f, dfp, tick, vals);
+        }
         if (cx_web_store_append(f->store, vals) == 0) {
             added++;
         }
     }
     free(line);
     fclose(fp);
+    if (dfp) {
+        fclose(dfp);
+    }
     return added;
 }
 

@@ -43,6 +43,10 @@ typedef struct {
     long csv_off;             /* offset just after the last line read */
     int64_t csv_next;         /* tick expected at csv_off */
     ino_t csv_ino;            /* the file csv_off belongs to */
+    /* departments.csv reading state (feed thread only): each department's
+     * effective maturity, into the store's "maturity.ID" columns */
+    long dep_off;  /* offset of the first line not consumed */
+    ino_t dep_ino; /* the file dep_off belongs to */
 } cx_web_feed_t;
 
 int cx_web_feed_start(cx_web_feed_t *f, const char *dir, cx_web_store_t *store,
@@ -51,7 +55,10 @@ int cx_web_feed_start(cx_web_feed_t *f, const char *dir, cx_web_store_t *store,
 void cx_web_feed_stop(cx_web_feed_t *f);
 
 /* Reads rows of DIR/kpis.csv with from <= tick < to (to < 0: no bound)
- * into the store. Whole lines only. Returns the rows added, or -1 when the
+ * into the store, with each department's maturity of the same tick from
+ * DIR/departments.csv (columns "maturity.ID", as ROW has them; the columns
+ * fixed from kpis.csv's header get them from the departments of
+ * scenario.resolved.yaml). Whole lines only. Returns the rows added, or -1 when the
  * file cannot be read. Used by the thread; exposed for tests. */
 int cx_web_feed_backfill(cx_web_feed_t *f, int64_t from, int64_t to);
 

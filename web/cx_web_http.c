@@ -270,8 +270,22 @@ static int s_scenario_refresh(cx_web_http_t *h, char *err, size_t cap)
         char what[256], text[300];
         cx_event_describe(sc, &sc->event[i], what, sizeof what);
         snprintf(text, sizeof text, "at tick %d: %s", sc->event[i].tick, what);
-        cx_wbuf_printf(&b, "%s{\"tick\":%d,\"text\":", i ? "," : "", sc->event[i].tick);
+        const cx_event_spec_t *ev = &sc->event[i];
+        cx_wbuf_printf(&b, "%s{\"tick\":%d,\"text\":", i ? "," : "", ev->tick);
         cx_json_str(&b, text);
+        /* What it sets, for the page's current state of the controls. */
+        cx_wbuf_puts(&b, ",\"kind\":");
+        cx_json_str(&b, cx_event_kind_name(ev->kind));
+        if (ev->dept >= 0 && ev->dept < sc->n_dept) {
+            cx_wbuf_puts(&b, ",\"department\":");
+            cx_json_str(&b, sc->dept[ev->dept].id);
+        }
+        cx_wbuf_puts(&b, ",\"value\":");
+        cx_json_num(&b, ev->value);
+        cx_wbuf_printf(&b, ",\"over\":%d,\"owner\":", ev->duration);
+        cx_json_str(&b, cx_owner_name((cx_owner_t)ev->owner));
+        cx_wbuf_puts(&b, ",\"governance\":");
+        cx_json_str(&b, cx_governance_name((cx_governance_t)ev->governance));
         cx_wbuf_puts(&b, "}");
     }
     cx_wbuf_puts(&b, "]");
@@ -543,7 +557,7 @@ static void s_rows_free(void *cls)
     free(r);
 }
 
-static enum MHD_Result s_get_rows(cx_web_http_t *h, struct MHD_Connection *c)
+static enum MHD_Result s_get_rows(cx_web_store_t *store, struct MHD_Connection *c)
 {
     const char *since_s = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "since");
     int64_t since = since_s ? s_parse_tick(since_s) : 0;
@@ -554,9 +568,9 @@ static enum MHD_Result s_get_rows(cx_web_http_t *h, struct MHD_Connection *c)
     if (!r) {
         return MHD_NO;
     }
-    r->store = h->store;
+    r->store = store;
     r->cursor = since;
-    r->until = cx_web_store_last_tick(h->store);
+    r->until = cx_web_store_last_tick(store);
     struct MHD_Response *resp =
         MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 32 * 1024, s_rows_read, r, s_rows_free);
     if (!resp) {
@@ -701,7 +715,7 @@ static enum MHD_Result s_command(cx_web_http_t *h, struct MHD_Connection *c, int
         ret = s_reply(c, MHD_HTTP_BAD_REQUEST, 0, "%s", err);
         goto out;
     }
-    static const char *const bare[] = {"status", "pause", "resume", "checkpoint", "stop"};
+    static const char *const bare[] = {"status", "pause", "resume", "step", "checkpoint", "stop"};
     int is_bare = 0;
     for (size_t i = 0; i < sizeof bare / sizeof bare[0]; i++) {
         is_bare |= strcmp(cmd->verb, bare[i]) == 0;
@@ -710,8 +724,8 @@ static enum MHD_Result s_command(cx_web_http_t *h, struct MHD_Connection *c, int
     int with_value = is_set || strcmp(cmd->verb, "event") == 0 || strcmp(cmd->verb, "pace") == 0;
     if (!is_bare && !with_value) {
         ret = s_reply(c, MHD_HTTP_BAD_REQUEST, 0,
-                      "unknown verb '%s': expected status, event, set, pause, resume, pace, "
-                      "checkpoint or stop",
+                      "unknown verb '%s': expected status, event, set, pause, resume, step, "
+                      "pace, checkpoint or stop",
                       cmd->verb);
         goto out;
     }
@@ -821,6 +835,7 @@ typedef enum {
     S_PAGE,
     S_SCENARIO,
     S_ROWS,
+    S_SHADOW,
     S_EVENTS,
     S_COMMAND,
     S_WHOAMI,
@@ -858,6 +873,7 @@ static s_route_t s_route(const char *url, const char *method)
     } gets[] = {{"/", S_PAGE},
                 {"/api/scenario", S_SCENARIO},
                 {"/api/rows", S_ROWS},
+                {"/api/shadow", S_SHADOW},
                 {"/api/events", S_EVENTS},
                 {"/api/whoami", S_WHOAMI},
                 {"/api/departments", S_DEPARTMENTS},
@@ -965,7 +981,9 @@ static enum MHD_Result s_handle(void *cls, struct MHD_Connection *c, const char 
     case S_SCENARIO:
         return s_get_scenario(h, c);
     case S_ROWS:
-        return s_get_rows(h, c);
+        return s_get_rows(h->store, c);
+    case S_SHADOW:
+        return s_get_rows(h->store->shadow, c);
     case S_EVENTS:
         return s_get_events(h, c);
     case S_WHOAMI:

@@ -5,6 +5,8 @@
  *      GET  /api/scenario     name, ticks, departments, cx_owner, governance,
  *                             the choices of the page's menus, the changes taken
  *      GET  /api/rows?since=N the rows with tick >= N, a JSON array
+ *      GET  /api/shadow?since=N  the same, of the do-nothing replay
+ *                             (store->shadow, cx_web_shadow)
  *      GET  /api/events[?since=N]  Server-Sent Events: one `data:` per row
  *                             (id: its tick) from N, or from the next row;
  *                             `event: end` once the run is over

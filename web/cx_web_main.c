@@ -10,7 +10,8 @@
  *  which is removed on exit.
  *
  *  Threads: main (arguments, signals, start and stop), the rows feed
- *  (cx_web_feed: the process's only ZeroMQ sockets), and libmicrohttpd's
+ *  (cx_web_feed: the process's only ZeroMQ sockets), the do-nothing
+ *  replay (cx_web_shadow: its own store, RUN_DIR/shadow/), and libmicrohttpd's
  *  (one per connection, cx_web_http). They share cx_web_store, which holds
  *  its own mutex. SIGINT and SIGTERM are blocked in every thread and taken
  *  by main with sigwait, which then stops the server, the feed and frees
@@ -33,6 +34,7 @@
 #include "cx_load.h"
 #include "cx_web_feed.h"
 #include "cx_web_http.h"
+#include "cx_web_shadow.h"
 #include "cx_web_store.h"
 
 static void s_usage(FILE *fp)
@@ -54,6 +56,8 @@ static void s_usage(FILE *fp)
             "                  (printed, and in RUN_DIR/classroom.txt while serving): a\n"
             "                  department's page changes that department only\n"
             "\n"
+            "Beside the run, it replays the same scenario and seed without the live changes\n"
+            "(the page's \"had nothing changed\" line), into RUN_DIR/shadow/.\n"
             "It keeps serving the final data after the run ends, until SIGINT or SIGTERM.\n"
             "HTTP API: docs/PROTOCOL.md, \"cxsim-web\".\n"
             "\n"
@@ -220,13 +224,16 @@ int main(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    static cx_web_store_t store;
+    static cx_web_store_t store, shadow_store;
     static cx_web_feed_t feed;
+    static cx_web_shadow_t shadow;
     static cx_web_http_t http;
-    if (cx_web_store_init(&store, CX_WEB_KEEP_ROWS) != 0) {
+    if (cx_web_store_init(&store, CX_WEB_KEEP_ROWS) != 0 ||
+        cx_web_store_init(&shadow_store, CX_WEB_KEEP_ROWS) != 0) {
         fprintf(stderr, "cxsim-web: cannot set up: out of memory\n");
         return 1;
     }
+    store.shadow = &shadow_store;
     if (cx_web_http_start(&http, dir, &store, classroom || trainer_only ? &seats : NULL, &curve,
                           addr, (unsigned)port, err, sizeof err) != 0) {
         fprintf(stderr, "cxsim-web: %s\n", err);
@@ -234,11 +241,15 @@ int main(int argc, char **argv)
         cx_web_seats_fini(&seats);
         return strstr(err, "not a numeric") ? 2 : 1;
     }
-    if (cx_web_feed_start(&feed, dir, &store, &curve, err, sizeof err) != 0) {
+    if (cx_web_feed_start(&feed, dir, &store, &curve, err, sizeof err) != 0 ||
+        cx_web_shadow_start(&shadow, dir, &shadow_store, err, sizeof err) != 0) {
         fprintf(stderr, "cxsim-web: %s\n", err);
         cx_web_store_close(&store);
+        cx_web_store_close(&shadow_store);
         cx_web_http_stop(&http);
+        cx_web_feed_stop(&feed);
         cx_web_store_fini(&store);
+        cx_web_store_fini(&shadow_store);
         cx_web_seats_fini(&seats);
         return 1;
     }
@@ -275,9 +286,12 @@ int main(int argc, char **argv)
         unlink(links); /* the tokens die with the server */
     }
     cx_web_store_close(&store); /* streaming responses end now */
+    cx_web_store_close(&shadow_store);
     cx_web_http_stop(&http);
     cx_web_feed_stop(&feed);
+    cx_web_shadow_stop(&shadow);
     cx_web_store_fini(&store);
+    cx_web_store_fini(&shadow_store);
     cx_web_seats_fini(&seats);
     return rc;
 }

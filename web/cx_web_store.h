@@ -32,7 +32,7 @@ typedef struct {
     char who[80];   /* who asked ("trainer", "it seat"), or "" outside classroom mode */
 } cx_web_change_t;
 
-typedef struct {
+typedef struct cx_web_store {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     char *names[CX_WEB_MAX_COLS]; /* column names (malloc'ed), names[0] = "tick" */
@@ -48,6 +48,7 @@ typedef struct {
     int closing;                  /* the server is shutting down */
     cx_web_change_t changes[CX_WEB_MAX_CHANGES];
     int n_changes;
+    struct cx_web_store *shadow; /* the do-nothing replay's rows (cx_web_shadow), not owned */
 } cx_web_store_t;
 
 int cx_web_store_init(cx_web_store_t *s, size_t keep);
