@@ -150,7 +150,12 @@ def main():
         cmd.insert(1, "--no-sandbox")  # Chromium refuses to run as root with its sandbox
     err_path = os.path.join(profile, "stderr.txt")
     err = open(err_path, "w+")
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err, start_new_session=True)
+    # Chromium's own temporary files (its singleton socket) go inside the
+    # profile, removed with it: nothing is left in the test's TMPDIR.
+    env = dict(os.environ, TMPDIR=os.path.join(profile, "tmp"))
+    os.mkdir(env["TMPDIR"])
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err, start_new_session=True,
+                            env=env)
     try:
         # The DevTools port, from the line Chromium prints when it listens.
         ws_url, deadline = None, time.time() + 20
