@@ -371,11 +371,15 @@ static int s_join(s_coord_t *c, int startup_ms)
             return 1;
         }
         if (cx_now_ms() > deadline) {
+            /* Only the culprits: before everyone joined, those that did not
+             * connect (the others cannot be ready yet: WELCOME waits for
+             * all); after, those that did not get ready. */
+            int connecting = joined < c->n_agents;
             int k = snprintf(c->reason, sizeof c->reason, "agents did not %s within %d ms:",
-                             joined < c->n_agents ? "connect" : "get ready", startup_ms);
+                             connecting ? "connect" : "get ready", startup_ms);
             for (int i = 0; i < c->n_agents && k < (int)sizeof c->reason - 140; i++) {
                 s_agent_t *a = &c->agents[i];
-                if (!a->rid_len || !a->ready) {
+                if (connecting ? !a->rid_len : !a->ready) {
                     k += snprintf(c->reason + k, sizeof c->reason - (size_t)k, " %s;", a->name);
                 }
             }
