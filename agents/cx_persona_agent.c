@@ -139,7 +139,7 @@ int main(int argc, char **argv)
      * restores them below. */
     sh = cx_shard_new(sc, a.steady, persona, (int)shard, (int)of);
     if (!sh) {
-        cx_log_error("out of memory creating %lld customers",
+        cx_agent_fail(&a, "out of memory creating %lld customers",
                      (long long)sc->persona[persona].customers);
         goto done;
     }
@@ -211,8 +211,10 @@ int main(int argc, char **argv)
             items[0].revents = items[1].revents = ZMQ_POLLIN; /* look at both */
         }
         if (cx_agent_coordinator_lost(&a)) {
-            cx_log_error("the coordinator is gone (silent for %d ms); stopping",
+            cx_log_error("the coordinator is not answering (silent for %d ms: hung or gone); "
+                         "stopping",
                          2 * a.heartbeat_ms);
+            rc = CX_EXIT_COORD_LOST;
             break;
         }
         int type;
@@ -230,7 +232,7 @@ int main(int argc, char **argv)
                 }
                 tick = m->tick;
                 if (cx_shard_begin_tick(sh, &ctx) != 0) {
-                    cx_log_error("out of memory at tick %lld", (long long)tick);
+                    cx_agent_fail(&a, "out of memory at tick %lld", (long long)tick);
                     stop = 1;
                     break;
                 }
@@ -281,7 +283,7 @@ int main(int argc, char **argv)
                 cx_outcome_t *p = realloc(obuf, n * sizeof *p);
                 if (!p) {
                     cx_frame_close(&f);
-                    cx_log_error("out of memory");
+                    cx_agent_fail(&a, "out of memory");
                     stop = 1;
                     break;
                 }

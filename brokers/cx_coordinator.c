@@ -1224,7 +1224,7 @@ finish:
     }
     cx_run_info_t info = {status, c.reason, "processes", c.n_agents + 1,
                           (double)(cx_now_ms() - t0) / 1000.0, c.messages, c.bytes, dropped,
-                          c.dropped, company};
+                          c.dropped, company, c.ctl.commands, c.ctl.refused};
     if (cx_output_close(&out, &info, err, sizeof err) != 0) {
         cx_log_error("%s", err);
         rc = 1;

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <sodium.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,6 +115,19 @@ int cx_agent_send(cx_agent_t *a)
     }
     a->last_sent = cx_now_ms();
     return 0;
+}
+
+void cx_agent_fail(cx_agent_t *a, const char *fmt, ...)
+{
+    char text[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    cx_log_error("%s", text);
+    if (a->coord && cx_enc_error(&a->enc, text) == 0) {
+        cx_agent_send(a);
+    }
 }
 
 void cx_agent_tick_heartbeat(cx_agent_t *a, int64_t tick)
@@ -252,7 +266,7 @@ int cx_agent_join(cx_agent_t *a, const char *connect, const char *role, const ch
             } else if (a->start_tick == 0) {
                 a->steady = cx_steady_new(a->sc);
                 if (!a->steady) {
-                    cx_log_error("out of memory computing the steady state");
+                    cx_agent_fail(a, "out of memory computing the steady state");
                     return -1;
                 }
             }

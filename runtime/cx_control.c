@@ -117,6 +117,7 @@ static int s_serve_held(cx_control_t *ctl, cx_control_fn fn, void *user, char *r
             cx_net_send(ctl->sock, h->rid, h->rid_len, &ctl->enc);
         }
         ctl->commands++;
+        ctl->refused += !ok;
         served++;
     }
     ctl->n_held = kept;
@@ -180,6 +181,7 @@ int cx_control_serve(cx_control_t *ctl, cx_control_fn fn, void *user)
         s_reply(ctl, &f, ok ? 1 : 0, reply);
         cx_frame_close(&f);
         ctl->commands++;
+        ctl->refused += !ok;
         served++;
     }
     return served;

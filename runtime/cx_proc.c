@@ -130,13 +130,29 @@ int cx_proc_stop_all(cx_procs_t *ps, int timeout_ms)
 void cx_proc_describe(int status, char *buf, size_t cap)
 {
     if (WIFEXITED(status)) {
-        snprintf(buf, cap, "exited with status %d", WEXITSTATUS(status));
+        snprintf(buf, cap, "exited with status %d%s", WEXITSTATUS(status),
+                 WEXITSTATUS(status) == CX_EXIT_COORD_LOST ? " (it lost the coordinator)" : "");
     } else if (WIFSIGNALED(status)) {
         snprintf(buf, cap, "killed by signal %d (%s)", WTERMSIG(status),
                  strsignal(WTERMSIG(status)));
     } else {
         snprintf(buf, cap, "stopped (status %d)", status);
     }
+}
+
+char cx_proc_state(pid_t pid)
+{
+    char path[64], line[512];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *fp = fopen(path, "re");
+    if (!fp) {
+        return 0;
+    }
+    size_t n = fread(line, 1, sizeof line - 1, fp);
+    fclose(fp);
+    line[n] = 0;
+    const char *close = strrchr(line, ')'); /* the name may hold spaces and ')' */
+    return close && close[1] == ' ' ? close[2] : 0;
 }
 
 int cx_proc_self_dir(char *buf, size_t cap)
