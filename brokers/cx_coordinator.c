@@ -77,6 +77,8 @@ typedef struct {
     int n_agents;                /* entries */
     void *ctx;                   /* ZeroMQ context */
     void *router;                /* agents' socket */
+    cx_net_monitor_t mon;        /* the router's failed handshakes (a wrong run key) */
+    int mon_told;                /* the first one was logged */
     void *pub;                   /* observers' socket, or NULL */
     cx_enc_t enc;                /* encoder */
     cx_msg_t *msg;               /* decoder scratch */
@@ -370,6 +372,14 @@ static int s_join(s_coord_t *c, int startup_ms)
             snprintf(c->reason, sizeof c->reason, "interrupted while agents were starting");
             return 1;
         }
+        /* A peer whose handshake fails is invisible otherwise: no HELLO
+         * gets through. Said once at once, and again in the reason. */
+        if (cx_net_monitor_read(&c->mon) > 0 && !c->mon_told) {
+            char why[600];
+            cx_net_monitor_explain(&c->mon, c->curve.on, why, sizeof why);
+            cx_log_warn("a peer could not connect: %s", why);
+            c->mon_told = 1;
+        }
         if (cx_now_ms() > deadline) {
             /* Only the culprits: before everyone joined, those that did not
              * connect (the others cannot be ready yet: WELCOME waits for
@@ -382,6 +392,11 @@ static int s_join(s_coord_t *c, int startup_ms)
                 if (connecting ? !a->rid_len : !a->ready) {
                     k += snprintf(c->reason + k, sizeof c->reason - (size_t)k, " %s;", a->name);
                 }
+            }
+            if (c->mon.failed > 0 && k < (int)sizeof c->reason - 1) {
+                char why[600];
+                cx_net_monitor_explain(&c->mon, c->curve.on, why, sizeof why);
+                snprintf(c->reason + k, sizeof c->reason - (size_t)k, " meanwhile %s", why);
             }
             return -1;
         }
@@ -989,6 +1004,9 @@ int main(int argc, char **argv)
         goto finish;
     }
     c.router = zmq_socket(c.ctx, ZMQ_ROUTER);
+    if (c.router) {
+        cx_net_monitor_open(&c.mon, c.ctx, c.router);
+    }
     int linger = 1000;
     zmq_setsockopt(c.router, ZMQ_LINGER, &linger, sizeof linger);
     if (cx_net_limit(c.router, CX_NET_MAX_DATA) != 0 || cx_curve_server(&c.curve, c.router) != 0 ||
@@ -1236,6 +1254,7 @@ finish:
     if (c.pub) {
         zmq_close(c.pub);
     }
+    cx_net_monitor_close(&c.mon);
     if (c.router) {
         zmq_close(c.router);
     }

@@ -189,13 +189,34 @@ void cx_agent_bye(cx_agent_t *a)
     }
 }
 
+static int s_join(cx_agent_t *a, cx_net_monitor_t *mon, const char *connect, const char *role,
+                  const char *id, int shard, int nshards, const char *endpoint, int timeout_ms);
+
+/* A handshake that keeps failing is given up on after this long (the
+ * coordinator retries nothing: the keys will not start to match). */
+#define S_HANDSHAKE_GIVE_UP_MS 2000
+
 int cx_agent_join(cx_agent_t *a, const char *connect, const char *role, const char *id, int shard,
                   int nshards, const char *endpoint, int timeout_ms)
 {
     a->coord = zmq_socket(a->ctx, ZMQ_DEALER);
+    if (!a->coord) {
+        cx_log_error("cannot connect to %s: %s", connect, zmq_strerror(errno));
+        return -1;
+    }
+    cx_net_monitor_t mon;
+    cx_net_monitor_open(&mon, a->ctx, a->coord); /* without it, only the timeout speaks */
+    int rc = s_join(a, &mon, connect, role, id, shard, nshards, endpoint, timeout_ms);
+    cx_net_monitor_close(&mon);
+    return rc;
+}
+
+static int s_join(cx_agent_t *a, cx_net_monitor_t *mon, const char *connect, const char *role,
+                  const char *id, int shard, int nshards, const char *endpoint, int timeout_ms)
+{
     int linger = 2000;
     zmq_setsockopt(a->coord, ZMQ_LINGER, &linger, sizeof linger);
-    if (!a->coord || cx_net_limit(a->coord, CX_NET_MAX_DATA) != 0 ||
+    if (cx_net_limit(a->coord, CX_NET_MAX_DATA) != 0 ||
         cx_curve_client(&a->curve, a->coord) != 0 || zmq_connect(a->coord, connect) != 0) {
         cx_log_error("cannot connect to %s: %s", connect, zmq_strerror(errno));
         return -1;
@@ -206,9 +227,19 @@ int cx_agent_join(cx_agent_t *a, const char *connect, const char *role, const ch
         return -1;
     }
     long long deadline = cx_now_ms() + timeout_ms;
+    long long first_failure = 0;
     a->last_heard = cx_now_ms();
     while (!cx_agent_interrupted) {
         long long left = deadline - cx_now_ms();
+        char why[600];
+        if (cx_net_monitor_read(mon) > 0 && !first_failure) {
+            first_failure = cx_now_ms();
+        }
+        if (first_failure && (cx_now_ms() - first_failure >= S_HANDSHAKE_GIVE_UP_MS || left <= 0)) {
+            cx_net_monitor_explain(mon, a->curve.on, why, sizeof why);
+            cx_log_error("cannot join the coordinator at %s: %s", connect, why);
+            return -1;
+        }
         if (left <= 0) {
             cx_log_error("no answer from the coordinator at %s after %d ms", connect, timeout_ms);
             return -1;
