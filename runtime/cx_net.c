@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "cx_log.h"
+#include "cx_proc.h"
 
 void cx_frame_close(cx_frame_t *f)
 {
@@ -162,12 +163,54 @@ int cx_net_check_listener(const char *opt, const char *ep, bool keyed, bool inse
 
 int cx_net_monitor_open(cx_net_monitor_t *m, void *zctx, void *sock)
 {
+    return cx_net_monitor_open_events(m, zctx, sock,
+                                      ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
+                                          ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+                                          ZMQ_EVENT_HANDSHAKE_FAILED_AUTH);
+}
+
+int cx_net_monitor_wait_connected(cx_net_monitor_t *m, long long deadline_ms, int *retried)
+{
+    for (;;) {
+        long long left = deadline_ms - cx_now_ms();
+        if (!m->pair || left <= 0) {
+            return -1;
+        }
+        zmq_pollitem_t it = {m->pair, 0, ZMQ_POLLIN, 0};
+        if (zmq_poll(&it, 1, (long)left) <= 0) {
+            continue;
+        }
+        uint8_t head[6];
+        int r = zmq_recv(m->pair, head, sizeof head, ZMQ_DONTWAIT);
+        if (r < 0) {
+            continue;
+        }
+        char ep[256];
+        int more = 0;
+        size_t ml = sizeof more;
+        zmq_getsockopt(m->pair, ZMQ_RCVMORE, &more, &ml);
+        if (more) {
+            zmq_recv(m->pair, ep, sizeof ep, ZMQ_DONTWAIT);
+        }
+        uint16_t ev = 0;
+        if (r >= 2) {
+            memcpy(&ev, head, 2);
+        }
+        if (ev == ZMQ_EVENT_CONNECTED) {
+            return 0;
+        }
+        if (ev == ZMQ_EVENT_CONNECT_RETRIED) {
+            (*retried)++;
+        }
+    }
+}
+
+int cx_net_monitor_open_events(cx_net_monitor_t *m, void *zctx, void *sock, int events)
+{
     static int seq = 0; /* inproc names are per context; a process may watch several sockets */
     memset(m, 0, sizeof *m);
     char ep[64];
     snprintf(ep, sizeof ep, "inproc://cx-monitor-%d-%p", __atomic_fetch_add(&seq, 1, 0), sock);
-    int events = ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
-                 ZMQ_EVENT_HANDSHAKE_FAILED_AUTH;
     if (zmq_socket_monitor(sock, ep, events) != 0) {
         return -1;
     }

@@ -49,6 +49,13 @@ typedef struct {
 /* Starts watching sock (before it binds or connects). Returns 0, or -1
  * (then m->pair is NULL and cx_net_monitor_read does nothing). */
 int cx_net_monitor_open(cx_net_monitor_t *m, void *zctx, void *sock);
+/* As cx_net_monitor_open, for other events (ZMQ_EVENT_*). */
+int cx_net_monitor_open_events(cx_net_monitor_t *m, void *zctx, void *sock, int events);
+/* For a monitor opened on ZMQ_EVENT_CONNECTED | ZMQ_EVENT_CONNECT_RETRIED:
+ * waits until the socket's next connection is made (0) or until deadline_ms
+ * (cx_now_ms's clock) has passed (-1), counting the refused attempts in
+ * *retried. Connect one endpoint at a time to know which one fails. */
+int cx_net_monitor_wait_connected(cx_net_monitor_t *m, long long deadline_ms, int *retried);
 /* Reads the events waiting, without blocking; returns how many handshake
  * failures they held. */
 int cx_net_monitor_read(cx_net_monitor_t *m);
