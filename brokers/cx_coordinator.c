@@ -760,6 +760,8 @@ static void s_usage(FILE *fp)
                 "                         [--heartbeat-ms MS]\n"
                 "                         [--startup-timeout-ms MS] [--checkpoint-every N]\n"
                 "                         [--resume CHECKPOINT] [--lock-fd FD] [--insecure]\n"
+                "                         [--socket-dir DIR]\n"
+                "--socket-dir: `cxsim run`'s private ipc directory, removed at exit.\n"
                 "Listening on another address than loopback or ipc:// needs --key, or\n"
                 "--insecure to accept anyone who reaches it.\n"
                 "The clock and barrier of a run. Normally started by `cxsim run`.\n");
@@ -769,6 +771,7 @@ int main(int argc, char **argv)
 {
     const char *scenario = NULL, *out_dir = NULL, *bind = NULL, *pub = NULL, *resume = NULL;
     const char *control = NULL, *key = NULL;
+    const char *socket_dir = NULL; /* --socket-dir: the launcher's private directory */
     long long hb = 1000, startup_ms = 30000, every = 0, tick_ms = 0, tick_timeout_ms = 600000;
     long long lock_fd = -1;
     int insecure = 0; /* --insecure: listen beyond this machine without a key */
@@ -814,6 +817,9 @@ int main(int argc, char **argv)
             i++;
         } else if (strcmp(argv[i], "--tick-ms") == 0 && v &&
                    cx_parse_int(v, 0, 600000, &tick_ms) == 0) {
+            i++;
+        } else if (strcmp(argv[i], "--socket-dir") == 0 && v) {
+            socket_dir = v;
             i++;
         } else if (strcmp(argv[i], "--lock-fd") == 0 && v &&
                    cx_parse_int(v, 0, 1 << 20, &lock_fd) == 0) {
@@ -1281,5 +1287,13 @@ finish:
     free(company);
     free(totals);
     free(tally);
+    /* The launcher's private directory: removed here too, so that a launcher
+     * killed with -9 (whose children get SIGTERM from the kernel and end
+     * through this path) leaves no directory of dead sockets behind. The
+     * departments' own sockets may still be bound: unlinking their names
+     * does not disturb them. */
+    if (socket_dir && cx_proc_socket_dir_remove(socket_dir) != 0 && errno != ENOTEMPTY) {
+        cx_log_warn("cannot remove %s: %s", socket_dir, strerror(errno));
+    }
     return rc;
 }

@@ -568,6 +568,8 @@ static int s_run_processes(const s_opts_t *o, const cx_scenario_t *sc, const cha
     snprintf(lock_fd, sizeof lock_fd, "%d", o->lock_fd);
     cargv[nc++] = "--lock-fd";
     cargv[nc++] = lock_fd;
+    cargv[nc++] = "--socket-dir"; /* removed by the coordinator if this launcher dies */
+    cargv[nc++] = rundir;
     cargv[nc] = NULL;
     fcntl(o->lock_fd, F_SETFD, 0);
     int spawned = s_spawn(&ps, "coordinator", cargv);
@@ -687,6 +689,7 @@ static int s_run_processes(const s_opts_t *o, const cx_scenario_t *sc, const cha
                 cx_proc_describe(c->status, how, sizeof how);
                 snprintf(why, sizeof why, "the run failed (coordinator %s)%s%s", how,
                          agent_failure[0] ? ": " : "", agent_failure);
+                cx_live_endpoints_remove(out); /* a killed coordinator's */
                 s_say_summary(out, sc->name, why, 0);
                 rc = 1;
             }

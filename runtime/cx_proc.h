@@ -44,6 +44,15 @@ int cx_proc_reap(cx_procs_t *ps);
  * stopped, ...), or 0 when it cannot be read. */
 char cx_proc_state(pid_t pid);
 
+/* Removes a run's private socket directory (`cxsim run`'s mkdtemp
+ * "cxsim-XXXXXX": its ipc sockets, its scenario copy, then the directory),
+ * only when it is one: named cxsim-*, a directory (not a link) of this
+ * user, mode 0700. Entries of other names are left, and so then is the
+ * directory. Returns 0 (removed, or already gone), or -1 (not such a
+ * directory, or not empty). The coordinator calls it as it exits, so that a
+ * kill -9 of the launcher leaves nothing behind. */
+int cx_proc_socket_dir_remove(const char *dir);
+
 /* Sends sig to every child still running. */
 void cx_proc_signal_all(cx_procs_t *ps, int sig);
 

@@ -17,7 +17,8 @@ target_link_libraries(cx_peer PRIVATE cxruntime)
 
 set(CX_REL_ENV "CXSIM=$<TARGET_FILE:cxsim>;CX_SOURCE_DIR=${CMAKE_SOURCE_DIR};CX_GARBAGE=$<TARGET_FILE:cx_garbage>;CX_PEER=$<TARGET_FILE:cx_peer>")
 foreach(t fault_detection garbage output_failures load maxmsgsize listeners handshake forged_batch status_stuck
-          web_conflicts join_missing coordinator_hung key_mismatch unreachable_dept)
+          web_conflicts join_missing coordinator_hung key_mismatch unreachable_dept
+          leftovers)
   add_test(NAME it_${t} COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/integration/${t}.sh)
   set_tests_properties(it_${t} PROPERTIES TIMEOUT 300 ENVIRONMENT "${CX_REL_ENV}")
 endforeach()
