@@ -692,13 +692,23 @@ int cx_output_summary_amend(const char *dir, const char *scenario, const char *s
         char kp[4200];
         snprintf(kp, sizeof kp, "%s/kpis.csv", dir);
         long rows = 0;
-        FILE *fp = fopen(kp, "re");
-        if (fp) {
-            int ch;
-            while ((ch = fgetc(fp)) != EOF) {
-                rows += ch == '\n';
+        /* A regular file only, read up to its size: kpis.csv may be a link
+         * to a device (/dev/full, /dev/zero) that never ends. */
+        int fd = open(kp, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+        struct stat st;
+        if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+            char chunk[65536];
+            off_t left = st.st_size;
+            ssize_t n;
+            while (left > 0 && (n = read(fd, chunk, sizeof chunk)) > 0) {
+                for (ssize_t i = 0; i < n; i++) {
+                    rows += chunk[i] == '\n';
+                }
+                left -= n;
             }
-            fclose(fp);
+        }
+        if (fd >= 0) {
+            close(fd);
         }
         s_bprintf(&b, "{\n  \"cxsim_version\": \"%s\",\n  \"scenario\": ", CX_VERSION);
         s_json_str(&b, scenario);
