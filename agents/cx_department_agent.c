@@ -219,7 +219,7 @@ int main(int argc, char **argv)
     slots = calloc((size_t)nslots, sizeof *slots);
     first = calloc((size_t)nslots + 1, sizeof *first);
     if (!dept || !slots || !first) {
-        cx_log_error("out of memory");
+        cx_agent_fail(&a, "out of memory");
         goto done;
     }
     for (int p = 0; p < sc->n_persona; p++) {
@@ -257,8 +257,10 @@ int main(int argc, char **argv)
             items[0].revents = items[1].revents = ZMQ_POLLIN; /* look at both */
         }
         if (cx_agent_coordinator_lost(&a)) {
-            cx_log_error("the coordinator is gone (silent for %d ms); stopping",
+            cx_log_error("the coordinator is not answering (silent for %d ms: hung or gone); "
+                         "stopping",
                          2 * a.heartbeat_ms);
+            rc = CX_EXIT_COORD_LOST;
             break;
         }
         int type;
@@ -322,7 +324,7 @@ int main(int argc, char **argv)
             size_t n = (size_t)dm->count;
             if (s_grow((void **)&req, &req_cap, n_req + n, sizeof *req) != 0) {
                 cx_frame_close(&f);
-                cx_log_error("out of memory");
+                cx_agent_fail(&a, "out of memory");
                 stop = 1;
                 break;
             }
@@ -341,7 +343,7 @@ int main(int argc, char **argv)
             size_t n_out, rejected = 0;
             cx_dept_stats_t stats;
             if (cx_dept_serve(dept, &ctx, req, n_req, &out, &n_out, &stats, &rejected) != 0) {
-                cx_log_error("cannot serve tick %lld (out of memory)", (long long)tick);
+                cx_agent_fail(&a, "cannot serve tick %lld (out of memory)", (long long)tick);
                 break;
             }
             a.dropped += (int64_t)rejected;
@@ -350,7 +352,7 @@ int main(int argc, char **argv)
              * costliest step here) and kept for the second pass. */
             if (s_grow((void **)&split, &split_cap, n_out, sizeof *split) != 0 ||
                 s_grow((void **)&oslot, &oslot_cap, n_out, sizeof *oslot) != 0) {
-                cx_log_error("out of memory");
+                cx_agent_fail(&a, "out of memory");
                 break;
             }
             memset(first, 0, ((size_t)nslots + 1) * sizeof *first);

@@ -28,6 +28,9 @@
 #include "cx_steady.h"
 #include "cx_version.h"
 
+/* Longest wait for the connections to every department's data socket. */
+#define S_DATA_CONNECT_MS 5000
+
 static int s_restore(void *ud, const uint8_t *buf, size_t len)
 {
     return cx_shard_restore(ud, buf, len);
@@ -139,7 +142,7 @@ int main(int argc, char **argv)
      * restores them below. */
     sh = cx_shard_new(sc, a.steady, persona, (int)shard, (int)of);
     if (!sh) {
-        cx_log_error("out of memory creating %lld customers",
+        cx_agent_fail(&a, "out of memory creating %lld customers",
                      (long long)sc->persona[persona].customers);
         goto done;
     }
@@ -166,15 +169,42 @@ int main(int argc, char **argv)
         cx_log_error("cannot create the data socket: %s", zmq_strerror(errno));
         goto done;
     }
+    /* One department at a time, each connection seen made (the socket
+     * monitor) before the next: an address nobody listens on, or one that
+     * refuses, is named at once (which department, which address) instead
+     * of stalling tick 0 until the tick timeout. Locally this costs well
+     * under a millisecond per department. */
+    cx_net_monitor_t cm;
+    int watch = cx_net_monitor_open_events(&cm, a.ctx, data,
+                                           ZMQ_EVENT_CONNECTED | ZMQ_EVENT_CONNECT_RETRIED) == 0;
+    long long reach_by = cx_now_ms() + S_DATA_CONNECT_MS;
     for (int d = 0; d < sc->n_dept; d++) {
         rid_len[d] = (size_t)snprintf(rid[d], sizeof rid[d], "d%d", d);
         if (zmq_setsockopt(data, ZMQ_CONNECT_ROUTING_ID, rid[d], rid_len[d]) != 0 ||
             zmq_connect(data, a.endpoints[d]) != 0) {
-            cx_log_error("cannot connect to department %s at %s: %s", sc->dept[d].id,
-                         a.endpoints[d], zmq_strerror(errno));
+            cx_agent_fail(&a, "cannot connect to department %s at %s: %s", sc->dept[d].id,
+                          a.endpoints[d], zmq_strerror(errno));
+            cx_net_monitor_close(&cm);
+            goto done;
+        }
+        int retried = 0;
+        if (watch && cx_net_monitor_wait_connected(&cm, reach_by, &retried) != 0) {
+            if (retried > 0) {
+                cx_agent_fail(&a,
+                              "cannot reach department %s's data socket at %s: the connection "
+                              "was refused (%d attempts in %d ms)",
+                              sc->dept[d].id, a.endpoints[d], retried, S_DATA_CONNECT_MS);
+            } else {
+                cx_agent_fail(&a,
+                              "cannot reach department %s's data socket at %s: no answer "
+                              "within %d ms",
+                              sc->dept[d].id, a.endpoints[d], S_DATA_CONNECT_MS);
+            }
+            cx_net_monitor_close(&cm);
             goto done;
         }
     }
+    cx_net_monitor_close(&cm);
     if (a.start_tick > 0 &&
         cx_agent_restore(&a, s_restore, sh, (int)timeout_ms) != 0) {
         goto done;
@@ -211,8 +241,10 @@ int main(int argc, char **argv)
             items[0].revents = items[1].revents = ZMQ_POLLIN; /* look at both */
         }
         if (cx_agent_coordinator_lost(&a)) {
-            cx_log_error("the coordinator is gone (silent for %d ms); stopping",
+            cx_log_error("the coordinator is not answering (silent for %d ms: hung or gone); "
+                         "stopping",
                          2 * a.heartbeat_ms);
+            rc = CX_EXIT_COORD_LOST;
             break;
         }
         int type;
@@ -230,7 +262,7 @@ int main(int argc, char **argv)
                 }
                 tick = m->tick;
                 if (cx_shard_begin_tick(sh, &ctx) != 0) {
-                    cx_log_error("out of memory at tick %lld", (long long)tick);
+                    cx_agent_fail(&a, "out of memory at tick %lld", (long long)tick);
                     stop = 1;
                     break;
                 }
@@ -281,7 +313,7 @@ int main(int argc, char **argv)
                 cx_outcome_t *p = realloc(obuf, n * sizeof *p);
                 if (!p) {
                     cx_frame_close(&f);
-                    cx_log_error("out of memory");
+                    cx_agent_fail(&a, "out of memory");
                     stop = 1;
                     break;
                 }

@@ -78,6 +78,8 @@ typedef struct {
     int n_agents;                /* entries */
     void *ctx;                   /* ZeroMQ context */
     void *router;                /* agents' socket */
+    cx_net_monitor_t mon;        /* the router's failed handshakes (a wrong run key) */
+    int mon_told;                /* the first one was logged */
     void *pub;                   /* observers' socket, or NULL */
     cx_enc_t enc;                /* encoder */
     cx_msg_t *msg;               /* decoder scratch */
@@ -372,14 +374,31 @@ static int s_join(s_coord_t *c, int startup_ms)
             snprintf(c->reason, sizeof c->reason, "interrupted while agents were starting");
             return 1;
         }
+        /* A peer whose handshake fails is invisible otherwise: no HELLO
+         * gets through. Said once at once, and again in the reason. */
+        if (cx_net_monitor_read(&c->mon) > 0 && !c->mon_told) {
+            char why[600];
+            cx_net_monitor_explain(&c->mon, c->curve.on, why, sizeof why);
+            cx_log_warn("a peer could not connect: %s", why);
+            c->mon_told = 1;
+        }
         if (cx_now_ms() > deadline) {
+            /* Only the culprits: before everyone joined, those that did not
+             * connect (the others cannot be ready yet: WELCOME waits for
+             * all); after, those that did not get ready. */
+            int connecting = joined < c->n_agents;
             int k = snprintf(c->reason, sizeof c->reason, "agents did not %s within %d ms:",
-                             joined < c->n_agents ? "connect" : "get ready", startup_ms);
+                             connecting ? "connect" : "get ready", startup_ms);
             for (int i = 0; i < c->n_agents && k < (int)sizeof c->reason - 140; i++) {
                 s_agent_t *a = &c->agents[i];
-                if (!a->rid_len || !a->ready) {
+                if (connecting ? !a->rid_len : !a->ready) {
                     k += snprintf(c->reason + k, sizeof c->reason - (size_t)k, " %s;", a->name);
                 }
+            }
+            if (c->mon.failed > 0 && k < (int)sizeof c->reason - 1) {
+                char why[600];
+                cx_net_monitor_explain(&c->mon, c->curve.on, why, sizeof why);
+                snprintf(c->reason + k, sizeof c->reason - (size_t)k, " meanwhile %s", why);
             }
             return -1;
         }
@@ -770,6 +789,8 @@ static void s_usage(FILE *fp)
                 "                         [--heartbeat-ms MS]\n"
                 "                         [--startup-timeout-ms MS] [--checkpoint-every N]\n"
                 "                         [--resume CHECKPOINT] [--lock-fd FD] [--insecure]\n"
+                "                         [--socket-dir DIR]\n"
+                "--socket-dir: `cxsim run`'s private ipc directory, removed at exit.\n"
                 "Listening on another address than loopback or ipc:// needs --key, or\n"
                 "--insecure to accept anyone who reaches it.\n"
                 "The clock and barrier of a run. Normally started by `cxsim run`.\n");
@@ -779,6 +800,7 @@ int main(int argc, char **argv)
 {
     const char *scenario = NULL, *out_dir = NULL, *bind = NULL, *pub = NULL, *resume = NULL;
     const char *control = NULL, *key = NULL;
+    const char *socket_dir = NULL; /* --socket-dir: the launcher's private directory */
     long long hb = 1000, startup_ms = 30000, every = 0, tick_ms = 0, tick_timeout_ms = 600000;
     long long lock_fd = -1;
     int insecure = 0; /* --insecure: listen beyond this machine without a key */
@@ -824,6 +846,9 @@ int main(int argc, char **argv)
             i++;
         } else if (strcmp(argv[i], "--tick-ms") == 0 && v &&
                    cx_parse_int(v, 0, 600000, &tick_ms) == 0) {
+            i++;
+        } else if (strcmp(argv[i], "--socket-dir") == 0 && v) {
+            socket_dir = v;
             i++;
         } else if (strcmp(argv[i], "--lock-fd") == 0 && v &&
                    cx_parse_int(v, 0, 1 << 20, &lock_fd) == 0) {
@@ -1020,8 +1045,14 @@ int main(int argc, char **argv)
     c.router = zmq_socket(c.ctx, ZMQ_ROUTER);
     int linger = 1000;
     zmq_setsockopt(c.router, ZMQ_LINGER, &linger, sizeof linger);
-    if (cx_net_limit(c.router, CX_NET_MAX_DATA) != 0 || cx_curve_server(&c.curve, c.router) != 0 ||
-        zmq_bind(c.router, bind) != 0) {
+    if (cx_net_limit(c.router, CX_NET_MAX_DATA) != 0 || cx_curve_server(&c.curve, c.router) != 0) {
+        snprintf(c.reason, sizeof c.reason, "cannot set up %s: %s", bind, zmq_strerror(errno));
+        goto finish;
+    }
+    /* The join explains failed handshakes from this monitor: a socket has
+     * one monitor, so it takes over the key check's watcher here. */
+    cx_net_monitor_open(&c.mon, c.ctx, c.router);
+    if (zmq_bind(c.router, bind) != 0) {
         snprintf(c.reason, sizeof c.reason, "cannot bind %s: %s", bind, zmq_strerror(errno));
         goto finish;
     }
@@ -1260,7 +1291,7 @@ finish:
     }
     cx_run_info_t info = {status, c.reason, "processes", c.n_agents + 1,
                           (double)(cx_now_ms() - t0) / 1000.0, c.messages, c.bytes, dropped,
-                          c.dropped, company};
+                          c.dropped, company, c.ctl.commands, c.ctl.refused};
     if (cx_output_close(&out, &info, err, sizeof err) != 0) {
         cx_log_error("%s", err);
         rc = 1;
@@ -1272,6 +1303,7 @@ finish:
     if (c.pub) {
         zmq_close(c.pub);
     }
+    cx_net_monitor_close(&c.mon);
     if (c.router) {
         zmq_close(c.router);
     }
@@ -1300,5 +1332,13 @@ finish:
     free(company);
     free(totals);
     free(tally);
+    /* The launcher's private directory: removed here too, so that a launcher
+     * killed with -9 (whose children get SIGTERM from the kernel and end
+     * through this path) leaves no directory of dead sockets behind. The
+     * departments' own sockets may still be bound: unlinking their names
+     * does not disturb them. */
+    if (socket_dir && cx_proc_socket_dir_remove(socket_dir) != 0 && errno != ENOTEMPTY) {
+        cx_log_warn("cannot remove %s: %s", socket_dir, strerror(errno));
+    }
     return rc;
 }

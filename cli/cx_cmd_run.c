@@ -30,6 +30,7 @@
 #include <zmq.h>
 
 #include "cx_checkpoint.h"
+#include "cx_control.h"
 #include "cx_curve.h"
 #include "cx_dirlock.h"
 #include "cx_exp_db.h"
@@ -460,6 +461,23 @@ static int s_spawn(cx_procs_t *ps, const char *name, char **argv)
     return 0;
 }
 
+/* Says why a run failed, and where to read more: summary.json when the
+ * coordinator wrote one (amended with why when force is set), else one
+ * written here with what the launcher knows. */
+static void s_say_summary(const char *out, const char *scenario, const char *why, int force)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/summary.json", out);
+    int have = access(path, F_OK) == 0;
+    if ((force || !have) && cx_output_summary_amend(out, scenario, "failed", why) != 0) {
+        fprintf(stderr, "cxsim run: %s; no summary.json (cannot write it: %s)\n", why,
+                strerror(errno));
+        return;
+    }
+    fprintf(stderr, "cxsim run: %s; see %s%s\n", why, path,
+            have ? "" : " (written by cxsim run: the coordinator could not)");
+}
+
 static int s_run_processes(const s_opts_t *o, const cx_scenario_t *sc, const char *yaml,
                            size_t yaml_len, const char *out, s_progress_t *prog, int *nproc)
 {
@@ -502,6 +520,8 @@ static int s_run_processes(const s_opts_t *o, const cx_scenario_t *sc, const cha
     int coord = -1;
     char agent_failure[512] = "";
     long long agent_failed_at = 0;
+    char coord_lost_by[256] = ""; /* the first agent that lost the coordinator */
+    long long coord_lost_at = 0;
 
     if (cx_write_atomic(scen, yaml, yaml_len) != 0) {
         fprintf(stderr, "cxsim run: cannot write %s: %s\n", scen, strerror(errno));
@@ -548,6 +568,8 @@ static int s_run_processes(const s_opts_t *o, const cx_scenario_t *sc, const cha
     snprintf(lock_fd, sizeof lock_fd, "%d", o->lock_fd);
     cargv[nc++] = "--lock-fd";
     cargv[nc++] = lock_fd;
+    cargv[nc++] = "--socket-dir"; /* removed by the coordinator if this launcher dies */
+    cargv[nc++] = rundir;
     cargv[nc] = NULL;
     fcntl(o->lock_fd, F_SETFD, 0);
     int spawned = s_spawn(&ps, "coordinator", cargv);
@@ -637,6 +659,15 @@ static int s_run_processes(const s_opts_t *o, const cx_scenario_t *sc, const cha
                 coord_done = 1;
                 continue;
             }
+            if (WIFEXITED(c->status) && WEXITSTATUS(c->status) == CX_EXIT_COORD_LOST) {
+                /* Not this agent's fault: its coordinator stopped answering. */
+                if (!coord_lost_by[0]) {
+                    snprintf(coord_lost_by, sizeof coord_lost_by, "%s (pid %d)", c->name,
+                             (int)c->pid);
+                    coord_lost_at = cx_now_ms();
+                }
+                continue;
+            }
             if (!agent_failure[0] && !(WIFEXITED(c->status) && WEXITSTATUS(c->status) == 0)) {
                 char how[128];
                 cx_proc_describe(c->status, how, sizeof how);
@@ -654,19 +685,54 @@ static int s_run_processes(const s_opts_t *o, const cx_scenario_t *sc, const cha
             if (WIFEXITED(c->status) && WEXITSTATUS(c->status) == 0 && !agent_failure[0]) {
                 rc = 0;
             } else {
-                char how[128];
+                char how[128], why[1024];
                 cx_proc_describe(c->status, how, sizeof how);
-                fprintf(stderr, "cxsim run: the run failed (coordinator %s)%s%s; see %s/summary.json\n",
-                        how, agent_failure[0] ? ": " : "", agent_failure, out);
+                snprintf(why, sizeof why, "the run failed (coordinator %s)%s%s", how,
+                         agent_failure[0] ? ": " : "", agent_failure);
+                cx_live_endpoints_remove(out); /* a killed coordinator's */
+                s_say_summary(out, sc->name, why, 0);
                 rc = 1;
             }
             break;
+        }
+        /* Agents that lost the coordinator while it still runs: it is hung
+         * (stopped, looping, swapped out). It gets the agents' grace once
+         * more to end on its own, then is killed; the launcher says so in
+         * summary.json, which the coordinator can no longer write. */
+        if (coord_lost_by[0]) {
+            cx_child_t *c = &ps.child[coord];
+            char st = cx_proc_state(c->pid);
+            int stopped = st == 'T' || st == 't';
+            if (stopped || cx_now_ms() - coord_lost_at > 2 * o->heartbeat_ms + 1000) {
+                char why[1024];
+                snprintf(why, sizeof why,
+                         "the coordinator (pid %d) stopped answering%s: %s and the other agents "
+                         "heard nothing from it for %lld ms and stopped; it was killed",
+                         (int)c->pid, stopped ? " (it is stopped: SIGSTOP, or a debugger)" : "",
+                         coord_lost_by, 2 * o->heartbeat_ms);
+                s_progress_end(prog);
+                kill(c->pid, SIGKILL);
+                cx_proc_stop_all(&ps, 3000);
+                cx_live_endpoints_remove(out); /* the coordinator's, which cannot now */
+                s_say_summary(out, sc->name, why, 1);
+                rc = 1;
+                break;
+            }
         }
         if (agent_failure[0] && cx_now_ms() - agent_failed_at > 2 * o->heartbeat_ms + 5000) {
             fprintf(stderr, "cxsim run: the coordinator did not stop after %s; stopping it\n",
                     agent_failure);
             cx_proc_signal_all(&ps, SIGTERM);
             cx_proc_stop_all(&ps, 3000);
+            /* The coordinator, stopped by a signal, says "interrupted": the
+             * cause was the agent's failure. */
+            char why[1024];
+            snprintf(why, sizeof why, "%s; the coordinator did not end the run and was stopped",
+                     agent_failure);
+            if (cx_output_summary_amend(out, sc->name, "failed", why) != 0) {
+                fprintf(stderr, "cxsim run: cannot write %s/summary.json: %s\n", out,
+                        strerror(errno));
+            }
             rc = 1;
             break;
         }

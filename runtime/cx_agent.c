@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <sodium.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,6 +130,19 @@ int cx_agent_send(cx_agent_t *a)
     return 0;
 }
 
+void cx_agent_fail(cx_agent_t *a, const char *fmt, ...)
+{
+    char text[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    cx_log_error("%s", text);
+    if (a->coord && cx_enc_error(&a->enc, text) == 0) {
+        cx_agent_send(a);
+    }
+}
+
 void cx_agent_tick_heartbeat(cx_agent_t *a, int64_t tick)
 {
     if (cx_now_ms() - a->last_sent >= a->heartbeat_ms) {
@@ -188,13 +202,34 @@ void cx_agent_bye(cx_agent_t *a)
     }
 }
 
+static int s_join(cx_agent_t *a, cx_net_monitor_t *mon, const char *connect, const char *role,
+                  const char *id, int shard, int nshards, const char *endpoint, int timeout_ms);
+
+/* A handshake that keeps failing is given up on after this long (the
+ * coordinator retries nothing: the keys will not start to match). */
+#define S_HANDSHAKE_GIVE_UP_MS 2000
+
 int cx_agent_join(cx_agent_t *a, const char *connect, const char *role, const char *id, int shard,
                   int nshards, const char *endpoint, int timeout_ms)
 {
     a->coord = zmq_socket(a->ctx, ZMQ_DEALER);
+    if (!a->coord) {
+        cx_log_error("cannot connect to %s: %s", connect, zmq_strerror(errno));
+        return -1;
+    }
+    cx_net_monitor_t mon;
+    cx_net_monitor_open(&mon, a->ctx, a->coord); /* without it, only the timeout speaks */
+    int rc = s_join(a, &mon, connect, role, id, shard, nshards, endpoint, timeout_ms);
+    cx_net_monitor_close(&mon);
+    return rc;
+}
+
+static int s_join(cx_agent_t *a, cx_net_monitor_t *mon, const char *connect, const char *role,
+                  const char *id, int shard, int nshards, const char *endpoint, int timeout_ms)
+{
     int linger = 2000;
     zmq_setsockopt(a->coord, ZMQ_LINGER, &linger, sizeof linger);
-    if (!a->coord || cx_net_limit(a->coord, CX_NET_MAX_DATA) != 0 ||
+    if (cx_net_limit(a->coord, CX_NET_MAX_DATA) != 0 ||
         cx_curve_client(&a->curve, a->coord) != 0 || zmq_connect(a->coord, connect) != 0) {
         cx_log_error("cannot connect to %s: %s", connect, zmq_strerror(errno));
         return -1;
@@ -205,9 +240,19 @@ int cx_agent_join(cx_agent_t *a, const char *connect, const char *role, const ch
         return -1;
     }
     long long deadline = cx_now_ms() + timeout_ms;
+    long long first_failure = 0;
     a->last_heard = cx_now_ms();
     while (!cx_agent_interrupted) {
         long long left = deadline - cx_now_ms();
+        char why[600];
+        if (cx_net_monitor_read(mon) > 0 && !first_failure) {
+            first_failure = cx_now_ms();
+        }
+        if (first_failure && (cx_now_ms() - first_failure >= S_HANDSHAKE_GIVE_UP_MS || left <= 0)) {
+            cx_net_monitor_explain(mon, a->curve.on, why, sizeof why);
+            cx_log_error("cannot join the coordinator at %s: %s", connect, why);
+            return -1;
+        }
         if (left <= 0) {
             cx_log_error("no answer from the coordinator at %s after %d ms", connect, timeout_ms);
             return -1;
@@ -265,7 +310,7 @@ int cx_agent_join(cx_agent_t *a, const char *connect, const char *role, const ch
             } else if (a->start_tick == 0) {
                 a->steady = cx_steady_new(a->sc);
                 if (!a->steady) {
-                    cx_log_error("out of memory computing the steady state");
+                    cx_agent_fail(a, "out of memory computing the steady state");
                     return -1;
                 }
             }

@@ -7,7 +7,7 @@
  *
  *     CONNECT --HELLO--> JOINING --WELCOME--> READY --TICK--> RUNNING
  *        RUNNING --STOP--> (BYE) exit 0
- *        any state: coordinator silent > 2 x heartbeat  -> exit 1
+ *        any state: coordinator silent > 2 x heartbeat  -> exit 4 (CX_EXIT_COORD_LOST)
  *        any state: SIGINT/SIGTERM                       -> exit 1
  *
  *  Ownership: cx_agent_t is caller storage (_init/_fini); the scenario it
@@ -78,6 +78,12 @@ int cx_agent_join(cx_agent_t *a, const char *connect, const char *role, const ch
 
 /* Sends the encoder's message to the coordinator. */
 int cx_agent_send(cx_agent_t *a);
+
+/* A fatal error of this agent, said where it counts: logged, and sent to
+ * the coordinator as ERROR (when joined), which fails the run with this
+ * reason in summary.json ("persona X shard 0/1 failed: out of memory ...")
+ * instead of waiting for the agent's silence or the launcher's word. */
+void cx_agent_fail(cx_agent_t *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Sends a heartbeat when nothing was sent for a heartbeat interval. */
 void cx_agent_tick_heartbeat(cx_agent_t *a, int64_t tick);

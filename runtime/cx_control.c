@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <zmq.h>
 
@@ -117,6 +118,7 @@ static int s_serve_held(cx_control_t *ctl, cx_control_fn fn, void *user, char *r
             cx_net_send(ctl->sock, h->rid, h->rid_len, &ctl->enc);
         }
         ctl->commands++;
+        ctl->refused += !ok;
         served++;
     }
     ctl->n_held = kept;
@@ -180,6 +182,7 @@ int cx_control_serve(cx_control_t *ctl, cx_control_fn fn, void *user)
         s_reply(ctl, &f, ok ? 1 : 0, reply);
         cx_frame_close(&f);
         ctl->commands++;
+        ctl->refused += !ok;
         served++;
     }
     return served;
@@ -198,6 +201,7 @@ int cx_control_call_key(const char *endpoint, const cx_curve_t *curve, const cha
     int rc = -1;
     void *zctx = zmq_ctx_new();
     void *s = zctx ? zmq_socket(zctx, ZMQ_DEALER) : NULL;
+    cx_net_monitor_t mon = {0};
     cx_enc_t enc;
     cx_enc_init(&enc);
     cx_msg_t *m = malloc(sizeof *m);
@@ -208,6 +212,7 @@ int cx_control_call_key(const char *endpoint, const cx_curve_t *curve, const cha
         snprintf(reply, cap, "cannot create a socket: %s", zmq_strerror(errno));
         goto done;
     }
+    cx_net_monitor_open(&mon, zctx, s); /* a handshake that fails says why */
     int zero = 0;
     zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof zero);
     cx_net_limit(s, CX_NET_MAX_SMALL);
@@ -220,11 +225,38 @@ int cx_control_call_key(const char *endpoint, const cx_curve_t *curve, const cha
         snprintf(reply, cap, "cannot send the command: %s", zmq_strerror(errno));
         goto done;
     }
+    /* Waits in slices, watching the handshake: one that keeps failing for
+     * 2 s (or until the timeout) is a key mismatch, said as such. */
     zmq_pollitem_t it = {s, 0, ZMQ_POLLIN, 0};
-    if (zmq_poll(&it, 1, timeout_ms) <= 0) {
-        snprintf(reply, cap, "no answer from %s within %d ms (has the run ended?)", endpoint,
-                 timeout_ms);
-        goto done;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    long long t0 = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, first_failure = -1;
+    for (;;) {
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        long long now = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+        if (cx_net_monitor_read(&mon) > 0 && first_failure < 0) {
+            first_failure = now;
+        }
+        long long left = t0 + timeout_ms - now;
+        if (first_failure >= 0 && (now - first_failure >= 2000 || left <= 0)) {
+            char why[600];
+            cx_net_monitor_explain(&mon, curve && curve->on, why, sizeof why);
+            snprintf(reply, cap, "cannot reach %s: %s", endpoint, why);
+            goto done;
+        }
+        if (left <= 0) {
+            snprintf(reply, cap, "no answer from %s within %d ms (has the run ended?)", endpoint,
+                     timeout_ms);
+            goto done;
+        }
+        int r = zmq_poll(&it, 1, left < 100 ? (long)left : 100);
+        if (r > 0) {
+            break;
+        }
+        if (r < 0 && errno != EINTR) {
+            snprintf(reply, cap, "cannot wait for %s: %s", endpoint, zmq_strerror(errno));
+            goto done;
+        }
     }
     cx_frame_t f;
     if (cx_net_recv(s, false, &f, ZMQ_DONTWAIT) != 0) {
@@ -249,6 +281,7 @@ done:
         free(m);
     }
     cx_enc_fini(&enc);
+    cx_net_monitor_close(&mon);
     if (s) {
         zmq_close(s);
     }

@@ -8,7 +8,8 @@
  *  what it answers. This module knows framing and the codec, never the
  *  model. A frame that is not a well-formed COMMAND of this protocol version
  *  is answered with a refusal when it can be (so a client never hangs on a
- *  typo) and counted as dropped.
+ *  typo) and counted as dropped; a well-formed command the callback refuses
+ *  is answered and counted as refused (summary.json: messages.control_refused).
  *
  *  Ownership: cx_control_t is caller storage (_open/_close); strings passed
  *  to the callback live until it returns.
@@ -42,6 +43,7 @@ typedef struct {
     cx_msg_t *msg;     /* decoder scratch */
     int64_t commands;  /* commands served */
     int64_t dropped;   /* frames that were not commands */
+    int64_t refused;   /* commands the callback refused (a bad change, an unknown verb) */
     cx_control_held_t *held; /* commands the callback said "not now" to (CX_CONTROL_BATCH) */
     int n_held;              /* entries */
 } cx_control_t;

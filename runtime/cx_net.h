@@ -34,6 +34,37 @@
 #define CX_NET_MAX_DATA ((int64_t)CX_PROTO_MAX_FRAME)
 #define CX_NET_MAX_SMALL ((int64_t)64 * 1024)
 
+/* Handshake failures of one socket, from libzmq's socket monitor (a PAIR
+ * over inproc, zmq_socket_monitor): how a process learns that a peer's run
+ * key is not its own, which no message can tell since none gets through. */
+typedef struct {
+    void *pair;          /* the monitor's reading end, or NULL */
+    void *sock;          /* the socket watched */
+    int64_t failed;      /* handshakes failed so far */
+    int64_t key_failed;  /* of which on the key (CURVE cryptography or ZAP refusal) */
+    int64_t mismatch;    /* of which one side had a key and the other none */
+    char why[320];       /* the last failure, in words */
+} cx_net_monitor_t;
+
+/* Starts watching sock (before it binds or connects). Returns 0, or -1
+ * (then m->pair is NULL and cx_net_monitor_read does nothing). */
+int cx_net_monitor_open(cx_net_monitor_t *m, void *zctx, void *sock);
+/* As cx_net_monitor_open, for other events (ZMQ_EVENT_*). */
+int cx_net_monitor_open_events(cx_net_monitor_t *m, void *zctx, void *sock, int events);
+/* For a monitor opened on ZMQ_EVENT_CONNECTED | ZMQ_EVENT_CONNECT_RETRIED:
+ * waits until the socket's next connection is made (0) or until deadline_ms
+ * (cx_now_ms's clock) has passed (-1), counting the refused attempts in
+ * *retried. Connect one endpoint at a time to know which one fails. */
+int cx_net_monitor_wait_connected(cx_net_monitor_t *m, long long deadline_ms, int *retried);
+/* Reads the events waiting, without blocking; returns how many handshake
+ * failures they held. */
+int cx_net_monitor_read(cx_net_monitor_t *m);
+/* Says what the failures were, for an error message ("" when none):
+ * keyed says whether this process holds a run key. */
+void cx_net_monitor_explain(const cx_net_monitor_t *m, bool keyed, char *out, size_t cap);
+/* Stops watching (before the socket is closed). */
+void cx_net_monitor_close(cx_net_monitor_t *m);
+
 /* Sets ZMQ_MAXMSGSIZE of sock to max bytes. 0, or -1 (errno). */
 int cx_net_limit(void *sock, int64_t max);
 

@@ -43,6 +43,8 @@ typedef struct {
     int64_t dropped;        /* malformed/unexpected messages dropped, all processes */
     int64_t dropped_coordinator; /* of which by the coordinator */
     const cx_company_t *company; /* the company at the end (its transitions), or NULL */
+    int64_t control_commands;    /* commands answered on the control socket */
+    int64_t control_refused;     /* of which refused */
 } cx_run_info_t;
 
 typedef struct cx_output cx_output_t;
@@ -94,6 +96,17 @@ int cx_write_atomic(const char *path, const void *data, size_t len);
  * when larger than max; ENOTSUP, without waiting, for a FIFO, a device, a
  * socket or a directory, which could block the reader forever). */
 int cx_read_file(const char *path, size_t max, char **data, size_t *len);
+/* The launcher's word on a run whose coordinator could not give it (killed,
+ * hung, out of memory before it wrote anything) or gave a wrong one
+ * ("interrupted" when the launcher stopped it because an agent had
+ * failed). When DIR/summary.json exists, its status and reason are
+ * replaced, "amended_by": "cxsim run" added and the rest kept; else a
+ * summary of what is known is written: the version, the scenario's name,
+ * status, reason, "written_by": "cxsim run" and ticks_completed (the
+ * rows of kpis.csv). Returns 0, or -1 (errno set). */
+int cx_output_summary_amend(const char *dir, const char *scenario, const char *status,
+                            const char *reason);
+
 /* mkdir -p. Returns 0 or -1 (errno set). */
 int cx_mkdirs(const char *path);
 

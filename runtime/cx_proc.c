@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <dirent.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -130,13 +132,65 @@ int cx_proc_stop_all(cx_procs_t *ps, int timeout_ms)
 void cx_proc_describe(int status, char *buf, size_t cap)
 {
     if (WIFEXITED(status)) {
-        snprintf(buf, cap, "exited with status %d", WEXITSTATUS(status));
+        snprintf(buf, cap, "exited with status %d%s", WEXITSTATUS(status),
+                 WEXITSTATUS(status) == CX_EXIT_COORD_LOST ? " (it lost the coordinator)" : "");
     } else if (WIFSIGNALED(status)) {
         snprintf(buf, cap, "killed by signal %d (%s)", WTERMSIG(status),
                  strsignal(WTERMSIG(status)));
     } else {
         snprintf(buf, cap, "stopped (status %d)", status);
     }
+}
+
+int cx_proc_socket_dir_remove(const char *dir)
+{
+    const char *base = strrchr(dir, '/');
+    base = base ? base + 1 : dir;
+    struct stat st;
+    if (lstat(dir, &st) != 0) {
+        return errno == ENOENT ? 0 : -1;
+    }
+    if (strncmp(base, "cxsim-", 6) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
+        (st.st_mode & 07777) != 0700) {
+        errno = EPERM;
+        return -1;
+    }
+    DIR *d = opendir(dir);
+    if (!d) {
+        return -1;
+    }
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        const char *n = e->d_name;
+        size_t len = strlen(n);
+        int ours = strcmp(n, "coord.sock") == 0 || strcmp(n, "pub.sock") == 0 ||
+                   strcmp(n, "control.sock") == 0 || strcmp(n, "scenario.yaml") == 0 ||
+                   (strncmp(n, "dept-", 5) == 0 && len > 10 &&
+                    strcmp(n + len - 5, ".sock") == 0 &&
+                    strspn(n + 5, "0123456789") == len - 10);
+        if (ours) {
+            char path[4200];
+            snprintf(path, sizeof path, "%s/%s", dir, n);
+            unlink(path);
+        }
+    }
+    closedir(d);
+    return rmdir(dir) == 0 || errno == ENOENT ? 0 : -1;
+}
+
+char cx_proc_state(pid_t pid)
+{
+    char path[64], line[512];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *fp = fopen(path, "re");
+    if (!fp) {
+        return 0;
+    }
+    size_t n = fread(line, 1, sizeof line - 1, fp);
+    fclose(fp);
+    line[n] = 0;
+    const char *close = strrchr(line, ')'); /* the name may hold spaces and ')' */
+    return close && close[1] == ' ' ? close[2] : 0;
 }
 
 int cx_proc_self_dir(char *buf, size_t cap)

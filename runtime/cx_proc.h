@@ -15,6 +15,10 @@
 #include <sys/types.h>
 
 #define CX_PROC_MAX 1100
+/* Exit status of an agent that stopped because its coordinator stopped
+ * answering (hung or gone): the launcher then blames the coordinator, not
+ * the agent. */
+#define CX_EXIT_COORD_LOST 4
 
 typedef struct {
     pid_t pid;       /* process id, 0 when not started */
@@ -35,6 +39,19 @@ int cx_proc_spawn(cx_procs_t *ps, const char *name, char *const argv[]);
 /* Reaps children that have exited, without blocking. Returns the index of
  * one newly exited child, or -1 when none exited. Call until -1. */
 int cx_proc_reap(cx_procs_t *ps);
+
+/* The state letter of process pid in /proc/PID/stat ('R', 'S', 'T' for
+ * stopped, ...), or 0 when it cannot be read. */
+char cx_proc_state(pid_t pid);
+
+/* Removes a run's private socket directory (`cxsim run`'s mkdtemp
+ * "cxsim-XXXXXX": its ipc sockets, its scenario copy, then the directory),
+ * only when it is one: named cxsim-*, a directory (not a link) of this
+ * user, mode 0700. Entries of other names are left, and so then is the
+ * directory. Returns 0 (removed, or already gone), or -1 (not such a
+ * directory, or not empty). The coordinator calls it as it exits, so that a
+ * kill -9 of the launcher leaves nothing behind. */
+int cx_proc_socket_dir_remove(const char *dir);
 
 /* Sends sig to every child still running. */
 void cx_proc_signal_all(cx_procs_t *ps, int sig);

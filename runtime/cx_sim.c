@@ -72,7 +72,7 @@ int cx_sim_run(const cx_scenario_t *sc, const char *resolved, size_t resolved_le
     clock_gettime(CLOCK_MONOTONIC, &t1);
     cx_run_info_t info = {status, reason, "in-process", 0,
                           (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9,
-                          0, 0, 0, 0, cx_world_company(w)};
+                          0, 0, 0, 0, cx_world_company(w), 0, 0};
     char cerr[512] = "";
     if (cx_output_close(&out, &info, cerr, sizeof cerr) != 0 && rc == 0) {
         snprintf(err, errlen, "%s", cerr);

@@ -1,5 +1,6 @@
-/*  cx_web_http — routes, the command bridge and the streaming responses
- *  of cxsim-web (see cx_web_http.h). */
+/*  cx_web_http — routes, the small GET answers, start and stop of
+ *  cxsim-web (see cx_web_http.h); the streams are in cx_web_stream.c, the
+ *  command bridge in cx_web_command.c. */
 #include "cx_web_http.h"
 
 #include <arpa/inet.h>
@@ -21,111 +22,9 @@
 #include "cx_live_set.h"
 #include "cx_load.h"
 #include "cx_web_page.h"
+#include "cx_web_reply.h"
 
-#define S_ROWS_CHUNK 256       /* rows formatted at a time for /api/rows */
-#define S_EVENTS_BATCH 64      /* rows sent at a time on /api/events */
-#define S_KEEPALIVE_MS 10000   /* an SSE comment when no row came for this long */
-#define S_CALL_MS 5000         /* wait for the run's answer to a command */
-#define S_CHECKPOINT_MS 120000 /* ... to a checkpoint, which writes every agent's state */
-#define S_DEPTS_TAIL 65536     /* bytes of departments.csv's end read for its last tick */
-
-/* ---- small helpers --------------------------------------------------- */
-
-static int s_add_common_headers(struct MHD_Response *r, const char *ctype)
-{
-    if (MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype) != MHD_YES ||
-        MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store") != MHD_YES ||
-        MHD_add_response_header(r, "X-Content-Type-Options", "nosniff") != MHD_YES ||
-        MHD_add_response_header(r, "Referrer-Policy", "no-referrer") != MHD_YES) {
-        return -1;
-    }
-    return 0;
-}
-
-static enum MHD_Result s_send(struct MHD_Connection *c, unsigned status, const char *ctype,
-                              const char *body, size_t len)
-{
-    struct MHD_Response *r =
-        MHD_create_response_from_buffer(len, (void *)(body ? body : ""), MHD_RESPMEM_MUST_COPY);
-    if (!r) {
-        return MHD_NO;
-    }
-    if (s_add_common_headers(r, ctype) != 0) {
-        MHD_destroy_response(r);
-        return MHD_NO;
-    }
-    if (strncmp(ctype, "text/html", 9) == 0) {
-        MHD_add_response_header(
-            r, "Content-Security-Policy",
-            "default-src 'none'; script-src 'unsafe-inline'; "
-            "style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; "
-            "base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
-        MHD_add_response_header(r, "X-Frame-Options", "DENY");
-    }
-    enum MHD_Result ret = MHD_queue_response(c, status, r);
-    MHD_destroy_response(r);
-    return ret;
-}
-
-static enum MHD_Result s_send_buf(struct MHD_Connection *c, unsigned status, const char *ctype,
-                                  const cx_wbuf_t *b)
-{
-    if (b->oom) {
-        static const char oom[] = "{\"ok\":false,\"message\":\"out of memory\"}";
-        return s_send(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "application/json", oom, sizeof oom - 1);
-    }
-    return s_send(c, status, ctype, b->p, b->n);
-}
-
-/* {"ok": ok, "message": message} with the given status. */
-static enum MHD_Result s_reply(struct MHD_Connection *c, unsigned status, int ok, const char *fmt,
-                               ...) __attribute__((format(printf, 4, 5)));
-static enum MHD_Result s_reply(struct MHD_Connection *c, unsigned status, int ok, const char *fmt,
-                               ...)
-{
-    char msg[CX_CONTROL_TEXT_MAX + 256];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    cx_wbuf_t b = {0};
-    cx_wbuf_printf(&b, "{\"ok\":%s,\"message\":", ok ? "true" : "false");
-    cx_json_str(&b, msg);
-    cx_wbuf_puts(&b, "}\n");
-    enum MHD_Result r = s_send_buf(c, status, "application/json", &b);
-    cx_wbuf_free(&b);
-    return r;
-}
-
-/* 429 {"ok": false, "message": ...} with Retry-After: seconds. */
-static enum MHD_Result s_reply_retry(struct MHD_Connection *c, long long seconds, const char *fmt,
-                                     ...) __attribute__((format(printf, 3, 4)));
-static enum MHD_Result s_reply_retry(struct MHD_Connection *c, long long seconds, const char *fmt,
-                                     ...)
-{
-    char msg[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    cx_wbuf_t b = {0};
-    cx_wbuf_puts(&b, "{\"ok\":false,\"message\":");
-    cx_json_str(&b, msg);
-    cx_wbuf_puts(&b, "}\n");
-    struct MHD_Response *r =
-        b.oom ? NULL : MHD_create_response_from_buffer(b.n, b.p, MHD_RESPMEM_MUST_COPY);
-    cx_wbuf_free(&b);
-    if (!r) {
-        return MHD_NO;
-    }
-    char secs[32];
-    snprintf(secs, sizeof secs, "%lld", seconds < 1 ? 1LL : seconds);
-    s_add_common_headers(r, "application/json");
-    MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, secs);
-    enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_TOO_MANY_REQUESTS, r);
-    MHD_destroy_response(r);
-    return ret;
-}
+#define S_DEPTS_TAIL 65536 /* bytes of departments.csv's end read for its last tick */
 
 int cx_web_is_loopback(const char *addr)
 {
@@ -166,30 +65,6 @@ static int s_host_ok(const char *host)
     name[n] = 0;
     return strcasecmp(name, "localhost") == 0 || cx_web_is_loopback(name);
 }
-
-static int64_t s_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* A whole number from 0 to 10^15 in text, or -1. */
-static int64_t s_parse_tick(const char *t)
-{
-    if (!t || !*t || strlen(t) > 15) {
-        return -1;
-    }
-    int64_t v = 0;
-    for (const char *p = t; *p; p++) {
-        if (*p < '0' || *p > '9') {
-            return -1;
-        }
-        v = v * 10 + (*p - '0');
-    }
-    return v;
-}
-
 /* ---- GET /api/scenario ------------------------------------------------ */
 
 /* Loads scenario.resolved.yaml into h->scenario_json when it changed.
@@ -315,7 +190,7 @@ static enum MHD_Result s_get_scenario(cx_web_http_t *h, struct MHD_Connection *c
     }
     pthread_mutex_unlock(&h->mu);
     if (r != 0) {
-        return s_reply(c, MHD_HTTP_SERVICE_UNAVAILABLE, 0, "%s", err);
+        return cx_web_reply(c, MHD_HTTP_SERVICE_UNAVAILABLE, 0, "%s", err);
     }
     /* The parts that change while the run goes: the changes taken here,
      * and where the run stands. */
@@ -324,7 +199,7 @@ static enum MHD_Result s_get_scenario(cx_web_http_t *h, struct MHD_Connection *c
     cx_wbuf_puts(&b, ",\"run\":");
     cx_web_store_state_json(h->store, &b);
     cx_wbuf_puts(&b, "}\n");
-    enum MHD_Result ret = s_send_buf(c, MHD_HTTP_OK, "application/json", &b);
+    enum MHD_Result ret = cx_web_send_buf(c, MHD_HTTP_OK, "application/json", &b);
     cx_wbuf_free(&b);
     return ret;
 }
@@ -438,7 +313,7 @@ static enum MHD_Result s_get_departments(cx_web_http_t *h, struct MHD_Connection
 {
     cx_wbuf_t b = {0};
     s_departments_json(h->dir, &b);
-    enum MHD_Result ret = s_send_buf(c, MHD_HTTP_OK, "application/json", &b);
+    enum MHD_Result ret = cx_web_send_buf(c, MHD_HTTP_OK, "application/json", &b);
     cx_wbuf_free(&b);
     return ret;
 }
@@ -454,7 +329,7 @@ static enum MHD_Result s_get_whoami(cx_web_http_t *h, struct MHD_Connection *c, 
         cx_wbuf_puts(&b, "{\"role\":\"trainer\",\"classroom\":false}");
     }
     cx_wbuf_puts(&b, "\n");
-    enum MHD_Result ret = s_send_buf(c, MHD_HTTP_OK, "application/json", &b);
+    enum MHD_Result ret = cx_web_send_buf(c, MHD_HTTP_OK, "application/json", &b);
     cx_wbuf_free(&b);
     return ret;
 }
@@ -462,15 +337,15 @@ static enum MHD_Result s_get_whoami(cx_web_http_t *h, struct MHD_Connection *c, 
 static enum MHD_Result s_get_seats(cx_web_http_t *h, struct MHD_Connection *c, int seat)
 {
     if (!h->seats) {
-        return s_reply(c, MHD_HTTP_NOT_FOUND, 0, "no seats: cxsim-web runs without --classroom");
+        return cx_web_reply(c, MHD_HTTP_NOT_FOUND, 0, "no seats: cxsim-web runs without --classroom");
     }
     if (h->seats->seat[seat].role != CX_WEB_ROLE_TRAINER) {
-        return s_reply(c, MHD_HTTP_FORBIDDEN, 0, "the seats are the trainer's to see");
+        return cx_web_reply(c, MHD_HTTP_FORBIDDEN, 0, "the seats are the trainer's to see");
     }
     cx_wbuf_t b = {0};
-    cx_web_seats_json(h->seats, s_now_ms(), &b);
+    cx_web_seats_json(h->seats, cx_web_now_ms(), &b);
     cx_wbuf_puts(&b, "\n");
-    enum MHD_Result ret = s_send_buf(c, MHD_HTTP_OK, "application/json", &b);
+    enum MHD_Result ret = cx_web_send_buf(c, MHD_HTTP_OK, "application/json", &b);
     cx_wbuf_free(&b);
     return ret;
 }
@@ -489,338 +364,8 @@ static enum MHD_Result s_get_page(cx_web_http_t *h, struct MHD_Connection *c)
     pthread_mutex_unlock(&h->mu);
     cx_wbuf_t b = {0};
     cx_web_page_render(name, &b);
-    enum MHD_Result ret = s_send_buf(c, MHD_HTTP_OK, "text/html; charset=utf-8", &b);
+    enum MHD_Result ret = cx_web_send_buf(c, MHD_HTTP_OK, "text/html; charset=utf-8", &b);
     cx_wbuf_free(&b);
-    return ret;
-}
-
-/* ---- GET /api/rows ---------------------------------------------------- */
-
-typedef struct {
-    cx_web_store_t *store;
-    int64_t cursor; /* next tick to write */
-    int64_t until;  /* last tick of the answer: the last one at the request */
-    int phase;      /* 0 before "[", 1 rows, 2 after "]" */
-    int any;        /* a row was written */
-    cx_wbuf_t buf;  /* text not yet handed over */
-    size_t off;     /* bytes of buf handed over */
-} s_rows_t;
-
-static ssize_t s_copy_out(cx_wbuf_t *b, size_t *off, char *out, size_t max)
-{
-    size_t n = b->n - *off;
-    if (n > max) {
-        n = max;
-    }
-    memcpy(out, b->p + *off, n);
-    *off += n;
-    return (ssize_t)n;
-}
-
-static ssize_t s_rows_read(void *cls, uint64_t pos, char *out, size_t max)
-{
-    s_rows_t *r = cls;
-    (void)pos;
-    while (r->off >= r->buf.n) {
-        if (r->phase == 2) {
-            return MHD_CONTENT_READER_END_OF_STREAM;
-        }
-        cx_wbuf_reset(&r->buf);
-        r->off = 0;
-        if (r->phase == 0) {
-            cx_wbuf_puts(&r->buf, "[");
-            r->phase = 1;
-        }
-        int64_t next = r->cursor;
-        size_t n = r->until < r->cursor
-                       ? 0
-                       : cx_web_store_rows_json(r->store, r->cursor, r->until, S_ROWS_CHUNK, r->any,
-                                                &r->buf, &next);
-        if (n == 0) {
-            cx_wbuf_puts(&r->buf, "]\n");
-            r->phase = 2;
-        } else {
-            r->any = 1;
-            r->cursor = next;
-        }
-        if (r->buf.oom) {
-            return MHD_CONTENT_READER_END_WITH_ERROR;
-        }
-    }
-    return s_copy_out(&r->buf, &r->off, out, max);
-}
-
-static void s_rows_free(void *cls)
-{
-    s_rows_t *r = cls;
-    cx_wbuf_free(&r->buf);
-    free(r);
-}
-
-static enum MHD_Result s_get_rows(cx_web_store_t *store, struct MHD_Connection *c)
-{
-    const char *since_s = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "since");
-    int64_t since = since_s ? s_parse_tick(since_s) : 0;
-    if (since < 0) {
-        return s_reply(c, MHD_HTTP_BAD_REQUEST, 0, "since expects a tick (a whole number from 0)");
-    }
-    s_rows_t *r = calloc(1, sizeof *r);
-    if (!r) {
-        return MHD_NO;
-    }
-    r->store = store;
-    r->cursor = since;
-    r->until = cx_web_store_last_tick(store);
-    struct MHD_Response *resp =
-        MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 32 * 1024, s_rows_read, r, s_rows_free);
-    if (!resp) {
-        s_rows_free(r);
-        return MHD_NO;
-    }
-    s_add_common_headers(resp, "application/json");
-    enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_OK, resp);
-    MHD_destroy_response(resp);
-    return ret;
-}
-
-/* ---- GET /api/events -------------------------------------------------- */
-
-typedef struct {
-    cx_web_store_t *store;
-    int64_t cursor; /* next tick to send */
-    int started;    /* the retry line went out */
-    int sent_end;   /* `event: end` went out */
-    cx_wbuf_t buf;
-    size_t off;
-} s_events_t;
-
-static ssize_t s_events_read(void *cls, uint64_t pos, char *out, size_t max)
-{
-    s_events_t *e = cls;
-    (void)pos;
-    while (e->off >= e->buf.n) {
-        cx_wbuf_reset(&e->buf);
-        e->off = 0;
-        if (!e->started) {
-            cx_wbuf_puts(&e->buf, "retry: 2000\n\n");
-            e->started = 1;
-            continue;
-        }
-        if (e->sent_end) {
-            return MHD_CONTENT_READER_END_OF_STREAM;
-        }
-        switch (cx_web_store_wait(e->store, e->cursor, S_KEEPALIVE_MS)) {
-        case CX_WEB_WAIT_CLOSING:
-            return MHD_CONTENT_READER_END_OF_STREAM;
-        case CX_WEB_WAIT_TIMEOUT:
-            cx_wbuf_puts(&e->buf, ": keepalive\n\n");
-            break;
-        case CX_WEB_WAIT_ENDED:
-            cx_wbuf_puts(&e->buf, "event: end\ndata: ");
-            cx_web_store_state_json(e->store, &e->buf);
-            cx_wbuf_puts(&e->buf, "\n\n");
-            e->sent_end = 1;
-            break;
-        case CX_WEB_WAIT_ROWS:
-            for (int k = 0; k < S_EVENTS_BATCH; k++) {
-                size_t mark = e->buf.n;
-                int64_t next = e->cursor;
-                cx_wbuf_puts(&e->buf, "data: ");
-                if (cx_web_store_rows_json(e->store, e->cursor, -1, 1, 0, &e->buf, &next) == 0) {
-                    e->buf.n = mark; /* no more rows for now */
-                    if (e->buf.p) {
-                        e->buf.p[mark] = 0;
-                    }
-                    break;
-                }
-                /* id: the row's tick, which EventSource sends back as
-                 * Last-Event-ID when it reconnects. */
-                cx_wbuf_printf(&e->buf, "\nid: %" PRId64 "\n\n", next - 1);
-                e->cursor = next;
-            }
-            break;
-        }
-        if (e->buf.oom) {
-            return MHD_CONTENT_READER_END_WITH_ERROR;
-        }
-    }
-    return s_copy_out(&e->buf, &e->off, out, max);
-}
-
-static void s_events_free(void *cls)
-{
-    s_events_t *e = cls;
-    cx_wbuf_free(&e->buf);
-    free(e);
-}
-
-static enum MHD_Result s_get_events(cx_web_http_t *h, struct MHD_Connection *c)
-{
-    const char *since_s = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "since");
-    const char *last_id = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Last-Event-ID");
-    int64_t since;
-    if (last_id && s_parse_tick(last_id) >= 0) {
-        since = s_parse_tick(last_id) + 1; /* a reconnection: go on after the last row seen */
-    } else if (since_s) {
-        since = s_parse_tick(since_s);
-        if (since < 0) {
-            return s_reply(c, MHD_HTTP_BAD_REQUEST, 0,
-                           "since expects a tick (a whole number from 0)");
-        }
-    } else {
-        since = cx_web_store_last_tick(h->store) + 1; /* new rows only */
-    }
-    s_events_t *e = calloc(1, sizeof *e);
-    if (!e) {
-        return MHD_NO;
-    }
-    e->store = h->store;
-    e->cursor = since;
-    struct MHD_Response *resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024,
-                                                                  s_events_read, e, s_events_free);
-    if (!resp) {
-        s_events_free(e);
-        return MHD_NO;
-    }
-    s_add_common_headers(resp, "text/event-stream; charset=utf-8");
-    MHD_add_response_header(resp, "X-Accel-Buffering", "no");
-    enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_OK, resp);
-    MHD_destroy_response(resp);
-    return ret;
-}
-
-/* ---- POST /api/command ------------------------------------------------ */
-
-/* 1 when every character of s is alphanumeric or in extra. */
-static int s_chars_ok(const char *s, const char *extra)
-{
-    for (const char *p = s; *p; p++) {
-        if (!isalnum((unsigned char)*p) && !strchr(extra, *p)) {
-            return 0;
-        }
-    }
-    return 1;
-}
-
-static enum MHD_Result s_command(cx_web_http_t *h, struct MHD_Connection *c, int seat,
-                                 const char *body, size_t len)
-{
-    cx_web_cmd_t *cmd = malloc(sizeof *cmd);
-    if (!cmd) {
-        return MHD_NO;
-    }
-    char err[512];
-    enum MHD_Result ret;
-    if (cx_web_cmd_parse(body, len, cmd, err, sizeof err) != 0) {
-        ret = s_reply(c, MHD_HTTP_BAD_REQUEST, 0, "%s", err);
-        goto out;
-    }
-    static const char *const bare[] = {"status", "pause", "resume", "step", "checkpoint", "stop"};
-    int is_bare = 0;
-    for (size_t i = 0; i < sizeof bare / sizeof bare[0]; i++) {
-        is_bare |= strcmp(cmd->verb, bare[i]) == 0;
-    }
-    int is_set = strcmp(cmd->verb, "set") == 0;
-    int with_value = is_set || strcmp(cmd->verb, "event") == 0 || strcmp(cmd->verb, "pace") == 0;
-    if (!is_bare && !with_value) {
-        ret = s_reply(c, MHD_HTTP_BAD_REQUEST, 0,
-                      "unknown verb '%s': expected status, event, set, pause, resume, step, "
-                      "pace, checkpoint or stop",
-                      cmd->verb);
-        goto out;
-    }
-    if (is_bare && cmd->value[0]) {
-        ret = s_reply(c, MHD_HTTP_BAD_REQUEST, 0, "%s takes no value", cmd->verb);
-        goto out;
-    }
-    if (with_value && !cmd->value[0]) {
-        ret = s_reply(c, MHD_HTTP_BAD_REQUEST, 0, "%s needs a value", cmd->verb);
-        goto out;
-    }
-    if (!is_set && (cmd->has_over || cmd->has_cost || cmd->has_at)) {
-        ret = s_reply(c, MHD_HTTP_BAD_REQUEST, 0, "over, cost and at go with the verb set only");
-        goto out;
-    }
-    const char *verb = cmd->verb;
-    char value[CX_WEB_VALUE_MAX];
-    snprintf(value, sizeof value, "%s", cmd->value);
-    char who[80] = "";
-    cx_web_permit_t permit = CX_WEB_PERMIT_CHANGE;
-    if (h->seats) {
-        /* The seat's rights, from the command itself (a seat's event comes
-         * back re-written from what was checked). */
-        char why[512];
-        permit = cx_web_seats_permit(h->seats, seat, cmd->verb, cmd->value, value, sizeof value,
-                                     why, sizeof why);
-        if (permit == CX_WEB_PERMIT_FORBIDDEN) {
-            ret = s_reply(c, MHD_HTTP_FORBIDDEN, 0, "%s", why);
-            goto out;
-        }
-        cx_web_seats_who(h->seats, seat, who, sizeof who);
-    }
-    if (is_set) {
-        /* Names and numbers only: nothing that could change the shape of
-         * the YAML event the shorthand is written into. */
-        const char *eq = strchr(cmd->value, '=');
-        if (!s_chars_ok(cmd->value, "_.+-=") || (eq && strchr(eq + 1, '='))) {
-            ret = s_reply(c, MHD_HTTP_OK, 0,
-                          "set expects KEY=VALUE made of letters, digits, '_', '.', '+' and "
-                          "'-', got '%s'",
-                          cmd->value);
-            goto out;
-        }
-        const char *num_fields[] = {cmd->over, cmd->cost, cmd->at};
-        const char *num_names[] = {"over", "cost", "at"};
-        for (int i = 0; i < 3; i++) {
-            if (!s_chars_ok(num_fields[i], ".+-eE")) {
-                ret = s_reply(c, MHD_HTTP_OK, 0, "%s expects a number, got '%s'", num_names[i],
-                              num_fields[i]);
-                goto out;
-            }
-        }
-        const char *over = cmd->over[0] ? cmd->over : NULL;
-        const char *cost = cmd->cost[0] ? cmd->cost : NULL;
-        const char *at = cmd->at[0] ? cmd->at : NULL;
-        char why[1024];
-        if (cx_live_set_event(cmd->value, at, over, cost, value, sizeof value, why,
-                              sizeof why) != 0) {
-            ret = s_reply(c, MHD_HTTP_OK, 0, "%s", why);
-            goto out;
-        }
-        verb = "event";
-    }
-    int64_t retry_ms = 0;
-    if (h->seats && permit == CX_WEB_PERMIT_CHANGE &&
-        cx_web_seats_take(h->seats, seat, s_now_ms(), &retry_ms) != 0) {
-        ret = s_reply_retry(c, (retry_ms + 999) / 1000,
-                            "the %s may make one change every %lld s: wait %.1f s", who,
-                            (long long)(h->seats->gap_ms / 1000), (double)retry_ms / 1000.0);
-        goto out;
-    }
-    char ep[1024];
-    if (cx_live_endpoint_read(h->dir, "control", ep, sizeof ep) != 0) {
-        ret = s_reply(c, MHD_HTTP_BAD_GATEWAY, 0,
-                      "no run is going on in %s (no live.endpoints): it has ended or not started",
-                      h->dir);
-        goto out;
-    }
-    char reply[CX_CONTROL_TEXT_MAX];
-    int timeout = strcmp(verb, "checkpoint") == 0 ? S_CHECKPOINT_MS : S_CALL_MS;
-    int r = cx_control_call_key(ep, h->curve, verb, "", value, timeout, reply, sizeof reply);
-    if (r < 0) {
-        ret = s_reply(c, MHD_HTTP_BAD_GATEWAY, 0, "%s%s", reply,
-                      h->curve && h->curve->on
-                          ? ""
-                          : " (a run started with --key answers only cxsim-web --key FILE)");
-        goto out;
-    }
-    long long at_tick;
-    if (r == 1 && strcmp(verb, "event") == 0 && sscanf(reply, "at tick %lld", &at_tick) == 1) {
-        cx_web_store_add_change(h->store, at_tick, reply, who);
-    }
-    ret = s_reply(c, MHD_HTTP_OK, r == 1, "%s", reply);
-out:
-    free(cmd);
     return ret;
 }
 
@@ -855,7 +400,9 @@ typedef struct {
 static void s_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                         enum MHD_RequestTerminationCode toe)
 {
-    (void)cls, (void)c, (void)toe;
+    cx_web_http_t *h = cls;
+    (void)toe;
+    cx_web_guard_busy(&h->guard, c, 0);
     s_req_t *q = *con_cls;
     if (q) {
         cx_wbuf_free(&q->body);
@@ -900,11 +447,22 @@ static enum MHD_Result s_not_allowed(struct MHD_Connection *c, const char *url)
     if (!r) {
         return MHD_NO;
     }
-    s_add_common_headers(r, "application/json");
+    cx_web_add_headers(r, "application/json");
     MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
     enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_METHOD_NOT_ALLOWED, r);
     MHD_destroy_response(r);
     return ret;
+}
+
+/* Counts the Content-Length headers (MHD_get_connection_values). */
+static enum MHD_Result s_count_clen(void *cls, enum MHD_ValueKind kind, const char *key,
+                                    const char *value)
+{
+    (void)kind, (void)value;
+    if (key && strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
+        (*(int *)cls)++;
+    }
+    return MHD_YES;
 }
 
 /* The first call, headers only: refusals that cannot wait, then the
@@ -912,18 +470,27 @@ static enum MHD_Result s_not_allowed(struct MHD_Connection *c, const char *url)
 static enum MHD_Result s_begin(cx_web_http_t *h, struct MHD_Connection *c, const char *url,
                                const char *method, void **con_cls)
 {
+    cx_web_guard_busy(&h->guard, c, 1);
     if (h->loopback) {
         const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
         if (host && !s_host_ok(host)) {
-            return s_reply(c, MHD_HTTP_FORBIDDEN, 0,
+            return cx_web_reply(c, MHD_HTTP_FORBIDDEN, 0,
                            "this server answers to localhost only (Host: %.200s)", host);
         }
     }
     s_route_t route = s_route(url, method);
+    /* Two lengths are a request smuggling attempt, or a broken client:
+     * which one a proxy in front of us believed is unknowable. */
+    int nclen = 0;
+    MHD_get_connection_values(c, MHD_HEADER_KIND, s_count_clen, &nclen);
+    if (nclen > 1) {
+        return cx_web_reply(c, MHD_HTTP_BAD_REQUEST, 0,
+                            "more than one Content-Length header: refused");
+    }
     const char *clen =
         MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (clen && (strlen(clen) > 9 || strtoul(clen, NULL, 10) > CX_WEB_BODY_MAX)) {
-        return s_reply(c, MHD_HTTP_CONTENT_TOO_LARGE, 0, "the body is larger than %d bytes",
+        return cx_web_reply(c, MHD_HTTP_CONTENT_TOO_LARGE, 0, "the body is larger than %d bytes",
                        CX_WEB_BODY_MAX);
     }
     s_req_t *q = calloc(1, sizeof *q);
@@ -939,7 +506,7 @@ static enum MHD_Result s_begin(cx_web_http_t *h, struct MHD_Connection *c, const
         }
         q->seat = cx_web_seats_find(h->seats, tok);
         if (q->seat >= 0) {
-            cx_web_seats_seen(h->seats, q->seat, s_now_ms());
+            cx_web_seats_seen(h->seats, q->seat, cx_web_now_ms());
         }
     }
     *con_cls = q;
@@ -967,11 +534,11 @@ static enum MHD_Result s_handle(void *cls, struct MHD_Connection *c, const char 
         return MHD_YES;
     }
     if (q->too_big) {
-        return s_reply(c, MHD_HTTP_CONTENT_TOO_LARGE, 0, "the body is larger than %d bytes",
+        return cx_web_reply(c, MHD_HTTP_CONTENT_TOO_LARGE, 0, "the body is larger than %d bytes",
                        CX_WEB_BODY_MAX);
     }
     if (h->seats && q->seat < 0 && strncmp(url, "/api/", 5) == 0) {
-        return s_reply(c, MHD_HTTP_UNAUTHORIZED, 0,
+        return cx_web_reply(c, MHD_HTTP_UNAUTHORIZED, 0,
                        "classroom mode: open the link with your seat's token (?t=...), or send "
                        "it as X-Cxsim-Token");
     }
@@ -981,11 +548,11 @@ static enum MHD_Result s_handle(void *cls, struct MHD_Connection *c, const char 
     case S_SCENARIO:
         return s_get_scenario(h, c);
     case S_ROWS:
-        return s_get_rows(h->store, c);
+        return cx_web_get_rows(h->store, c);
     case S_SHADOW:
-        return s_get_rows(h->store->shadow, c);
+        return cx_web_get_rows(h->store->shadow, c);
     case S_EVENTS:
-        return s_get_events(h, c);
+        return cx_web_get_events(h, c);
     case S_WHOAMI:
         return s_get_whoami(h, c, q->seat);
     case S_DEPARTMENTS:
@@ -995,7 +562,7 @@ static enum MHD_Result s_handle(void *cls, struct MHD_Connection *c, const char 
     case S_NOT_ALLOWED:
         return s_not_allowed(c, url);
     case S_NOT_FOUND:
-        return s_reply(c, MHD_HTTP_NOT_FOUND, 0, "no such page: %.200s", url);
+        return cx_web_reply(c, MHD_HTTP_NOT_FOUND, 0, "no such page: %.200s", url);
     case S_COMMAND:
         break;
     }
@@ -1003,13 +570,13 @@ static enum MHD_Result s_handle(void *cls, struct MHD_Connection *c, const char 
         MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
     size_t n = ctype ? strcspn(ctype, "; \t") : 0;
     if (!ctype || n != 16 || strncasecmp(ctype, "application/json", 16) != 0) {
-        return s_reply(c, MHD_HTTP_BAD_REQUEST, 0,
+        return cx_web_reply(c, MHD_HTTP_BAD_REQUEST, 0,
                        "a command is a JSON body with Content-Type: application/json");
     }
     if (q->body.oom) {
-        return s_reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, 0, "out of memory");
+        return cx_web_reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, 0, "out of memory");
     }
-    return s_command(h, c, q->seat, q->body.p ? q->body.p : "", q->body.n);
+    return cx_web_command(h, c, q->seat, q->body.p ? q->body.p : "", q->body.n);
 }
 
 /* libmicrohttpd's messages: all of them while starting (why a port cannot
@@ -1067,13 +634,26 @@ int cx_web_http_start(cx_web_http_t *h, const char *dir, cx_web_store_t *store,
         snprintf(err, cap, "cannot create a mutex");
         return -1;
     }
-    h->mhd =
-        MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, s_handle, h, MHD_OPTION_EXTERNAL_LOGGER,
-                         s_log, h, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-                         MHD_OPTION_CONNECTION_LIMIT, (unsigned)128, MHD_OPTION_CONNECTION_TIMEOUT,
-                         (unsigned)60, MHD_OPTION_NOTIFY_COMPLETED, s_completed, h, MHD_OPTION_END);
+    if (cx_web_guard_init(&h->guard) != 0) {
+        pthread_mutex_destroy(&h->mu);
+        snprintf(err, cap, "cannot create a mutex");
+        return -1;
+    }
+    /* Slow clients (cx_web_guard.h): a connection that says nothing is
+     * closed after CX_WEB_IDLE_S, one that keeps sending its headers is
+     * evicted when others need the room; one address holds at most
+     * CX_WEB_PER_ADDR_MAX connections (a classroom behind one NAT address
+     * needs one event stream per page, plus a few requests each). */
+    h->mhd = MHD_start_daemon(
+        flags, (uint16_t)port, NULL, NULL, s_handle, h, MHD_OPTION_EXTERNAL_LOGGER, s_log, h,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned)CX_WEB_CONN_MAX, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        (unsigned)CX_WEB_PER_ADDR_MAX, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CX_WEB_IDLE_S,
+        MHD_OPTION_NOTIFY_CONNECTION, cx_web_guard_notify, &h->guard,
+        MHD_OPTION_NOTIFY_COMPLETED, s_completed, h, MHD_OPTION_END);
     atomic_store(&h->serving, 1); /* from now on, only what an operator must know is logged */
     if (!h->mhd) {
+        cx_web_guard_fini(&h->guard);
         snprintf(err, cap,
                  "cannot listen on %s port %u (in use, or not an address of this machine?)", addr,
                  port);
@@ -1093,5 +673,6 @@ void cx_web_http_stop(cx_web_http_t *h)
         free(h->scenario_json);
         h->scenario_json = NULL;
         pthread_mutex_destroy(&h->mu);
+        cx_web_guard_fini(&h->guard);
     }
 }

@@ -44,6 +44,7 @@
 #include <time.h>
 
 #include "cx_curve.h"
+#include "cx_web_guard.h"
 #include "cx_web_seats.h"
 #include "cx_web_store.h"
 
@@ -58,6 +59,7 @@ typedef struct {
     struct MHD_Daemon *mhd;  /* the server, or NULL */
     unsigned port;           /* the port bound */
     atomic_int serving;      /* started: log less */
+    cx_web_guard_t guard;    /* slow clients evicted */
     /* scenario.resolved.yaml as JSON, reloaded when the file changes */
     pthread_mutex_t mu;
     char *scenario_json;    /* malloc'ed, or NULL */

@@ -7,7 +7,9 @@
  *  --classroom: one seat per department of the run's scenario plus the
  *  trainer's (cx_web_seats), each with a secret token; their links are
  *  printed on stdout and written to RUN_DIR/classroom.txt (mode 0600),
- *  which is removed on exit.
+ *  which this server holds a lock on while it serves (a second --classroom
+ *  server on the run exits 2 naming the first one's pid; a dead one's file
+ *  is replaced) and removes on exit.
  *
  *  Threads: main (arguments, signals, start and stop), the rows feed
  *  (cx_web_feed: the process's only ZeroMQ sockets), the do-nothing
@@ -19,7 +21,8 @@
  *
  *  Exit status: 0 stopped by a signal, 1 could not serve (port in use,
  *  thread, classroom.txt not writable), 2 invalid command line (or, with
- *  --classroom, no readable scenario.resolved.yaml within 10 s).
+ *  --classroom, no readable scenario.resolved.yaml within 10 s, or another
+ *  --classroom server on the run).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -111,27 +114,104 @@ static void s_links(const cx_web_seats_t *seats, const char *base, FILE *fp)
     }
 }
 
-/* RUN_DIR/classroom.txt, mode 0600, created anew. Returns 0, or -1. */
-static int s_write_links(const char *path, const cx_web_seats_t *seats, const char *base, char *err,
-                         size_t cap)
+/* Takes RUN_DIR/classroom.txt for this server: a fresh file (mode 0600,
+ * never written through a planted link) that this process holds a write
+ * lock on for as long as it serves, so that a second --classroom server on
+ * the same run is refused instead of deleting the first one's links. A
+ * file nobody holds is a dead server's and is replaced. The file is made
+ * under a private name, locked, then linked into place (link(2) fails when
+ * the name exists, so two servers starting at once cannot both win).
+ * Returns 0 with *fd_out (open, locked, empty), -2 when a live server
+ * holds it (its pid in err), -1 on an I/O error. */
+static int s_claim_links(const char *path, int *fd_out, char *err, size_t cap)
 {
-    unlink(path); /* a previous server's, or a planted link: never written through */
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    FILE *fp = fd >= 0 ? fdopen(fd, "w") : NULL;
-    if (!fp) {
-        snprintf(err, cap, "%.400s: %s", path, strerror(errno));
+    char tmp[4300];
+    snprintf(tmp, sizeof tmp, "%s.%ld", path, (long)getpid());
+    unlink(tmp);
+    int fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    struct flock lk = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+    if (fd < 0 || fcntl(fd, F_SETLK, &lk) != 0) {
+        snprintf(err, cap, "%.400s: %s", tmp, strerror(errno));
         if (fd >= 0) {
             close(fd);
+            unlink(tmp);
         }
         return -1;
     }
-    s_links(seats, base, fp);
-    if (fclose(fp) != 0) {
-        snprintf(err, cap, "%.400s: %s", path, strerror(errno));
+    for (int attempt = 0; attempt < 5; attempt++) {
+        if (link(tmp, path) == 0) {
+            unlink(tmp);
+            *fd_out = fd;
+            return 0;
+        }
+        if (errno != EEXIST) {
+            break;
+        }
+        int old = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+        if (old >= 0) {
+            struct flock q = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+            struct stat st;
+            int held = fstat(old, &st) == 0 && S_ISREG(st.st_mode) &&
+                       fcntl(old, F_GETLK, &q) == 0 && q.l_type != F_UNLCK;
+            close(old);
+            if (held) {
+                snprintf(err, cap,
+                         "another cxsim-web --classroom (pid %ld) serves this run: its links are "
+                         "in %.400s; stop it first",
+                         (long)q.l_pid, path);
+                close(fd);
+                unlink(tmp);
+                return -2;
+            }
+        }
+        unlink(path); /* a dead server's, or a planted link: replaced */
+    }
+    snprintf(err, cap, "%.400s: %s", path, strerror(errno));
+    close(fd);
+    unlink(tmp);
+    return -1;
+}
+
+/* Removes the claimed file (path "" or fd < 0: nothing claimed). It is
+ * still ours: nobody replaces a file while its lock is held. */
+static void s_release_links(const char *path, int fd)
+{
+    if (fd >= 0) {
         unlink(path);
+        close(fd);
+    }
+}
+
+/* Writes the links into the claimed file. Returns 0, or -1. */
+static int s_fill_links(int fd, const cx_web_seats_t *seats, const char *base, char *err,
+                        size_t cap)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&text, &len);
+    if (!mem) {
+        snprintf(err, cap, "out of memory");
         return -1;
     }
-    return 0;
+    s_links(seats, base, mem);
+    int bad = fclose(mem) != 0;
+    size_t off = 0;
+    while (!bad && off < len) {
+        ssize_t w = write(fd, text + off, len - off);
+        if (w < 0 && errno == EINTR) {
+            continue;
+        }
+        if (w <= 0) {
+            bad = 1;
+            break;
+        }
+        off += (size_t)w;
+    }
+    if (bad) {
+        snprintf(err, cap, "%s", strerror(errno ? errno : ENOMEM));
+    }
+    free(text);
+    return bad ? -1 : 0;
 }
 
 int main(int argc, char **argv)
@@ -214,6 +294,20 @@ int main(int argc, char **argv)
             return 1;
         }
     }
+    /* classroom.txt is claimed before anything listens: a second server on
+     * the run is refused with the first one's pid, and the first keeps its
+     * links. */
+    char links[4200] = "";
+    int links_fd = -1;
+    if (classroom) {
+        snprintf(links, sizeof links, "%s/classroom.txt", dir);
+        int r = s_claim_links(links, &links_fd, err, sizeof err);
+        if (r != 0) {
+            fprintf(stderr, "cxsim-web: cannot write the classroom's links: %s\n", err);
+            cx_web_seats_fini(&seats);
+            return r == -2 ? 2 : 1;
+        }
+    }
 
     /* Signals go to main's sigwait only: every thread started from here on
      * inherits the mask. A peer that closes early must not kill us. */
@@ -239,6 +333,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "cxsim-web: %s\n", err);
         cx_web_store_fini(&store);
         cx_web_seats_fini(&seats);
+        s_release_links(links, links_fd);
         return strstr(err, "not a numeric") ? 2 : 1;
     }
     if (cx_web_feed_start(&feed, dir, &store, &curve, err, sizeof err) != 0 ||
@@ -251,6 +346,7 @@ int main(int argc, char **argv)
         cx_web_store_fini(&store);
         cx_web_store_fini(&shadow_store);
         cx_web_seats_fini(&seats);
+        s_release_links(links, links_fd);
         return 1;
     }
     if (!http.loopback) {
@@ -263,13 +359,11 @@ int main(int argc, char **argv)
     char base[256];
     snprintf(base, sizeof base, "http://%s%s%s:%u/", v6 ? "[" : "", addr, v6 ? "]" : "", http.port);
     printf("cxsim-web: %s\n", base);
-    char links[4200] = "";
     int rc = 0;
     if (classroom) {
-        snprintf(links, sizeof links, "%s/classroom.txt", dir);
-        if (s_write_links(links, &seats, base, err, sizeof err) != 0) {
-            fprintf(stderr, "cxsim-web: cannot write the classroom's links: %s\n", err);
-            links[0] = 0;
+        if (s_fill_links(links_fd, &seats, base, err, sizeof err) != 0) {
+            fprintf(stderr, "cxsim-web: cannot write the classroom's links: %s: %s\n", links,
+                    err);
             rc = 1;
         } else {
             s_links(&seats, base, stdout);
@@ -282,9 +376,7 @@ int main(int argc, char **argv)
     int sig = 0;
     while (rc == 0 && sigwait(&sigs, &sig) != 0) {
     }
-    if (links[0]) {
-        unlink(links); /* the tokens die with the server */
-    }
+    s_release_links(links, links_fd); /* the tokens die with the server */
     cx_web_store_close(&store); /* streaming responses end now */
     cx_web_store_close(&shadow_store);
     cx_web_http_stop(&http);
