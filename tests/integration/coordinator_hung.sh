@@ -59,7 +59,7 @@ rows=$(($(wc -l <"$T/k/kpis.csv") - 1))
     fail "summary.json ticks_completed is not the $rows rows of kpis.csv"
 
 # ---- 3. out of memory at start ---------------------------------------------------------
-if ldd "$(dirname "$CXSIM")/cxsim-persona" | grep -q libasan; then
+if grep -qa __asan_init "$(dirname "$CXSIM")/cxsim-persona"; then
     echo "skipped part 3: AddressSanitizer cannot run under an address-space limit"
 else
     cat >"$T/wrap.sh" <<'WRAP'
