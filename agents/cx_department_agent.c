@@ -16,6 +16,10 @@
  *
  *  A batch that is malformed, for another tick, from a shard not in the
  *  roster or a second time from the same shard is dropped and counted.
+ *  The poll loop, STOP, heartbeats and the coordinator's silence are the
+ *  agents' shared loop (runtime/cx_agent_loop.h); the transitions here:
+ *  s_on_tick and s_on_data collect, s_serve (after each wake-up) serves
+ *  once all is in.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -24,6 +28,7 @@
 #include <unistd.h>
 
 #include "cx_agent.h"
+#include "cx_agent_loop.h"
 #include "cx_company.h"
 #include "cx_department.h"
 #include "cx_steady.h"
@@ -54,19 +59,6 @@ static int s_snapshot(const void *ud, uint8_t **buf, size_t *len)
     return cx_dept_snapshot(ud, buf, len);
 }
 
-static void s_usage(FILE *fp)
-{
-    fprintf(fp, "usage: cxsim-department --connect ENDPOINT --department ID\n"
-                "                        [--bind ENDPOINT] [--advertise ENDPOINT] [--key FILE]\n"
-                "                        [--timeout-ms MS] [--insecure]\n"
-                "One department serving its touchpoints. Normally started by `cxsim run`;\n"
-                "start it by hand to run the department on another machine. Without --bind\n"
-                "it binds tcp://*:* and advertises tcp://HOSTNAME:PORT with --key, and\n"
-                "binds and advertises tcp://127.0.0.1:PORT without. Binding another address\n"
-                "than loopback or ipc:// needs --key (or --insecure to accept anyone); a\n"
-                "wildcard address (tcp://*:N) cannot be advertised: give --advertise.\n");
-}
-
 static int s_grow(void **p, size_t *cap, size_t need, size_t size)
 {
     if (need <= *cap) {
@@ -84,6 +76,286 @@ static int s_grow(void **p, size_t *cap, size_t need, size_t size)
     *cap = c;
     return 0;
 }
+
+/* The department as a running agent: everything the transitions use. */
+typedef struct {
+    const cx_scenario_t *sc;
+    cx_dept_t *dept;
+    int d;                       /* its index in the scenario */
+    void *data;                  /* ROUTER where the shards' batches arrive */
+    s_slot_t *slots;             /* one per persona shard of the roster */
+    int nslots;
+    int slot_base[CX_MAX_PERSONAS];
+    cx_tickctx_t ctx;            /* the tick's company state */
+    int64_t tick;                /* tick being collected */
+    int have_tick;               /* its TICK arrived */
+    int got;                     /* batches arrived for it */
+    int64_t forged;              /* batches in a shard's name from another peer */
+    cx_request_t *req;           /* the tick's requests, every shard's */
+    size_t req_cap, n_req;
+    cx_outcome_t *split;         /* outcomes grouped by shard */
+    size_t split_cap;
+    uint32_t *oslot;             /* slot of each outcome, while grouping */
+    size_t oslot_cap;
+    size_t *first;               /* first outcome of each slot */
+    cx_msg_t dm;                 /* decoded data message */
+    cx_enc_t denc;               /* encoder for the data plane */
+} s_dept_t;
+
+/* COLLECTING --TICK t--> noted (the batches may have come first). */
+static int s_on_tick(void *self, cx_agent_t *a)
+{
+    s_dept_t *p = self;
+    const cx_msg_t *m = a->msg;
+    if (p->have_tick || m->tick != p->tick || m->n_words != CX_TICKCTX_WORDS ||
+        cx_tickctx_unpack(&p->ctx, m->words, p->sc) != 0 || p->ctx.tick != m->tick) {
+        return 1;
+    }
+    p->have_tick = 1;
+    return 0;
+}
+
+/* CHECKPOINT t, between ticks: the department's state as SNAPSHOT. */
+static int s_on_checkpoint(void *self, cx_agent_t *a)
+{
+    s_dept_t *p = self;
+    if (p->have_tick || p->got != 0 || a->msg->tick != p->tick - 1) {
+        return 1;
+    }
+    return cx_agent_snapshot(a, p->tick - 1, s_snapshot, p->dept) == 0 ? 0 : -1;
+}
+
+/* The roster's slot a REQUESTS batch fills, or NULL (dropped): only the
+ * shard the roster admitted may fill its slot; a batch from another
+ * routing id (a stranger, a stale agent of another run) is dropped, and
+ * can no longer take the real one's place. */
+static s_slot_t *s_slot_of(s_dept_t *p, int type, const cx_frame_t *f)
+{
+    const cx_msg_t *m = &p->dm;
+    if (type != CX_MSG_REQUESTS || m->tick != p->tick || m->persona >= p->sc->n_persona) {
+        return NULL;
+    }
+    int base = p->slot_base[m->persona];
+    int next = m->persona + 1 < p->sc->n_persona ? p->slot_base[m->persona + 1] : p->nslots;
+    if (m->shard >= next - base) {
+        return NULL;
+    }
+    s_slot_t *sl = &p->slots[base + m->shard];
+    if (f->rid_len != CX_SLOT_RID_LEN || memcmp(f->rid, sl->want, f->rid_len) != 0) {
+        if (p->forged++ < 3) {
+            cx_log_warn("dropped a REQUESTS batch in the name of persona %s shard %d from "
+                        "a peer that is not that shard%s",
+                        p->sc->persona[sl->persona].id, sl->shard,
+                        p->forged == 3 ? " (further ones are counted, not logged)" : "");
+        }
+        return NULL;
+    }
+    return sl->got ? NULL : sl;
+}
+
+/* COLLECTING --REQUESTS t from a shard of the roster (first time)--> kept.
+ * At most S_DRAIN frames a wake-up: peers flooding the data socket (forged
+ * batches, junk) delay the heartbeat, never starve it. */
+static int s_on_data(void *self, cx_agent_t *a)
+{
+    s_dept_t *p = self;
+    cx_frame_t f;
+    int r, budget = S_DRAIN;
+    while (!(p->have_tick && p->got == p->nslots) && budget-- > 0 &&
+           (r = cx_net_recv(p->data, true, &f, ZMQ_DONTWAIT)) >= 0) {
+        if (r == 1) {
+            a->dropped++;
+            continue;
+        }
+        s_slot_t *sl = s_slot_of(p, cx_msg_decode(&p->dm, cx_frame_data(&f), cx_frame_size(&f)),
+                                 &f);
+        if (!sl) {
+            a->dropped++;
+            cx_frame_close(&f);
+            continue;
+        }
+        size_t n = (size_t)p->dm.count;
+        if (s_grow((void **)&p->req, &p->req_cap, p->n_req + n, sizeof *p->req) != 0) {
+            cx_frame_close(&f);
+            cx_agent_fail(a, "out of memory");
+            return -1;
+        }
+        if (n) {
+            memcpy(p->req + p->n_req, p->dm.records, n * sizeof *p->req);
+        }
+        p->n_req += n;
+        memcpy(sl->rid, f.rid, f.rid_len);
+        sl->rid_len = f.rid_len;
+        sl->got = 1;
+        p->got++;
+        cx_frame_close(&f);
+    }
+    return 0;
+}
+
+/* Sends each shard its outcomes, grouped by shard in service order. Each
+ * outcome's slot is computed once (a 64-bit modulo is the costliest step
+ * here) and kept for the second pass. */
+static int s_send_outcomes(s_dept_t *p, cx_agent_t *a, const cx_outcome_t *out, size_t n_out)
+{
+    if (s_grow((void **)&p->split, &p->split_cap, n_out, sizeof *p->split) != 0 ||
+        s_grow((void **)&p->oslot, &p->oslot_cap, n_out, sizeof *p->oslot) != 0) {
+        cx_agent_fail(a, "out of memory");
+        return -1;
+    }
+    size_t *first = p->first;
+    memset(first, 0, ((size_t)p->nslots + 1) * sizeof *first);
+    for (size_t i = 0; i < n_out; i++) {
+        int ps = CX_CID_PERSONA(out[i].cid);
+        uint64_t local = (uint64_t)CX_CID_LOCAL(out[i].cid);
+        uint32_t of = (uint32_t)a->shards[ps];
+        p->oslot[i] = (uint32_t)p->slot_base[ps] +
+                      (of == 1 ? 0u : (uint32_t)(local % of)); /* served: valid ids */
+        first[p->oslot[i] + 1]++;
+    }
+    for (int i = 0; i < p->nslots; i++) {
+        first[i + 1] += first[i];
+    }
+    for (size_t i = 0; i < n_out; i++) {
+        p->split[first[p->oslot[i]]++] = out[i];
+    }
+    size_t start = 0;
+    int rc = 0;
+    for (int i = 0; i < p->nslots; i++) {
+        size_t end = first[i];
+        if (rc == 0 && (cx_enc_outcomes(&p->denc, p->tick, p->d, p->split + start,
+                                        (int64_t)(end - start), sizeof *p->split) != 0 ||
+                        cx_net_send(p->data, p->slots[i].rid, p->slots[i].rid_len,
+                                    &p->denc) != 0)) {
+            cx_log_error("cannot send outcomes: %s", zmq_strerror(errno));
+            rc = -1;
+        }
+        start = end;
+        p->slots[i].got = 0;
+    }
+    return rc;
+}
+
+/* COLLECTING --all in--> serve, OUTCOMES to every shard, DEPT_DONE -->
+ * COLLECTING t+1. */
+static int s_serve(void *self, cx_agent_t *a)
+{
+    s_dept_t *p = self;
+    if (!p->have_tick || p->got != p->nslots) {
+        return 0;
+    }
+    const cx_outcome_t *out;
+    size_t n_out, rejected = 0;
+    cx_dept_stats_t stats;
+    if (cx_dept_serve(p->dept, &p->ctx, p->req, p->n_req, &out, &n_out, &stats, &rejected) != 0) {
+        cx_agent_fail(a, "cannot serve tick %lld (out of memory)", (long long)p->tick);
+        return -1;
+    }
+    a->dropped += (int64_t)rejected;
+    if (s_send_outcomes(p, a, out, n_out) != 0) {
+        return -1;
+    }
+    double words[CX_DEPT_STATS_WORDS];
+    cx_dept_stats_pack(&stats, words);
+    if (cx_enc_dept_done(&a->enc, p->tick, p->d, words, CX_DEPT_STATS_WORDS, a->dropped) != 0 ||
+        cx_agent_send(a) != 0) {
+        return -1;
+    }
+    p->n_req = 0;
+    p->got = 0;
+    p->have_tick = 0;
+    p->tick++;
+    return 0;
+}
+
+static int64_t s_tick(const void *self)
+{
+    return ((const s_dept_t *)self)->tick;
+}
+
+/* The department of the run, its roster of shards (each bound to the
+ * routing id its batches must come from), restored when resuming, READY. */
+static int s_start(s_dept_t *p, cx_agent_t *a, const char *dept_id, int timeout_ms)
+{
+    const cx_scenario_t *sc = a->sc;
+    p->sc = sc;
+    p->d = cx_scenario_dept_index(sc, dept_id);
+    if (p->d < 0) {
+        cx_log_error("department %s is not in this run", dept_id);
+        return -1;
+    }
+    /* Employee engagement starts from the run's steady state (WELCOME). */
+    p->dept = cx_dept_new(sc, a->steady, p->d);
+    for (int ps = 0; ps < sc->n_persona; ps++) {
+        p->slot_base[ps] = p->nslots;
+        p->nslots += a->shards[ps];
+    }
+    p->slots = calloc((size_t)p->nslots, sizeof *p->slots);
+    p->first = calloc((size_t)p->nslots + 1, sizeof *p->first);
+    if (!p->dept || !p->slots || !p->first) {
+        cx_agent_fail(a, "out of memory");
+        return -1;
+    }
+    for (int ps = 0; ps < sc->n_persona; ps++) {
+        for (int s = 0; s < a->shards[ps]; s++) {
+            s_slot_t *sl = &p->slots[p->slot_base[ps] + s];
+            sl->persona = ps;
+            sl->shard = s;
+            cx_slot_rid(a->run, ps, s, sl->want);
+        }
+    }
+    if ((a->start_tick > 0 && cx_agent_restore(a, s_restore, p->dept, timeout_ms) != 0) ||
+        cx_enc_ready(&a->enc) != 0 || cx_agent_send(a) != 0) {
+        return -1;
+    }
+    /* Setting up (the steady state) kept the agent from listening: the
+     * coordinator's silence counts from now. */
+    a->last_heard = cx_now_ms();
+    p->tick = a->start_tick;
+    return 0;
+}
+
+/* Binds the data socket (its endpoint goes into HELLO; with a run key it
+ * admits only shards that hold the key) and says where shards reach it. */
+static int s_bind(s_dept_t *p, cx_agent_t *a, const char *listen, const char *bind,
+                  const char *advertise, bool keyed, char *endpoint, size_t cap)
+{
+    p->data = zmq_socket(a->ctx, ZMQ_ROUTER);
+    int linger = 1000;
+    if (!p->data || zmq_setsockopt(p->data, ZMQ_LINGER, &linger, sizeof linger) != 0 ||
+        cx_net_limit(p->data, CX_NET_MAX_DATA) != 0 || cx_curve_server(&a->curve, p->data) != 0 ||
+        zmq_bind(p->data, listen) != 0) {
+        cx_log_error("cannot bind %s: %s", listen, zmq_strerror(errno));
+        return -1;
+    }
+    if (advertise || bind) {
+        snprintf(endpoint, cap, "%s", advertise ? advertise : bind);
+        return 0;
+    }
+    char last[256], host[200];
+    size_t sz = sizeof last;
+    zmq_getsockopt(p->data, ZMQ_LAST_ENDPOINT, last, &sz);
+    const char *port = strrchr(last, ':');
+    if (!keyed || gethostname(host, sizeof host) != 0) {
+        snprintf(host, sizeof host, "127.0.0.1");
+    }
+    snprintf(endpoint, cap, "tcp://%s%s", host, port ? port : ":0");
+    return 0;
+}
+
+static void s_usage(FILE *fp)
+{
+    fprintf(fp, "usage: cxsim-department --connect ENDPOINT --department ID\n"
+                "                        [--bind ENDPOINT] [--advertise ENDPOINT] [--key FILE]\n"
+                "                        [--timeout-ms MS] [--insecure]\n"
+                "One department serving its touchpoints. Normally started by `cxsim run`;\n"
+                "start it by hand to run the department on another machine. Without --bind\n"
+                "it binds tcp://*:* and advertises tcp://HOSTNAME:PORT with --key, and\n"
+                "binds and advertises tcp://127.0.0.1:PORT without. Binding another address\n"
+                "than loopback or ipc:// needs --key (or --insecure to accept anyone); a\n"
+                "wildcard address (tcp://*:N) cannot be advertised: give --advertise.\n");
+}
+
 
 int main(int argc, char **argv)
 {
@@ -149,271 +421,35 @@ int main(int argc, char **argv)
     }
 
     cx_agent_t a;
-    if (cx_agent_init(&a) != 0) {
+    s_dept_t *p = calloc(1, sizeof *p);
+    if (!p || cx_agent_init(&a) != 0) {
         cx_log_error("out of memory");
+        free(p);
         return 1;
     }
+    cx_msg_init(&p->dm);
+    cx_enc_init(&p->denc);
     int rc = 1;
-    cx_dept_t *dept = NULL;
-    s_slot_t *slots = NULL;
-    cx_request_t *req = NULL;
-    size_t req_cap = 0, n_req = 0;
-    cx_outcome_t *split = NULL;
-    size_t split_cap = 0;
-    uint32_t *oslot = NULL; /* slot of each outcome, while grouping */
-    size_t oslot_cap = 0;
-    size_t *first = NULL;
-    cx_msg_t *dm = malloc(sizeof *dm);
-    cx_enc_t denc;
-    cx_enc_init(&denc);
-    if (dm) {
-        cx_msg_init(dm);
-    }
-
-    /* Bind the data socket first: its endpoint goes into HELLO. With a run
-     * key it admits only shards that hold the key. */
-    void *data = NULL;
-    if (key && cx_agent_use_key(&a, key, true) != 0) {
-        goto done;
-    }
-    data = zmq_socket(a.ctx, ZMQ_ROUTER);
-    int linger = 1000;
-    zmq_setsockopt(data, ZMQ_LINGER, &linger, sizeof linger);
     char endpoint[512];
-    if (!dm || !data || cx_net_limit(data, CX_NET_MAX_DATA) != 0 ||
-        cx_curve_server(&a.curve, data) != 0 || zmq_bind(data, listen) != 0) {
-        cx_log_error("cannot bind %s: %s", listen, zmq_strerror(errno));
-        goto done;
+    if ((!key || cx_agent_use_key(&a, key, true) == 0) &&
+        s_bind(p, &a, listen, bind, advertise, key != NULL, endpoint, sizeof endpoint) == 0 &&
+        cx_agent_join(&a, connect, "department", dept_id, 0, 1, endpoint, (int)timeout_ms) == 0 &&
+        s_start(p, &a, dept_id, (int)timeout_ms) == 0) {
+        cx_agent_role_t role = {p, p->data, s_on_tick, s_on_checkpoint, s_on_data, s_serve, s_tick};
+        rc = cx_agent_loop(&a, &role);
     }
-    if (advertise) {
-        snprintf(endpoint, sizeof endpoint, "%s", advertise);
-    } else if (bind) {
-        snprintf(endpoint, sizeof endpoint, "%s", bind);
-    } else {
-        char last[256], host[200];
-        size_t sz = sizeof last;
-        zmq_getsockopt(data, ZMQ_LAST_ENDPOINT, last, &sz);
-        const char *port = strrchr(last, ':');
-        if (!key || gethostname(host, sizeof host) != 0) {
-            snprintf(host, sizeof host, "127.0.0.1");
-        }
-        snprintf(endpoint, sizeof endpoint, "tcp://%s%s", host, port ? port : ":0");
+    if (p->data) {
+        zmq_close(p->data);
     }
-    if (cx_agent_join(&a, connect, "department", dept_id, 0, 1, endpoint, (int)timeout_ms) != 0) {
-        goto done;
-    }
-    const cx_scenario_t *sc = a.sc;
-    int d = cx_scenario_dept_index(sc, dept_id);
-    if (d < 0) {
-        cx_log_error("department %s is not in this run", dept_id);
-        goto done;
-    }
-    /* Employee engagement starts from the run's steady state (WELCOME). */
-    dept = cx_dept_new(sc, a.steady, d);
-    int nslots = 0;
-    int slot_base[CX_MAX_PERSONAS];
-    for (int p = 0; p < sc->n_persona; p++) {
-        slot_base[p] = nslots;
-        nslots += a.shards[p];
-    }
-    slots = calloc((size_t)nslots, sizeof *slots);
-    first = calloc((size_t)nslots + 1, sizeof *first);
-    if (!dept || !slots || !first) {
-        cx_agent_fail(&a, "out of memory");
-        goto done;
-    }
-    for (int p = 0; p < sc->n_persona; p++) {
-        for (int s = 0; s < a.shards[p]; s++) {
-            slots[slot_base[p] + s].persona = p;
-            slots[slot_base[p] + s].shard = s;
-            cx_slot_rid(a.run, p, s, slots[slot_base[p] + s].want);
-        }
-    }
-    if (a.start_tick > 0 && cx_agent_restore(&a, s_restore, dept, (int)timeout_ms) != 0) {
-        goto done;
-    }
-    if (cx_enc_ready(&a.enc) != 0 || cx_agent_send(&a) != 0) {
-        goto done;
-    }
-    /* Setting up (the steady state) kept the agent from listening: the
-     * coordinator's silence counts from now. */
-    a.last_heard = cx_now_ms();
-
-    cx_tickctx_t ctx;
-    int64_t tick = a.start_tick; /* tick being collected */
-    int have_tick = 0; /* its TICK arrived */
-    int got = 0;       /* batches arrived for it */
-    int64_t forged = 0; /* batches in a shard's name from another peer */
-    zmq_pollitem_t items[2] = {{a.coord, 0, ZMQ_POLLIN, 0}, {data, 0, ZMQ_POLLIN, 0}};
-    int stop = 0;
-    while (!stop && !cx_agent_interrupted) {
-        /* Read only the sockets the poll found readable: a receive that finds
-         * nothing costs two system calls (libzmq checks its command pipe). */
-        if (zmq_poll(items, 2, a.heartbeat_ms / 2 + 1) < 0) {
-            if (errno != EINTR) {
-                cx_log_error("poll failed: %s", zmq_strerror(errno));
-                break;
-            }
-            items[0].revents = items[1].revents = ZMQ_POLLIN; /* look at both */
-        }
-        if (cx_agent_coordinator_lost(&a)) {
-            cx_log_error("the coordinator is not answering (silent for %d ms: hung or gone); "
-                         "stopping",
-                         2 * a.heartbeat_ms);
-            rc = CX_EXIT_COORD_LOST;
-            break;
-        }
-        int type;
-        while (!stop && (items[0].revents & ZMQ_POLLIN) &&
-               (type = cx_agent_recv_coord(&a)) != 0) {
-            if (type == CX_MSG_STOP) {
-                stop = 1;
-                rc = 0;
-            } else if (type == CX_MSG_TICK) {
-                cx_msg_t *m = a.msg;
-                if (have_tick || m->tick != tick || m->n_words != CX_TICKCTX_WORDS ||
-                    cx_tickctx_unpack(&ctx, m->words, sc) != 0 || ctx.tick != m->tick) {
-                    a.dropped++;
-                    continue;
-                }
-                have_tick = 1;
-                break; /* the rest waits for the next poll */
-            } else if (type == CX_MSG_CHECKPOINT && !have_tick && got == 0 &&
-                       a.msg->tick == tick - 1) {
-                if (cx_agent_snapshot(&a, tick - 1, s_snapshot, dept) != 0) {
-                    stop = 1;
-                }
-            } else if (type > 0 && type != CX_MSG_HEARTBEAT) {
-                a.dropped++;
-            }
-        }
-        cx_frame_t f;
-        int r;
-        /* At most S_DRAIN frames a wake-up: peers flooding the data socket
-         * (forged batches, junk) delay the heartbeat below, never starve it. */
-        int budget = S_DRAIN;
-        while (!stop && (items[1].revents & ZMQ_POLLIN) && !(have_tick && got == nslots) &&
-               budget-- > 0 && (r = cx_net_recv(data, true, &f, ZMQ_DONTWAIT)) >= 0) {
-            if (r == 1) {
-                a.dropped++;
-                continue;
-            }
-            int t = cx_msg_decode(dm, cx_frame_data(&f), cx_frame_size(&f));
-            s_slot_t *sl = NULL;
-            if (t == CX_MSG_REQUESTS && dm->tick == tick && dm->persona < sc->n_persona &&
-                dm->shard < a.shards[dm->persona]) {
-                sl = &slots[slot_base[dm->persona] + dm->shard];
-            }
-            /* Only the shard the roster admitted may fill its slot: a batch
-             * from another routing id (a stranger, a stale agent of another
-             * run) is dropped, and can no longer take the real one's place. */
-            if (sl && (f.rid_len != CX_SLOT_RID_LEN || memcmp(f.rid, sl->want, f.rid_len) != 0)) {
-                if (forged++ < 3) {
-                    cx_log_warn("dropped a REQUESTS batch in the name of persona %s shard %d from "
-                                "a peer that is not that shard%s",
-                                sc->persona[sl->persona].id, sl->shard,
-                                forged == 3 ? " (further ones are counted, not logged)" : "");
-                }
-                sl = NULL;
-            }
-            if (!sl || sl->got) {
-                a.dropped++;
-                cx_frame_close(&f);
-                continue;
-            }
-            size_t n = (size_t)dm->count;
-            if (s_grow((void **)&req, &req_cap, n_req + n, sizeof *req) != 0) {
-                cx_frame_close(&f);
-                cx_agent_fail(&a, "out of memory");
-                stop = 1;
-                break;
-            }
-            if (n) {
-                memcpy(req + n_req, dm->records, n * sizeof *req);
-            }
-            n_req += n;
-            memcpy(sl->rid, f.rid, f.rid_len);
-            sl->rid_len = f.rid_len;
-            sl->got = 1;
-            got++;
-            cx_frame_close(&f);
-        }
-        if (!stop && have_tick && got == nslots) {
-            const cx_outcome_t *out;
-            size_t n_out, rejected = 0;
-            cx_dept_stats_t stats;
-            if (cx_dept_serve(dept, &ctx, req, n_req, &out, &n_out, &stats, &rejected) != 0) {
-                cx_agent_fail(&a, "cannot serve tick %lld (out of memory)", (long long)tick);
-                break;
-            }
-            a.dropped += (int64_t)rejected;
-            /* Group the outcomes by shard, keeping service order. Each
-             * outcome's slot is computed once (a 64-bit modulo is the
-             * costliest step here) and kept for the second pass. */
-            if (s_grow((void **)&split, &split_cap, n_out, sizeof *split) != 0 ||
-                s_grow((void **)&oslot, &oslot_cap, n_out, sizeof *oslot) != 0) {
-                cx_agent_fail(&a, "out of memory");
-                break;
-            }
-            memset(first, 0, ((size_t)nslots + 1) * sizeof *first);
-            for (size_t i = 0; i < n_out; i++) {
-                int p = CX_CID_PERSONA(out[i].cid);
-                uint64_t local = (uint64_t)CX_CID_LOCAL(out[i].cid);
-                uint32_t of = (uint32_t)a.shards[p];
-                oslot[i] = (uint32_t)slot_base[p] +
-                           (of == 1 ? 0u : (uint32_t)(local % of)); /* served: valid ids */
-                first[oslot[i] + 1]++;
-            }
-            for (int i = 0; i < nslots; i++) {
-                first[i + 1] += first[i];
-            }
-            for (size_t i = 0; i < n_out; i++) {
-                split[first[oslot[i]]++] = out[i];
-            }
-            size_t start = 0;
-            for (int i = 0; i < nslots && !stop; i++) {
-                size_t end = first[i];
-                if (cx_enc_outcomes(&denc, tick, d, split + start, (int64_t)(end - start),
-                                    sizeof *split) != 0 ||
-                    cx_net_send(data, slots[i].rid, slots[i].rid_len, &denc) != 0) {
-                    cx_log_error("cannot send outcomes: %s", zmq_strerror(errno));
-                    stop = 1;
-                }
-                start = end;
-                slots[i].got = 0;
-            }
-            double words[CX_DEPT_STATS_WORDS];
-            cx_dept_stats_pack(&stats, words);
-            if (stop || cx_enc_dept_done(&a.enc, tick, d, words, CX_DEPT_STATS_WORDS,
-                                         a.dropped) != 0 ||
-                cx_agent_send(&a) != 0) {
-                break;
-            }
-            n_req = 0;
-            got = 0;
-            have_tick = 0;
-            tick++;
-        }
-        cx_agent_tick_heartbeat(&a, tick);
-    }
-    if (rc == 0) {
-        cx_agent_bye(&a);
-    }
-done:
-    if (data) {
-        zmq_close(data);
-    }
-    cx_dept_destroy(&dept);
-    free(slots);
-    free(first);
-    free(req);
-    free(split);
-    free(oslot);
-    if (dm) {
-        cx_msg_fini(dm);
-        free(dm);
-    }
-    cx_enc_fini(&denc);
+    cx_dept_destroy(&p->dept);
+    free(p->slots);
+    free(p->first);
+    free(p->req);
+    free(p->split);
+    free(p->oslot);
+    cx_msg_fini(&p->dm);
+    cx_enc_fini(&p->denc);
+    free(p);
     cx_agent_fini(&a);
     return rc;
 }

@@ -13,6 +13,10 @@
  *
  *  A message that is malformed, from the wrong tick or a department that
  *  already answered is dropped and counted (reported in TICK_DONE and BYE).
+ *  The poll loop, STOP, heartbeats and the coordinator's silence are the
+ *  agents' shared loop (runtime/cx_agent_loop.h); this file holds one
+ *  function per transition above: s_on_tick (IDLE -> WAITING), s_on_data
+ *  (WAITING -> IDLE when the last department answered).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -20,6 +24,7 @@
 #include <string.h>
 
 #include "cx_agent.h"
+#include "cx_agent_loop.h"
 #include "cx_company.h"
 #include "cx_log.h"
 #include "cx_proc.h"
@@ -55,6 +60,233 @@ static int s_dept_of(const unsigned char *rid, size_t len, int n_dept)
         d = d * 10 + (rid[i] - '0');
     }
     return d < n_dept ? d : -1;
+}
+
+/* The shard as a running agent: everything the transitions use. */
+typedef struct {
+    cx_agent_t *a;
+    const cx_scenario_t *sc;
+    cx_shard_t *sh;
+    void *data;                   /* ROUTER connected to every department */
+    int persona, shard;
+    char rid[CX_MAX_DEPTS][8];    /* routing id of each department's connection */
+    size_t rid_len[CX_MAX_DEPTS]; /* bytes in rid[d] */
+    cx_tickctx_t ctx;             /* the tick's company state */
+    int64_t tick;                 /* tick in progress, or the last one done */
+    int waiting;                  /* departments whose outcomes are pending */
+    uint8_t answered[CX_MAX_DEPTS];
+    cx_enc_t denc;                /* encoder for the data plane */
+    cx_msg_t dm;                  /* decoded data message */
+    cx_outcome_t *obuf;           /* outcomes, aligned for the model */
+    size_t obuf_cap;
+    cx_tally_t tally;
+    int64_t tally_words[CX_TALLY_WORDS];
+} s_persona_t;
+
+/* IDLE --TICK t--> begin the tick, one REQUESTS batch to every department
+ * (empty ones too: they complete the department's roster) --> WAITING. */
+static int s_on_tick(void *self, cx_agent_t *a)
+{
+    s_persona_t *p = self;
+    const cx_msg_t *m = a->msg;
+    if (p->waiting || m->tick != p->tick + 1 || m->n_words != CX_TICKCTX_WORDS ||
+        cx_tickctx_unpack(&p->ctx, m->words, p->sc) != 0 || p->ctx.tick != m->tick) {
+        return 1;
+    }
+    p->tick = m->tick;
+    if (cx_shard_begin_tick(p->sh, &p->ctx) != 0) {
+        cx_agent_fail(a, "out of memory at tick %lld", (long long)p->tick);
+        return -1;
+    }
+    for (int d = 0; d < p->sc->n_dept; d++) {
+        size_t n;
+        const cx_request_t *r = cx_shard_requests(p->sh, d, &n);
+        if (cx_enc_requests(&p->denc, p->tick, p->persona, p->shard, r, (int64_t)n,
+                            sizeof *r) != 0 ||
+            cx_net_send(p->data, p->rid[d], p->rid_len[d], &p->denc) != 0) {
+            cx_log_error("cannot send requests to %s", p->sc->dept[d].id);
+            return -1;
+        }
+        p->answered[d] = 0;
+    }
+    p->waiting = p->sc->n_dept;
+    return 0;
+}
+
+/* CHECKPOINT t, between ticks: the shard's state as SNAPSHOT. */
+static int s_on_checkpoint(void *self, cx_agent_t *a)
+{
+    s_persona_t *p = self;
+    if (p->waiting || a->msg->tick != p->tick) {
+        return 1;
+    }
+    return cx_agent_snapshot(a, p->tick, s_snapshot, p->sh) == 0 ? 0 : -1;
+}
+
+/* Keeps one department's outcomes (copied: the frame's bytes are not
+ * aligned for the model) and applies them. */
+static int s_apply(s_persona_t *p, cx_agent_t *a, cx_frame_t *f)
+{
+    size_t n = (size_t)p->dm.count;
+    if (n > p->obuf_cap) {
+        cx_outcome_t *o = realloc(p->obuf, n * sizeof *o);
+        if (!o) {
+            cx_frame_close(f);
+            cx_agent_fail(a, "out of memory");
+            return -1;
+        }
+        p->obuf = o;
+        p->obuf_cap = n;
+    }
+    if (n) {
+        memcpy(p->obuf, p->dm.records, n * sizeof *p->obuf);
+    }
+    cx_frame_close(f);
+    a->dropped += (int64_t)cx_shard_apply_outcomes(p->sh, &p->ctx, p->obuf, n);
+    return 0;
+}
+
+/* WAITING --OUTCOMES t from department d (first time)--> apply; the last
+ * one: end the tick, TICK_DONE --> IDLE. Reads until none is waiting or
+ * the tick's last one is in (anything after it stays for the next poll). */
+static int s_on_data(void *self, cx_agent_t *a)
+{
+    s_persona_t *p = self;
+    cx_frame_t f;
+    int r;
+    while ((r = cx_net_recv(p->data, true, &f, ZMQ_DONTWAIT)) >= 0) {
+        if (r == 1) {
+            a->dropped++;
+            continue;
+        }
+        int d = s_dept_of(f.rid, f.rid_len, p->sc->n_dept);
+        int t = cx_msg_decode(&p->dm, cx_frame_data(&f), cx_frame_size(&f));
+        if (t != CX_MSG_OUTCOMES || d < 0 || p->dm.tick != p->tick || p->dm.dept != d ||
+            !p->waiting || p->answered[d]) {
+            a->dropped++;
+            cx_frame_close(&f);
+            continue;
+        }
+        if (s_apply(p, a, &f) != 0) {
+            return -1;
+        }
+        p->answered[d] = 1;
+        if (--p->waiting == 0) {
+            cx_shard_end_tick(p->sh, &p->ctx, &p->tally);
+            int nw = cx_tally_pack(&p->tally, p->tally_words);
+            if (cx_enc_tick_done(&a->enc, p->tick, p->persona, p->shard, p->tally_words, nw,
+                                 a->dropped) != 0 ||
+                cx_agent_send(a) != 0) {
+                return -1;
+            }
+            return 0;
+        }
+    }
+    return 0;
+}
+
+static int64_t s_tick(const void *self)
+{
+    return ((const s_persona_t *)self)->tick;
+}
+
+/* The data socket: one ROUTER connected to every department, one at a
+ * time, each connection seen made before the next (see below). */
+static int s_connect_departments(s_persona_t *p, cx_agent_t *a)
+{
+    const cx_scenario_t *sc = p->sc;
+    /* One ROUTER reaches every department: each connection gets the routing
+     * id "d<index>" (ZMQ_CONNECT_ROUTING_ID), so a send names its department
+     * and a receive says which one answered. A poll then watches two sockets
+     * whatever the number of departments; with one DEALER per department,
+     * every wake-up cost four system calls per department (ZMQ_EVENTS before
+     * and after the poll(2)). The departments see the same frames as from a
+     * DEALER. The connection's pipe exists from zmq_connect on (ZMQ_IMMEDIATE
+     * is off), so a batch sent before the handshake waits, as with a DEALER;
+     * ZMQ_ROUTER_MANDATORY turns a send to an unknown id into an error
+     * instead of a silent drop. */
+    p->data = zmq_socket(a->ctx, ZMQ_ROUTER);
+    int linger = 0, mandatory = 1;
+    /* Its routing id, derived from the run's secret, is how departments
+     * know a batch comes from this shard (cx_slot_rid). */
+    char self[CX_SLOT_RID_LEN + 1];
+    cx_slot_rid(a->run, p->persona, p->shard, self);
+    if (!p->data || zmq_setsockopt(p->data, ZMQ_LINGER, &linger, sizeof linger) != 0 ||
+        zmq_setsockopt(p->data, ZMQ_ROUTING_ID, self, CX_SLOT_RID_LEN) != 0 ||
+        zmq_setsockopt(p->data, ZMQ_ROUTER_MANDATORY, &mandatory, sizeof mandatory) != 0 ||
+        cx_net_limit(p->data, CX_NET_MAX_DATA) != 0 || cx_curve_client(&a->curve, p->data) != 0) {
+        cx_log_error("cannot create the data socket: %s", zmq_strerror(errno));
+        return -1;
+    }
+    /* One department at a time, each connection seen made (the socket
+     * monitor) before the next: an address nobody listens on, or one that
+     * refuses, is named at once (which department, which address) instead
+     * of stalling tick 0 until the tick timeout. Locally this costs well
+     * under a millisecond per department. */
+    cx_net_monitor_t cm;
+    int watch = cx_net_monitor_open_events(&cm, a->ctx, p->data,
+                                           ZMQ_EVENT_CONNECTED | ZMQ_EVENT_CONNECT_RETRIED) == 0;
+    long long reach_by = cx_now_ms() + S_DATA_CONNECT_MS;
+    int rc = 0;
+    for (int d = 0; d < sc->n_dept && rc == 0; d++) {
+        p->rid_len[d] = (size_t)snprintf(p->rid[d], sizeof p->rid[d], "d%d", d);
+        if (zmq_setsockopt(p->data, ZMQ_CONNECT_ROUTING_ID, p->rid[d], p->rid_len[d]) != 0 ||
+            zmq_connect(p->data, a->endpoints[d]) != 0) {
+            cx_agent_fail(a, "cannot connect to department %s at %s: %s", sc->dept[d].id,
+                          a->endpoints[d], zmq_strerror(errno));
+            rc = -1;
+            break;
+        }
+        int retried = 0;
+        if (watch && cx_net_monitor_wait_connected(&cm, reach_by, &retried) != 0) {
+            if (retried > 0) {
+                cx_agent_fail(a,
+                              "cannot reach department %s's data socket at %s: the connection "
+                              "was refused (%d attempts in %d ms)",
+                              sc->dept[d].id, a->endpoints[d], retried, S_DATA_CONNECT_MS);
+            } else {
+                cx_agent_fail(a,
+                              "cannot reach department %s's data socket at %s: no answer "
+                              "within %d ms",
+                              sc->dept[d].id, a->endpoints[d], S_DATA_CONNECT_MS);
+            }
+            rc = -1;
+        }
+    }
+    cx_net_monitor_close(&cm);
+    return rc;
+}
+
+/* Joins the run as this shard and sets it up: customers from the run's
+ * steady state (or a checkpoint), departments connected, READY sent. */
+static int s_start(s_persona_t *p, cx_agent_t *a, const char *connect, const char *persona_id,
+                   int of, int timeout_ms)
+{
+    if (cx_agent_join(a, connect, "persona", persona_id, p->shard, of, "", timeout_ms) != 0) {
+        return -1;
+    }
+    p->sc = a->sc;
+    p->persona = cx_scenario_persona_index(p->sc, persona_id);
+    if (p->persona < 0 || a->shards[p->persona] != of) {
+        cx_log_error("persona %s shard %d/%d is not in this run", persona_id, p->shard, of);
+        return -1;
+    }
+    p->sh = cx_shard_new(p->sc, a->steady, p->persona, p->shard, of);
+    if (!p->sh) {
+        cx_agent_fail(a, "out of memory creating %lld customers",
+                      (long long)p->sc->persona[p->persona].customers);
+        return -1;
+    }
+    if (s_connect_departments(p, a) != 0 ||
+        (a->start_tick > 0 && cx_agent_restore(a, s_restore, p->sh, timeout_ms) != 0) ||
+        cx_enc_ready(&a->enc) != 0 || cx_agent_send(a) != 0) {
+        return -1;
+    }
+    /* Setting up (the steady state) kept the agent from listening: the
+     * coordinator's silence counts from now. */
+    a->last_heard = cx_now_ms();
+    p->tick = a->start_tick - 1;
+    return 0;
 }
 
 static void s_usage(FILE *fp)
@@ -111,250 +343,30 @@ int main(int argc, char **argv)
     cx_agent_signals();
 
     cx_agent_t a;
-    if (cx_agent_init(&a) != 0) {
+    s_persona_t *p = calloc(1, sizeof *p);
+    if (!p || cx_agent_init(&a) != 0) {
         cx_log_error("out of memory");
+        free(p);
         return 1;
     }
+    p->a = &a;
+    p->shard = (int)shard;
+    cx_enc_init(&p->denc);
+    cx_msg_init(&p->dm);
     int rc = 1;
-    cx_shard_t *sh = NULL;
-    void *data = NULL;            /* ROUTER connected to every department */
-    char rid[CX_MAX_DEPTS][8];    /* routing id of each department's connection */
-    size_t rid_len[CX_MAX_DEPTS]; /* bytes in rid[d] */
-    cx_outcome_t *obuf = NULL;
-    size_t obuf_cap = 0;
-    int64_t tally_words[CX_TALLY_WORDS];
-    cx_tally_t *tally = malloc(sizeof *tally);
-
-    if (key && cx_agent_use_key(&a, key, false) != 0) {
-        goto done;
+    if ((!key || cx_agent_use_key(&a, key, false) == 0) &&
+        s_start(p, &a, connect, persona_id, (int)of, (int)timeout_ms) == 0) {
+        cx_agent_role_t role = {p, p->data, s_on_tick, s_on_checkpoint, s_on_data, NULL, s_tick};
+        rc = cx_agent_loop(&a, &role);
     }
-    if (!tally || cx_agent_join(&a, connect, "persona", persona_id, (int)shard, (int)of, "",
-                                (int)timeout_ms) != 0) {
-        goto done;
+    if (p->data) {
+        zmq_close(p->data);
     }
-    const cx_scenario_t *sc = a.sc;
-    int persona = cx_scenario_persona_index(sc, persona_id);
-    if (persona < 0 || a.shards[persona] != of) {
-        cx_log_error("persona %s shard %lld/%lld is not in this run", persona_id, shard, of);
-        goto done;
-    }
-    /* Customers start from the run's steady state (WELCOME); a resumed run
-     * restores them below. */
-    sh = cx_shard_new(sc, a.steady, persona, (int)shard, (int)of);
-    if (!sh) {
-        cx_agent_fail(&a, "out of memory creating %lld customers",
-                     (long long)sc->persona[persona].customers);
-        goto done;
-    }
-    /* One ROUTER reaches every department: each connection gets the routing
-     * id "d<index>" (ZMQ_CONNECT_ROUTING_ID), so a send names its department
-     * and a receive says which one answered. A poll then watches two sockets
-     * whatever the number of departments; with one DEALER per department,
-     * every wake-up cost four system calls per department (ZMQ_EVENTS before
-     * and after the poll(2)). The departments see the same frames as from a
-     * DEALER. The connection's pipe exists from zmq_connect on (ZMQ_IMMEDIATE
-     * is off), so a batch sent before the handshake waits, as with a DEALER;
-     * ZMQ_ROUTER_MANDATORY turns a send to an unknown id into an error
-     * instead of a silent drop. */
-    data = zmq_socket(a.ctx, ZMQ_ROUTER);
-    int linger = 0, mandatory = 1;
-    /* Its routing id, derived from the run's secret, is how departments
-     * know a batch comes from this shard (cx_slot_rid). */
-    char self[CX_SLOT_RID_LEN + 1];
-    cx_slot_rid(a.run, persona, (int)shard, self);
-    if (!data || zmq_setsockopt(data, ZMQ_LINGER, &linger, sizeof linger) != 0 ||
-        zmq_setsockopt(data, ZMQ_ROUTING_ID, self, CX_SLOT_RID_LEN) != 0 ||
-        zmq_setsockopt(data, ZMQ_ROUTER_MANDATORY, &mandatory, sizeof mandatory) != 0 ||
-        cx_net_limit(data, CX_NET_MAX_DATA) != 0 || cx_curve_client(&a.curve, data) != 0) {
-        cx_log_error("cannot create the data socket: %s", zmq_strerror(errno));
-        goto done;
-    }
-    /* One department at a time, each connection seen made (the socket
-     * monitor) before the next: an address nobody listens on, or one that
-     * refuses, is named at once (which department, which address) instead
-     * of stalling tick 0 until the tick timeout. Locally this costs well
-     * under a millisecond per department. */
-    cx_net_monitor_t cm;
-    int watch = cx_net_monitor_open_events(&cm, a.ctx, data,
-                                           ZMQ_EVENT_CONNECTED | ZMQ_EVENT_CONNECT_RETRIED) == 0;
-    long long reach_by = cx_now_ms() + S_DATA_CONNECT_MS;
-    for (int d = 0; d < sc->n_dept; d++) {
-        rid_len[d] = (size_t)snprintf(rid[d], sizeof rid[d], "d%d", d);
-        if (zmq_setsockopt(data, ZMQ_CONNECT_ROUTING_ID, rid[d], rid_len[d]) != 0 ||
-            zmq_connect(data, a.endpoints[d]) != 0) {
-            cx_agent_fail(&a, "cannot connect to department %s at %s: %s", sc->dept[d].id,
-                          a.endpoints[d], zmq_strerror(errno));
-            cx_net_monitor_close(&cm);
-            goto done;
-        }
-        int retried = 0;
-        if (watch && cx_net_monitor_wait_connected(&cm, reach_by, &retried) != 0) {
-            if (retried > 0) {
-                cx_agent_fail(&a,
-                              "cannot reach department %s's data socket at %s: the connection "
-                              "was refused (%d attempts in %d ms)",
-                              sc->dept[d].id, a.endpoints[d], retried, S_DATA_CONNECT_MS);
-            } else {
-                cx_agent_fail(&a,
-                              "cannot reach department %s's data socket at %s: no answer "
-                              "within %d ms",
-                              sc->dept[d].id, a.endpoints[d], S_DATA_CONNECT_MS);
-            }
-            cx_net_monitor_close(&cm);
-            goto done;
-        }
-    }
-    cx_net_monitor_close(&cm);
-    if (a.start_tick > 0 &&
-        cx_agent_restore(&a, s_restore, sh, (int)timeout_ms) != 0) {
-        goto done;
-    }
-    if (cx_enc_ready(&a.enc) != 0 || cx_agent_send(&a) != 0) {
-        goto done;
-    }
-    /* Setting up (the steady state) kept the agent from listening: the
-     * coordinator's silence counts from now. */
-    a.last_heard = cx_now_ms();
-
-    cx_tickctx_t ctx;
-    int64_t tick = a.start_tick - 1; /* tick in progress, or the last one done */
-    int waiting = 0;        /* departments whose outcomes are pending */
-    uint8_t answered[CX_MAX_DEPTS];
-    cx_enc_t denc;          /* encoder for the data plane */
-    cx_enc_init(&denc);
-    zmq_pollitem_t items[2] = {{a.coord, 0, ZMQ_POLLIN, 0}, {data, 0, ZMQ_POLLIN, 0}};
-    cx_msg_t *dm = malloc(sizeof *dm);
-    if (!dm) {
-        cx_enc_fini(&denc);
-        goto done;
-    }
-    cx_msg_init(dm);
-    int stop = 0;
-    while (!stop && !cx_agent_interrupted) {
-        /* Read only the sockets the poll found readable: a receive that finds
-         * nothing costs two system calls (libzmq checks its command pipe). */
-        if (zmq_poll(items, 2, a.heartbeat_ms / 2 + 1) < 0) {
-            if (errno != EINTR) {
-                cx_log_error("poll failed: %s", zmq_strerror(errno));
-                break;
-            }
-            items[0].revents = items[1].revents = ZMQ_POLLIN; /* look at both */
-        }
-        if (cx_agent_coordinator_lost(&a)) {
-            cx_log_error("the coordinator is not answering (silent for %d ms: hung or gone); "
-                         "stopping",
-                         2 * a.heartbeat_ms);
-            rc = CX_EXIT_COORD_LOST;
-            break;
-        }
-        int type;
-        while (!stop && (items[0].revents & ZMQ_POLLIN) &&
-               (type = cx_agent_recv_coord(&a)) != 0) {
-            if (type == CX_MSG_STOP) {
-                stop = 1;
-                rc = 0;
-            } else if (type == CX_MSG_TICK) {
-                cx_msg_t *m = a.msg;
-                if (waiting || m->tick != tick + 1 || m->n_words != CX_TICKCTX_WORDS ||
-                    cx_tickctx_unpack(&ctx, m->words, sc) != 0 || ctx.tick != m->tick) {
-                    a.dropped++;
-                    continue;
-                }
-                tick = m->tick;
-                if (cx_shard_begin_tick(sh, &ctx) != 0) {
-                    cx_agent_fail(&a, "out of memory at tick %lld", (long long)tick);
-                    stop = 1;
-                    break;
-                }
-                for (int d = 0; d < sc->n_dept; d++) {
-                    size_t n;
-                    const cx_request_t *r = cx_shard_requests(sh, d, &n);
-                    if (cx_enc_requests(&denc, tick, persona, (int)shard, r, (int64_t)n,
-                                        sizeof *r) != 0 ||
-                        cx_net_send(data, rid[d], rid_len[d], &denc) != 0) {
-                        cx_log_error("cannot send requests to %s", sc->dept[d].id);
-                        stop = 1;
-                        break;
-                    }
-                    answered[d] = 0;
-                }
-                waiting = sc->n_dept;
-                /* The outcomes come next; anything else from the coordinator
-                 * waits for the next poll. */
-                break;
-            } else if (type == CX_MSG_CHECKPOINT && !waiting && a.msg->tick == tick) {
-                if (cx_agent_snapshot(&a, tick, s_snapshot, sh) != 0) {
-                    stop = 1;
-                }
-            } else if (type > 0 && type != CX_MSG_HEARTBEAT) {
-                a.dropped++;
-            }
-        }
-        /* Outcomes: read until none is waiting, or until the tick's last
-         * one is in (anything after it stays for the next poll). */
-        cx_frame_t f;
-        int r;
-        while (!stop && (items[1].revents & ZMQ_POLLIN) &&
-               (r = cx_net_recv(data, true, &f, ZMQ_DONTWAIT)) >= 0) {
-            if (r == 1) {
-                a.dropped++;
-                continue;
-            }
-            int d = s_dept_of(f.rid, f.rid_len, sc->n_dept);
-            int t = cx_msg_decode(dm, cx_frame_data(&f), cx_frame_size(&f));
-            if (t != CX_MSG_OUTCOMES || d < 0 || dm->tick != tick || dm->dept != d ||
-                !waiting || answered[d]) {
-                a.dropped++;
-                cx_frame_close(&f);
-                continue;
-            }
-            size_t n = (size_t)dm->count;
-            if (n > obuf_cap) {
-                cx_outcome_t *p = realloc(obuf, n * sizeof *p);
-                if (!p) {
-                    cx_frame_close(&f);
-                    cx_agent_fail(&a, "out of memory");
-                    stop = 1;
-                    break;
-                }
-                obuf = p;
-                obuf_cap = n;
-            }
-            if (n) {
-                memcpy(obuf, dm->records, n * sizeof *obuf); /* aligned for the model */
-            }
-            cx_frame_close(&f);
-            size_t skipped = cx_shard_apply_outcomes(sh, &ctx, obuf, n);
-            a.dropped += (int64_t)skipped;
-            answered[d] = 1;
-            if (--waiting == 0) {
-                cx_shard_end_tick(sh, &ctx, tally);
-                int nw = cx_tally_pack(tally, tally_words);
-                if (cx_enc_tick_done(&a.enc, tick, persona, (int)shard, tally_words, nw,
-                                     a.dropped) != 0 ||
-                    cx_agent_send(&a) != 0) {
-                    stop = 1;
-                }
-                break;
-            }
-        }
-        cx_agent_tick_heartbeat(&a, tick);
-    }
-    if (rc == 0) {
-        cx_agent_bye(&a);
-    } else if (cx_agent_interrupted) {
-        cx_log_debug("interrupted");
-    }
-    cx_msg_fini(dm);
-    free(dm);
-    cx_enc_fini(&denc);
-done:
-    if (data) {
-        zmq_close(data);
-    }
-    cx_shard_destroy(&sh);
-    free(obuf);
-    free(tally);
+    cx_shard_destroy(&p->sh);
+    free(p->obuf);
+    cx_msg_fini(&p->dm);
+    cx_enc_fini(&p->denc);
+    free(p);
     cx_agent_fini(&a);
     return rc;
 }
