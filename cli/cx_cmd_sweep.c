@@ -43,6 +43,7 @@
 #include "cx_exp_exec.h"
 #include "cx_exp_grid.h"
 #include "cx_exp_plan.h"
+#include "cx_exp_slurm.h"
 #include "cx_exp_stats.h"
 #include "cx_exp_summary.h"
 #include "cx_exp_util.h"
@@ -92,7 +93,8 @@ static void s_usage(FILE *fp)
             "  --backend B           local (default) or slurm: submit an sbatch array job\n"
             "  --slurm-opt OPT       an sbatch option for the job script, repeatable\n"
             "                        (e.g. --slurm-opt=--partition=short)\n"
-            "  --slurm-tasks N       array tasks (default: one per run, at most 100)\n"
+            "  --slurm-tasks N       array tasks (default: as many as make each task last\n"
+            "                        about 60 s, from the runs' size or measured runs; <= 100)\n"
             "  --cxsim PATH          cxsim on the compute nodes (default: this executable)\n"
             "  --no-submit           write the job script and plan, do not call sbatch\n"
             "  --wait                wait for the Slurm job, then collect its results\n"
@@ -463,9 +465,16 @@ static int s_slurm(const s_opts_t *o, cx_exp_plan_t *pl, cx_exp_run_t *runs, int
         fprintf(stderr, "cxsim sweep: cannot create %s: %s\n", logs, strerror(errno));
         return 1;
     }
-    int tasks = o->slurm_tasks ? o->slurm_tasks : n_runs < 100 ? n_runs : 100;
+    double task_s = 0;
+    char how[128] = "";
+    int tasks = o->slurm_tasks ? o->slurm_tasks
+                               : cx_exp_slurm_tasks(pl, runs, n_runs, 60.0, &task_s, how, sizeof how);
     if (tasks > n_runs) {
         tasks = n_runs;
+    }
+    if (!o->slurm_tasks) {
+        printf("%d array task%s of about %.0f s each (%s; --slurm-tasks N overrides)\n", tasks,
+               tasks == 1 ? "" : "s", task_s, how);
     }
     cx_exp_buf_t b;
     cx_exp_buf_init(&b);
@@ -534,9 +543,12 @@ static int s_slurm(const s_opts_t *o, cx_exp_plan_t *pl, cx_exp_run_t *runs, int
         printf("when it is done: cxsim collect %s\n", pl->root);
         return 0;
     }
-    /* --wait: poll the run.json files, and squeue for the job's end. */
+    /* --wait: poll the run.json files; every 5 s ask Slurm whether any
+     * task is still queued or running. */
     bool tty = isatty(2);
     int total = 0, finished = 0;
+    char who[300];
+    snprintf(who, sizeof who, "slurm job %s", out);
     for (int round = 0; !s_stop; round++) {
         finished = s_count_finished(pl->root, plan, &total);
         if (tty) {
@@ -546,13 +558,15 @@ static int s_slurm(const s_opts_t *o, cx_exp_plan_t *pl, cx_exp_run_t *runs, int
             break;
         }
         if (round % 5 == 4) {
-            char q[4096], jid[256];
-            snprintf(jid, sizeof jid, "%s", out);
-            char *qargv[] = {"squeue", "-h", "-j", jid, "-o", "%i", NULL};
-            int qrc = s_capture(qargv, q, sizeof q);
-            if (qrc != 0 || q[strspn(q, " \n")] == '\0') {
-                finished = s_count_finished(pl->root, plan, &total);
-                break; /* the job left the queue */
+            cx_exp_slurm_report_t rep;
+            int active = 1;
+            if (cx_exp_slurm_report(pl->db, pl->root, plan, &rep, err, sizeof err) == 0) {
+                active = rep.count[CX_SLURM_QUEUED] + rep.count[CX_SLURM_RUNNING] +
+                         rep.count[CX_SLURM_UNKNOWN];
+            }
+            cx_exp_slurm_report_fini(&rep);
+            if (!active) {
+                break; /* every task ended */
             }
         }
         sleep(1);
@@ -571,9 +585,21 @@ static int s_slurm(const s_opts_t *o, cx_exp_plan_t *pl, cx_exp_run_t *runs, int
         fprintf(stderr, "cxsim sweep: %s\n", err);
         return 1;
     }
+    cx_exp_slurm_report_t rep;
+    int bad = 0;
+    if (cx_exp_slurm_report(pl->db, pl->root, plan, &rep, err, sizeof err) == 0) {
+        finished = s_count_finished(pl->root, plan, &total);
+        bad = rep.count[CX_SLURM_FAILED] + rep.count[CX_SLURM_LOST];
+    }
     printf("slurm job %s ended: %d of %d runs finished; recorded %d completed, %d failed\n", out,
            finished, total, added, failed);
-    return finished < total || failed ? 1 : 0;
+    cx_exp_slurm_report_print(&rep, stdout, who);
+    if (bad) {
+        printf("%s: running the same sweep command again resubmits the %d lost or failed run%s\n",
+               who, bad, bad == 1 ? "" : "s");
+    }
+    cx_exp_slurm_report_fini(&rep);
+    return finished < total || failed || bad ? 1 : 0;
 }
 
 /* True (with a message) when a Slurm job submitted from this directory is

@@ -26,12 +26,15 @@ if(NOT CX_SANITIZE)
   add_test(NAME it_checks_shipped COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/integration/checks_shipped.sh)
   set_tests_properties(it_checks_shipped PROPERTIES TIMEOUT 600 ENVIRONMENT "${CX_EXP_IT_ENV}")
 endif()
-# The Slurm test installs packages and starts daemons: it runs alone.
-if(EXISTS ${CMAKE_CURRENT_LIST_DIR}/integration/exp_slurm.sh)
-  add_test(NAME it_exp_slurm COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/integration/exp_slurm.sh)
-  set_tests_properties(it_exp_slurm PROPERTIES TIMEOUT 600 RUN_SERIAL TRUE
-    SKIP_RETURN_CODE 77 ENVIRONMENT "${CX_EXP_IT_ENV}")
-endif()
+# The Slurm tests install packages and start daemons: they run alone.
+# exp_slurm_lost: cancelled and failed tasks named, resubmission, task grouping.
+foreach(t slurm slurm_lost)
+  if(EXISTS ${CMAKE_CURRENT_LIST_DIR}/integration/exp_${t}.sh)
+    add_test(NAME it_exp_${t} COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/integration/exp_${t}.sh)
+    set_tests_properties(it_exp_${t} PROPERTIES TIMEOUT 600 RUN_SERIAL TRUE
+      SKIP_RETURN_CODE 77 ENVIRONMENT "${CX_EXP_IT_ENV}")
+  endif()
+endforeach()
 
 # Reports (cxsim report): chart primitives, and the HTML report of a run and
 # of a comparison and of a sweep, parsed as XML and checked against the
