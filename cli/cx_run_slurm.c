@@ -257,7 +257,7 @@ static void s_job_script(cx_exp_buf_t *b, const cx_run_slurm_t *sl, const char *
         "        echo \"cxsim: lost $what on node $where (exit status $code)\" >&2\n"
         "        printf '%%s\\n%%s\\n%%s\\n' \"$what\" \"$where\" \"$code\" >\"$R/lost\"\n"
         "        if [ -f \"$OUT/summary.json\" ] && ! grep -q '\"lost_process\"' \"$OUT/summary.json\"; then\n"
-        "            sed -i \"1s/^{\\$/{\\n  \\\"lost_process\\\": {\\\"role\\\": \\\"$what\\\", \\\"node\\\": \\\"$where\\\", \\\"exit_status\\\": $code},/\" \"$OUT/summary.json\"\n"
+        "            sed -i \"1s|^{\\$|{\\n  \\\"lost_process\\\": {\\\"role\\\": \\\"$what\\\", \\\"node\\\": \\\"$where\\\", \\\"exit_status\\\": $code},|\" \"$OUT/summary.json\"\n"
         "        fi\n"
         "    fi\n"
         "fi\n"

@@ -27,8 +27,9 @@ if(NOT CX_SANITIZE)
   set_tests_properties(it_checks_shipped PROPERTIES TIMEOUT 600 ENVIRONMENT "${CX_EXP_IT_ENV}")
 endif()
 # The Slurm tests install packages and start daemons: they run alone.
-# exp_slurm_lost: cancelled and failed tasks named, resubmission, task grouping.
-foreach(t slurm slurm_lost)
+# exp_slurm_lost: cancelled and failed tasks named, resubmission, task grouping;
+# exp_slurm_run: cxsim run --backend slurm, a lost process named, resume.
+foreach(t slurm slurm_lost slurm_run)
   if(EXISTS ${CMAKE_CURRENT_LIST_DIR}/integration/exp_${t}.sh)
     add_test(NAME it_exp_${t} COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/integration/exp_${t}.sh)
     set_tests_properties(it_exp_${t} PROPERTIES TIMEOUT 600 RUN_SERIAL TRUE
