@@ -359,7 +359,7 @@ static int s_objective(void *ud, const double *x, double *f)
         cx_exp_db_set_planned(pl->db, pl->point[pi].id, o->com.replicates, c->err, sizeof c->err);
     }
     int failed0 = c->failed;
-    int lr = cx_exp_exec_loop(c->ex, s_done, c, &s_stop, c->err, sizeof c->err);
+    int lr = cx_exp_cmd_loop(&c->o->com, c->ex, c->pl, s_done, c, &s_stop, c->err, sizeof c->err);
     c->ran += todo;
     if (lr != 0) {
         if (lr == 1) {

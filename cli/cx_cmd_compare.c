@@ -164,8 +164,12 @@ static int s_parse(int argc, char **argv, s_opts_t *o)
     if (!o->scenario) {
         o->scenario = o->baseline;
     }
+    if (!o->com.slurm && (o->com.n_slurm_opt || o->com.slurm_tasks)) {
+        fprintf(stderr, "cxsim compare: --slurm-opt and --slurm-tasks need --backend slurm\n");
+        return -1;
+    }
     if (!o->com.jobs) {
-        o->com.jobs = cx_exp_cores();
+        o->com.jobs = o->com.slurm ? 1 : cx_exp_cores();
     }
     return 0;
 }
@@ -702,7 +706,7 @@ int cx_cmd_compare(int argc, char **argv)
     printf("\n");
     fflush(stdout);
     s_ctx_t c = {&pl, tty, 0};
-    int lr = cx_exp_exec_loop(ex, s_done, &c, &s_stop, err, sizeof err);
+    int lr = cx_exp_cmd_loop(&o.com, ex, &pl, s_done, &c, &s_stop, err, sizeof err);
     if (lr < 0) {
         fprintf(stderr, "cxsim compare: %s\n", err);
     } else if (lr == 1) {

@@ -526,7 +526,7 @@ static int s_evaluate(o_ctx_t *c, cx_roadmap_t *rm, int n, bool with_none)
     cx_exp_buf_fini(&mk);
     if (rc == 0) {
         int failed0 = c->failed;
-        int lr = cx_exp_exec_loop(c->ex, s_done, c, &s_stop, c->err, sizeof c->err);
+        int lr = cx_exp_cmd_loop(&c->o->com, c->ex, c->pl, s_done, c, &s_stop, c->err, sizeof c->err);
         c->ran += todo_all;
         if (lr != 0) {
             if (lr == 1) {

@@ -748,7 +748,7 @@ int cx_cmd_sensitivity(int argc, char **argv)
     fflush(stdout);
     s_ctx_t c = {&pl, tty, 0};
     long long t0 = cx_now_ms();
-    int lr = cx_exp_exec_loop(ex, s_done, &c, &s_stop, err, sizeof err);
+    int lr = cx_exp_cmd_loop(&o.com, ex, &pl, s_done, &c, &s_stop, err, sizeof err);
     if (lr < 0) {
         fprintf(stderr, "cxsim sensitivity: %s\n", err);
     } else if (lr == 1) {

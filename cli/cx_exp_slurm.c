@@ -15,12 +15,16 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cx_exp_exec.h"
 #include "cx_exp_plan.h"
 #include "cx_exp_util.h"
+#include "cx_output.h"
+#include "cx_version.h"
 
 #define S_STATE_LEN 32 /* a Slurm job state name */
 #define S_EXIT_LEN 16  /* "EXIT:SIGNAL" */
@@ -566,4 +570,259 @@ int cx_exp_slurm_tasks(cx_exp_plan_t *pl, const cx_exp_run_t *runs, int n, doubl
         snprintf(how, howlen, "estimated from customers x ticks");
     }
     return tasks;
+}
+
+/* ---- submitting batches of runs ----------------------------------------- */
+
+/* Appends s single-quoted for a POSIX shell. */
+static void s_shq(cx_exp_buf_t *b, const char *s)
+{
+    cx_exp_buf_printf(b, "'");
+    for (; *s; s++) {
+        if (*s == '\'') {
+            cx_exp_buf_printf(b, "'\\''");
+        } else {
+            cx_exp_buf_printf(b, "%c", *s);
+        }
+    }
+    cx_exp_buf_printf(b, "'");
+}
+
+int cx_exp_slurm_write(const char *root, const char *engine, const cx_exp_run_t *runs, int n,
+                       int tasks, const cx_exp_slurm_job_t *job, char *stamp, char *plan,
+                       char *script, size_t cap, char *err, size_t errlen)
+{
+    char dir[4200], logs[4300];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(stamp, 64, "%Y%m%d-%H%M%S", &tm);
+    size_t sl = strlen(stamp);
+    snprintf(stamp + sl, 64 - sl, "-%d", (int)getpid());
+    snprintf(dir, sizeof dir, "%s/slurm", root);
+    snprintf(logs, sizeof logs, "%s/logs", dir);
+    /* Two batches within a second from one process: a fresh stamp each. */
+    snprintf(plan, cap, "%s/plan-%s.jsonl", dir, stamp);
+    for (int k = 2; access(plan, F_OK) == 0 && k < 1000; k++) {
+        snprintf(stamp + sl, 64 - sl, "-%d-%d", (int)getpid(), k);
+        snprintf(plan, cap, "%s/plan-%s.jsonl", dir, stamp);
+    }
+    snprintf(script, cap, "%s/job-%s.sh", dir, stamp);
+    if (cx_mkdirs(logs) != 0) {
+        snprintf(err, errlen, "cannot create %s: %s", logs, strerror(errno));
+        return -1;
+    }
+    cx_exp_buf_t b;
+    cx_exp_buf_init(&b);
+    cx_exp_buf_printf(&b, "{\"cxsim_plan\": 1, \"root\": ");
+    cx_exp_buf_json_str(&b, root);
+    cx_exp_buf_printf(&b, ", \"engine\": \"%s\", \"runs\": %d, \"tasks\": %d}\n", engine, n, tasks);
+    for (int i = 0; i < n; i++) {
+        cx_exp_run_to_json(&b, &runs[i]);
+        cx_exp_buf_printf(&b, "\n");
+    }
+    if (b.oom || cx_write_atomic(plan, b.p, b.n) != 0) {
+        snprintf(err, errlen, "cannot write %s: %s", plan, strerror(errno));
+        cx_exp_buf_fini(&b);
+        return -1;
+    }
+    cx_exp_buf_reset(&b);
+    cx_exp_buf_printf(&b,
+                      "#!/bin/bash\n"
+                      "# cxsim %s %s of %s: %d runs in %d array tasks.\n"
+                      "# Each task runs its share of the plan into runs/; then:\n"
+                      "#   cxsim collect %s\n",
+                      CX_VERSION, job->kind, root, n, tasks, root);
+    cx_exp_buf_printf(&b, "#SBATCH --job-name=cxsim-%s\n#SBATCH --array=0-%d\n", job->kind,
+                      tasks - 1);
+    cx_exp_buf_printf(&b, "#SBATCH --output=%s/%s-%%a.out\n", logs, stamp);
+    cx_exp_buf_printf(&b, "#SBATCH --cpus-per-task=%d\n", job->jobs);
+    for (int i = 0; i < job->n_opt; i++) {
+        cx_exp_buf_printf(&b, "#SBATCH %s\n", job->opt[i]);
+    }
+    cx_exp_buf_printf(&b, "set -eu\nexec ");
+    s_shq(&b, job->exe);
+    cx_exp_buf_printf(&b, " sweep --worker ");
+    s_shq(&b, plan);
+    cx_exp_buf_printf(&b, " --task \"$SLURM_ARRAY_TASK_ID\" --of %d --jobs %d\n", tasks,
+                      job->jobs);
+    if (b.oom || cx_write_atomic(script, b.p, b.n) != 0 || chmod(script, 0755) != 0) {
+        snprintf(err, errlen, "cannot write %s: %s", script, strerror(errno));
+        cx_exp_buf_fini(&b);
+        return -1;
+    }
+    cx_exp_buf_fini(&b);
+    return 0;
+}
+
+int cx_exp_slurm_sbatch(cx_exp_db_t *db, const char *script, const char *stamp, char *job,
+                        size_t cap, char *err, size_t errlen)
+{
+    char out[512];
+    char *argv[] = {"sbatch", "--parsable", (char *)script, NULL};
+    int rc = cx_exp_slurm_capture(argv, out, sizeof out, 1);
+    if (rc != 0) {
+        out[strcspn(out, "\n")] = '\0';
+        snprintf(err, errlen, "sbatch %s: %s; the job script is %s", script,
+                 rc < 0 ? strerror(errno) : out[0] ? out : "failed", script);
+        return -1;
+    }
+    out[strcspn(out, ";\n")] = '\0';
+    snprintf(job, cap, "%.40s", out);
+    char key[128], e2[512];
+    snprintf(key, sizeof key, "slurm_job_%s", stamp);
+    cx_exp_db_meta_set(db, key, job, e2, sizeof e2);
+    return 0;
+}
+
+/* Run.json files of runs[0..n-1] written so far. */
+static int s_finished(const char *root, const cx_exp_run_t *runs, int n)
+{
+    int k = 0;
+    for (int i = 0; i < n; i++) {
+        char p[4800];
+        snprintf(p, sizeof p, "%s/%s/run.json", root, runs[i].dir);
+        k += access(p, F_OK) == 0;
+    }
+    return k;
+}
+
+int cx_exp_slurm_loop(cx_exp_exec_t *ex, cx_exp_plan_t *pl, const cx_exp_slurm_job_t *job,
+                      cx_exp_done_fn *on_done, void *ud, volatile sig_atomic_t *stop, char *err,
+                      size_t errlen)
+{
+    const char *root = cx_exp_exec_root(ex);
+    bool tty = isatty(2) != 0;
+    err[0] = '\0';
+    for (;;) {
+        cx_exp_run_t *runs;
+        int n = cx_exp_exec_take(ex, &runs);
+        if (n < 0) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+        if (n == 0) {
+            return 0;
+        }
+        int rc = 0;
+        /* A run.json from an earlier attempt must not pass for this one's. */
+        for (int i = 0; i < n; i++) {
+            char p[4800];
+            snprintf(p, sizeof p, "%s/%s/run.json", root, runs[i].dir);
+            unlink(p);
+        }
+        double task_s = 0;
+        char how[128] = "", stamp[64], plan[4400], script[4400], jobid[64];
+        int tasks = job->tasks ? (job->tasks < n ? job->tasks : n)
+                               : cx_exp_slurm_tasks(pl, runs, n, 60.0, &task_s, how, sizeof how);
+        if (cx_exp_slurm_write(root, cx_exp_exec_engine(ex), runs, n, tasks, job, stamp, plan,
+                               script, sizeof plan, err, errlen) != 0 ||
+            cx_exp_slurm_sbatch(pl->db, script, stamp, jobid, sizeof jobid, err, errlen) != 0) {
+            rc = -1;
+            goto next;
+        }
+        if (tty) {
+            fprintf(stderr, "\r\033[Ksubmitted Slurm job %s: %d runs in %d array task%s\n", jobid,
+                    n, tasks, tasks == 1 ? "" : "s");
+        }
+        /* Wait: the run.json files every 0.2 s, and every 5 s whether a task is left. */
+        for (int round = 0;; round++) {
+            if (stop && *stop) {
+                char *argv[] = {"scancel", jobid, NULL};
+                char sink[256];
+                cx_exp_slurm_capture(argv, sink, sizeof sink, 1);
+                if (tty) {
+                    fprintf(stderr, "\r\033[K");
+                }
+                fprintf(stderr, "cancelled Slurm job %s; the same command again resumes\n",
+                        jobid);
+                rc = 1;
+                goto next;
+            }
+            int done = s_finished(root, runs, n);
+            if (tty) {
+                fprintf(stderr, "\r\033[Kslurm job %s: %d/%d runs finished", jobid, done, n);
+            }
+            if (done >= n) {
+                break;
+            }
+            if (round % 25 == 24) {
+                cx_exp_slurm_report_t rep;
+                int active = 1;
+                if (cx_exp_slurm_report(pl->db, root, plan, &rep, err, errlen) == 0) {
+                    active = rep.count[CX_SLURM_QUEUED] + rep.count[CX_SLURM_RUNNING] +
+                             rep.count[CX_SLURM_UNKNOWN];
+                }
+                cx_exp_slurm_report_fini(&rep);
+                if (!active) {
+                    break;
+                }
+            }
+            struct timespec ts = {0, 200 * 1000 * 1000}; /* 5 looks a second */
+            nanosleep(&ts, NULL);
+        }
+        if (tty) {
+            fprintf(stderr, "\r\033[K");
+        }
+        /* What became of each run. */
+        cx_exp_slurm_report_t rep;
+        if (cx_exp_slurm_report(pl->db, root, plan, &rep, err, errlen) != 0) {
+            memset(&rep, 0, sizeof rep);
+        }
+        if (rep.count[CX_SLURM_LOST] || rep.count[CX_SLURM_FAILED]) {
+            char who[128];
+            snprintf(who, sizeof who, "slurm job %s", jobid);
+            cx_exp_slurm_report_print(&rep, stderr, who);
+        }
+        for (int i = 0; i < n && rc == 0; i++) {
+            char p[4800];
+            snprintf(p, sizeof p, "%s/%s/run.json", root, runs[i].dir);
+            if (access(p, F_OK) != 0) {
+                /* Lost: a run.json that says so, as a run that could not start. */
+                const char *why = "lost in Slurm, no result";
+                for (int k = 0; k < rep.n; k++) {
+                    if (!strcmp(rep.run[k].dir, runs[i].dir) && rep.run[k].why[0]) {
+                        why = rep.run[k].why;
+                    }
+                }
+                char rd[4700], lp[4800];
+                snprintf(rd, sizeof rd, "%s/%s", root, runs[i].dir);
+                snprintf(lp, sizeof lp, "%s/log.txt", rd);
+                FILE *fp = cx_mkdirs(rd) == 0 ? fopen(lp, "a") : NULL;
+                if (fp) {
+                    fprintf(fp, "lost in Slurm: %s\n", why);
+                    fclose(fp);
+                }
+                char now[32], reason[1536];
+                bool ok;
+                cx_exp_now_iso(now);
+                cx_exp_write_run_json(root, &runs[i], cx_exp_exec_exe(ex), cx_exp_exec_engine(ex),
+                                      -1, now, now, 0, &ok, reason, sizeof reason);
+            }
+            char *text = cx_exp_read_file(p, 1u << 20, NULL);
+            char status[32] = "", reason[1024] = "";
+            if (text) {
+                cx_exp_json_text(text, "$.status", status, sizeof status);
+                cx_exp_json_text(text, "$.reason", reason, sizeof reason);
+                free(text);
+            }
+            bool ok = strcmp(status, "completed") == 0;
+            cx_exp_exec_note(ex, ok);
+            if (on_done && on_done(ud, ex, &runs[i], ok, reason) != 0) {
+                if (!err[0]) {
+                    snprintf(err, errlen, "stopped");
+                }
+                rc = -1;
+            }
+        }
+        cx_exp_slurm_report_fini(&rep);
+    next:
+        for (int i = 0; i < n; i++) {
+            cx_exp_run_fini(&runs[i]);
+        }
+        free(runs);
+        if (rc != 0) {
+            return rc;
+        }
+    }
 }

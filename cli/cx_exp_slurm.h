@@ -28,6 +28,7 @@
 #define CX_EXP_SLURM_H
 
 #include <stddef.h>
+#include <signal.h>
 #include <stdio.h>
 
 #include "cx_exp_db.h"
@@ -90,6 +91,40 @@ void cx_exp_slurm_report_print(const cx_exp_slurm_report_t *rep, FILE *fp, const
  * estimated seconds per task, `how` says what the estimate rests on. */
 int cx_exp_slurm_tasks(cx_exp_plan_t *pl, const cx_exp_run_t *runs, int n, double target_s,
                        double *task_s, char *how, size_t howlen);
+
+/* How a batch of runs becomes an sbatch array job. */
+typedef struct {
+    const char *const *opt; /* --slurm-opt values: one #SBATCH line each */
+    int n_opt;              /* entries used */
+    int tasks;              /* --slurm-tasks, 0 = sized by cx_exp_slurm_tasks */
+    int jobs;               /* runs at once in a task (its --cpus-per-task) */
+    const char *exe;        /* the cxsim the nodes run */
+    const char *kind;       /* "sweep", "compare", ...: the job's name */
+} cx_exp_slurm_job_t;
+
+/* Writes root/slurm/plan-STAMP.jsonl (the runs, one a line, after a header
+ * naming the engine and the task count) and root/slurm/job-STAMP.sh (an
+ * array job of `tasks` tasks, each running its share with `cxsim sweep
+ * --worker`). stamp (64 bytes), plan and script (cap bytes each) get the
+ * names. Returns 0, or -1 (err). */
+int cx_exp_slurm_write(const char *root, const char *engine, const cx_exp_run_t *runs, int n,
+                       int tasks, const cx_exp_slurm_job_t *job, char *stamp, char *plan,
+                       char *script, size_t cap, char *err, size_t errlen);
+
+/* sbatch --parsable script; the job id into job (cap bytes), recorded in
+ * db as meta slurm_job_STAMP. Returns 0, or -1 (err). */
+int cx_exp_slurm_sbatch(cx_exp_db_t *db, const char *script, const char *stamp, char *job,
+                        size_t cap, char *err, size_t errlen);
+
+/* The Slurm backend of compare, sensitivity, calibrate and optimise: runs
+ * what ex has queued as one array job per batch (what is queued when the
+ * previous batch ended, on_done's additions included), waits for it,
+ * and calls on_done for every run as cx_exp_exec_loop does. A run that
+ * Slurm lost or failed without a run.json gets one, failed, naming why.
+ * *stop: the job is cancelled. Returns 0, 1 (stopped), -1 (err). */
+int cx_exp_slurm_loop(cx_exp_exec_t *ex, cx_exp_plan_t *pl, const cx_exp_slurm_job_t *job,
+                      cx_exp_done_fn *on_done, void *ud, volatile sig_atomic_t *stop, char *err,
+                      size_t errlen);
 
 /* Runs argv (searched in PATH), capturing up to cap-1 bytes of its stdout
  * (and its stderr too when with_stderr). Returns the exit status (0..255),
