@@ -28,8 +28,9 @@ if(NOT CX_SANITIZE)
 endif()
 # The Slurm tests install packages and start daemons: they run alone.
 # exp_slurm_lost: cancelled and failed tasks named, resubmission, task grouping;
-# exp_slurm_run: cxsim run --backend slurm, a lost process named, resume.
-foreach(t slurm slurm_lost slurm_run)
+# exp_slurm_run: cxsim run --backend slurm, a lost process named, resume;
+# exp_slurm_exp: compare, sensitivity, calibrate, optimise, --target-ci through Slurm.
+foreach(t slurm slurm_lost slurm_run slurm_exp)
   if(EXISTS ${CMAKE_CURRENT_LIST_DIR}/integration/exp_${t}.sh)
     add_test(NAME it_exp_${t} COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/integration/exp_${t}.sh)
     set_tests_properties(it_exp_${t} PROPERTIES TIMEOUT 600 RUN_SERIAL TRUE
