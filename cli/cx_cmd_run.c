@@ -83,6 +83,13 @@ static void s_usage(FILE *fp)
             "  --restart-lost      when an agent is lost, restart the run from the last\n"
             "                      checkpoint (up to 3 times); needs --checkpoint-every\n"
             "  --quiet             no progress line and no summary table\n"
+            "  --backend slurm     run as one Slurm job (sbatch): every process on the\n"
+            "                      job's nodes over tcp with a run key; DIR on a file\n"
+            "                      system the nodes share\n"
+            "  --nodes N           nodes of that job (default 1)\n"
+            "  --slurm-opt OPT     an sbatch option for the job, repeatable\n"
+            "  --no-wait           submit and return; DIR/live.endpoints and the key then\n"
+            "                      serve `cxsim watch`/`ctl` from here\n"
             "\n"
             "exit status: 0 success, 1 the run failed, 2 invalid input\n");
 }
