@@ -352,59 +352,6 @@ static int s_local_done(void *ud, cx_exp_exec_t *ex, const cx_exp_run_t *run, bo
 
 /* ---- the Slurm backend --------------------------------------------------- */
 
-/* Runs argv, capturing up to cap-1 bytes of its stdout. Returns the exit
- * status (0..255), or -1 when it could not run (errno). */
-static int s_capture(char *const argv[], char *out, size_t cap)
-{
-    int fd[2];
-    out[0] = '\0';
-    if (pipe(fd) != 0) {
-        return -1;
-    }
-    pid_t pid = fork();
-    if (pid < 0) {
-        close(fd[0]);
-        close(fd[1]);
-        return -1;
-    }
-    if (pid == 0) {
-        dup2(fd[1], 1);
-        close(fd[0]);
-        close(fd[1]);
-        execvp(argv[0], argv);
-        _exit(127);
-    }
-    close(fd[1]);
-    size_t n = 0;
-    ssize_t got;
-    char sink[512];
-    while ((got = read(fd[0], n + 1 < cap ? out + n : sink,
-                       n + 1 < cap ? cap - n - 1 : sizeof sink)) != 0) {
-        if (got < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            break;
-        }
-        if (n + 1 < cap) {
-            n += (size_t)got;
-        }
-    }
-    out[n] = '\0';
-    close(fd[0]);
-    int status;
-    while (waitpid(pid, &status, 0) < 0) {
-        if (errno != EINTR) {
-            return -1;
-        }
-    }
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
-        errno = ENOENT;
-        return -1;
-    }
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
-}
-
 /* Counts the runs of a plan file that have a run.json. */
 static int s_count_finished(const char *root, const char *plan, int *total)
 {
@@ -544,7 +491,7 @@ static bool s_slurm_busy(cx_exp_plan_t *pl)
     for (char *id = strtok_r(jobs, "\n", &save); id; id = strtok_r(NULL, "\n", &save)) {
         char out[4096];
         char *argv[] = {"squeue", "-h", "-j", id, "-o", "%i", NULL};
-        if (s_capture(argv, out, sizeof out) == 0 && out[strspn(out, " \n")] != '\0') {
+        if (cx_exp_slurm_capture(argv, out, sizeof out, 0) == 0 && out[strspn(out, " \n")] != '\0') {
             fprintf(stderr,
                     "cxsim sweep: Slurm job %s of %s is still queued or running; wait for it "
                     "and run 'cxsim collect %s', or cancel it (scancel %s) before sweeping "

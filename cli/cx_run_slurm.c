@@ -84,7 +84,7 @@ int cx_run_slurm_take(int *argc, char **argv, cx_run_slurm_t *sl)
 {
     memset(sl, 0, sizeof *sl);
     sl->nodes = 1;
-    bool backend_given = false, slurm_only = false;
+    bool slurm_only = false;
     int w = 0;
     for (int i = 0; i < *argc;) {
         bool missing = false;
@@ -96,7 +96,6 @@ int cx_run_slurm_take(int *argc, char **argv, cx_run_slurm_t *sl)
                 return 2;
             }
             sl->on = strcmp(v, "slurm") == 0;
-            backend_given = true;
         } else if ((v = s_opt("--nodes", *argc, argv, &i, &used, &missing))) {
             char *end;
             long n = strtol(v, &end, 10);
@@ -130,7 +129,6 @@ int cx_run_slurm_take(int *argc, char **argv, cx_run_slurm_t *sl)
     }
     argv[w] = NULL;
     *argc = w;
-    (void)backend_given;
     if (slurm_only && !sl->on) {
         fprintf(stderr, "cxsim run: --nodes, --slurm-opt and --no-wait need --backend slurm\n");
         return 2;
@@ -281,17 +279,25 @@ static int s_sbatch(const char *script, char *job, size_t cap)
     return 0;
 }
 
-/* The job's state from squeue, "" when it is no longer listed. */
-static void s_job_state(const char *job, char *state, size_t cap)
+/* The job's state from squeue into state: returns 0 (state "" when the
+ * job is no longer listed), or -1 when squeue did not answer (a busy
+ * controller: ask again later). */
+static int s_job_state(const char *job, char *state, size_t cap)
 {
     char out[256], jid[64];
     snprintf(jid, sizeof jid, "%s", job);
     char *argv[] = {"squeue", "-h", "-j", jid, "-o", "%T", NULL};
     state[0] = '\0';
-    if (cx_exp_slurm_capture(argv, out, sizeof out, 1) == 0 && !strstr(out, "Invalid")) {
-        out[strcspn(out, " \n")] = '\0';
-        snprintf(state, cap, "%.40s", out);
+    int rc = cx_exp_slurm_capture(argv, out, sizeof out, 1);
+    if (strstr(out, "Invalid job id")) {
+        return 0; /* forgotten: it ended long ago */
     }
+    if (rc != 0) {
+        return -1;
+    }
+    out[strcspn(out, " \n")] = '\0';
+    snprintf(state, cap, "%.40s", out);
+    return 0;
 }
 
 /* Ticks written so far: the rows of OUT/kpis.csv. */
@@ -336,9 +342,11 @@ static int s_wait(const char *job, const char *out, const char *rdir, const cx_s
             sigaction(SIGTERM, &old_term, NULL);
             return 1;
         }
-        s_job_state(job, state, sizeof state);
-        if (!state[0]) {
+        if (s_job_state(job, state, sizeof state) == 0 && !state[0]) {
             break;
+        }
+        if (!state[0]) {
+            snprintf(state, sizeof state, "%s", last[0] ? last : "(squeue does not answer)");
         }
         int done = s_ticks_done(out);
         if (tty) {
