@@ -835,10 +835,7 @@ int cx_cmd_run(int argc, char **argv)
         close(o.lock_fd);
         cx_run_slurm_run_t r = {o.key, o.resume, o.heartbeat_ms, o.checkpoint_every,
                                 o.tick_timeout_ms, o.quiet, o.tick_ms};
-        int src = o.in_process ? 2 : cx_run_slurm_submit(&slurm, &r, sc, yaml, yaml_len, out);
-        if (o.in_process) {
-            fprintf(stderr, "cxsim run: --backend slurm starts processes; drop --in-process\n");
-        }
+        int src = cx_run_slurm_submit(&slurm, &r, sc, yaml, yaml_len, out);
         free(yaml);
         free(sc);
         return src;

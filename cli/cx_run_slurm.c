@@ -133,6 +133,20 @@ int cx_run_slurm_take(int *argc, char **argv, cx_run_slurm_t *sl)
         fprintf(stderr, "cxsim run: --nodes, --slurm-opt and --no-wait need --backend slurm\n");
         return 2;
     }
+    /* What a job cannot honour: said before anything is written. */
+    static const char *const local_only[] = {"--in-process", "--cpus", "--paused",
+                                             "--restart-lost"};
+    for (int i = 0; sl->on && i < *argc; i++) {
+        for (size_t k = 0; k < sizeof local_only / sizeof local_only[0]; k++) {
+            size_t n = strlen(local_only[k]);
+            if (strncmp(argv[i], local_only[k], n) == 0 && (argv[i][n] == '\0' || argv[i][n] == '=')) {
+                fprintf(stderr, "cxsim run: %s is not for --backend slurm (%s)\n", local_only[k],
+                        k == 3 ? "after a lost process, `cxsim resume DIR` resubmits the run"
+                               : "the job starts the processes on its nodes");
+                return 2;
+            }
+        }
+    }
     return 0;
 }
 

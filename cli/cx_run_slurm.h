@@ -45,8 +45,10 @@ typedef struct {
 
 /* Removes --backend B, --nodes N, --slurm-opt OPT and --no-wait (both
  * "--opt V" and "--opt=V") from argv, compacting it and updating *argc,
- * into *sl. Returns 0, or 2 (message printed) on a bad value, or the
- * Slurm-only options without --backend slurm. */
+ * into *sl. Returns 0, or 2 (message printed) on a bad value, the
+ * Slurm-only options without --backend slurm, or --backend slurm with an
+ * option only a local run honours (--in-process, --cpus, --paused,
+ * --restart-lost). */
 int cx_run_slurm_take(int *argc, char **argv, cx_run_slurm_t *sl);
 
 /* Writes the job for scenario sc (its resolved text yaml) into out and

@@ -26,7 +26,8 @@ rc=0; "$CXSIM" run "$BASELINE" --nodes 2 --out "$T/x" >"$T/bad" 2>&1 || rc=$?
 rc=0; "$CXSIM" run "$BASELINE" --backend slurm --nodes 0 --out "$T/x" >"$T/bad" 2>&1 || rc=$?
 [ "$rc" -eq 2 ] || { cat "$T/bad"; fail "--nodes 0: exit $rc"; }
 rc=0; "$CXSIM" run "$BASELINE" --backend slurm --in-process --out "$T/x" >"$T/bad" 2>&1 || rc=$?
-[ "$rc" -eq 2 ] || { cat "$T/bad"; fail "--backend slurm --in-process: exit $rc"; }
+[ "$rc" -eq 2 ] && grep -q "not for --backend slurm" "$T/bad" || { cat "$T/bad"; fail "--backend slurm --in-process: exit $rc"; }
+[ ! -e "$T/x" ] || fail "a refused run created its directory"
 
 slurm_up
 
