@@ -28,6 +28,12 @@ add_test(NAME it_web_token COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/integration/we
 set_tests_properties(it_web_token PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77
   ENVIRONMENT "${CX_REL_ENV}")
 
+# One run across three network namespaces ("hosts"), processes started by hand with a run
+# key: skipped (77) without root.
+add_test(NAME it_three_hosts COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/integration/three_hosts.sh)
+set_tests_properties(it_three_hosts PROPERTIES TIMEOUT 300 SKIP_RETURN_CODE 77
+  ENVIRONMENT "${CX_REL_ENV}")
+
 # The protocol fuzz target. Without CX_FUZZ, its main() replays the committed corpus (seeds
 # from real encoded messages, and every crash ever found) on each ctest run.
 add_executable(fuzz_proto_replay ${CMAKE_CURRENT_LIST_DIR}/fuzz/fuzz_proto.c)
