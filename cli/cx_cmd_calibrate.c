@@ -84,6 +84,9 @@ static void s_usage(FILE *fp)
             "  --ticks N             ticks per run (default: the scenario file's)\n"
             "  --jobs J              runs at once (default: the number of cores)\n"
             "  --engine E            in-process (default) or processes\n"
+            "  --backend slurm       each batch of runs as one sbatch array job, waited for\n"
+            "  --slurm-opt OPT       an sbatch option for those jobs, repeatable\n"
+            "  --slurm-tasks N       array tasks per job (default: about 60 s a task)\n"
             "  --out DIR             directory (default calibration/NAME-HASH; a re-run\n"
             "                        re-uses its runs)\n"
             "  --quiet               no per-evaluation lines\n"
@@ -359,7 +362,7 @@ static int s_objective(void *ud, const double *x, double *f)
         cx_exp_db_set_planned(pl->db, pl->point[pi].id, o->com.replicates, c->err, sizeof c->err);
     }
     int failed0 = c->failed;
-    int lr = cx_exp_exec_loop(c->ex, s_done, c, &s_stop, c->err, sizeof c->err);
+    int lr = cx_exp_cmd_loop(&c->o->com, c->ex, c->pl, s_done, c, &s_stop, c->err, sizeof c->err);
     c->ran += todo;
     if (lr != 0) {
         if (lr == 1) {

@@ -129,6 +129,11 @@ static int s_parse(int argc, char **argv, s_opts_t *o)
                 s_cmd);
         return -1;
     }
+    if (o->com.slurm || o->com.n_slurm_opt || o->com.slurm_tasks) {
+        fprintf(stderr, "%s: --backend slurm is for sweep, compare, sensitivity, calibrate and "
+                        "optimise\n", s_cmd);
+        return -1;
+    }
     if (!o->com.jobs) {
         o->com.jobs = cx_exp_cores();
     }

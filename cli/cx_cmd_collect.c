@@ -4,17 +4,19 @@
  *
  *  Every DIR/runs/X/run.json is imported with cx_exp_db_import (one
  *  transaction per run; a run already recorded is left alone), so collect
- *  is idempotent: a second call records nothing new. Runs listed in the
- *  Slurm plan files that have no run.json yet are counted as not finished.
- *  Then the summary is recomputed and printed, as by `cxsim sweep`.
+ *  is idempotent: a second call records nothing new. Then Slurm is asked
+ *  what became of every run listed in the plan files (cx_exp_slurm): the
+ *  counts of queued, running, done, failed and lost runs are printed, and
+ *  the lost and failed ones are named. Then the summary is recomputed and
+ *  printed, as by `cxsim sweep`.
  *
- *  Exit status: 0 no recorded run is failed (some runs may still be
- *  unfinished, as the message says); 1 a recorded run failed or a write failed; 2 bad arguments or
- *  no sweep.db in DIR.
+ *  Exit status: 0 no run is failed or lost (some may still be queued or
+ *  running, as the message says); 1 a run failed or was lost (its Slurm
+ *  task cancelled, failed, or gone without a result), or a write failed;
+ *  2 bad arguments or no sweep.db in DIR.
  */
 #include "cx_cmd.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +25,7 @@
 
 #include "cx_exp_db.h"
 #include "cx_exp_plan.h"
+#include "cx_exp_slurm.h"
 #include "cx_exp_summary.h"
 #include "cx_exp_util.h"
 
@@ -33,51 +36,7 @@ static void s_usage(FILE *fp)
                 "Records the finished runs of the sweep in DIR (Slurm array tasks, or a sweep\n"
                 "that was killed) in DIR/sweep.db, then prints the summary. Idempotent.\n"
                 "\n"
-                "exit status: 0 no run failed, 1 a run failed, 2 invalid input\n");
-}
-
-/* Runs listed in DIR/slurm/plan-*.jsonl without a run.json, and runs
- * listed in total. */
-static int s_unfinished(const char *root, int *listed)
-{
-    char dir[4200];
-    snprintf(dir, sizeof dir, "%s/slurm", root);
-    *listed = 0;
-    DIR *d = opendir(dir);
-    if (!d) {
-        return 0;
-    }
-    int missing = 0;
-    struct dirent *e;
-    char err[256];
-    while ((e = readdir(d))) {
-        size_t len = strlen(e->d_name);
-        if (strncmp(e->d_name, "plan-", 5) != 0 || len < 6 ||
-            strcmp(e->d_name + len - 6, ".jsonl") != 0) {
-            continue;
-        }
-        char path[4500];
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        char *text = cx_exp_read_file(path, 1u << 30, NULL);
-        if (!text) {
-            continue;
-        }
-        char *save = NULL;
-        for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-            cx_exp_run_t run;
-            if (cx_exp_run_from_json(line, &run, err, sizeof err) != 0) {
-                continue; /* the header line */
-            }
-            (*listed)++;
-            char rj[4800];
-            snprintf(rj, sizeof rj, "%s/%s/run.json", root, run.dir);
-            missing += access(rj, F_OK) != 0;
-            cx_exp_run_fini(&run);
-        }
-        free(text);
-    }
-    closedir(d);
-    return missing;
+                "exit status: 0 no run failed or lost, 1 a run failed or was lost (named), 2 invalid input\n");
 }
 
 int cx_cmd_collect(int argc, char **argv)
@@ -120,16 +79,24 @@ int cx_cmd_collect(int argc, char **argv)
         fprintf(stderr, "cxsim collect: %s\n", err);
         rc = 1;
     }
-    int listed = 0;
-    int missing = s_unfinished(dir, &listed);
+    cx_exp_slurm_report_t rep;
+    if (cx_exp_slurm_report(db, dir, NULL, &rep, err, sizeof err) != 0) {
+        fprintf(stderr, "cxsim collect: %s\n", err);
+        rc = 1;
+    }
     long long total = cx_exp_db_count_completed(db, -1);
     printf("collect %s: %d new completed run%s recorded, %d new failed, %d already recorded; "
            "sweep.db holds %lld completed runs",
            dir, added, added == 1 ? "" : "s", failed, already, total);
-    if (missing) {
-        printf("; %d of %d runs submitted to Slurm have not finished yet", missing, listed);
-    }
     printf("\n");
+    cx_exp_slurm_report_print(&rep, stdout, "collect");
+    int gone = rep.count[CX_SLURM_LOST] + rep.count[CX_SLURM_FAILED];
+    if (gone) {
+        printf("collect: running the sweep command again resubmits the %d lost or failed run%s\n",
+               gone, gone == 1 ? "" : "s");
+        rc = 1;
+    }
+    cx_exp_slurm_report_fini(&rep);
     /* A failed run stays failed until a later attempt completes it. */
     long long nfailed = cx_exp_db_count_failed(db);
     if (nfailed > 0) {

@@ -73,6 +73,9 @@ static void s_usage(FILE *fp)
                 "                        0 < M <= 1 (default: the baseline's company.gross_margin)\n"
                 "  --jobs J              runs at once (default: the number of cores)\n"
                 "  --engine E            in-process (default) or processes\n"
+            "  --backend slurm       each batch of runs as one sbatch array job, waited for\n"
+            "  --slurm-opt OPT       an sbatch option for those jobs, repeatable\n"
+            "  --slurm-tasks N       array tasks per job (default: about 60 s a task)\n"
                 "  --out DIR             directory (default compares/NAME-HASH; a re-run resumes)\n"
                 "  --quiet               no table\n"
                 "\n"
@@ -164,8 +167,12 @@ static int s_parse(int argc, char **argv, s_opts_t *o)
     if (!o->scenario) {
         o->scenario = o->baseline;
     }
+    if (!o->com.slurm && (o->com.n_slurm_opt || o->com.slurm_tasks)) {
+        fprintf(stderr, "cxsim compare: --slurm-opt and --slurm-tasks need --backend slurm\n");
+        return -1;
+    }
     if (!o->com.jobs) {
-        o->com.jobs = cx_exp_cores();
+        o->com.jobs = o->com.slurm ? 1 : cx_exp_cores();
     }
     return 0;
 }
@@ -702,7 +709,7 @@ int cx_cmd_compare(int argc, char **argv)
     printf("\n");
     fflush(stdout);
     s_ctx_t c = {&pl, tty, 0};
-    int lr = cx_exp_exec_loop(ex, s_done, &c, &s_stop, err, sizeof err);
+    int lr = cx_exp_cmd_loop(&o.com, ex, &pl, s_done, &c, &s_stop, err, sizeof err);
     if (lr < 0) {
         fprintf(stderr, "cxsim compare: %s\n", err);
     } else if (lr == 1) {

@@ -95,6 +95,9 @@ static void s_usage(FILE *fp)
             "  --ticks N             ticks per run (default: the scenario file's)\n"
             "  --jobs J              runs at once (default: the number of cores)\n"
             "  --engine E            in-process (default) or processes\n"
+            "  --backend slurm       each batch of runs as one sbatch array job, waited for\n"
+            "  --slurm-opt OPT       an sbatch option for those jobs, repeatable\n"
+            "  --slurm-tasks N       array tasks per job (default: about 60 s a task)\n"
             "  --out DIR             directory (default optimise/NAME-HASH; a re-run re-uses\n"
             "                        its runs)\n"
             "  --quiet               no per-step lines\n"
@@ -526,7 +529,7 @@ static int s_evaluate(o_ctx_t *c, cx_roadmap_t *rm, int n, bool with_none)
     cx_exp_buf_fini(&mk);
     if (rc == 0) {
         int failed0 = c->failed;
-        int lr = cx_exp_exec_loop(c->ex, s_done, c, &s_stop, c->err, sizeof c->err);
+        int lr = cx_exp_cmd_loop(&c->o->com, c->ex, c->pl, s_done, c, &s_stop, c->err, sizeof c->err);
         c->ran += todo_all;
         if (lr != 0) {
             if (lr == 1) {

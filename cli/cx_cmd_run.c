@@ -39,6 +39,7 @@
 #include "cx_output.h"
 #include "cx_proc.h"
 #include "cx_proto.h"
+#include "cx_run_slurm.h"
 #include "cx_sim.h"
 #include "cx_version.h"
 
@@ -83,6 +84,13 @@ static void s_usage(FILE *fp)
             "  --restart-lost      when an agent is lost, restart the run from the last\n"
             "                      checkpoint (up to 3 times); needs --checkpoint-every\n"
             "  --quiet             no progress line and no summary table\n"
+            "  --backend slurm     run as one Slurm job (sbatch): every process on the\n"
+            "                      job's nodes over tcp with a run key; DIR on a file\n"
+            "                      system the nodes share\n"
+            "  --nodes N           nodes of that job (default 1)\n"
+            "  --slurm-opt OPT     an sbatch option for the job, repeatable\n"
+            "  --no-wait           submit and return; DIR/live.endpoints and the key then\n"
+            "                      serve `cxsim watch`/`ctl` from here\n"
             "\n"
             "exit status: 0 success, 1 the run failed, 2 invalid input\n");
 }
@@ -765,6 +773,10 @@ cleanup:
 
 int cx_cmd_run(int argc, char **argv)
 {
+    cx_run_slurm_t slurm; /* --backend slurm and its options (cx_run_slurm.h) */
+    if (cx_run_slurm_take(&argc, argv, &slurm) != 0) {
+        return 2;
+    }
     s_opts_t o;
     if (s_parse(argc, argv, &o) != 0) {
         fprintf(stderr, "try 'cxsim run --help'\n");
@@ -885,6 +897,15 @@ int cx_cmd_run(int argc, char **argv)
         }
     }
 
+    if (slurm.on) { /* the run as one Slurm job; its coordinator takes the lock */
+        close(o.lock_fd);
+        cx_run_slurm_run_t r = {o.key, o.resume, o.heartbeat_ms, o.checkpoint_every,
+                                o.tick_timeout_ms, o.quiet, o.tick_ms};
+        int src = cx_run_slurm_submit(&slurm, &r, sc, yaml, yaml_len, out);
+        free(yaml);
+        free(sc);
+        return src;
+    }
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = s_on_signal;
@@ -972,6 +993,13 @@ int cx_cmd_resume(int argc, char **argv)
     args[n++] = (char *)dir;
     for (int i = 2; i < argc && n < 60; i++) {
         args[n++] = argv[i];
+    }
+    char slurm[4096]; /* run through Slurm: resubmitted the same way */
+    char *save = NULL;
+    if (cx_run_slurm_recorded(dir, slurm, sizeof slurm)) {
+        for (char *t = strtok_r(slurm, "\n", &save); t && n < 63; t = strtok_r(NULL, "\n", &save)) {
+            args[n++] = t;
+        }
     }
     args[n] = NULL;
     s_resume_path = cp;

@@ -98,6 +98,9 @@ static void s_usage(FILE *fp)
             "  --ticks N             ticks per run (default: the scenario file's)\n"
             "  --jobs J              runs at once (default: the number of cores)\n"
             "  --engine E            in-process (default) or processes\n"
+            "  --backend slurm       each batch of runs as one sbatch array job, waited for\n"
+            "  --slurm-opt OPT       an sbatch option for those jobs, repeatable\n"
+            "  --slurm-tasks N       array tasks per job (default: about 60 s a task)\n"
             "  --out DIR             directory (default sensitivity/NAME-HASH; a re-run\n"
             "                        resumes)\n"
             "  --quiet               no table\n"
@@ -748,7 +751,7 @@ int cx_cmd_sensitivity(int argc, char **argv)
     fflush(stdout);
     s_ctx_t c = {&pl, tty, 0};
     long long t0 = cx_now_ms();
-    int lr = cx_exp_exec_loop(ex, s_done, &c, &s_stop, err, sizeof err);
+    int lr = cx_exp_cmd_loop(&o.com, ex, &pl, s_done, &c, &s_stop, err, sizeof err);
     if (lr < 0) {
         fprintf(stderr, "cxsim sensitivity: %s\n", err);
     } else if (lr == 1) {

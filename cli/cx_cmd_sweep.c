@@ -43,6 +43,7 @@
 #include "cx_exp_exec.h"
 #include "cx_exp_grid.h"
 #include "cx_exp_plan.h"
+#include "cx_exp_slurm.h"
 #include "cx_exp_stats.h"
 #include "cx_exp_summary.h"
 #include "cx_exp_util.h"
@@ -92,7 +93,8 @@ static void s_usage(FILE *fp)
             "  --backend B           local (default) or slurm: submit an sbatch array job\n"
             "  --slurm-opt OPT       an sbatch option for the job script, repeatable\n"
             "                        (e.g. --slurm-opt=--partition=short)\n"
-            "  --slurm-tasks N       array tasks (default: one per run, at most 100)\n"
+            "  --slurm-tasks N       array tasks (default: as many as make each task last\n"
+            "                        about 60 s, from the runs' size or measured runs; <= 100)\n"
             "  --cxsim PATH          cxsim on the compute nodes (default: this executable)\n"
             "  --no-submit           write the job script and plan, do not call sbatch\n"
             "  --wait                wait for the Slurm job, then collect its results\n"
@@ -220,9 +222,9 @@ static int s_parse(int argc, char **argv, s_opts_t *o)
         fprintf(stderr, "cxsim sweep: no scenario file given\n");
         return -1;
     }
-    if (o->target_kpi && o->slurm) {
-        fprintf(stderr, "cxsim sweep: --target-ci needs the local backend (it decides on more "
-                        "replicates as results come in)\n");
+    if (o->target_kpi && o->no_submit) {
+        fprintf(stderr, "cxsim sweep: --target-ci decides on more replicates as results come "
+                        "in: it cannot go with --no-submit\n");
         return -1;
     }
     if (!o->slurm && (o->n_slurm_opt || o->slurm_tasks || o->no_submit || o->wait || o->cxsim)) {
@@ -350,73 +352,6 @@ static int s_local_done(void *ud, cx_exp_exec_t *ex, const cx_exp_run_t *run, bo
 
 /* ---- the Slurm backend --------------------------------------------------- */
 
-/* Appends s single-quoted for a POSIX shell. */
-static void s_shq(cx_exp_buf_t *b, const char *s)
-{
-    cx_exp_buf_printf(b, "'");
-    for (; *s; s++) {
-        if (*s == '\'') {
-            cx_exp_buf_printf(b, "'\\''");
-        } else {
-            cx_exp_buf_printf(b, "%c", *s);
-        }
-    }
-    cx_exp_buf_printf(b, "'");
-}
-
-/* Runs argv, capturing up to cap-1 bytes of its stdout. Returns the exit
- * status (0..255), or -1 when it could not run (errno). */
-static int s_capture(char *const argv[], char *out, size_t cap)
-{
-    int fd[2];
-    out[0] = '\0';
-    if (pipe(fd) != 0) {
-        return -1;
-    }
-    pid_t pid = fork();
-    if (pid < 0) {
-        close(fd[0]);
-        close(fd[1]);
-        return -1;
-    }
-    if (pid == 0) {
-        dup2(fd[1], 1);
-        close(fd[0]);
-        close(fd[1]);
-        execvp(argv[0], argv);
-        _exit(127);
-    }
-    close(fd[1]);
-    size_t n = 0;
-    ssize_t got;
-    char sink[512];
-    while ((got = read(fd[0], n + 1 < cap ? out + n : sink,
-                       n + 1 < cap ? cap - n - 1 : sizeof sink)) != 0) {
-        if (got < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            break;
-        }
-        if (n + 1 < cap) {
-            n += (size_t)got;
-        }
-    }
-    out[n] = '\0';
-    close(fd[0]);
-    int status;
-    while (waitpid(pid, &status, 0) < 0) {
-        if (errno != EINTR) {
-            return -1;
-        }
-    }
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
-        errno = ENOENT;
-        return -1;
-    }
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
-}
-
 /* Counts the runs of a plan file that have a run.json. */
 static int s_count_finished(const char *root, const char *plan, int *total)
 {
@@ -448,95 +383,47 @@ static int s_count_finished(const char *root, const char *plan, int *total)
 static int s_slurm(const s_opts_t *o, cx_exp_plan_t *pl, cx_exp_run_t *runs, int n_runs,
                    const char *engine)
 {
-    char stamp[64], dir[4200], plan[4400], script[4400], logs[4300];
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
-    size_t sl = strlen(stamp);
-    snprintf(stamp + sl, sizeof stamp - sl, "-%d", (int)getpid());
-    snprintf(dir, sizeof dir, "%s/slurm", pl->root);
-    snprintf(logs, sizeof logs, "%s/logs", dir);
-    snprintf(plan, sizeof plan, "%s/plan-%s.jsonl", dir, stamp);
-    snprintf(script, sizeof script, "%s/job-%s.sh", dir, stamp);
-    if (cx_mkdirs(logs) != 0) {
-        fprintf(stderr, "cxsim sweep: cannot create %s: %s\n", logs, strerror(errno));
-        return 1;
-    }
-    int tasks = o->slurm_tasks ? o->slurm_tasks : n_runs < 100 ? n_runs : 100;
+    char stamp[64], plan[4400], script[4400], err[1024];
+    double task_s = 0;
+    char how[128] = "";
+    int tasks = o->slurm_tasks ? o->slurm_tasks
+                               : cx_exp_slurm_tasks(pl, runs, n_runs, 60.0, &task_s, how, sizeof how);
     if (tasks > n_runs) {
         tasks = n_runs;
     }
-    cx_exp_buf_t b;
-    cx_exp_buf_init(&b);
-    cx_exp_buf_printf(&b, "{\"cxsim_plan\": 1, \"root\": ");
-    cx_exp_buf_json_str(&b, pl->root);
-    cx_exp_buf_printf(&b, ", \"engine\": \"%s\", \"runs\": %d, \"tasks\": %d}\n", engine, n_runs,
-                      tasks);
-    for (int i = 0; i < n_runs; i++) {
-        cx_exp_run_to_json(&b, &runs[i]);
-        cx_exp_buf_printf(&b, "\n");
+    if (!o->slurm_tasks) {
+        printf("%d array task%s of about %.0f s each (%s; --slurm-tasks N overrides)\n", tasks,
+               tasks == 1 ? "" : "s", task_s, how);
     }
-    if (b.oom || cx_write_atomic(plan, b.p, b.n) != 0) {
-        fprintf(stderr, "cxsim sweep: cannot write %s: %s\n", plan, strerror(errno));
-        cx_exp_buf_fini(&b);
+    cx_exp_slurm_job_t job = {o->slurm_opt, o->n_slurm_opt, tasks, o->com.jobs,
+                              o->cxsim ? o->cxsim : pl->exe, "sweep"};
+    if (cx_exp_slurm_write(pl->root, engine, runs, n_runs, tasks, &job, stamp, plan, script,
+                           sizeof plan, err, sizeof err) != 0) {
+        fprintf(stderr, "cxsim sweep: %s\n", err);
         return 1;
     }
-    const char *exe = o->cxsim ? o->cxsim : pl->exe;
-    cx_exp_buf_reset(&b);
-    cx_exp_buf_printf(&b,
-                      "#!/bin/bash\n"
-                      "# cxsim %s sweep of %s: %d runs in %d array tasks.\n"
-                      "# Each task runs its share of the plan into runs/; then:\n"
-                      "#   cxsim collect %s\n",
-                      CX_VERSION, pl->root, n_runs, tasks, pl->root);
-    cx_exp_buf_printf(&b, "#SBATCH --job-name=cxsim-sweep\n#SBATCH --array=0-%d\n", tasks - 1);
-    cx_exp_buf_printf(&b, "#SBATCH --output=%s/%s-%%a.out\n", logs, stamp);
-    cx_exp_buf_printf(&b, "#SBATCH --cpus-per-task=%d\n", o->com.jobs);
-    for (int i = 0; i < o->n_slurm_opt; i++) {
-        cx_exp_buf_printf(&b, "#SBATCH %s\n", o->slurm_opt[i]);
-    }
-    cx_exp_buf_printf(&b, "set -eu\nexec ");
-    s_shq(&b, exe);
-    cx_exp_buf_printf(&b, " sweep --worker ");
-    s_shq(&b, plan);
-    cx_exp_buf_printf(&b, " --task \"$SLURM_ARRAY_TASK_ID\" --of %d --jobs %d\n", tasks,
-                      o->com.jobs);
-    if (b.oom || cx_write_atomic(script, b.p, b.n) != 0 || chmod(script, 0755) != 0) {
-        fprintf(stderr, "cxsim sweep: cannot write %s: %s\n", script, strerror(errno));
-        cx_exp_buf_fini(&b);
-        return 1;
-    }
-    cx_exp_buf_fini(&b);
     if (o->no_submit) {
         printf("wrote %s (%d runs in %d array tasks) and %s\nsubmit it with: sbatch %s\n"
                "then, when it is done: cxsim collect %s\n",
                script, n_runs, tasks, plan, script, pl->root);
         return 0;
     }
-    char out[256];
-    char *argv[] = {"sbatch", "--parsable", script, NULL};
-    int rc = s_capture(argv, out, sizeof out);
-    if (rc != 0) {
-        fprintf(stderr, "cxsim sweep: sbatch %s: %s\nthe job script is %s\n", script,
-                rc < 0 ? strerror(errno) : "failed", script);
+    char out[64];
+    if (cx_exp_slurm_sbatch(pl->db, script, stamp, out, sizeof out, err, sizeof err) != 0) {
+        fprintf(stderr, "cxsim sweep: %s\n", err);
         return 1;
     }
-    char *semi = strpbrk(out, ";\n");
-    if (semi) {
-        *semi = '\0';
-    }
-    char key[128], err[512];
-    snprintf(key, sizeof key, "slurm_job_%s", stamp);
-    cx_exp_db_meta_set(pl->db, key, out, err, sizeof err);
     printf("submitted Slurm job %s: %d runs in %d array tasks (%s)\n", out, n_runs, tasks, script);
     if (!o->wait) {
         printf("when it is done: cxsim collect %s\n", pl->root);
         return 0;
     }
-    /* --wait: poll the run.json files, and squeue for the job's end. */
+    /* --wait: poll the run.json files; every 5 s ask Slurm whether any
+     * task is still queued or running. */
     bool tty = isatty(2);
     int total = 0, finished = 0;
+    char who[300];
+    snprintf(who, sizeof who, "slurm job %s", out);
     for (int round = 0; !s_stop; round++) {
         finished = s_count_finished(pl->root, plan, &total);
         if (tty) {
@@ -546,13 +433,15 @@ static int s_slurm(const s_opts_t *o, cx_exp_plan_t *pl, cx_exp_run_t *runs, int
             break;
         }
         if (round % 5 == 4) {
-            char q[4096], jid[256];
-            snprintf(jid, sizeof jid, "%s", out);
-            char *qargv[] = {"squeue", "-h", "-j", jid, "-o", "%i", NULL};
-            int qrc = s_capture(qargv, q, sizeof q);
-            if (qrc != 0 || q[strspn(q, " \n")] == '\0') {
-                finished = s_count_finished(pl->root, plan, &total);
-                break; /* the job left the queue */
+            cx_exp_slurm_report_t rep;
+            int active = 1;
+            if (cx_exp_slurm_report(pl->db, pl->root, plan, &rep, err, sizeof err) == 0) {
+                active = rep.count[CX_SLURM_QUEUED] + rep.count[CX_SLURM_RUNNING] +
+                         rep.count[CX_SLURM_UNKNOWN];
+            }
+            cx_exp_slurm_report_fini(&rep);
+            if (!active) {
+                break; /* every task ended */
             }
         }
         sleep(1);
@@ -571,9 +460,21 @@ static int s_slurm(const s_opts_t *o, cx_exp_plan_t *pl, cx_exp_run_t *runs, int
         fprintf(stderr, "cxsim sweep: %s\n", err);
         return 1;
     }
+    cx_exp_slurm_report_t rep;
+    int bad = 0;
+    if (cx_exp_slurm_report(pl->db, pl->root, plan, &rep, err, sizeof err) == 0) {
+        finished = s_count_finished(pl->root, plan, &total);
+        bad = rep.count[CX_SLURM_FAILED] + rep.count[CX_SLURM_LOST];
+    }
     printf("slurm job %s ended: %d of %d runs finished; recorded %d completed, %d failed\n", out,
            finished, total, added, failed);
-    return finished < total || failed ? 1 : 0;
+    cx_exp_slurm_report_print(&rep, stdout, who);
+    if (bad) {
+        printf("%s: running the same sweep command again resubmits the %d lost or failed run%s\n",
+               who, bad, bad == 1 ? "" : "s");
+    }
+    cx_exp_slurm_report_fini(&rep);
+    return finished < total || failed || bad ? 1 : 0;
 }
 
 /* True (with a message) when a Slurm job submitted from this directory is
@@ -590,7 +491,7 @@ static bool s_slurm_busy(cx_exp_plan_t *pl)
     for (char *id = strtok_r(jobs, "\n", &save); id; id = strtok_r(NULL, "\n", &save)) {
         char out[4096];
         char *argv[] = {"squeue", "-h", "-j", id, "-o", "%i", NULL};
-        if (s_capture(argv, out, sizeof out) == 0 && out[strspn(out, " \n")] != '\0') {
+        if (cx_exp_slurm_capture(argv, out, sizeof out, 0) == 0 && out[strspn(out, " \n")] != '\0') {
             fprintf(stderr,
                     "cxsim sweep: Slurm job %s of %s is still queued or running; wait for it "
                     "and run 'cxsim collect %s', or cancel it (scancel %s) before sweeping "
@@ -818,7 +719,10 @@ int cx_cmd_sweep(int argc, char **argv)
     }
 
     bool tty = isatty(2) != 0;
-    if (!o.slurm) {
+    /* Through Slurm, a plain sweep is one array job collected later; with
+     * --target-ci each round of replicates is one array job, waited for. */
+    bool array_job = o.slurm && !o.target_kpi;
+    if (!array_job) {
         ex = cx_exp_exec_new(pl.exe, pl.root, o.com.engine, o.com.jobs, tty);
         if (!ex) {
             fprintf(stderr, "cxsim sweep: out of memory\n");
@@ -833,7 +737,7 @@ int cx_cmd_sweep(int argc, char **argv)
             want = planned > want ? planned : want;
         }
         int q = 0;
-        if (o.slurm) {
+        if (array_job) {
             /* Count what is left; build the runs for the plan file. */
             for (int r = 0; r < want; r++) {
                 int before = (int)pl.skipped;
@@ -882,7 +786,7 @@ int cx_cmd_sweep(int argc, char **argv)
     }
     fflush(stdout);
 
-    if (o.slurm) {
+    if (array_job) {
         if (todo == 0) {
             rc = 0;
         } else {
@@ -907,7 +811,14 @@ int cx_cmd_sweep(int argc, char **argv)
         }
     }
     long long t0 = cx_now_ms();
-    int lr = cx_exp_exec_loop(ex, s_local_done, &L, &s_stop, err, sizeof err);
+    int lr;
+    if (o.slurm) {
+        cx_exp_slurm_job_t job = {o.slurm_opt, o.n_slurm_opt, o.slurm_tasks, o.com.jobs,
+                                  o.cxsim ? o.cxsim : pl.exe, "sweep"};
+        lr = cx_exp_slurm_loop(ex, &pl, &job, s_local_done, &L, &s_stop, err, sizeof err);
+    } else {
+        lr = cx_exp_exec_loop(ex, s_local_done, &L, &s_stop, err, sizeof err);
+    }
     double secs = (double)(cx_now_ms() - t0) / 1000.0;
     int completed, failed;
     cx_exp_exec_counts(ex, &completed, &failed);

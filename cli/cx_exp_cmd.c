@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cx_exp_db.h"
+#include "cx_exp_slurm.h"
 #include "cx_exp_util.h"
 #include "cx_load.h"
 #include "cx_params.h"
@@ -63,10 +64,40 @@ int cx_exp_cmd_common(const char *cmd, int argc, char **argv, int *i, bool *miss
         c->out = v;
     } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
         c->quiet = true;
+    } else if ((v = cx_exp_opt("--backend", argc, argv, i, missing))) {
+        if (strcmp(v, "local") != 0 && strcmp(v, "slurm") != 0) {
+            fprintf(stderr, "%s: --backend expects local or slurm, got '%s'\n", cmd, v);
+            return -1;
+        }
+        c->slurm = strcmp(v, "slurm") == 0;
+    } else if ((v = cx_exp_opt("--slurm-opt", argc, argv, i, missing))) {
+        if (c->n_slurm_opt == (int)(sizeof c->slurm_opt / sizeof c->slurm_opt[0]) ||
+            strchr(v, '\n')) {
+            fprintf(stderr, "%s: too many --slurm-opt, or a line break in one\n", cmd);
+            return -1;
+        }
+        c->slurm_opt[c->n_slurm_opt++] = v;
+    } else if ((v = cx_exp_opt("--slurm-tasks", argc, argv, i, missing))) {
+        if (cx_exp_cmd_int(cmd, "--slurm-tasks", v, 1, 100000, &n) != 0) {
+            return -1;
+        }
+        c->slurm_tasks = (int)n;
     } else {
         return 0;
     }
     return 1;
+}
+
+int cx_exp_cmd_loop(const cx_exp_common_t *c, cx_exp_exec_t *ex, cx_exp_plan_t *pl,
+                    cx_exp_done_fn *on_done, void *ud, volatile sig_atomic_t *stop, char *err,
+                    size_t errlen)
+{
+    if (!c->slurm) {
+        return cx_exp_exec_loop(ex, on_done, ud, stop, err, errlen);
+    }
+    cx_exp_slurm_job_t job = {c->slurm_opt, c->n_slurm_opt, c->slurm_tasks, c->jobs,
+                              cx_exp_exec_exe(ex), "experiment"};
+    return cx_exp_slurm_loop(ex, pl, &job, on_done, ud, stop, err, errlen);
 }
 
 int cx_exp_cmd_add_set(const char *cmd, const char **sets, int *n, int max, const char *v)
@@ -236,8 +267,13 @@ int cx_exp_cmd_finish(const char *cmd, const char *scenario, cx_exp_common_t *c)
         fprintf(stderr, "%s: no scenario given\n", cmd);
         return -1;
     }
+    if (!c->slurm && (c->n_slurm_opt || c->slurm_tasks)) {
+        fprintf(stderr, "%s: --slurm-opt and --slurm-tasks need --backend slurm\n", cmd);
+        return -1;
+    }
     if (!c->jobs) {
-        c->jobs = cx_exp_cores();
+        /* Through Slurm, runs at once within one array task (one CPU each). */
+        c->jobs = c->slurm ? 1 : cx_exp_cores();
     }
     return 0;
 }

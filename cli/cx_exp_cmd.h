@@ -9,6 +9,7 @@
 #ifndef CX_EXP_CMD_H
 #define CX_EXP_CMD_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -24,6 +25,10 @@ typedef struct {
     const char *engine; /* --engine: "in-process" or "processes" */
     const char *out;    /* --out (NULL: the default directory) */
     bool quiet;         /* --quiet, -q */
+    bool slurm;         /* --backend slurm: each batch of runs is an array job */
+    const char *slurm_opt[32]; /* --slurm-opt values */
+    int n_slurm_opt;    /* entries used */
+    int slurm_tasks;    /* --slurm-tasks, 0 = sized to about 60 s a task */
 } cx_exp_common_t;
 
 /* v as an integer from lo to hi into *out; -1 (after a message naming opt)
@@ -32,11 +37,19 @@ int cx_exp_cmd_int(const char *cmd, const char *opt, const char *v, long long lo
                    long long *out);
 
 /* argv[*i] as one of the common options (--replicates from rep_lo to
- * rep_hi, --jobs, --seed, --ticks, --engine, --out, --quiet): 1 when it was
+ * rep_hi, --jobs, --seed, --ticks, --engine, --out, --quiet, --backend,
+ * --slurm-opt, --slurm-tasks): 1 when it was
  * one (advancing *i past its value), 0 when it is not (*missing set when it
  * is one without its value), -1 when its value is invalid. */
 int cx_exp_cmd_common(const char *cmd, int argc, char **argv, int *i, bool *missing,
                       cx_exp_common_t *c, long long rep_lo, long long rep_hi);
+
+/* Runs what ex has queued (and what on_done queues) locally
+ * (cx_exp_exec_loop) or, with --backend slurm, as one array job per batch
+ * (cx_exp_slurm_loop). Same returns as cx_exp_exec_loop. */
+int cx_exp_cmd_loop(const cx_exp_common_t *c, cx_exp_exec_t *ex, cx_exp_plan_t *pl,
+                    cx_exp_done_fn *on_done, void *ud, volatile sig_atomic_t *stop, char *err,
+                    size_t errlen);
 
 /* Appends a --set KEY=VALUE to sets (*n entries of max). */
 int cx_exp_cmd_add_set(const char *cmd, const char **sets, int *n, int max, const char *v);

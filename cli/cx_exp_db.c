@@ -402,6 +402,27 @@ long long cx_exp_db_count_failed(cx_exp_db_t *db)
     return s_int_query(db, "SELECT COUNT(*) FROM runs WHERE status = 'failed'", 0, 0, 0);
 }
 
+int cx_exp_db_point_cost(cx_exp_db_t *db, long long point, double *wall, double *ticks)
+{
+    sqlite3_stmt *st;
+    *wall = *ticks = 0;
+    if (sqlite3_prepare_v2(db->h,
+                           "SELECT COUNT(*), TOTAL(wall_seconds), TOTAL(ticks) FROM runs "
+                           "WHERE point = ?1 AND status = 'completed' AND wall_seconds > 0",
+                           -1, &st, NULL) != SQLITE_OK) {
+        return -1;
+    }
+    sqlite3_bind_int64(st, 1, point);
+    int n = 0;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        n = sqlite3_column_int(st, 0);
+        *wall = sqlite3_column_double(st, 1);
+        *ticks = sqlite3_column_double(st, 2);
+    }
+    sqlite3_finalize(st);
+    return n;
+}
+
 /* ---- importing a run ---------------------------------------------------- */
 
 static bool s_ident(const char *s, size_t len)

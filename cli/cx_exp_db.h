@@ -83,6 +83,10 @@ long long cx_exp_db_count_completed(cx_exp_db_t *db, long long point);
 /* Counts runs recorded as failed (a later completed attempt replaces the
  * failed row). */
 long long cx_exp_db_count_failed(cx_exp_db_t *db);
+/* The completed runs of point: how many, their total wall seconds and
+ * ticks (what a Slurm submission sizes its tasks from). Returns the count,
+ * 0 when none, -1 on error. */
+int cx_exp_db_point_cost(cx_exp_db_t *db, long long point, double *wall, double *ticks);
 
 /* Imports the finished run in run_dir (absolute, or relative to the
  * current directory), whose run.json the executor wrote; rel_dir is what

@@ -150,6 +150,47 @@ int cx_exp_exec_add(cx_exp_exec_t *ex, const cx_exp_run_t *run)
     return 0;
 }
 
+int cx_exp_exec_take(cx_exp_exec_t *ex, cx_exp_run_t **runs)
+{
+    *runs = NULL;
+    if (ex->q_n == 0) {
+        return 0;
+    }
+    cx_exp_run_t *out = malloc((size_t)ex->q_n * sizeof *out);
+    if (!out) {
+        return -1;
+    }
+    memcpy(out, ex->queue + ex->q_head, (size_t)ex->q_n * sizeof *out);
+    int n = ex->q_n;
+    ex->q_head = ex->q_n = 0;
+    *runs = out;
+    return n;
+}
+
+void cx_exp_exec_note(cx_exp_exec_t *ex, bool ok)
+{
+    if (ok) {
+        ex->completed++;
+    } else {
+        ex->failed++;
+    }
+}
+
+const char *cx_exp_exec_root(const cx_exp_exec_t *ex)
+{
+    return ex->root;
+}
+
+const char *cx_exp_exec_exe(const cx_exp_exec_t *ex)
+{
+    return ex->exe;
+}
+
+const char *cx_exp_exec_engine(const cx_exp_exec_t *ex)
+{
+    return ex->engine;
+}
+
 void cx_exp_exec_counts(const cx_exp_exec_t *ex, int *completed, int *failed)
 {
     *completed = ex->completed;

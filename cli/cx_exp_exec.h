@@ -82,6 +82,18 @@ int cx_exp_exec_add(cx_exp_exec_t *ex, const cx_exp_run_t *run);
 int cx_exp_exec_loop(cx_exp_exec_t *ex, cx_exp_done_fn *on_done, void *ud,
                      volatile sig_atomic_t *stop, char *err, size_t errlen);
 
+/* Moves every queued run out of the queue into a heap array (*runs, the
+ * caller's: cx_exp_run_fini each, then free). Returns how many, -1 on out
+ * of memory. For a backend that runs them elsewhere (cx_exp_slurm). */
+int cx_exp_exec_take(cx_exp_exec_t *ex, cx_exp_run_t **runs);
+/* Counts a run finished elsewhere as completed (ok) or failed. */
+void cx_exp_exec_note(cx_exp_exec_t *ex, bool ok);
+/* The experiment directory, the cxsim executable and the engine given to
+ * cx_exp_exec_new. */
+const char *cx_exp_exec_root(const cx_exp_exec_t *ex);
+const char *cx_exp_exec_exe(const cx_exp_exec_t *ex);
+const char *cx_exp_exec_engine(const cx_exp_exec_t *ex);
+
 /* Runs finished as completed and as failed so far. */
 void cx_exp_exec_counts(const cx_exp_exec_t *ex, int *completed, int *failed);
 

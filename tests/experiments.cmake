@@ -24,11 +24,17 @@ if(NOT CX_SANITIZE)
   cx_integration_test(it_checks_shipped ${CMAKE_CURRENT_LIST_DIR}/integration/checks_shipped.sh)
   set_tests_properties(it_checks_shipped PROPERTIES TIMEOUT 600 ENVIRONMENT "${CX_EXP_IT_ENV}")
 endif()
-# The Slurm test installs packages and starts daemons: it runs alone, and
-# reports itself skipped (77, with the reason) where no registry is reachable.
-cx_integration_test(it_exp_slurm ${CMAKE_CURRENT_LIST_DIR}/integration/exp_slurm.sh)
-set_tests_properties(it_exp_slurm PROPERTIES TIMEOUT 600 RUN_SERIAL TRUE
-  SKIP_RETURN_CODE 77 ENVIRONMENT "${CX_EXP_IT_ENV}")
+# The Slurm tests install packages and start daemons: they run alone, and report
+# themselves skipped (77, with the reason) where no registry is reachable.
+# exp_slurm: sweeps as array jobs; exp_slurm_lost: cancelled and failed tasks named,
+# resubmission, task grouping; exp_slurm_run: cxsim run --backend slurm, a lost
+# process named, resume; exp_slurm_exp: compare, sensitivity, calibrate, optimise,
+# --target-ci through Slurm.
+foreach(t slurm slurm_lost slurm_run slurm_exp)
+  cx_integration_test(it_exp_${t} ${CMAKE_CURRENT_LIST_DIR}/integration/exp_${t}.sh)
+  set_tests_properties(it_exp_${t} PROPERTIES TIMEOUT 600 RUN_SERIAL TRUE
+    SKIP_RETURN_CODE 77 ENVIRONMENT "${CX_EXP_IT_ENV}")
+endforeach()
 
 # Reports (cxsim report): chart primitives, and the HTML report of a run and
 # of a comparison and of a sweep, parsed as XML and checked against the

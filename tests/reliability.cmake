@@ -39,8 +39,14 @@ set_tests_properties(it_web_token PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77
 
 # Slow HTTP clients against cxsim-web on 127.0.0.1-3 (answers within 2 s: alone);
 # skipped (77) where 127.0.0.2 cannot be bound.
-add_test(NAME it_web_slow COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/integration/web_slow.sh)
+cx_integration_test(it_web_slow ${CMAKE_CURRENT_LIST_DIR}/integration/web_slow.sh)
 set_tests_properties(it_web_slow PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77 RUN_SERIAL TRUE
+  ENVIRONMENT "${CX_REL_ENV}")
+
+# One run across three network namespaces ("hosts"), processes started by hand with a run
+# key: skipped (77) without root.
+cx_integration_test(it_three_hosts ${CMAKE_CURRENT_LIST_DIR}/integration/three_hosts.sh)
+set_tests_properties(it_three_hosts PROPERTIES TIMEOUT 300 SKIP_RETURN_CODE 77
   ENVIRONMENT "${CX_REL_ENV}")
 
 # The protocol fuzz target. Without CX_FUZZ, its main() replays the committed corpus (seeds

@@ -227,5 +227,5 @@ bad --set departments.it.maturity=1,2 --target-ci nps
 bad --set departments.it.maturity=1,2 --target-ci bogus=1
 bad --set departments.it.maturity=1,2 --engine threads
 bad --set departments.it.maturity=1,2 --backend cloud
-bad --set departments.it.maturity=1,2 --target-ci nps=1 --backend slurm
+bad --set departments.it.maturity=1,2 --target-ci nps=1 --backend slurm --no-submit   # it waits for results
 echo ok
