@@ -23,7 +23,9 @@
 #include "cx_exp_calib.h"
 #include "cx_output.h"
 #include "cx_report.h"
+#include "cx_report_exp.h"
 #include "cx_report_page.h"
+#include "cx_report_pages.h"
 #include "cx_svg.h"
 #include "cx_tally.h"
 

@@ -19,7 +19,9 @@
 #include <string.h>
 
 #include "cx_report.h"
+#include "cx_report_exp.h"
 #include "cx_report_page.h"
+#include "cx_report_pages.h"
 #include "cx_svg.h"
 
 #define S_NDASH "\xe2\x80\x93"

@@ -1,7 +1,6 @@
 /*  cx_report_exp — reading the experiment databases for the report pages
- *  (cx_report_page.h): read-only opening, meta values, the scenario's name,
- *  per-tick means with 95% bands over a point's completed runs, and the
- *  number formats shared by the tables.
+ *  (cx_report_exp.h): read-only opening, meta values, the scenario's name,
+ *  per-tick means with 95% bands over a point's completed runs.
  */
 #include <math.h>
 #include <sqlite3.h>
@@ -13,7 +12,9 @@
 #include "cx_exp_stats.h"
 #include "cx_load.h"
 #include "cx_report.h"
+#include "cx_report_exp.h"
 #include "cx_report_page.h"
+#include "cx_report_pages.h"
 #include "cx_svg.h"
 
 int cx_report_db_open(const char *dir, const char *name, sqlite3 **db, char *err, size_t errlen)
@@ -209,39 +210,4 @@ done:
     free(runs);
     free(col);
     return rc;
-}
-
-void cx_report_g(char *buf, size_t cap, double v, int sig)
-{
-    if (isnan(v)) {
-        snprintf(buf, cap, "%s", "");
-    } else {
-        snprintf(buf, cap, "%.*g", sig, v);
-    }
-}
-
-int cx_report_decimals(double v)
-{
-    if (!isfinite(v) || v == 0) {
-        return 2;
-    }
-    int d = 3 - (int)floor(log10(fabs(v)));
-    return d < 0 ? 0 : d > 6 ? 6 : d;
-}
-
-void cx_report_num_cell(cx_exp_buf_t *b, const char *cls, double v, int sig, int decimals,
-                        bool signed_)
-{
-    char g[40], t[64];
-    cx_report_g(g, sizeof g, v, sig);
-    cx_svg_fmt(t + 1, sizeof t - 1, v, decimals);
-    if (signed_ && isfinite(v) && t[1] != '-' && strspn(t + 1, "0.") != strlen(t + 1)) {
-        t[0] = '+';
-    } else {
-        memmove(t, t + 1, strlen(t + 1) + 1);
-    }
-    cx_exp_buf_printf(b, "<td class=\"num%s%s\" data-value=\"%s\">", cls && *cls ? " " : "",
-                      cls ? cls : "", g);
-    cx_svg_escape(b, t);
-    cx_exp_buf_printf(b, "</td>");
 }

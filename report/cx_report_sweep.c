@@ -27,7 +27,9 @@
 #include "cx_exp_summary.h"
 #include "cx_load.h"
 #include "cx_report.h"
+#include "cx_report_exp.h"
 #include "cx_report_page.h"
+#include "cx_report_pages.h"
 #include "cx_svg.h"
 
 #define S_NDASH "\xe2\x80\x93"
