@@ -30,6 +30,7 @@
 #include <zmq.h>
 
 #include "cx_checkpoint.h"
+#include "cx_csv.h"
 #include "cx_curve.h"
 #include "cx_dirlock.h"
 #include "cx_exp_db.h"
@@ -277,83 +278,62 @@ static void s_progress_end(s_progress_t *p)
     }
 }
 
-/* Splits a CSV line in place; returns the number of fields. */
-static int s_split(char *line, char **f, int cap)
-{
-    int n = 0;
-    char *p = line;
-    while (n < cap) {
-        f[n++] = p;
-        char *c = strchr(p, ',');
-        if (!c) {
-            break;
-        }
-        *c = '\0';
-        p = c + 1;
-    }
-    char *nl = strchr(f[n - 1], '\n');
-    if (nl) {
-        *nl = '\0';
-    }
-    return n;
-}
-
 /* Prints the run's headline: the first and the last 30 days of kpis.csv
  * as means (single ticks are noisy), the yearly money of summary.json,
  * and each maturity transition as planned and as carried out. */
+/* The KPIs of the headline: kpis.csv column, label. */
+static const char *const s_want[][2] = {{"nps", "NPS"},
+                                        {"csat", "CSAT (%)"},
+                                        {"ces", "CES (1-10)"},
+                                        {"churn_rate", "churn (% per tick)"},
+                                        {"customers", "customers"},
+                                        {"revenue", "revenue per tick"},
+                                        {"operating_profit", "operating profit per tick"},
+                                        {"employee_engagement", "employee engagement"}};
+enum { S_W = sizeof s_want / sizeof s_want[0] };
+
+/* The first and the last `win` rows of the headline's KPIs. */
+typedef struct {
+    int win;              /* ticks per window, 1..64 */
+    int rows;             /* rows read */
+    double first[S_W];    /* sums over the first window */
+    double ring[S_W][64]; /* the last window's values, a ring */
+} s_windows_t;
+
+static int s_window_row(void *ud, char **f)
+{
+    s_windows_t *w = ud;
+    for (int k = 0; k < S_W; k++) {
+        double v = atof(f[k]);
+        if (w->rows < w->win) {
+            w->first[k] += v;
+        }
+        w->ring[k][w->rows % w->win] = v;
+    }
+    w->rows++;
+    return 0;
+}
+
 static void s_summary(const char *dir, const cx_scenario_t *sc, double secs, int processes)
 {
-    static const char *want[][2] = {{"nps", "NPS"},
-                                    {"csat", "CSAT (%)"},
-                                    {"ces", "CES (1-10)"},
-                                    {"churn_rate", "churn (% per tick)"},
-                                    {"customers", "customers"},
-                                    {"revenue", "revenue per tick"},
-                                    {"operating_profit", "operating profit per tick"},
-                                    {"employee_engagement", "employee engagement"}};
-    enum { S_W = sizeof want / sizeof want[0] };
     char path[4200];
     snprintf(path, sizeof path, "%s/kpis.csv", dir);
-    FILE *fp = fopen(path, "r");
-    if (!fp) {
-        return;
-    }
-    static char head[8192], line[8192];
-    if (!fgets(head, sizeof head, fp)) {
-        fclose(fp);
-        return;
-    }
-    char *h[128];
-    int nh = s_split(head, h, 128);
-    int col[S_W];
-    for (size_t w = 0; w < S_W; w++) {
-        col[w] = -1;
-        for (int i = 0; i < nh; i++) {
-            if (strcmp(h[i], want[w][0]) == 0) {
-                col[w] = i;
-            }
-        }
+    const char *cols[S_W];
+    for (int k = 0; k < S_W; k++) {
+        cols[k] = s_want[k][0];
     }
     /* Window: 30 days in whole ticks (at least one). */
     double days = cx_tick_days(sc->tick_unit);
     int win = (int)(30.0 / days + 0.5);
     win = win < 1 ? 1 : win;
-    double first[S_W] = {0}, ring[S_W][64];
-    win = win > 64 ? 64 : win;
-    int rows = 0;
-    while (fgets(line, sizeof line, fp)) {
-        char *f[128];
-        int nf = s_split(line, f, 128);
-        for (size_t w = 0; w < S_W; w++) {
-            double v = col[w] >= 0 && col[w] < nf ? atof(f[col[w]]) : 0.0;
-            if (rows < win) {
-                first[w] += v;
-            }
-            ring[w][rows % win] = v;
-        }
-        rows++;
+    s_windows_t wd = {0};
+    wd.win = win > 64 ? 64 : win;
+    char err[256];
+    if (cx_csv_read(path, cols, S_W, s_window_row, &wd, err, sizeof err) != 0) {
+        return;
     }
-    fclose(fp);
+    win = wd.win;
+    int rows = wd.rows;
     if (rows == 0) {
         return;
     }
@@ -374,16 +354,13 @@ static void s_summary(const char *dir, const cx_scenario_t *sc, double secs, int
         snprintf(b, sizeof b, "last %d ticks", nw);
     }
     printf("  %-26s %14s %14s %12s\n", "KPI (mean)", a, b, "change");
-    for (size_t w = 0; w < S_W; w++) {
-        if (col[w] < 0) {
-            continue;
-        }
-        double x = first[w] / nw, y = 0.0;
+    for (int w = 0; w < S_W; w++) {
+        double x = wd.first[w] / nw, y = 0.0;
         for (int k = 0; k < nw; k++) {
-            y += ring[w][k];
+            y += wd.ring[w][k];
         }
         y /= nw;
-        printf("  %-26s %14.2f %14.2f %+12.2f\n", want[w][1], x, y, y - x);
+        printf("  %-26s %14.2f %14.2f %+12.2f\n", s_want[w][1], x, y, y - x);
     }
     /* The yearly money and the transitions, from summary.json. */
     snprintf(path, sizeof path, "%s/summary.json", dir);

@@ -17,6 +17,7 @@
 
 #include "cx_doc.h"
 #include "cx_exp_util.h"
+#include "cx_kpi_cols.h"
 
 #define S_MAX_WINDOW 1000000 /* CX_MAX_TICKS: a window never reaches past a run */
 
@@ -29,43 +30,24 @@ static const char *const s_expects[] = {"increase",    "decrease", "no_decrease"
                                         "no_increase", "between",  "ratio_between"};
 static const char *const s_hows[] = {"mean", "sum", "last", "growth"};
 
-/* kpis.csv's columns today (runtime/cx_output.c); a newer engine may add
- * more, read from the header of the runs' kpis.csv. */
-static const char *const s_kpis[] = {"customers",
-                                     "promoters",
-                                     "passives",
-                                     "detractors",
-                                     "nps",
-                                     "respondents",
-                                     "satisfied",
-                                     "csat",
-                                     "ces",
-                                     "churned",
-                                     "churn_rate",
-                                     "retention_rate",
-                                     "acquired",
-                                     "purchases",
-                                     "referral_purchases",
-                                     "referral_rate",
-                                     "revenue",
-                                     "clv",
-                                     "cac",
-                                     "employee_engagement",
-                                     "avg_resolution_time",
-                                     "loyalty_index",
-                                     "satisfaction",
-                                     "expectation",
-                                     "interactions",
-                                     "handoffs",
-                                     "failed_handoffs",
-                                     "cost",
-                                     "investment",
-                                     "customers_end"};
-
+/* The KPI row's contract columns (models/cx_kpi_cols.c, tick excluded); a
+ * newer engine may add more, read from the header of the runs' kpis.csv.
+ * Built once (check files are loaded by one thread). */
 const char *const *cx_check_kpi_columns(int *n)
 {
-    *n = (int)(sizeof s_kpis / sizeof s_kpis[0]);
-    return s_kpis;
+    static const char *names[64];
+    static int count = -1;
+    if (count < 0) {
+        int k = 0;
+        for (int i = 0; i < cx_kpi_ncols && k < 64; i++) {
+            if (cx_kpi_cols[i].contract && strcmp(cx_kpi_cols[i].name, "tick") != 0) {
+                names[k++] = cx_kpi_cols[i].name;
+            }
+        }
+        count = k;
+    }
+    *n = count;
+    return names;
 }
 
 const char *cx_expect_name(cx_expect_t e)

@@ -117,7 +117,7 @@ int cx_checks_load_file(const char *path, cx_checks_t *out, cx_diags_t *diags);
 int cx_checks_load_string(const char *name, const char *dir, const char *text, size_t len,
                           cx_checks_t *out, cx_diags_t *diags);
 
-/* The columns kpis.csv has today (tick excluded), for validation and
+/* The contract columns of kpis.csv (models/cx_kpi_cols.c, tick excluded), for validation and
  * suggestions. Static storage; *n gets the count. */
 const char *const *cx_check_kpi_columns(int *n);
 

@@ -18,6 +18,7 @@
 
 #include "cx_exp_sha256.h"
 #include "cx_exp_util.h"
+#include "cx_kpi_cols.h"
 
 #define S_BUSY_MS 30000                /* wait for readers this long before failing */
 #define S_MAX_CSV (256u * 1024 * 1024) /* largest result file imported */
@@ -27,13 +28,9 @@ struct cx_exp_db {
     sqlite3 *h; /* connection */
 };
 
-/* The columns of kpis.csv and departments.csv as the run contract states
- * them; columns a newer engine adds are added to the tables on import. */
-static const char *s_kpi_cols =
-    "customers,promoters,passives,detractors,nps,respondents,satisfied,csat,ces,churned,"
-    "churn_rate,retention_rate,acquired,purchases,referral_purchases,referral_rate,revenue,clv,"
-    "cac,employee_engagement,avg_resolution_time,loyalty_index,satisfaction,expectation,"
-    "interactions,handoffs,failed_handoffs,cost,investment,customers_end";
+/* The columns of departments.csv as the run contract states them (those of
+ * kpis.csv: the contract columns of models/cx_kpi_cols.c); columns a newer
+ * engine adds are added to the tables on import. */
 static const char *s_dept_cols = "maturity,demand,handled,backlog,avg_wait,resolution_rate,"
                                  "handoffs,failed_handoffs,cost,employee_engagement,capacity";
 
@@ -115,14 +112,22 @@ int cx_exp_db_exec(cx_exp_db_t *db, const char *sql, char *err, size_t errlen)
     return 0;
 }
 
-/* Creates `table` with its key columns and the listed NUMERIC columns. */
+/* Creates `table` with its key columns and the listed NUMERIC columns (cols
+ * NULL: the contract columns of the KPI row, models/cx_kpi_cols.c). */
 static int s_create_data_table(cx_exp_db_t *db, const char *table, const char *keys, const char *pk,
                                const char *cols, char *err, size_t errlen)
 {
     cx_exp_buf_t b;
     cx_exp_buf_init(&b);
     cx_exp_buf_printf(&b, "CREATE TABLE IF NOT EXISTS %s(%s", table, keys);
-    const char *p = cols;
+    if (!cols) { /* the KPI row's contract columns */
+        for (int i = 0; i < cx_kpi_ncols; i++) {
+            if (cx_kpi_cols[i].contract && strcmp(cx_kpi_cols[i].name, "tick") != 0) {
+                cx_exp_buf_printf(&b, ", \"%s\" NUMERIC", cx_kpi_cols[i].name);
+            }
+        }
+    }
+    const char *p = cols ? cols : "";
     while (*p) {
         const char *c = strchr(p, ',');
         size_t len = c ? (size_t)(c - p) : strlen(p);
@@ -159,7 +164,7 @@ cx_exp_db_t *cx_exp_db_open(const char *path, char *err, size_t errlen)
         s_create_data_table(db, "kpis",
                             "run_id INTEGER NOT NULL REFERENCES runs(run_id), "
                             "tick INTEGER NOT NULL",
-                            "run_id, tick", s_kpi_cols, err, errlen) != 0 ||
+                            "run_id, tick", NULL, err, errlen) != 0 ||
         s_create_data_table(db, "departments",
                             "run_id INTEGER NOT NULL REFERENCES runs(run_id), "
                             "tick INTEGER NOT NULL, department TEXT NOT NULL",

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "cx_csv.h"
 #include "cx_report.h"
 #include "cx_report_page.h"
 
@@ -50,7 +51,6 @@ double cx_report_num(const char *s)
     return *end ? NAN : v;
 }
 
-
 bool cx_report_is_file(const char *dir, const char *name)
 {
     char p[S_PATH_MAX];
@@ -64,97 +64,15 @@ const char *cx_report_basename(const char *path)
     return b && b[1] ? b + 1 : path;
 }
 
-int cx_report_csv(const char *dir, const char *name, const char *const *cols, int ncols, cx_report_row_fn fn,
-                 void *ud, char *err, size_t errlen)
+int cx_report_csv(const char *dir, const char *name, const char *const *cols, int ncols,
+                  cx_report_row_fn fn, void *ud, char *err, size_t errlen)
 {
     char path[S_PATH_MAX];
     if (cx_report_join(path, sizeof path, dir, name) != 0) {
         snprintf(err, errlen, "path too long: %.200s/%s", dir, name);
         return CX_REPORT_UNREADABLE;
     }
-    FILE *fp = fopen(path, "r");
-    if (!fp) {
-        snprintf(err, errlen, "cannot read %.3000s: %s", path, strerror(errno));
-        return CX_REPORT_UNREADABLE;
-    }
-    int rc = CX_REPORT_UNREADABLE;
-    char *line = NULL;
-    size_t lcap = 0;
-    ssize_t len;
-    int nhead = 0, *map = NULL;
-    char **fields = NULL, **want = NULL;
-    long lineno = 1;
-    if ((len = getline(&line, &lcap, fp)) <= 0) {
-        snprintf(err, errlen, "%.3000s: empty file, no header", path);
-        goto done;
-    }
-    line[strcspn(line, "\r\n")] = '\0';
-    nhead = 1;
-    for (const char *p = line; *p; p++) {
-        nhead += *p == ',';
-    }
-    map = malloc((size_t)ncols * sizeof *map);
-    fields = malloc((size_t)nhead * sizeof *fields);
-    want = malloc((size_t)(ncols > 0 ? ncols : 1) * sizeof *want);
-    if (!map || !fields || !want) {
-        snprintf(err, errlen, "out of memory");
-        goto done;
-    }
-    for (int c = 0; c < ncols; c++) {
-        map[c] = -1;
-        int i = 0;
-        for (char *p = line, *e; p; p = e ? e + 1 : NULL, i++) {
-            e = strchr(p, ',');
-            size_t l = e ? (size_t)(e - p) : strlen(p);
-            if (strlen(cols[c]) == l && strncmp(p, cols[c], l) == 0) {
-                map[c] = i;
-                break;
-            }
-        }
-        if (map[c] < 0) {
-            snprintf(err, errlen, "%.3000s: no column '%s'", path, cols[c]);
-            goto done;
-        }
-    }
-    while ((len = getline(&line, &lcap, fp)) > 0) {
-        lineno++;
-        if (line[len - 1] != '\n') {
-            break; /* a row still being written */
-        }
-        line[strcspn(line, "\r\n")] = '\0';
-        int nf = 0;
-        for (char *p = line; p && nf < nhead;) {
-            fields[nf++] = p;
-            p = strchr(p, ',');
-            if (p) {
-                *p++ = '\0';
-            }
-        }
-        if (nf != nhead) {
-            snprintf(err, errlen, "%.3000s:%ld: %d fields, the header has %d", path, lineno, nf,
-                     nhead);
-            goto done;
-        }
-        for (int c = 0; c < ncols; c++) {
-            want[c] = fields[map[c]];
-        }
-        if (fn(ud, want) != 0) {
-            snprintf(err, errlen, "out of memory reading %.3000s", path);
-            goto done;
-        }
-    }
-    if (ferror(fp)) {
-        snprintf(err, errlen, "cannot read %.3000s: %s", path, strerror(errno));
-        goto done;
-    }
-    rc = 0;
-done:
-    free(line);
-    free(map);
-    free(fields);
-    free(want);
-    fclose(fp);
-    return rc;
+    return cx_csv_read(path, cols, ncols, fn, ud, err, errlen) == 0 ? 0 : CX_REPORT_UNREADABLE;
 }
 
 void cx_report_trailing_mean(const double *v, int n, int w, double *out)

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "cx_csv.h"
 #include "cx_scenario.h"
 #include "cx_svg.h"
 
@@ -41,11 +42,9 @@ bool cx_report_is_file(const char *dir, const char *name);
 /* The last component of path (path itself when it ends in '/'). */
 const char *cx_report_basename(const char *path);
 
-/* Calls fn(ud, fields) for every whole row of a CSV file (no quoting: the
- * result files hold numbers and ids), fields in the order of `cols`. A
- * last line without its newline (a row being written) is left out. fn
- * returns 0, or -1 when out of memory. */
-typedef int (*cx_report_row_fn)(void *ud, char **fields);
+/* cx_csv_read (runtime/cx_csv.h) on dir/name, CX_REPORT_UNREADABLE on
+ * error. */
+typedef cx_csv_row_fn cx_report_row_fn;
 int cx_report_csv(const char *dir, const char *name, const char *const *cols, int ncols,
                   cx_report_row_fn fn, void *ud, char *err, size_t errlen);
 

@@ -30,12 +30,12 @@
 #define S_MINUS "\xe2\x88\x92"
 #define S_NDASH "\xe2\x80\x93"
 
-#define S_PATH_MAX 4096      /* longest path built here */
+#define S_PATH_MAX 4096 /* longest path built here */
 
-#define S_C_BASE "#777777"  /* baseline */
-#define S_C_SCEN "#0072b2"  /* scenario, single series */
-#define S_C_GOOD "#009e73"  /* revenue, return */
-#define S_C_BAD "#d55e00"   /* cost */
+#define S_C_BASE "#777777" /* baseline */
+#define S_C_SCEN "#0072b2" /* scenario, single series */
+#define S_C_GOOD "#009e73" /* revenue, return */
+#define S_C_BAD "#d55e00"  /* cost */
 
 /* Per-tick mean and spread over replicates (Welford), NaN values skipped. */
 typedef struct {
@@ -152,13 +152,14 @@ static int s_run_series(sqlite3 *db, long long run_id, int cap, double *tick, do
     sqlite3_stmt *st;
     bool mkt = sqlite3_table_column_metadata(db, NULL, "kpis", "marketing_cost", NULL, NULL, NULL,
                                              NULL, NULL) == SQLITE_OK;
-    if (sqlite3_prepare_v2(db,
-                           mkt ? "SELECT tick, nps, churn_rate, revenue, customers, cost, "
-                                 "COALESCE(investment, 0) + COALESCE(marketing_cost, 0) "
-                                 "FROM kpis WHERE run_id = ?1 ORDER BY tick"
-                               : "SELECT tick, nps, churn_rate, revenue, customers, cost, investment "
-                                 "FROM kpis WHERE run_id = ?1 ORDER BY tick",
-                           -1, &st, NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v2(
+            db,
+            mkt ? "SELECT tick, nps, churn_rate, revenue, customers, cost, "
+                  "COALESCE(investment, 0) + COALESCE(marketing_cost, 0) "
+                  "FROM kpis WHERE run_id = ?1 ORDER BY tick"
+                : "SELECT tick, nps, churn_rate, revenue, customers, cost, investment "
+                  "FROM kpis WHERE run_id = ?1 ORDER BY tick",
+            -1, &st, NULL) != SQLITE_OK) {
         return -1;
     }
     sqlite3_bind_int64(st, 1, run_id);
@@ -414,8 +415,8 @@ static void s_cmp_table(cx_exp_buf_t *b, const s_cmp_csv_t *t)
                          "<th class=\"num\">95%% CI of delta</th></tr>\n");
     for (int r = 0; r < t->n; r++) {
         char *const *f = t->f[r];
-        double vb = cx_report_num(f[2]), vs = cx_report_num(f[3]), d = cx_report_num(f[4]), lo = cx_report_num(f[5]),
-               hi = cx_report_num(f[6]);
+        double vb = cx_report_num(f[2]), vs = cx_report_num(f[3]), d = cx_report_num(f[4]),
+               lo = cx_report_num(f[5]), hi = cx_report_num(f[6]);
         int dec = s_ci_decimals((hi - lo) / 2, fabs(vb) > fabs(vs) ? vb : vs);
         char a[64], bb[64], dd[64], l[64], h[64];
         cx_svg_fmt(a, sizeof a, vb, dec);
@@ -475,7 +476,8 @@ static double s_margin(sqlite3 *db)
     double m = 1;
     /* Recorded by compare (its --margin, else the baseline's gross margin);
      * older comparisons: the --margin of their command line, else 1. */
-    if (s_meta(db, "margin", item, sizeof item) == 1 && cx_report_num(item) > 0 && cx_report_num(item) <= 1) {
+    if (s_meta(db, "margin", item, sizeof item) == 1 && cx_report_num(item) > 0 &&
+        cx_report_num(item) <= 1) {
         return cx_report_num(item);
     }
     if (s_meta(db, "last_command", cmd, sizeof cmd) != 1) {
@@ -568,18 +570,18 @@ static int s_cmp_open(s_cmp_t *cp, const char *dir, char *err, size_t errlen)
 
 /* Everything a compare page shows. */
 typedef struct {
-    s_cmp_t cp;       /* compare.db */
-    s_cmp_csv_t *csv; /* compare.csv (rows 0 when absent) */
-    bool have_csv;    /* compare.csv exists */
-    s_payback_t pb;   /* payback.csv */
-    bool have_pb;     /* payback.csv exists */
-    int pay;          /* index of the payback tick in pb, or -1 */
-    double margin;    /* --margin of the comparison */
-    cx_report_marks_t *mk;    /* the scenario's own events */
-    double *tq;       /* t(0.975, n - 1) for n = 0 .. pairs */
-    double *work;     /* 10 x ticks */
-    char xl[64];      /* x axis label */
-    char ev[200];     /* caption sentence about the markers */
+    s_cmp_t cp;            /* compare.db */
+    s_cmp_csv_t *csv;      /* compare.csv (rows 0 when absent) */
+    bool have_csv;         /* compare.csv exists */
+    s_payback_t pb;        /* payback.csv */
+    bool have_pb;          /* payback.csv exists */
+    int pay;               /* index of the payback tick in pb, or -1 */
+    double margin;         /* --margin of the comparison */
+    cx_report_marks_t *mk; /* the scenario's own events */
+    double *tq;            /* t(0.975, n - 1) for n = 0 .. pairs */
+    double *work;          /* 10 x ticks */
+    char xl[64];           /* x axis label */
+    char ev[200];          /* caption sentence about the markers */
 } s_cpage_t;
 
 static void s_cpage_free(s_cpage_t *p)
@@ -621,8 +623,8 @@ static int s_cpage_load(const char *dir, s_cpage_t *p, char *err, size_t errlen)
     static const char *const pcols[2] = {"tick", "net_mean"};
     p->have_csv = cx_report_is_file(dir, "compare.csv");
     p->have_pb = cx_report_is_file(dir, "payback.csv");
-    if ((p->have_csv &&
-         cx_report_csv(dir, "compare.csv", ccols, S_CMP_COLS, s_cmp_csv_row, p->csv, err, errlen) != 0) ||
+    if ((p->have_csv && cx_report_csv(dir, "compare.csv", ccols, S_CMP_COLS, s_cmp_csv_row, p->csv,
+                                      err, errlen) != 0) ||
         (p->have_pb &&
          cx_report_csv(dir, "payback.csv", pcols, 2, s_payback_row, &p->pb, err, errlen) != 0)) {
         return -1;
@@ -895,4 +897,3 @@ int cx_report_compare_page(const char *dir, cx_exp_buf_t *b, char *err, size_t e
     s_cpage_free(&p);
     return rc;
 }
-

@@ -13,7 +13,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-
 struct sqlite3;
 
 /* Opens dir/name read-only into *db (closed by the caller, also on error). */
@@ -27,8 +26,8 @@ void cx_report_db_meta(struct sqlite3 *db, const char *key, char *out, size_t ca
  * the file named by the first point), from the resolved YAML of the first
  * completed run of `point` (any point when point < 0). name gets "?" when
  * none loads; tick_unit the name of the tick's unit ("tick" then). */
-void cx_report_db_scenario(struct sqlite3 *db, long long point, char *name, size_t ncap,
-                           char *file, size_t fcap, char *tick_unit, size_t ucap);
+void cx_report_db_scenario(struct sqlite3 *db, long long point, char *name, size_t ncap, char *file,
+                           size_t fcap, char *tick_unit, size_t ucap);
 
 /* A per-tick series over the completed runs of `point`: each run's `expr`
  * (an SQL expression over kpis columns, e.g. "nps" or "revenue - cost"),

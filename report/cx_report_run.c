@@ -56,7 +56,7 @@ enum {
     K_N
 };
 static const char *const s_kpi_cols[K_N] = {
-    "tick",    "customers",           "nps",  "csat",       "ces",          "churn_rate",
+    "tick",    "customers",           "nps",  "csat",       "ces",           "churn_rate",
     "revenue", "employee_engagement", "cost", "investment", "customers_end", "operating_profit"};
 
 typedef struct {
@@ -75,10 +75,10 @@ static int s_kpi_row(void *ud, char **f)
 }
 
 typedef struct {
-    char id[CX_ID_MAX]; /* department id */
-    cx_report_vec_t tick;       /* ticks */
-    cx_report_vec_t maturity;   /* effective maturity */
-    cx_report_vec_t wait;       /* avg_wait, days */
+    char id[CX_ID_MAX];       /* department id */
+    cx_report_vec_t tick;     /* ticks */
+    cx_report_vec_t maturity; /* effective maturity */
+    cx_report_vec_t wait;     /* avg_wait, days */
 } s_dept_t;
 
 typedef struct {
@@ -165,14 +165,14 @@ static void s_run_status(const char *dir, char *out, size_t cap, char *mode, siz
 
 /* A run directory's data. */
 typedef struct {
-    cx_scenario_t *sc; /* scenario.resolved.yaml */
-    cx_report_marks_t *mk;     /* its timeline events */
-    s_depts_t *ds;     /* departments.csv */
-    s_kpis_t k;        /* kpis.csv */
-    int n;             /* ticks (rows of kpis.csv) */
-    double *work;      /* 4 x n: cumulative revenue, cumulative cost + investment, smoothing */
-    char xl[64];       /* x axis label */
-    char ev[160];      /* caption sentence about the markers */
+    cx_scenario_t *sc;     /* scenario.resolved.yaml */
+    cx_report_marks_t *mk; /* its timeline events */
+    s_depts_t *ds;         /* departments.csv */
+    s_kpis_t k;            /* kpis.csv */
+    int n;                 /* ticks (rows of kpis.csv) */
+    double *work;          /* 4 x n: cumulative revenue, cumulative cost + investment, smoothing */
+    char xl[64];           /* x axis label */
+    char ev[160];          /* caption sentence about the markers */
 } s_run_t;
 
 static void s_run_free(s_run_t *r)
@@ -233,7 +233,8 @@ static int s_run_load(const char *dir, s_run_t *r, char *err, size_t errlen)
     }
     r->ds->n = r->sc->n_dept;
     static const char *const dcols[] = {"tick", "department", "maturity", "avg_wait"};
-    if ((rc = cx_report_csv(dir, "departments.csv", dcols, 4, s_dept_row, r->ds, err, errlen)) != 0) {
+    if ((rc = cx_report_csv(dir, "departments.csv", dcols, 4, s_dept_row, r->ds, err, errlen)) !=
+        0) {
         return rc;
     }
     if (!(r->work = malloc((size_t)n * 4 * sizeof *r->work))) {
@@ -474,7 +475,8 @@ int cx_report_run_page(const char *dir, cx_exp_buf_t *b, char *err, size_t errle
     if (rc == 0) {
         s_run_head(b, dir, &r);
         s_run_charts(b, &r);
-        cx_report_page_foot(b, "kpis.csv, departments.csv, summary.json and scenario.resolved.yaml");
+        cx_report_page_foot(b,
+                            "kpis.csv, departments.csv, summary.json and scenario.resolved.yaml");
         if (b->oom) {
             snprintf(err, errlen, "out of memory");
             rc = CX_REPORT_UNREADABLE;
@@ -483,4 +485,3 @@ int cx_report_run_page(const char *dir, cx_exp_buf_t *b, char *err, size_t errle
     s_run_free(&r);
     return rc;
 }
-

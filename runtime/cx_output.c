@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cx_kpi_cols.h"
 #include "cx_records.h"
 #include "cx_version.h"
 
@@ -239,37 +240,14 @@ void cx_tick_totals_add(cx_tick_totals_t *t, const cx_tally_t *s)
     }
 }
 
-/* kpis.csv columns: the contract names first, then extras. */
-#define S_KPI_COLUMNS(X)                                                                           \
-    X(tick, r->tick) X(customers, r->customers) X(promoters, r->promoters)                         \
-    X(passives, r->passives) X(detractors, r->detractors) X(nps, r->nps)                           \
-    X(respondents, r->respondents) X(satisfied, r->satisfied) X(csat, r->csat) X(ces, r->ces)      \
-    X(churned, r->churned) X(churn_rate, r->churn_rate) X(retention_rate, r->retention_rate)       \
-    X(acquired, r->acquired) X(purchases, r->purchases)                                            \
-    X(referral_purchases, r->referral_purchases) X(referral_rate, r->referral_rate)                \
-    X(revenue, r->revenue) X(clv, r->clv) X(cac, r->cac)                                           \
-    X(employee_engagement, r->employee_engagement)                                                 \
-    X(avg_resolution_time, r->avg_resolution_time) X(loyalty_index, r->loyalty_index)              \
-    X(satisfaction, r->satisfaction) X(expectation, r->expectation)                                \
-    X(interactions, r->interactions) X(handoffs, r->handoffs)                                      \
-    X(failed_handoffs, r->failed_handoffs) X(cost, r->cost) X(investment, r->investment)           \
-    X(customers_end, r->customers_end) X(retention_direct, r->retention_direct)                    \
-    X(demand, r->demand) X(lost_sales, r->lost_sales) X(price, r->price) X(basket, r->basket)      \
-    X(gross_profit, r->gross_profit) X(marketing_cost, r->marketing_cost)                          \
-    X(operating_profit, r->operating_profit)
-
+/* kpis.csv columns: the table of models/cx_kpi_cols.c, in its order. */
 int cx_kpi_row_columns(const cx_kpi_row_t *r, const char **names, double *values, int cap)
 {
-    int n = 0;
-#define S_COL(name, expr)                                                                          \
-    if (n < cap) {                                                                                 \
-        names[n] = #name;                                                                          \
-        values[n] = (double)(expr);                                                                \
-    }                                                                                              \
-    n++;
-    S_KPI_COLUMNS(S_COL)
-#undef S_COL
-    return n;
+    for (int i = 0; i < cx_kpi_ncols && i < cap; i++) {
+        names[i] = cx_kpi_cols[i].name;
+        values[i] = cx_kpi_col_value(r, i);
+    }
+    return cx_kpi_ncols;
 }
 
 #define S_DEPTS_HEADER                                                                             \
