@@ -6,6 +6,10 @@
  *  gives the value stored in sweep.db), and a collision must never make two
  *  different scenarios look like one.
  *
+ *  The hash itself is libsodium's crypto_hash_sha256 (already a dependency,
+ *  for CurveZMQ run keys): this module only keeps the project's names and
+ *  the lowercase hex form.
+ *
  *  Ownership: caller storage only. Errors: cx_exp_sha256_file returns -1
  *  with errno when the file cannot be read.
  */
@@ -17,11 +21,10 @@
 
 #define CX_SHA256_HEX 65 /* 64 hex digits and the NUL */
 
+#include <sodium.h>
+
 typedef struct {
-    uint32_t h[8];     /* chaining state */
-    uint64_t bytes;    /* message length so far */
-    uint8_t block[64]; /* pending partial block */
-    size_t fill;       /* bytes used in block */
+    crypto_hash_sha256_state st; /* libsodium's incremental state */
 } cx_sha256_t;
 
 void cx_sha256_init(cx_sha256_t *s);
