@@ -43,6 +43,7 @@
 #include "cx_output.h"
 #include "cx_params.h"
 #include "cx_proc.h"
+#include "cx_signals.h"
 #include "cx_version.h"
 
 #define C_MAX_SETS 16 /* --set options */
@@ -651,12 +652,7 @@ int cx_cmd_calibrate(int argc, char **argv)
         free(text);
     }
 
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = s_on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    cx_signals_on_stop(s_on_signal);
 
     c.tty = isatty(2) != 0;
     ex = cx_exp_exec_new(pl.exe, pl.root, o.com.engine, o.com.jobs, c.tty);

@@ -44,6 +44,7 @@
 #include "cx_exp_util.h"
 #include "cx_load.h"
 #include "cx_output.h"
+#include "cx_signals.h"
 
 #define S_MAX_FILES 256 /* check files on the command line */
 #define S_DEFAULT_GLOB "scenarios/checks/*.yaml"
@@ -514,12 +515,7 @@ int cx_cmd_check(int argc, char **argv)
             o.files[o.n_files++] = g.gl_pathv[i];
         }
     }
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = s_on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    cx_signals_on_stop(s_on_signal);
 
     int rc = 2;
     cx_checks_t cs;

@@ -39,6 +39,7 @@
 #include "cx_exp_util.h"
 #include "cx_output.h"
 #include "cx_proc.h"
+#include "cx_signals.h"
 
 #define S_MAX_SETS 16 /* --set, --set-baseline, --set-scenario options each */
 
@@ -568,12 +569,7 @@ int cx_cmd_compare(int argc, char **argv)
         fprintf(stderr, "try 'cxsim compare --help'\n");
         return 2;
     }
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = s_on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    cx_signals_on_stop(s_on_signal);
 
     const char *sets[2][2 * S_MAX_SETS];
     int nsets[2];

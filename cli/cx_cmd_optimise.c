@@ -49,6 +49,7 @@
 #include "cx_load.h"
 #include "cx_output.h"
 #include "cx_proc.h"
+#include "cx_signals.h"
 #include "cx_version.h"
 
 #define O_MAX_SETS 16            /* --set options */
@@ -777,12 +778,7 @@ int cx_cmd_optimise(int argc, char **argv)
     pl.crn = true;
     s_meta(&pl, argc, argv, &o);
 
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = s_on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    cx_signals_on_stop(s_on_signal);
 
     int R = o.com.replicates;
     int W = o.beam;

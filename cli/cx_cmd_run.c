@@ -39,6 +39,7 @@
 #include "cx_output.h"
 #include "cx_proc.h"
 #include "cx_proto.h"
+#include "cx_signals.h"
 #include "cx_sim.h"
 #include "cx_version.h"
 
@@ -796,12 +797,7 @@ int cx_cmd_run(int argc, char **argv)
         }
     }
 
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = s_on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    cx_signals_on_stop(s_on_signal);
 
     s_progress_t prog = {isatty(2), o.quiet, sc->ticks, cx_now_ms(), 0, -1};
     int rc, nproc = 1;

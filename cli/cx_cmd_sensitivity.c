@@ -45,6 +45,7 @@
 #include "cx_output.h"
 #include "cx_params.h"
 #include "cx_proc.h"
+#include "cx_signals.h"
 #include "cx_version.h"
 
 #define S_MAX_SETS 32 /* --set options */
@@ -614,12 +615,7 @@ int cx_cmd_sensitivity(int argc, char **argv)
         free(par);
         return 2;
     }
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = s_on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    cx_signals_on_stop(s_on_signal);
 
     /* The default directory depends on what the runs are (scenario, --set,
      * --seed, --ticks), not on the parameters or delta: analyses of other

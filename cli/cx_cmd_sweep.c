@@ -48,6 +48,7 @@
 #include "cx_exp_util.h"
 #include "cx_output.h"
 #include "cx_proc.h"
+#include "cx_signals.h"
 #include "cx_version.h"
 
 #define S_MAX_SLURM_OPTS 32 /* --slurm-opt options */
@@ -722,12 +723,7 @@ int cx_cmd_sweep(int argc, char **argv)
         fprintf(stderr, "try 'cxsim sweep --help'\n");
         return 2;
     }
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = s_on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    cx_signals_on_stop(s_on_signal);
     if (o.worker) {
         return s_worker(&o);
     }

@@ -16,6 +16,7 @@
 #include "cx_exp_util.h"
 #include "cx_output.h"
 #include "cx_proc.h"
+#include "cx_signals.h"
 #include "cx_version.h"
 
 /* A run in flight. */
@@ -331,9 +332,7 @@ static pid_t s_spawn(cx_exp_exec_t *ex, const cx_exp_run_t *run, char *err, size
         }
         dup2(log, 1);
         dup2(log, 2);
-        signal(SIGINT, SIG_DFL);
-        signal(SIGTERM, SIG_DFL);
-        signal(SIGPIPE, SIG_DFL);
+        cx_signals_default();
         execv(argv[0], argv);
         fprintf(stderr, "cannot start %s: %s\n", argv[0], strerror(errno));
         _exit(127);
