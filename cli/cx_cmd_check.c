@@ -279,18 +279,18 @@ static void s_fmt(char *buf, size_t cap, double v, int dec, bool sign)
 }
 
 /* Appends a CSV field, quoted when it needs to be. */
-static void s_csv(cx_exp_buf_t *b, const char *s, bool last)
+static void s_csv(cx_buf_t *b, const char *s, bool last)
 {
     if (strpbrk(s, ",\"\n")) {
-        cx_exp_buf_printf(b, "\"");
+        cx_buf_printf(b, "\"");
         for (const char *p = s; *p; p++) {
-            cx_exp_buf_printf(b, *p == '"' ? "\"\"" : "%c", *p);
+            cx_buf_printf(b, *p == '"' ? "\"\"" : "%c", *p);
         }
-        cx_exp_buf_printf(b, "\"");
+        cx_buf_printf(b, "\"");
     } else {
-        cx_exp_buf_printf(b, "%s", s);
+        cx_buf_printf(b, "%s", s);
     }
-    cx_exp_buf_printf(b, last ? "\n" : ",");
+    cx_buf_printf(b, last ? "\n" : ",");
 }
 
 /* The KPI of every check is a column of the kpis the runs wrote. Returns
@@ -331,9 +331,9 @@ static int s_evaluate(cx_exp_plan_t *pl, const cx_checks_t *cs, const bool *sel,
                       size_t errlen)
 {
     cx_exp_db_t *db = pl->db;
-    cx_exp_buf_t csv;
-    cx_exp_buf_init(&csv);
-    cx_exp_buf_printf(&csv, "name,file,kpi,how,window_from,window_to,expect,statement,n,"
+    cx_buf_t csv;
+    cx_buf_init(&csv);
+    cx_buf_printf(&csv, "name,file,kpi,how,window_from,window_to,expect,statement,n,"
                             "baseline_mean,scenario_mean,value,ci_low,ci_high,holds,source\n");
     if (cx_exp_db_exec(db,
                        "CREATE TABLE IF NOT EXISTS checks(ord INTEGER, name TEXT PRIMARY KEY, "
@@ -345,7 +345,7 @@ static int s_evaluate(cx_exp_plan_t *pl, const cx_checks_t *cs, const bool *sel,
                        "ci_low REAL, ci_high REAL, holds INTEGER);"
                        "BEGIN IMMEDIATE; DELETE FROM checks;",
                        err, errlen) != 0) {
-        cx_exp_buf_fini(&csv);
+        cx_buf_fini(&csv);
         return -1;
     }
     if (!quiet) {
@@ -367,7 +367,7 @@ static int s_evaluate(cx_exp_plan_t *pl, const cx_checks_t *cs, const bool *sel,
             free(s);
             snprintf(err, errlen, "out of memory");
             cx_exp_db_exec(db, "ROLLBACK", NULL, 0);
-            cx_exp_buf_fini(&csv);
+            cx_buf_fini(&csv);
             return -1;
         }
         for (int r = 0; r < u->reps; r++) {
@@ -412,7 +412,7 @@ static int s_evaluate(cx_exp_plan_t *pl, const cx_checks_t *cs, const bool *sel,
                 snprintf(err, errlen, "out of memory");
             }
             cx_exp_db_exec(db, "ROLLBACK", NULL, 0);
-            cx_exp_buf_fini(&csv);
+            cx_buf_fini(&csv);
             return -1;
         }
         sqlite3_free(sql);
@@ -459,7 +459,7 @@ static int s_evaluate(cx_exp_plan_t *pl, const cx_checks_t *cs, const bool *sel,
         }
     }
     if (cx_exp_db_exec(db, "COMMIT", err, errlen) != 0) {
-        cx_exp_buf_fini(&csv);
+        cx_buf_fini(&csv);
         return -1;
     }
     char path[4300];
@@ -469,7 +469,7 @@ static int s_evaluate(cx_exp_plan_t *pl, const cx_checks_t *cs, const bool *sel,
         snprintf(err, errlen, "cannot write %.1000s", path);
         rc = -1;
     }
-    cx_exp_buf_fini(&csv);
+    cx_buf_fini(&csv);
     return rc;
 }
 
@@ -530,9 +530,9 @@ int cx_cmd_check(int argc, char **argv)
     memset(&pl, 0, sizeof pl);
     pl.lock_fd = -1;
     cx_exp_exec_t *ex = NULL;
-    cx_exp_buf_t def, key;
-    cx_exp_buf_init(&def);
-    cx_exp_buf_init(&key);
+    cx_buf_t def, key;
+    cx_buf_init(&def);
+    cx_buf_init(&key);
     char err[2048] = "";
 
     bool bad = false;
@@ -567,15 +567,15 @@ int cx_cmd_check(int argc, char **argv)
     /* The experiment's directory: named after what is checked. */
     char outbuf[PATH_MAX];
     const char *out = o.com.out;
-    cx_exp_buf_printf(&def, "check\nquick %d\nreplicates %d\nseed %s\n", o.quick, o.com.replicates,
+    cx_buf_printf(&def, "check\nquick %d\nreplicates %d\nseed %s\n", o.quick, o.com.replicates,
                       o.com.seed ? o.com.seed : "-");
     for (int f = 0; f < o.n_files; f++) {
         char real[PATH_MAX];
-        cx_exp_buf_printf(&def, "%s\n", realpath(o.files[f], real) ? real : o.files[f]);
+        cx_buf_printf(&def, "%s\n", realpath(o.files[f], real) ? real : o.files[f]);
     }
     if (!out) {
         cx_exp_default_dir(outbuf, sizeof outbuf, "checks", o.quick ? "quick" : "all",
-                           cx_exp_buf_str(&def));
+                           cx_buf_str(&def));
         out = outbuf;
     }
     if (cx_exp_plan_init(&pl, out, "check.db", err, sizeof err) != 0 ||
@@ -619,16 +619,16 @@ int cx_cmd_check(int argc, char **argv)
              * scenario side runs with the baseline's seeds (common random
              * numbers). */
             char real[PATH_MAX];
-            cx_exp_buf_reset(&key);
-            cx_exp_buf_printf(&key, "check\n%s\nseed %llu",
+            cx_buf_reset(&key);
+            cx_buf_printf(&key, "check\n%s\nseed %llu",
                               realpath(c->scenario, real) ? real : c->scenario,
                               (unsigned long long)seed);
-            cx_exp_buf_t json;
-            cx_exp_buf_init(&json);
-            cx_exp_buf_printf(&json, "{");
+            cx_buf_t json;
+            cx_buf_init(&json);
+            cx_buf_printf(&json, "{");
             bool first = true;
             for (int k = 0; k < n; k++) {
-                cx_exp_buf_printf(&key, "\n%s", sets[k]);
+                cx_buf_printf(&key, "\n%s", sets[k]);
                 const char *eq = strchr(sets[k], '=');
                 size_t kl = (size_t)(eq - sets[k]);
                 bool later = false; /* a later override of the same key wins */
@@ -640,16 +640,16 @@ int cx_cmd_check(int argc, char **argv)
                 }
                 char kk[256];
                 snprintf(kk, sizeof kk, "%.*s", (int)kl, sets[k]);
-                cx_exp_buf_printf(&json, "%s", first ? "" : ", ");
+                cx_buf_printf(&json, "%s", first ? "" : ", ");
                 first = false;
                 cx_exp_buf_json_str(&json, kk);
-                cx_exp_buf_printf(&json, ": ");
+                cx_buf_printf(&json, ": ");
                 cx_exp_buf_json_value(&json, eq + 1);
             }
-            cx_exp_buf_printf(&json, "}");
+            cx_buf_printf(&json, "}");
             int found = -1;
             for (int p = 0; p < npts && found < 0; p++) {
-                if (strcmp(pl.point[pts[p].pi].key, cx_exp_buf_str(&key)) == 0) {
+                if (strcmp(pl.point[pts[p].pi].key, cx_buf_str(&key)) == 0) {
                     found = p;
                 }
             }
@@ -658,14 +658,14 @@ int cx_cmd_check(int argc, char **argv)
                 snprintf(label, sizeof label, "%s (%s)", c->name, side ? "scenario" : "baseline");
                 int pi = key.oom || json.oom
                              ? -1
-                             : cx_exp_plan_point_add(&pl, c->scenario, label, cx_exp_buf_str(&key),
-                                                     (char *const *)sets, n, cx_exp_buf_str(&json),
+                             : cx_exp_plan_point_add(&pl, c->scenario, label, cx_buf_str(&key),
+                                                     (char *const *)sets, n, cx_buf_str(&json),
                                                      err, sizeof err);
                 if (pi < 0) {
                     fprintf(stderr, "%s:%d:%d: error: %s: %s\n", c->file, c->at.line, c->at.column,
                             c->path, key.oom || json.oom ? "out of memory" : err);
                     errors++;
-                    cx_exp_buf_fini(&json);
+                    cx_buf_fini(&json);
                     free(tl);
                     break;
                 }
@@ -673,7 +673,7 @@ int cx_cmd_check(int argc, char **argv)
                 pts[npts] = (s_point_t){pi, 0};
                 found = npts++;
             }
-            cx_exp_buf_fini(&json);
+            cx_buf_fini(&json);
             free(tl);
             if (pts[found].needed < use[i].reps) {
                 pts[found].needed = use[i].reps;
@@ -753,8 +753,8 @@ int cx_cmd_check(int argc, char **argv)
 done:
     cx_exp_exec_destroy(&ex);
     cx_exp_plan_fini(&pl);
-    cx_exp_buf_fini(&def);
-    cx_exp_buf_fini(&key);
+    cx_buf_fini(&def);
+    cx_buf_fini(&key);
     cx_diags_fini(&d);
     cx_checks_fini(&cs);
     free(sel);

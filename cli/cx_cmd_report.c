@@ -90,21 +90,21 @@ int cx_cmd_report(int argc, char **argv)
         out = def;
     }
     char err[4200] = "";
-    cx_exp_buf_t html;
-    cx_exp_buf_init(&html);
+    cx_buf_t html;
+    cx_buf_init(&html);
     int rc = cx_report_build(dir, &html, err, sizeof err);
     if (rc != CX_REPORT_OK) {
         fprintf(stderr, "cxsim report: %s\n", err);
-        cx_exp_buf_fini(&html);
+        cx_buf_fini(&html);
         return rc == CX_REPORT_NOT_A_RESULT ? 2 : 1;
     }
     if (html.oom || cx_write_atomic(out, html.p, html.n) != 0) {
         fprintf(stderr, "cxsim report: cannot write %s: %s\n", out,
                 html.oom ? "out of memory" : strerror(errno));
-        cx_exp_buf_fini(&html);
+        cx_buf_fini(&html);
         return 1;
     }
-    cx_exp_buf_fini(&html);
+    cx_buf_fini(&html);
     printf("%s\n", out);
     return 0;
 }

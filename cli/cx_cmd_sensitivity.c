@@ -263,32 +263,32 @@ static int s_point(cx_exp_plan_t *pl, const s_opts_t *o, const char *label, cons
         sets[n++] = own;
     }
     char real[PATH_MAX];
-    cx_exp_buf_t key, json;
-    cx_exp_buf_init(&key);
-    cx_exp_buf_init(&json);
-    cx_exp_buf_printf(&key, "%s\n%s", label, realpath(o->scenario, real) ? real : o->scenario);
-    cx_exp_buf_printf(&json, "{");
+    cx_buf_t key, json;
+    cx_buf_init(&key);
+    cx_buf_init(&json);
+    cx_buf_printf(&key, "%s\n%s", label, realpath(o->scenario, real) ? real : o->scenario);
+    cx_buf_printf(&json, "{");
     for (int i = 0; i < n; i++) {
         const char *eq = strchr(sets[i], '=');
-        cx_exp_buf_printf(&key, "\n%s", sets[i]);
-        cx_exp_buf_printf(&json, "%s", i ? ", " : "");
+        cx_buf_printf(&key, "\n%s", sets[i]);
+        cx_buf_printf(&json, "%s", i ? ", " : "");
         char k[256];
         snprintf(k, sizeof k, "%.*s", (int)(eq - sets[i]), sets[i]);
         cx_exp_buf_json_str(&json, k);
-        cx_exp_buf_printf(&json, ": ");
+        cx_buf_printf(&json, ": ");
         cx_exp_buf_json_value(&json, eq + 1);
     }
-    cx_exp_buf_printf(&json, "}");
+    cx_buf_printf(&json, "}");
     int r;
     if (key.oom || json.oom) {
         snprintf(err, errlen, "out of memory");
         r = -1;
     } else {
-        r = cx_exp_plan_point_add(pl, o->scenario, label, cx_exp_buf_str(&key), (char *const *)sets,
-                                  n, cx_exp_buf_str(&json), err, errlen);
+        r = cx_exp_plan_point_add(pl, o->scenario, label, cx_buf_str(&key), (char *const *)sets,
+                                  n, cx_buf_str(&json), err, errlen);
     }
-    cx_exp_buf_fini(&key);
-    cx_exp_buf_fini(&json);
+    cx_buf_fini(&key);
+    cx_buf_fini(&json);
     return r;
 }
 
@@ -326,13 +326,13 @@ static bool s_sig(const cx_exp_ci_t *ci)
 }
 
 /* SQL text literal of an identifier (names already checked). */
-static void s_sql_str(cx_exp_buf_t *b, const char *s)
+static void s_sql_str(cx_buf_t *b, const char *s)
 {
-    cx_exp_buf_printf(b, "'");
+    cx_buf_printf(b, "'");
     for (; *s; s++) {
-        cx_exp_buf_printf(b, *s == '\'' ? "''" : "%c", *s);
+        cx_buf_printf(b, *s == '\'' ? "''" : "%c", *s);
     }
-    cx_exp_buf_printf(b, "'");
+    cx_buf_printf(b, "'");
 }
 
 static int s_analyse(const s_opts_t *o, cx_exp_plan_t *pl, const s_param_t *par, int np,
@@ -353,9 +353,9 @@ static int s_analyse(const s_opts_t *o, cx_exp_plan_t *pl, const s_param_t *par,
     s_row_t *rows = calloc((size_t)(np * nk > 0 ? np * nk : 1), sizeof *rows);
     double *key = malloc((size_t)(np > 0 ? np : 1) * sizeof *key);
     int *rank = malloc((size_t)(np > 0 ? np : 1) * sizeof *rank);
-    cx_exp_buf_t csv, sql;
-    cx_exp_buf_init(&csv);
-    cx_exp_buf_init(&sql);
+    cx_buf_t csv, sql;
+    cx_buf_init(&csv);
+    cx_buf_init(&sql);
     int rc = -1;
     if (oom || !rows || !key || !rank) {
         snprintf(err, errlen, "out of memory");
@@ -411,7 +411,7 @@ static int s_analyse(const s_opts_t *o, cx_exp_plan_t *pl, const s_param_t *par,
                        err, errlen) != 0) {
         goto done;
     }
-    cx_exp_buf_printf(&csv, "parameter,kpi,rank,kpi_rank,base_value,low,high,step,delta,n,"
+    cx_buf_printf(&csv, "parameter,kpi,rank,kpi_rank,base_value,low,high,step,delta,n,"
                             "kpi_base_mean,derivative_mean,derivative_ci_low,derivative_ci_high,"
                             "n_elasticity,elasticity_mean,elasticity_ci_low,elasticity_ci_high,"
                             "significant\n");
@@ -430,19 +430,19 @@ static int s_analyse(const s_opts_t *o, cx_exp_plan_t *pl, const s_param_t *par,
                 double num[9] = {st->kpi_base_mean, st->derivative.mean, st->derivative.lo,
                                  st->derivative.hi, st->n_elasticity,    st->elasticity.mean,
                                  st->elasticity.lo, st->elasticity.hi,   sig};
-                cx_exp_buf_printf(&csv, "%s,%s,%d,%d,%s,%s,%s,%s,%.10g,%d", name, kpis[k],
+                cx_buf_printf(&csv, "%s,%s,%d,%d,%s,%s,%s,%s,%.10g,%d", name, kpis[k],
                                   row->rank, row->kpi_rank, pp->step.base_text, pp->step.low_text,
                                   pp->step.high_text, step, o->delta, st->n);
                 for (int c = 0; c < 9; c++) { /* NaN (undefined) as an empty field */
-                    cx_exp_buf_printf(&csv, isnan(num[c]) ? "," : ",%.10g", num[c]);
+                    cx_buf_printf(&csv, isnan(num[c]) ? "," : ",%.10g", num[c]);
                 }
-                cx_exp_buf_printf(&csv, "\n");
-                cx_exp_buf_reset(&sql);
-                cx_exp_buf_printf(&sql, "INSERT INTO sensitivity VALUES(");
+                cx_buf_printf(&csv, "\n");
+                cx_buf_reset(&sql);
+                cx_buf_printf(&sql, "INSERT INTO sensitivity VALUES(");
                 s_sql_str(&sql, name);
-                cx_exp_buf_printf(&sql, ", ");
+                cx_buf_printf(&sql, ", ");
                 s_sql_str(&sql, kpis[k]);
-                cx_exp_buf_printf(&sql,
+                cx_buf_printf(&sql,
                                   ", ?2, ?3, ?4, ?5, ?6, '%s', ?7, ?8, ?9, ?10, ?11, ?12, "
                                   "?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, "
                                   "?24)",
@@ -470,7 +470,7 @@ static int s_analyse(const s_opts_t *o, cx_exp_plan_t *pl, const s_param_t *par,
                                 (double)pl->point[0].id,
                                 (double)pl->point[pp->pi_lo].id,
                                 (double)pl->point[pp->pi_hi].id};
-                if (sql.oom || cx_exp_db_exec_bind(pl->db, cx_exp_buf_str(&sql), "", v, 23, err,
+                if (sql.oom || cx_exp_db_exec_bind(pl->db, cx_buf_str(&sql), "", v, 23, err,
                                                    errlen) != 0) {
                     if (sql.oom) {
                         snprintf(err, errlen, "out of memory");
@@ -565,8 +565,8 @@ done:
     if (rc != 0) {
         cx_exp_db_exec(pl->db, "ROLLBACK", NULL, 0);
     }
-    cx_exp_buf_fini(&csv);
-    cx_exp_buf_fini(&sql);
+    cx_buf_fini(&csv);
+    cx_buf_fini(&sql);
     for (int k = 0; k < 3; k++) {
         free(r3[k]);
         free(v3[k]);
@@ -624,18 +624,18 @@ int cx_cmd_sensitivity(int argc, char **argv)
     const char *out = o.com.out;
     if (!out) {
         char real[PATH_MAX];
-        cx_exp_buf_t def;
-        cx_exp_buf_init(&def);
-        cx_exp_buf_printf(&def, "sensitivity\n%s\n",
+        cx_buf_t def;
+        cx_buf_init(&def);
+        cx_buf_printf(&def, "sensitivity\n%s\n",
                           realpath(o.scenario, real) ? real : o.scenario);
         for (int i = 0; i < o.n_sets; i++) {
-            cx_exp_buf_printf(&def, "set %s\n", o.sets[i]);
+            cx_buf_printf(&def, "set %s\n", o.sets[i]);
         }
-        cx_exp_buf_printf(&def, "seed %s\nticks %s\n", o.com.seed ? o.com.seed : "-",
+        cx_buf_printf(&def, "seed %s\nticks %s\n", o.com.seed ? o.com.seed : "-",
                           o.com.ticks ? o.com.ticks : "-");
         cx_exp_default_dir_for(outbuf, sizeof outbuf, "sensitivity", o.scenario,
-                               cx_exp_buf_str(&def));
-        cx_exp_buf_fini(&def);
+                               cx_buf_str(&def));
+        cx_buf_fini(&def);
         out = outbuf;
     }
 

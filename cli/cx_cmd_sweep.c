@@ -352,17 +352,17 @@ static int s_local_done(void *ud, cx_exp_exec_t *ex, const cx_exp_run_t *run, bo
 /* ---- the Slurm backend --------------------------------------------------- */
 
 /* Appends s single-quoted for a POSIX shell. */
-static void s_shq(cx_exp_buf_t *b, const char *s)
+static void s_shq(cx_buf_t *b, const char *s)
 {
-    cx_exp_buf_printf(b, "'");
+    cx_buf_printf(b, "'");
     for (; *s; s++) {
         if (*s == '\'') {
-            cx_exp_buf_printf(b, "'\\''");
+            cx_buf_printf(b, "'\\''");
         } else {
-            cx_exp_buf_printf(b, "%c", *s);
+            cx_buf_printf(b, "%c", *s);
         }
     }
-    cx_exp_buf_printf(b, "'");
+    cx_buf_printf(b, "'");
 }
 
 /* Runs argv, capturing up to cap-1 bytes of its stdout. Returns the exit
@@ -468,47 +468,47 @@ static int s_slurm(const s_opts_t *o, cx_exp_plan_t *pl, cx_exp_run_t *runs, int
     if (tasks > n_runs) {
         tasks = n_runs;
     }
-    cx_exp_buf_t b;
-    cx_exp_buf_init(&b);
-    cx_exp_buf_printf(&b, "{\"cxsim_plan\": 1, \"root\": ");
+    cx_buf_t b;
+    cx_buf_init(&b);
+    cx_buf_printf(&b, "{\"cxsim_plan\": 1, \"root\": ");
     cx_exp_buf_json_str(&b, pl->root);
-    cx_exp_buf_printf(&b, ", \"engine\": \"%s\", \"runs\": %d, \"tasks\": %d}\n", engine, n_runs,
+    cx_buf_printf(&b, ", \"engine\": \"%s\", \"runs\": %d, \"tasks\": %d}\n", engine, n_runs,
                       tasks);
     for (int i = 0; i < n_runs; i++) {
         cx_exp_run_to_json(&b, &runs[i]);
-        cx_exp_buf_printf(&b, "\n");
+        cx_buf_printf(&b, "\n");
     }
     if (b.oom || cx_write_atomic(plan, b.p, b.n) != 0) {
         fprintf(stderr, "cxsim sweep: cannot write %s: %s\n", plan, strerror(errno));
-        cx_exp_buf_fini(&b);
+        cx_buf_fini(&b);
         return 1;
     }
     const char *exe = o->cxsim ? o->cxsim : pl->exe;
-    cx_exp_buf_reset(&b);
-    cx_exp_buf_printf(&b,
+    cx_buf_reset(&b);
+    cx_buf_printf(&b,
                       "#!/bin/bash\n"
                       "# cxsim %s sweep of %s: %d runs in %d array tasks.\n"
                       "# Each task runs its share of the plan into runs/; then:\n"
                       "#   cxsim collect %s\n",
                       CX_VERSION, pl->root, n_runs, tasks, pl->root);
-    cx_exp_buf_printf(&b, "#SBATCH --job-name=cxsim-sweep\n#SBATCH --array=0-%d\n", tasks - 1);
-    cx_exp_buf_printf(&b, "#SBATCH --output=%s/%s-%%a.out\n", logs, stamp);
-    cx_exp_buf_printf(&b, "#SBATCH --cpus-per-task=%d\n", o->com.jobs);
+    cx_buf_printf(&b, "#SBATCH --job-name=cxsim-sweep\n#SBATCH --array=0-%d\n", tasks - 1);
+    cx_buf_printf(&b, "#SBATCH --output=%s/%s-%%a.out\n", logs, stamp);
+    cx_buf_printf(&b, "#SBATCH --cpus-per-task=%d\n", o->com.jobs);
     for (int i = 0; i < o->n_slurm_opt; i++) {
-        cx_exp_buf_printf(&b, "#SBATCH %s\n", o->slurm_opt[i]);
+        cx_buf_printf(&b, "#SBATCH %s\n", o->slurm_opt[i]);
     }
-    cx_exp_buf_printf(&b, "set -eu\nexec ");
+    cx_buf_printf(&b, "set -eu\nexec ");
     s_shq(&b, exe);
-    cx_exp_buf_printf(&b, " sweep --worker ");
+    cx_buf_printf(&b, " sweep --worker ");
     s_shq(&b, plan);
-    cx_exp_buf_printf(&b, " --task \"$SLURM_ARRAY_TASK_ID\" --of %d --jobs %d\n", tasks,
+    cx_buf_printf(&b, " --task \"$SLURM_ARRAY_TASK_ID\" --of %d --jobs %d\n", tasks,
                       o->com.jobs);
     if (b.oom || cx_write_atomic(script, b.p, b.n) != 0 || chmod(script, 0755) != 0) {
         fprintf(stderr, "cxsim sweep: cannot write %s: %s\n", script, strerror(errno));
-        cx_exp_buf_fini(&b);
+        cx_buf_fini(&b);
         return 1;
     }
-    cx_exp_buf_fini(&b);
+    cx_buf_fini(&b);
     if (o->no_submit) {
         printf("wrote %s (%d runs in %d array tasks) and %s\nsubmit it with: sbatch %s\n"
                "then, when it is done: cxsim collect %s\n",
@@ -746,17 +746,17 @@ int cx_cmd_sweep(int argc, char **argv)
     const char *out = o.com.out;
     if (!out) {
         char real[PATH_MAX];
-        cx_exp_buf_t def;
-        cx_exp_buf_init(&def);
-        cx_exp_buf_printf(&def, "%s\n", realpath(o.scenario, real) ? real : o.scenario);
+        cx_buf_t def;
+        cx_buf_init(&def);
+        cx_buf_printf(&def, "%s\n", realpath(o.scenario, real) ? real : o.scenario);
         for (int i = 0; i < o.n_sets; i++) {
-            cx_exp_buf_printf(&def, "set %s\n", o.sets[i]);
+            cx_buf_printf(&def, "set %s\n", o.sets[i]);
         }
-        cx_exp_buf_printf(&def, "seed %s\nticks %s\ncrn %d\n", o.com.seed ? o.com.seed : "-",
+        cx_buf_printf(&def, "seed %s\nticks %s\ncrn %d\n", o.com.seed ? o.com.seed : "-",
                           o.com.ticks ? o.com.ticks : "-", o.crn);
         cx_exp_default_dir_for(outbuf, sizeof outbuf, "sweeps", o.scenario,
-                               cx_exp_buf_str(&def));
-        cx_exp_buf_fini(&def);
+                               cx_buf_str(&def));
+        cx_buf_fini(&def);
         out = outbuf;
     }
 

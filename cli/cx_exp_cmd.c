@@ -194,14 +194,14 @@ int cx_exp_cmd_run_done(const char *cmd, cx_exp_plan_t *pl, const cx_exp_run_t *
 
 void cx_exp_cmd_meta(cx_exp_plan_t *pl, int argc, char **argv, const char *kind)
 {
-    cx_exp_buf_t b;
-    cx_exp_buf_init(&b);
-    cx_exp_buf_printf(&b, "[\"cxsim\"");
+    cx_buf_t b;
+    cx_buf_init(&b);
+    cx_buf_printf(&b, "[\"cxsim\"");
     for (int i = 0; i < argc; i++) {
-        cx_exp_buf_printf(&b, ", ");
+        cx_buf_printf(&b, ", ");
         cx_exp_buf_json_str(&b, argv[i]);
     }
-    cx_exp_buf_printf(&b, "]");
+    cx_buf_printf(&b, "]");
     char err[512], now[32], have[8];
     cx_exp_now_iso(now);
     if (!b.oom) {
@@ -213,7 +213,7 @@ void cx_exp_cmd_meta(cx_exp_plan_t *pl, int argc, char **argv, const char *kind)
     }
     cx_exp_db_meta_set(pl->db, "updated", now, err, sizeof err);
     cx_exp_db_meta_set(pl->db, "cxsim_version", CX_VERSION, err, sizeof err);
-    cx_exp_buf_fini(&b);
+    cx_buf_fini(&b);
 }
 
 int cx_exp_cmd_positional(const char *cmd, const char *a, bool missing, const char **scenario)

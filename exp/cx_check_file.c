@@ -298,26 +298,26 @@ static int s_sets(s_ctx_t *x, const cx_node_t *n, const char *path, char **out, 
 }
 
 /* Appends node n as flow YAML: the form `--set KEY=[...]` reads back. */
-static void s_flow(cx_exp_buf_t *b, const cx_node_t *n)
+static void s_flow(cx_buf_t *b, const cx_node_t *n)
 {
     if (n->type == CX_NODE_MAP) {
-        cx_exp_buf_printf(b, "{");
+        cx_buf_printf(b, "{");
         for (int i = 0; i + 1 < n->n; i += 2) {
-            cx_exp_buf_printf(b, "%s", i ? ", " : "");
+            cx_buf_printf(b, "%s", i ? ", " : "");
             s_flow(b, n->kids[i]);
-            cx_exp_buf_printf(b, ": ");
+            cx_buf_printf(b, ": ");
             s_flow(b, n->kids[i + 1]);
         }
-        cx_exp_buf_printf(b, "}");
+        cx_buf_printf(b, "}");
         return;
     }
     if (n->type == CX_NODE_SEQ) {
-        cx_exp_buf_printf(b, "[");
+        cx_buf_printf(b, "[");
         for (int i = 0; i < n->n; i++) {
-            cx_exp_buf_printf(b, "%s", i ? ", " : "");
+            cx_buf_printf(b, "%s", i ? ", " : "");
             s_flow(b, n->kids[i]);
         }
-        cx_exp_buf_printf(b, "]");
+        cx_buf_printf(b, "]");
         return;
     }
     bool bare = n->plain && n->len > 0 && strlen(n->text) == n->len;
@@ -327,21 +327,21 @@ static void s_flow(cx_exp_buf_t *b, const cx_node_t *n)
                c == '_' || c == '.' || c == '-' || c == '+';
     }
     if (bare) {
-        cx_exp_buf_printf(b, "%s", n->text);
+        cx_buf_printf(b, "%s", n->text);
         return;
     }
-    cx_exp_buf_printf(b, "\"");
+    cx_buf_printf(b, "\"");
     for (size_t i = 0; i < n->len; i++) {
         unsigned char c = (unsigned char)n->text[i];
         if (c == '"' || c == '\\') {
-            cx_exp_buf_printf(b, "\\%c", c);
+            cx_buf_printf(b, "\\%c", c);
         } else if (c < 0x20) {
-            cx_exp_buf_printf(b, "\\x%02x", c);
+            cx_buf_printf(b, "\\x%02x", c);
         } else {
-            cx_exp_buf_printf(b, "%c", c);
+            cx_buf_printf(b, "%c", c);
         }
     }
-    cx_exp_buf_printf(b, "\"");
+    cx_buf_printf(b, "\"");
 }
 
 static int s_change(s_ctx_t *x, const cx_node_t *n, const char *path, cx_check_t *c)
@@ -369,17 +369,17 @@ static int s_change(s_ctx_t *x, const cx_node_t *n, const char *path, cx_check_t
                 rc = -1;
                 continue;
             }
-            cx_exp_buf_t b;
-            cx_exp_buf_init(&b);
+            cx_buf_t b;
+            cx_buf_init(&b);
             for (int e = 0; e < v->n; e++) {
-                cx_exp_buf_printf(&b, "%s", e ? ", " : "");
+                cx_buf_printf(&b, "%s", e ? ", " : "");
                 s_flow(&b, v->kids[e]);
             }
-            if (b.oom || !(c->timeline_items = strdup(cx_exp_buf_str(&b)))) {
+            if (b.oom || !(c->timeline_items = strdup(cx_buf_str(&b)))) {
                 s_err(x, v, p, "out of memory");
                 rc = -1;
             }
-            cx_exp_buf_fini(&b);
+            cx_buf_fini(&b);
         } else {
             const char *hint = s_scalar(k) ? cx_suggest(k->text, keys, 2) : NULL;
             char mean[64] = "";
@@ -751,9 +751,9 @@ char *cx_check_timeline_set(const cx_check_t *c)
     if (!c->timeline_items) {
         return NULL;
     }
-    cx_exp_buf_t b;
-    cx_exp_buf_init(&b);
-    cx_exp_buf_printf(&b, "timeline=[");
+    cx_buf_t b;
+    cx_buf_init(&b);
+    cx_buf_printf(&b, "timeline=[");
     /* The scenario's own events, after the overrides both sides get: the
      * change adds to the timeline, it does not replace it. A file that does
      * not parse here is reported when the side is loaded. */
@@ -773,7 +773,7 @@ char *cx_check_timeline_set(const cx_check_t *c)
             const cx_node_t *tl =
                 root && root->type == CX_NODE_MAP ? cx_node_get(root, "timeline") : NULL;
             for (int i = 0; tl && tl->type == CX_NODE_SEQ && i < tl->n; i++) {
-                cx_exp_buf_printf(&b, "%s", first ? "" : ", ");
+                cx_buf_printf(&b, "%s", first ? "" : ", ");
                 s_flow(&b, tl->kids[i]);
                 first = 0;
             }
@@ -782,8 +782,8 @@ char *cx_check_timeline_set(const cx_check_t *c)
         cx_doc_fini(&doc);
         free(text);
     }
-    cx_exp_buf_printf(&b, "%s%s]", first ? "" : ", ", c->timeline_items);
-    char *out = b.oom ? NULL : strdup(cx_exp_buf_str(&b));
-    cx_exp_buf_fini(&b);
+    cx_buf_printf(&b, "%s%s]", first ? "" : ", ", c->timeline_items);
+    char *out = b.oom ? NULL : strdup(cx_buf_str(&b));
+    cx_buf_fini(&b);
     return out;
 }

@@ -117,13 +117,13 @@ int cx_exp_db_exec(cx_exp_db_t *db, const char *sql, char *err, size_t errlen)
 static int s_create_data_table(cx_exp_db_t *db, const char *table, const char *keys, const char *pk,
                                const char *cols, char *err, size_t errlen)
 {
-    cx_exp_buf_t b;
-    cx_exp_buf_init(&b);
-    cx_exp_buf_printf(&b, "CREATE TABLE IF NOT EXISTS %s(%s", table, keys);
+    cx_buf_t b;
+    cx_buf_init(&b);
+    cx_buf_printf(&b, "CREATE TABLE IF NOT EXISTS %s(%s", table, keys);
     if (!cols) { /* the KPI row's contract columns */
         for (int i = 0; i < cx_kpi_ncols; i++) {
             if (cx_kpi_cols[i].contract && strcmp(cx_kpi_cols[i].name, "tick") != 0) {
-                cx_exp_buf_printf(&b, ", \"%s\" NUMERIC", cx_kpi_cols[i].name);
+                cx_buf_printf(&b, ", \"%s\" NUMERIC", cx_kpi_cols[i].name);
             }
         }
     }
@@ -131,12 +131,12 @@ static int s_create_data_table(cx_exp_db_t *db, const char *table, const char *k
     while (*p) {
         const char *c = strchr(p, ',');
         size_t len = c ? (size_t)(c - p) : strlen(p);
-        cx_exp_buf_printf(&b, ", \"%.*s\" NUMERIC", (int)len, p);
+        cx_buf_printf(&b, ", \"%.*s\" NUMERIC", (int)len, p);
         p += len + (c ? 1 : 0);
     }
-    cx_exp_buf_printf(&b, ", PRIMARY KEY(%s));", pk);
-    int rc = b.oom ? -1 : cx_exp_db_exec(db, cx_exp_buf_str(&b), err, errlen);
-    cx_exp_buf_fini(&b);
+    cx_buf_printf(&b, ", PRIMARY KEY(%s));", pk);
+    int rc = b.oom ? -1 : cx_exp_db_exec(db, cx_buf_str(&b), err, errlen);
+    cx_buf_fini(&b);
     return rc;
 }
 
@@ -426,7 +426,7 @@ static bool s_ident(const char *s, size_t len)
 }
 
 /* Columns of a table, as one string ",a,b,c," for lookups. */
-static int s_table_cols(cx_exp_db_t *db, const char *table, cx_exp_buf_t *out)
+static int s_table_cols(cx_exp_db_t *db, const char *table, cx_buf_t *out)
 {
     char sql[128];
     snprintf(sql, sizeof sql, "PRAGMA table_info(%s)", table);
@@ -434,43 +434,43 @@ static int s_table_cols(cx_exp_db_t *db, const char *table, cx_exp_buf_t *out)
     if (sqlite3_prepare_v2(db->h, sql, -1, &st, NULL) != SQLITE_OK) {
         return -1;
     }
-    cx_exp_buf_reset(out);
-    cx_exp_buf_printf(out, ",");
+    cx_buf_reset(out);
+    cx_buf_printf(out, ",");
     while (sqlite3_step(st) == SQLITE_ROW) {
-        cx_exp_buf_printf(out, "%s,", (const char *)sqlite3_column_text(st, 1));
+        cx_buf_printf(out, "%s,", (const char *)sqlite3_column_text(st, 1));
     }
     sqlite3_finalize(st);
     return out->oom ? -1 : 0;
 }
 
-static bool s_has_col(const cx_exp_buf_t *cols, const char *name, size_t len)
+static bool s_has_col(const cx_buf_t *cols, const char *name, size_t len)
 {
     char probe[80];
     snprintf(probe, sizeof probe, ",%.*s,", (int)len, name);
-    return strstr(cx_exp_buf_str(cols), probe) != NULL;
+    return strstr(cx_buf_str(cols), probe) != NULL;
 }
 
 bool cx_exp_db_has_column(cx_exp_db_t *db, const char *column)
 {
-    cx_exp_buf_t cols;
-    cx_exp_buf_init(&cols);
+    cx_buf_t cols;
+    cx_buf_init(&cols);
     bool has = s_table_cols(db, "kpis", &cols) == 0 && s_has_col(&cols, column, strlen(column));
-    cx_exp_buf_fini(&cols);
+    cx_buf_fini(&cols);
     return has;
 }
 
 int cx_exp_db_kpi_columns(cx_exp_db_t *db, char ***names)
 {
     *names = NULL;
-    cx_exp_buf_t cols;
-    cx_exp_buf_init(&cols);
+    cx_buf_t cols;
+    cx_buf_init(&cols);
     if (s_table_cols(db, "kpis", &cols) != 0) {
-        cx_exp_buf_fini(&cols);
+        cx_buf_fini(&cols);
         return -1;
     }
     int n = 0, cap = 0;
     char **v = NULL;
-    const char *p = cx_exp_buf_str(&cols);
+    const char *p = cx_buf_str(&cols);
     while (*p) {
         const char *c = strchr(p, ',');
         size_t len = c ? (size_t)(c - p) : strlen(p);
@@ -492,7 +492,7 @@ int cx_exp_db_kpi_columns(cx_exp_db_t *db, char ***names)
         p += len + (c ? 1 : 0);
     }
     bool oom = *p != '\0';
-    cx_exp_buf_fini(&cols);
+    cx_buf_fini(&cols);
     if (oom) {
         for (int i = 0; i < n; i++) {
             free(v[i]);
@@ -569,9 +569,9 @@ static long long s_csv_insert(cx_exp_db_t *db, const char *table, long long run_
         lens[nc++] = len;
         p = c + 1;
     }
-    cx_exp_buf_t cols, sql;
-    cx_exp_buf_init(&cols);
-    cx_exp_buf_init(&sql);
+    cx_buf_t cols, sql;
+    cx_buf_init(&cols);
+    cx_buf_init(&sql);
     long long rows = -1;
     sqlite3_stmt *st = NULL;
     int tick_col = -1;
@@ -596,16 +596,16 @@ static long long s_csv_insert(cx_exp_db_t *db, const char *table, long long run_
             }
         }
     }
-    cx_exp_buf_printf(&sql, "INSERT INTO %s(run_id", table);
+    cx_buf_printf(&sql, "INSERT INTO %s(run_id", table);
     for (int i = 0; i < nc; i++) {
-        cx_exp_buf_printf(&sql, ", \"%.*s\"", (int)lens[i], names[i]);
+        cx_buf_printf(&sql, ", \"%.*s\"", (int)lens[i], names[i]);
     }
-    cx_exp_buf_printf(&sql, ") VALUES(?1");
+    cx_buf_printf(&sql, ") VALUES(?1");
     for (int i = 0; i < nc; i++) {
-        cx_exp_buf_printf(&sql, ", ?%d", i + 2);
+        cx_buf_printf(&sql, ", ?%d", i + 2);
     }
-    cx_exp_buf_printf(&sql, ")");
-    if (sql.oom || sqlite3_prepare_v2(db->h, cx_exp_buf_str(&sql), -1, &st, NULL) != SQLITE_OK) {
+    cx_buf_printf(&sql, ")");
+    if (sql.oom || sqlite3_prepare_v2(db->h, cx_buf_str(&sql), -1, &st, NULL) != SQLITE_OK) {
         s_err(err, errlen, "database", db->h);
         goto done;
     }
@@ -664,8 +664,8 @@ static long long s_csv_insert(cx_exp_db_t *db, const char *table, long long run_
     rows = n;
 done:
     sqlite3_finalize(st);
-    cx_exp_buf_fini(&cols);
-    cx_exp_buf_fini(&sql);
+    cx_buf_fini(&cols);
+    cx_buf_fini(&sql);
     return rows;
 }
 
@@ -1142,15 +1142,15 @@ char *cx_exp_db_param_keys(cx_exp_db_t *db)
                            -1, &st, NULL) != SQLITE_OK) {
         return NULL;
     }
-    cx_exp_buf_t b;
-    cx_exp_buf_init(&b);
-    cx_exp_buf_printf(&b, "%s", "");
+    cx_buf_t b;
+    cx_buf_init(&b);
+    cx_buf_printf(&b, "%s", "");
     while (sqlite3_step(st) == SQLITE_ROW) {
-        cx_exp_buf_printf(&b, "%s%s", b.n ? "\n" : "", s_col(st, 0));
+        cx_buf_printf(&b, "%s%s", b.n ? "\n" : "", s_col(st, 0));
     }
     sqlite3_finalize(st);
     if (b.oom) {
-        cx_exp_buf_fini(&b);
+        cx_buf_fini(&b);
         return NULL;
     }
     char *out = b.p ? b.p : strdup("");

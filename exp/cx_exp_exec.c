@@ -180,14 +180,14 @@ static void s_last_line(const char *path, char *buf, size_t cap)
     free(text);
 }
 
-static void s_json_array(cx_exp_buf_t *b, char *const *v, int n)
+static void s_json_array(cx_buf_t *b, char *const *v, int n)
 {
-    cx_exp_buf_printf(b, "[");
+    cx_buf_printf(b, "[");
     for (int i = 0; i < n; i++) {
-        cx_exp_buf_printf(b, "%s", i ? ", " : "");
+        cx_buf_printf(b, "%s", i ? ", " : "");
         cx_exp_buf_json_str(b, v[i]);
     }
-    cx_exp_buf_printf(b, "]");
+    cx_buf_printf(b, "]");
 }
 
 /* The argv of a run: exe run ARGS... --out DIR --quiet [--in-process]. */
@@ -254,33 +254,33 @@ int cx_exp_write_run_json(const char *root, const cx_exp_run_t *run, const char 
     char *argv[CX_EXP_MAX_ARGS + 8];
     int argc = s_argv(exe, root, engine, run, outdir, sizeof outdir, argv);
 
-    cx_exp_buf_t b;
-    cx_exp_buf_init(&b);
-    cx_exp_buf_printf(&b, "{\n  \"point_key\": ");
+    cx_buf_t b;
+    cx_buf_init(&b);
+    cx_buf_printf(&b, "{\n  \"point_key\": ");
     cx_exp_buf_json_str(&b, run->point_key ? run->point_key : "");
-    cx_exp_buf_printf(&b, ",\n  \"label\": ");
+    cx_buf_printf(&b, ",\n  \"label\": ");
     cx_exp_buf_json_str(&b, run->label ? run->label : "");
-    cx_exp_buf_printf(&b, ",\n  \"params\": %s", run->params_json ? run->params_json : "{}");
-    cx_exp_buf_printf(&b, ",\n  \"replicate\": %d,\n  \"seed\": %llu", run->replicate,
+    cx_buf_printf(&b, ",\n  \"params\": %s", run->params_json ? run->params_json : "{}");
+    cx_buf_printf(&b, ",\n  \"replicate\": %d,\n  \"seed\": %llu", run->replicate,
                       (unsigned long long)run->seed);
-    cx_exp_buf_printf(&b, ",\n  \"scenario\": ");
+    cx_buf_printf(&b, ",\n  \"scenario\": ");
     cx_exp_buf_json_str(&b, run->scenario ? run->scenario : "");
-    cx_exp_buf_printf(&b, ",\n  \"sets\": %s", run->sets_json ? run->sets_json : "[]");
-    cx_exp_buf_printf(&b, ",\n  \"expected_sha256\": ");
+    cx_buf_printf(&b, ",\n  \"sets\": %s", run->sets_json ? run->sets_json : "[]");
+    cx_buf_printf(&b, ",\n  \"expected_sha256\": ");
     cx_exp_buf_json_str(&b, run->sha);
-    cx_exp_buf_printf(&b, ",\n  \"status\": \"%s\",\n  \"reason\": ", *ok ? "completed" : "failed");
+    cx_buf_printf(&b, ",\n  \"status\": \"%s\",\n  \"reason\": ", *ok ? "completed" : "failed");
     cx_exp_buf_json_str(&b, reason);
-    cx_exp_buf_printf(&b, ",\n  \"exit_status\": %d",
+    cx_buf_printf(&b, ",\n  \"exit_status\": %d",
                       exit_status >= 0 && WIFEXITED(exit_status) ? WEXITSTATUS(exit_status) : -1);
-    cx_exp_buf_printf(&b, ",\n  \"command\": ");
+    cx_buf_printf(&b, ",\n  \"command\": ");
     s_json_array(&b, argv, argc);
-    cx_exp_buf_printf(&b, ",\n  \"engine\": ");
+    cx_buf_printf(&b, ",\n  \"engine\": ");
     cx_exp_buf_json_str(&b, engine);
-    cx_exp_buf_printf(&b, ",\n  \"host\": ");
+    cx_buf_printf(&b, ",\n  \"host\": ");
     cx_exp_buf_json_str(&b, host);
-    cx_exp_buf_printf(&b, ",\n  \"cxsim_version\": \"%s\"", CX_VERSION);
-    cx_exp_buf_printf(&b, ",\n  \"started\": \"%s\",\n  \"finished\": \"%s\"", started, finished);
-    cx_exp_buf_printf(&b, ",\n  \"wall_seconds\": %.3f\n}\n", wall);
+    cx_buf_printf(&b, ",\n  \"cxsim_version\": \"%s\"", CX_VERSION);
+    cx_buf_printf(&b, ",\n  \"started\": \"%s\",\n  \"finished\": \"%s\"", started, finished);
+    cx_buf_printf(&b, ",\n  \"wall_seconds\": %.3f\n}\n", wall);
     int rc = -1;
     if (b.oom) {
         errno = ENOMEM;
@@ -288,7 +288,7 @@ int cx_exp_write_run_json(const char *root, const cx_exp_run_t *run, const char 
         snprintf(path, sizeof path, "%s/run.json", dir);
         rc = cx_write_atomic(path, b.p, b.n);
     }
-    cx_exp_buf_fini(&b);
+    cx_buf_fini(&b);
     return rc;
 }
 

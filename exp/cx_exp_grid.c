@@ -292,10 +292,10 @@ int cx_exp_point_sets(const cx_exp_grid_t *g, long long index, cx_exp_point_t *p
         idx[a] = (int)(rest % g->axis[a].n);
         rest /= g->axis[a].n;
     }
-    cx_exp_buf_t key, json;
-    cx_exp_buf_init(&key);
-    cx_exp_buf_init(&json);
-    cx_exp_buf_printf(&json, "{");
+    cx_buf_t key, json;
+    cx_buf_init(&key);
+    cx_buf_init(&json);
+    cx_buf_printf(&json, "{");
     for (int a = 0; a < g->n_axis; a++) {
         const char *k = g->axis[a].key, *v = g->axis[a].values[idx[a]];
         size_t len = strlen(k) + strlen(v) + 2;
@@ -305,18 +305,18 @@ int cx_exp_point_sets(const cx_exp_grid_t *g, long long index, cx_exp_point_t *p
         }
         p->n++;
         snprintf(p->set[a], len, "%s=%s", k, v);
-        cx_exp_buf_printf(&key, "%s%s", a ? "\n" : "", p->set[a]);
-        cx_exp_buf_printf(&json, "%s", a ? ", " : "");
+        cx_buf_printf(&key, "%s%s", a ? "\n" : "", p->set[a]);
+        cx_buf_printf(&json, "%s", a ? ", " : "");
         cx_exp_buf_json_str(&json, k);
-        cx_exp_buf_printf(&json, ": ");
+        cx_buf_printf(&json, ": ");
         cx_exp_buf_json_value(&json, v);
     }
-    cx_exp_buf_printf(&json, "}");
-    p->key = strdup(cx_exp_buf_str(&key));
-    p->params_json = strdup(cx_exp_buf_str(&json));
+    cx_buf_printf(&json, "}");
+    p->key = strdup(cx_buf_str(&key));
+    p->params_json = strdup(cx_buf_str(&json));
     bool bad = key.oom || json.oom || p->n != g->n_axis || !p->key || !p->params_json;
-    cx_exp_buf_fini(&key);
-    cx_exp_buf_fini(&json);
+    cx_buf_fini(&key);
+    cx_buf_fini(&json);
     if (bad) {
         cx_exp_point_fini(p);
         return -1;

@@ -284,14 +284,14 @@ int cx_exp_plan_build_run(cx_exp_plan_t *pl, int pi, int r, cx_exp_run_t *run, c
     run->replicate = r;
     run->seed = seed;
     snprintf(run->dir, sizeof run->dir, "runs/p%06lld-r%04d", p->id, r);
-    cx_exp_buf_t sets;
-    cx_exp_buf_init(&sets);
-    cx_exp_buf_printf(&sets, "[");
+    cx_buf_t sets;
+    cx_buf_init(&sets);
+    cx_buf_printf(&sets, "[");
     for (int i = 0; i < p->n_sets; i++) {
-        cx_exp_buf_printf(&sets, "%s", i ? ", " : "");
+        cx_buf_printf(&sets, "%s", i ? ", " : "");
         cx_exp_buf_json_str(&sets, p->sets[i]);
     }
-    cx_exp_buf_printf(&sets, "]");
+    cx_buf_printf(&sets, "]");
     char seedbuf[32];
     snprintf(seedbuf, sizeof seedbuf, "%llu", (unsigned long long)seed);
     const char *args[CX_EXP_MAX_ARGS];
@@ -312,8 +312,8 @@ int cx_exp_plan_build_run(cx_exp_plan_t *pl, int pi, int r, cx_exp_run_t *run, c
     run->label = strdup(p->label);
     run->params_json = strdup(p->params_json);
     run->scenario = strdup(p->scenario);
-    run->sets_json = strdup(cx_exp_buf_str(&sets));
-    cx_exp_buf_fini(&sets);
+    run->sets_json = strdup(cx_buf_str(&sets));
+    cx_buf_fini(&sets);
     oom |= !run->point_key || !run->label || !run->params_json || !run->scenario || !run->sets_json;
     for (int i = 0; i < n && !oom; i++) {
         run->arg[i] = strdup(args[i]);
@@ -453,25 +453,25 @@ int cx_exp_plan_collect_dir(cx_exp_db_t *db, const char *root, int *added, int *
 
 /* ---- plan lines for workers ---------------------------------------------- */
 
-void cx_exp_run_to_json(cx_exp_buf_t *b, const cx_exp_run_t *run)
+void cx_exp_run_to_json(cx_buf_t *b, const cx_exp_run_t *run)
 {
-    cx_exp_buf_printf(b, "{\"dir\": ");
+    cx_buf_printf(b, "{\"dir\": ");
     cx_exp_buf_json_str(b, run->dir);
-    cx_exp_buf_printf(b, ", \"point\": %lld, \"replicate\": %d, \"seed\": %llu, \"sha\": \"%s\"",
+    cx_buf_printf(b, ", \"point\": %lld, \"replicate\": %d, \"seed\": %llu, \"sha\": \"%s\"",
                       run->point, run->replicate, (unsigned long long)run->seed, run->sha);
-    cx_exp_buf_printf(b, ", \"point_key\": ");
+    cx_buf_printf(b, ", \"point_key\": ");
     cx_exp_buf_json_str(b, run->point_key ? run->point_key : "");
-    cx_exp_buf_printf(b, ", \"label\": ");
+    cx_buf_printf(b, ", \"label\": ");
     cx_exp_buf_json_str(b, run->label ? run->label : "");
-    cx_exp_buf_printf(b, ", \"params\": %s", run->params_json ? run->params_json : "{}");
-    cx_exp_buf_printf(b, ", \"scenario\": ");
+    cx_buf_printf(b, ", \"params\": %s", run->params_json ? run->params_json : "{}");
+    cx_buf_printf(b, ", \"scenario\": ");
     cx_exp_buf_json_str(b, run->scenario ? run->scenario : "");
-    cx_exp_buf_printf(b, ", \"sets\": %s, \"args\": [", run->sets_json ? run->sets_json : "[]");
+    cx_buf_printf(b, ", \"sets\": %s, \"args\": [", run->sets_json ? run->sets_json : "[]");
     for (int i = 0; i < run->n_arg; i++) {
-        cx_exp_buf_printf(b, "%s", i ? ", " : "");
+        cx_buf_printf(b, "%s", i ? ", " : "");
         cx_exp_buf_json_str(b, run->arg[i]);
     }
-    cx_exp_buf_printf(b, "]}");
+    cx_buf_printf(b, "]}");
 }
 
 int cx_exp_run_from_json(const char *line, cx_exp_run_t *run, char *err, size_t errlen)

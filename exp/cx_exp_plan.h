@@ -112,7 +112,7 @@ int cx_exp_plan_collect_dir(cx_exp_db_t *db, const char *root, int *added, int *
 
 /* One run as a line of JSON (no newline) for a worker's plan file, into
  * b. */
-void cx_exp_run_to_json(cx_exp_buf_t *b, const cx_exp_run_t *run);
+void cx_exp_run_to_json(cx_buf_t *b, const cx_exp_run_t *run);
 /* Parses such a line into *run (cx_exp_run_fini frees it). Returns 0, or
  * -1 (err) when it is not a run line. */
 int cx_exp_run_from_json(const char *line, cx_exp_run_t *run, char *err, size_t errlen);

@@ -149,11 +149,11 @@ int cx_rm_select(cx_roadmap_t *rm, int n, int w, int *keep)
 
 /* A whole number as digits, else the shortest %g form that reads back to
  * x. */
-static void s_num(cx_exp_buf_t *b, double x)
+static void s_num(cx_buf_t *b, double x)
 {
     char s[40];
     if (x == floor(x) && fabs(x) < 1e15) {
-        cx_exp_buf_printf(b, "%.0f", x);
+        cx_buf_printf(b, "%.0f", x);
         return;
     }
     for (int p = 1; p <= 17; p++) {
@@ -162,46 +162,46 @@ static void s_num(cx_exp_buf_t *b, double x)
             break;
         }
     }
-    cx_exp_buf_printf(b, "%s", s);
+    cx_buf_printf(b, "%s", s);
 }
 
-void cx_rm_event_text(cx_exp_buf_t *b, const cx_scenario_t *sc, const cx_event_spec_t *e)
+void cx_rm_event_text(cx_buf_t *b, const cx_scenario_t *sc, const cx_event_spec_t *e)
 {
-    cx_exp_buf_printf(b, "{at: %d, event: %s", e->tick, cx_event_kind_name(e->kind));
+    cx_buf_printf(b, "{at: %d, event: %s", e->tick, cx_event_kind_name(e->kind));
     if (e->dept >= 0 && e->dept < sc->n_dept) {
-        cx_exp_buf_printf(b, ", department: %s", sc->dept[e->dept].id);
+        cx_buf_printf(b, ", department: %s", sc->dept[e->dept].id);
     }
     switch (e->kind) {
     case CX_EV_MATURITY:
-        cx_exp_buf_printf(b, ", to: ");
+        cx_buf_printf(b, ", to: ");
         s_num(b, e->value);
         break;
     case CX_EV_CX_OWNER:
-        cx_exp_buf_printf(b, ", owner: %s", cx_owner_name((cx_owner_t)e->owner));
+        cx_buf_printf(b, ", owner: %s", cx_owner_name((cx_owner_t)e->owner));
         break;
     case CX_EV_GOVERNANCE:
-        cx_exp_buf_printf(b, ", governance: %s",
+        cx_buf_printf(b, ", governance: %s",
                           cx_governance_name((cx_governance_t)e->governance));
         break;
     default:
-        cx_exp_buf_printf(b, ", value: ");
+        cx_buf_printf(b, ", value: ");
         s_num(b, e->value);
         break;
     }
     if (e->kind == CX_EV_MATURITY || e->kind == CX_EV_CAMPAIGN || e->kind == CX_EV_OUTAGE) {
-        cx_exp_buf_printf(b, ", over: %d", e->duration);
+        cx_buf_printf(b, ", over: %d", e->duration);
     }
-    cx_exp_buf_printf(b, ", cost: ");
+    cx_buf_printf(b, ", cost: ");
     s_num(b, e->cost);
-    cx_exp_buf_printf(b, "}");
+    cx_buf_printf(b, "}");
 }
 
-void cx_rm_timeline_set(cx_exp_buf_t *b, const cx_scenario_t *sc, const cx_roadmap_t *rm)
+void cx_rm_timeline_set(cx_buf_t *b, const cx_scenario_t *sc, const cx_roadmap_t *rm)
 {
-    cx_exp_buf_printf(b, "timeline=[");
+    cx_buf_printf(b, "timeline=[");
     int n = 0;
     for (int i = 0; i < sc->n_event && i < CX_MAX_EVENTS; i++) {
-        cx_exp_buf_printf(b, "%s", n++ ? ", " : "");
+        cx_buf_printf(b, "%s", n++ ? ", " : "");
         cx_rm_event_text(b, sc, &sc->event[i]);
     }
     for (int i = 0; rm && i < rm->n; i++) {
@@ -214,28 +214,28 @@ void cx_rm_timeline_set(cx_exp_buf_t *b, const cx_scenario_t *sc, const cx_roadm
         e.value = m->to;
         e.duration = m->over;
         e.cost = m->cost;
-        cx_exp_buf_printf(b, "%s", n++ ? ", " : "");
+        cx_buf_printf(b, "%s", n++ ? ", " : "");
         cx_rm_event_text(b, sc, &e);
     }
-    cx_exp_buf_printf(b, "]");
+    cx_buf_printf(b, "]");
 }
 
-void cx_rm_key(cx_exp_buf_t *b, const cx_scenario_t *sc, const cx_roadmap_t *rm)
+void cx_rm_key(cx_buf_t *b, const cx_scenario_t *sc, const cx_roadmap_t *rm)
 {
     if (rm->n == 0) {
-        cx_exp_buf_printf(b, "none");
+        cx_buf_printf(b, "none");
     }
     for (int i = 0; i < rm->n; i++) {
         const cx_rm_move_t *m = &rm->move[i];
-        cx_exp_buf_printf(b, "%s%s@%d:", i ? "; " : "", sc->dept[m->dept].id, m->tick);
+        cx_buf_printf(b, "%s%s@%d:", i ? "; " : "", sc->dept[m->dept].id, m->tick);
         s_num(b, m->from);
-        cx_exp_buf_printf(b, ">");
+        cx_buf_printf(b, ">");
         s_num(b, m->to);
     }
 }
 
 /* Whole currency units with thousands separators: 250,000. */
-static void s_money(cx_exp_buf_t *b, double x)
+static void s_money(cx_buf_t *b, double x)
 {
     char s[64], o[96];
     snprintf(s, sizeof s, "%.0f", fabs(x));
@@ -250,16 +250,16 @@ static void s_money(cx_exp_buf_t *b, double x)
         o[k++] = s[i];
     }
     o[k] = '\0';
-    cx_exp_buf_printf(b, "%s", o);
+    cx_buf_printf(b, "%s", o);
 }
 
-void cx_rm_move_describe(cx_exp_buf_t *b, const cx_scenario_t *sc, const cx_rm_move_t *m)
+void cx_rm_move_describe(cx_buf_t *b, const cx_scenario_t *sc, const cx_rm_move_t *m)
 {
-    cx_exp_buf_printf(b, "tick %d: %s ", m->tick, sc->dept[m->dept].id);
+    cx_buf_printf(b, "tick %d: %s ", m->tick, sc->dept[m->dept].id);
     s_num(b, m->from);
-    cx_exp_buf_printf(b, "\xe2\x86\x92");
+    cx_buf_printf(b, "\xe2\x86\x92");
     s_num(b, m->to);
-    cx_exp_buf_printf(b, " over %d tick%s, cost ", m->over, m->over == 1 ? "" : "s");
+    cx_buf_printf(b, " over %d tick%s, cost ", m->over, m->over == 1 ? "" : "s");
     s_money(b, m->cost);
 }
 

@@ -17,7 +17,7 @@
  *  the moves) as a `timeline=[...]` override the loader checks like a file.
  *
  *  Ownership: roadmaps are plain values (caller storage); text goes to a
- *  caller's cx_exp_buf_t (check its `oom`). Errors: functions return -1
+ *  caller's cx_buf_t (check its `oom`). Errors: functions return -1
  *  (or a negative count) for invalid arguments; nothing allocates except
  *  through the buffer.
  */
@@ -108,19 +108,19 @@ int cx_rm_select(cx_roadmap_t *rm, int n, int w, int *keep);
 /* Appends one event as a YAML flow mapping ("{at: 30, event: maturity,
  * department: it, to: 4, over: 60, cost: 250000}") with the keys its kind
  * takes; numbers in the shortest form that reads back exactly. */
-void cx_rm_event_text(cx_exp_buf_t *b, const cx_scenario_t *sc, const cx_event_spec_t *ev);
+void cx_rm_event_text(cx_buf_t *b, const cx_scenario_t *sc, const cx_event_spec_t *ev);
 
 /* Appends the override "timeline=[...]": the scenario's own events (as
  * loaded) then the roadmap's moves as maturity events. */
-void cx_rm_timeline_set(cx_exp_buf_t *b, const cx_scenario_t *sc, const cx_roadmap_t *rm);
+void cx_rm_timeline_set(cx_buf_t *b, const cx_scenario_t *sc, const cx_roadmap_t *rm);
 
 /* Appends the moves as compact text, "it@10:2>3; marketing@20:2>3"
  * ("none" for the empty roadmap): the roadmap's identity in the results. */
-void cx_rm_key(cx_exp_buf_t *b, const cx_scenario_t *sc, const cx_roadmap_t *rm);
+void cx_rm_key(cx_buf_t *b, const cx_scenario_t *sc, const cx_roadmap_t *rm);
 
 /* Appends one move for people: "tick 73: it 2→3 over 60 ticks, cost
  * 250,000". */
-void cx_rm_move_describe(cx_exp_buf_t *b, const cx_scenario_t *sc, const cx_rm_move_t *m);
+void cx_rm_move_describe(cx_buf_t *b, const cx_scenario_t *sc, const cx_rm_move_t *m);
 
 /* Payback, as `cxsim compare` defines it: given the cumulative net gain
  * net[0..n-1] per tick, the first index T with net[t] >= 0 for every t

@@ -88,25 +88,25 @@ static void s_pad(FILE *out, const char *s, int width, bool right)
     }
 }
 
-static void s_csv_field(cx_exp_buf_t *b, const char *s)
+static void s_csv_field(cx_buf_t *b, const char *s)
 {
     if (strpbrk(s, ",\"\n")) {
-        cx_exp_buf_printf(b, "\"");
+        cx_buf_printf(b, "\"");
         for (; *s; s++) {
-            cx_exp_buf_printf(b, *s == '"' ? "\"\"" : "%c", *s);
+            cx_buf_printf(b, *s == '"' ? "\"\"" : "%c", *s);
         }
-        cx_exp_buf_printf(b, "\"");
+        cx_buf_printf(b, "\"");
     } else {
-        cx_exp_buf_printf(b, "%s", s);
+        cx_buf_printf(b, "%s", s);
     }
 }
 
-static void s_csv_num(cx_exp_buf_t *b, double v)
+static void s_csv_num(cx_buf_t *b, double v)
 {
     if (isnan(v)) {
-        cx_exp_buf_printf(b, ",");
+        cx_buf_printf(b, ",");
     } else {
-        cx_exp_buf_printf(b, ",%.10g", v);
+        cx_buf_printf(b, ",%.10g", v);
     }
 }
 
@@ -126,8 +126,8 @@ int cx_exp_summary(cx_exp_db_t *db, const char *root, FILE *out, char *err, size
     double *vals = NULL;
     int vcap = 0;
     int rc = -1;
-    cx_exp_buf_t csv;
-    cx_exp_buf_init(&csv);
+    cx_buf_t csv;
+    cx_buf_init(&csv);
     if (!ids || !keys || !ci || !nruns || !present) {
         snprintf(err, errlen, "out of memory");
         goto done;
@@ -217,36 +217,36 @@ int cx_exp_summary(cx_exp_db_t *db, const char *root, FILE *out, char *err, size
     }
 
     /* summary.csv */
-    cx_exp_buf_printf(&csv, "point");
+    cx_buf_printf(&csv, "point");
     if (labels) {
-        cx_exp_buf_printf(&csv, ",label");
+        cx_buf_printf(&csv, ",label");
     }
     for (int j = 0; j < nkeys; j++) {
-        cx_exp_buf_printf(&csv, ",");
+        cx_buf_printf(&csv, ",");
         s_csv_field(&csv, klist[j]);
     }
-    cx_exp_buf_printf(&csv, ",n");
+    cx_buf_printf(&csv, ",n");
     for (int k = 0; k < nk_all; k++) {
         if (present[k]) {
             const char *kp = cx_exp_summary_kpis[k];
-            cx_exp_buf_printf(&csv, ",%s_mean,%s_ci_low,%s_ci_high", kp, kp, kp);
+            cx_buf_printf(&csv, ",%s_mean,%s_ci_low,%s_ci_high", kp, kp, kp);
         }
     }
-    cx_exp_buf_printf(&csv, "\n");
+    cx_buf_printf(&csv, "\n");
     for (int i = 0; i < np; i++) {
-        cx_exp_buf_printf(&csv, "%lld", ids[i]);
+        cx_buf_printf(&csv, "%lld", ids[i]);
         char v[512];
         if (labels) {
             cx_exp_db_point_info(db, ids[i], NULL, 0, v, sizeof v);
-            cx_exp_buf_printf(&csv, ",");
+            cx_buf_printf(&csv, ",");
             s_csv_field(&csv, v);
         }
         for (int j = 0; j < nkeys; j++) {
             cx_exp_db_param(db, ids[i], klist[j], v, sizeof v);
-            cx_exp_buf_printf(&csv, ",");
+            cx_buf_printf(&csv, ",");
             s_csv_field(&csv, v);
         }
-        cx_exp_buf_printf(&csv, ",%d", nruns[i]);
+        cx_buf_printf(&csv, ",%d", nruns[i]);
         for (int k = 0; k < nk_all; k++) {
             if (present[k]) {
                 const cx_exp_ci_t *c = &ci[i * nk_all + k];
@@ -255,7 +255,7 @@ int cx_exp_summary(cx_exp_db_t *db, const char *root, FILE *out, char *err, size
                 s_csv_num(&csv, c->hi);
             }
         }
-        cx_exp_buf_printf(&csv, "\n");
+        cx_buf_printf(&csv, "\n");
     }
     char path[4200];
     snprintf(path, sizeof path, "%s/summary.csv", root);
@@ -361,7 +361,7 @@ int cx_exp_summary(cx_exp_db_t *db, const char *root, FILE *out, char *err, size
     }
     rc = 0;
 done:
-    cx_exp_buf_fini(&csv);
+    cx_buf_fini(&csv);
     free(vals);
     free(present);
     free(nruns);

@@ -11,82 +11,24 @@
 #include <sys/stat.h>
 #include <time.h>
 
-void cx_exp_buf_init(cx_exp_buf_t *b)
+void cx_exp_buf_json_str(cx_buf_t *b, const char *s)
 {
-    memset(b, 0, sizeof *b);
-}
-
-void cx_exp_buf_fini(cx_exp_buf_t *b)
-{
-    free(b->p);
-    memset(b, 0, sizeof *b);
-}
-
-void cx_exp_buf_reset(cx_exp_buf_t *b)
-{
-    b->n = 0;
-    if (b->p) {
-        b->p[0] = '\0';
-    }
-}
-
-static bool s_reserve(cx_exp_buf_t *b, size_t more)
-{
-    if (b->n + more + 1 <= b->cap) {
-        return true;
-    }
-    size_t cap = b->cap ? b->cap : 256;
-    while (cap < b->n + more + 1) {
-        cap *= 2;
-    }
-    char *p = realloc(b->p, cap);
-    if (!p) {
-        b->oom = true;
-        return false;
-    }
-    b->p = p;
-    b->cap = cap;
-    return true;
-}
-
-void cx_exp_buf_printf(cx_exp_buf_t *b, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    va_list ap2;
-    va_copy(ap2, ap);
-    int need = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (need < 0 || !s_reserve(b, (size_t)need)) {
-        if (need < 0) {
-            b->oom = true;
-        }
-        va_end(ap2);
-        return;
-    }
-    vsnprintf(b->p + b->n, (size_t)need + 1, fmt, ap2);
-    va_end(ap2);
-    b->n += (size_t)need;
-}
-
-void cx_exp_buf_json_str(cx_exp_buf_t *b, const char *s)
-{
-    cx_exp_buf_printf(b, "\"");
+    cx_buf_printf(b, "\"");
     for (; s && *s; s++) {
         unsigned char c = (unsigned char)*s;
         if (c == '"' || c == '\\') {
-            cx_exp_buf_printf(b, "\\%c", c);
+            cx_buf_printf(b, "\\%c", c);
         } else if (c == '\n') {
-            cx_exp_buf_printf(b, "\\n");
+            cx_buf_printf(b, "\\n");
         } else if (c == '\t') {
-            cx_exp_buf_printf(b, "\\t");
+            cx_buf_printf(b, "\\t");
         } else if (c < 0x20) {
-            cx_exp_buf_printf(b, "\\u%04x", c);
+            cx_buf_printf(b, "\\u%04x", c);
         } else {
-            cx_exp_buf_printf(b, "%c", c);
+            cx_buf_printf(b, "%c", c);
         }
     }
-    cx_exp_buf_printf(b, "\"");
+    cx_buf_printf(b, "\"");
 }
 
 bool cx_exp_is_json_number(const char *s)
@@ -128,18 +70,13 @@ bool cx_exp_is_json_number(const char *s)
     return *p == '\0';
 }
 
-void cx_exp_buf_json_value(cx_exp_buf_t *b, const char *s)
+void cx_exp_buf_json_value(cx_buf_t *b, const char *s)
 {
     if (cx_exp_is_json_number(s)) {
-        cx_exp_buf_printf(b, "%s", s);
+        cx_buf_printf(b, "%s", s);
     } else {
         cx_exp_buf_json_str(b, s);
     }
-}
-
-const char *cx_exp_buf_str(const cx_exp_buf_t *b)
-{
-    return b->p ? b->p : "";
 }
 
 char *cx_exp_read_file(const char *path, size_t max, size_t *len)

@@ -1,11 +1,9 @@
-/*  cx_exp_util — small helpers shared by the experiment commands: a growable
- *  text buffer, JSON string and number output, whole-file reads and UTC
- *  timestamps.
+/*  cx_exp_util — small helpers shared by the experiment commands: JSON
+ *  string and number output into a text buffer (cx_buf.h), whole-file
+ *  reads and UTC timestamps.
  *
- *  Ownership: a cx_exp_buf_t is caller storage whose `p` is heap memory,
- *  freed by cx_exp_buf_fini. Errors: an append that runs out of memory sets
- *  `oom` and leaves the buffer as it was; callers check `oom` once at the
- *  end instead of after every append.
+ *  Ownership: the buffer is the caller's (cx_buf_fini). Errors: as
+ *  cx_buf: out of memory sets the buffer's `oom`.
  */
 #ifndef CX_EXP_UTIL_H
 #define CX_EXP_UTIL_H
@@ -13,18 +11,17 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-typedef struct {
-    char *p;    /* NUL-terminated text (NULL until the first append) */
-    size_t n;   /* length, without the NUL */
-    size_t cap; /* bytes allocated */
-    bool oom;   /* an append failed */
-} cx_exp_buf_t;
+#include "cx_buf.h"
 
-void cx_exp_buf_init(cx_exp_buf_t *b);
-void cx_exp_buf_fini(cx_exp_buf_t *b);
-/* Empties the buffer, keeping its memory. */
-void cx_exp_buf_reset(cx_exp_buf_t *b);
-void cx_exp_buf_printf(cx_exp_buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The text buffer is the project's one (config/cx_buf.h). The cx_exp_buf_
+ * names are kept for the unit tests that still use them. */
+typedef cx_buf_t cx_exp_buf_t;
+#define cx_exp_buf_init cx_buf_init
+#define cx_exp_buf_fini cx_buf_fini
+#define cx_exp_buf_reset cx_buf_reset
+#define cx_exp_buf_printf cx_buf_printf
+#define cx_exp_buf_str cx_buf_str
+
 /* Appends s as a JSON string literal, quotes included. */
 void cx_exp_buf_json_str(cx_exp_buf_t *b, const char *s);
 /* Appends s as a JSON number when it is one by JSON's grammar ("4",

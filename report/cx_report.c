@@ -62,7 +62,7 @@ int cx_report_kind(const char *dir, char *err, size_t errlen)
     return -1;
 }
 
-int cx_report_build(const char *dir, cx_exp_buf_t *html, char *err, size_t errlen)
+int cx_report_build(const char *dir, cx_buf_t *html, char *err, size_t errlen)
 {
     int kind = cx_report_kind(dir, err, errlen);
     if (kind < 0) {

@@ -34,7 +34,7 @@
  *  no absolute path, fixed number formats; the same directory gives a
  *  byte-identical page.
  *
- *  Ownership: the caller owns `html` (a cx_exp_buf_t, cx_exp_buf_fini).
+ *  Ownership: the caller owns `html` (a cx_buf_t, cx_buf_fini).
  *  Errors: cx_report_build returns 0 on success; 1 when a file cannot be
  *  read (or is malformed) or memory runs out; 2 when `dir` does not exist
  *  or is none of these kinds of directory. A message goes into err
@@ -69,6 +69,6 @@ typedef enum {
 int cx_report_kind(const char *dir, char *err, size_t errlen);
 
 /* Builds the report of dir into html (appended). */
-int cx_report_build(const char *dir, cx_exp_buf_t *html, char *err, size_t errlen);
+int cx_report_build(const char *dir, cx_buf_t *html, char *err, size_t errlen);
 
 #endif

@@ -127,16 +127,16 @@ static int s_load(const char *dir, s_cal_t *w, char *err, size_t errlen)
     return 0;
 }
 
-static void s_head(cx_exp_buf_t *b, s_cal_t *w)
+static void s_head(cx_buf_t *b, s_cal_t *w)
 {
     char name[128], file[256], unit[32], title[300], v[512];
     cx_report_db_scenario(w->db, w->start_point, name, sizeof name, file, sizeof file, unit,
                           sizeof unit);
     snprintf(title, sizeof title, "Calibration of %s", name);
     cx_report_page_head(b, title);
-    cx_exp_buf_printf(b, "<h1>");
+    cx_buf_printf(b, "<h1>");
     cx_svg_escape(b, title);
-    cx_exp_buf_printf(b, "</h1>\n<table class=\"facts\" id=\"facts\">\n");
+    cx_buf_printf(b, "</h1>\n<table class=\"facts\" id=\"facts\">\n");
     snprintf(v, sizeof v, "%s (%s)", name, file);
     cx_report_fact(b, "Scenario", v);
     char obs[4096];
@@ -149,13 +149,13 @@ static void s_head(cx_exp_buf_t *b, s_cal_t *w)
     cx_report_fact(b, "Replicates per evaluation", v);
     snprintf(v, sizeof v, "%d (%s)", w->n, w->stop);
     cx_report_fact(b, "Evaluations", v);
-    cx_exp_buf_printf(b, "</table>\n");
+    cx_buf_printf(b, "</table>\n");
 }
 
 /* Parameter values of evaluation `eval`, in name order. */
-static void s_params(cx_exp_buf_t *b, s_cal_t *w)
+static void s_params(cx_buf_t *b, s_cal_t *w)
 {
-    cx_exp_buf_printf(b, "<h2>Parameters</h2>\n<table class=\"kpis\" id=\"params\">\n"
+    cx_buf_printf(b, "<h2>Parameters</h2>\n<table class=\"kpis\" id=\"params\">\n"
                          "<tr><th>parameter</th><th class=\"num\">start</th>"
                          "<th class=\"num\">best</th></tr>\n");
     sqlite3_stmt *st = NULL;
@@ -168,22 +168,22 @@ static void s_params(cx_exp_buf_t *b, s_cal_t *w)
         sqlite3_bind_int64(st, 2, w->best);
         while (sqlite3_step(st) == SQLITE_ROW) {
             const unsigned char *p = sqlite3_column_text(st, 0);
-            cx_exp_buf_printf(b, "<tr data-parameter=\"");
+            cx_buf_printf(b, "<tr data-parameter=\"");
             cx_svg_escape(b, p ? (const char *)p : "");
-            cx_exp_buf_printf(b, "\"><td>");
+            cx_buf_printf(b, "\"><td>");
             cx_svg_escape(b, p ? (const char *)p : "");
-            cx_exp_buf_printf(b, "</td>");
+            cx_buf_printf(b, "</td>");
             double sv = s_col(st, 1), bv = s_col(st, 2);
             cx_report_num_cell(b, "start", sv, 12, cx_report_decimals(sv), false);
             cx_report_num_cell(b, "best", bv, 12, cx_report_decimals(bv), false);
-            cx_exp_buf_printf(b, "</tr>\n");
+            cx_buf_printf(b, "</tr>\n");
         }
     }
     sqlite3_finalize(st);
-    cx_exp_buf_printf(b, "</table>\n");
+    cx_buf_printf(b, "</table>\n");
 }
 
-static void s_objective(cx_exp_buf_t *b, const s_cal_t *w)
+static void s_objective(cx_buf_t *b, const s_cal_t *w)
 {
     double *buf = malloc((size_t)w->n * 3 * sizeof *buf);
     if (!buf) {
@@ -228,7 +228,7 @@ static void s_objective(cx_exp_buf_t *b, const s_cal_t *w)
 
 /* One KPI: the observed points against the simulated mean at the start and
  * at the best parameters. */
-static void s_fit(cx_exp_buf_t *b, s_cal_t *w, const char *kpi)
+static void s_fit(cx_buf_t *b, s_cal_t *w, const char *kpi)
 {
     if (!strchr("abcdefghijklmnopqrstuvwxyz", kpi[0]) ||
         strspn(kpi, "abcdefghijklmnopqrstuvwxyz_0123456789") != strlen(kpi)) {
@@ -320,9 +320,9 @@ static void s_fit(cx_exp_buf_t *b, s_cal_t *w, const char *kpi)
     cx_report_series_free(&be);
 }
 
-static void s_errors(cx_exp_buf_t *b, s_cal_t *w)
+static void s_errors(cx_buf_t *b, s_cal_t *w)
 {
-    cx_exp_buf_printf(b, "<table class=\"kpis\" id=\"rmse\">\n<tr><th>KPI</th>"
+    cx_buf_printf(b, "<table class=\"kpis\" id=\"rmse\">\n<tr><th>KPI</th>"
                          "<th class=\"num\">RMSE at the start</th>"
                          "<th class=\"num\">RMSE at the best</th></tr>\n");
     sqlite3_stmt *st = NULL;
@@ -334,20 +334,20 @@ static void s_errors(cx_exp_buf_t *b, s_cal_t *w)
         sqlite3_bind_int64(st, 2, w->best);
         while (sqlite3_step(st) == SQLITE_ROW) {
             const unsigned char *k = sqlite3_column_text(st, 0);
-            cx_exp_buf_printf(b, "<tr><td>");
+            cx_buf_printf(b, "<tr><td>");
             cx_svg_escape(b, k ? (const char *)k : "");
-            cx_exp_buf_printf(b, "</td>");
+            cx_buf_printf(b, "</td>");
             double sv = s_col(st, 1), bv = s_col(st, 2);
             cx_report_num_cell(b, "start", sv, 10, cx_report_decimals(sv), false);
             cx_report_num_cell(b, "best", bv, 10, cx_report_decimals(bv), false);
-            cx_exp_buf_printf(b, "</tr>\n");
+            cx_buf_printf(b, "</tr>\n");
         }
     }
     sqlite3_finalize(st);
-    cx_exp_buf_printf(b, "</table>\n");
+    cx_buf_printf(b, "</table>\n");
 }
 
-int cx_report_calib_page(const char *dir, cx_exp_buf_t *b, char *err, size_t errlen)
+int cx_report_calib_page(const char *dir, cx_buf_t *b, char *err, size_t errlen)
 {
     s_cal_t w;
     memset(&w, 0, sizeof w);
@@ -355,13 +355,13 @@ int cx_report_calib_page(const char *dir, cx_exp_buf_t *b, char *err, size_t err
     if (rc == 0) {
         s_head(b, &w);
         s_params(b, &w);
-        cx_exp_buf_printf(b, "<h2>The search</h2>\n");
+        cx_buf_printf(b, "<h2>The search</h2>\n");
         s_objective(b, &w);
-        cx_exp_buf_printf(b, "<h2>Fit</h2>\n");
+        cx_buf_printf(b, "<h2>Fit</h2>\n");
         if (w.obs_note[0]) {
-            cx_exp_buf_printf(b, "<p>");
+            cx_buf_printf(b, "<p>");
             cx_svg_escape(b, w.obs_note);
-            cx_exp_buf_printf(b, "</p>\n");
+            cx_buf_printf(b, "</p>\n");
         }
         char kpis[512];
         cx_report_db_meta(w.db, "kpis", kpis, sizeof kpis);

@@ -109,14 +109,14 @@ static int s_load(sqlite3 *db, s_row_t **rows, int *n, char *err, size_t errlen)
     return 0;
 }
 
-static void s_head(cx_exp_buf_t *b, sqlite3 *db, const s_row_t *rows, int n)
+static void s_head(cx_buf_t *b, sqlite3 *db, const s_row_t *rows, int n)
 {
     int hold = 0;
     for (int i = 0; i < n; i++) {
         hold += rows[i].holds != 0;
     }
     cx_report_page_head(b, "Reality checks " S_NDASH " cxsim check report");
-    cx_exp_buf_printf(b,
+    cx_buf_printf(b,
                       "<h1>Reality checks</h1>\n<p class=\"lead\" id=\"verdict\" "
                       "data-hold=\"%d\" data-checks=\"%d\">%d of %d checks hold.</p>\n"
                       "<table class=\"facts\" id=\"facts\">\n",
@@ -134,12 +134,12 @@ static void s_head(cx_exp_buf_t *b, sqlite3 *db, const s_row_t *rows, int n)
     cx_report_fact(b, "Seeding",
                    "common random numbers: replicate r has the same seed on "
                    "both sides of a check");
-    cx_exp_buf_printf(b, "</table>\n");
+    cx_buf_printf(b, "</table>\n");
 }
 
-static void s_table(cx_exp_buf_t *b, const s_row_t *rows, int n)
+static void s_table(cx_buf_t *b, const s_row_t *rows, int n)
 {
-    cx_exp_buf_printf(b, "<h2>The checks</h2>\n<div style=\"overflow-x:auto\">\n"
+    cx_buf_printf(b, "<h2>The checks</h2>\n<div style=\"overflow-x:auto\">\n"
                          "<table class=\"kpis\" id=\"checks\">\n"
                          "<tr><th>result</th><th>check</th><th>KPI</th><th>window</th>"
                          "<th>must hold</th><th class=\"num\">n</th><th class=\"num\">value</th>"
@@ -147,39 +147,39 @@ static void s_table(cx_exp_buf_t *b, const s_row_t *rows, int n)
                          "<th>source</th></tr>\n");
     for (int i = 0; i < n; i++) {
         const s_row_t *r = &rows[i];
-        cx_exp_buf_printf(b, "<tr class=\"row %s\" data-holds=\"%d\" data-name=\"",
+        cx_buf_printf(b, "<tr class=\"row %s\" data-holds=\"%d\" data-name=\"",
                           r->holds ? "holds" : "fails", r->holds);
         cx_svg_escape(b, r->name);
-        cx_exp_buf_printf(b,
+        cx_buf_printf(b,
                           "\"><td class=\"result\">%s</td><td class=\"name\"><a "
                           "href=\"#fig-check-%d\">",
                           r->holds ? "holds" : "<b>FAILS</b>", r->ord);
         cx_svg_escape(b, r->name);
-        cx_exp_buf_printf(b, "</a></td><td class=\"kpi\">");
+        cx_buf_printf(b, "</a></td><td class=\"kpi\">");
         cx_svg_escape(b, r->kpi);
         if (strcmp(r->how, "mean") != 0) {
-            cx_exp_buf_printf(b, " (");
+            cx_buf_printf(b, " (");
             cx_svg_escape(b, r->how);
-            cx_exp_buf_printf(b, ")");
+            cx_buf_printf(b, ")");
         }
-        cx_exp_buf_printf(b, "</td><td class=\"window\">[%d, %d)", r->from, r->to);
+        cx_buf_printf(b, "</td><td class=\"window\">[%d, %d)", r->from, r->to);
         if (r->ref_from >= 0) {
-            cx_exp_buf_printf(b, " vs [%d, %d)", r->ref_from, r->ref_to);
+            cx_buf_printf(b, " vs [%d, %d)", r->ref_from, r->ref_to);
         }
-        cx_exp_buf_printf(b, "</td><td class=\"statement\">");
+        cx_buf_printf(b, "</td><td class=\"statement\">");
         cx_svg_escape(b, r->statement);
-        cx_exp_buf_printf(b, "</td><td class=\"num n\">%d</td>", r->n);
+        cx_buf_printf(b, "</td><td class=\"num n\">%d</td>", r->n);
         double half = (r->hi - r->lo) / 2;
         int dec = cx_report_decimals(isfinite(half) && half > 0 ? half / 10 : r->value);
         bool sign = strcmp(r->expect, "ratio_between") != 0 && (r->sp > 0 || r->ref_from >= 0);
         cx_report_num_cell(b, "value", r->value, 10, dec, sign);
         cx_report_num_cell(b, "ci_low", r->lo, 10, dec, sign);
         cx_report_num_cell(b, "ci_high", r->hi, 10, dec, sign);
-        cx_exp_buf_printf(b, "<td class=\"source\">");
+        cx_buf_printf(b, "<td class=\"source\">");
         cx_svg_escape(b, r->source);
-        cx_exp_buf_printf(b, "</td></tr>\n");
+        cx_buf_printf(b, "</td></tr>\n");
     }
-    cx_exp_buf_printf(b,
+    cx_buf_printf(b,
                       "</table>\n</div>\n<p class=\"note\">value: the mean over the paired "
                       "replicates of the delta (scenario " S_NDASH " baseline, or window " S_NDASH
                       " reference window), of the ratio (scenario / baseline), or "
@@ -189,7 +189,7 @@ static void s_table(cx_exp_buf_t *b, const s_row_t *rows, int n)
                       "says (docs/EXPERIMENTS.md).</p>\n");
 }
 
-static int s_chart(cx_exp_buf_t *b, sqlite3 *db, const s_row_t *r, char *err, size_t errlen)
+static int s_chart(cx_buf_t *b, sqlite3 *db, const s_row_t *r, char *err, size_t errlen)
 {
     cx_report_series_t sb, ss;
     memset(&ss, 0, sizeof ss);
@@ -268,7 +268,7 @@ static int s_chart(cx_exp_buf_t *b, sqlite3 *db, const s_row_t *r, char *err, si
     return 0;
 }
 
-int cx_report_check_page(const char *dir, cx_exp_buf_t *b, char *err, size_t errlen)
+int cx_report_check_page(const char *dir, cx_buf_t *b, char *err, size_t errlen)
 {
     sqlite3 *db = NULL;
     s_row_t *rows = NULL;
@@ -280,7 +280,7 @@ int cx_report_check_page(const char *dir, cx_exp_buf_t *b, char *err, size_t err
     if (rc == 0) {
         s_head(b, db, rows, n);
         s_table(b, rows, n);
-        cx_exp_buf_printf(b, "<h2>Both sides over time</h2>\n");
+        cx_buf_printf(b, "<h2>Both sides over time</h2>\n");
         for (int i = 0; i < n && rc == 0; i++) {
             rc = s_chart(b, db, &rows[i], err, errlen);
         }

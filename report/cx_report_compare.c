@@ -407,9 +407,9 @@ static void s_signed(char *buf, size_t cap, double v, int dec)
     }
 }
 
-static void s_cmp_table(cx_exp_buf_t *b, const s_cmp_csv_t *t)
+static void s_cmp_table(cx_buf_t *b, const s_cmp_csv_t *t)
 {
-    cx_exp_buf_printf(b, "<table class=\"kpis\" id=\"deltas\">\n<tr><th>KPI</th>"
+    cx_buf_printf(b, "<table class=\"kpis\" id=\"deltas\">\n<tr><th>KPI</th>"
                          "<th class=\"num\">n</th><th class=\"num\">baseline</th>"
                          "<th class=\"num\">scenario</th><th class=\"num\">delta</th>"
                          "<th class=\"num\">95%% CI of delta</th></tr>\n");
@@ -425,25 +425,25 @@ static void s_cmp_table(cx_exp_buf_t *b, const s_cmp_csv_t *t)
         s_signed(l, sizeof l, lo, dec);
         s_signed(h, sizeof h, hi, dec);
         bool sig = isfinite(lo) && isfinite(hi) && (lo > 0 || hi < 0);
-        cx_exp_buf_printf(b, "<tr id=\"kpi-");
+        cx_buf_printf(b, "<tr id=\"kpi-");
         cx_svg_escape(b, f[0]);
-        cx_exp_buf_printf(b, "\"%s><td>", sig ? " class=\"sig\"" : "");
+        cx_buf_printf(b, "\"%s><td>", sig ? " class=\"sig\"" : "");
         cx_svg_escape(b, f[0]);
-        cx_exp_buf_printf(b, "</td><td class=\"num\">");
+        cx_buf_printf(b, "</td><td class=\"num\">");
         cx_svg_escape(b, f[1]);
-        cx_exp_buf_printf(b, "</td><td class=\"num baseline\" data-value=\"");
+        cx_buf_printf(b, "</td><td class=\"num baseline\" data-value=\"");
         cx_svg_escape(b, f[2]);
-        cx_exp_buf_printf(b, "\">%s</td><td class=\"num scenario\" data-value=\"", a);
+        cx_buf_printf(b, "\">%s</td><td class=\"num scenario\" data-value=\"", a);
         cx_svg_escape(b, f[3]);
-        cx_exp_buf_printf(b, "\">%s</td><td class=\"num delta\" data-value=\"", bb);
+        cx_buf_printf(b, "\">%s</td><td class=\"num delta\" data-value=\"", bb);
         cx_svg_escape(b, f[4]);
-        cx_exp_buf_printf(b, "\">%s</td><td class=\"num ci\" data-low=\"", dd);
+        cx_buf_printf(b, "\">%s</td><td class=\"num ci\" data-low=\"", dd);
         cx_svg_escape(b, f[5]);
-        cx_exp_buf_printf(b, "\" data-high=\"");
+        cx_buf_printf(b, "\" data-high=\"");
         cx_svg_escape(b, f[6]);
-        cx_exp_buf_printf(b, "\">[%s, %s]%s</td></tr>\n", l, h, sig ? " *" : "");
+        cx_buf_printf(b, "\">[%s, %s]%s</td></tr>\n", l, h, sig ? " *" : "");
     }
-    cx_exp_buf_printf(b, "</table>\n<p class=\"note\">Final KPIs: the value at the last tick, "
+    cx_buf_printf(b, "</table>\n<p class=\"note\">Final KPIs: the value at the last tick, "
                          "total_* summed over every tick; delta = scenario " S_MINUS
                          " baseline, paired by replicate (common random numbers), with the "
                          "Student t 95%% confidence interval of the mean delta. Bold and * : "
@@ -660,7 +660,7 @@ static int s_cpage_load(const char *dir, s_cpage_t *p, char *err, size_t errlen)
 }
 
 /* Title, description, facts and the final-KPI table. */
-static void s_cpage_head(cx_exp_buf_t *b, const s_cpage_t *p)
+static void s_cpage_head(cx_buf_t *b, const s_cpage_t *p)
 {
     const s_cmp_t *cp = &p->cp;
     const cx_scenario_t *sb = cp->sc[0], *ss = cp->sc[1];
@@ -672,11 +672,11 @@ static void s_cpage_head(cx_exp_buf_t *b, const s_cpage_t *p)
     }
     snprintf(ptitle, sizeof ptitle, "%s " S_NDASH " cxsim comparison report", title);
     cx_report_page_head(b, ptitle);
-    cx_exp_buf_printf(b, "<h1>");
+    cx_buf_printf(b, "<h1>");
     cx_svg_escape(b, title);
-    cx_exp_buf_printf(b, "</h1>\n<p class=\"lead\">");
+    cx_buf_printf(b, "</h1>\n<p class=\"lead\">");
     cx_svg_escape(b, ss->description);
-    cx_exp_buf_printf(b, "</p>\n<table class=\"facts\">\n");
+    cx_buf_printf(b, "</p>\n<table class=\"facts\">\n");
     char v[1400], ov[1000], meta[128];
     for (int k = 0; k < 2; k++) {
         s_overrides(cp->db, cp->point[k], ov, sizeof ov);
@@ -704,19 +704,19 @@ static void s_cpage_head(cx_exp_buf_t *b, const s_cpage_t *p)
         snprintf(v, sizeof v, "no payback within the horizon");
     }
     cx_report_fact(b, "Payback", v);
-    cx_exp_buf_printf(b, "</table>\n");
+    cx_buf_printf(b, "</table>\n");
 
-    cx_exp_buf_printf(b, "<h2>Final KPIs: scenario " S_MINUS " baseline</h2>\n");
+    cx_buf_printf(b, "<h2>Final KPIs: scenario " S_MINUS " baseline</h2>\n");
     if (p->have_csv) {
         s_cmp_table(b, p->csv);
     } else {
-        cx_exp_buf_printf(b, "<p class=\"note\">No compare.csv in this directory: run the "
+        cx_buf_printf(b, "<p class=\"note\">No compare.csv in this directory: run the "
                              "comparison to its end to get the table.</p>\n");
     }
 }
 
 /* Both sides over time, and the paired differences, with their bands. */
-static void s_cpage_bands(cx_exp_buf_t *b, const s_cpage_t *p)
+static void s_cpage_bands(cx_buf_t *b, const s_cpage_t *p)
 {
     const s_cmp_t *cp = &p->cp;
     int nt = cp->nt;
@@ -728,7 +728,7 @@ static void s_cpage_bands(cx_exp_buf_t *b, const s_cpage_t *p)
              same ? "" : cp->sc[0]->name, same ? "" : ")");
     snprintf(sl, sizeof sl, "scenario%s%s%s, mean and 95%% CI", same ? "" : " (",
              same ? "" : cp->sc[1]->name, same ? "" : ")");
-    cx_exp_buf_printf(b, "<h2>Baseline and scenario over time</h2>\n");
+    cx_buf_printf(b, "<h2>Baseline and scenario over time</h2>\n");
     static const struct {
         int acc;
         const char *id, *title, *unit, *what;
@@ -776,7 +776,7 @@ static void s_cpage_bands(cx_exp_buf_t *b, const s_cpage_t *p)
         cx_report_figure(b, &ch, s, 2, p->mk->m, p->mk->n, cap);
     }
 
-    cx_exp_buf_printf(b, "<h2>Paired differences (scenario " S_MINUS " baseline)</h2>\n");
+    cx_buf_printf(b, "<h2>Paired differences (scenario " S_MINUS " baseline)</h2>\n");
     static const struct {
         int acc;
         const char *id, *title, *unit, *what;
@@ -812,7 +812,7 @@ static void s_cpage_bands(cx_exp_buf_t *b, const s_cpage_t *p)
 }
 
 /* Cumulative extra revenue against extra cost, net, the payback tick. */
-static void s_cpage_payback(cx_exp_buf_t *b, const s_cpage_t *p)
+static void s_cpage_payback(cx_buf_t *b, const s_cpage_t *p)
 {
     const s_cmp_t *cp = &p->cp;
     int nt = cp->nt, pay = p->pay;
@@ -827,7 +827,7 @@ static void s_cpage_payback(cx_exp_buf_t *b, const s_cpage_t *p)
         nx[npb] = p->pb.tick.v[i];
         ny[npb] = p->pb.net.v[i];
     }
-    cx_exp_buf_printf(b, "<h2>Payback</h2>\n");
+    cx_buf_printf(b, "<h2>Payback</h2>\n");
     cx_svg_series_t s[3] = {{.key = "extra_revenue",
                              .label = p->margin == 1 ? "extra revenue, cumulative"
                                                      : "margin x extra revenue, cumulative",
@@ -878,7 +878,7 @@ static void s_cpage_payback(cx_exp_buf_t *b, const s_cpage_t *p)
     cx_report_figure(b, &ch, s, npb ? 3 : 2, pm, pay >= 0 ? 1 : 0, cap);
 }
 
-int cx_report_compare_page(const char *dir, cx_exp_buf_t *b, char *err, size_t errlen)
+int cx_report_compare_page(const char *dir, cx_buf_t *b, char *err, size_t errlen)
 {
     s_cpage_t p;
     memset(&p, 0, sizeof p);

@@ -157,7 +157,7 @@ static int s_load(const char *dir, s_opt_t *w, char *err, size_t errlen)
     return 0;
 }
 
-static void s_head(cx_exp_buf_t *b, s_opt_t *w)
+static void s_head(cx_buf_t *b, s_opt_t *w)
 {
     char name[256], file[256], v[2048], m[5][64];
     cx_report_db_scenario(w->db, -1, name, sizeof name, file, sizeof file, w->unit,
@@ -170,9 +170,9 @@ static void s_head(cx_exp_buf_t *b, s_opt_t *w)
     snprintf(title, sizeof title, "%s: roadmap optimiser", name);
     snprintf(ptitle, sizeof ptitle, "%s " S_NDASH " cxsim optimise report", title);
     cx_report_page_head(b, ptitle);
-    cx_exp_buf_printf(b, "<h1>");
+    cx_buf_printf(b, "<h1>");
     cx_svg_escape(b, title);
-    cx_exp_buf_printf(b, "</h1>\n<p class=\"lead\">Which departments to raise, in which order, "
+    cx_buf_printf(b, "</h1>\n<p class=\"lead\">Which departments to raise, in which order, "
                          "within the budget: a greedy beam search over roadmaps of maturity "
                          "moves, each scored by its gain over doing nothing.</p>\n"
                          "<table class=\"facts\" id=\"facts\">\n");
@@ -187,32 +187,32 @@ static void s_head(cx_exp_buf_t *b, s_opt_t *w)
     cx_report_fact(b, "Search", v);
     snprintf(v, sizeof v, "%d roadmaps", w->nm);
     cx_report_fact(b, "Evaluated", v);
-    cx_exp_buf_printf(b, "</table>\n");
+    cx_buf_printf(b, "</table>\n");
 }
 
-static void s_best(cx_exp_buf_t *b, const s_opt_t *w)
+static void s_best(cx_buf_t *b, const s_opt_t *w)
 {
     const s_map_t *m = &w->m[w->best];
-    cx_exp_buf_printf(b, "<h2>The best roadmap</h2>\n<ol class=\"roadmap\" id=\"best-roadmap\" "
+    cx_buf_printf(b, "<h2>The best roadmap</h2>\n<ol class=\"roadmap\" id=\"best-roadmap\" "
                          "data-moves=\"");
     cx_svg_escape(b, m->moves);
-    cx_exp_buf_printf(b, "\">\n");
+    cx_buf_printf(b, "\">\n");
     for (int i = 0; i < w->nmv; i++) {
         const s_move_t *v = &w->mv[i];
         char t[400];
         snprintf(t, sizeof t, "tick %d: %s %d " S_ARROW " %d", v->tick, v->dept, v->from, v->to);
-        cx_exp_buf_printf(b, "<li class=\"move\" data-move=\"");
+        cx_buf_printf(b, "<li class=\"move\" data-move=\"");
         char mv[300];
         snprintf(mv, sizeof mv, "%s@%d:%d>%d", v->dept, v->tick, v->from, v->to);
         cx_svg_escape(b, mv);
-        cx_exp_buf_printf(b, "\">");
+        cx_buf_printf(b, "\">");
         cx_svg_escape(b, t);
-        cx_exp_buf_printf(b, "</li>\n");
+        cx_buf_printf(b, "</li>\n");
     }
     if (w->nmv == 0) {
-        cx_exp_buf_printf(b, "<li class=\"none\">doing nothing: no roadmap beat it</li>\n");
+        cx_buf_printf(b, "<li class=\"none\">doing nothing: no roadmap beat it</li>\n");
     }
-    cx_exp_buf_printf(b, "</ol>\n<table class=\"facts\" id=\"best\">\n");
+    cx_buf_printf(b, "</ol>\n<table class=\"facts\" id=\"best\">\n");
     char c[64], v[400], mean[64], lo[64], hi[64], half[64];
     cx_svg_fmt_grouped(c, sizeof c, m->cost, 0);
     cx_report_fact(b, "Cost", c);
@@ -227,24 +227,24 @@ static void s_best(cx_exp_buf_t *b, const s_opt_t *w)
     cx_report_g(gm, sizeof gm, m->mean, 17);
     cx_report_g(gl, sizeof gl, m->lo, 17);
     cx_report_g(gh, sizeof gh, m->hi, 17);
-    cx_exp_buf_printf(b,
+    cx_buf_printf(b,
                       "<tr id=\"gain\" data-mean=\"%s\" data-low=\"%s\" data-high=\"%s\">"
                       "<th>Gain over doing nothing</th><td>",
                       gm, gl, gh);
     cx_svg_escape(b, v);
-    cx_exp_buf_printf(b, "</td></tr>\n");
+    cx_buf_printf(b, "</td></tr>\n");
     char pay[64];
     cx_report_db_meta(w->db, "payback_tick", pay, sizeof pay);
-    cx_exp_buf_printf(b, "<tr id=\"payback\" data-tick=\"");
+    cx_buf_printf(b, "<tr id=\"payback\" data-tick=\"");
     cx_svg_escape(b, pay);
-    cx_exp_buf_printf(b, "\"><th>Payback tick</th><td>");
+    cx_buf_printf(b, "\"><th>Payback tick</th><td>");
     cx_svg_escape(b, pay[0] && strspn(pay, "0123456789") == strlen(pay)
                          ? pay
                          : "none within the horizon");
-    cx_exp_buf_printf(b, "</td></tr>\n</table>\n");
+    cx_buf_printf(b, "</td></tr>\n</table>\n");
 }
 
-static void s_by_step(cx_exp_buf_t *b, const s_opt_t *w)
+static void s_by_step(cx_buf_t *b, const s_opt_t *w)
 {
     double *buf = malloc((size_t)w->nm * 8 * sizeof *buf);
     if (!buf) {
@@ -311,7 +311,7 @@ static void s_by_step(cx_exp_buf_t *b, const s_opt_t *w)
     free(buf);
 }
 
-static void s_net(cx_exp_buf_t *b, const s_opt_t *w)
+static void s_net(cx_buf_t *b, const s_opt_t *w)
 {
     const cx_report_series_t *sb = &w->net_best, *sn = &w->net_none;
     cx_svg_series_t s[2];
@@ -371,9 +371,9 @@ static void s_net(cx_exp_buf_t *b, const s_opt_t *w)
     cx_report_figure(b, &ch, s, ns, mk, nmk, cap);
 }
 
-static void s_table(cx_exp_buf_t *b, const s_opt_t *w)
+static void s_table(cx_buf_t *b, const s_opt_t *w)
 {
-    cx_exp_buf_printf(b, "<h2>Every roadmap evaluated</h2>\n<div style=\"overflow-x:auto\">\n"
+    cx_buf_printf(b, "<h2>Every roadmap evaluated</h2>\n<div style=\"overflow-x:auto\">\n"
                          "<table class=\"kpis\" id=\"roadmaps\">\n<tr><th class=\"num\">id</th>"
                          "<th class=\"num\">step</th><th>moves</th><th class=\"num\">cost</th>"
                          "<th class=\"num\">n</th><th class=\"num\">gain</th>"
@@ -381,30 +381,30 @@ static void s_table(cx_exp_buf_t *b, const s_opt_t *w)
                          "<th class=\"num\">high</th><th>kept</th><th>best</th></tr>\n");
     for (int i = 0; i < w->nm; i++) {
         const s_map_t *m = &w->m[i];
-        cx_exp_buf_printf(b,
+        cx_buf_printf(b,
                           "<tr class=\"roadmap%s\" data-id=\"%lld\"><td class=\"num\">%lld</td>"
                           "<td class=\"num\">%d</td><td class=\"moves\">",
                           m->best ? " sig" : "", m->id, m->id, m->step);
         cx_svg_escape(b, m->moves);
-        cx_exp_buf_printf(b, "</td>");
+        cx_buf_printf(b, "</td>");
         cx_report_num_cell(b, "cost", m->cost, 17, 0, false);
-        cx_exp_buf_printf(b, "<td class=\"num n\">%d</td>", m->n);
+        cx_buf_printf(b, "<td class=\"num n\">%d</td>", m->n);
         int dec = cx_report_decimals(isfinite(m->half) && m->half > 0 ? m->half / 10 : m->mean);
         dec = dec > 2 ? 2 : dec;
         cx_report_num_cell(b, "mean", m->mean, 17, dec, true);
         cx_report_num_cell(b, "half_width", m->half, 17, dec, false);
         cx_report_num_cell(b, "ci_low", m->lo, 17, dec, true);
         cx_report_num_cell(b, "ci_high", m->hi, 17, dec, true);
-        cx_exp_buf_printf(b, "<td>%s</td><td>%s</td></tr>\n", m->kept ? "yes" : "",
+        cx_buf_printf(b, "<td>%s</td><td>%s</td></tr>\n", m->kept ? "yes" : "",
                           m->best ? "best" : "");
     }
-    cx_exp_buf_printf(b, "</table>\n</div>\n<p class=\"note\">The rows of optimise.csv (each "
+    cx_buf_printf(b, "</table>\n</div>\n<p class=\"note\">The rows of optimise.csv (each "
                          "cell's data-value is its text): gain = mean over the paired replicates "
                          "of the objective minus doing nothing's, " S_PM
                          " the half-width of its Student t 95%% confidence interval.</p>\n");
 }
 
-int cx_report_opt_page(const char *dir, cx_exp_buf_t *b, char *err, size_t errlen)
+int cx_report_opt_page(const char *dir, cx_buf_t *b, char *err, size_t errlen)
 {
     s_opt_t w;
     memset(&w, 0, sizeof w);
@@ -412,9 +412,9 @@ int cx_report_opt_page(const char *dir, cx_exp_buf_t *b, char *err, size_t errle
     if (rc == 0) {
         s_head(b, &w);
         s_best(b, &w);
-        cx_exp_buf_printf(b, "<h2>The search</h2>\n");
+        cx_buf_printf(b, "<h2>The search</h2>\n");
         s_by_step(b, &w);
-        cx_exp_buf_printf(b, "<h2>Money over time</h2>\n");
+        cx_buf_printf(b, "<h2>Money over time</h2>\n");
         s_net(b, &w);
         s_table(b, &w);
         cx_report_page_foot(b, "optimise.db");

@@ -28,9 +28,9 @@ static const char s_css[] =
     "p.note,footer{font-size:12px;color:#666}\n"
     "footer{margin-top:32px;border-top:1px solid #ddd;padding-top:6px}\n";
 
-void cx_report_page_head(cx_exp_buf_t *b, const char *title)
+void cx_report_page_head(cx_buf_t *b, const char *title)
 {
-    cx_exp_buf_printf(b,
+    cx_buf_printf(b,
                       "<!DOCTYPE html>\n"
                       "<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\">\n"
                       "<head>\n<meta charset=\"utf-8\"/>\n"
@@ -38,36 +38,36 @@ void cx_report_page_head(cx_exp_buf_t *b, const char *title)
                       "<meta name=\"generator\" content=\"cxsim %s\"/>\n<title>",
                       CX_VERSION);
     cx_svg_escape(b, title);
-    cx_exp_buf_printf(b, "</title>\n<style>\n%s</style>\n</head>\n<body>\n", s_css);
+    cx_buf_printf(b, "</title>\n<style>\n%s</style>\n</head>\n<body>\n", s_css);
 }
 
-void cx_report_page_foot(cx_exp_buf_t *b, const char *sources)
+void cx_report_page_foot(cx_buf_t *b, const char *sources)
 {
-    cx_exp_buf_printf(b, "<footer>cxsim %s report, made from ", CX_VERSION);
+    cx_buf_printf(b, "<footer>cxsim %s report, made from ", CX_VERSION);
     cx_svg_escape(b, sources);
-    cx_exp_buf_printf(b, ". Self-contained: inline SVG charts and CSS, no script, no network."
+    cx_buf_printf(b, ". Self-contained: inline SVG charts and CSS, no script, no network."
                          "</footer>\n</body>\n</html>\n");
 }
 
-void cx_report_fact(cx_exp_buf_t *b, const char *name, const char *value)
+void cx_report_fact(cx_buf_t *b, const char *name, const char *value)
 {
-    cx_exp_buf_printf(b, "<tr><th>");
+    cx_buf_printf(b, "<tr><th>");
     cx_svg_escape(b, name);
-    cx_exp_buf_printf(b, "</th><td>");
+    cx_buf_printf(b, "</th><td>");
     cx_svg_escape(b, value);
-    cx_exp_buf_printf(b, "</td></tr>\n");
+    cx_buf_printf(b, "</td></tr>\n");
 }
 
-void cx_report_figure(cx_exp_buf_t *b, const cx_svg_chart_t *c, const cx_svg_series_t *s, int ns,
+void cx_report_figure(cx_buf_t *b, const cx_svg_chart_t *c, const cx_svg_series_t *s, int ns,
                       const cx_svg_marker_t *m, int nm, const char *caption)
 {
-    cx_exp_buf_printf(b, "<figure id=\"fig-");
+    cx_buf_printf(b, "<figure id=\"fig-");
     cx_svg_escape(b, c->id);
-    cx_exp_buf_printf(b, "\">\n");
+    cx_buf_printf(b, "\">\n");
     cx_svg_chart(b, c, s, ns, m, nm);
-    cx_exp_buf_printf(b, "<figcaption>");
+    cx_buf_printf(b, "<figcaption>");
     cx_svg_escape(b, caption);
-    cx_exp_buf_printf(b, "</figcaption>\n</figure>\n");
+    cx_buf_printf(b, "</figcaption>\n</figure>\n");
 }
 
 int cx_report_join(char *buf, size_t cap, const char *dir, const char *name)
@@ -98,7 +98,7 @@ int cx_report_decimals(double v)
     return d < 0 ? 0 : d > 6 ? 6 : d;
 }
 
-void cx_report_num_cell(cx_exp_buf_t *b, const char *cls, double v, int sig, int decimals,
+void cx_report_num_cell(cx_buf_t *b, const char *cls, double v, int sig, int decimals,
                         bool signed_)
 {
     char g[40], t[64];
@@ -109,8 +109,8 @@ void cx_report_num_cell(cx_exp_buf_t *b, const char *cls, double v, int sig, int
     } else {
         memmove(t, t + 1, strlen(t + 1) + 1);
     }
-    cx_exp_buf_printf(b, "<td class=\"num%s%s\" data-value=\"%s\">", cls && *cls ? " " : "",
+    cx_buf_printf(b, "<td class=\"num%s%s\" data-value=\"%s\">", cls && *cls ? " " : "",
                       cls ? cls : "", g);
     cx_svg_escape(b, t);
-    cx_exp_buf_printf(b, "</td>");
+    cx_buf_printf(b, "</td>");
 }

@@ -17,16 +17,16 @@
 #include "cx_svg.h"
 
 /* The doctype, <html>, <head> with the inline style, and <body>. */
-void cx_report_page_head(cx_exp_buf_t *b, const char *title);
+void cx_report_page_head(cx_buf_t *b, const char *title);
 
 /* The footer naming the files the page was made from, and the page's end. */
-void cx_report_page_foot(cx_exp_buf_t *b, const char *sources);
+void cx_report_page_foot(cx_buf_t *b, const char *sources);
 
 /* One <tr><th>name</th><td>value</td></tr> of a facts table. */
-void cx_report_fact(cx_exp_buf_t *b, const char *name, const char *value);
+void cx_report_fact(cx_buf_t *b, const char *name, const char *value);
 
 /* A <figure id="fig-ID"> holding the chart and its caption. */
-void cx_report_figure(cx_exp_buf_t *b, const cx_svg_chart_t *c, const cx_svg_series_t *s, int ns,
+void cx_report_figure(cx_buf_t *b, const cx_svg_chart_t *c, const cx_svg_series_t *s, int ns,
                       const cx_svg_marker_t *m, int nm, const char *caption);
 
 /* dir/name into buf; -1 when it does not fit. */
@@ -42,7 +42,7 @@ int cx_report_decimals(double v);
 /* A <td class="num CLS"> with data-value="%.<sig>g of v" (the CSV's text)
  * and v shown with `decimals` decimals ("-" for NaN; a "+" on positive
  * values when signed_). */
-void cx_report_num_cell(cx_exp_buf_t *b, const char *cls, double v, int sig, int decimals,
+void cx_report_num_cell(cx_buf_t *b, const char *cls, double v, int sig, int decimals,
                         bool signed_);
 
 #endif

@@ -107,7 +107,7 @@ static int s_dept_row(void *ud, char **f)
 }
 
 /* Headline row: first and last value and the change. */
-static void s_headline(cx_exp_buf_t *b, const char *key, const char *name, const char *unit,
+static void s_headline(cx_buf_t *b, const char *key, const char *name, const char *unit,
                        double first, double last, int dec, bool grouped)
 {
     char f[64], l[64], c[64], raw[40];
@@ -126,15 +126,15 @@ static void s_headline(cx_exp_buf_t *b, const char *key, const char *name, const
     } else {
         c[0] = '+';
     }
-    cx_exp_buf_printf(b, "<tr id=\"row-%s\"><td>", key);
+    cx_buf_printf(b, "<tr id=\"row-%s\"><td>", key);
     cx_svg_escape(b, name);
-    cx_exp_buf_printf(b, "</td><td>");
+    cx_buf_printf(b, "</td><td>");
     cx_svg_escape(b, unit);
     snprintf(raw, sizeof raw, "%.10g", first);
-    cx_exp_buf_printf(b, "</td><td class=\"num first\" data-value=\"%s\">%s</td>", raw, f);
+    cx_buf_printf(b, "</td><td class=\"num first\" data-value=\"%s\">%s</td>", raw, f);
     snprintf(raw, sizeof raw, "%.10g", last);
-    cx_exp_buf_printf(b, "<td class=\"num last\" data-value=\"%s\">%s</td>", raw, l);
-    cx_exp_buf_printf(b, "<td class=\"num change\">%s</td></tr>\n", c);
+    cx_buf_printf(b, "<td class=\"num last\" data-value=\"%s\">%s</td>", raw, l);
+    cx_buf_printf(b, "<td class=\"num change\">%s</td></tr>\n", c);
 }
 
 /* The summary's status line: "completed", "failed: agent lost", or what
@@ -258,18 +258,18 @@ static int s_run_load(const char *dir, s_run_t *r, char *err, size_t errlen)
 }
 
 /* Title, description, facts and the headline table. */
-static void s_run_head(cx_exp_buf_t *b, const char *dir, const s_run_t *r)
+static void s_run_head(cx_buf_t *b, const char *dir, const s_run_t *r)
 {
     const cx_scenario_t *sc = r->sc;
     int n = r->n, t0 = (int)r->k.c[K_TICK].v[0], t1 = (int)r->k.c[K_TICK].v[n - 1];
     char title[160];
     snprintf(title, sizeof title, "%s " S_NDASH " cxsim run report", sc->name);
     cx_report_page_head(b, title);
-    cx_exp_buf_printf(b, "<h1>");
+    cx_buf_printf(b, "<h1>");
     cx_svg_escape(b, sc->name);
-    cx_exp_buf_printf(b, "</h1>\n<p class=\"lead\">");
+    cx_buf_printf(b, "</h1>\n<p class=\"lead\">");
     cx_svg_escape(b, sc->description);
-    cx_exp_buf_printf(b, "</p>\n<table class=\"facts\">\n");
+    cx_buf_printf(b, "</p>\n<table class=\"facts\">\n");
     char v[640], status[600], mode[32];
     s_run_status(dir, status, sizeof status, mode, sizeof mode);
     snprintf(v, sizeof v, "%llu", (unsigned long long)sc->seed);
@@ -289,9 +289,9 @@ static void s_run_head(cx_exp_buf_t *b, const char *dir, const s_run_t *r)
     if (mode[0]) {
         cx_report_fact(b, "Engine", mode);
     }
-    cx_exp_buf_printf(b, "</table>\n");
+    cx_buf_printf(b, "</table>\n");
 
-    cx_exp_buf_printf(b,
+    cx_buf_printf(b,
                       "<h2>Headline KPIs</h2>\n<table class=\"kpis\" id=\"headline\">\n"
                       "<tr><th>KPI</th><th>unit</th><th class=\"num\">t=%d</th>"
                       "<th class=\"num\">t=%d</th><th class=\"num\">change</th></tr>\n",
@@ -316,11 +316,11 @@ static void s_run_head(cx_exp_buf_t *b, const char *dir, const s_run_t *r)
         s_headline(b, rows[i].key, rows[i].name, rows[i].unit, v[0], v[n - 1], rows[i].dec,
                    rows[i].grouped);
     }
-    cx_exp_buf_printf(b, "</table>\n");
+    cx_buf_printf(b, "</table>\n");
 }
 
 /* A noisy KPI: each tick (light) and its trailing mean (dark). */
-static void s_run_noisy(cx_exp_buf_t *b, const s_run_t *r, int col, const char *key, const char *id,
+static void s_run_noisy(cx_buf_t *b, const s_run_t *r, int col, const char *key, const char *id,
                         const char *title, const char *unit, bool zero, const char *what)
 {
     double *smooth = r->work + 2 * r->n;
@@ -353,7 +353,7 @@ static void s_run_noisy(cx_exp_buf_t *b, const s_run_t *r, int col, const char *
 }
 
 /* A KPI drawn as it is. */
-static void s_run_plain(cx_exp_buf_t *b, const s_run_t *r, const cx_svg_series_t *s, int ns,
+static void s_run_plain(cx_buf_t *b, const s_run_t *r, const cx_svg_series_t *s, int ns,
                         const char *id, const char *title, const char *unit, bool zero,
                         const char *what)
 {
@@ -368,11 +368,11 @@ static void s_run_plain(cx_exp_buf_t *b, const s_run_t *r, const cx_svg_series_t
     cx_report_figure(b, &ch, s, ns, r->mk->m, r->mk->n, cap);
 }
 
-static void s_run_charts(cx_exp_buf_t *b, const s_run_t *r)
+static void s_run_charts(cx_buf_t *b, const s_run_t *r)
 {
     const double *x = r->k.c[K_TICK].v;
     int n = r->n;
-    cx_exp_buf_printf(b, "<h2>Customers' view</h2>\n");
+    cx_buf_printf(b, "<h2>Customers' view</h2>\n");
     s_run_noisy(b, r, K_NPS, "nps", "chart-nps", "NPS", "points", true,
                 "Net Promoter Score of each tick's survey, 100 " S_TIMES " (promoters " S_MINUS
                 " detractors) / respondents, in points (" S_MINUS "100 to 100)");
@@ -391,7 +391,7 @@ static void s_run_charts(cx_exp_buf_t *b, const s_run_t *r)
     s_run_plain(b, r, &s, 1, "chart-customers", "Customers", "customers", false,
                 "Active customers at the start of each tick");
 
-    cx_exp_buf_printf(b, "<h2>Money</h2>\n");
+    cx_buf_printf(b, "<h2>Money</h2>\n");
     s = (cx_svg_series_t){.key = "revenue",
                           .x = x,
                           .y = r->k.c[K_REVENUE].v,
@@ -429,7 +429,7 @@ static void s_run_charts(cx_exp_buf_t *b, const s_run_t *r)
                 "Gross profit (revenue x the company's gross margin) less the departments' cost, "
                 "sales and marketing spend and investment, in the scenario's currency");
 
-    cx_exp_buf_printf(b, "<h2>Organisation</h2>\n");
+    cx_buf_printf(b, "<h2>Organisation</h2>\n");
     s = (cx_svg_series_t){.key = "employee_engagement",
                           .x = x,
                           .y = r->k.c[K_ENGAGEMENT].v,
@@ -467,7 +467,7 @@ static void s_run_charts(cx_exp_buf_t *b, const s_run_t *r)
                 "backlog; 0 while capacity keeps up with demand");
 }
 
-int cx_report_run_page(const char *dir, cx_exp_buf_t *b, char *err, size_t errlen)
+int cx_report_run_page(const char *dir, cx_buf_t *b, char *err, size_t errlen)
 {
     s_run_t r;
     memset(&r, 0, sizeof r);

@@ -122,7 +122,7 @@ static int s_load(const char *dir, s_sens_t *w, char *err, size_t errlen)
     return 0;
 }
 
-static void s_head(cx_exp_buf_t *b, const s_sens_t *w)
+static void s_head(cx_buf_t *b, const s_sens_t *w)
 {
     char name[256], file[256], unit[32], v[2048], delta[64], ticks[64];
     cx_report_db_scenario(w->db, -1, name, sizeof name, file, sizeof file, unit, sizeof unit);
@@ -132,9 +132,9 @@ static void s_head(cx_exp_buf_t *b, const s_sens_t *w)
     snprintf(title, sizeof title, "%s: sensitivity", name);
     snprintf(ptitle, sizeof ptitle, "%s " S_NDASH " cxsim sensitivity report", title);
     cx_report_page_head(b, ptitle);
-    cx_exp_buf_printf(b, "<h1>");
+    cx_buf_printf(b, "<h1>");
     cx_svg_escape(b, title);
-    cx_exp_buf_printf(b, "</h1>\n<p class=\"lead\">One-at-a-time local sensitivity of the KPIs "
+    cx_buf_printf(b, "</h1>\n<p class=\"lead\">One-at-a-time local sensitivity of the KPIs "
                          "to the model's parameters around the scenario as it is.</p>\n"
                          "<table class=\"facts\" id=\"facts\">\n");
     snprintf(v, sizeof v, "%s (%s)", name, file[0] ? file : "?");
@@ -142,11 +142,11 @@ static void s_head(cx_exp_buf_t *b, const s_sens_t *w)
     snprintf(v, sizeof v, "%s (p" S_NDASH " = p(1 " S_NDASH " " S_DELTA "), p+ = p(1 + " S_DELTA
                           "), clamped into the parameter's range)",
              delta[0] ? delta : "?");
-    cx_exp_buf_printf(b, "<tr id=\"delta\" data-delta=\"");
+    cx_buf_printf(b, "<tr id=\"delta\" data-delta=\"");
     cx_svg_escape(b, delta);
-    cx_exp_buf_printf(b, "\"><th>" S_DELTA "</th><td>");
+    cx_buf_printf(b, "\"><th>" S_DELTA "</th><td>");
     cx_svg_escape(b, v);
-    cx_exp_buf_printf(b, "</td></tr>\n");
+    cx_buf_printf(b, "</td></tr>\n");
     int nlo = w->row[0].n, nhi = w->row[0].n;
     for (int i = 0; i < w->nrow; i++) {
         nlo = w->row[i].n < nlo ? w->row[i].n : nlo;
@@ -157,9 +157,9 @@ static void s_head(cx_exp_buf_t *b, const s_sens_t *w)
     } else {
         snprintf(v, sizeof v, "%d" S_NDASH "%d paired replicates per point", nlo, nhi);
     }
-    cx_exp_buf_printf(b, "<tr id=\"replicates\" data-n=\"%d\"><th>Replicates</th><td>", nhi);
+    cx_buf_printf(b, "<tr id=\"replicates\" data-n=\"%d\"><th>Replicates</th><td>", nhi);
     cx_svg_escape(b, v);
-    cx_exp_buf_printf(b, "</td></tr>\n");
+    cx_buf_printf(b, "</td></tr>\n");
     size_t used = 0;
     v[0] = '\0';
     for (int k = 0; k < w->nkpi && used < sizeof v; k++) {
@@ -177,10 +177,10 @@ static void s_head(cx_exp_buf_t *b, const s_sens_t *w)
              s_count(w->db, "SELECT COUNT(*) FROM runs WHERE status = 'completed'"),
              s_count(w->db, "SELECT COUNT(*) FROM runs WHERE status = 'failed'"));
     cx_report_fact(b, "Runs", v);
-    cx_exp_buf_printf(b, "</table>\n");
+    cx_buf_printf(b, "</table>\n");
 }
 
-static void s_tornado(cx_exp_buf_t *b, const s_sens_t *w, int k)
+static void s_tornado(cx_buf_t *b, const s_sens_t *w, int k)
 {
     cx_svg_bar_t *bars = calloc((size_t)w->nrow, sizeof *bars);
     char(*keys)[S_NAME_MAX] = calloc((size_t)w->nrow, sizeof *keys);
@@ -221,20 +221,20 @@ static void s_tornado(cx_exp_buf_t *b, const s_sens_t *w, int k)
              "elasticity (no bar): read its derivative in the table.",
              w->kpi[k], w->kpi[k]);
     cx_svg_chart_t ch = {.id = id, .title = title, .x_label = "elasticity (d K / K per d p / p)"};
-    cx_exp_buf_printf(b, "<figure id=\"fig-");
+    cx_buf_printf(b, "<figure id=\"fig-");
     cx_svg_escape(b, id);
-    cx_exp_buf_printf(b, "\" class=\"tornado\" data-kpi=\"");
+    cx_buf_printf(b, "\" class=\"tornado\" data-kpi=\"");
     cx_svg_escape(b, w->kpi[k]);
-    cx_exp_buf_printf(b, "\">\n");
+    cx_buf_printf(b, "\">\n");
     cx_svg_hbars(b, &ch, bars, n);
-    cx_exp_buf_printf(b, "<figcaption>");
+    cx_buf_printf(b, "<figcaption>");
     cx_svg_escape(b, cap);
-    cx_exp_buf_printf(b, "</figcaption>\n</figure>\n");
+    cx_buf_printf(b, "</figcaption>\n</figure>\n");
     free(bars);
     free(keys);
 }
 
-static void s_ci_cells(cx_exp_buf_t *b, const char *what, double m, double lo, double hi)
+static void s_ci_cells(cx_buf_t *b, const char *what, double m, double lo, double hi)
 {
     int dec = cx_report_decimals(isfinite(hi) && isfinite(lo) ? fmax(fabs(hi - lo) / 10, 1e-12)
                                                               : m);
@@ -250,9 +250,9 @@ static void s_ci_cells(cx_exp_buf_t *b, const char *what, double m, double lo, d
     cx_report_num_cell(b, c, hi, 10, dec, true);
 }
 
-static void s_table(cx_exp_buf_t *b, const s_sens_t *w)
+static void s_table(cx_buf_t *b, const s_sens_t *w)
 {
-    cx_exp_buf_printf(
+    cx_buf_printf(
         b, "<h2>The table</h2>\n<div style=\"overflow-x:auto\">\n"
            "<table class=\"kpis\" id=\"sensitivity\">\n"
            "<tr><th>parameter</th><th>KPI</th><th class=\"num\">rank</th>"
@@ -262,34 +262,34 @@ static void s_table(cx_exp_buf_t *b, const s_sens_t *w)
            "<th class=\"num\">95%% CI low</th><th class=\"num\">high</th><th>sig.</th></tr>\n");
     for (int i = 0; i < w->nrow; i++) {
         const s_row_t *r = &w->row[i];
-        cx_exp_buf_printf(b, "<tr class=\"row%s\" data-parameter=\"", r->sig ? " sig" : "");
+        cx_buf_printf(b, "<tr class=\"row%s\" data-parameter=\"", r->sig ? " sig" : "");
         cx_svg_escape(b, r->param);
-        cx_exp_buf_printf(b, "\" data-kpi=\"");
+        cx_buf_printf(b, "\" data-kpi=\"");
         cx_svg_escape(b, r->kpi);
-        cx_exp_buf_printf(b, "\" data-rank=\"%d\" data-kpi-rank=\"%d\"><td class=\"param\">",
+        cx_buf_printf(b, "\" data-rank=\"%d\" data-kpi-rank=\"%d\"><td class=\"param\">",
                           r->rank, r->kpi_rank);
         cx_svg_escape(b, r->param);
-        cx_exp_buf_printf(b, "</td><td class=\"kpi\">");
+        cx_buf_printf(b, "</td><td class=\"kpi\">");
         cx_svg_escape(b, r->kpi);
-        cx_exp_buf_printf(b, "</td><td class=\"num rank\">%d</td>", r->rank);
+        cx_buf_printf(b, "</td><td class=\"num rank\">%d</td>", r->rank);
         const double pv[3] = {r->base, r->low, r->high};
         const char *pc[3] = {"base_value", "low", "high"};
         for (int j = 0; j < 3; j++) { /* the values the runs got: 12 significant digits */
             char g[40];
             cx_report_g(g, sizeof g, pv[j], 12);
-            cx_exp_buf_printf(b, "<td class=\"num %s\" data-value=\"%s\">%s</td>", pc[j], g, g);
+            cx_buf_printf(b, "<td class=\"num %s\" data-value=\"%s\">%s</td>", pc[j], g, g);
         }
-        cx_exp_buf_printf(b, "<td class=\"num n\">%d</td>", r->n);
+        cx_buf_printf(b, "<td class=\"num n\">%d</td>", r->n);
         s_ci_cells(b, "derivative", r->d, r->dlo, r->dhi);
         if (isnan(r->e) && r->base == 0) {
-            cx_exp_buf_printf(b, "<td class=\"num elasticity mean\" data-value=\"\" colspan=\"3\">"
+            cx_buf_printf(b, "<td class=\"num elasticity mean\" data-value=\"\" colspan=\"3\">"
                                  "n/a (p = 0)</td>");
         } else {
             s_ci_cells(b, "elasticity", r->e, r->elo, r->ehi);
         }
-        cx_exp_buf_printf(b, "<td>%s</td></tr>\n", r->sig ? "*" : "");
+        cx_buf_printf(b, "<td>%s</td></tr>\n", r->sig ? "*" : "");
     }
-    cx_exp_buf_printf(b, "</table>\n</div>\n<p class=\"note\">One row per parameter and KPI, in "
+    cx_buf_printf(b, "</table>\n</div>\n<p class=\"note\">One row per parameter and KPI, in "
                          "the order of sensitivity.csv (each cell's data-value is its text). "
                          "Derivative: (K(p+) " S_NDASH " K(p" S_NDASH ")) / (p+ " S_NDASH
                          " p" S_NDASH ") per replicate; elasticity: the derivative " S_TIMES
@@ -297,14 +297,14 @@ static void s_table(cx_exp_buf_t *b, const s_sens_t *w)
                          "confidence interval. * the interval excludes 0 (bold).</p>\n");
 }
 
-int cx_report_sens_page(const char *dir, cx_exp_buf_t *b, char *err, size_t errlen)
+int cx_report_sens_page(const char *dir, cx_buf_t *b, char *err, size_t errlen)
 {
     s_sens_t w;
     memset(&w, 0, sizeof w);
     int rc = s_load(dir, &w, err, errlen);
     if (rc == 0) {
         s_head(b, &w);
-        cx_exp_buf_printf(b, "<h2>Tornado per KPI</h2>\n");
+        cx_buf_printf(b, "<h2>Tornado per KPI</h2>\n");
         for (int k = 0; k < w.nkpi; k++) {
             s_tornado(b, &w, k);
         }

@@ -503,7 +503,7 @@ static int s_load(const char *dir, s_sweep_t *w, char *err, size_t errlen)
 
 /* ---------------------------------------------------------------- the page */
 
-static void s_head(cx_exp_buf_t *b, const s_sweep_t *w)
+static void s_head(cx_buf_t *b, const s_sweep_t *w)
 {
     const cx_scenario_t *sc = w->sc;
     char title[200];
@@ -511,11 +511,11 @@ static void s_head(cx_exp_buf_t *b, const s_sweep_t *w)
     char ptitle[260];
     snprintf(ptitle, sizeof ptitle, "%s " S_NDASH " cxsim sweep report", title);
     cx_report_page_head(b, ptitle);
-    cx_exp_buf_printf(b, "<h1>");
+    cx_buf_printf(b, "<h1>");
     cx_svg_escape(b, title);
-    cx_exp_buf_printf(b, "</h1>\n<p class=\"lead\">");
+    cx_buf_printf(b, "</h1>\n<p class=\"lead\">");
     cx_svg_escape(b, sc->description);
-    cx_exp_buf_printf(b, "</p>\n<table class=\"facts\" id=\"facts\">\n");
+    cx_buf_printf(b, "</p>\n<table class=\"facts\" id=\"facts\">\n");
     char v[3000], vals[2400];
     snprintf(v, sizeof v, "%s (%s)", sc->name, w->file[0] ? w->file : "?");
     cx_report_fact(b, "Scenario", v);
@@ -523,11 +523,11 @@ static void s_head(cx_exp_buf_t *b, const s_sweep_t *w)
         int n = s_values(w, k, vals, sizeof vals);
         snprintf(v, sizeof v, "%s (%d value%s%s)", vals, n, n == 1 ? "" : "s",
                  w->numeric[k] ? "" : ", not numeric");
-        cx_exp_buf_printf(b, "<tr class=\"swept\"><th>Swept: ");
+        cx_buf_printf(b, "<tr class=\"swept\"><th>Swept: ");
         cx_svg_escape(b, w->keys[k]);
-        cx_exp_buf_printf(b, "</th><td>");
+        cx_buf_printf(b, "</th><td>");
         cx_svg_escape(b, v);
-        cx_exp_buf_printf(b, "</td></tr>\n");
+        cx_buf_printf(b, "</td></tr>\n");
     }
     if (w->nkeys == 0) {
         cx_report_fact(b, "Swept", "no parameter differs between the points");
@@ -542,12 +542,12 @@ static void s_head(cx_exp_buf_t *b, const s_sweep_t *w)
     }
     cx_report_fact(b, "Grid", v);
     snprintf(v, sizeof v, "%lld completed, %lld failed", w->completed, w->failed);
-    cx_exp_buf_printf(b,
+    cx_buf_printf(b,
                       "<tr id=\"runs\" data-completed=\"%lld\" data-failed=\"%lld\"><th>Runs"
                       "</th><td>",
                       w->completed, w->failed);
     cx_svg_escape(b, v);
-    cx_exp_buf_printf(b, "</td></tr>\n");
+    cx_buf_printf(b, "</td></tr>\n");
     const s_pt_t *p0 = NULL;
     for (int i = 0; i < w->np && !p0; i++) {
         p0 = w->pt[i].traj.nt > 0 ? &w->pt[i] : NULL;
@@ -564,47 +564,47 @@ static void s_head(cx_exp_buf_t *b, const s_sweep_t *w)
                  strcmp(w->meta_seeding, "independent") == 0 ? ", independent seeds" : "");
         cx_report_fact(b, "Base seed", v);
     }
-    cx_exp_buf_printf(b, "</table>\n");
+    cx_buf_printf(b, "</table>\n");
 }
 
-static void s_num_attr(cx_exp_buf_t *b, const char *name, double v)
+static void s_num_attr(cx_buf_t *b, const char *name, double v)
 {
     if (isnan(v)) {
-        cx_exp_buf_printf(b, " %s=\"\"", name);
+        cx_buf_printf(b, " %s=\"\"", name);
     } else {
-        cx_exp_buf_printf(b, " %s=\"%.10g\"", name, v);
+        cx_buf_printf(b, " %s=\"%.10g\"", name, v);
     }
 }
 
-static void s_table(cx_exp_buf_t *b, const s_sweep_t *w)
+static void s_table(cx_buf_t *b, const s_sweep_t *w)
 {
-    cx_exp_buf_printf(b, "<h2>Final KPIs per grid point</h2>\n"
+    cx_buf_printf(b, "<h2>Final KPIs per grid point</h2>\n"
                          "<div style=\"overflow-x:auto\">\n<table class=\"kpis\" id=\"points\">\n"
                          "<tr><th class=\"num\">point</th>");
     for (int k = 0; k < w->nkeys; k++) {
-        cx_exp_buf_printf(b, "<th class=\"param\">");
+        cx_buf_printf(b, "<th class=\"param\">");
         cx_svg_escape(b, w->keys[k]);
-        cx_exp_buf_printf(b, "</th>");
+        cx_buf_printf(b, "</th>");
     }
-    cx_exp_buf_printf(b, "<th class=\"num\">n</th>");
+    cx_buf_printf(b, "<th class=\"num\">n</th>");
     for (int k = 0; k < S_NK; k++) {
         if (w->present[k]) {
-            cx_exp_buf_printf(b, "<th class=\"num\">%s</th>", s_kpis[k]);
+            cx_buf_printf(b, "<th class=\"num\">%s</th>", s_kpis[k]);
         }
     }
-    cx_exp_buf_printf(b, "</tr>\n");
+    cx_buf_printf(b, "</tr>\n");
     for (int i = 0; i < w->np; i++) {
         const s_pt_t *p = &w->pt[i];
-        cx_exp_buf_printf(b,
+        cx_buf_printf(b,
                           "<tr class=\"point\" id=\"point-%lld\" data-point=\"%lld\">"
                           "<td class=\"num\">%lld</td>",
                           p->id, p->id, p->id);
         for (int k = 0; k < w->nkeys; k++) {
-            cx_exp_buf_printf(b, "<td class=\"param\">");
+            cx_buf_printf(b, "<td class=\"param\">");
             cx_svg_escape(b, p->val[k]);
-            cx_exp_buf_printf(b, "</td>");
+            cx_buf_printf(b, "</td>");
         }
-        cx_exp_buf_printf(b, "<td class=\"num n\">%d</td>", p->n);
+        cx_buf_printf(b, "<td class=\"num n\">%d</td>", p->n);
         for (int k = 0; k < S_NK; k++) {
             if (!w->present[k]) {
                 continue;
@@ -612,18 +612,18 @@ static void s_table(cx_exp_buf_t *b, const s_sweep_t *w)
             const cx_exp_ci_t *c = &p->ci[k];
             char t[128];
             cx_exp_fmt_ci(t, sizeof t, c->mean, c->half);
-            cx_exp_buf_printf(b, "<td class=\"num kpi\" data-kpi=\"%s\"", s_kpis[k]);
+            cx_buf_printf(b, "<td class=\"num kpi\" data-kpi=\"%s\"", s_kpis[k]);
             s_num_attr(b, "data-mean", c->mean);
             s_num_attr(b, "data-half", c->half);
             s_num_attr(b, "data-low", c->lo);
             s_num_attr(b, "data-high", c->hi);
-            cx_exp_buf_printf(b, ">");
+            cx_buf_printf(b, ">");
             cx_svg_escape(b, t);
-            cx_exp_buf_printf(b, "</td>");
+            cx_buf_printf(b, "</td>");
         }
-        cx_exp_buf_printf(b, "</tr>\n");
+        cx_buf_printf(b, "</tr>\n");
     }
-    cx_exp_buf_printf(b, "</table>\n</div>\n<p class=\"note\">Final KPIs: the value at the last "
+    cx_buf_printf(b, "</table>\n</div>\n<p class=\"note\">Final KPIs: the value at the last "
                          "tick of each completed run; total_revenue is summed over every tick. "
                          "Each cell: mean over the point's n replicates "
                          "\xc2\xb1"
@@ -633,7 +633,7 @@ static void s_table(cx_exp_buf_t *b, const s_sweep_t *w)
 
 /* Final KPI k against the first swept key, one line per combination of
  * the others, with error bars. */
-static void s_errorbar_chart(cx_exp_buf_t *b, s_sweep_t *w, int c)
+static void s_errorbar_chart(cx_buf_t *b, s_sweep_t *w, int c)
 {
     int k = s_charts[c].k;
     int np = w->np, nl = w->nlines;
@@ -710,7 +710,7 @@ done:
 }
 
 /* Mean NPS per tick of every point, with its 95% band. */
-static void s_trajectories(cx_exp_buf_t *b, const s_sweep_t *w)
+static void s_trajectories(cx_buf_t *b, const s_sweep_t *w)
 {
     int np = w->np;
     cx_svg_series_t *s = calloc((size_t)np, sizeof *s);
@@ -764,7 +764,7 @@ done:
     free(labels);
 }
 
-int cx_report_sweep_page(const char *dir, cx_exp_buf_t *b, char *err, size_t errlen)
+int cx_report_sweep_page(const char *dir, cx_buf_t *b, char *err, size_t errlen)
 {
     s_sweep_t w;
     memset(&w, 0, sizeof w);
@@ -772,14 +772,14 @@ int cx_report_sweep_page(const char *dir, cx_exp_buf_t *b, char *err, size_t err
     if (rc == 0) {
         s_head(b, &w);
         s_table(b, &w);
-        cx_exp_buf_printf(b, "<h2>Final KPIs against %s</h2>\n",
+        cx_buf_printf(b, "<h2>Final KPIs against %s</h2>\n",
                           w.nkeys > 0 ? "the swept parameter" : "the grid");
         for (int c = 0; c < S_NCHARTS; c++) {
             if (w.present[s_charts[c].k]) {
                 s_errorbar_chart(b, &w, c);
             }
         }
-        cx_exp_buf_printf(b, "<h2>Over time</h2>\n");
+        cx_buf_printf(b, "<h2>Over time</h2>\n");
         s_trajectories(b, &w);
         cx_report_page_foot(b, "sweep.db");
         if (b->oom) {

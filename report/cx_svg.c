@@ -216,7 +216,7 @@ static int s_utf8_len(const unsigned char *p)
     return n;
 }
 
-void cx_svg_escape(cx_exp_buf_t *b, const char *s)
+void cx_svg_escape(cx_buf_t *b, const char *s)
 {
     const unsigned char *p = (const unsigned char *)(s ? s : "");
     while (*p) {
@@ -226,51 +226,51 @@ void cx_svg_escape(cx_exp_buf_t *b, const char *s)
             p++;
         }
         if (p > run) {
-            cx_exp_buf_printf(b, "%.*s", (int)(p - run), (const char *)run);
+            cx_buf_printf(b, "%.*s", (int)(p - run), (const char *)run);
         }
         if (!*p) {
             break;
         }
         switch (*p) {
         case '&':
-            cx_exp_buf_printf(b, "&amp;");
+            cx_buf_printf(b, "&amp;");
             p++;
             continue;
         case '<':
-            cx_exp_buf_printf(b, "&lt;");
+            cx_buf_printf(b, "&lt;");
             p++;
             continue;
         case '>':
-            cx_exp_buf_printf(b, "&gt;");
+            cx_buf_printf(b, "&gt;");
             p++;
             continue;
         case '"':
-            cx_exp_buf_printf(b, "&quot;");
+            cx_buf_printf(b, "&quot;");
             p++;
             continue;
         case '\'':
-            cx_exp_buf_printf(b, "&#39;");
+            cx_buf_printf(b, "&#39;");
             p++;
             continue;
         case '\t':
         case '\n':
-            cx_exp_buf_printf(b, "%c", (char)*p);
+            cx_buf_printf(b, "%c", (char)*p);
             p++;
             continue;
         default:
             break;
         }
         if (*p < 0x80) { /* other control characters, DEL */
-            cx_exp_buf_printf(b, "?");
+            cx_buf_printf(b, "?");
             p++;
             continue;
         }
         int n = s_utf8_len(p);
         if (n == 0) {
-            cx_exp_buf_printf(b, "?");
+            cx_buf_printf(b, "?");
             p++;
         } else {
-            cx_exp_buf_printf(b, "%.*s", n, (const char *)p);
+            cx_buf_printf(b, "%.*s", n, (const char *)p);
             p += n;
         }
     }
@@ -348,19 +348,19 @@ const char *cx_svg_palette(int i)
 }
 
 /* Appends a coordinate with two decimals and a trailing separator. */
-static void s_xy(cx_exp_buf_t *b, double x, double y, bool first)
+static void s_xy(cx_buf_t *b, double x, double y, bool first)
 {
     char bx[32], by[32];
     cx_svg_fmt(bx, sizeof bx, x, 2);
     cx_svg_fmt(by, sizeof by, y, 2);
-    cx_exp_buf_printf(b, "%s%s,%s", first ? "" : " ", bx, by);
+    cx_buf_printf(b, "%s%s,%s", first ? "" : " ", bx, by);
 }
 
-static void s_attr_num(cx_exp_buf_t *b, const char *name, double v, int decimals)
+static void s_attr_num(cx_buf_t *b, const char *name, double v, int decimals)
 {
     char t[40];
     cx_svg_fmt(t, sizeof t, v, decimals);
-    cx_exp_buf_printf(b, " %s=\"%s\"", name, t);
+    cx_buf_printf(b, " %s=\"%s\"", name, t);
 }
 
 /* Decimals of a data-* value: enough to map a pixel back exactly. */
@@ -370,24 +370,24 @@ static int s_data_decimals(double v)
     return a >= 1e6 ? 2 : a >= 1e3 ? 4 : 6;
 }
 
-static void s_stroke(cx_exp_buf_t *b, const cx_svg_series_t *s)
+static void s_stroke(cx_buf_t *b, const cx_svg_series_t *s)
 {
     char w[16];
     cx_svg_fmt(w, sizeof w, s->width > 0 ? s->width : 1.6, 1);
-    cx_exp_buf_printf(b, " fill=\"none\" stroke=\"");
+    cx_buf_printf(b, " fill=\"none\" stroke=\"");
     cx_svg_escape(b, s->color ? s->color : S_INK);
-    cx_exp_buf_printf(b, "\" stroke-width=\"%s\" stroke-linejoin=\"round\"", w);
+    cx_buf_printf(b, "\" stroke-width=\"%s\" stroke-linejoin=\"round\"", w);
     if (s->dash) {
-        cx_exp_buf_printf(b, " stroke-dasharray=\"");
+        cx_buf_printf(b, " stroke-dasharray=\"");
         cx_svg_escape(b, s->dash);
-        cx_exp_buf_printf(b, "\"");
+        cx_buf_printf(b, "\"");
     }
     if (s->opacity > 0 && s->opacity < 1) {
         s_attr_num(b, "stroke-opacity", s->opacity, 2);
     }
 }
 
-static void s_polylines(cx_exp_buf_t *b, const cx_svg_series_t *s, const cx_svg_scale_t *xs,
+static void s_polylines(cx_buf_t *b, const cx_svg_series_t *s, const cx_svg_scale_t *xs,
                         const cx_svg_scale_t *ys, int *idx)
 {
     int m = cx_svg_decimate(s->x, s->y, s->n, xs, CX_SVG_MAX_POINTS, idx);
@@ -399,24 +399,24 @@ static void s_polylines(cx_exp_buf_t *b, const cx_svg_series_t *s, const cx_svg_
         if (k == m) {
             break;
         }
-        cx_exp_buf_printf(b, "<polyline class=\"series\" data-series=\"");
+        cx_buf_printf(b, "<polyline class=\"series\" data-series=\"");
         cx_svg_escape(b, s->key);
-        cx_exp_buf_printf(b, "\"");
+        cx_buf_printf(b, "\"");
         s_stroke(b, s);
-        cx_exp_buf_printf(b, " points=\"");
+        cx_buf_printf(b, " points=\"");
         bool first = true;
         while (k < m && !isnan(s->y[idx[k]]) && !isnan(s->x[idx[k]])) {
             int i = idx[k++];
             s_xy(b, cx_svg_map(xs, s->x[i]), cx_svg_map(ys, s->y[i]), first);
             first = false;
         }
-        cx_exp_buf_printf(b, "\"/>\n");
+        cx_buf_printf(b, "\"/>\n");
     }
 }
 
 /* The band of s as polygons (one per run of finite lo/hi). Long bands are
  * reduced to their envelope per pixel column. */
-static void s_band(cx_exp_buf_t *b, const cx_svg_series_t *s, const cx_svg_scale_t *xs,
+static void s_band(cx_buf_t *b, const cx_svg_series_t *s, const cx_svg_scale_t *xs,
                    const cx_svg_scale_t *ys, double *bx, double *blo, double *bhi)
 {
     int m = 0;
@@ -462,25 +462,25 @@ static void s_band(cx_exp_buf_t *b, const cx_svg_series_t *s, const cx_svg_scale
             e++;
         }
         if (e > k) {
-            cx_exp_buf_printf(b, "<polygon class=\"band\" data-series=\"");
+            cx_buf_printf(b, "<polygon class=\"band\" data-series=\"");
             cx_svg_escape(b, s->key);
-            cx_exp_buf_printf(b, "\" fill=\"");
+            cx_buf_printf(b, "\" fill=\"");
             cx_svg_escape(b, s->color ? s->color : S_INK);
-            cx_exp_buf_printf(b, "\" fill-opacity=\"0.18\" stroke=\"none\" points=\"");
+            cx_buf_printf(b, "\" fill-opacity=\"0.18\" stroke=\"none\" points=\"");
             for (int i = k; i < e; i++) {
                 s_xy(b, cx_svg_map(xs, bx[i]), cx_svg_map(ys, bhi[i]), i == k);
             }
             for (int i = e - 1; i >= k; i--) {
                 s_xy(b, cx_svg_map(xs, bx[i]), cx_svg_map(ys, blo[i]), false);
             }
-            cx_exp_buf_printf(b, "\"/>\n");
+            cx_buf_printf(b, "\"/>\n");
         }
         k = e;
     }
 }
 
 /* Error bars (lo to hi, with caps) and a dot at each point of s. */
-static void s_error_bars(cx_exp_buf_t *b, const cx_svg_series_t *s, const cx_svg_scale_t *xs,
+static void s_error_bars(cx_buf_t *b, const cx_svg_series_t *s, const cx_svg_scale_t *xs,
                          const cx_svg_scale_t *ys)
 {
     const char *color = s->color ? s->color : S_INK;
@@ -496,23 +496,23 @@ static void s_error_bars(cx_exp_buf_t *b, const cx_svg_series_t *s, const cx_svg
             cx_svg_fmt(ph, sizeof ph, cx_svg_map(ys, s->hi[i]), 2);
             cx_svg_fmt(c0, sizeof c0, x - 4, 2);
             cx_svg_fmt(c1, sizeof c1, x + 4, 2);
-            cx_exp_buf_printf(b, "<path class=\"errorbar\" data-series=\"");
+            cx_buf_printf(b, "<path class=\"errorbar\" data-series=\"");
             cx_svg_escape(b, s->key);
-            cx_exp_buf_printf(b,
+            cx_buf_printf(b,
                               "\" d=\"M%s,%s V%s M%s,%s H%s M%s,%s H%s\" fill=\"none\" stroke=\"",
                               px, ph, pl, c0, ph, c1, c0, pl, c1);
             cx_svg_escape(b, color);
-            cx_exp_buf_printf(b, "\" stroke-width=\"1.2\"/>\n");
+            cx_buf_printf(b, "\" stroke-width=\"1.2\"/>\n");
         }
         if (s->y && isfinite(s->y[i])) {
-            cx_exp_buf_printf(b, "<circle class=\"point\" data-series=\"");
+            cx_buf_printf(b, "<circle class=\"point\" data-series=\"");
             cx_svg_escape(b, s->key);
-            cx_exp_buf_printf(b, "\"");
+            cx_buf_printf(b, "\"");
             s_attr_num(b, "cx", x, 2);
             s_attr_num(b, "cy", cx_svg_map(ys, s->y[i]), 2);
-            cx_exp_buf_printf(b, " r=\"3.2\" fill=\"");
+            cx_buf_printf(b, " r=\"3.2\" fill=\"");
             cx_svg_escape(b, color);
-            cx_exp_buf_printf(b, "\"/>\n");
+            cx_buf_printf(b, "\"/>\n");
         }
     }
 }
@@ -527,29 +527,29 @@ static double s_text_w(const char *s)
     return n * S_CHAR_W;
 }
 
-static void s_text(cx_exp_buf_t *b, double x, double y, const char *anchor, const char *extra,
+static void s_text(cx_buf_t *b, double x, double y, const char *anchor, const char *extra,
                    const char *text)
 {
-    cx_exp_buf_printf(b, "<text");
+    cx_buf_printf(b, "<text");
     s_attr_num(b, "x", x, 1);
     s_attr_num(b, "y", y, 1);
     if (anchor) {
-        cx_exp_buf_printf(b, " text-anchor=\"%s\"", anchor);
+        cx_buf_printf(b, " text-anchor=\"%s\"", anchor);
     }
-    cx_exp_buf_printf(b, "%s%s>", extra && *extra ? " " : "", extra ? extra : "");
+    cx_buf_printf(b, "%s%s>", extra && *extra ? " " : "", extra ? extra : "");
     cx_svg_escape(b, text);
-    cx_exp_buf_printf(b, "</text>\n");
+    cx_buf_printf(b, "</text>\n");
 }
 
-static void s_line(cx_exp_buf_t *b, double x1, double y1, double x2, double y2, const char *color,
+static void s_line(cx_buf_t *b, double x1, double y1, double x2, double y2, const char *color,
                    const char *extra)
 {
-    cx_exp_buf_printf(b, "<line");
+    cx_buf_printf(b, "<line");
     s_attr_num(b, "x1", x1, 2);
     s_attr_num(b, "y1", y1, 2);
     s_attr_num(b, "x2", x2, 2);
     s_attr_num(b, "y2", y2, 2);
-    cx_exp_buf_printf(b, " stroke=\"%s\"%s%s/>\n", color, extra && *extra ? " " : "",
+    cx_buf_printf(b, " stroke=\"%s\"%s%s/>\n", color, extra && *extra ? " " : "",
                       extra ? extra : "");
 }
 
@@ -572,12 +572,12 @@ static int s_legend_rows(const cx_svg_series_t *s, int ns, double x0, double x1)
     return rows;
 }
 
-static void s_legend(cx_exp_buf_t *b, const cx_svg_series_t *s, int ns, double x0, double x1,
+static void s_legend(cx_buf_t *b, const cx_svg_series_t *s, int ns, double x0, double x1,
                      double y0)
 {
     int row = -1;
     double x = x1 + 1;
-    cx_exp_buf_printf(b, "<g class=\"legend\">\n");
+    cx_buf_printf(b, "<g class=\"legend\">\n");
     for (int i = 0; i < ns; i++) {
         if (!s[i].label) {
             continue;
@@ -589,26 +589,26 @@ static void s_legend(cx_exp_buf_t *b, const cx_svg_series_t *s, int ns, double x
         }
         double y = y0 + row * 14;
         if (s[i].y) {
-            cx_exp_buf_printf(b, "<polyline points=\"");
+            cx_buf_printf(b, "<polyline points=\"");
             s_xy(b, x, y - 4, true);
             s_xy(b, x + 20, y - 4, false);
-            cx_exp_buf_printf(b, "\"");
+            cx_buf_printf(b, "\"");
             cx_svg_series_t sample = s[i];
             sample.width = sample.width > 0 ? sample.width : 1.6;
             s_stroke(b, &sample);
-            cx_exp_buf_printf(b, "/>\n");
+            cx_buf_printf(b, "/>\n");
         } else {
-            cx_exp_buf_printf(b, "<rect");
+            cx_buf_printf(b, "<rect");
             s_attr_num(b, "x", x, 2);
             s_attr_num(b, "y", y - 9, 2);
-            cx_exp_buf_printf(b, " width=\"20\" height=\"10\" fill=\"");
+            cx_buf_printf(b, " width=\"20\" height=\"10\" fill=\"");
             cx_svg_escape(b, s[i].color ? s[i].color : S_INK);
-            cx_exp_buf_printf(b, "\" fill-opacity=\"0.18\"/>\n");
+            cx_buf_printf(b, "\" fill-opacity=\"0.18\"/>\n");
         }
         s_text(b, x + 24, y, NULL, "fill=\"" S_INK "\"", s[i].label);
         x += w;
     }
-    cx_exp_buf_printf(b, "</g>\n");
+    cx_buf_printf(b, "</g>\n");
 }
 
 static void s_range(const double *v, int n, double *lo, double *hi)
@@ -624,7 +624,7 @@ static void s_range(const double *v, int n, double *lo, double *hi)
     }
 }
 
-int cx_svg_chart(cx_exp_buf_t *out, const cx_svg_chart_t *c, const cx_svg_series_t *s, int ns,
+int cx_svg_chart(cx_buf_t *out, const cx_svg_chart_t *c, const cx_svg_series_t *s, int ns,
                  const cx_svg_marker_t *m, int nm)
 {
     double W = c->width > 0 ? c->width : 720;
@@ -691,9 +691,9 @@ int cx_svg_chart(cx_exp_buf_t *out, const cx_svg_chart_t *c, const cx_svg_series
         return -1;
     }
 
-    cx_exp_buf_printf(out, "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" id=\"");
+    cx_buf_printf(out, "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" id=\"");
     cx_svg_escape(out, c->id);
-    cx_exp_buf_printf(out, "\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\"",
+    cx_buf_printf(out, "\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\"",
                       (int)W, (int)H, (int)W, (int)H);
     s_attr_num(out, "data-xmin", xa.lo, s_data_decimals(xa.lo));
     s_attr_num(out, "data-xmax", xa.hi, s_data_decimals(xa.hi));
@@ -703,10 +703,10 @@ int cx_svg_chart(cx_exp_buf_t *out, const cx_svg_chart_t *c, const cx_svg_series
     s_attr_num(out, "data-px1", px1, 2);
     s_attr_num(out, "data-py0", py0, 2);
     s_attr_num(out, "data-py1", py1, 2);
-    cx_exp_buf_printf(out, " " S_FONT " font-size=\"11\">\n<title>");
+    cx_buf_printf(out, " " S_FONT " font-size=\"11\">\n<title>");
     cx_svg_escape(out, c->title);
-    cx_exp_buf_printf(out, "</title>\n");
-    cx_exp_buf_printf(out, "<rect width=\"%d\" height=\"%d\" fill=\"#ffffff\"/>\n", (int)W, (int)H);
+    cx_buf_printf(out, "</title>\n");
+    cx_buf_printf(out, "<rect width=\"%d\" height=\"%d\" fill=\"#ffffff\"/>\n", (int)W, (int)H);
     s_text(out, 8, 18, NULL, "font-size=\"13\" font-weight=\"bold\" fill=\"" S_INK "\"", c->title);
     if (rows) {
         s_legend(out, s, ns, px0, px1, 34);
@@ -714,7 +714,7 @@ int cx_svg_chart(cx_exp_buf_t *out, const cx_svg_chart_t *c, const cx_svg_series
 
     /* Grid, y axis labels. */
     double ymax_abs = fmax(fabs(ya.lo), fabs(ya.hi));
-    cx_exp_buf_printf(out, "<g class=\"y-axis\">\n");
+    cx_buf_printf(out, "<g class=\"y-axis\">\n");
     for (int i = 0; i < ya.n; i++) {
         double v = ya.lo + i * ya.step;
         double y = cx_svg_map(&ys, v);
@@ -723,7 +723,7 @@ int cx_svg_chart(cx_exp_buf_t *out, const cx_svg_chart_t *c, const cx_svg_series
         s_line(out, px0, y, px1, y, S_GRID, NULL);
         s_text(out, px0 - 6, y + 4, "end", "fill=\"" S_MUTED "\"", t);
     }
-    cx_exp_buf_printf(out, "</g>\n<g class=\"x-axis\">\n");
+    cx_buf_printf(out, "</g>\n<g class=\"x-axis\">\n");
     for (int i = 0; i < xa.n; i++) {
         double v = ceil(xa.lo / xa.step - 1e-9) * xa.step + i * xa.step;
         double x = cx_svg_map(&xs, v);
@@ -736,7 +736,7 @@ int cx_svg_chart(cx_exp_buf_t *out, const cx_svg_chart_t *c, const cx_svg_series
         s_text(out, x, py1 + 16, "middle", "fill=\"" S_MUTED "\"",
                c->x_cats && c->n_x_cats > 0 ? (c->x_cats[i] ? c->x_cats[i] : "") : t);
     }
-    cx_exp_buf_printf(out, "</g>\n");
+    cx_buf_printf(out, "</g>\n");
     if (c->zero_line && ya.lo < 0 && ya.hi > 0) {
         double y = cx_svg_map(&ys, 0);
         s_line(out, px0, y, px1, y, S_AXIS, "class=\"zero\"");
@@ -793,9 +793,9 @@ int cx_svg_chart(cx_exp_buf_t *out, const cx_svg_chart_t *c, const cx_svg_series
             row = row_end[r] < row_end[row] ? r : row;
         }
         row_end[row] = fmax(row_end[row], e);
-        cx_exp_buf_printf(out, "<g class=\"marker\"");
+        cx_buf_printf(out, "<g class=\"marker\"");
         s_attr_num(out, "data-x", m[i].x, s_data_decimals(m[i].x));
-        cx_exp_buf_printf(out, ">\n");
+        cx_buf_printf(out, ">\n");
         s_line(out, x, py0, x, py1, color, "stroke-dasharray=\"4 3\" stroke-width=\"1\"");
         char extra[160];
         snprintf(extra, sizeof extra,
@@ -804,15 +804,15 @@ int cx_svg_chart(cx_exp_buf_t *out, const cx_svg_chart_t *c, const cx_svg_series
                  color);
         s_text(out, left ? x - 3 : x + 3, py0 + 10 + row * 12, left ? "end" : NULL, extra,
                m[i].label ? m[i].label : "");
-        cx_exp_buf_printf(out, "</g>\n");
+        cx_buf_printf(out, "</g>\n");
     }
-    cx_exp_buf_printf(out, "</svg>\n");
+    cx_buf_printf(out, "</svg>\n");
     free(idx);
     free(band);
     return out->oom ? -1 : 0;
 }
 
-int cx_svg_hbars(cx_exp_buf_t *out, const cx_svg_chart_t *c, const cx_svg_bar_t *bars, int n)
+int cx_svg_hbars(cx_buf_t *out, const cx_svg_chart_t *c, const cx_svg_bar_t *bars, int n)
 {
     double W = c->width > 0 ? c->width : 720;
     double row_h = 24;
@@ -846,9 +846,9 @@ int cx_svg_hbars(cx_exp_buf_t *out, const cx_svg_chart_t *c, const cx_svg_bar_t 
     double ymin = -0.5, ymax = n > 0 ? n - 0.5 : 0.5;
     cx_svg_scale_t ys = {ymin, ymax, py1, py0};
 
-    cx_exp_buf_printf(out, "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart hbars\" id=\"");
+    cx_buf_printf(out, "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart hbars\" id=\"");
     cx_svg_escape(out, c->id);
-    cx_exp_buf_printf(out, "\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\"",
+    cx_buf_printf(out, "\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\"",
                       (int)W, (int)H, (int)W, (int)H);
     s_attr_num(out, "data-xmin", xa.lo, s_data_decimals(xa.lo));
     s_attr_num(out, "data-xmax", xa.hi, s_data_decimals(xa.hi));
@@ -858,14 +858,14 @@ int cx_svg_hbars(cx_exp_buf_t *out, const cx_svg_chart_t *c, const cx_svg_bar_t 
     s_attr_num(out, "data-px1", px1, 2);
     s_attr_num(out, "data-py0", py0, 2);
     s_attr_num(out, "data-py1", py1, 2);
-    cx_exp_buf_printf(out, " " S_FONT " font-size=\"11\">\n<title>");
+    cx_buf_printf(out, " " S_FONT " font-size=\"11\">\n<title>");
     cx_svg_escape(out, c->title);
-    cx_exp_buf_printf(out, "</title>\n");
-    cx_exp_buf_printf(out, "<rect width=\"%d\" height=\"%d\" fill=\"#ffffff\"/>\n", (int)W, (int)H);
+    cx_buf_printf(out, "</title>\n");
+    cx_buf_printf(out, "<rect width=\"%d\" height=\"%d\" fill=\"#ffffff\"/>\n", (int)W, (int)H);
     s_text(out, 8, 18, NULL, "font-size=\"13\" font-weight=\"bold\" fill=\"" S_INK "\"", c->title);
 
     double amax = fmax(fabs(xa.lo), fabs(xa.hi));
-    cx_exp_buf_printf(out, "<g class=\"x-axis\">\n");
+    cx_buf_printf(out, "<g class=\"x-axis\">\n");
     for (int i = 0; i < xa.n; i++) {
         double v = xa.lo + i * xa.step;
         double x = cx_svg_map(&xs, v);
@@ -875,12 +875,12 @@ int cx_svg_hbars(cx_exp_buf_t *out, const cx_svg_chart_t *c, const cx_svg_bar_t 
         s_line(out, x, py1, x, py1 + 4, S_AXIS, NULL);
         s_text(out, x, py1 + 16, "middle", "fill=\"" S_MUTED "\"", t);
     }
-    cx_exp_buf_printf(out, "</g>\n<g class=\"y-axis\">\n");
+    cx_buf_printf(out, "</g>\n<g class=\"y-axis\">\n");
     for (int i = 0; i < n; i++) {
         double y = cx_svg_map(&ys, n - 1 - i);
         s_text(out, px0 - 8, y + 4, "end", "fill=\"" S_INK "\"", bars[i].label ? bars[i].label : "");
     }
-    cx_exp_buf_printf(out, "</g>\n");
+    cx_buf_printf(out, "</g>\n");
     s_line(out, px0, py1, px1, py1, S_AXIS, NULL);
     if (c->x_label) {
         s_text(out, (px0 + px1) / 2, py1 + 32, "middle", "fill=\"" S_MUTED "\"", c->x_label);
@@ -893,17 +893,17 @@ int cx_svg_hbars(cx_exp_buf_t *out, const cx_svg_chart_t *c, const cx_svg_bar_t 
         if (isfinite(r->value)) {
             double x1 = cx_svg_map(&xs, r->value);
             const char *fill = r->color ? r->color : r->value >= 0 ? "#0072b2" : "#d55e00";
-            cx_exp_buf_printf(out, "<rect class=\"bar\" data-key=\"");
+            cx_buf_printf(out, "<rect class=\"bar\" data-key=\"");
             cx_svg_escape(out, r->key);
-            cx_exp_buf_printf(out, "\"");
+            cx_buf_printf(out, "\"");
             s_attr_num(out, "data-value", r->value, s_data_decimals(r->value) + 4);
             s_attr_num(out, "x", fmin(x0, x1), 3);
             s_attr_num(out, "y", y - row_h * 0.32, 2);
             s_attr_num(out, "width", fabs(x1 - x0), 3);
             s_attr_num(out, "height", row_h * 0.64, 2);
-            cx_exp_buf_printf(out, " fill=\"");
+            cx_buf_printf(out, " fill=\"");
             cx_svg_escape(out, fill);
-            cx_exp_buf_printf(out, "\" fill-opacity=\"0.8\"/>\n");
+            cx_buf_printf(out, "\" fill-opacity=\"0.8\"/>\n");
         }
         if (isfinite(r->lo) && isfinite(r->hi)) {
             char a[32], z[32], py[32], c0[32], c1[32];
@@ -912,12 +912,12 @@ int cx_svg_hbars(cx_exp_buf_t *out, const cx_svg_chart_t *c, const cx_svg_bar_t 
             cx_svg_fmt(py, sizeof py, y, 2);
             cx_svg_fmt(c0, sizeof c0, y - 5, 2);
             cx_svg_fmt(c1, sizeof c1, y + 5, 2);
-            cx_exp_buf_printf(out, "<path class=\"whisker\" data-key=\"");
+            cx_buf_printf(out, "<path class=\"whisker\" data-key=\"");
             cx_svg_escape(out, r->key);
-            cx_exp_buf_printf(out, "\"");
+            cx_buf_printf(out, "\"");
             s_attr_num(out, "data-lo", r->lo, s_data_decimals(r->lo) + 4);
             s_attr_num(out, "data-hi", r->hi, s_data_decimals(r->hi) + 4);
-            cx_exp_buf_printf(out,
+            cx_buf_printf(out,
                               " d=\"M%s,%s H%s M%s,%s V%s M%s,%s V%s\" fill=\"none\" "
                               "stroke=\"" S_INK "\" stroke-width=\"1.2\"/>\n",
                               a, py, z, a, c0, c1, z, c0, c1);
@@ -928,6 +928,6 @@ int cx_svg_hbars(cx_exp_buf_t *out, const cx_svg_chart_t *c, const cx_svg_bar_t 
     } else {
         s_line(out, x0, py0, x0, py1, S_AXIS, NULL);
     }
-    cx_exp_buf_printf(out, "</svg>\n");
+    cx_buf_printf(out, "</svg>\n");
     return out->oom ? -1 : 0;
 }

@@ -90,7 +90,7 @@ void cx_svg_fmt_tick(char *buf, size_t cap, double v, double step, double max_ab
 /* Appends s as XML text (also valid inside a quoted attribute): & < > " '
  * escaped, control characters other than tab and newline and invalid UTF-8
  * bytes replaced by '?'. */
-void cx_svg_escape(cx_exp_buf_t *b, const char *s);
+void cx_svg_escape(cx_buf_t *b, const char *s);
 
 /* Picks the points of a long series to draw: all of them when n <=
  * max_points; otherwise, per pixel column of the x scale, the lowest and
@@ -140,7 +140,7 @@ typedef struct {
 } cx_svg_chart_t;
 
 /* Appends one <svg> line chart. Returns 0, or -1 when out of memory. */
-int cx_svg_chart(cx_exp_buf_t *out, const cx_svg_chart_t *c, const cx_svg_series_t *s, int ns,
+int cx_svg_chart(cx_buf_t *out, const cx_svg_chart_t *c, const cx_svg_series_t *s, int ns,
                  const cx_svg_marker_t *m, int nm);
 
 /* One bar of a horizontal bar chart (a tornado): from 0 to value, with a
@@ -163,7 +163,7 @@ typedef struct {
  * data-lo="LO" data-hi="HI">; the zero line a <line class="zero">. The
  * left margin fits the longest label. Returns 0, or -1 when out of
  * memory. */
-int cx_svg_hbars(cx_exp_buf_t *out, const cx_svg_chart_t *c, const cx_svg_bar_t *bars, int n);
+int cx_svg_hbars(cx_buf_t *out, const cx_svg_chart_t *c, const cx_svg_bar_t *bars, int n);
 
 /* The colour of line i of a multi-line chart (a colour-blind-safe cycle). */
 const char *cx_svg_palette(int i);
