@@ -36,6 +36,7 @@
 #include "cx_exp_db.h"
 #include "cx_load.h"
 #include "cx_net.h"
+#include "cx_opts.h"
 #include "cx_output.h"
 #include "cx_proc.h"
 #include "cx_proto.h"
@@ -126,22 +127,67 @@ static int s_parse_ll(const char *s, long long lo, long long hi, long long *out)
     return 0;
 }
 
+enum {
+    S_O_HELP,
+    S_O_OUT,
+    S_O_SEED,
+    S_O_TICKS,
+    S_O_SET,
+    S_O_SHARDS,
+    S_O_HEARTBEAT,
+    S_O_CHECKPOINT,
+    S_O_RESTART,
+    S_O_TICK_MS,
+    S_O_TICK_TIMEOUT,
+    S_O_PAUSED,
+    S_O_KEY,
+    S_O_CPUS,
+    S_O_IN_PROCESS,
+    S_O_QUIET
+};
+
+/* The options of cxsim run (cx_opts.h). */
+static const cx_opt_t s_options[] = {
+    {"--help", "-h", false, S_O_HELP},
+    {"--out", NULL, true, S_O_OUT},
+    {"--seed", NULL, true, S_O_SEED},
+    {"--ticks", NULL, true, S_O_TICKS},
+    {"--set", NULL, true, S_O_SET},
+    {"--shards", NULL, true, S_O_SHARDS},
+    {"--heartbeat-ms", NULL, true, S_O_HEARTBEAT},
+    {"--checkpoint-every", NULL, true, S_O_CHECKPOINT},
+    {"--restart-lost", NULL, false, S_O_RESTART},
+    {"--tick-ms", NULL, true, S_O_TICK_MS},
+    {"--tick-timeout-ms", NULL, true, S_O_TICK_TIMEOUT},
+    {"--paused", NULL, false, S_O_PAUSED},
+    {"--key", NULL, true, S_O_KEY},
+    {"--cpus", NULL, true, S_O_CPUS},
+    {"--in-process", NULL, false, S_O_IN_PROCESS},
+    {"--quiet", "-q", false, S_O_QUIET},
+};
+
 static int s_parse(int argc, char **argv, s_opts_t *o)
 {
     memset(o, 0, sizeof *o);
     o->heartbeat_ms = 1000;
     o->tick_timeout_ms = 600000;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+    cx_opts_t p;
+    cx_opts_init(&p, "cxsim run", s_options, (int)(sizeof s_options / sizeof s_options[0]), argc,
+                 argv);
+    int id;
+    while ((id = cx_opts_next(&p)) != CX_OPTS_END) {
+        const char *v = p.value;
         long long n;
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+        switch (id) {
+        case CX_OPTS_ERROR:
+            return -1;
+        case S_O_HELP:
             s_usage(stdout);
             exit(0);
-        } else if (strcmp(a, "--out") == 0 && v) {
+        case S_O_OUT:
             o->out = v;
-            i++;
-        } else if (strcmp(a, "--seed") == 0 && v) {
+            break;
+        case S_O_SEED:
             if (s_parse_ll(v, 0, INT64_MAX, &n) != 0) {
                 fprintf(stderr, "cxsim run: --seed expects a non-negative integer, got '%s'\n",
                         v);
@@ -149,78 +195,81 @@ static int s_parse(int argc, char **argv, s_opts_t *o)
             }
             snprintf(o->setbuf[0], sizeof o->setbuf[0], "seed=%s", v);
             o->sets[o->n_sets++] = o->setbuf[0];
-            i++;
-        } else if (strcmp(a, "--ticks") == 0 && v) {
+            break;
+        case S_O_TICKS:
             if (s_parse_ll(v, 1, CX_MAX_TICKS, &n) != 0) {
                 fprintf(stderr, "cxsim run: --ticks expects an integer from 1 to %d, got '%s'\n",
                         CX_MAX_TICKS, v);
                 return -1;
             }
             o->ticks = n;
-            i++;
-        } else if (strcmp(a, "--set") == 0 && v) {
+            break;
+        case S_O_SET:
             if (o->n_sets >= 250) {
                 fprintf(stderr, "cxsim run: too many --set options\n");
                 return -1;
             }
             o->sets[o->n_sets++] = v;
-            i++;
-        } else if (strncmp(a, "--set=", 6) == 0 && o->n_sets < 250) {
-            o->sets[o->n_sets++] = a + 6;
-        } else if (strcmp(a, "--shards") == 0 && v) {
+            break;
+        case S_O_SHARDS:
             if (s_parse_ll(v, 1, CX_MAX_SHARDS, &o->shards) != 0) {
                 fprintf(stderr, "cxsim run: --shards expects an integer from 1 to %d, got '%s'\n",
                         CX_MAX_SHARDS, v);
                 return -1;
             }
-            i++;
-        } else if (strcmp(a, "--heartbeat-ms") == 0 && v) {
+            break;
+        case S_O_HEARTBEAT:
             if (s_parse_ll(v, 10, 600000, &o->heartbeat_ms) != 0) {
                 fprintf(stderr, "cxsim run: --heartbeat-ms expects 10..600000, got '%s'\n", v);
                 return -1;
             }
-            i++;
-        } else if (strcmp(a, "--checkpoint-every") == 0 && v) {
+            break;
+        case S_O_CHECKPOINT:
             if (s_parse_ll(v, 1, CX_MAX_TICKS, &o->checkpoint_every) != 0) {
                 fprintf(stderr, "cxsim run: --checkpoint-every expects 1..%d, got '%s'\n",
                         CX_MAX_TICKS, v);
                 return -1;
             }
-            i++;
-        } else if (strcmp(a, "--restart-lost") == 0) {
+            break;
+        case S_O_RESTART:
             o->restart_lost = 1;
-        } else if (strcmp(a, "--tick-ms") == 0 && v) {
+            break;
+        case S_O_TICK_MS:
             if (s_parse_ll(v, 0, 600000, &o->tick_ms) != 0) {
                 fprintf(stderr, "cxsim run: --tick-ms expects milliseconds from 0 to 600000, "
                                 "got '%s'\n", v);
                 return -1;
             }
-            i++;
-        } else if (strcmp(a, "--tick-timeout-ms") == 0 && v) {
+            break;
+        case S_O_TICK_TIMEOUT:
             if (s_parse_ll(v, 0, 86400000, &o->tick_timeout_ms) != 0) {
                 fprintf(stderr, "cxsim run: --tick-timeout-ms expects milliseconds from 0 (none) "
                                 "to 86400000, got '%s'\n", v);
                 return -1;
             }
-            i++;
-        } else if (strcmp(a, "--paused") == 0) {
+            break;
+        case S_O_PAUSED:
             o->paused = 1;
-        } else if (strcmp(a, "--key") == 0 && v) {
+            break;
+        case S_O_KEY:
             o->key = v;
-            i++;
-        } else if (strcmp(a, "--cpus") == 0 && v) {
+            break;
+        case S_O_CPUS:
             o->cpus = v;
-            i++;
-        } else if (strcmp(a, "--in-process") == 0) {
+            break;
+        case S_O_IN_PROCESS:
             o->in_process = 1;
-        } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
+            break;
+        case S_O_QUIET:
             o->quiet = 1;
-        } else if (a[0] == '-' || o->scenario) {
-            fprintf(stderr, "cxsim run: unexpected argument '%s'%s\n", a,
-                    v || a[0] != '-' ? "" : " (missing value?)");
-            return -1;
-        } else {
-            o->scenario = a;
+            break;
+        default: /* CX_OPTS_POSITIONAL */
+            if (o->scenario) {
+                fprintf(stderr, "cxsim run: unexpected argument '%s'\n", v);
+                return -1;
+            }
+            o->scenario = v;
+            break;
         }
     }
     if (!o->scenario) {
