@@ -22,6 +22,15 @@ expect2 "abbreviated option" "unknown option '--in-proc' (did you mean '--in-pro
     run "$BASELINE" --in-proc
 expect2 "missing value" "--ticks expects a value" run "$BASELINE" --ticks
 expect2 "value to a flag" "--quiet takes no value" run "$BASELINE" --quiet=1
+# The agents' own options go through the same parser.
+BIN=$(dirname "$CXSIM")
+set +e
+"$BIN/cxsim-persona" --conect tcp://127.0.0.1:1 --persona p >"$T/out" 2>"$T/err"
+rc=$?
+set -e
+[ "$rc" -eq 2 ] || fail "cxsim-persona --conect: exit status $rc, want 2"
+grep -qF "unknown option '--conect' (did you mean '--connect'?)" "$T/err" ||
+    fail "cxsim-persona --conect: $(cat "$T/err")"
 [ ! -e runs ] || fail "a refused command created runs/: $(ls -A runs)"
 # Both forms of a value are taken.
 "$CXSIM" run "$BASELINE" "${SMALL[@]}" --ticks=3 --in-process --quiet --out "$T/a"
