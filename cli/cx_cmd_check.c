@@ -96,31 +96,36 @@ static int s_parse(int argc, char **argv, s_opts_t *o)
 {
     memset(o, 0, sizeof *o);
     o->com.engine = "in-process";
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        bool missing = false;
-        int r;
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+    enum { O_HELP, O_QUICK };
+    static const cx_opt_t opts[] = {
+        {"--help", "-h", false, O_HELP},
+        {"--quick", NULL, false, O_QUICK},
+        CX_EXP_COMMON_OPTS,
+    };
+    cx_opts_t op;
+    cx_opts_init(&op, s_cmd, opts, (int)(sizeof opts / sizeof opts[0]), argc, argv);
+    for (int id; (id = cx_opts_next(&op)) != CX_OPTS_END;) {
+        switch (id) {
+        case O_HELP:
             s_usage(stdout);
             exit(0);
-        } else if (strcmp(a, "--quick") == 0) {
+        case O_QUICK:
             o->quick = true;
-        } else if ((r = cx_exp_cmd_common(s_cmd, argc, argv, &i, &missing, &o->com, 2, 10000)) !=
-                   0) {
-            if (r < 0) {
+            break;
+        case CX_OPTS_ERROR:
+            return -1;
+        case CX_OPTS_POSITIONAL:
+            if (o->n_files == S_MAX_FILES) {
+                fprintf(stderr, "%s: at most %d check files\n", s_cmd, S_MAX_FILES);
                 return -1;
             }
-        } else if (missing) {
-            fprintf(stderr, "%s: %s needs a value\n", s_cmd, a);
-            return -1;
-        } else if (a[0] == '-') {
-            fprintf(stderr, "%s: unknown option '%s'\n", s_cmd, a);
-            return -1;
-        } else if (o->n_files == S_MAX_FILES) {
-            fprintf(stderr, "%s: at most %d check files\n", s_cmd, S_MAX_FILES);
-            return -1;
-        } else {
-            o->files[o->n_files++] = a;
+            o->files[o->n_files++] = op.value;
+            break;
+        default:
+            if (cx_exp_cmd_common_opt(s_cmd, id, op.value, &o->com, 2, 10000) < 0) {
+                return -1;
+            }
+            break;
         }
     }
     if (o->com.ticks) {

@@ -115,47 +115,60 @@ static int s_parse(int argc, char **argv, s_opts_t *o)
     o->com.replicates = 10;
     o->margin = NAN; /* the baseline scenario's gross margin */
     o->com.engine = "in-process";
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v;
-        bool missing = false;
-        int r;
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+    enum { O_HELP, O_SET_BASELINE, O_SET_SCENARIO, O_SET, O_MARGIN };
+    static const cx_opt_t opts[] = {
+        {"--help", "-h", false, O_HELP},
+        {"--set-baseline", NULL, true, O_SET_BASELINE},
+        {"--set-scenario", NULL, true, O_SET_SCENARIO},
+        {"--set", NULL, true, O_SET},
+        {"--margin", NULL, true, O_MARGIN},
+        CX_EXP_COMMON_OPTS,
+    };
+    cx_opts_t op;
+    cx_opts_init(&op, s_cmd, opts, (int)(sizeof opts / sizeof opts[0]), argc, argv);
+    for (int id; (id = cx_opts_next(&op)) != CX_OPTS_END;) {
+        const char *v = op.value;
+        char *end;
+        switch (id) {
+        case O_HELP:
             s_usage(stdout);
             exit(0);
-        } else if ((v = cx_exp_opt("--set-baseline", argc, argv, &i, &missing))) {
+        case O_SET_BASELINE:
             if (s_add_set(o->bset, &o->n_bset, "--set-baseline", v) != 0) {
                 return -1;
             }
-        } else if ((v = cx_exp_opt("--set-scenario", argc, argv, &i, &missing))) {
+            break;
+        case O_SET_SCENARIO:
             if (s_add_set(o->sset, &o->n_sset, "--set-scenario", v) != 0) {
                 return -1;
             }
-        } else if ((v = cx_exp_opt("--set", argc, argv, &i, &missing))) {
+            break;
+        case O_SET:
             if (s_add_set(o->both, &o->n_both, "--set", v) != 0) {
                 return -1;
             }
-        } else if ((v = cx_exp_opt("--margin", argc, argv, &i, &missing))) {
-            char *end;
+            break;
+        case O_MARGIN:
             o->margin = strtod(v, &end);
             if (!*v || *end || !(o->margin > 0 && o->margin <= 1)) {
                 fprintf(stderr, "cxsim compare: --margin expects 0 < M <= 1, got '%s'\n", v);
                 return -1;
             }
-        } else if ((r = cx_exp_cmd_common(s_cmd, argc, argv, &i, &missing, &o->com, 2, 100000)) !=
-                   0) {
-            if (r < 0) {
+            break;
+        case CX_OPTS_ERROR:
+            return -1;
+        case CX_OPTS_POSITIONAL:
+            if (o->baseline && o->scenario) {
+                fprintf(stderr, "cxsim compare: unexpected argument '%s'\n", v);
                 return -1;
             }
-        } else if (missing) {
-            fprintf(stderr, "cxsim compare: %s needs a value\n", a);
-            return -1;
-        } else if (a[0] == '-' || (o->baseline && o->scenario)) {
-            fprintf(stderr, "cxsim compare: unexpected argument '%s'\n", a);
-            return -1;
-        } else if (!o->baseline) {
-            o->baseline = a;
-        } else {
-            o->scenario = a;
+            *(o->baseline ? &o->scenario : &o->baseline) = v;
+            break;
+        default:
+            if (cx_exp_cmd_common_opt(s_cmd, id, v, &o->com, 2, 100000) < 0) {
+                return -1;
+            }
+            break;
         }
     }
     if (!o->baseline) {

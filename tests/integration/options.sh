@@ -22,6 +22,9 @@ expect2 "abbreviated option" "unknown option '--in-proc' (did you mean '--in-pro
     run "$BASELINE" --in-proc
 expect2 "missing value" "--ticks expects a value" run "$BASELINE" --ticks
 expect2 "value to a flag" "--quiet takes no value" run "$BASELINE" --quiet=1
+expect2 "experiment option" "unknown option '--replicate' (did you mean '--replicates'?)" \
+    compare "$BASELINE" --replicate 3
+expect2 "check option" "unknown option '--quik' (did you mean '--quick'?)" check --quik
 # The agents' own options go through the same parser.
 BIN=$(dirname "$CXSIM")
 set +e
