@@ -109,36 +109,54 @@ static int s_parse(int argc, char **argv, c_opts_t *o)
     o->com.replicates = 3;
     o->max_evals = 40;
     o->com.engine = "in-process";
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v;
-        bool missing = false;
+    enum { O_HELP, O_OBSERVED, O_PARAMS, O_KPI, O_SET, O_MAX_EVALS };
+    static const cx_opt_t opts[] = {
+        {"--help", "-h", false, O_HELP},   {"--observed", NULL, true, O_OBSERVED},
+        {"--params", NULL, true, O_PARAMS}, {"--kpi", NULL, true, O_KPI},
+        {"--set", NULL, true, O_SET},       {"--max-evals", NULL, true, O_MAX_EVALS},
+        CX_EXP_COMMON_OPTS,
+    };
+    cx_opts_t op;
+    cx_opts_init(&op, s_cmd, opts, (int)(sizeof opts / sizeof opts[0]), argc, argv);
+    for (int id; (id = cx_opts_next(&op)) != CX_OPTS_END;) {
+        const char *v = op.value;
         long long n;
-        int r;
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+        switch (id) {
+        case O_HELP:
             s_usage(stdout);
             exit(0);
-        } else if ((v = cx_exp_opt("--observed", argc, argv, &i, &missing))) {
+        case O_OBSERVED:
             o->observed = v;
-        } else if ((v = cx_exp_opt("--params", argc, argv, &i, &missing))) {
+            break;
+        case O_PARAMS:
             o->params = v;
-        } else if ((v = cx_exp_opt("--kpi", argc, argv, &i, &missing))) {
+            break;
+        case O_KPI:
             o->kpis = v;
-        } else if ((v = cx_exp_opt("--set", argc, argv, &i, &missing))) {
+            break;
+        case O_SET:
             if (cx_exp_cmd_add_set(s_cmd, o->sets, &o->n_sets, C_MAX_SETS, v) != 0) {
                 return -1;
             }
-        } else if ((v = cx_exp_opt("--max-evals", argc, argv, &i, &missing))) {
+            break;
+        case O_MAX_EVALS:
             if (cx_exp_cmd_int(s_cmd, "--max-evals", v, 1, 100000, &n) != 0) {
                 return -1;
             }
             o->max_evals = (int)n;
-        } else if ((r = cx_exp_cmd_common(s_cmd, argc, argv, &i, &missing, &o->com, 1, 10000)) !=
-                   0) {
-            if (r < 0) {
+            break;
+        case CX_OPTS_ERROR:
+            return -1;
+        case CX_OPTS_POSITIONAL:
+            if (cx_exp_cmd_positional(s_cmd, v, false, &o->scenario) != 0) {
                 return -1;
             }
-        } else if (cx_exp_cmd_positional(s_cmd, a, missing, &o->scenario) != 0) {
-            return -1;
+            break;
+        default:
+            if (cx_exp_cmd_common_opt(s_cmd, id, v, &o->com, 1, 10000) < 0) {
+                return -1;
+            }
+            break;
         }
     }
     if (cx_exp_cmd_finish(s_cmd, o->scenario, &o->com) != 0) {

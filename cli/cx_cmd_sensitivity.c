@@ -125,38 +125,56 @@ static int s_parse(int argc, char **argv, s_opts_t *o)
     o->com.replicates = 5;
     o->com.engine = "in-process";
     o->kpis = "nps,churn_rate,total_revenue";
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v;
-        bool missing = false;
-        int r;
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+    enum { O_HELP, O_PARAMS, O_ALL, O_DELTA, O_KPI, O_SET };
+    static const cx_opt_t opts[] = {
+        {"--help", "-h", false, O_HELP}, {"--params", NULL, true, O_PARAMS},
+        {"--all", NULL, false, O_ALL},   {"--delta", NULL, true, O_DELTA},
+        {"--kpi", NULL, true, O_KPI},    {"--set", NULL, true, O_SET},
+        CX_EXP_COMMON_OPTS,
+    };
+    cx_opts_t op;
+    cx_opts_init(&op, s_cmd, opts, (int)(sizeof opts / sizeof opts[0]), argc, argv);
+    for (int id; (id = cx_opts_next(&op)) != CX_OPTS_END;) {
+        const char *v = op.value;
+        char *end;
+        switch (id) {
+        case O_HELP:
             s_usage(stdout);
             exit(0);
-        } else if ((v = cx_exp_opt("--params", argc, argv, &i, &missing))) {
+        case O_PARAMS:
             o->params = v;
-        } else if (strcmp(a, "--all") == 0) {
+            break;
+        case O_ALL:
             o->all = true;
-        } else if ((v = cx_exp_opt("--delta", argc, argv, &i, &missing))) {
-            char *end;
+            break;
+        case O_DELTA:
             errno = 0;
             o->delta = strtod(v, &end);
             if (!*v || *end || errno || !(o->delta > 0 && o->delta <= 0.5)) {
                 fprintf(stderr, "cxsim sensitivity: --delta expects 0 < D <= 0.5, got '%s'\n", v);
                 return -1;
             }
-        } else if ((v = cx_exp_opt("--kpi", argc, argv, &i, &missing))) {
+            break;
+        case O_KPI:
             o->kpis = v;
-        } else if ((v = cx_exp_opt("--set", argc, argv, &i, &missing))) {
+            break;
+        case O_SET:
             if (cx_exp_cmd_add_set(s_cmd, o->sets, &o->n_sets, S_MAX_SETS, v) != 0) {
                 return -1;
             }
-        } else if ((r = cx_exp_cmd_common(s_cmd, argc, argv, &i, &missing, &o->com, 2, 100000)) !=
-                   0) {
-            if (r < 0) {
+            break;
+        case CX_OPTS_ERROR:
+            return -1;
+        case CX_OPTS_POSITIONAL:
+            if (cx_exp_cmd_positional(s_cmd, v, false, &o->scenario) != 0) {
                 return -1;
             }
-        } else if (cx_exp_cmd_positional(s_cmd, a, missing, &o->scenario) != 0) {
-            return -1;
+            break;
+        default:
+            if (cx_exp_cmd_common_opt(s_cmd, id, v, &o->com, 2, 100000) < 0) {
+                return -1;
+            }
+            break;
         }
     }
     if (cx_exp_cmd_finish(s_cmd, o->scenario, &o->com) != 0) {
