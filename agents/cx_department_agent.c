@@ -33,6 +33,7 @@
 #include "cx_department.h"
 #include "cx_steady.h"
 #include "cx_log.h"
+#include "cx_opts.h"
 #include "cx_proc.h"
 #include "cx_records.h"
 #include "cx_version.h"
@@ -362,36 +363,66 @@ int main(int argc, char **argv)
     const char *connect = NULL, *dept_id = NULL, *bind = NULL, *advertise = NULL, *key = NULL;
     long long timeout_ms = 30000;
     int insecure = 0; /* --insecure: listen beyond this machine without a key */
-    for (int i = 1; i < argc; i++) {
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(argv[i], "--help") == 0) {
+    enum {
+        O_HELP,
+        O_VERSION,
+        O_CONNECT,
+        O_DEPT,
+        O_BIND,
+        O_KEY,
+        O_INSECURE,
+        O_ADVERTISE,
+        O_TIMEOUT
+    };
+    static const cx_opt_t opts[] = {
+        {"--help", NULL, false, O_HELP},         {"--version", NULL, false, O_VERSION},
+        {"--connect", NULL, true, O_CONNECT},    {"--department", NULL, true, O_DEPT},
+        {"--bind", NULL, true, O_BIND},          {"--key", NULL, true, O_KEY},
+        {"--insecure", NULL, false, O_INSECURE}, {"--advertise", NULL, true, O_ADVERTISE},
+        {"--timeout-ms", NULL, true, O_TIMEOUT},
+    };
+    cx_opts_t op;
+    cx_opts_init(&op, "cxsim-department", opts, (int)(sizeof opts / sizeof opts[0]), argc, argv);
+    for (int id; (id = cx_opts_next(&op)) != CX_OPTS_END;) {
+        const char *v = op.value;
+        bool bad = false;
+        switch (id) {
+        case O_HELP:
             s_usage(stdout);
             return 0;
-        } else if (strcmp(argv[i], "--version") == 0) {
+        case O_VERSION:
             printf("cxsim-department %s\n", CX_VERSION);
             return 0;
-        } else if (strcmp(argv[i], "--connect") == 0 && v) {
+        case O_CONNECT:
             connect = v;
-            i++;
-        } else if (strcmp(argv[i], "--department") == 0 && v) {
+            break;
+        case O_DEPT:
             dept_id = v;
-            i++;
-        } else if (strcmp(argv[i], "--bind") == 0 && v) {
+            break;
+        case O_BIND:
             bind = v;
-            i++;
-        } else if (strcmp(argv[i], "--key") == 0 && v) {
+            break;
+        case O_KEY:
             key = v;
-            i++;
-        } else if (strcmp(argv[i], "--insecure") == 0) {
+            break;
+        case O_INSECURE:
             insecure = 1;
-        } else if (strcmp(argv[i], "--advertise") == 0 && v) {
+            break;
+        case O_ADVERTISE:
             advertise = v;
-            i++;
-        } else if (strcmp(argv[i], "--timeout-ms") == 0 && v &&
-                   cx_parse_int(v, 1, 3600000, &timeout_ms) == 0) {
-            i++;
-        } else {
-            fprintf(stderr, "cxsim-department: bad argument '%s'\n", argv[i]);
+            break;
+        case O_TIMEOUT:
+            bad = cx_parse_int(v, 1, 3600000, &timeout_ms) != 0;
+            break;
+        case CX_OPTS_ERROR:
+            s_usage(stderr);
+            return 2;
+        default: /* a positional argument */
+            bad = true;
+            break;
+        }
+        if (bad) {
+            fprintf(stderr, "cxsim-department: bad argument '%s'\n", op.arg);
             s_usage(stderr);
             return 2;
         }

@@ -27,6 +27,7 @@
 #include "cx_agent_loop.h"
 #include "cx_company.h"
 #include "cx_log.h"
+#include "cx_opts.h"
 #include "cx_proc.h"
 #include "cx_records.h"
 #include "cx_shard.h"
@@ -301,34 +302,52 @@ int main(int argc, char **argv)
 {
     const char *connect = NULL, *persona_id = NULL, *key = NULL;
     long long shard = 0, of = 1, timeout_ms = 30000;
-    for (int i = 1; i < argc; i++) {
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(argv[i], "--help") == 0) {
+    enum { O_HELP, O_VERSION, O_CONNECT, O_KEY, O_PERSONA, O_SHARD, O_OF, O_TIMEOUT };
+    static const cx_opt_t opts[] = {
+        {"--help", NULL, false, O_HELP},      {"--version", NULL, false, O_VERSION},
+        {"--connect", NULL, true, O_CONNECT}, {"--key", NULL, true, O_KEY},
+        {"--persona", NULL, true, O_PERSONA}, {"--shard", NULL, true, O_SHARD},
+        {"--of", NULL, true, O_OF},           {"--timeout-ms", NULL, true, O_TIMEOUT},
+    };
+    cx_opts_t op;
+    cx_opts_init(&op, "cxsim-persona", opts, (int)(sizeof opts / sizeof opts[0]), argc, argv);
+    for (int id; (id = cx_opts_next(&op)) != CX_OPTS_END;) {
+        const char *v = op.value;
+        bool bad = false;
+        switch (id) {
+        case O_HELP:
             s_usage(stdout);
             return 0;
-        } else if (strcmp(argv[i], "--version") == 0) {
+        case O_VERSION:
             printf("cxsim-persona %s\n", CX_VERSION);
             return 0;
-        } else if (strcmp(argv[i], "--connect") == 0 && v) {
+        case O_CONNECT:
             connect = v;
-            i++;
-        } else if (strcmp(argv[i], "--key") == 0 && v) {
+            break;
+        case O_KEY:
             key = v;
-            i++;
-        } else if (strcmp(argv[i], "--persona") == 0 && v) {
+            break;
+        case O_PERSONA:
             persona_id = v;
-            i++;
-        } else if (strcmp(argv[i], "--shard") == 0 && v &&
-                   cx_parse_int(v, 0, CX_MAX_SHARDS - 1, &shard) == 0) {
-            i++;
-        } else if (strcmp(argv[i], "--of") == 0 && v &&
-                   cx_parse_int(v, 1, CX_MAX_SHARDS, &of) == 0) {
-            i++;
-        } else if (strcmp(argv[i], "--timeout-ms") == 0 && v &&
-                   cx_parse_int(v, 1, 3600000, &timeout_ms) == 0) {
-            i++;
-        } else {
-            fprintf(stderr, "cxsim-persona: bad argument '%s'\n", argv[i]);
+            break;
+        case O_SHARD:
+            bad = cx_parse_int(v, 0, CX_MAX_SHARDS - 1, &shard) != 0;
+            break;
+        case O_OF:
+            bad = cx_parse_int(v, 1, CX_MAX_SHARDS, &of) != 0;
+            break;
+        case O_TIMEOUT:
+            bad = cx_parse_int(v, 1, 3600000, &timeout_ms) != 0;
+            break;
+        case CX_OPTS_ERROR:
+            s_usage(stderr);
+            return 2;
+        default: /* a positional argument */
+            bad = true;
+            break;
+        }
+        if (bad) {
+            fprintf(stderr, "cxsim-persona: bad argument '%s'\n", op.arg);
             s_usage(stderr);
             return 2;
         }

@@ -43,6 +43,7 @@
 #include "cx_output.h"
 #include "cx_params.h"
 #include "cx_proc.h"
+#include "cx_signals.h"
 #include "cx_version.h"
 
 #define C_MAX_SETS 16 /* --set options */
@@ -111,36 +112,54 @@ static int s_parse(int argc, char **argv, c_opts_t *o)
     o->com.replicates = 3;
     o->max_evals = 40;
     o->com.engine = "in-process";
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v;
-        bool missing = false;
+    enum { O_HELP, O_OBSERVED, O_PARAMS, O_KPI, O_SET, O_MAX_EVALS };
+    static const cx_opt_t opts[] = {
+        {"--help", "-h", false, O_HELP},   {"--observed", NULL, true, O_OBSERVED},
+        {"--params", NULL, true, O_PARAMS}, {"--kpi", NULL, true, O_KPI},
+        {"--set", NULL, true, O_SET},       {"--max-evals", NULL, true, O_MAX_EVALS},
+        CX_EXP_COMMON_OPTS,
+    };
+    cx_opts_t op;
+    cx_opts_init(&op, s_cmd, opts, (int)(sizeof opts / sizeof opts[0]), argc, argv);
+    for (int id; (id = cx_opts_next(&op)) != CX_OPTS_END;) {
+        const char *v = op.value;
         long long n;
-        int r;
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+        switch (id) {
+        case O_HELP:
             s_usage(stdout);
             exit(0);
-        } else if ((v = cx_exp_opt("--observed", argc, argv, &i, &missing))) {
+        case O_OBSERVED:
             o->observed = v;
-        } else if ((v = cx_exp_opt("--params", argc, argv, &i, &missing))) {
+            break;
+        case O_PARAMS:
             o->params = v;
-        } else if ((v = cx_exp_opt("--kpi", argc, argv, &i, &missing))) {
+            break;
+        case O_KPI:
             o->kpis = v;
-        } else if ((v = cx_exp_opt("--set", argc, argv, &i, &missing))) {
+            break;
+        case O_SET:
             if (cx_exp_cmd_add_set(s_cmd, o->sets, &o->n_sets, C_MAX_SETS, v) != 0) {
                 return -1;
             }
-        } else if ((v = cx_exp_opt("--max-evals", argc, argv, &i, &missing))) {
+            break;
+        case O_MAX_EVALS:
             if (cx_exp_cmd_int(s_cmd, "--max-evals", v, 1, 100000, &n) != 0) {
                 return -1;
             }
             o->max_evals = (int)n;
-        } else if ((r = cx_exp_cmd_common(s_cmd, argc, argv, &i, &missing, &o->com, 1, 10000)) !=
-                   0) {
-            if (r < 0) {
+            break;
+        case CX_OPTS_ERROR:
+            return -1;
+        case CX_OPTS_POSITIONAL:
+            if (cx_exp_cmd_positional(s_cmd, v, false, &o->scenario) != 0) {
                 return -1;
             }
-        } else if (cx_exp_cmd_positional(s_cmd, a, missing, &o->scenario) != 0) {
-            return -1;
+            break;
+        default:
+            if (cx_exp_cmd_common_opt(s_cmd, id, v, &o->com, 1, 10000) < 0) {
+                return -1;
+            }
+            break;
         }
     }
     if (cx_exp_cmd_finish(s_cmd, o->scenario, &o->com) != 0) {
@@ -241,23 +260,23 @@ static int s_sets(const c_opts_t *o, const char *const *pname, int np, const dou
     return n;
 }
 
-static void s_theta_json(cx_exp_buf_t *b, const char *const *pname, int np, const double *x)
+static void s_theta_json(cx_buf_t *b, const char *const *pname, int np, const double *x)
 {
-    cx_exp_buf_printf(b, "{");
+    cx_buf_printf(b, "{");
     for (int p = 0; p < np; p++) {
-        cx_exp_buf_printf(b, "%s", p ? ", " : "");
+        cx_buf_printf(b, "%s", p ? ", " : "");
         cx_exp_buf_json_str(b, pname[p]);
-        cx_exp_buf_printf(b, ": %.12g", x[p]);
+        cx_buf_printf(b, ": %.12g", x[p]);
     }
-    cx_exp_buf_printf(b, "}");
+    cx_buf_printf(b, "}");
 }
 
 /* Records evaluation e (index i) in the database. */
 static int s_record(c_ctx_t *c, int i, char *err, size_t errlen)
 {
     const c_eval_t *e = &c->ev[i];
-    cx_exp_buf_t b;
-    cx_exp_buf_init(&b);
+    cx_buf_t b;
+    cx_buf_init(&b);
     s_theta_json(&b, c->pname, c->np, e->x);
     double f = isfinite(e->f) ? e->f : NAN;
     double v[3] = {i + 1, e->point >= 0 ? (double)e->point : NAN, f};
@@ -265,8 +284,8 @@ static int s_record(c_ctx_t *c, int i, char *err, size_t errlen)
                    : cx_exp_db_exec_bind(c->pl->db,
                                          "INSERT OR REPLACE INTO evaluations(eval, point, objective, "
                                          "theta) VALUES(?2, ?3, ?4, ?1)",
-                                         cx_exp_buf_str(&b), v, 3, err, errlen);
-    cx_exp_buf_fini(&b);
+                                         cx_buf_str(&b), v, 3, err, errlen);
+    cx_buf_fini(&b);
     for (int p = 0; p < c->np && rc == 0; p++) {
         double pv[2] = {i + 1, e->x[p]};
         rc = cx_exp_db_exec_bind(c->pl->db,
@@ -307,32 +326,32 @@ static int s_objective(void *ud, const double *x, double *f)
     const char *sets[C_MAX_SETS + CX_CALIB_MAX_PARAMS];
     int n = s_sets(o, c->pname, c->np, x, own, sets);
     char real[PATH_MAX];
-    cx_exp_buf_t key, json;
-    cx_exp_buf_init(&key);
-    cx_exp_buf_init(&json);
-    cx_exp_buf_printf(&key, "calibrate\n%s", realpath(o->scenario, real) ? real : o->scenario);
-    cx_exp_buf_printf(&json, "{");
+    cx_buf_t key, json;
+    cx_buf_init(&key);
+    cx_buf_init(&json);
+    cx_buf_printf(&key, "calibrate\n%s", realpath(o->scenario, real) ? real : o->scenario);
+    cx_buf_printf(&json, "{");
     for (int i = 0; i < n; i++) {
         const char *eq = strchr(sets[i], '=');
         char k[256];
         snprintf(k, sizeof k, "%.*s", (int)(eq - sets[i]), sets[i]);
-        cx_exp_buf_printf(&key, "\n%s", sets[i]);
-        cx_exp_buf_printf(&json, "%s", i ? ", " : "");
+        cx_buf_printf(&key, "\n%s", sets[i]);
+        cx_buf_printf(&json, "%s", i ? ", " : "");
         cx_exp_buf_json_str(&json, k);
-        cx_exp_buf_printf(&json, ": ");
+        cx_buf_printf(&json, ": ");
         cx_exp_buf_json_value(&json, eq + 1);
     }
-    cx_exp_buf_printf(&json, "}");
+    cx_buf_printf(&json, "}");
     int pi = -1;
     if (key.oom || json.oom) {
         snprintf(c->err, sizeof c->err, "out of memory");
     } else {
-        pi = cx_exp_plan_point_add(pl, o->scenario, "eval", cx_exp_buf_str(&key),
-                                   (char *const *)sets, n, cx_exp_buf_str(&json), c->err,
+        pi = cx_exp_plan_point_add(pl, o->scenario, "eval", cx_buf_str(&key),
+                                   (char *const *)sets, n, cx_buf_str(&json), c->err,
                                    sizeof c->err);
     }
-    cx_exp_buf_fini(&key);
-    cx_exp_buf_fini(&json);
+    cx_buf_fini(&key);
+    cx_buf_fini(&json);
     if (pi == -2 && c->n_ev > 0) {
         /* A trial point the scenario rejects (a constraint between
          * parameters): infeasible, worse than any other. */
@@ -522,8 +541,8 @@ int cx_cmd_calibrate(int argc, char **argv)
     bool plan_open = false;
     c_ctx_t c;
     memset(&c, 0, sizeof c);
-    cx_exp_buf_t csv;
-    cx_exp_buf_init(&csv);
+    cx_buf_t csv;
+    cx_buf_init(&csv);
     char *yaml = NULL;
 
     /* The start: the scenario's values of the fitted parameters. */
@@ -601,20 +620,20 @@ int cx_cmd_calibrate(int argc, char **argv)
     char outbuf[PATH_MAX], real[PATH_MAX];
     const char *out = o.com.out;
     if (!out) {
-        cx_exp_buf_t def;
-        cx_exp_buf_init(&def);
-        cx_exp_buf_printf(&def, "calibrate\n%s\n", realpath(o.scenario, real) ? real : o.scenario);
-        cx_exp_buf_printf(&def, "observed %s\nparams %s\nkpi %s\n",
+        cx_buf_t def;
+        cx_buf_init(&def);
+        cx_buf_printf(&def, "calibrate\n%s\n", realpath(o.scenario, real) ? real : o.scenario);
+        cx_buf_printf(&def, "observed %s\nparams %s\nkpi %s\n",
                           realpath(o.observed, real) ? real : o.observed, o.params,
                           o.kpis ? o.kpis : "-");
         for (int i = 0; i < o.n_sets; i++) {
-            cx_exp_buf_printf(&def, "set %s\n", o.sets[i]);
+            cx_buf_printf(&def, "set %s\n", o.sets[i]);
         }
-        cx_exp_buf_printf(&def, "seed %s\nticks %s\nreplicates %d\n", o.com.seed ? o.com.seed : "-",
+        cx_buf_printf(&def, "seed %s\nticks %s\nreplicates %d\n", o.com.seed ? o.com.seed : "-",
                           o.com.ticks ? o.com.ticks : "-", o.com.replicates);
         cx_exp_default_dir_for(outbuf, sizeof outbuf, "calibration", o.scenario,
-                               cx_exp_buf_str(&def));
-        cx_exp_buf_fini(&def);
+                               cx_buf_str(&def));
+        cx_buf_fini(&def);
         out = outbuf;
     }
     rc = 1;
@@ -629,14 +648,14 @@ int cx_cmd_calibrate(int argc, char **argv)
     pl.seed = o.com.seed;
     pl.crn = true;
     {
-        cx_exp_buf_t kl;
-        cx_exp_buf_init(&kl);
+        cx_buf_t kl;
+        cx_buf_init(&kl);
         for (int k = 0; k < nk; k++) {
-            cx_exp_buf_printf(&kl, "%s%s", k ? "," : "", kpis[k]);
+            cx_buf_printf(&kl, "%s%s", k ? "," : "", kpis[k]);
         }
         s_meta(&pl, argc, argv, &o, realpath(o.observed, real) ? real : o.observed,
-               cx_exp_buf_str(&kl));
-        cx_exp_buf_fini(&kl);
+               cx_buf_str(&kl));
+        cx_buf_fini(&kl);
     }
     /* A copy of the observed series, so the directory holds everything its
      * report needs (cxsim report DIR), wherever the original file goes. */
@@ -654,12 +673,7 @@ int cx_cmd_calibrate(int argc, char **argv)
         free(text);
     }
 
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = s_on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    cx_signals_on_stop(s_on_signal);
 
     c.tty = isatty(2) != 0;
     ex = cx_exp_exec_new(pl.exe, pl.root, o.com.engine, o.com.jobs, c.tty);
@@ -711,33 +725,33 @@ int cx_cmd_calibrate(int argc, char **argv)
     }
 
     /* calibration.csv: one row per evaluation. */
-    cx_exp_buf_printf(&csv, "eval,point");
+    cx_buf_printf(&csv, "eval,point");
     for (int p = 0; p < np; p++) {
-        cx_exp_buf_printf(&csv, ",%s", pname[p]);
+        cx_buf_printf(&csv, ",%s", pname[p]);
     }
-    cx_exp_buf_printf(&csv, ",objective");
+    cx_buf_printf(&csv, ",objective");
     for (int k = 0; k < nk; k++) {
-        cx_exp_buf_printf(&csv, ",rmse_%s,term_%s", kpis[k], kpis[k]);
+        cx_buf_printf(&csv, ",rmse_%s,term_%s", kpis[k], kpis[k]);
     }
-    cx_exp_buf_printf(&csv, "\n");
+    cx_buf_printf(&csv, "\n");
     for (int i = 0; i < c.n_ev; i++) {
         const c_eval_t *e = &c.ev[i];
-        cx_exp_buf_printf(&csv, "%d,", i + 1);
+        cx_buf_printf(&csv, "%d,", i + 1);
         if (e->point >= 0) {
-            cx_exp_buf_printf(&csv, "%lld", e->point);
+            cx_buf_printf(&csv, "%lld", e->point);
         }
         for (int p = 0; p < np; p++) {
-            cx_exp_buf_printf(&csv, ",%.12g", e->x[p]);
+            cx_buf_printf(&csv, ",%.12g", e->x[p]);
         }
-        cx_exp_buf_printf(&csv, isfinite(e->f) ? ",%.10g" : ",", e->f);
+        cx_buf_printf(&csv, isfinite(e->f) ? ",%.10g" : ",", e->f);
         for (int k = 0; k < nk; k++) {
             if (e->point >= 0) {
-                cx_exp_buf_printf(&csv, ",%.10g,%.10g", e->rmse[k], e->term[k]);
+                cx_buf_printf(&csv, ",%.10g,%.10g", e->rmse[k], e->term[k]);
             } else {
-                cx_exp_buf_printf(&csv, ",,");
+                cx_buf_printf(&csv, ",,");
             }
         }
-        cx_exp_buf_printf(&csv, "\n");
+        cx_buf_printf(&csv, "\n");
     }
     char path[4300];
     snprintf(path, sizeof path, "%s/calibration.csv", pl.root);
@@ -749,23 +763,23 @@ int cx_cmd_calibrate(int argc, char **argv)
 
     /* The result row. */
     {
-        cx_exp_buf_t th, sql;
-        cx_exp_buf_init(&th);
-        cx_exp_buf_init(&sql);
+        cx_buf_t th, sql;
+        cx_buf_init(&th);
+        cx_buf_init(&sql);
         s_theta_json(&th, pname, np, c.ev[bi].x);
         const char *stop = nr == 1 ? "aborted" : res.stop; /* static strings */
-        cx_exp_buf_printf(&sql,
+        cx_buf_printf(&sql,
                           "INSERT INTO result(best_eval, objective, start_objective, evaluations, "
                           "iterations, stop_reason, theta) VALUES(?2, ?3, ?4, ?5, ?6, '%s', ?1)",
                           stop);
         double v[5] = {bi + 1, isfinite(c.ev[bi].f) ? c.ev[bi].f : NAN,
                        isfinite(c.ev[0].f) ? c.ev[0].f : NAN, c.n_ev, res.iterations};
         int dr = th.oom || sql.oom ? -1
-                                   : cx_exp_db_exec_bind(pl.db, cx_exp_buf_str(&sql),
-                                                         cx_exp_buf_str(&th), v, 5, err,
+                                   : cx_exp_db_exec_bind(pl.db, cx_buf_str(&sql),
+                                                         cx_buf_str(&th), v, 5, err,
                                                          sizeof err);
-        cx_exp_buf_fini(&th);
-        cx_exp_buf_fini(&sql);
+        cx_buf_fini(&th);
+        cx_buf_fini(&sql);
         if (dr != 0) {
             fprintf(stderr, "cxsim calibrate: cannot record the result: %s\n", err);
             rc = 1;
@@ -837,7 +851,7 @@ done:
     free(c.sim);
     free(c.ev);
     free(yaml);
-    cx_exp_buf_fini(&csv);
+    cx_buf_fini(&csv);
     free(sc);
     return rc;
 }

@@ -44,6 +44,7 @@
 #include "cx_exp_util.h"
 #include "cx_load.h"
 #include "cx_output.h"
+#include "cx_signals.h"
 
 #define S_MAX_FILES 256 /* check files on the command line */
 #define S_DEFAULT_GLOB "scenarios/checks/*.yaml"
@@ -95,31 +96,36 @@ static int s_parse(int argc, char **argv, s_opts_t *o)
 {
     memset(o, 0, sizeof *o);
     o->com.engine = "in-process";
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        bool missing = false;
-        int r;
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+    enum { O_HELP, O_QUICK };
+    static const cx_opt_t opts[] = {
+        {"--help", "-h", false, O_HELP},
+        {"--quick", NULL, false, O_QUICK},
+        CX_EXP_COMMON_OPTS,
+    };
+    cx_opts_t op;
+    cx_opts_init(&op, s_cmd, opts, (int)(sizeof opts / sizeof opts[0]), argc, argv);
+    for (int id; (id = cx_opts_next(&op)) != CX_OPTS_END;) {
+        switch (id) {
+        case O_HELP:
             s_usage(stdout);
             exit(0);
-        } else if (strcmp(a, "--quick") == 0) {
+        case O_QUICK:
             o->quick = true;
-        } else if ((r = cx_exp_cmd_common(s_cmd, argc, argv, &i, &missing, &o->com, 2, 10000)) !=
-                   0) {
-            if (r < 0) {
+            break;
+        case CX_OPTS_ERROR:
+            return -1;
+        case CX_OPTS_POSITIONAL:
+            if (o->n_files == S_MAX_FILES) {
+                fprintf(stderr, "%s: at most %d check files\n", s_cmd, S_MAX_FILES);
                 return -1;
             }
-        } else if (missing) {
-            fprintf(stderr, "%s: %s needs a value\n", s_cmd, a);
-            return -1;
-        } else if (a[0] == '-') {
-            fprintf(stderr, "%s: unknown option '%s'\n", s_cmd, a);
-            return -1;
-        } else if (o->n_files == S_MAX_FILES) {
-            fprintf(stderr, "%s: at most %d check files\n", s_cmd, S_MAX_FILES);
-            return -1;
-        } else {
-            o->files[o->n_files++] = a;
+            o->files[o->n_files++] = op.value;
+            break;
+        default:
+            if (cx_exp_cmd_common_opt(s_cmd, id, op.value, &o->com, 2, 10000) < 0) {
+                return -1;
+            }
+            break;
         }
     }
     if (o->com.ticks) {
@@ -283,18 +289,18 @@ static void s_fmt(char *buf, size_t cap, double v, int dec, bool sign)
 }
 
 /* Appends a CSV field, quoted when it needs to be. */
-static void s_csv(cx_exp_buf_t *b, const char *s, bool last)
+static void s_csv(cx_buf_t *b, const char *s, bool last)
 {
     if (strpbrk(s, ",\"\n")) {
-        cx_exp_buf_printf(b, "\"");
+        cx_buf_printf(b, "\"");
         for (const char *p = s; *p; p++) {
-            cx_exp_buf_printf(b, *p == '"' ? "\"\"" : "%c", *p);
+            cx_buf_printf(b, *p == '"' ? "\"\"" : "%c", *p);
         }
-        cx_exp_buf_printf(b, "\"");
+        cx_buf_printf(b, "\"");
     } else {
-        cx_exp_buf_printf(b, "%s", s);
+        cx_buf_printf(b, "%s", s);
     }
-    cx_exp_buf_printf(b, last ? "\n" : ",");
+    cx_buf_printf(b, last ? "\n" : ",");
 }
 
 /* The KPI of every check is a column of the kpis the runs wrote. Returns
@@ -335,9 +341,9 @@ static int s_evaluate(cx_exp_plan_t *pl, const cx_checks_t *cs, const bool *sel,
                       size_t errlen)
 {
     cx_exp_db_t *db = pl->db;
-    cx_exp_buf_t csv;
-    cx_exp_buf_init(&csv);
-    cx_exp_buf_printf(&csv, "name,file,kpi,how,window_from,window_to,expect,statement,n,"
+    cx_buf_t csv;
+    cx_buf_init(&csv);
+    cx_buf_printf(&csv, "name,file,kpi,how,window_from,window_to,expect,statement,n,"
                             "baseline_mean,scenario_mean,value,ci_low,ci_high,holds,source\n");
     if (cx_exp_db_exec(db,
                        "CREATE TABLE IF NOT EXISTS checks(ord INTEGER, name TEXT PRIMARY KEY, "
@@ -349,7 +355,7 @@ static int s_evaluate(cx_exp_plan_t *pl, const cx_checks_t *cs, const bool *sel,
                        "ci_low REAL, ci_high REAL, holds INTEGER);"
                        "BEGIN IMMEDIATE; DELETE FROM checks;",
                        err, errlen) != 0) {
-        cx_exp_buf_fini(&csv);
+        cx_buf_fini(&csv);
         return -1;
     }
     if (!quiet) {
@@ -371,7 +377,7 @@ static int s_evaluate(cx_exp_plan_t *pl, const cx_checks_t *cs, const bool *sel,
             free(s);
             snprintf(err, errlen, "out of memory");
             cx_exp_db_exec(db, "ROLLBACK", NULL, 0);
-            cx_exp_buf_fini(&csv);
+            cx_buf_fini(&csv);
             return -1;
         }
         for (int r = 0; r < u->reps; r++) {
@@ -416,7 +422,7 @@ static int s_evaluate(cx_exp_plan_t *pl, const cx_checks_t *cs, const bool *sel,
                 snprintf(err, errlen, "out of memory");
             }
             cx_exp_db_exec(db, "ROLLBACK", NULL, 0);
-            cx_exp_buf_fini(&csv);
+            cx_buf_fini(&csv);
             return -1;
         }
         sqlite3_free(sql);
@@ -463,7 +469,7 @@ static int s_evaluate(cx_exp_plan_t *pl, const cx_checks_t *cs, const bool *sel,
         }
     }
     if (cx_exp_db_exec(db, "COMMIT", err, errlen) != 0) {
-        cx_exp_buf_fini(&csv);
+        cx_buf_fini(&csv);
         return -1;
     }
     char path[4300];
@@ -473,7 +479,7 @@ static int s_evaluate(cx_exp_plan_t *pl, const cx_checks_t *cs, const bool *sel,
         snprintf(err, errlen, "cannot write %.1000s", path);
         rc = -1;
     }
-    cx_exp_buf_fini(&csv);
+    cx_buf_fini(&csv);
     return rc;
 }
 
@@ -519,12 +525,7 @@ int cx_cmd_check(int argc, char **argv)
             o.files[o.n_files++] = g.gl_pathv[i];
         }
     }
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = s_on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    cx_signals_on_stop(s_on_signal);
 
     int rc = 2;
     cx_checks_t cs;
@@ -539,9 +540,9 @@ int cx_cmd_check(int argc, char **argv)
     memset(&pl, 0, sizeof pl);
     pl.lock_fd = -1;
     cx_exp_exec_t *ex = NULL;
-    cx_exp_buf_t def, key;
-    cx_exp_buf_init(&def);
-    cx_exp_buf_init(&key);
+    cx_buf_t def, key;
+    cx_buf_init(&def);
+    cx_buf_init(&key);
     char err[2048] = "";
 
     bool bad = false;
@@ -576,15 +577,15 @@ int cx_cmd_check(int argc, char **argv)
     /* The experiment's directory: named after what is checked. */
     char outbuf[PATH_MAX];
     const char *out = o.com.out;
-    cx_exp_buf_printf(&def, "check\nquick %d\nreplicates %d\nseed %s\n", o.quick, o.com.replicates,
+    cx_buf_printf(&def, "check\nquick %d\nreplicates %d\nseed %s\n", o.quick, o.com.replicates,
                       o.com.seed ? o.com.seed : "-");
     for (int f = 0; f < o.n_files; f++) {
         char real[PATH_MAX];
-        cx_exp_buf_printf(&def, "%s\n", realpath(o.files[f], real) ? real : o.files[f]);
+        cx_buf_printf(&def, "%s\n", realpath(o.files[f], real) ? real : o.files[f]);
     }
     if (!out) {
         cx_exp_default_dir(outbuf, sizeof outbuf, "checks", o.quick ? "quick" : "all",
-                           cx_exp_buf_str(&def));
+                           cx_buf_str(&def));
         out = outbuf;
     }
     if (cx_exp_plan_init(&pl, out, "check.db", err, sizeof err) != 0 ||
@@ -628,16 +629,16 @@ int cx_cmd_check(int argc, char **argv)
              * scenario side runs with the baseline's seeds (common random
              * numbers). */
             char real[PATH_MAX];
-            cx_exp_buf_reset(&key);
-            cx_exp_buf_printf(&key, "check\n%s\nseed %llu",
+            cx_buf_reset(&key);
+            cx_buf_printf(&key, "check\n%s\nseed %llu",
                               realpath(c->scenario, real) ? real : c->scenario,
                               (unsigned long long)seed);
-            cx_exp_buf_t json;
-            cx_exp_buf_init(&json);
-            cx_exp_buf_printf(&json, "{");
+            cx_buf_t json;
+            cx_buf_init(&json);
+            cx_buf_printf(&json, "{");
             bool first = true;
             for (int k = 0; k < n; k++) {
-                cx_exp_buf_printf(&key, "\n%s", sets[k]);
+                cx_buf_printf(&key, "\n%s", sets[k]);
                 const char *eq = strchr(sets[k], '=');
                 size_t kl = (size_t)(eq - sets[k]);
                 bool later = false; /* a later override of the same key wins */
@@ -649,16 +650,16 @@ int cx_cmd_check(int argc, char **argv)
                 }
                 char kk[256];
                 snprintf(kk, sizeof kk, "%.*s", (int)kl, sets[k]);
-                cx_exp_buf_printf(&json, "%s", first ? "" : ", ");
+                cx_buf_printf(&json, "%s", first ? "" : ", ");
                 first = false;
                 cx_exp_buf_json_str(&json, kk);
-                cx_exp_buf_printf(&json, ": ");
+                cx_buf_printf(&json, ": ");
                 cx_exp_buf_json_value(&json, eq + 1);
             }
-            cx_exp_buf_printf(&json, "}");
+            cx_buf_printf(&json, "}");
             int found = -1;
             for (int p = 0; p < npts && found < 0; p++) {
-                if (strcmp(pl.point[pts[p].pi].key, cx_exp_buf_str(&key)) == 0) {
+                if (strcmp(pl.point[pts[p].pi].key, cx_buf_str(&key)) == 0) {
                     found = p;
                 }
             }
@@ -667,14 +668,14 @@ int cx_cmd_check(int argc, char **argv)
                 snprintf(label, sizeof label, "%s (%s)", c->name, side ? "scenario" : "baseline");
                 int pi = key.oom || json.oom
                              ? -1
-                             : cx_exp_plan_point_add(&pl, c->scenario, label, cx_exp_buf_str(&key),
-                                                     (char *const *)sets, n, cx_exp_buf_str(&json),
+                             : cx_exp_plan_point_add(&pl, c->scenario, label, cx_buf_str(&key),
+                                                     (char *const *)sets, n, cx_buf_str(&json),
                                                      err, sizeof err);
                 if (pi < 0) {
                     fprintf(stderr, "%s:%d:%d: error: %s: %s\n", c->file, c->at.line, c->at.column,
                             c->path, key.oom || json.oom ? "out of memory" : err);
                     errors++;
-                    cx_exp_buf_fini(&json);
+                    cx_buf_fini(&json);
                     free(tl);
                     break;
                 }
@@ -682,7 +683,7 @@ int cx_cmd_check(int argc, char **argv)
                 pts[npts] = (s_point_t){pi, 0};
                 found = npts++;
             }
-            cx_exp_buf_fini(&json);
+            cx_buf_fini(&json);
             free(tl);
             if (pts[found].needed < use[i].reps) {
                 pts[found].needed = use[i].reps;
@@ -762,8 +763,8 @@ int cx_cmd_check(int argc, char **argv)
 done:
     cx_exp_exec_destroy(&ex);
     cx_exp_plan_fini(&pl);
-    cx_exp_buf_fini(&def);
-    cx_exp_buf_fini(&key);
+    cx_buf_fini(&def);
+    cx_buf_fini(&key);
     cx_diags_fini(&d);
     cx_checks_fini(&cs);
     free(sel);

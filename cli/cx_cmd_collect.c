@@ -28,6 +28,7 @@
 #include "cx_exp_slurm.h"
 #include "cx_exp_summary.h"
 #include "cx_exp_util.h"
+#include "cx_opts.h"
 
 static void s_usage(FILE *fp)
 {
@@ -43,18 +44,25 @@ int cx_cmd_collect(int argc, char **argv)
 {
     const char *dir = NULL;
     bool quiet = false;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+    enum { O_HELP, O_QUIET };
+    static const cx_opt_t opts[] = {{"--help", "-h", false, O_HELP},
+                                    {"--quiet", "-q", false, O_QUIET}};
+    cx_opts_t op;
+    cx_opts_init(&op, "cxsim collect", opts, 2, argc, argv);
+    for (int id; (id = cx_opts_next(&op)) != CX_OPTS_END;) {
+        if (id == O_HELP) {
             s_usage(stdout);
             return 0;
-        } else if (strcmp(argv[i], "--quiet") == 0 || strcmp(argv[i], "-q") == 0) {
+        } else if (id == O_QUIET) {
             quiet = true;
-        } else if (argv[i][0] == '-' || dir) {
-            fprintf(stderr, "cxsim collect: unexpected argument '%s'\n", argv[i]);
+        } else if (id == CX_OPTS_POSITIONAL && !dir) {
+            dir = op.value;
+        } else {
+            if (id == CX_OPTS_POSITIONAL) {
+                fprintf(stderr, "cxsim collect: unexpected argument '%s'\n", op.value);
+            }
             s_usage(stderr);
             return 2;
-        } else {
-            dir = argv[i];
         }
     }
     if (!dir) {

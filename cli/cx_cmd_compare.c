@@ -39,6 +39,7 @@
 #include "cx_exp_util.h"
 #include "cx_output.h"
 #include "cx_proc.h"
+#include "cx_signals.h"
 
 #define S_MAX_SETS 16 /* --set, --set-baseline, --set-scenario options each */
 
@@ -117,47 +118,60 @@ static int s_parse(int argc, char **argv, s_opts_t *o)
     o->com.replicates = 10;
     o->margin = NAN; /* the baseline scenario's gross margin */
     o->com.engine = "in-process";
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v;
-        bool missing = false;
-        int r;
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+    enum { O_HELP, O_SET_BASELINE, O_SET_SCENARIO, O_SET, O_MARGIN };
+    static const cx_opt_t opts[] = {
+        {"--help", "-h", false, O_HELP},
+        {"--set-baseline", NULL, true, O_SET_BASELINE},
+        {"--set-scenario", NULL, true, O_SET_SCENARIO},
+        {"--set", NULL, true, O_SET},
+        {"--margin", NULL, true, O_MARGIN},
+        CX_EXP_COMMON_OPTS,
+    };
+    cx_opts_t op;
+    cx_opts_init(&op, s_cmd, opts, (int)(sizeof opts / sizeof opts[0]), argc, argv);
+    for (int id; (id = cx_opts_next(&op)) != CX_OPTS_END;) {
+        const char *v = op.value;
+        char *end;
+        switch (id) {
+        case O_HELP:
             s_usage(stdout);
             exit(0);
-        } else if ((v = cx_exp_opt("--set-baseline", argc, argv, &i, &missing))) {
+        case O_SET_BASELINE:
             if (s_add_set(o->bset, &o->n_bset, "--set-baseline", v) != 0) {
                 return -1;
             }
-        } else if ((v = cx_exp_opt("--set-scenario", argc, argv, &i, &missing))) {
+            break;
+        case O_SET_SCENARIO:
             if (s_add_set(o->sset, &o->n_sset, "--set-scenario", v) != 0) {
                 return -1;
             }
-        } else if ((v = cx_exp_opt("--set", argc, argv, &i, &missing))) {
+            break;
+        case O_SET:
             if (s_add_set(o->both, &o->n_both, "--set", v) != 0) {
                 return -1;
             }
-        } else if ((v = cx_exp_opt("--margin", argc, argv, &i, &missing))) {
-            char *end;
+            break;
+        case O_MARGIN:
             o->margin = strtod(v, &end);
             if (!*v || *end || !(o->margin > 0 && o->margin <= 1)) {
                 fprintf(stderr, "cxsim compare: --margin expects 0 < M <= 1, got '%s'\n", v);
                 return -1;
             }
-        } else if ((r = cx_exp_cmd_common(s_cmd, argc, argv, &i, &missing, &o->com, 2, 100000)) !=
-                   0) {
-            if (r < 0) {
+            break;
+        case CX_OPTS_ERROR:
+            return -1;
+        case CX_OPTS_POSITIONAL:
+            if (o->baseline && o->scenario) {
+                fprintf(stderr, "cxsim compare: unexpected argument '%s'\n", v);
                 return -1;
             }
-        } else if (missing) {
-            fprintf(stderr, "cxsim compare: %s needs a value\n", a);
-            return -1;
-        } else if (a[0] == '-' || (o->baseline && o->scenario)) {
-            fprintf(stderr, "cxsim compare: unexpected argument '%s'\n", a);
-            return -1;
-        } else if (!o->baseline) {
-            o->baseline = a;
-        } else {
-            o->scenario = a;
+            *(o->baseline ? &o->scenario : &o->baseline) = v;
+            break;
+        default:
+            if (cx_exp_cmd_common_opt(s_cmd, id, v, &o->com, 2, 100000) < 0) {
+                return -1;
+            }
+            break;
         }
     }
     if (!o->baseline) {
@@ -179,26 +193,26 @@ static int s_parse(int argc, char **argv, s_opts_t *o)
 
 /* Builds a side's key, its overrides (both + own) and params JSON. */
 static int s_side(const char *label, const char *file, const char *const *both, int nb,
-                  const char *const *own, int no, cx_exp_buf_t *key, cx_exp_buf_t *json,
+                  const char *const *own, int no, cx_buf_t *key, cx_buf_t *json,
                   const char **sets, int *n)
 {
     char real[PATH_MAX];
-    cx_exp_buf_printf(key, "%s\n%s", label, realpath(file, real) ? real : file);
-    cx_exp_buf_printf(json, "{");
+    cx_buf_printf(key, "%s\n%s", label, realpath(file, real) ? real : file);
+    cx_buf_printf(json, "{");
     *n = 0;
     for (int i = 0; i < nb + no; i++) {
         const char *s = i < nb ? both[i] : own[i - nb];
         sets[(*n)++] = s;
-        cx_exp_buf_printf(key, "\n%s", s);
+        cx_buf_printf(key, "\n%s", s);
         const char *eq = strchr(s, '=');
         char k[256];
         snprintf(k, sizeof k, "%.*s", (int)(eq - s), s);
-        cx_exp_buf_printf(json, "%s", i ? ", " : "");
+        cx_buf_printf(json, "%s", i ? ", " : "");
         cx_exp_buf_json_str(json, k);
-        cx_exp_buf_printf(json, ": ");
+        cx_buf_printf(json, ": ");
         cx_exp_buf_json_value(json, eq + 1);
     }
-    cx_exp_buf_printf(json, "}");
+    cx_buf_printf(json, "}");
     return key->oom || json->oom ? -1 : 0;
 }
 
@@ -402,9 +416,9 @@ static int s_report(const s_opts_t *o, cx_exp_plan_t *pl, long long b, long long
     int tcap = 0;
     int *ticks = NULL;
     double *net = NULL, *mean_net = NULL;
-    cx_exp_buf_t csv, pay;
-    cx_exp_buf_init(&csv);
-    cx_exp_buf_init(&pay);
+    cx_buf_t csv, pay;
+    cx_buf_init(&csv);
+    cx_buf_init(&pay);
     int rc = -1;
     if (!d || !mb || !ms || !reps) {
         snprintf(err, errlen, "out of memory");
@@ -418,7 +432,7 @@ static int s_report(const s_opts_t *o, cx_exp_plan_t *pl, long long b, long long
                    "net_mean REAL);"
                    "DELETE FROM comparison; DELETE FROM payback; BEGIN IMMEDIATE;",
                    NULL, 0);
-    cx_exp_buf_printf(&csv, "kpi,n,baseline_mean,scenario_mean,delta_mean,delta_ci_low,"
+    cx_buf_printf(&csv, "kpi,n,baseline_mean,scenario_mean,delta_mean,delta_ci_low,"
                             "delta_ci_high\n");
     int npairs = s_pairs(pl->db, b, s, "nps", cap, d, mb, ms, reps);
     if (out) {
@@ -438,7 +452,7 @@ static int s_report(const s_opts_t *o, cx_exp_plan_t *pl, long long b, long long
         cx_exp_ci_t ci;
         cx_exp_ci(d, n, 0.95, &ci);
         double avb = s_mean(mb, n), avs = s_mean(ms, n);
-        cx_exp_buf_printf(&csv, "%s,%d,%.10g,%.10g,%.10g,%.10g,%.10g\n", s_kpis[k], n, avb, avs,
+        cx_buf_printf(&csv, "%s,%d,%.10g,%.10g,%.10g,%.10g,%.10g\n", s_kpis[k], n, avb, avs,
                           ci.mean, ci.lo, ci.hi);
         double row[8] = {n, avb, avs, ci.mean, ci.sd, ci.half, ci.lo, ci.hi};
         cx_exp_db_exec_bind(pl->db,
@@ -494,10 +508,10 @@ static int s_report(const s_opts_t *o, cx_exp_plan_t *pl, long long b, long long
         }
     }
     if (nt > 0 && n_last > 0) {
-        cx_exp_buf_printf(&pay, "tick,net_mean\n");
+        cx_buf_printf(&pay, "tick,net_mean\n");
         for (int t = 0; t < nt; t++) {
             mean_net[t] /= n_last;
-            cx_exp_buf_printf(&pay, "%d,%.10g\n", ticks[t], mean_net[t]);
+            cx_buf_printf(&pay, "%d,%.10g\n", ticks[t], mean_net[t]);
             double row[2] = {ticks[t], mean_net[t]};
             cx_exp_db_exec_bind(pl->db, "INSERT INTO payback(tick, net_mean) VALUES(?1, ?2)", NULL,
                                 row, 2, NULL, 0);
@@ -556,8 +570,8 @@ done:
     if (rc != 0) {
         cx_exp_db_exec(pl->db, "ROLLBACK", NULL, 0); /* no-op when nothing is open */
     }
-    cx_exp_buf_fini(&csv);
-    cx_exp_buf_fini(&pay);
+    cx_buf_fini(&csv);
+    cx_buf_fini(&pay);
     free(d);
     free(mb);
     free(ms);
@@ -575,19 +589,14 @@ int cx_cmd_compare(int argc, char **argv)
         fprintf(stderr, "try 'cxsim compare --help'\n");
         return 2;
     }
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = s_on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    cx_signals_on_stop(s_on_signal);
 
     const char *sets[2][2 * S_MAX_SETS];
     int nsets[2];
-    cx_exp_buf_t key[2], json[2];
+    cx_buf_t key[2], json[2];
     for (int k = 0; k < 2; k++) {
-        cx_exp_buf_init(&key[k]);
-        cx_exp_buf_init(&json[k]);
+        cx_buf_init(&key[k]);
+        cx_buf_init(&json[k]);
     }
     s_side("baseline", o.baseline, o.both, o.n_both, o.bset, o.n_bset, &key[0], &json[0], sets[0],
            &nsets[0]);
@@ -596,10 +605,10 @@ int cx_cmd_compare(int argc, char **argv)
     char outbuf[PATH_MAX];
     const char *out = o.com.out;
     if (!out) {
-        cx_exp_buf_t def;
-        cx_exp_buf_init(&def);
-        cx_exp_buf_printf(&def, "%s\n%s\nseed %s\nticks %s\n", cx_exp_buf_str(&key[0]),
-                          cx_exp_buf_str(&key[1]), o.com.seed ? o.com.seed : "-",
+        cx_buf_t def;
+        cx_buf_init(&def);
+        cx_buf_printf(&def, "%s\n%s\nseed %s\nticks %s\n", cx_buf_str(&key[0]),
+                          cx_buf_str(&key[1]), o.com.seed ? o.com.seed : "-",
                           o.com.ticks ? o.com.ticks : "-");
         char name[256], nb[100], ns[100];
         const char *files[2] = {o.baseline, o.scenario};
@@ -613,8 +622,8 @@ int cx_cmd_compare(int argc, char **argv)
             }
         }
         snprintf(name, sizeof name, "%s-vs-%s", ns, nb);
-        cx_exp_default_dir(outbuf, sizeof outbuf, "compares", name, cx_exp_buf_str(&def));
-        cx_exp_buf_fini(&def);
+        cx_exp_default_dir(outbuf, sizeof outbuf, "compares", name, cx_buf_str(&def));
+        cx_buf_fini(&def);
         out = outbuf;
     }
     char err[2048] = "";
@@ -637,8 +646,8 @@ int cx_cmd_compare(int argc, char **argv)
     const char *files[2] = {o.baseline, o.scenario};
     const char *labels[2] = {"baseline", "scenario"};
     for (int k = 0; k < 2; k++) {
-        int r = cx_exp_plan_point_add(&pl, files[k], labels[k], cx_exp_buf_str(&key[k]),
-                                      (char *const *)sets[k], nsets[k], cx_exp_buf_str(&json[k]),
+        int r = cx_exp_plan_point_add(&pl, files[k], labels[k], cx_buf_str(&key[k]),
+                                      (char *const *)sets[k], nsets[k], cx_buf_str(&json[k]),
                                       err, sizeof err);
         if (r < 0) {
             fprintf(stderr, "cxsim compare: %s: %s%s\n", labels[k], err,
@@ -733,8 +742,8 @@ done:
     cx_exp_exec_destroy(&ex);
     cx_exp_plan_fini(&pl);
     for (int k = 0; k < 2; k++) {
-        cx_exp_buf_fini(&key[k]);
-        cx_exp_buf_fini(&json[k]);
+        cx_buf_fini(&key[k]);
+        cx_buf_fini(&json[k]);
     }
     return rc;
 }

@@ -49,6 +49,7 @@
 #include "cx_load.h"
 #include "cx_output.h"
 #include "cx_proc.h"
+#include "cx_signals.h"
 #include "cx_version.h"
 
 #define O_MAX_SETS 16            /* --set options */
@@ -371,7 +372,7 @@ static int s_done(void *ud, cx_exp_exec_t *ex, const cx_exp_run_t *run, bool ok,
 
 /* The overrides of a roadmap: --set options, ticks=N with --ticks, then
  * timeline=[...]. tl receives the text of the latter. Returns how many. */
-static int s_sets(const o_ctx_t *c, const cx_roadmap_t *rm, cx_exp_buf_t *tl, const char **sets)
+static int s_sets(const o_ctx_t *c, const cx_roadmap_t *rm, cx_buf_t *tl, const char **sets)
 {
     int n = 0;
     for (int i = 0; i < c->o->n_sets; i++) {
@@ -380,9 +381,9 @@ static int s_sets(const o_ctx_t *c, const cx_roadmap_t *rm, cx_exp_buf_t *tl, co
     if (c->ticks_set[0]) {
         sets[n++] = c->ticks_set;
     }
-    cx_exp_buf_reset(tl);
+    cx_buf_reset(tl);
     cx_rm_timeline_set(tl, c->sc, rm);
-    sets[n++] = cx_exp_buf_str(tl);
+    sets[n++] = cx_buf_str(tl);
     return n;
 }
 
@@ -458,42 +459,42 @@ static int s_evaluate(o_ctx_t *c, cx_roadmap_t *rm, int n, bool with_none)
     }
     char real[PATH_MAX];
     const char *sc_path = realpath(o->scenario, real) ? real : o->scenario;
-    cx_exp_buf_t tl, key, json, mk;
-    cx_exp_buf_init(&tl);
-    cx_exp_buf_init(&key);
-    cx_exp_buf_init(&json);
-    cx_exp_buf_init(&mk);
+    cx_buf_t tl, key, json, mk;
+    cx_buf_init(&tl);
+    cx_buf_init(&key);
+    cx_buf_init(&json);
+    cx_buf_init(&mk);
     int rc = 0;
     int todo_all = 0;
     for (int i = 0; i < n && rc == 0; i++) {
         const char *sets[O_MAX_SETS + 2];
         int ns = s_sets(c, &rm[i], &tl, sets);
-        cx_exp_buf_reset(&key);
-        cx_exp_buf_reset(&json);
-        cx_exp_buf_reset(&mk);
+        cx_buf_reset(&key);
+        cx_buf_reset(&json);
+        cx_buf_reset(&mk);
         cx_rm_key(&mk, c->sc, &rm[i]);
-        cx_exp_buf_printf(&key, "optimise\n%s", sc_path);
-        cx_exp_buf_printf(&json, "{\"roadmap\": ");
-        cx_exp_buf_json_str(&json, cx_exp_buf_str(&mk));
+        cx_buf_printf(&key, "optimise\n%s", sc_path);
+        cx_buf_printf(&json, "{\"roadmap\": ");
+        cx_exp_buf_json_str(&json, cx_buf_str(&mk));
         for (int s = 0; s < ns; s++) {
             const char *eq = strchr(sets[s], '=');
             char k[256];
             snprintf(k, sizeof k, "%.*s", (int)(eq - sets[s]), sets[s]);
-            cx_exp_buf_printf(&key, "\n%s", sets[s]);
-            cx_exp_buf_printf(&json, ", ");
+            cx_buf_printf(&key, "\n%s", sets[s]);
+            cx_buf_printf(&json, ", ");
             cx_exp_buf_json_str(&json, k);
-            cx_exp_buf_printf(&json, ": ");
+            cx_buf_printf(&json, ": ");
             cx_exp_buf_json_value(&json, eq + 1);
         }
-        cx_exp_buf_printf(&json, "}");
+        cx_buf_printf(&json, "}");
         if (tl.oom || key.oom || json.oom || mk.oom) {
             snprintf(c->err, sizeof c->err, "out of memory");
             c->rc = 1;
             rc = -1;
             break;
         }
-        int pi = cx_exp_plan_point_add(pl, o->scenario, "roadmap", cx_exp_buf_str(&key),
-                                       (char *const *)sets, ns, cx_exp_buf_str(&json), c->err,
+        int pi = cx_exp_plan_point_add(pl, o->scenario, "roadmap", cx_buf_str(&key),
+                                       (char *const *)sets, ns, cx_buf_str(&json), c->err,
                                        sizeof c->err);
         if (pi < 0) {
             c->rc = pi == -2 ? 2 : 1;
@@ -523,10 +524,10 @@ static int s_evaluate(o_ctx_t *c, cx_roadmap_t *rm, int n, bool with_none)
         pis[i] = pi;
         rm[i].point = pl->point[pi].id;
     }
-    cx_exp_buf_fini(&tl);
-    cx_exp_buf_fini(&key);
-    cx_exp_buf_fini(&json);
-    cx_exp_buf_fini(&mk);
+    cx_buf_fini(&tl);
+    cx_buf_fini(&key);
+    cx_buf_fini(&json);
+    cx_buf_fini(&mk);
     if (rc == 0) {
         int failed0 = c->failed;
         int lr = cx_exp_cmd_loop(&c->o->com, c->ex, c->pl, s_done, c, &s_stop, c->err, sizeof c->err);
@@ -653,10 +654,10 @@ typedef struct {
 } o_rec_t;
 
 /* Appends one roadmap's row to the CSV and to the roadmaps table. */
-static int s_record(o_ctx_t *c, cx_exp_buf_t *csv, int id, const o_rec_t *r, bool best)
+static int s_record(o_ctx_t *c, cx_buf_t *csv, int id, const o_rec_t *r, bool best)
 {
-    cx_exp_buf_t mk;
-    cx_exp_buf_init(&mk);
+    cx_buf_t mk;
+    cx_buf_init(&mk);
     cx_rm_key(&mk, c->sc, &r->rm);
     double v[10] = {id,        r->step,    r->rm.cost, (double)r->rm.point, r->rm.n_rep,
                     r->rm.mean, r->rm.half, r->rm.lo,   r->rm.hi,            r->rm.kept};
@@ -670,11 +671,11 @@ static int s_record(o_ctx_t *c, cx_exp_buf_t *csv, int id, const o_rec_t *r, boo
                                                  "mean, sd_half, ci_low, ci_high, kept, best, "
                                                  "moves) VALUES(?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
                                                  "?10, ?11, 0, ?1)",
-                                          cx_exp_buf_str(&mk), v, 10, c->err, sizeof c->err);
-    cx_exp_buf_printf(csv, "%d,%d,\"%s\",%.17g,%lld,%d,%.17g,%.17g,%.17g,%.17g,%d,%d\n", id,
-                      r->step, cx_exp_buf_str(&mk), r->rm.cost, r->rm.point, r->rm.n_rep,
+                                          cx_buf_str(&mk), v, 10, c->err, sizeof c->err);
+    cx_buf_printf(csv, "%d,%d,\"%s\",%.17g,%lld,%d,%.17g,%.17g,%.17g,%.17g,%d,%d\n", id,
+                      r->step, cx_buf_str(&mk), r->rm.cost, r->rm.point, r->rm.n_rep,
                       r->rm.mean, r->rm.half, r->rm.lo, r->rm.hi, r->rm.kept ? 1 : 0, best ? 1 : 0);
-    cx_exp_buf_fini(&mk);
+    cx_buf_fini(&mk);
     return rc;
 }
 
@@ -700,9 +701,9 @@ int cx_cmd_optimise(int argc, char **argv)
     bool plan_open = false;
     o_ctx_t c;
     memset(&c, 0, sizeof c);
-    cx_exp_buf_t csv, tl;
-    cx_exp_buf_init(&csv);
-    cx_exp_buf_init(&tl);
+    cx_buf_t csv, tl;
+    cx_buf_init(&csv);
+    cx_buf_init(&tl);
     char *yaml = NULL;
     o_rec_t *all = NULL;
     cx_roadmap_t *beam = NULL, *kids = NULL;
@@ -757,15 +758,15 @@ int cx_cmd_optimise(int argc, char **argv)
     char outbuf[PATH_MAX], real[PATH_MAX];
     const char *out = o.com.out;
     if (!out) {
-        cx_exp_buf_t def;
-        cx_exp_buf_init(&def);
-        cx_exp_buf_printf(&def, "optimise\n%s\n", realpath(o.scenario, real) ? real : o.scenario);
+        cx_buf_t def;
+        cx_buf_init(&def);
+        cx_buf_printf(&def, "optimise\n%s\n", realpath(o.scenario, real) ? real : o.scenario);
         for (int i = 1; i < argc; i++) {
-            cx_exp_buf_printf(&def, "%s\n", argv[i]);
+            cx_buf_printf(&def, "%s\n", argv[i]);
         }
         cx_exp_default_dir_for(outbuf, sizeof outbuf, "optimise", o.scenario,
-                               cx_exp_buf_str(&def));
-        cx_exp_buf_fini(&def);
+                               cx_buf_str(&def));
+        cx_buf_fini(&def);
         out = outbuf;
     }
     rc = 1;
@@ -780,12 +781,7 @@ int cx_cmd_optimise(int argc, char **argv)
     pl.crn = true;
     s_meta(&pl, argc, argv, &o);
 
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = s_on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    cx_signals_on_stop(s_on_signal);
 
     int R = o.com.replicates;
     int W = o.beam;
@@ -867,14 +863,14 @@ int cx_cmd_optimise(int argc, char **argv)
         }
         const cx_roadmap_t *top = nkeep ? &cand[keep[0]] : NULL;
         if (!o.com.quiet && top) {
-            cx_exp_buf_t mk;
-            cx_exp_buf_init(&mk);
+            cx_buf_t mk;
+            cx_buf_init(&mk);
             cx_rm_key(&mk, sc, top);
             printf("step %d: %d roadmap%s evaluated; best %s, cost %.17g, gain ", step, nc,
-                   nc == 1 ? "" : "s", cx_exp_buf_str(&mk), top->cost);
+                   nc == 1 ? "" : "s", cx_buf_str(&mk), top->cost);
             s_print_gain("", top);
             fflush(stdout);
-            cx_exp_buf_fini(&mk);
+            cx_buf_fini(&mk);
         }
         if (!top || !(top->mean > best.mean)) {
             stop = "no improvement";
@@ -894,7 +890,7 @@ int cx_cmd_optimise(int argc, char **argv)
     }
 
     /* optimise.csv and the roadmaps table. */
-    cx_exp_buf_printf(&csv, "id,step,moves,cost,point,n,mean,half_width,ci_low,ci_high,kept,best\n");
+    cx_buf_printf(&csv, "id,step,moves,cost,point,n,mean,half_width,ci_low,ci_high,kept,best\n");
     if (cx_exp_db_exec(pl.db, "BEGIN IMMEDIATE", err, sizeof err) != 0) {
         fprintf(stderr, "cxsim optimise: %s\n", err);
         rc = 1;
@@ -950,11 +946,11 @@ int cx_cmd_optimise(int argc, char **argv)
     } else {
         printf("best roadmap (cost %.17g of a budget of %.17g):\n", best.cost, o.budget);
         for (int i = 0; i < best.n; i++) {
-            cx_exp_buf_t d;
-            cx_exp_buf_init(&d);
+            cx_buf_t d;
+            cx_buf_init(&d);
             cx_rm_move_describe(&d, sc, &best.move[i]);
-            printf("  %d. %s\n", i + 1, cx_exp_buf_str(&d));
-            cx_exp_buf_fini(&d);
+            printf("  %d. %s\n", i + 1, cx_buf_str(&d));
+            cx_buf_fini(&d);
         }
     }
     {
@@ -994,8 +990,8 @@ done:
     free(kids);
     free(keep);
     free(yaml);
-    cx_exp_buf_fini(&csv);
-    cx_exp_buf_fini(&tl);
+    cx_buf_fini(&csv);
+    cx_buf_fini(&tl);
     free(sc);
     free(out_sc);
     return rc;

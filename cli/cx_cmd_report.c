@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "cx_exp_util.h"
+#include "cx_opts.h"
 #include "cx_output.h"
 #include "cx_report.h"
 
@@ -46,29 +47,29 @@ static void s_usage(FILE *fp)
 int cx_cmd_report(int argc, char **argv)
 {
     const char *dir = NULL, *out = NULL;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v;
-        bool missing = false;
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+    enum { O_HELP, O_OUT };
+    static const cx_opt_t opts[] = {{"--help", "-h", false, O_HELP}, {"--out", NULL, true, O_OUT}};
+    cx_opts_t op;
+    cx_opts_init(&op, "cxsim report", opts, 2, argc, argv);
+    for (int id; (id = cx_opts_next(&op)) != CX_OPTS_END;) {
+        const char *v = op.value;
+        if (id == O_HELP) {
             s_usage(stdout);
             return 0;
-        } else if ((v = cx_exp_opt("--out", argc, argv, &i, &missing))) {
+        } else if (id == O_OUT) {
             if (!*v) {
                 fprintf(stderr, "cxsim report: --out needs a file name\n");
                 return 2;
             }
             out = v;
-        } else if (missing) {
-            fprintf(stderr, "cxsim report: %s needs a value\n", a);
-            return 2;
-        } else if (a[0] == '-' && a[1] != '\0') {
-            fprintf(stderr, "cxsim report: unknown option '%s' (see cxsim report --help)\n", a);
+        } else if (id == CX_OPTS_ERROR) {
+            fprintf(stderr, "see cxsim report --help\n");
             return 2;
         } else if (dir) {
-            fprintf(stderr, "cxsim report: unexpected argument '%s' (one DIR only)\n", a);
+            fprintf(stderr, "cxsim report: unexpected argument '%s' (one DIR only)\n", v);
             return 2;
         } else {
-            dir = a;
+            dir = v;
         }
     }
     if (!dir || !*dir) {
@@ -90,21 +91,21 @@ int cx_cmd_report(int argc, char **argv)
         out = def;
     }
     char err[4200] = "";
-    cx_exp_buf_t html;
-    cx_exp_buf_init(&html);
+    cx_buf_t html;
+    cx_buf_init(&html);
     int rc = cx_report_build(dir, &html, err, sizeof err);
     if (rc != CX_REPORT_OK) {
         fprintf(stderr, "cxsim report: %s\n", err);
-        cx_exp_buf_fini(&html);
+        cx_buf_fini(&html);
         return rc == CX_REPORT_NOT_A_RESULT ? 2 : 1;
     }
     if (html.oom || cx_write_atomic(out, html.p, html.n) != 0) {
         fprintf(stderr, "cxsim report: cannot write %s: %s\n", out,
                 html.oom ? "out of memory" : strerror(errno));
-        cx_exp_buf_fini(&html);
+        cx_buf_fini(&html);
         return 1;
     }
-    cx_exp_buf_fini(&html);
+    cx_buf_fini(&html);
     printf("%s\n", out);
     return 0;
 }

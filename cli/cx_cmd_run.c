@@ -31,15 +31,18 @@
 
 #include "cx_checkpoint.h"
 #include "cx_control.h"
+#include "cx_csv.h"
 #include "cx_curve.h"
 #include "cx_dirlock.h"
 #include "cx_exp_db.h"
 #include "cx_load.h"
 #include "cx_net.h"
+#include "cx_opts.h"
 #include "cx_output.h"
 #include "cx_proc.h"
 #include "cx_proto.h"
 #include "cx_run_slurm.h"
+#include "cx_signals.h"
 #include "cx_sim.h"
 #include "cx_version.h"
 
@@ -133,22 +136,67 @@ static int s_parse_ll(const char *s, long long lo, long long hi, long long *out)
     return 0;
 }
 
+enum {
+    S_O_HELP,
+    S_O_OUT,
+    S_O_SEED,
+    S_O_TICKS,
+    S_O_SET,
+    S_O_SHARDS,
+    S_O_HEARTBEAT,
+    S_O_CHECKPOINT,
+    S_O_RESTART,
+    S_O_TICK_MS,
+    S_O_TICK_TIMEOUT,
+    S_O_PAUSED,
+    S_O_KEY,
+    S_O_CPUS,
+    S_O_IN_PROCESS,
+    S_O_QUIET
+};
+
+/* The options of cxsim run (cx_opts.h). */
+static const cx_opt_t s_options[] = {
+    {"--help", "-h", false, S_O_HELP},
+    {"--out", NULL, true, S_O_OUT},
+    {"--seed", NULL, true, S_O_SEED},
+    {"--ticks", NULL, true, S_O_TICKS},
+    {"--set", NULL, true, S_O_SET},
+    {"--shards", NULL, true, S_O_SHARDS},
+    {"--heartbeat-ms", NULL, true, S_O_HEARTBEAT},
+    {"--checkpoint-every", NULL, true, S_O_CHECKPOINT},
+    {"--restart-lost", NULL, false, S_O_RESTART},
+    {"--tick-ms", NULL, true, S_O_TICK_MS},
+    {"--tick-timeout-ms", NULL, true, S_O_TICK_TIMEOUT},
+    {"--paused", NULL, false, S_O_PAUSED},
+    {"--key", NULL, true, S_O_KEY},
+    {"--cpus", NULL, true, S_O_CPUS},
+    {"--in-process", NULL, false, S_O_IN_PROCESS},
+    {"--quiet", "-q", false, S_O_QUIET},
+};
+
 static int s_parse(int argc, char **argv, s_opts_t *o)
 {
     memset(o, 0, sizeof *o);
     o->heartbeat_ms = 1000;
     o->tick_timeout_ms = 600000;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+    cx_opts_t p;
+    cx_opts_init(&p, "cxsim run", s_options, (int)(sizeof s_options / sizeof s_options[0]), argc,
+                 argv);
+    int id;
+    while ((id = cx_opts_next(&p)) != CX_OPTS_END) {
+        const char *v = p.value;
         long long n;
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+        switch (id) {
+        case CX_OPTS_ERROR:
+            return -1;
+        case S_O_HELP:
             s_usage(stdout);
             exit(0);
-        } else if (strcmp(a, "--out") == 0 && v) {
+        case S_O_OUT:
             o->out = v;
-            i++;
-        } else if (strcmp(a, "--seed") == 0 && v) {
+            break;
+        case S_O_SEED:
             if (s_parse_ll(v, 0, INT64_MAX, &n) != 0) {
                 fprintf(stderr, "cxsim run: --seed expects a non-negative integer, got '%s'\n",
                         v);
@@ -156,78 +204,81 @@ static int s_parse(int argc, char **argv, s_opts_t *o)
             }
             snprintf(o->setbuf[0], sizeof o->setbuf[0], "seed=%s", v);
             o->sets[o->n_sets++] = o->setbuf[0];
-            i++;
-        } else if (strcmp(a, "--ticks") == 0 && v) {
+            break;
+        case S_O_TICKS:
             if (s_parse_ll(v, 1, CX_MAX_TICKS, &n) != 0) {
                 fprintf(stderr, "cxsim run: --ticks expects an integer from 1 to %d, got '%s'\n",
                         CX_MAX_TICKS, v);
                 return -1;
             }
             o->ticks = n;
-            i++;
-        } else if (strcmp(a, "--set") == 0 && v) {
+            break;
+        case S_O_SET:
             if (o->n_sets >= 250) {
                 fprintf(stderr, "cxsim run: too many --set options\n");
                 return -1;
             }
             o->sets[o->n_sets++] = v;
-            i++;
-        } else if (strncmp(a, "--set=", 6) == 0 && o->n_sets < 250) {
-            o->sets[o->n_sets++] = a + 6;
-        } else if (strcmp(a, "--shards") == 0 && v) {
+            break;
+        case S_O_SHARDS:
             if (s_parse_ll(v, 1, CX_MAX_SHARDS, &o->shards) != 0) {
                 fprintf(stderr, "cxsim run: --shards expects an integer from 1 to %d, got '%s'\n",
                         CX_MAX_SHARDS, v);
                 return -1;
             }
-            i++;
-        } else if (strcmp(a, "--heartbeat-ms") == 0 && v) {
+            break;
+        case S_O_HEARTBEAT:
             if (s_parse_ll(v, 10, 600000, &o->heartbeat_ms) != 0) {
                 fprintf(stderr, "cxsim run: --heartbeat-ms expects 10..600000, got '%s'\n", v);
                 return -1;
             }
-            i++;
-        } else if (strcmp(a, "--checkpoint-every") == 0 && v) {
+            break;
+        case S_O_CHECKPOINT:
             if (s_parse_ll(v, 1, CX_MAX_TICKS, &o->checkpoint_every) != 0) {
                 fprintf(stderr, "cxsim run: --checkpoint-every expects 1..%d, got '%s'\n",
                         CX_MAX_TICKS, v);
                 return -1;
             }
-            i++;
-        } else if (strcmp(a, "--restart-lost") == 0) {
+            break;
+        case S_O_RESTART:
             o->restart_lost = 1;
-        } else if (strcmp(a, "--tick-ms") == 0 && v) {
+            break;
+        case S_O_TICK_MS:
             if (s_parse_ll(v, 0, 600000, &o->tick_ms) != 0) {
                 fprintf(stderr, "cxsim run: --tick-ms expects milliseconds from 0 to 600000, "
                                 "got '%s'\n", v);
                 return -1;
             }
-            i++;
-        } else if (strcmp(a, "--tick-timeout-ms") == 0 && v) {
+            break;
+        case S_O_TICK_TIMEOUT:
             if (s_parse_ll(v, 0, 86400000, &o->tick_timeout_ms) != 0) {
                 fprintf(stderr, "cxsim run: --tick-timeout-ms expects milliseconds from 0 (none) "
                                 "to 86400000, got '%s'\n", v);
                 return -1;
             }
-            i++;
-        } else if (strcmp(a, "--paused") == 0) {
+            break;
+        case S_O_PAUSED:
             o->paused = 1;
-        } else if (strcmp(a, "--key") == 0 && v) {
+            break;
+        case S_O_KEY:
             o->key = v;
-            i++;
-        } else if (strcmp(a, "--cpus") == 0 && v) {
+            break;
+        case S_O_CPUS:
             o->cpus = v;
-            i++;
-        } else if (strcmp(a, "--in-process") == 0) {
+            break;
+        case S_O_IN_PROCESS:
             o->in_process = 1;
-        } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
+            break;
+        case S_O_QUIET:
             o->quiet = 1;
-        } else if (a[0] == '-' || o->scenario) {
-            fprintf(stderr, "cxsim run: unexpected argument '%s'%s\n", a,
-                    v || a[0] != '-' ? "" : " (missing value?)");
-            return -1;
-        } else {
-            o->scenario = a;
+            break;
+        default: /* CX_OPTS_POSITIONAL */
+            if (o->scenario) {
+                fprintf(stderr, "cxsim run: unexpected argument '%s'\n", v);
+                return -1;
+            }
+            o->scenario = v;
+            break;
         }
     }
     if (!o->scenario) {
@@ -286,83 +337,62 @@ static void s_progress_end(s_progress_t *p)
     }
 }
 
-/* Splits a CSV line in place; returns the number of fields. */
-static int s_split(char *line, char **f, int cap)
-{
-    int n = 0;
-    char *p = line;
-    while (n < cap) {
-        f[n++] = p;
-        char *c = strchr(p, ',');
-        if (!c) {
-            break;
-        }
-        *c = '\0';
-        p = c + 1;
-    }
-    char *nl = strchr(f[n - 1], '\n');
-    if (nl) {
-        *nl = '\0';
-    }
-    return n;
-}
-
 /* Prints the run's headline: the first and the last 30 days of kpis.csv
  * as means (single ticks are noisy), the yearly money of summary.json,
  * and each maturity transition as planned and as carried out. */
+/* The KPIs of the headline: kpis.csv column, label. */
+static const char *const s_want[][2] = {{"nps", "NPS"},
+                                        {"csat", "CSAT (%)"},
+                                        {"ces", "CES (1-10)"},
+                                        {"churn_rate", "churn (% per tick)"},
+                                        {"customers", "customers"},
+                                        {"revenue", "revenue per tick"},
+                                        {"operating_profit", "operating profit per tick"},
+                                        {"employee_engagement", "employee engagement"}};
+enum { S_W = sizeof s_want / sizeof s_want[0] };
+
+/* The first and the last `win` rows of the headline's KPIs. */
+typedef struct {
+    int win;              /* ticks per window, 1..64 */
+    int rows;             /* rows read */
+    double first[S_W];    /* sums over the first window */
+    double ring[S_W][64]; /* the last window's values, a ring */
+} s_windows_t;
+
+static int s_window_row(void *ud, char **f)
+{
+    s_windows_t *w = ud;
+    for (int k = 0; k < S_W; k++) {
+        double v = atof(f[k]);
+        if (w->rows < w->win) {
+            w->first[k] += v;
+        }
+        w->ring[k][w->rows % w->win] = v;
+    }
+    w->rows++;
+    return 0;
+}
+
 static void s_summary(const char *dir, const cx_scenario_t *sc, double secs, int processes)
 {
-    static const char *want[][2] = {{"nps", "NPS"},
-                                    {"csat", "CSAT (%)"},
-                                    {"ces", "CES (1-10)"},
-                                    {"churn_rate", "churn (% per tick)"},
-                                    {"customers", "customers"},
-                                    {"revenue", "revenue per tick"},
-                                    {"operating_profit", "operating profit per tick"},
-                                    {"employee_engagement", "employee engagement"}};
-    enum { S_W = sizeof want / sizeof want[0] };
     char path[4200];
     snprintf(path, sizeof path, "%s/kpis.csv", dir);
-    FILE *fp = fopen(path, "r");
-    if (!fp) {
-        return;
-    }
-    static char head[8192], line[8192];
-    if (!fgets(head, sizeof head, fp)) {
-        fclose(fp);
-        return;
-    }
-    char *h[128];
-    int nh = s_split(head, h, 128);
-    int col[S_W];
-    for (size_t w = 0; w < S_W; w++) {
-        col[w] = -1;
-        for (int i = 0; i < nh; i++) {
-            if (strcmp(h[i], want[w][0]) == 0) {
-                col[w] = i;
-            }
-        }
+    const char *cols[S_W];
+    for (int k = 0; k < S_W; k++) {
+        cols[k] = s_want[k][0];
     }
     /* Window: 30 days in whole ticks (at least one). */
     double days = cx_tick_days(sc->tick_unit);
     int win = (int)(30.0 / days + 0.5);
     win = win < 1 ? 1 : win;
-    double first[S_W] = {0}, ring[S_W][64];
-    win = win > 64 ? 64 : win;
-    int rows = 0;
-    while (fgets(line, sizeof line, fp)) {
-        char *f[128];
-        int nf = s_split(line, f, 128);
-        for (size_t w = 0; w < S_W; w++) {
-            double v = col[w] >= 0 && col[w] < nf ? atof(f[col[w]]) : 0.0;
-            if (rows < win) {
-                first[w] += v;
-            }
-            ring[w][rows % win] = v;
-        }
-        rows++;
+    s_windows_t wd = {0};
+    wd.win = win > 64 ? 64 : win;
+    char err[256];
+    if (cx_csv_read(path, cols, S_W, s_window_row, &wd, err, sizeof err) != 0) {
+        return;
     }
-    fclose(fp);
+    win = wd.win;
+    int rows = wd.rows;
     if (rows == 0) {
         return;
     }
@@ -383,16 +413,13 @@ static void s_summary(const char *dir, const cx_scenario_t *sc, double secs, int
         snprintf(b, sizeof b, "last %d ticks", nw);
     }
     printf("  %-26s %14s %14s %12s\n", "KPI (mean)", a, b, "change");
-    for (size_t w = 0; w < S_W; w++) {
-        if (col[w] < 0) {
-            continue;
-        }
-        double x = first[w] / nw, y = 0.0;
+    for (int w = 0; w < S_W; w++) {
+        double x = wd.first[w] / nw, y = 0.0;
         for (int k = 0; k < nw; k++) {
-            y += ring[w][k];
+            y += wd.ring[w][k];
         }
         y /= nw;
-        printf("  %-26s %14.2f %14.2f %+12.2f\n", want[w][1], x, y, y - x);
+        printf("  %-26s %14.2f %14.2f %+12.2f\n", s_want[w][1], x, y, y - x);
     }
     /* The yearly money and the transitions, from summary.json. */
     snprintf(path, sizeof path, "%s/summary.json", dir);
@@ -906,12 +933,7 @@ int cx_cmd_run(int argc, char **argv)
         free(sc);
         return src;
     }
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = s_on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    cx_signals_on_stop(s_on_signal);
 
     s_progress_t prog = {isatty(2), o.quiet, sc->ticks, cx_now_ms(), 0, -1};
     int rc, nproc = 1;

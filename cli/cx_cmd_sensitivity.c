@@ -45,6 +45,7 @@
 #include "cx_output.h"
 #include "cx_params.h"
 #include "cx_proc.h"
+#include "cx_signals.h"
 #include "cx_version.h"
 
 #define S_MAX_SETS 32 /* --set options */
@@ -127,38 +128,56 @@ static int s_parse(int argc, char **argv, s_opts_t *o)
     o->com.replicates = 5;
     o->com.engine = "in-process";
     o->kpis = "nps,churn_rate,total_revenue";
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v;
-        bool missing = false;
-        int r;
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+    enum { O_HELP, O_PARAMS, O_ALL, O_DELTA, O_KPI, O_SET };
+    static const cx_opt_t opts[] = {
+        {"--help", "-h", false, O_HELP}, {"--params", NULL, true, O_PARAMS},
+        {"--all", NULL, false, O_ALL},   {"--delta", NULL, true, O_DELTA},
+        {"--kpi", NULL, true, O_KPI},    {"--set", NULL, true, O_SET},
+        CX_EXP_COMMON_OPTS,
+    };
+    cx_opts_t op;
+    cx_opts_init(&op, s_cmd, opts, (int)(sizeof opts / sizeof opts[0]), argc, argv);
+    for (int id; (id = cx_opts_next(&op)) != CX_OPTS_END;) {
+        const char *v = op.value;
+        char *end;
+        switch (id) {
+        case O_HELP:
             s_usage(stdout);
             exit(0);
-        } else if ((v = cx_exp_opt("--params", argc, argv, &i, &missing))) {
+        case O_PARAMS:
             o->params = v;
-        } else if (strcmp(a, "--all") == 0) {
+            break;
+        case O_ALL:
             o->all = true;
-        } else if ((v = cx_exp_opt("--delta", argc, argv, &i, &missing))) {
-            char *end;
+            break;
+        case O_DELTA:
             errno = 0;
             o->delta = strtod(v, &end);
             if (!*v || *end || errno || !(o->delta > 0 && o->delta <= 0.5)) {
                 fprintf(stderr, "cxsim sensitivity: --delta expects 0 < D <= 0.5, got '%s'\n", v);
                 return -1;
             }
-        } else if ((v = cx_exp_opt("--kpi", argc, argv, &i, &missing))) {
+            break;
+        case O_KPI:
             o->kpis = v;
-        } else if ((v = cx_exp_opt("--set", argc, argv, &i, &missing))) {
+            break;
+        case O_SET:
             if (cx_exp_cmd_add_set(s_cmd, o->sets, &o->n_sets, S_MAX_SETS, v) != 0) {
                 return -1;
             }
-        } else if ((r = cx_exp_cmd_common(s_cmd, argc, argv, &i, &missing, &o->com, 2, 100000)) !=
-                   0) {
-            if (r < 0) {
+            break;
+        case CX_OPTS_ERROR:
+            return -1;
+        case CX_OPTS_POSITIONAL:
+            if (cx_exp_cmd_positional(s_cmd, v, false, &o->scenario) != 0) {
                 return -1;
             }
-        } else if (cx_exp_cmd_positional(s_cmd, a, missing, &o->scenario) != 0) {
-            return -1;
+            break;
+        default:
+            if (cx_exp_cmd_common_opt(s_cmd, id, v, &o->com, 2, 100000) < 0) {
+                return -1;
+            }
+            break;
         }
     }
     if (cx_exp_cmd_finish(s_cmd, o->scenario, &o->com) != 0) {
@@ -265,32 +284,32 @@ static int s_point(cx_exp_plan_t *pl, const s_opts_t *o, const char *label, cons
         sets[n++] = own;
     }
     char real[PATH_MAX];
-    cx_exp_buf_t key, json;
-    cx_exp_buf_init(&key);
-    cx_exp_buf_init(&json);
-    cx_exp_buf_printf(&key, "%s\n%s", label, realpath(o->scenario, real) ? real : o->scenario);
-    cx_exp_buf_printf(&json, "{");
+    cx_buf_t key, json;
+    cx_buf_init(&key);
+    cx_buf_init(&json);
+    cx_buf_printf(&key, "%s\n%s", label, realpath(o->scenario, real) ? real : o->scenario);
+    cx_buf_printf(&json, "{");
     for (int i = 0; i < n; i++) {
         const char *eq = strchr(sets[i], '=');
-        cx_exp_buf_printf(&key, "\n%s", sets[i]);
-        cx_exp_buf_printf(&json, "%s", i ? ", " : "");
+        cx_buf_printf(&key, "\n%s", sets[i]);
+        cx_buf_printf(&json, "%s", i ? ", " : "");
         char k[256];
         snprintf(k, sizeof k, "%.*s", (int)(eq - sets[i]), sets[i]);
         cx_exp_buf_json_str(&json, k);
-        cx_exp_buf_printf(&json, ": ");
+        cx_buf_printf(&json, ": ");
         cx_exp_buf_json_value(&json, eq + 1);
     }
-    cx_exp_buf_printf(&json, "}");
+    cx_buf_printf(&json, "}");
     int r;
     if (key.oom || json.oom) {
         snprintf(err, errlen, "out of memory");
         r = -1;
     } else {
-        r = cx_exp_plan_point_add(pl, o->scenario, label, cx_exp_buf_str(&key), (char *const *)sets,
-                                  n, cx_exp_buf_str(&json), err, errlen);
+        r = cx_exp_plan_point_add(pl, o->scenario, label, cx_buf_str(&key), (char *const *)sets,
+                                  n, cx_buf_str(&json), err, errlen);
     }
-    cx_exp_buf_fini(&key);
-    cx_exp_buf_fini(&json);
+    cx_buf_fini(&key);
+    cx_buf_fini(&json);
     return r;
 }
 
@@ -328,13 +347,13 @@ static bool s_sig(const cx_exp_ci_t *ci)
 }
 
 /* SQL text literal of an identifier (names already checked). */
-static void s_sql_str(cx_exp_buf_t *b, const char *s)
+static void s_sql_str(cx_buf_t *b, const char *s)
 {
-    cx_exp_buf_printf(b, "'");
+    cx_buf_printf(b, "'");
     for (; *s; s++) {
-        cx_exp_buf_printf(b, *s == '\'' ? "''" : "%c", *s);
+        cx_buf_printf(b, *s == '\'' ? "''" : "%c", *s);
     }
-    cx_exp_buf_printf(b, "'");
+    cx_buf_printf(b, "'");
 }
 
 static int s_analyse(const s_opts_t *o, cx_exp_plan_t *pl, const s_param_t *par, int np,
@@ -355,9 +374,9 @@ static int s_analyse(const s_opts_t *o, cx_exp_plan_t *pl, const s_param_t *par,
     s_row_t *rows = calloc((size_t)(np * nk > 0 ? np * nk : 1), sizeof *rows);
     double *key = malloc((size_t)(np > 0 ? np : 1) * sizeof *key);
     int *rank = malloc((size_t)(np > 0 ? np : 1) * sizeof *rank);
-    cx_exp_buf_t csv, sql;
-    cx_exp_buf_init(&csv);
-    cx_exp_buf_init(&sql);
+    cx_buf_t csv, sql;
+    cx_buf_init(&csv);
+    cx_buf_init(&sql);
     int rc = -1;
     if (oom || !rows || !key || !rank) {
         snprintf(err, errlen, "out of memory");
@@ -413,7 +432,7 @@ static int s_analyse(const s_opts_t *o, cx_exp_plan_t *pl, const s_param_t *par,
                        err, errlen) != 0) {
         goto done;
     }
-    cx_exp_buf_printf(&csv, "parameter,kpi,rank,kpi_rank,base_value,low,high,step,delta,n,"
+    cx_buf_printf(&csv, "parameter,kpi,rank,kpi_rank,base_value,low,high,step,delta,n,"
                             "kpi_base_mean,derivative_mean,derivative_ci_low,derivative_ci_high,"
                             "n_elasticity,elasticity_mean,elasticity_ci_low,elasticity_ci_high,"
                             "significant\n");
@@ -432,19 +451,19 @@ static int s_analyse(const s_opts_t *o, cx_exp_plan_t *pl, const s_param_t *par,
                 double num[9] = {st->kpi_base_mean, st->derivative.mean, st->derivative.lo,
                                  st->derivative.hi, st->n_elasticity,    st->elasticity.mean,
                                  st->elasticity.lo, st->elasticity.hi,   sig};
-                cx_exp_buf_printf(&csv, "%s,%s,%d,%d,%s,%s,%s,%s,%.10g,%d", name, kpis[k],
+                cx_buf_printf(&csv, "%s,%s,%d,%d,%s,%s,%s,%s,%.10g,%d", name, kpis[k],
                                   row->rank, row->kpi_rank, pp->step.base_text, pp->step.low_text,
                                   pp->step.high_text, step, o->delta, st->n);
                 for (int c = 0; c < 9; c++) { /* NaN (undefined) as an empty field */
-                    cx_exp_buf_printf(&csv, isnan(num[c]) ? "," : ",%.10g", num[c]);
+                    cx_buf_printf(&csv, isnan(num[c]) ? "," : ",%.10g", num[c]);
                 }
-                cx_exp_buf_printf(&csv, "\n");
-                cx_exp_buf_reset(&sql);
-                cx_exp_buf_printf(&sql, "INSERT INTO sensitivity VALUES(");
+                cx_buf_printf(&csv, "\n");
+                cx_buf_reset(&sql);
+                cx_buf_printf(&sql, "INSERT INTO sensitivity VALUES(");
                 s_sql_str(&sql, name);
-                cx_exp_buf_printf(&sql, ", ");
+                cx_buf_printf(&sql, ", ");
                 s_sql_str(&sql, kpis[k]);
-                cx_exp_buf_printf(&sql,
+                cx_buf_printf(&sql,
                                   ", ?2, ?3, ?4, ?5, ?6, '%s', ?7, ?8, ?9, ?10, ?11, ?12, "
                                   "?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, "
                                   "?24)",
@@ -472,7 +491,7 @@ static int s_analyse(const s_opts_t *o, cx_exp_plan_t *pl, const s_param_t *par,
                                 (double)pl->point[0].id,
                                 (double)pl->point[pp->pi_lo].id,
                                 (double)pl->point[pp->pi_hi].id};
-                if (sql.oom || cx_exp_db_exec_bind(pl->db, cx_exp_buf_str(&sql), "", v, 23, err,
+                if (sql.oom || cx_exp_db_exec_bind(pl->db, cx_buf_str(&sql), "", v, 23, err,
                                                    errlen) != 0) {
                     if (sql.oom) {
                         snprintf(err, errlen, "out of memory");
@@ -567,8 +586,8 @@ done:
     if (rc != 0) {
         cx_exp_db_exec(pl->db, "ROLLBACK", NULL, 0);
     }
-    cx_exp_buf_fini(&csv);
-    cx_exp_buf_fini(&sql);
+    cx_buf_fini(&csv);
+    cx_buf_fini(&sql);
     for (int k = 0; k < 3; k++) {
         free(r3[k]);
         free(v3[k]);
@@ -617,12 +636,7 @@ int cx_cmd_sensitivity(int argc, char **argv)
         free(par);
         return 2;
     }
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = s_on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    cx_signals_on_stop(s_on_signal);
 
     /* The default directory depends on what the runs are (scenario, --set,
      * --seed, --ticks), not on the parameters or delta: analyses of other
@@ -631,18 +645,18 @@ int cx_cmd_sensitivity(int argc, char **argv)
     const char *out = o.com.out;
     if (!out) {
         char real[PATH_MAX];
-        cx_exp_buf_t def;
-        cx_exp_buf_init(&def);
-        cx_exp_buf_printf(&def, "sensitivity\n%s\n",
+        cx_buf_t def;
+        cx_buf_init(&def);
+        cx_buf_printf(&def, "sensitivity\n%s\n",
                           realpath(o.scenario, real) ? real : o.scenario);
         for (int i = 0; i < o.n_sets; i++) {
-            cx_exp_buf_printf(&def, "set %s\n", o.sets[i]);
+            cx_buf_printf(&def, "set %s\n", o.sets[i]);
         }
-        cx_exp_buf_printf(&def, "seed %s\nticks %s\n", o.com.seed ? o.com.seed : "-",
+        cx_buf_printf(&def, "seed %s\nticks %s\n", o.com.seed ? o.com.seed : "-",
                           o.com.ticks ? o.com.ticks : "-");
         cx_exp_default_dir_for(outbuf, sizeof outbuf, "sensitivity", o.scenario,
-                               cx_exp_buf_str(&def));
-        cx_exp_buf_fini(&def);
+                               cx_buf_str(&def));
+        cx_buf_fini(&def);
         out = outbuf;
     }
 

@@ -49,6 +49,7 @@
 #include "cx_exp_util.h"
 #include "cx_output.h"
 #include "cx_proc.h"
+#include "cx_signals.h"
 #include "cx_version.h"
 
 #define S_MAX_SLURM_OPTS 32 /* --slurm-opt options */
@@ -623,12 +624,7 @@ int cx_cmd_sweep(int argc, char **argv)
         fprintf(stderr, "try 'cxsim sweep --help'\n");
         return 2;
     }
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = s_on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    cx_signals_on_stop(s_on_signal);
     if (o.worker) {
         return s_worker(&o);
     }
@@ -651,17 +647,17 @@ int cx_cmd_sweep(int argc, char **argv)
     const char *out = o.com.out;
     if (!out) {
         char real[PATH_MAX];
-        cx_exp_buf_t def;
-        cx_exp_buf_init(&def);
-        cx_exp_buf_printf(&def, "%s\n", realpath(o.scenario, real) ? real : o.scenario);
+        cx_buf_t def;
+        cx_buf_init(&def);
+        cx_buf_printf(&def, "%s\n", realpath(o.scenario, real) ? real : o.scenario);
         for (int i = 0; i < o.n_sets; i++) {
-            cx_exp_buf_printf(&def, "set %s\n", o.sets[i]);
+            cx_buf_printf(&def, "set %s\n", o.sets[i]);
         }
-        cx_exp_buf_printf(&def, "seed %s\nticks %s\ncrn %d\n", o.com.seed ? o.com.seed : "-",
+        cx_buf_printf(&def, "seed %s\nticks %s\ncrn %d\n", o.com.seed ? o.com.seed : "-",
                           o.com.ticks ? o.com.ticks : "-", o.crn);
         cx_exp_default_dir_for(outbuf, sizeof outbuf, "sweeps", o.scenario,
-                               cx_exp_buf_str(&def));
-        cx_exp_buf_fini(&def);
+                               cx_buf_str(&def));
+        cx_buf_fini(&def);
         out = outbuf;
     }
 

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cx_load.h"
+#include "cx_opts.h"
 
 #define S_EXIT_OK 0
 #define S_EXIT_FAILED 1
@@ -53,28 +54,28 @@ int cx_cmd_validate(int argc, char **argv)
         rc = S_EXIT_FAILED;
         goto done;
     }
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+    enum { O_HELP, O_SET, O_RESOLVED };
+    static const cx_opt_t opts[] = {
+        {"--help", "-h", false, O_HELP},
+        {"--set", NULL, true, O_SET},
+        {"--resolved", NULL, false, O_RESOLVED},
+    };
+    cx_opts_t op;
+    cx_opts_init(&op, "cxsim validate", opts, 3, argc, argv);
+    for (int id; (id = cx_opts_next(&op)) != CX_OPTS_END;) {
+        if (id == O_HELP) {
             s_usage(stdout);
             goto done;
-        } else if (strcmp(a, "--set") == 0) {
-            if (i + 1 >= argc) {
-                fprintf(stderr, "cxsim validate: --set needs KEY=VALUE\n");
-                rc = S_EXIT_INVALID;
-                goto done;
-            }
-            sets[n_sets++] = argv[++i];
-        } else if (strncmp(a, "--set=", 6) == 0) {
-            sets[n_sets++] = a + 6;
-        } else if (strcmp(a, "--resolved") == 0) {
+        } else if (id == O_SET) {
+            sets[n_sets++] = op.value;
+        } else if (id == O_RESOLVED) {
             resolved = 1;
-        } else if (a[0] == '-' && a[1] != '\0') {
-            fprintf(stderr, "cxsim validate: unknown option '%s' (see cxsim validate --help)\n", a);
+        } else if (id == CX_OPTS_ERROR) {
+            fprintf(stderr, "see cxsim validate --help\n");
             rc = S_EXIT_INVALID;
             goto done;
         } else {
-            files[n_files++] = a;
+            files[n_files++] = op.value;
         }
     }
     if (n_files == 0) {

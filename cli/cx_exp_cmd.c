@@ -29,63 +29,94 @@ int cx_exp_cmd_int(const char *cmd, const char *opt, const char *v, long long lo
     return 0;
 }
 
-int cx_exp_cmd_common(const char *cmd, int argc, char **argv, int *i, bool *missing,
-                      cx_exp_common_t *c, long long rep_lo, long long rep_hi)
+static const cx_opt_t s_common[] = {CX_EXP_COMMON_OPTS};
+
+int cx_exp_cmd_common_opt(const char *cmd, int id, const char *v, cx_exp_common_t *c,
+                          long long rep_lo, long long rep_hi)
 {
-    const char *a = argv[*i], *v;
     long long n;
-    if ((v = cx_exp_opt("--replicates", argc, argv, i, missing))) {
+    switch (id) {
+    case CX_EXP_O_REPLICATES:
         if (cx_exp_cmd_int(cmd, "--replicates", v, rep_lo, rep_hi, &n) != 0) {
             return -1;
         }
         c->replicates = (int)n;
-    } else if ((v = cx_exp_opt("--jobs", argc, argv, i, missing))) {
+        return 1;
+    case CX_EXP_O_JOBS:
         if (cx_exp_cmd_int(cmd, "--jobs", v, 1, 1024, &n) != 0) {
             return -1;
         }
         c->jobs = (int)n;
-    } else if ((v = cx_exp_opt("--seed", argc, argv, i, missing))) {
+        return 1;
+    case CX_EXP_O_SEED:
         if (cx_exp_cmd_int(cmd, "--seed", v, 0, INT64_MAX, &n) != 0) {
             return -1;
         }
         c->seed = v;
-    } else if ((v = cx_exp_opt("--ticks", argc, argv, i, missing))) {
+        return 1;
+    case CX_EXP_O_TICKS:
         if (cx_exp_cmd_int(cmd, "--ticks", v, 1, 1000000, &n) != 0) {
             return -1;
         }
         c->ticks = v;
-    } else if ((v = cx_exp_opt("--engine", argc, argv, i, missing))) {
+        return 1;
+    case CX_EXP_O_ENGINE:
         if (strcmp(v, "in-process") != 0 && strcmp(v, "processes") != 0) {
             fprintf(stderr, "%s: --engine expects in-process or processes, got '%s'\n", cmd, v);
             return -1;
         }
         c->engine = v;
-    } else if ((v = cx_exp_opt("--out", argc, argv, i, missing))) {
+        return 1;
+    case CX_EXP_O_OUT:
         c->out = v;
-    } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
+        return 1;
+    case CX_EXP_O_QUIET:
         c->quiet = true;
-    } else if ((v = cx_exp_opt("--backend", argc, argv, i, missing))) {
+        return 1;
+    case CX_EXP_O_BACKEND:
         if (strcmp(v, "local") != 0 && strcmp(v, "slurm") != 0) {
             fprintf(stderr, "%s: --backend expects local or slurm, got '%s'\n", cmd, v);
             return -1;
         }
         c->slurm = strcmp(v, "slurm") == 0;
-    } else if ((v = cx_exp_opt("--slurm-opt", argc, argv, i, missing))) {
+        return 1;
+    case CX_EXP_O_SLURM_OPT:
         if (c->n_slurm_opt == (int)(sizeof c->slurm_opt / sizeof c->slurm_opt[0]) ||
             strchr(v, '\n')) {
             fprintf(stderr, "%s: too many --slurm-opt, or a line break in one\n", cmd);
             return -1;
         }
         c->slurm_opt[c->n_slurm_opt++] = v;
-    } else if ((v = cx_exp_opt("--slurm-tasks", argc, argv, i, missing))) {
+        return 1;
+    case CX_EXP_O_SLURM_TASKS:
         if (cx_exp_cmd_int(cmd, "--slurm-tasks", v, 1, 100000, &n) != 0) {
             return -1;
         }
         c->slurm_tasks = (int)n;
-    } else {
+        return 1;
+    default:
         return 0;
     }
-    return 1;
+}
+
+int cx_exp_cmd_common(const char *cmd, int argc, char **argv, int *i, bool *missing,
+                      cx_exp_common_t *c, long long rep_lo, long long rep_hi)
+{
+    const char *a = argv[*i];
+    for (size_t k = 0; k < sizeof s_common / sizeof s_common[0]; k++) {
+        const cx_opt_t *o = &s_common[k];
+        if (!o->value) {
+            if (strcmp(a, o->name) == 0 || (o->alias && strcmp(a, o->alias) == 0)) {
+                return cx_exp_cmd_common_opt(cmd, o->id, NULL, c, rep_lo, rep_hi);
+            }
+            continue;
+        }
+        const char *v = cx_exp_opt(o->name, argc, argv, i, missing);
+        if (v) {
+            return cx_exp_cmd_common_opt(cmd, o->id, v, c, rep_lo, rep_hi);
+        }
+    }
+    return 0;
 }
 
 int cx_exp_cmd_loop(const cx_exp_common_t *c, cx_exp_exec_t *ex, cx_exp_plan_t *pl,
@@ -225,14 +256,14 @@ int cx_exp_cmd_run_done(const char *cmd, cx_exp_plan_t *pl, const cx_exp_run_t *
 
 void cx_exp_cmd_meta(cx_exp_plan_t *pl, int argc, char **argv, const char *kind)
 {
-    cx_exp_buf_t b;
-    cx_exp_buf_init(&b);
-    cx_exp_buf_printf(&b, "[\"cxsim\"");
+    cx_buf_t b;
+    cx_buf_init(&b);
+    cx_buf_printf(&b, "[\"cxsim\"");
     for (int i = 0; i < argc; i++) {
-        cx_exp_buf_printf(&b, ", ");
+        cx_buf_printf(&b, ", ");
         cx_exp_buf_json_str(&b, argv[i]);
     }
-    cx_exp_buf_printf(&b, "]");
+    cx_buf_printf(&b, "]");
     char err[512], now[32], have[8];
     cx_exp_now_iso(now);
     if (!b.oom) {
@@ -244,7 +275,7 @@ void cx_exp_cmd_meta(cx_exp_plan_t *pl, int argc, char **argv, const char *kind)
     }
     cx_exp_db_meta_set(pl->db, "updated", now, err, sizeof err);
     cx_exp_db_meta_set(pl->db, "cxsim_version", CX_VERSION, err, sizeof err);
-    cx_exp_buf_fini(&b);
+    cx_buf_fini(&b);
 }
 
 int cx_exp_cmd_positional(const char *cmd, const char *a, bool missing, const char **scenario)

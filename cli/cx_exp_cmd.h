@@ -15,6 +15,7 @@
 
 #include "cx_exp_exec.h"
 #include "cx_exp_plan.h"
+#include "cx_opts.h"
 
 /* Options common to the experiment commands. */
 typedef struct {
@@ -50,6 +51,33 @@ int cx_exp_cmd_common(const char *cmd, int argc, char **argv, int *i, bool *miss
 int cx_exp_cmd_loop(const cx_exp_common_t *c, cx_exp_exec_t *ex, cx_exp_plan_t *pl,
                     cx_exp_done_fn *on_done, void *ud, volatile sig_atomic_t *stop, char *err,
                     size_t errlen);
+
+/* The common options as cx_opts entries (ids CX_EXP_O_*, above any command's
+ * own): a command's table lists its own options, then CX_EXP_COMMON_OPTS. */
+enum {
+    CX_EXP_O_REPLICATES = 100,
+    CX_EXP_O_JOBS,
+    CX_EXP_O_SEED,
+    CX_EXP_O_TICKS,
+    CX_EXP_O_ENGINE,
+    CX_EXP_O_OUT,
+    CX_EXP_O_QUIET,
+    CX_EXP_O_BACKEND,
+    CX_EXP_O_SLURM_OPT,
+    CX_EXP_O_SLURM_TASKS
+};
+#define CX_EXP_COMMON_OPTS                                                                         \
+    {"--replicates", NULL, true, CX_EXP_O_REPLICATES}, {"--jobs", NULL, true, CX_EXP_O_JOBS},      \
+        {"--seed", NULL, true, CX_EXP_O_SEED}, {"--ticks", NULL, true, CX_EXP_O_TICKS},            \
+        {"--engine", NULL, true, CX_EXP_O_ENGINE}, {"--out", NULL, true, CX_EXP_O_OUT},            \
+        {"--quiet", "-q", false, CX_EXP_O_QUIET}, {"--backend", NULL, true, CX_EXP_O_BACKEND},   \
+        {"--slurm-opt", NULL, true, CX_EXP_O_SLURM_OPT},                                          \
+        {"--slurm-tasks", NULL, true, CX_EXP_O_SLURM_TASKS}
+
+/* Takes a common option read by cx_opts_next (id, its value v): 1 when id
+ * is one, 0 when it is not, -1 when v is invalid (printed). */
+int cx_exp_cmd_common_opt(const char *cmd, int id, const char *v, cx_exp_common_t *c,
+                          long long rep_lo, long long rep_hi);
 
 /* Appends a --set KEY=VALUE to sets (*n entries of max). */
 int cx_exp_cmd_add_set(const char *cmd, const char **sets, int *n, int max, const char *v);

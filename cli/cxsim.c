@@ -4,6 +4,7 @@
 
 #include "cx_cmd.h"
 #include "cx_cmd_validate.h"
+#include "cx_opts.h"
 #include "cx_version.h"
 
 static void s_usage(FILE *fp)
@@ -61,52 +62,35 @@ int main(int argc, char **argv)
         printf("cxsim %s\n", CX_VERSION);
         return 0;
     }
-    if (strcmp(cmd, "run") == 0) {
-        return cx_cmd_run(argc - 1, argv + 1);
+    static const struct {
+        const char *name;                 /* subcommand */
+        int (*fn)(int argc, char **argv); /* its main, argv[0] the name */
+    } cmds[] = {
+        {"run", cx_cmd_run},
+        {"resume", cx_cmd_resume},
+        {"ctl", cx_cmd_ctl},
+        {"watch", cx_cmd_watch},
+        {"keygen", cx_cmd_keygen},
+        {"fork", cx_cmd_fork},
+        {"sweep", cx_cmd_sweep},
+        {"compare", cx_cmd_compare},
+        {"collect", cx_cmd_collect},
+        {"sensitivity", cx_cmd_sensitivity},
+        {"calibrate", cx_cmd_calibrate},
+        {"optimise", cx_cmd_optimise},
+        {"check", cx_cmd_check},
+        {"report", cx_cmd_report},
+        {"validate", cx_cmd_validate},
+    };
+    enum { S_NCMD = sizeof cmds / sizeof cmds[0] };
+    const char *names[S_NCMD];
+    for (int k = 0; k < S_NCMD; k++) {
+        names[k] = cmds[k].name;
     }
-    if (strcmp(cmd, "resume") == 0) {
-        return cx_cmd_resume(argc - 1, argv + 1);
+    int k = cx_opts_command("cxsim", cmd, names, S_NCMD);
+    if (k >= 0) {
+        return cmds[k].fn(argc - 1, argv + 1);
     }
-    if (strcmp(cmd, "ctl") == 0) {
-        return cx_cmd_ctl(argc - 1, argv + 1);
-    }
-    if (strcmp(cmd, "watch") == 0) {
-        return cx_cmd_watch(argc - 1, argv + 1);
-    }
-    if (strcmp(cmd, "keygen") == 0) {
-        return cx_cmd_keygen(argc - 1, argv + 1);
-    }
-    if (strcmp(cmd, "fork") == 0) {
-        return cx_cmd_fork(argc - 1, argv + 1);
-    }
-    if (strcmp(cmd, "sweep") == 0) {
-        return cx_cmd_sweep(argc - 1, argv + 1);
-    }
-    if (strcmp(cmd, "compare") == 0) {
-        return cx_cmd_compare(argc - 1, argv + 1);
-    }
-    if (strcmp(cmd, "collect") == 0) {
-        return cx_cmd_collect(argc - 1, argv + 1);
-    }
-    if (strcmp(cmd, "sensitivity") == 0) {
-        return cx_cmd_sensitivity(argc - 1, argv + 1);
-    }
-    if (strcmp(cmd, "calibrate") == 0) {
-        return cx_cmd_calibrate(argc - 1, argv + 1);
-    }
-    if (strcmp(cmd, "optimise") == 0) {
-        return cx_cmd_optimise(argc - 1, argv + 1);
-    }
-    if (strcmp(cmd, "check") == 0) {
-        return cx_cmd_check(argc - 1, argv + 1);
-    }
-    if (strcmp(cmd, "report") == 0) {
-        return cx_cmd_report(argc - 1, argv + 1);
-    }
-    if (strcmp(cmd, "validate") == 0) {
-        return cx_cmd_validate(argc - 1, argv + 1);
-    }
-    fprintf(stderr, "cxsim: unknown command '%s'\n", cmd);
     s_usage(stderr);
     return 2;
 }

@@ -22,52 +22,7 @@
 #include <string.h>
 #include <strings.h>
 
-typedef struct {
-    char *data; /* text so far, NUL-terminated */
-    size_t len; /* bytes used, without the NUL */
-    size_t cap; /* bytes allocated */
-    bool oom;   /* an allocation failed: the text is incomplete */
-} s_buf_t;
-
-static void s_put(s_buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void s_reserve(s_buf_t *b, size_t more)
-{
-    if (b->oom || b->len + more + 1 <= b->cap) {
-        return;
-    }
-    size_t cap = b->cap ? b->cap : 16384;
-    while (cap < b->len + more + 1) {
-        cap *= 2;
-    }
-    char *data = realloc(b->data, cap);
-    if (!data) {
-        b->oom = true;
-        return;
-    }
-    b->data = data;
-    b->cap = cap;
-}
-
-static void s_put(s_buf_t *b, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int need = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (need < 0) {
-        b->oom = true;
-        return;
-    }
-    s_reserve(b, (size_t)need);
-    if (b->oom) {
-        return;
-    }
-    va_start(ap, fmt);
-    vsnprintf(b->data + b->len, b->cap - b->len, fmt, ap);
-    va_end(ap);
-    b->len += (size_t)need;
-}
+#include "cx_buf.h"
 
 /* The shortest "%.Ng" form of x that reads back to exactly x. */
 static const char *s_num(char *buf, size_t size, double x)
@@ -145,24 +100,24 @@ static size_t s_utf8(const unsigned char *s, size_t n, uint32_t *cp)
 
 /* A string value: plain when it reads back unchanged in any YAML reader,
  * else double-quoted. */
-static void s_str(s_buf_t *b, const char *s)
+static void s_str(cx_buf_t *b, const char *s)
 {
     bool plain = isalpha((unsigned char)s[0]) && !s_reserved(s);
     for (const char *p = s; plain && *p; p++) {
         plain = isalnum((unsigned char)*p) || *p == '_' || *p == '-' || *p == '.';
     }
     if (plain) {
-        s_put(b, "%s", s);
+        cx_buf_printf(b, "%s", s);
         return;
     }
-    s_put(b, "\"");
+    cx_buf_printf(b, "\"");
     const unsigned char *p = (const unsigned char *)s;
     size_t n = strlen(s);
     while (n > 0) {
         uint32_t cp = 0;
         size_t len = s_utf8(p, n, &cp);
         if (len == 0) {
-            s_put(b, "\\x%02x", p[0]); /* not UTF-8: cannot come from the loader */
+            cx_buf_printf(b, "\\x%02x", p[0]); /* not UTF-8: cannot come from the loader */
             p++;
             n--;
             continue;
@@ -172,47 +127,47 @@ static void s_str(s_buf_t *b, const char *s)
                          (cp >= 0xe000 && cp <= 0xfffd && cp != 0xfeff) ||
                          (cp >= 0x10000 && cp <= 0x10ffff);
         if (cp == '"' || cp == '\\') {
-            s_put(b, "\\%c", (char)cp);
+            cx_buf_printf(b, "\\%c", (char)cp);
         } else if (cp == '\n') {
-            s_put(b, "\\n");
+            cx_buf_printf(b, "\\n");
         } else if (cp == '\t') {
-            s_put(b, "\\t");
+            cx_buf_printf(b, "\\t");
         } else if (printable && cp != 0x2028 && cp != 0x2029) {
-            s_put(b, "%.*s", (int)len, (const char *)p);
+            cx_buf_printf(b, "%.*s", (int)len, (const char *)p);
         } else if (cp <= 0xff) {
-            s_put(b, "\\x%02x", (unsigned)cp);
+            cx_buf_printf(b, "\\x%02x", (unsigned)cp);
         } else if (cp <= 0xffff) {
-            s_put(b, "\\u%04x", (unsigned)cp);
+            cx_buf_printf(b, "\\u%04x", (unsigned)cp);
         } else {
-            s_put(b, "\\U%08x", (unsigned)cp);
+            cx_buf_printf(b, "\\U%08x", (unsigned)cp);
         }
         p += len;
         n -= len;
     }
-    s_put(b, "\"");
+    cx_buf_printf(b, "\"");
 }
 
-static void s_key_num(s_buf_t *b, const char *indent, const char *key, double x)
+static void s_key_num(cx_buf_t *b, const char *indent, const char *key, double x)
 {
     char num[40];
-    s_put(b, "%s%s: %s\n", indent, key, s_num(num, sizeof num, x));
+    cx_buf_printf(b, "%s%s: %s\n", indent, key, s_num(num, sizeof num, x));
 }
 
-static void s_key_str(s_buf_t *b, const char *indent, const char *key, const char *s)
+static void s_key_str(cx_buf_t *b, const char *indent, const char *key, const char *s)
 {
-    s_put(b, "%s%s: ", indent, key);
+    cx_buf_printf(b, "%s%s: ", indent, key);
     s_str(b, s);
-    s_put(b, "\n");
+    cx_buf_printf(b, "\n");
 }
 
-static void s_key_bool(s_buf_t *b, const char *indent, const char *key, bool v)
+static void s_key_bool(cx_buf_t *b, const char *indent, const char *key, bool v)
 {
-    s_put(b, "%s%s: %s\n", indent, key, v ? "true" : "false");
+    cx_buf_printf(b, "%s%s: %s\n", indent, key, v ? "true" : "false");
 }
 
-static void s_departments(s_buf_t *b, const cx_scenario_t *sc)
+static void s_departments(cx_buf_t *b, const cx_scenario_t *sc)
 {
-    s_put(b, "\ndepartments:%s\n", sc->n_dept ? "" : " []");
+    cx_buf_printf(b, "\ndepartments:%s\n", sc->n_dept ? "" : " []");
     for (int i = 0; i < sc->n_dept && i < CX_MAX_DEPTS; i++) {
         const cx_dept_spec_t *d = &sc->dept[i];
         s_key_str(b, "  - ", "id", d->id);
@@ -230,28 +185,28 @@ static const char *s_dept_id(const cx_scenario_t *sc, int d)
     return d >= 0 && d < sc->n_dept && d < CX_MAX_DEPTS ? sc->dept[d].id : "external";
 }
 
-static void s_personas(s_buf_t *b, const cx_scenario_t *sc)
+static void s_personas(cx_buf_t *b, const cx_scenario_t *sc)
 {
     char num[40];
-    s_put(b, "\npersonas:%s\n", sc->n_persona ? "" : " []");
+    cx_buf_printf(b, "\npersonas:%s\n", sc->n_persona ? "" : " []");
     for (int i = 0; i < sc->n_persona && i < CX_MAX_PERSONAS; i++) {
         const cx_persona_spec_t *p = &sc->persona[i];
         s_key_str(b, "  - ", "id", p->id);
-        s_put(b, "    customers: %" PRId64 "\n", p->customers);
-        s_put(b, "    shards: %d\n", p->shards);
+        cx_buf_printf(b, "    customers: %" PRId64 "\n", p->customers);
+        cx_buf_printf(b, "    shards: %d\n", p->shards);
         s_key_str(b, "    ", "journey",
                   p->journey >= 0 && p->journey < sc->n_journey ? sc->journey[p->journey].id : "");
-        s_put(b, "    weights: {");
+        cx_buf_printf(b, "    weights: {");
         for (int k = 0; k < CX_PILLARS; k++) {
-            s_put(b, "%s%s: %s", k ? ", " : "", cx_pillar_name((cx_pillar_t)k),
+            cx_buf_printf(b, "%s%s: %s", k ? ", " : "", cx_pillar_name((cx_pillar_t)k),
                   s_num(num, sizeof num, p->weights[k]));
         }
-        s_put(b, "}\n    channels: {");
+        cx_buf_printf(b, "}\n    channels: {");
         for (int k = 0; k < CX_CHANNEL_COUNT; k++) {
-            s_put(b, "%s%s: %s", k ? ", " : "", cx_channel_name((cx_channel_t)k),
+            cx_buf_printf(b, "%s%s: %s", k ? ", " : "", cx_channel_name((cx_channel_t)k),
                   s_num(num, sizeof num, p->channel_pref[k]));
         }
-        s_put(b, "}\n");
+        cx_buf_printf(b, "}\n");
         s_key_num(b, "    ", "spend", p->spend);
         s_key_num(b, "    ", "base_churn", p->base_churn);
         s_key_num(b, "    ", "expectation", p->expectation);
@@ -260,15 +215,15 @@ static void s_personas(s_buf_t *b, const cx_scenario_t *sc)
     }
 }
 
-static void s_journeys(s_buf_t *b, const cx_scenario_t *sc)
+static void s_journeys(cx_buf_t *b, const cx_scenario_t *sc)
 {
-    s_put(b, "\njourneys:%s\n", sc->n_journey ? "" : " []");
+    cx_buf_printf(b, "\njourneys:%s\n", sc->n_journey ? "" : " []");
     for (int i = 0; i < sc->n_journey && i < CX_MAX_JOURNEYS; i++) {
         const cx_journey_spec_t *j = &sc->journey[i];
         s_key_str(b, "  - ", "id", j->id);
         s_key_str(b, "    ", "loop_to",
                   j->loop_to >= 0 && j->loop_to < j->n_tp ? j->tp[j->loop_to].id : "");
-        s_put(b, "    touchpoints:%s\n", j->n_tp ? "" : " []");
+        cx_buf_printf(b, "    touchpoints:%s\n", j->n_tp ? "" : " []");
         for (int k = 0; k < j->n_tp && k < CX_MAX_TOUCHPOINTS; k++) {
             const cx_touchpoint_spec_t *t = &j->tp[k];
             s_key_str(b, "      - ", "id", t->id);
@@ -281,22 +236,22 @@ static void s_journeys(s_buf_t *b, const cx_scenario_t *sc)
             s_key_num(b, "        ", "it_dependence", t->it_dependence);
             s_key_num(b, "        ", "gap_days", t->gap_days);
             s_key_num(b, "        ", "probability", t->probability);
-            s_put(b, "        handoff: [");
+            cx_buf_printf(b, "        handoff: [");
             for (int h = 0; h < t->n_handoff && h < CX_MAX_HANDOFF; h++) {
-                s_put(b, "%s", h ? ", " : "");
+                cx_buf_printf(b, "%s", h ? ", " : "");
                 s_str(b, s_dept_id(sc, t->handoff[h]));
             }
-            s_put(b, "]\n");
+            cx_buf_printf(b, "]\n");
         }
     }
 }
 
-static void s_timeline(s_buf_t *b, const cx_scenario_t *sc)
+static void s_timeline(cx_buf_t *b, const cx_scenario_t *sc)
 {
-    s_put(b, "\ntimeline:%s\n", sc->n_event ? "" : " []");
+    cx_buf_printf(b, "\ntimeline:%s\n", sc->n_event ? "" : " []");
     for (int i = 0; i < sc->n_event && i < CX_MAX_EVENTS; i++) {
         const cx_event_spec_t *e = &sc->event[i];
-        s_put(b, "  - at: %d\n", e->tick);
+        cx_buf_printf(b, "  - at: %d\n", e->tick);
         s_key_str(b, "    ", "event", cx_event_kind_name(e->kind));
         if (e->dept >= 0) {
             s_key_str(b, "    ", "department", s_dept_id(sc, e->dept));
@@ -316,17 +271,17 @@ static void s_timeline(s_buf_t *b, const cx_scenario_t *sc)
             break;
         }
         if (e->kind == CX_EV_MATURITY || e->kind == CX_EV_CAMPAIGN || e->kind == CX_EV_OUTAGE) {
-            s_put(b, "    over: %d\n", e->duration);
+            cx_buf_printf(b, "    over: %d\n", e->duration);
         }
         s_key_num(b, "    ", "cost", e->cost);
     }
 }
 
-static void s_model(s_buf_t *b, const cx_scenario_t *sc)
+static void s_model(cx_buf_t *b, const cx_scenario_t *sc)
 {
     int n = 0;
     const cx_param_info_t *table = cx_params_table(&n);
-    s_put(b, "\nmodel:%s\n", n ? "" : " {}");
+    cx_buf_printf(b, "\nmodel:%s\n", n ? "" : " {}");
     for (int k = 0; k < n; k++) {
         const double *field = (const double *)((const char *)&sc->params + table[k].offset);
         s_key_num(b, "  ", table[k].name, *field);
@@ -335,24 +290,24 @@ static void s_model(s_buf_t *b, const cx_scenario_t *sc)
 
 int cx_scenario_emit(const cx_scenario_t *sc, char **text, size_t *len)
 {
-    s_buf_t b = {0};
-    s_put(&b, "# Resolved scenario: every default made explicit.\n");
+    cx_buf_t b = {0};
+    cx_buf_printf(&b, "# Resolved scenario: every default made explicit.\n");
     s_key_str(&b, "", "name", sc->name);
     s_key_str(&b, "", "description", sc->description);
     if (sc->industry[0]) {
         s_key_str(&b, "", "industry", sc->industry);
     }
-    s_put(&b, "seed: %" PRIu64 "\n", sc->seed);
-    s_put(&b, "ticks: %d\n", sc->ticks);
+    cx_buf_printf(&b, "seed: %" PRIu64 "\n", sc->seed);
+    cx_buf_printf(&b, "ticks: %d\n", sc->ticks);
     s_key_str(&b, "", "tick", cx_tick_unit_name(sc->tick_unit));
-    s_put(&b, "\ncompany:\n");
+    cx_buf_printf(&b, "\ncompany:\n");
     s_key_str(&b, "  ", "cx_owner", cx_owner_name(sc->cx_owner));
     s_key_str(&b, "  ", "governance", cx_governance_name(sc->governance));
     s_key_num(&b, "  ", "budget", sc->budget);
     s_key_num(&b, "  ", "marketing_spend", sc->marketing_spend);
     s_key_num(&b, "  ", "gross_margin", sc->gross_margin);
     s_key_num(&b, "  ", "discount_rate", sc->discount_rate);
-    s_put(&b, "\nmarket:\n");
+    cx_buf_printf(&b, "\nmarket:\n");
     s_key_num(&b, "  ", "share", sc->market_share);
     s_key_num(&b, "  ", "growth", sc->market_growth);
     s_key_num(&b, "  ", "competitor_improvement", sc->competitor_improvement);
@@ -362,16 +317,16 @@ int cx_scenario_emit(const cx_scenario_t *sc, char **text, size_t *len)
     s_timeline(&b, sc);
     s_model(&b, sc);
     if (b.oom) {
-        free(b.data);
+        cx_buf_fini(&b);
         *text = NULL;
         if (len) {
             *len = 0;
         }
         return -1;
     }
-    *text = b.data;
+    *text = b.p;
     if (len) {
-        *len = b.len;
+        *len = b.n;
     }
     return 0;
 }

@@ -12,6 +12,7 @@
 #include "cx_load.h"
 #include "cx_log.h"
 #include "cx_proc.h"
+#include "cx_signals.h"
 
 volatile sig_atomic_t cx_agent_interrupted = 0;
 
@@ -23,13 +24,7 @@ static void s_on_signal(int sig)
 
 void cx_agent_signals(void)
 {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = s_on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    cx_signals_on_stop(s_on_signal);
 }
 
 int cx_parse_int(const char *s, long long lo, long long hi, long long *out)

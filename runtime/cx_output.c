@@ -12,16 +12,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cx_buf.h"
+#include "cx_kpi_cols.h"
 #include "cx_records.h"
 #include "cx_version.h"
-
-/* A growable text buffer for one tick's rows. */
-typedef struct {
-    char *p;    /* bytes */
-    size_t n;   /* used */
-    size_t cap; /* allocated */
-    int oom;    /* an append failed */
-} s_buf_t;
 
 struct cx_output {
     const cx_scenario_t *sc;     /* scenario (caller keeps it alive) */
@@ -29,49 +23,20 @@ struct cx_output {
     int fd_kpis;                 /* kpis.csv */
     int fd_depts;                /* departments.csv */
     int fd_tps;                  /* touchpoints.csv */
-    s_buf_t buf;                 /* scratch for one file's rows */
+    cx_buf_t buf;                /* scratch for one file's rows */
     cx_output_state_t st;        /* offsets, first and last rows, totals */
 };
 
-static void s_bprintf(s_buf_t *b, const char *fmt, ...)
-{
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        int n = vsnprintf(b->p ? b->p + b->n : NULL, b->p ? b->cap - b->n : 0, fmt, ap);
-        va_end(ap);
-        if (n < 0) {
-            b->oom = 1;
-            return;
-        }
-        if (b->p && b->n + (size_t)n < b->cap) {
-            b->n += (size_t)n;
-            return;
-        }
-        size_t cap = b->cap ? b->cap * 2 : 65536;
-        while (cap < b->n + (size_t)n + 1) {
-            cap *= 2;
-        }
-        char *p = realloc(b->p, cap);
-        if (!p) {
-            b->oom = 1;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-}
-
 /* Prints a double the same way on every run: %.10g, and "" for NaN. */
-static void s_num(s_buf_t *b, double v, char sep)
+static void s_num(cx_buf_t *b, double v, char sep)
 {
     if (v != v) {
-        s_bprintf(b, "%c", sep);
+        cx_buf_printf(b, "%c", sep);
     } else {
         if (v == 0) {
             v = 0; /* no "-0" */
         }
-        s_bprintf(b, "%.10g%c", v, sep);
+        cx_buf_printf(b, "%.10g%c", v, sep);
     }
 }
 
@@ -239,37 +204,14 @@ void cx_tick_totals_add(cx_tick_totals_t *t, const cx_tally_t *s)
     }
 }
 
-/* kpis.csv columns: the contract names first, then extras. */
-#define S_KPI_COLUMNS(X)                                                                           \
-    X(tick, r->tick) X(customers, r->customers) X(promoters, r->promoters)                         \
-    X(passives, r->passives) X(detractors, r->detractors) X(nps, r->nps)                           \
-    X(respondents, r->respondents) X(satisfied, r->satisfied) X(csat, r->csat) X(ces, r->ces)      \
-    X(churned, r->churned) X(churn_rate, r->churn_rate) X(retention_rate, r->retention_rate)       \
-    X(acquired, r->acquired) X(purchases, r->purchases)                                            \
-    X(referral_purchases, r->referral_purchases) X(referral_rate, r->referral_rate)                \
-    X(revenue, r->revenue) X(clv, r->clv) X(cac, r->cac)                                           \
-    X(employee_engagement, r->employee_engagement)                                                 \
-    X(avg_resolution_time, r->avg_resolution_time) X(loyalty_index, r->loyalty_index)              \
-    X(satisfaction, r->satisfaction) X(expectation, r->expectation)                                \
-    X(interactions, r->interactions) X(handoffs, r->handoffs)                                      \
-    X(failed_handoffs, r->failed_handoffs) X(cost, r->cost) X(investment, r->investment)           \
-    X(customers_end, r->customers_end) X(retention_direct, r->retention_direct)                    \
-    X(demand, r->demand) X(lost_sales, r->lost_sales) X(price, r->price) X(basket, r->basket)      \
-    X(gross_profit, r->gross_profit) X(marketing_cost, r->marketing_cost)                          \
-    X(operating_profit, r->operating_profit)
-
+/* kpis.csv columns: the table of models/cx_kpi_cols.c, in its order. */
 int cx_kpi_row_columns(const cx_kpi_row_t *r, const char **names, double *values, int cap)
 {
-    int n = 0;
-#define S_COL(name, expr)                                                                          \
-    if (n < cap) {                                                                                 \
-        names[n] = #name;                                                                          \
-        values[n] = (double)(expr);                                                                \
-    }                                                                                              \
-    n++;
-    S_KPI_COLUMNS(S_COL)
-#undef S_COL
-    return n;
+    for (int i = 0; i < cx_kpi_ncols && i < cap; i++) {
+        names[i] = cx_kpi_cols[i].name;
+        values[i] = cx_kpi_col_value(r, i);
+    }
+    return cx_kpi_ncols;
 }
 
 #define S_DEPTS_HEADER                                                                             \
@@ -327,13 +269,13 @@ cx_output_t *cx_output_open(const char *dir, const cx_scenario_t *sc, const char
     snprintf(path, sizeof path, "%s/summary.json", dir);
     unlink(path);
 
-    s_buf_t h = {0};
+    cx_buf_t h = {0};
     const char *names[64];
     double vals[64];
     cx_kpi_row_t zero = {0};
     int nc = cx_kpi_row_columns(&zero, names, vals, 64);
     for (int i = 0; i < nc; i++) {
-        s_bprintf(&h, "%s%c", names[i], i + 1 < nc ? ',' : '\n');
+        cx_buf_printf(&h, "%s%c", names[i], i + 1 < nc ? ',' : '\n');
     }
     if (h.oom) {
         free(h.p);
@@ -385,7 +327,7 @@ static int s_write_tick(cx_output_t *o, const cx_kpi_row_t *row, const cx_tick_t
                         char *err, size_t errlen)
 {
     const cx_scenario_t *sc = o->sc;
-    s_buf_t *b = &o->buf;
+    cx_buf_t *b = &o->buf;
     const char *names[64];
     double vals[64];
     int nc = cx_kpi_row_columns(row, names, vals, 64);
@@ -399,7 +341,7 @@ static int s_write_tick(cx_output_t *o, const cx_kpi_row_t *row, const cx_tick_t
     }
     for (int d = 0; d < sc->n_dept; d++) {
         const cx_dept_stats_t *s = &t->dept[d];
-        s_bprintf(b, "%d,%s,", row->tick, sc->dept[d].id);
+        cx_buf_printf(b, "%d,%s,", row->tick, sc->dept[d].id);
         s_num(b, s->maturity, ',');
         s_num(b, s->demand, ',');
         s_num(b, s->handled, ',');
@@ -420,7 +362,7 @@ static int s_write_tick(cx_output_t *o, const cx_kpi_row_t *row, const cx_tick_t
         for (int k = 0; k < js->n_tp; k++) {
             const cx_tp_tally_t *tp = &t->tp[j][k];
             int owner = js->tp[k].owner;
-            s_bprintf(b, "%d,%s,%s,%s,%lld,", row->tick, js->id, js->tp[k].id,
+            cx_buf_printf(b, "%d,%s,%s,%s,%lld,", row->tick, js->id, js->tp[k].id,
                       owner >= 0 ? sc->dept[owner].id : "external", (long long)tp->interactions);
             double n = (double)tp->interactions;
             for (int p = 0; p < CX_PILLARS; p++) {
@@ -478,30 +420,30 @@ int cx_output_tick(cx_output_t *o, const cx_kpi_row_t *row, const cx_tick_totals
     return -1;
 }
 
-static void s_json_str(s_buf_t *b, const char *s)
+static void s_json_str(cx_buf_t *b, const char *s)
 {
-    s_bprintf(b, "\"");
+    cx_buf_printf(b, "\"");
     for (; s && *s; s++) {
         unsigned char c = (unsigned char)*s;
         if (c == '"' || c == '\\') {
-            s_bprintf(b, "\\%c", c);
+            cx_buf_printf(b, "\\%c", c);
         } else if (c < 0x20) {
-            s_bprintf(b, "\\u%04x", c);
+            cx_buf_printf(b, "\\u%04x", c);
         } else {
-            s_bprintf(b, "%c", c);
+            cx_buf_printf(b, "%c", c);
         }
     }
-    s_bprintf(b, "\"");
+    cx_buf_printf(b, "\"");
 }
 
-static void s_json_row(s_buf_t *b, const char *key, const cx_kpi_row_t *r, int present)
+static void s_json_row(cx_buf_t *b, const char *key, const cx_kpi_row_t *r, int present)
 {
-    s_bprintf(b, "  \"%s\": ", key);
+    cx_buf_printf(b, "  \"%s\": ", key);
     if (!present) {
-        s_bprintf(b, "null,\n");
+        cx_buf_printf(b, "null,\n");
         return;
     }
-    s_bprintf(b, "{\"tick\": %d, \"customers\": %lld, \"nps\": %.10g, \"csat\": %.10g, "
+    cx_buf_printf(b, "{\"tick\": %d, \"customers\": %lld, \"nps\": %.10g, \"csat\": %.10g, "
                  "\"ces\": %.10g, \"churn_rate\": %.10g, \"revenue\": %.10g, "
                  "\"employee_engagement\": %.10g, \"satisfaction\": %.10g},\n",
               r->tick, (long long)r->customers, r->nps, r->csat, r->ces, r->churn_rate,
@@ -528,25 +470,25 @@ int cx_output_close(cx_output_t **o_p, const cx_run_info_t *info, char *err, siz
         }
     }
     const cx_scenario_t *sc = o->sc;
-    s_buf_t b = {0};
+    cx_buf_t b = {0};
     const char *status = rc == 0 ? info->status : "failed";
-    s_bprintf(&b, "{\n  \"cxsim_version\": \"%s\",\n  \"scenario\": ", CX_VERSION);
+    cx_buf_printf(&b, "{\n  \"cxsim_version\": \"%s\",\n  \"scenario\": ", CX_VERSION);
     s_json_str(&b, sc->name);
-    s_bprintf(&b, ",\n  \"status\": ");
+    cx_buf_printf(&b, ",\n  \"status\": ");
     s_json_str(&b, status);
-    s_bprintf(&b, ",\n  \"reason\": ");
+    cx_buf_printf(&b, ",\n  \"reason\": ");
     s_json_str(&b, rc == 0 ? info->reason : err);
-    s_bprintf(&b, ",\n  \"mode\": ");
+    cx_buf_printf(&b, ",\n  \"mode\": ");
     s_json_str(&b, info->mode);
-    s_bprintf(&b, ",\n  \"seed\": %llu,\n  \"ticks\": %d,\n  \"ticks_completed\": %d,\n",
+    cx_buf_printf(&b, ",\n  \"seed\": %llu,\n  \"ticks\": %d,\n  \"ticks_completed\": %d,\n",
               (unsigned long long)sc->seed, sc->ticks, o->st.ticks);
-    s_bprintf(&b, "  \"tick_unit\": \"%s\",\n", cx_tick_unit_name(sc->tick_unit));
-    s_bprintf(&b, "  \"processes\": %d,\n  \"wall_seconds\": %.3f,\n", info->processes,
+    cx_buf_printf(&b, "  \"tick_unit\": \"%s\",\n", cx_tick_unit_name(sc->tick_unit));
+    cx_buf_printf(&b, "  \"processes\": %d,\n  \"wall_seconds\": %.3f,\n", info->processes,
               info->wall_seconds);
     const cx_output_state_t *st = &o->st;
     s_json_row(&b, "first", &st->first, st->ticks > 0);
     s_json_row(&b, "last", &st->last, st->ticks > 0);
-    s_bprintf(&b,
+    cx_buf_printf(&b,
               "  \"totals\": {\"revenue\": %.10g, \"cost\": %.10g, \"investment\": %.10g, "
               "\"acquired\": %lld, \"churned\": %lld, \"purchases\": %lld, "
               "\"referral_purchases\": %lld, \"interactions\": %lld},\n",
@@ -559,7 +501,7 @@ int cx_output_close(cx_output_t **o_p, const cx_run_info_t *info, char *err, siz
     double years = (double)st->ticks * cx_tick_days(sc->tick_unit) / 365.0;
     double cyears = st->customer_ticks * cx_tick_days(sc->tick_unit) / 365.0;
     double annual_churn = cyears > 0.0 ? 100.0 * (1.0 - exp(-(double)st->churned / cyears)) : 0.0;
-    s_bprintf(&b,
+    cx_buf_printf(&b,
               "  \"yearly\": {\"churn_rate\": %.10g, \"revenue\": %.10g, \"gross_profit\": %.10g, "
               "\"marketing_cost\": %.10g, \"cost\": %.10g, \"investment\": %.10g, "
               "\"operating_profit\": %.10g, \"operating_margin\": %.10g},\n",
@@ -571,16 +513,16 @@ int cx_output_close(cx_output_t **o_p, const cx_run_info_t *info, char *err, siz
               st->revenue > 0 ? 100.0 * st->operating_profit / st->revenue : 0.0);
     /* Maturity transitions: planned against effective duration (the speed
      * of change stretches a ramp) and the cost booked within the run. */
-    s_bprintf(&b, "  \"transitions\": [");
+    cx_buf_printf(&b, "  \"transitions\": [");
     const cx_company_t *co = info->company;
     for (int i = 0; co && i < co->n_trans; i++) {
         const cx_transition_t *tr = &co->trans[i];
         double dd = cx_tick_days(sc->tick_unit);
         int done = st->ticks - tr->tick;
         done = done < 0 ? 0 : (done > tr->effective ? tr->effective : done);
-        s_bprintf(&b, "%s\n    {\"department\": ", i ? "," : "");
+        cx_buf_printf(&b, "%s\n    {\"department\": ", i ? "," : "");
         s_json_str(&b, tr->dept >= 0 && tr->dept < sc->n_dept ? sc->dept[tr->dept].id : "?");
-        s_bprintf(&b,
+        cx_buf_printf(&b,
                   ", \"at\": %d, \"from\": %.10g, \"to\": %.10g, \"planned_ticks\": %d, "
                   "\"effective_ticks\": %d, \"planned_days\": %.10g, \"effective_days\": %.10g, "
                   "\"cost\": %.10g, \"cost_booked\": %.10g}",
@@ -588,8 +530,8 @@ int cx_output_close(cx_output_t **o_p, const cx_run_info_t *info, char *err, siz
                   tr->effective * dd, tr->cost,
                   tr->effective > 0 ? tr->cost * done / tr->effective : 0.0);
     }
-    s_bprintf(&b, "%s],\n", co && co->n_trans ? "\n  " : "");
-    s_bprintf(&b,
+    cx_buf_printf(&b, "%s],\n", co && co->n_trans ? "\n  " : "");
+    cx_buf_printf(&b,
               "  \"messages\": {\"received\": %lld, \"bytes\": %lld, \"dropped\": %lld, "
               "\"dropped_by_coordinator\": %lld, \"control_commands\": %lld, "
               "\"control_refused\": %lld}\n}\n",
@@ -691,7 +633,8 @@ int cx_output_summary_amend(const char *dir, const char *scenario, const char *s
     snprintf(path, sizeof path, "%s/summary.json", dir);
     char *old = NULL;
     size_t old_len = 0;
-    s_buf_t b = {0};
+    cx_buf_t b;
+    cx_buf_init(&b);
     if (cx_read_file(path, 16 << 20, &old, &old_len) == 0) {
         /* Our own layout (cx_output_close): the status and reason lines sit
          * between the scenario's and the mode's. */
@@ -699,14 +642,15 @@ int cx_output_summary_amend(const char *dir, const char *scenario, const char *s
         const char *to = from ? strstr(from, ",\n  \"mode\": ") : NULL;
         if (!from || !to) {
             free(old);
+            cx_buf_fini(&b);
             errno = EINVAL;
             return -1;
         }
-        s_bprintf(&b, "%.*s,\n  \"status\": ", (int)(from - old), old);
+        cx_buf_printf(&b, "%.*s,\n  \"status\": ", (int)(from - old), old);
         s_json_str(&b, status);
-        s_bprintf(&b, ",\n  \"reason\": ");
+        cx_buf_printf(&b, ",\n  \"reason\": ");
         s_json_str(&b, reason);
-        s_bprintf(&b, ",\n  \"amended_by\": \"cxsim run\"%s", to);
+        cx_buf_printf(&b, ",\n  \"amended_by\": \"cxsim run\"%s", to);
         free(old);
     } else if (errno == ENOENT) {
         /* Whole rows only: a tick is in kpis.csv entirely or not at all. */
@@ -731,23 +675,24 @@ int cx_output_summary_amend(const char *dir, const char *scenario, const char *s
         if (fd >= 0) {
             close(fd);
         }
-        s_bprintf(&b, "{\n  \"cxsim_version\": \"%s\",\n  \"scenario\": ", CX_VERSION);
+        cx_buf_printf(&b, "{\n  \"cxsim_version\": \"%s\",\n  \"scenario\": ", CX_VERSION);
         s_json_str(&b, scenario);
-        s_bprintf(&b, ",\n  \"status\": ");
+        cx_buf_printf(&b, ",\n  \"status\": ");
         s_json_str(&b, status);
-        s_bprintf(&b, ",\n  \"reason\": ");
+        cx_buf_printf(&b, ",\n  \"reason\": ");
         s_json_str(&b, reason);
-        s_bprintf(&b, ",\n  \"written_by\": \"cxsim run\",\n  \"ticks_completed\": %ld\n}\n",
+        cx_buf_printf(&b, ",\n  \"written_by\": \"cxsim run\",\n  \"ticks_completed\": %ld\n}\n",
                   rows > 0 ? rows - 1 : 0);
     } else {
+        cx_buf_fini(&b);
         return -1;
     }
     if (b.oom) {
-        free(b.p);
+        cx_buf_fini(&b);
         errno = ENOMEM;
         return -1;
     }
     int rc = cx_write_atomic(path, b.p, b.n);
-    free(b.p);
+    cx_buf_fini(&b);
     return rc;
 }

@@ -1,5 +1,6 @@
 /*  cx_proc — process management for the launcher (see cx_proc.h). */
 #include "cx_proc.h"
+#include "cx_signals.h"
 
 #include <errno.h>
 #include <sched.h>
@@ -54,9 +55,7 @@ int cx_proc_spawn(cx_procs_t *ps, const char *name, char *const argv[])
         if (getppid() != parent) {
             _exit(1);
         }
-        signal(SIGINT, SIG_DFL);
-        signal(SIGTERM, SIG_DFL);
-        signal(SIGPIPE, SIG_DFL);
+        cx_signals_default();
         execv(argv[0], argv);
         fprintf(stderr, "cxsim: cannot start %s: %s\n", argv[0], strerror(errno));
         _exit(127);

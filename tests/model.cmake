@@ -2,6 +2,8 @@
 # shard counts and snapshots, and the calibration against the seeds' facts.
 cx_unit_test(test_kpi ${CMAKE_CURRENT_LIST_DIR}/test_kpi.c)
 target_link_libraries(test_kpi PRIVATE cxmodel)
+cx_unit_test(test_kpi_cols ${CMAKE_CURRENT_LIST_DIR}/test_kpi_cols.c)
+target_link_libraries(test_kpi_cols PRIVATE cxmodel)
 
 foreach(t units determinism calibration organisation steady)
   cx_unit_test(test_model_${t} ${CMAKE_CURRENT_LIST_DIR}/test_model_${t}.c)

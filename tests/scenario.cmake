@@ -37,3 +37,11 @@ elseif(CX_FUZZ)
   # Coverage feedback from the loader itself, not only from the harness.
   target_compile_options(cxconfig PRIVATE -fsanitize=fuzzer-no-link,address,undefined)
 endif()
+
+# The option parser of every program (config/cx_opts): unit test, and the
+# launcher's answer to a misspelt subcommand or option.
+cx_unit_test(test_opts ${CMAKE_CURRENT_LIST_DIR}/test_opts.c)
+target_link_libraries(test_opts PRIVATE cxconfig)
+add_test(NAME it_options COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/integration/options.sh)
+set_tests_properties(it_options PROPERTIES TIMEOUT 120
+  ENVIRONMENT "CXSIM=$<TARGET_FILE:cxsim>;CX_SOURCE_DIR=${CMAKE_SOURCE_DIR}")

@@ -1,4 +1,4 @@
-/*  Calibration (cli/cx_exp_calib): the bounded Nelder–Mead search on known
+/*  Calibration (exp/cx_exp_calib): the bounded Nelder–Mead search on known
  *  functions (a 2-D quadratic, a minimum outside the box, determinism,
  *  the evaluation budget, an aborting callback), the objective against a
  *  computation written out here, picking observed ticks from a series,

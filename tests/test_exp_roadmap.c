@@ -1,4 +1,4 @@
-/*  Roadmaps (cli/cx_exp_roadmap): start ticks and the default ramp, levels
+/*  Roadmaps (exp/cx_exp_roadmap): start ticks and the default ramp, levels
  *  through the scenario's and the roadmap's maturity events, candidate
  *  generation within levels <= 5 and the budget, beam selection with
  *  deterministic tie-breaking, the timeline override loaded by the

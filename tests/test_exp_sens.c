@@ -1,4 +1,4 @@
-/*  Sensitivity analysis (cli/cx_exp_sens): where each parameter is
+/*  Sensitivity analysis (exp/cx_exp_sens): where each parameter is
  *  evaluated (relative step, clamping at the range's edges, the absolute
  *  step of a zero-valued parameter), the paired central differences and
  *  elasticities with their 95% intervals against a computation written

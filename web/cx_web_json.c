@@ -12,78 +12,30 @@
 
 void cx_wbuf_free(cx_wbuf_t *b)
 {
-    free(b->p);
-    memset(b, 0, sizeof *b);
+    cx_buf_fini(b);
 }
 
 void cx_wbuf_reset(cx_wbuf_t *b)
 {
-    b->n = 0;
-    if (b->p) {
-        b->p[0] = 0;
-    }
-}
-
-static int s_reserve(cx_wbuf_t *b, size_t more)
-{
-    if (b->oom) {
-        return -1;
-    }
-    if (more > SIZE_MAX / 2 - b->n) {
-        b->oom = 1;
-        return -1;
-    }
-    size_t need = b->n + more + 1;
-    if (need <= b->cap) {
-        return 0;
-    }
-    size_t cap = b->cap ? b->cap : 256;
-    while (cap < need) {
-        cap *= 2;
-    }
-    char *p = realloc(b->p, cap);
-    if (!p) {
-        b->oom = 1;
-        return -1;
-    }
-    b->p = p;
-    b->cap = cap;
-    return 0;
+    cx_buf_reset(b);
 }
 
 void cx_wbuf_add(cx_wbuf_t *b, const char *s, size_t n)
 {
-    if (s_reserve(b, n) != 0) {
-        return;
-    }
-    if (n > 0) {
-        memcpy(b->p + b->n, s, n);
-    }
-    b->n += n;
-    b->p[b->n] = 0;
+    cx_buf_add(b, s, n);
 }
 
 void cx_wbuf_puts(cx_wbuf_t *b, const char *s)
 {
-    cx_wbuf_add(b, s, strlen(s));
+    cx_buf_add(b, s, strlen(s));
 }
 
 void cx_wbuf_printf(cx_wbuf_t *b, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    cx_buf_vprintf(b, fmt, ap);
     va_end(ap);
-    if (n < 0 || s_reserve(b, (size_t)n) != 0) {
-        if (n < 0) {
-            b->oom = 1;
-        }
-        return;
-    }
-    va_start(ap, fmt);
-    vsnprintf(b->p + b->n, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    b->n += (size_t)n;
 }
 
 /* ---- writing --------------------------------------------------------- */

@@ -21,12 +21,11 @@
 
 #include <stddef.h>
 
-typedef struct {
-    char *p;    /* text, NUL-terminated when n > 0 (or NULL) */
-    size_t n;   /* bytes used, without the NUL */
-    size_t cap; /* bytes allocated */
-    int oom;    /* a write failed for want of memory */
-} cx_wbuf_t;
+#include "cx_buf.h"
+
+/* The project's text buffer (config/cx_buf.h) under the names of the web
+ * modules. */
+typedef cx_buf_t cx_wbuf_t;
 
 void cx_wbuf_free(cx_wbuf_t *b);
 void cx_wbuf_reset(cx_wbuf_t *b); /* empties, keeps the memory */

@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "cx_load.h"
+#include "cx_opts.h"
 #include "cx_web_feed.h"
 #include "cx_web_http.h"
 #include "cx_web_shadow.h"
@@ -216,23 +217,27 @@ static int s_fill_links(int fd, const cx_web_seats_t *seats, const char *base, c
 
 int main(int argc, char **argv)
 {
-    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-        s_usage(stdout);
-        return 0;
-    }
-    if (argc < 2 || argv[1][0] == '-') {
-        s_usage(stderr);
-        return 2;
-    }
-    const char *dir = argv[1];
+    const char *dir = NULL;
     const char *addr = "127.0.0.1";
     const char *key = NULL;
     int classroom = 0;
     long port = 8080;
-    for (int i = 2; i < argc; i++) {
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(argv[i], "--listen") == 0 && v) {
-            char *end = NULL;
+    enum { O_HELP, O_LISTEN, O_BIND, O_CLASSROOM, O_KEY };
+    static const cx_opt_t opts[] = {
+        {"--help", "-h", false, O_HELP},           {"--listen", NULL, true, O_LISTEN},
+        {"--bind", NULL, true, O_BIND},            {"--classroom", NULL, false, O_CLASSROOM},
+        {"--key", NULL, true, O_KEY},
+    };
+    cx_opts_t op;
+    cx_opts_init(&op, "cxsim-web", opts, (int)(sizeof opts / sizeof opts[0]), argc, argv);
+    for (int id; (id = cx_opts_next(&op)) != CX_OPTS_END;) {
+        const char *v = op.value;
+        char *end = NULL;
+        switch (id) {
+        case O_HELP:
+            s_usage(stdout);
+            return 0;
+        case O_LISTEN:
             errno = 0;
             port = strtol(v, &end, 10);
             if (errno || end == v || *end || port < 0 || port > 65535) {
@@ -240,20 +245,32 @@ int main(int argc, char **argv)
                         v);
                 return 2;
             }
-            i++;
-        } else if (strcmp(argv[i], "--bind") == 0 && v) {
+            break;
+        case O_BIND:
             addr = v;
-            i++;
-        } else if (strcmp(argv[i], "--classroom") == 0) {
+            break;
+        case O_CLASSROOM:
             classroom = 1;
-        } else if (strcmp(argv[i], "--key") == 0 && v) {
+            break;
+        case O_KEY:
             key = v;
-            i++;
-        } else {
-            fprintf(stderr, "cxsim-web: unexpected argument '%s'\n", argv[i]);
+            break;
+        case CX_OPTS_POSITIONAL:
+            if (!dir) {
+                dir = v;
+                break;
+            }
+            fprintf(stderr, "cxsim-web: unexpected argument '%s'\n", v);
+            s_usage(stderr);
+            return 2;
+        default: /* CX_OPTS_ERROR, printed */
             s_usage(stderr);
             return 2;
         }
+    }
+    if (!dir) {
+        s_usage(stderr);
+        return 2;
     }
     struct stat st;
     if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {

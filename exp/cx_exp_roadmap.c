@@ -1,0 +1,276 @@
+/*  cx_exp_roadmap — roadmaps for `cxsim optimise` (see cx_exp_roadmap.h). */
+#include "cx_exp_roadmap.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int cx_rm_start_tick(int k, int steps, int ticks)
+{
+    if (steps < 1 || ticks < 1 || k < 1) {
+        return 0;
+    }
+    return (int)((long long)k * ticks / (steps + 1));
+}
+
+int cx_rm_default_over(int steps, int ticks)
+{
+    int gap = steps >= 0 && ticks > 0 ? ticks / (steps + 1) : 1;
+    int over = gap < 60 ? gap : 60;
+    return over < 1 ? 1 : over;
+}
+
+double cx_rm_level(const cx_scenario_t *sc, const cx_roadmap_t *rm, int d, int tick)
+{
+    if (d < 0 || d >= sc->n_dept) {
+        return NAN;
+    }
+    double level = sc->dept[d].maturity;
+    int at = -1;
+    for (int i = 0; i < sc->n_event && i < CX_MAX_EVENTS; i++) {
+        const cx_event_spec_t *e = &sc->event[i];
+        if (e->kind == CX_EV_MATURITY && e->dept == d && e->tick <= tick && e->tick >= at) {
+            level = e->value;
+            at = e->tick;
+        }
+    }
+    for (int i = 0; rm && i < rm->n; i++) {
+        const cx_rm_move_t *m = &rm->move[i];
+        if (m->dept == d && m->tick <= tick && m->tick >= at) {
+            level = m->to;
+            at = m->tick;
+        }
+    }
+    return level;
+}
+
+double cx_rm_next_level(double level)
+{
+    double next = floor(level + 1e-9) + 1;
+    return next > 5 + 1e-9 ? -1 : next;
+}
+
+bool cx_rm_fits(double cost, double budget)
+{
+    return cost <= budget + 1e-9 * fabs(budget);
+}
+
+int cx_rm_candidates(const cx_scenario_t *sc, const cx_rm_space_t *sp, const cx_roadmap_t *base,
+                     cx_roadmap_t *out, int cap)
+{
+    if (!sc || !sp || !base || sp->steps < 1 || sp->steps > CX_RM_MAX_STEPS || sp->over < 1 ||
+        base->n < 0 || base->n > CX_RM_MAX_STEPS) {
+        return -1;
+    }
+    if (base->n >= sp->steps) {
+        return 0;
+    }
+    int tick = cx_rm_start_tick(base->n + 1, sp->steps, sp->ticks);
+    int n = 0;
+    for (int d = 0; d < sc->n_dept && d < CX_MAX_DEPTS; d++) {
+        if (!sp->allowed[d]) {
+            continue;
+        }
+        double from = cx_rm_level(sc, base, d, tick);
+        double to = cx_rm_next_level(from);
+        double cost = base->cost + sp->cost[d];
+        if (to < 0 || !(sp->cost[d] >= 0) || !cx_rm_fits(cost, sp->budget)) {
+            continue;
+        }
+        if (n < cap) {
+            cx_roadmap_t *c = &out[n];
+            *c = *base;
+            c->move[c->n] = (cx_rm_move_t){d, tick, from, to, sp->over, sp->cost[d]};
+            c->n++;
+            c->cost = cost;
+            c->point = -1;
+            c->n_rep = 0;
+            c->mean = c->lo = c->hi = c->half = NAN;
+            c->kept = false;
+        }
+        n++;
+    }
+    return n;
+}
+
+int cx_rm_compare(const cx_roadmap_t *a, const cx_roadmap_t *b)
+{
+    bool na = isnan(a->mean), nb = isnan(b->mean);
+    if (na != nb) {
+        return na ? 1 : -1;
+    }
+    if (!na && a->mean != b->mean) {
+        return a->mean > b->mean ? -1 : 1;
+    }
+    if (a->cost != b->cost) {
+        return a->cost < b->cost ? -1 : 1;
+    }
+    if (a->n != b->n) {
+        return a->n < b->n ? -1 : 1;
+    }
+    for (int i = 0; i < a->n; i++) {
+        if (a->move[i].dept != b->move[i].dept) {
+            return a->move[i].dept < b->move[i].dept ? -1 : 1;
+        }
+        if (a->move[i].tick != b->move[i].tick) {
+            return a->move[i].tick < b->move[i].tick ? -1 : 1;
+        }
+    }
+    return 0;
+}
+
+int cx_rm_select(cx_roadmap_t *rm, int n, int w, int *keep)
+{
+    int k = 0;
+    for (int i = 0; i < n; i++) {
+        rm[i].kept = false;
+    }
+    /* Selection by repeated minimum: n and w are small, and the order is
+     * total, so the result does not depend on the input order. */
+    while (k < w) {
+        int best = -1;
+        for (int i = 0; i < n; i++) {
+            if (rm[i].kept || isnan(rm[i].mean)) {
+                continue;
+            }
+            if (best < 0 || cx_rm_compare(&rm[i], &rm[best]) < 0) {
+                best = i;
+            }
+        }
+        if (best < 0) {
+            break;
+        }
+        rm[best].kept = true;
+        keep[k++] = best;
+    }
+    return k;
+}
+
+/* A whole number as digits, else the shortest %g form that reads back to
+ * x. */
+static void s_num(cx_buf_t *b, double x)
+{
+    char s[40];
+    if (x == floor(x) && fabs(x) < 1e15) {
+        cx_buf_printf(b, "%.0f", x);
+        return;
+    }
+    for (int p = 1; p <= 17; p++) {
+        snprintf(s, sizeof s, "%.*g", p, x);
+        if (strtod(s, NULL) == x) {
+            break;
+        }
+    }
+    cx_buf_printf(b, "%s", s);
+}
+
+void cx_rm_event_text(cx_buf_t *b, const cx_scenario_t *sc, const cx_event_spec_t *e)
+{
+    cx_buf_printf(b, "{at: %d, event: %s", e->tick, cx_event_kind_name(e->kind));
+    if (e->dept >= 0 && e->dept < sc->n_dept) {
+        cx_buf_printf(b, ", department: %s", sc->dept[e->dept].id);
+    }
+    switch (e->kind) {
+    case CX_EV_MATURITY:
+        cx_buf_printf(b, ", to: ");
+        s_num(b, e->value);
+        break;
+    case CX_EV_CX_OWNER:
+        cx_buf_printf(b, ", owner: %s", cx_owner_name((cx_owner_t)e->owner));
+        break;
+    case CX_EV_GOVERNANCE:
+        cx_buf_printf(b, ", governance: %s",
+                          cx_governance_name((cx_governance_t)e->governance));
+        break;
+    default:
+        cx_buf_printf(b, ", value: ");
+        s_num(b, e->value);
+        break;
+    }
+    if (e->kind == CX_EV_MATURITY || e->kind == CX_EV_CAMPAIGN || e->kind == CX_EV_OUTAGE) {
+        cx_buf_printf(b, ", over: %d", e->duration);
+    }
+    cx_buf_printf(b, ", cost: ");
+    s_num(b, e->cost);
+    cx_buf_printf(b, "}");
+}
+
+void cx_rm_timeline_set(cx_buf_t *b, const cx_scenario_t *sc, const cx_roadmap_t *rm)
+{
+    cx_buf_printf(b, "timeline=[");
+    int n = 0;
+    for (int i = 0; i < sc->n_event && i < CX_MAX_EVENTS; i++) {
+        cx_buf_printf(b, "%s", n++ ? ", " : "");
+        cx_rm_event_text(b, sc, &sc->event[i]);
+    }
+    for (int i = 0; rm && i < rm->n; i++) {
+        const cx_rm_move_t *m = &rm->move[i];
+        cx_event_spec_t e;
+        memset(&e, 0, sizeof e);
+        e.tick = m->tick;
+        e.kind = CX_EV_MATURITY;
+        e.dept = m->dept;
+        e.value = m->to;
+        e.duration = m->over;
+        e.cost = m->cost;
+        cx_buf_printf(b, "%s", n++ ? ", " : "");
+        cx_rm_event_text(b, sc, &e);
+    }
+    cx_buf_printf(b, "]");
+}
+
+void cx_rm_key(cx_buf_t *b, const cx_scenario_t *sc, const cx_roadmap_t *rm)
+{
+    if (rm->n == 0) {
+        cx_buf_printf(b, "none");
+    }
+    for (int i = 0; i < rm->n; i++) {
+        const cx_rm_move_t *m = &rm->move[i];
+        cx_buf_printf(b, "%s%s@%d:", i ? "; " : "", sc->dept[m->dept].id, m->tick);
+        s_num(b, m->from);
+        cx_buf_printf(b, ">");
+        s_num(b, m->to);
+    }
+}
+
+/* Whole currency units with thousands separators: 250,000. */
+static void s_money(cx_buf_t *b, double x)
+{
+    char s[64], o[96];
+    snprintf(s, sizeof s, "%.0f", fabs(x));
+    size_t len = strlen(s), k = 0;
+    if (x < 0 && strcmp(s, "0") != 0) {
+        o[k++] = '-';
+    }
+    for (size_t i = 0; i < len && k + 2 < sizeof o; i++) {
+        if (i > 0 && (len - i) % 3 == 0) {
+            o[k++] = ',';
+        }
+        o[k++] = s[i];
+    }
+    o[k] = '\0';
+    cx_buf_printf(b, "%s", o);
+}
+
+void cx_rm_move_describe(cx_buf_t *b, const cx_scenario_t *sc, const cx_rm_move_t *m)
+{
+    cx_buf_printf(b, "tick %d: %s ", m->tick, sc->dept[m->dept].id);
+    s_num(b, m->from);
+    cx_buf_printf(b, "\xe2\x86\x92");
+    s_num(b, m->to);
+    cx_buf_printf(b, " over %d tick%s, cost ", m->over, m->over == 1 ? "" : "s");
+    s_money(b, m->cost);
+}
+
+int cx_rm_payback(const double *net, int n)
+{
+    if (n <= 0 || net[n - 1] < 0) {
+        return -1;
+    }
+    int t = n - 1;
+    while (t > 0 && net[t - 1] >= 0) {
+        t--;
+    }
+    return t;
+}

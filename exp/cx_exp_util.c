@@ -1,0 +1,131 @@
+/*  cx_exp_util — text buffer, JSON output, files, time (see cx_exp_util.h). */
+#include "cx_exp_util.h"
+
+#include "cx_output.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+void cx_exp_buf_json_str(cx_buf_t *b, const char *s)
+{
+    cx_buf_printf(b, "\"");
+    for (; s && *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\') {
+            cx_buf_printf(b, "\\%c", c);
+        } else if (c == '\n') {
+            cx_buf_printf(b, "\\n");
+        } else if (c == '\t') {
+            cx_buf_printf(b, "\\t");
+        } else if (c < 0x20) {
+            cx_buf_printf(b, "\\u%04x", c);
+        } else {
+            cx_buf_printf(b, "%c", c);
+        }
+    }
+    cx_buf_printf(b, "\"");
+}
+
+bool cx_exp_is_json_number(const char *s)
+{
+    const char *p = s;
+    if (*p == '-') {
+        p++;
+    }
+    if (*p == '0') {
+        p++;
+    } else if (*p >= '1' && *p <= '9') {
+        while (*p >= '0' && *p <= '9') {
+            p++;
+        }
+    } else {
+        return false;
+    }
+    if (*p == '.') {
+        p++;
+        if (!(*p >= '0' && *p <= '9')) {
+            return false;
+        }
+        while (*p >= '0' && *p <= '9') {
+            p++;
+        }
+    }
+    if (*p == 'e' || *p == 'E') {
+        p++;
+        if (*p == '+' || *p == '-') {
+            p++;
+        }
+        if (!(*p >= '0' && *p <= '9')) {
+            return false;
+        }
+        while (*p >= '0' && *p <= '9') {
+            p++;
+        }
+    }
+    return *p == '\0';
+}
+
+void cx_exp_buf_json_value(cx_buf_t *b, const char *s)
+{
+    if (cx_exp_is_json_number(s)) {
+        cx_buf_printf(b, "%s", s);
+    } else {
+        cx_exp_buf_json_str(b, s);
+    }
+}
+
+char *cx_exp_read_file(const char *path, size_t max, size_t *len)
+{
+    char *p = NULL;
+    size_t n = 0;
+    if (cx_read_file(path, max, &p, &n) != 0) {
+        return NULL;
+    }
+    if (len) {
+        *len = n;
+    }
+    return p;
+}
+
+void cx_exp_now_iso(char buf[32])
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    struct tm tm;
+    gmtime_r(&ts.tv_sec, &tm);
+    char base[24];
+    strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf, 32, "%s.%03dZ", base, (int)(ts.tv_nsec / 1000000));
+}
+
+double cx_exp_now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+const char *cx_exp_opt(const char *opt, int argc, char **argv, int *i, bool *missing)
+{
+    const char *a = argv[*i];
+    size_t n = strlen(opt);
+    if (strncmp(a, opt, n) != 0) {
+        return NULL;
+    }
+    if (a[n] == '=') {
+        return a + n + 1;
+    }
+    if (a[n] != '\0') {
+        return NULL;
+    }
+    if (*i + 1 >= argc) {
+        *missing = true;
+        return NULL;
+    }
+    return argv[++*i];
+}
