@@ -22,7 +22,8 @@ endforeach()
 # experiment tests above do not).
 if(NOT CX_SANITIZE)
   cx_integration_test(it_checks_shipped ${CMAKE_CURRENT_LIST_DIR}/integration/checks_shipped.sh)
-  set_tests_properties(it_checks_shipped PROPERTIES TIMEOUT 600 ENVIRONMENT "${CX_EXP_IT_ENV}")
+  # A hang guard: several hundred runs, minutes alone, far longer on a loaded machine.
+  set_tests_properties(it_checks_shipped PROPERTIES TIMEOUT 1800 ENVIRONMENT "${CX_EXP_IT_ENV}")
 endif()
 # The Slurm test installs packages and starts daemons: it runs alone, and
 # reports itself skipped (77, with the reason) where no registry is reachable.
