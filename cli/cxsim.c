@@ -37,6 +37,8 @@ static void s_usage(FILE *fp)
                 "                          order, within a budget (optimise.db, best.yaml)\n"
                 "  check [FILE.yaml...]    reality checks: how the company must behave, run as\n"
                 "                          paired replicates; 'N of M checks hold'\n"
+                "  assess QUESTIONNAIRE.yaml  score a maturity self-assessment per department\n"
+                "                          and axis; --out: the company's scenario as it is\n"
                 "  report DIR              a self-contained HTML report with charts of a run\n"
                 "                          or compare directory (DIR/report.html)\n"
                 "\n"
@@ -99,6 +101,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "check") == 0) {
         return cx_cmd_check(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "assess") == 0) {
+        return cx_cmd_assess(argc - 1, argv + 1);
     }
     if (strcmp(cmd, "report") == 0) {
         return cx_cmd_report(argc - 1, argv + 1);
