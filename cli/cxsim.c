@@ -39,6 +39,8 @@ static void s_usage(FILE *fp)
                 "                          paired replicates; 'N of M checks hold'\n"
                 "  assess QUESTIONNAIRE.yaml  score a maturity self-assessment per department\n"
                 "                          and axis; --out: the company's scenario as it is\n"
+                "  gap CURRENT.yaml TARGET.yaml  the gap per department, what it costs in\n"
+                "                          KPIs (paired runs), the optimiser's search space\n"
                 "  report DIR              a self-contained HTML report with charts of a run\n"
                 "                          or compare directory (DIR/report.html)\n"
                 "\n"
@@ -104,6 +106,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "assess") == 0) {
         return cx_cmd_assess(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "gap") == 0) {
+        return cx_cmd_gap(argc - 1, argv + 1);
     }
     if (strcmp(cmd, "report") == 0) {
         return cx_cmd_report(argc - 1, argv + 1);

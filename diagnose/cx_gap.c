@@ -1,0 +1,272 @@
+/*  cx_gap — see cx_gap.h. */
+#include "cx_gap.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const s_kpi_names[CX_GAP_KPIS] = {
+    "nps", "csat", "ces", "churn_rate", "total_revenue", "total_operating_profit", "customers_end"};
+
+/* The kpis.csv column each KPI reads. */
+static const char *const s_kpi_cols[CX_GAP_KPIS] = {
+    "nps", "csat", "ces", "churn_rate", "revenue", "operating_profit", "customers_end"};
+
+const char *cx_gap_kpi_name(cx_gap_kpi_t k)
+{
+    return (k >= 0 && k < CX_GAP_KPIS) ? s_kpi_names[k] : "?";
+}
+
+bool cx_gap_kpi_higher_better(cx_gap_kpi_t k)
+{
+    return k != CX_GAP_CHURN_RATE;
+}
+
+int cx_gap_between(const cx_scenario_t *cur, const cx_scenario_t *tgt, cx_gap_t *gap, char *err,
+                   size_t errlen)
+{
+    memset(gap, 0, sizeof *gap);
+    if (cur->n_dept != tgt->n_dept) {
+        snprintf(err, errlen, "the target has %d departments, today's company %d: a gap is "
+                 "between two states of the same departments", tgt->n_dept, cur->n_dept);
+        return -1;
+    }
+    for (int i = 0; i < cur->n_dept; i++) {
+        int j = cx_scenario_dept_index(tgt, cur->dept[i].id);
+        if (j < 0) {
+            snprintf(err, errlen, "the target has no department '%s'", cur->dept[i].id);
+            return -1;
+        }
+        cx_gap_dept_t *d = &gap->dept[gap->n_dept++];
+        snprintf(d->id, sizeof d->id, "%s", cur->dept[i].id);
+        d->from = cur->dept[i].maturity;
+        d->to = tgt->dept[j].maturity;
+    }
+    gap->owner_from = cur->cx_owner;
+    gap->owner_to = tgt->cx_owner;
+    gap->gov_from = cur->governance;
+    gap->gov_to = tgt->governance;
+    return 0;
+}
+
+void cx_gap_target_level(const cx_scenario_t *cur, double level, cx_scenario_t *tgt)
+{
+    memcpy(tgt, cur, sizeof *tgt);
+    for (int i = 0; i < tgt->n_dept; i++) {
+        if (tgt->dept[i].maturity < level) {
+            tgt->dept[i].maturity = level;
+        }
+    }
+}
+
+void cx_gap_add_axes(cx_gap_t *gap, const cx_assessment_t *as)
+{
+    for (int i = 0; i < as->n_dept; i++) {
+        if (!as->dept[i].assessed) {
+            continue;
+        }
+        for (int k = 0; k < gap->n_dept; k++) {
+            if (strcmp(gap->dept[k].id, as->dept[i].id) == 0) {
+                gap->dept[k].has_axes = true;
+                for (int a = 0; a < CX_Q_AXES; a++) {
+                    gap->dept[k].axis[a] = as->dept[i].axis[a].score;
+                }
+            }
+        }
+    }
+}
+
+/* The n-th comma-separated field of line [p, end) into buf; false when
+ * the line has fewer fields. */
+static bool s_field(const char *p, const char *end, int n, char *buf, size_t cap)
+{
+    for (int i = 0; i < n; i++) {
+        const char *c = memchr(p, ',', (size_t)(end - p));
+        if (!c) {
+            return false;
+        }
+        p = c + 1;
+    }
+    const char *c = memchr(p, ',', (size_t)(end - p));
+    size_t len = (size_t)((c ? c : end) - p);
+    if (len >= cap) {
+        return false;
+    }
+    memcpy(buf, p, len);
+    buf[len] = '\0';
+    return true;
+}
+
+int cx_gap_run_kpis(const char *csv, size_t len, double out[CX_GAP_KPIS], char *err, size_t errlen)
+{
+    const char *end = csv + len;
+    const char *eol = memchr(csv, '\n', len);
+    if (!eol) {
+        snprintf(err, errlen, "no header line");
+        return -1;
+    }
+    int col[CX_GAP_KPIS];
+    for (int k = 0; k < CX_GAP_KPIS; k++) {
+        col[k] = -1;
+        char name[64];
+        for (int f = 0; s_field(csv, eol, f, name, sizeof name); f++) {
+            if (strcmp(name, s_kpi_cols[k]) == 0) {
+                col[k] = f;
+                break;
+            }
+        }
+        if (col[k] < 0) {
+            snprintf(err, errlen, "no column '%s'", s_kpi_cols[k]);
+            return -1;
+        }
+    }
+    double sum[CX_GAP_KPIS] = {0};
+    double last[CX_GAP_KPIS] = {0};
+    int rows = 0;
+    for (const char *p = eol + 1; p < end;) {
+        const char *e = memchr(p, '\n', (size_t)(end - p));
+        if (!e) {
+            e = end;
+        }
+        if (e > p) {
+            for (int k = 0; k < CX_GAP_KPIS; k++) {
+                char v[64];
+                char *stop;
+                if (!s_field(p, e, col[k], v, sizeof v) || !v[0]) {
+                    snprintf(err, errlen, "row %d: no value for '%s'", rows + 1, s_kpi_cols[k]);
+                    return -1;
+                }
+                errno = 0;
+                double x = strtod(v, &stop);
+                if (*stop || errno || !isfinite(x)) {
+                    snprintf(err, errlen, "row %d: '%s' is not a number: '%s'", rows + 1,
+                             s_kpi_cols[k], v);
+                    return -1;
+                }
+                sum[k] += x;
+                last[k] = x;
+            }
+            rows++;
+        }
+        p = e + 1;
+    }
+    if (rows == 0) {
+        snprintf(err, errlen, "no tick");
+        return -1;
+    }
+    for (int k = 0; k < CX_GAP_KPIS; k++) {
+        switch ((cx_gap_kpi_t)k) {
+        case CX_GAP_REVENUE:
+        case CX_GAP_OPERATING_PROFIT:
+            out[k] = sum[k];
+            break;
+        case CX_GAP_CUSTOMERS:
+            out[k] = last[k];
+            break;
+        default:
+            out[k] = sum[k] / rows;
+            break;
+        }
+    }
+    return 0;
+}
+
+void cx_gap_paired(const double *cur, const double *tgt, int n, double t975, cx_gap_stat_t *st)
+{
+    memset(st, 0, sizeof *st);
+    st->n = n;
+    if (n < 1) {
+        st->cur = st->tgt = st->delta = st->lo = st->hi = NAN;
+        return;
+    }
+    double sc = 0;
+    double stg = 0;
+    double sd = 0;
+    for (int i = 0; i < n; i++) {
+        sc += cur[i];
+        stg += tgt[i];
+        sd += tgt[i] - cur[i];
+    }
+    st->cur = sc / n;
+    st->tgt = stg / n;
+    st->delta = sd / n;
+    if (n < 2) {
+        st->lo = st->hi = NAN;
+        return;
+    }
+    double ss = 0;
+    for (int i = 0; i < n; i++) {
+        double e = tgt[i] - cur[i] - st->delta;
+        ss += e * e;
+    }
+    double half = t975 * sqrt(ss / (n - 1)) / sqrt((double)n);
+    st->lo = st->delta - half;
+    st->hi = st->delta + half;
+}
+
+void cx_gap_report_orgs(cx_dx_buf_t *b, const cx_gap_t *gap)
+{
+    bool axes = false;
+    for (int i = 0; i < gap->n_dept; i++) {
+        axes = axes || gap->dept[i].has_axes;
+    }
+    cx_dx_buf_printf(b, "%-18s %7s %7s %7s", "department", "today", "target", "gap");
+    if (axes) {
+        cx_dx_buf_printf(b, " %10s %10s %10s", "strategy", "control", "tactics");
+    }
+    cx_dx_buf_printf(b, "\n");
+    for (int i = 0; i < gap->n_dept; i++) {
+        const cx_gap_dept_t *d = &gap->dept[i];
+        cx_dx_buf_printf(b, "%-18s %7.2f %7.2f %+7.2f", d->id, d->from, d->to, d->to - d->from);
+        if (d->has_axes) {
+            for (int a = 0; a < CX_Q_AXES; a++) {
+                cx_dx_buf_printf(b, " %+10.2f", d->to - d->axis[a]);
+            }
+        }
+        cx_dx_buf_printf(b, "\n");
+    }
+    if (axes) {
+        cx_dx_buf_printf(b, "(axis columns: target - the axis score today)\n");
+    }
+    cx_dx_buf_printf(b, "CX owner:   %s -> %s%s\n", cx_owner_name((cx_owner_t)gap->owner_from),
+                     cx_owner_name((cx_owner_t)gap->owner_to),
+                     gap->owner_from == gap->owner_to ? " (no change)" : "");
+    cx_dx_buf_printf(b, "governance: %s -> %s%s\n",
+                     cx_governance_name((cx_governance_t)gap->gov_from),
+                     cx_governance_name((cx_governance_t)gap->gov_to),
+                     gap->gov_from == gap->gov_to ? " (no change)" : "");
+}
+
+void cx_gap_space_text(cx_dx_buf_t *b, const cx_gap_t *gap, const char *scenario)
+{
+    cx_dx_buf_printf(b, "# The gap as cxsim optimise's search space (written by cxsim gap):\n"
+                        "#   cxsim optimise %s --space THIS_FILE --budget AMOUNT\n"
+                        "# Each department may rise from its level today to its target, one level\n"
+                        "# or straight to the target per move; the owner and governance may change\n"
+                        "# once each, to the target's.\n",
+                     scenario);
+    cx_dx_buf_printf(b, "scenario: %s\n", scenario);
+    int n = 0;
+    for (int i = 0; i < gap->n_dept; i++) {
+        n += gap->dept[i].to > gap->dept[i].from;
+    }
+    cx_dx_buf_printf(b, "departments:%s\n", n ? "" : " []");
+    for (int i = 0; i < gap->n_dept; i++) {
+        const cx_gap_dept_t *d = &gap->dept[i];
+        if (d->to > d->from) {
+            cx_dx_buf_printf(b, "  - {id: %s, from: %.15g, to: %.15g}\n", d->id, d->from, d->to);
+        }
+    }
+    if (gap->owner_from != gap->owner_to) {
+        cx_dx_buf_printf(b, "cx_owner: {from: %s, to: %s}\n",
+                         cx_owner_name((cx_owner_t)gap->owner_from),
+                         cx_owner_name((cx_owner_t)gap->owner_to));
+    }
+    if (gap->gov_from != gap->gov_to) {
+        cx_dx_buf_printf(b, "governance: {from: %s, to: %s}\n",
+                         cx_governance_name((cx_governance_t)gap->gov_from),
+                         cx_governance_name((cx_governance_t)gap->gov_to));
+    }
+}
