@@ -1,6 +1,8 @@
 /*  cx_gap — see cx_gap.h. */
 #include "cx_gap.h"
 
+#include "cx_doc.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -260,13 +262,151 @@ void cx_gap_space_text(cx_dx_buf_t *b, const cx_gap_t *gap, const char *scenario
         }
     }
     if (gap->owner_from != gap->owner_to) {
-        cx_dx_buf_printf(b, "cx_owner: {from: %s, to: %s}\n",
+        cx_dx_buf_printf(b, "cx_owner: {from: %s, to: %s, cost: %.0f}\n",
                          cx_owner_name((cx_owner_t)gap->owner_from),
-                         cx_owner_name((cx_owner_t)gap->owner_to));
+                         cx_owner_name((cx_owner_t)gap->owner_to), CX_GAP_ORG_COST);
     }
     if (gap->gov_from != gap->gov_to) {
-        cx_dx_buf_printf(b, "governance: {from: %s, to: %s}\n",
+        cx_dx_buf_printf(b, "governance: {from: %s, to: %s, cost: %.0f}\n",
                          cx_governance_name((cx_governance_t)gap->gov_from),
-                         cx_governance_name((cx_governance_t)gap->gov_to));
+                         cx_governance_name((cx_governance_t)gap->gov_to), CX_GAP_ORG_COST);
     }
+}
+
+/* ---- the search space read back ----------------------------------------- */
+
+static bool s_num(const cx_node_t *n, double lo, double hi, double *v)
+{
+    if (!n || n->type != CX_NODE_SCALAR || !n->plain || !n->len || strlen(n->text) != n->len) {
+        return false;
+    }
+    char *end;
+    errno = 0;
+    double x = strtod(n->text, &end);
+    if (*end || errno || !isfinite(x) || x < lo || x > hi) {
+        return false;
+    }
+    *v = x;
+    return true;
+}
+
+/* An org move {from, to, cost}: the `to` name's index, or -1 after a
+ * diagnostic. */
+static int s_org(const char *file, const cx_node_t *n, const char *key, int count,
+                 const char *(*name_of)(int), double *cost, cx_diags_t *d)
+{
+    const cx_node_t *to = n && n->type == CX_NODE_MAP ? cx_node_get(n, "to") : NULL;
+    const cx_node_t *c = n && n->type == CX_NODE_MAP ? cx_node_get(n, "cost") : NULL;
+    int v = -1;
+    for (int i = 0; to && to->type == CX_NODE_SCALAR && i < count; i++) {
+        if (cx_node_is(to, name_of(i))) {
+            v = i;
+        }
+    }
+    if (v < 0) {
+        cx_diags_add(d, file, n ? n->line : 0, n ? n->column : 0, key,
+                     "expected {from: NAME, to: NAME, cost: AMOUNT} with a valid `to`");
+        return -1;
+    }
+    *cost = 0;
+    if (c && !s_num(c, 0, 1e15, cost)) {
+        cx_diags_add(d, file, c->line, c->column, key, "expected a cost from 0");
+        return -1;
+    }
+    return v;
+}
+
+static const char *s_owner_of(int i)
+{
+    return cx_owner_name((cx_owner_t)i);
+}
+
+static const char *s_gov_of(int i)
+{
+    return cx_governance_name((cx_governance_t)i);
+}
+
+int cx_gap_space_load_file(const char *path, cx_gap_space_t *sp, cx_diags_t *diags)
+{
+    memset(sp, 0, sizeof *sp);
+    size_t len = 0;
+    char *text = cx_dx_read_file(path, CX_SCENARIO_MAX_BYTES, &len);
+    if (!text) {
+        cx_diags_add(diags, path, 0, 0, "", "cannot read: %s", strerror(errno));
+        return -1;
+    }
+    int first = diags->n;
+    cx_doc_t doc;
+    cx_doc_init(&doc);
+    cx_node_t *root = NULL;
+    if (cx_doc_parse(&doc, path, text, len, 0, "", &root, diags) != 0) {
+        goto done;
+    }
+    if (!root || root->type != CX_NODE_MAP) {
+        cx_diags_add(diags, path, root ? root->line : 0, root ? root->column : 0, "",
+                     "expected a search space written by cxsim gap (departments, cx_owner, "
+                     "governance)");
+        goto done;
+    }
+    static const char *const keys[] = {"scenario", "departments", "cx_owner", "governance"};
+    for (int i = 0; i + 1 < root->n; i += 2) {
+        const cx_node_t *k = root->kids[i];
+        bool ok = false;
+        for (int j = 0; j < 4; j++) {
+            ok = ok || cx_node_is(k, keys[j]);
+        }
+        if (!ok) {
+            const char *hint = k->type == CX_NODE_SCALAR ? cx_suggest(k->text, keys, 4) : NULL;
+            cx_diags_add(diags, path, k->line, k->column, k->type == CX_NODE_SCALAR ? k->text : "",
+                         "unknown key%s%s%s", hint ? "; did you mean '" : "", hint ? hint : "",
+                         hint ? "'?" : "");
+        }
+    }
+    const cx_node_t *de = cx_node_get(root, "departments");
+    if (de && de->type != CX_NODE_SEQ) {
+        cx_diags_add(diags, path, de->line, de->column, "departments",
+                     "expected a list of {id, from, to}");
+    }
+    for (int i = 0; de && de->type == CX_NODE_SEQ && i < de->n; i++) {
+        const cx_node_t *it = de->kids[i];
+        char p[64];
+        snprintf(p, sizeof p, "departments[%d]", i);
+        const cx_node_t *id = it->type == CX_NODE_MAP ? cx_node_get(it, "id") : NULL;
+        const cx_node_t *from = it->type == CX_NODE_MAP ? cx_node_get(it, "from") : NULL;
+        const cx_node_t *to = it->type == CX_NODE_MAP ? cx_node_get(it, "to") : NULL;
+        double f = 0;
+        double t = 0;
+        if (!id || id->type != CX_NODE_SCALAR || !id->len || id->len >= CX_ID_MAX ||
+            (from && !s_num(from, 1, 5, &f)) || !s_num(to, 1, 5, &t)) {
+            cx_diags_add(diags, path, it->line, it->column, p,
+                         "expected {id: DEPARTMENT, from: LEVEL, to: LEVEL}, levels 1 to 5");
+            continue;
+        }
+        if (sp->n >= CX_MAX_DEPTS) {
+            cx_diags_add(diags, path, it->line, it->column, p, "at most %d departments",
+                         CX_MAX_DEPTS);
+            break;
+        }
+        snprintf(sp->id[sp->n], CX_ID_MAX, "%s", id->text);
+        sp->from[sp->n] = f;
+        sp->to[sp->n] = t;
+        sp->line[sp->n] = id->line;
+        sp->column[sp->n] = id->column;
+        sp->n++;
+    }
+    const cx_node_t *o = cx_node_get(root, "cx_owner");
+    if (o) {
+        sp->owner_to = s_org(path, o, "cx_owner", CX_OWNER_COUNT, s_owner_of, &sp->owner_cost,
+                             diags);
+        sp->owner_move = sp->owner_to >= 0;
+    }
+    const cx_node_t *g = cx_node_get(root, "governance");
+    if (g) {
+        sp->gov_to = s_org(path, g, "governance", CX_GOV_COUNT, s_gov_of, &sp->gov_cost, diags);
+        sp->gov_move = sp->gov_to >= 0;
+    }
+done:
+    cx_doc_fini(&doc);
+    free(text);
+    return diags->n > first ? -1 : 0;
 }

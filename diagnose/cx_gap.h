@@ -93,9 +93,33 @@ void cx_gap_paired(const double *cur, const double *tgt, int n, double t975, cx_
 /* The report: the departments' gaps (and axes), owner and governance. */
 void cx_gap_report_orgs(cx_dx_buf_t *b, const cx_gap_t *gap);
 
+#define CX_GAP_ORG_COST 100000.0 /* cost written for an owner or governance move */
+
+/* A search space read back (`cxsim optimise --space FILE`). */
+typedef struct {
+    char id[CX_MAX_DEPTS][CX_ID_MAX]; /* departments that may rise */
+    double from[CX_MAX_DEPTS];        /* their level today (as the gap saw it) */
+    double to[CX_MAX_DEPTS];          /* their target */
+    int line[CX_MAX_DEPTS];           /* where each sits, for messages */
+    int column[CX_MAX_DEPTS];         /* its column */
+    int n;                            /* entries used */
+    bool owner_move;                  /* cx_owner given */
+    int owner_to;                     /* cx_owner_t reached */
+    double owner_cost;                /* its cost */
+    bool gov_move;                    /* governance given */
+    int gov_to;                       /* cx_governance_t reached */
+    double gov_cost;                  /* its cost */
+} cx_gap_space_t;
+
+/* Loads a search space file (what cx_gap_space_text writes). Department
+ * ids are not checked here (the caller knows the scenario). Returns 0, or
+ * -1 with diagnostics. */
+int cx_gap_space_load_file(const char *path, cx_gap_space_t *sp, cx_diags_t *diags);
+
 /* The gap as cxsim optimise's search space (docs/EXPERIMENTS.md, "Gap
  * analysis"): YAML naming `scenario`, the departments to raise with their
- * levels today and their targets, and the owner and governance moves. */
+ * levels today and their targets, and the owner and governance moves
+ * (each costing CX_GAP_ORG_COST unless the file is edited). */
 void cx_gap_space_text(cx_dx_buf_t *b, const cx_gap_t *gap, const char *scenario);
 
 #endif

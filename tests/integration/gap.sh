@@ -75,8 +75,32 @@ grep -q "^  - {id: logistics, from: 1.4, to: 4}" "$T/g1/space.yaml" || fail "spa
     --out "$T/g2" >"$T/g2.out" || fail "gap from two files exited $?"
 check "$T/g2" 2 || fail "gap report numbers differ from its runs (two files)"
 grep -q "^CX owner:   none -> cx_team$" "$T/g2.out" || fail "owner change not reported"
-grep -q "^cx_owner: {from: none, to: cx_team}$" "$T/g2/space.yaml" || fail "owner move missing"
+grep -q "^cx_owner: {from: none, to: cx_team, cost: 100000}$" "$T/g2/space.yaml" || fail "owner move missing"
 grep -q "^  - {id: it, from: 2, to: 4}$" "$T/g2/space.yaml" || fail "it move missing"
+
+# The gap as the optimiser's search space: IT may go to 4 (a step to 3 or
+# straight to 4, two levels' cost) and the owner to cx_team; no other move.
+"$CXSIM" optimise "$T/g2/current.yaml" --space "$T/g2/space.yaml" --budget 600000 --steps 2 \
+    --replicates 2 --objective nps --out "$T/o2" >"$T/o2.out" 2>&1 || fail "optimise --space: $(cat "$T/o2.out")"
+python3 - "$T/o2/optimise.csv" <<'PY'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+moves = {r["moves"] for r in rows}
+first = {m for m in moves if ";" not in m}
+assert first == {"none", "it@10:2>3", "it@10:2>4", "cx_owner@10:none>cx_team"}, first
+for r in rows:
+    if r["moves"] == "it@10:2>4":
+        assert float(r["cost"]) == 500000, r
+    for m in r["moves"].split("; "):
+        assert m == "none" or m.startswith("it@") or m.startswith("cx_owner@"), m
+PY
+printf 'departments:\n  - {id: itt, from: 2, to: 4}\n' >"$T/badspace.yaml"
+set +e
+"$CXSIM" optimise "$T/g2/current.yaml" --space "$T/badspace.yaml" --budget 600000 --out "$T/o3" \
+    >/dev/null 2>"$T/o3.err"
+rc=$?
+set -e
+[ "$rc" = 2 ] && grep -q "did you mean 'it'" "$T/o3.err" || fail "bad space exited $rc: $(cat "$T/o3.err")"
 
 # Invalid input: exit 2.
 for args in "$BASELINE" "$BASELINE $BASELINE --replicates 1" "$BASELINE --target-level 4" \
