@@ -82,7 +82,7 @@ typedef struct {
 #define S_JOURNEY_KEYS(X) X(id) X(loop_to) X(touchpoints)
 #define S_TP_KEYS(X)                                                                               \
     X(id) X(stage) X(owner) X(channel) X(moment_of_truth) X(purchase) X(avoidable)                 \
-        X(it_dependence) X(gap_days) X(probability) X(handoff)
+        X(it_dependence) X(gap_days) X(probability) X(handoff) X(quality)
 #define S_EVENT_KEYS(X)                                                                            \
     X(at) X(event) X(department) X(to) X(value) X(over) X(cost) X(owner) X(governance)
 
@@ -962,6 +962,7 @@ static void s_touchpoint(s_ctx_t *c, const cx_node_t *item, const char *ip, cx_j
     s_num(c, item, ip, "it_dependence", 0, 1, false, &t->it_dependence);
     s_num(c, item, ip, "gap_days", 0, S_MAX_GAP_DAYS, true, &t->gap_days);
     s_num(c, item, ip, "probability", 0, 1, false, &t->probability);
+    s_num(c, item, ip, "quality", -10, 10, false, &t->quality);
 
     const cx_node_t *h = s_list(c, item, ip, "handoff", "department ids");
     if (h) {

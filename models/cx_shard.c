@@ -636,7 +636,8 @@ static void s_external(cx_shard_t *self, size_t j, const cx_tickctx_t *ctx, uint
     const cx_params_t *p = &self->sc->params;
     uint32_t w[4];
     cx_rng4k(self->key[CX_STREAM_EXTERNAL], s_cid(self, j), (uint32_t)ctx->tick, draw, w);
-    double mean = p->external_quality + p->reputation_external * ctx->reputation / 100.0;
+    double mean = p->external_quality + p->reputation_external * ctx->reputation / 100.0 +
+                  self->js->tp[self->c[j].pos].quality;
     double a = sqrt(p->pillar_correlation);
     double b = sqrt(1.0 - p->pillar_correlation);
     double z0 = cx_tri16(w[0]);
