@@ -39,6 +39,8 @@ int cx_cmd_check(int argc, char **argv);
 int cx_cmd_assess(int argc, char **argv);
 /* The gap between today and a target, its cost from paired runs (cx_cmd_gap.c). */
 int cx_cmd_gap(int argc, char **argv);
+/* Journey attribution: each touchpoint's contribution to the KPIs (cx_cmd_attribute.c). */
+int cx_cmd_attribute(int argc, char **argv);
 /* An offline HTML report of a run or compare directory (cx_cmd_report.c). */
 int cx_cmd_report(int argc, char **argv);
 

@@ -41,6 +41,8 @@ static void s_usage(FILE *fp)
                 "                          and axis; --out: the company's scenario as it is\n"
                 "  gap CURRENT.yaml TARGET.yaml  the gap per department, what it costs in\n"
                 "                          KPIs (paired runs), the optimiser's search space\n"
+                "  attribute RUN_DIR|SCENARIO.yaml  each touchpoint's contribution to NPS,\n"
+                "                          CES, churn and revenue, ranked, with 95%% CIs\n"
                 "  report DIR              a self-contained HTML report with charts of a run\n"
                 "                          or compare directory (DIR/report.html)\n"
                 "\n"
@@ -109,6 +111,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "gap") == 0) {
         return cx_cmd_gap(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "attribute") == 0) {
+        return cx_cmd_attribute(argc - 1, argv + 1);
     }
     if (strcmp(cmd, "report") == 0) {
         return cx_cmd_report(argc - 1, argv + 1);

@@ -82,7 +82,7 @@ typedef struct {
 #define S_JOURNEY_KEYS(X) X(id) X(loop_to) X(touchpoints)
 #define S_TP_KEYS(X)                                                                               \
     X(id) X(stage) X(owner) X(channel) X(moment_of_truth) X(purchase) X(avoidable)                 \
-        X(it_dependence) X(gap_days) X(probability) X(handoff) X(quality)
+        X(it_dependence) X(gap_days) X(probability) X(handoff) X(quality) X(no_pain)
 #define S_EVENT_KEYS(X)                                                                            \
     X(at) X(event) X(department) X(to) X(value) X(over) X(cost) X(owner) X(governance)
 
@@ -956,6 +956,7 @@ static void s_touchpoint(s_ctx_t *c, const cx_node_t *item, const char *ip, cx_j
     s_bool(c, item, ip, "moment_of_truth", &t->moment_of_truth);
     s_bool(c, item, ip, "purchase", &t->purchase);
     s_bool(c, item, ip, "avoidable", &t->avoidable);
+    s_bool(c, item, ip, "no_pain", &t->no_pain);
     if (external) {
         t->it_dependence = 0.0; /* IT does not shape a third party's touchpoint */
     }

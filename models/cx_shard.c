@@ -547,6 +547,9 @@ static void s_experience(cx_shard_t *self, size_t j, const cx_tickctx_t *ctx, in
     }
     int mot = tp->moment_of_truth ? 1 : 0;
     double e = self->c[j].expect;
+    if (tp->no_pain && x < e) {
+        x = e; /* the counterfactual of journey attribution: this touchpoint never disappoints */
+    }
     double sat = self->c[j].sat;
     double dis = x - e;
     double tx = x + (dis > 0.0 ? p->ede_gain_positive * dis : p->ede_gain_negative * dis);
