@@ -20,21 +20,20 @@
 
 static void s_usage(FILE *fp)
 {
-    fprintf(fp,
-            "usage: cxsim assess QUESTIONNAIRE.yaml [--out SCENARIO.yaml] [--interactive]\n"
-            "\n"
-            "Scores a CXM maturity self-assessment (seed 000's strategy, control and tactics\n"
-            "axes, levels 1 to 5) per department, flags conflicting answers and axes that\n"
-            "disagree, and writes the scenario of the company as it is today.\n"
-            "\n"
-            "  --out FILE      write the assessed scenario there (it validates and runs)\n"
-            "  --interactive   ask on the terminal (stdin) every question the file leaves\n"
-            "                  unanswered, for every department of the scenario\n"
-            "  -h, --help      show this help\n"
-            "\n"
-            "The questionnaire: scenarios/assess/questionnaire.yaml; a filled example:\n"
-            "scenarios/assess/example-answers.yaml. Exit status: 0 scored (and written),\n"
-            "1 the scenario could not be written, 2 invalid input.\n");
+    fprintf(fp, "usage: cxsim assess QUESTIONNAIRE.yaml [--out SCENARIO.yaml] [--interactive]\n"
+                "\n"
+                "Scores a CXM maturity self-assessment (seed 000's strategy, control and tactics\n"
+                "axes, levels 1 to 5) per department, flags conflicting answers and axes that\n"
+                "disagree, and writes the scenario of the company as it is today.\n"
+                "\n"
+                "  --out FILE      write the assessed scenario there (it validates and runs)\n"
+                "  --interactive   ask on the terminal (stdin) every question the file leaves\n"
+                "                  unanswered, for every department of the scenario\n"
+                "  -h, --help      show this help\n"
+                "\n"
+                "The questionnaire: scenarios/assess/questionnaire.yaml; a filled example:\n"
+                "scenarios/assess/example-answers.yaml. Exit status: 0 scored (and written),\n"
+                "1 the scenario could not be written, 2 invalid input.\n");
 }
 
 /* Reads one line from stdin into buf; false at end of input. */
@@ -57,8 +56,10 @@ static int s_ask_axis(const cx_questionnaire_t *q, const char *dept, int a, int 
         fprintf(stderr, "  %d. %s\n", k + 1, ax->statement[k]);
     }
     for (int tries = 0; tries < S_MAX_TRIES; tries++) {
-        fprintf(stderr, "How well does each statement describe %s? five numbers 0-4 "
-                        "(0 not at all ... 4 fully), or '-' to skip the department: ", dept);
+        fprintf(stderr,
+                "How well does each statement describe %s? five numbers 0-4 "
+                "(0 not at all ... 4 fully), or '-' to skip the department: ",
+                dept);
         fflush(stderr);
         char line[256];
         if (!s_line(line, sizeof line)) {
@@ -146,16 +147,16 @@ static int s_interactive(cx_questionnaire_t *q, const cx_scenario_t *sc)
         }
     }
     if (q->cx_owner < 0) {
-        int r = s_ask_choice(q->owner_question, (const char(*)[256])q->owner_option,
-                             CX_OWNER_COUNT, s_owner);
+        int r = s_ask_choice(q->owner_question, (const char(*)[256])q->owner_option, CX_OWNER_COUNT,
+                             s_owner);
         if (r < 0) {
             return -1;
         }
         q->cx_owner = r;
     }
     if (q->governance < 0) {
-        int r = s_ask_choice(q->gov_question, (const char(*)[256])q->gov_option, CX_GOV_COUNT,
-                             s_gov);
+        int r =
+            s_ask_choice(q->gov_question, (const char(*)[256])q->gov_option, CX_GOV_COUNT, s_gov);
         if (r < 0) {
             return -1;
         }
@@ -222,8 +223,10 @@ int cx_cmd_assess(int argc, char **argv)
         goto fail;
     }
     if (as->n_assessed == 0) {
-        fprintf(stderr, "%s: no department answered on all three axes: nothing to assess "
-                        "(fill the answers, or use --interactive)\n", file);
+        fprintf(stderr,
+                "%s: no department answered on all three axes: nothing to assess "
+                "(fill the answers, or use --interactive)\n",
+                file);
         goto done;
     }
     cx_assess_report(&b, q, as, sc);

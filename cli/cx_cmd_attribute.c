@@ -79,8 +79,7 @@ typedef struct {
     int failed; /* runs that did not complete */
 } s_done_t;
 
-static int s_done(void *ud, cx_exp_exec_t *ex, const cx_exp_run_t *run, bool ok,
-                  const char *reason)
+static int s_done(void *ud, cx_exp_exec_t *ex, const cx_exp_run_t *run, bool ok, const char *reason)
 {
     (void)ex;
     s_done_t *d = ud;
@@ -178,9 +177,9 @@ int cx_cmd_attribute(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        bool known = !strcmp(a, "--delta") || !strcmp(a, "--method") || !strcmp(a, "--replicates") ||
-                     !strcmp(a, "--ticks") || !strcmp(a, "--set") || !strcmp(a, "--jobs") ||
-                     !strcmp(a, "--out");
+        bool known = !strcmp(a, "--delta") || !strcmp(a, "--method") ||
+                     !strcmp(a, "--replicates") || !strcmp(a, "--ticks") || !strcmp(a, "--set") ||
+                     !strcmp(a, "--jobs") || !strcmp(a, "--out");
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
             s_usage(stdout);
             return S_EXIT_OK;
@@ -201,8 +200,10 @@ int cx_cmd_attribute(int argc, char **argv)
             char *end;
             delta = strtod(v, &end);
             if (*end || !(delta >= -10 && delta <= 10) || delta == 0) {
-                fprintf(stderr, "%s: --delta expects quality points from -10 to 10, not 0, "
-                        "found '%s'\n", s_cmd, v);
+                fprintf(stderr,
+                        "%s: --delta expects quality points from -10 to 10, not 0, "
+                        "found '%s'\n",
+                        s_cmd, v);
                 return S_EXIT_INVALID;
             }
             i++;
@@ -395,10 +396,11 @@ int cx_cmd_attribute(int argc, char **argv)
     } else {
         snprintf(how, sizeof how, "its quality %+g", delta);
     }
-    cx_dx_buf_printf(&rep, "attribution: %s, %d touchpoints, each with %s, one at a time; %ld "
-                           "paired replicates (common random numbers), %d ticks\n"
-                           "contribution = KPI with the touchpoint changed - KPI as is, mean "
-                           "[95%% CI]; ranked by NPS\n\n",
+    cx_dx_buf_printf(&rep,
+                     "attribution: %s, %d touchpoints, each with %s, one at a time; %ld "
+                     "paired replicates (common random numbers), %d ticks\n"
+                     "contribution = KPI with the touchpoint changed - KPI as is, mean "
+                     "[95%% CI]; ranked by NPS\n\n",
                      sc->name, n_tp, how, reps, sc->ticks);
     cx_dx_buf_printf(&rep, "%4s  %-24s %-16s %-22s %-20s %-22s %s\n", "rank", "touchpoint", "owner",
                      "NPS", "CES", "churn rate %", "revenue");
@@ -429,8 +431,10 @@ int cx_cmd_attribute(int argc, char **argv)
                              cx_gap_kpi_name((cx_gap_kpi_t)k), g->delta, g->lo, g->hi, g->n);
         }
     }
-    cx_dx_buf_printf(&rep, "\nruns: %s/runs (base-rK and tpI-rK; runs.csv cites each with its "
-                           "seed); attribution.csv\n", dir);
+    cx_dx_buf_printf(&rep,
+                     "\nruns: %s/runs (base-rK and tpI-rK; runs.csv cites each with its "
+                     "seed); attribution.csv\n",
+                     dir);
     if (s_write(root, "attribution.csv", &csv) != 0 || s_write(root, "runs.csv", &runs) != 0 ||
         s_write(root, "attribution.txt", &rep) != 0) {
         rc = S_EXIT_FAILED;

@@ -78,8 +78,7 @@ typedef struct {
     int failed; /* runs that did not complete */
 } s_done_t;
 
-static int s_done(void *ud, cx_exp_exec_t *ex, const cx_exp_run_t *run, bool ok,
-                  const char *reason)
+static int s_done(void *ud, cx_exp_exec_t *ex, const cx_exp_run_t *run, bool ok, const char *reason)
 {
     (void)ex;
     s_done_t *d = ud;
@@ -204,9 +203,11 @@ static int s_build(const char *file1, const char *file2, double level, const cha
         }
     }
     if (cur->ticks != tgt->ticks || cur->tick_unit != tgt->tick_unit) {
-        fprintf(stderr, "%s: today runs %d ticks of a %s, the target %d of a %s: give both the "
-                "same (--ticks N)\n", s_cmd, cur->ticks, cx_tick_unit_name(cur->tick_unit),
-                tgt->ticks, cx_tick_unit_name(tgt->tick_unit));
+        fprintf(stderr,
+                "%s: today runs %d ticks of a %s, the target %d of a %s: give both the "
+                "same (--ticks N)\n",
+                s_cmd, cur->ticks, cx_tick_unit_name(cur->tick_unit), tgt->ticks,
+                cx_tick_unit_name(tgt->tick_unit));
         goto done;
     }
     if (cx_gap_between(cur, tgt, gap, err, sizeof err) != 0) {
@@ -336,8 +337,10 @@ int cx_cmd_gap(int argc, char **argv)
         }
     }
     if (!((n_files == 2 && level == 0) || (n_files == 1 && level > 0))) {
-        fprintf(stderr, "%s: expected CURRENT.yaml TARGET.yaml, or ANSWERS.yaml --target-level L "
-                        "(see cxsim gap --help)\n", s_cmd);
+        fprintf(stderr,
+                "%s: expected CURRENT.yaml TARGET.yaml, or ANSWERS.yaml --target-level L "
+                "(see cxsim gap --help)\n",
+                s_cmd);
         return S_EXIT_INVALID;
     }
     int rc = S_EXIT_INVALID;
@@ -379,8 +382,7 @@ int cx_cmd_gap(int argc, char **argv)
     snprintf(cur_path, sizeof cur_path, "%s/current.yaml", root);
     snprintf(tgt_path, sizeof tgt_path, "%s/target.yaml", root);
     if (s_write_scenario(cur_path, cur) != 0 || s_write_scenario(tgt_path, tgt) != 0) {
-        fprintf(stderr, "%s: cannot write the scenarios in %s: %s\n", s_cmd, root,
-                strerror(errno));
+        fprintf(stderr, "%s: cannot write the scenarios in %s: %s\n", s_cmd, root, strerror(errno));
         rc = S_EXIT_FAILED;
         goto done;
     }
@@ -441,13 +443,14 @@ int cx_cmd_gap(int argc, char **argv)
         }
     }
     /* The report. */
-    cx_dx_buf_printf(&rep, "gap: %s -> %s (%d ticks of a %s)\n\n", cur->name, tgt->name,
-                     cur->ticks, cx_tick_unit_name(cur->tick_unit));
+    cx_dx_buf_printf(&rep, "gap: %s -> %s (%d ticks of a %s)\n\n", cur->name, tgt->name, cur->ticks,
+                     cx_tick_unit_name(cur->tick_unit));
     cx_gap_report_orgs(&rep, gap);
-    cx_dx_buf_printf(&rep, "\nwhat the gap costs today: %ld paired replicates (common random "
-                           "numbers), target - today, 95%% CI\n", reps);
-    cx_dx_buf_printf(&rep, "%-24s %16s %16s %16s  %s\n", "kpi", "today", "target", "gap",
-                     "95% CI");
+    cx_dx_buf_printf(&rep,
+                     "\nwhat the gap costs today: %ld paired replicates (common random "
+                     "numbers), target - today, 95%% CI\n",
+                     reps);
+    cx_dx_buf_printf(&rep, "%-24s %16s %16s %16s  %s\n", "kpi", "today", "target", "gap", "95% CI");
     cx_dx_buf_printf(&csv, "kpi,today,target,gap,lo,hi,n\n");
     double t975 = cx_exp_t_quantile(0.975, (double)(reps - 1));
     for (int k = 0; k < CX_GAP_KPIS; k++) {
@@ -465,10 +468,11 @@ int cx_cmd_gap(int argc, char **argv)
         cx_dx_buf_printf(&csv, "%s,%.17g,%.17g,%.17g,%.17g,%.17g,%d\n", name, st.cur, st.tgt,
                          st.delta, st.lo, st.hi, st.n);
     }
-    cx_dx_buf_printf(&rep, "\nruns: %s/runs/{current,target}-r0..%ld, seeds in runs.csv; "
-                           "gap.csv; the search space: %s/space.yaml\n"
-                           "next: cxsim optimise %s/current.yaml --space %s/space.yaml "
-                           "--budget AMOUNT\n",
+    cx_dx_buf_printf(&rep,
+                     "\nruns: %s/runs/{current,target}-r0..%ld, seeds in runs.csv; "
+                     "gap.csv; the search space: %s/space.yaml\n"
+                     "next: cxsim optimise %s/current.yaml --space %s/space.yaml "
+                     "--budget AMOUNT\n",
                      dir, reps - 1, dir, dir, dir);
     cx_gap_space_text(&space, gap, "current.yaml");
     if (s_write_buf(root, "gap.csv", &csv) != 0 || s_write_buf(root, "runs.csv", &runs) != 0 ||

@@ -152,7 +152,9 @@ int cx_assess_apply(const cx_questionnaire_t *q, const cx_assessment_t *as, cx_s
     snprintf(sc->description, sizeof sc->description,
              "The company as it is today, from the self-assessment %.200s: %d of %d departments "
              "assessed (the others keep the scenario's maturity), CX owner %s, governance %s.",
-             (int)(base ? strlen(base + 1) : strlen(q->file)) > 200 ? "(file)" : (base ? base + 1 : q->file), as->n_assessed, sc->n_dept, cx_owner_name(sc->cx_owner),
+             (int)(base ? strlen(base + 1) : strlen(q->file)) > 200 ? "(file)"
+                                                                    : (base ? base + 1 : q->file),
+             as->n_assessed, sc->n_dept, cx_owner_name(sc->cx_owner),
              cx_governance_name(sc->governance));
     return 0;
 }
@@ -169,8 +171,8 @@ void cx_assess_report(cx_dx_buf_t *b, const cx_questionnaire_t *q, const cx_asse
     cx_dx_buf_printf(b, "%s: %d of %d departments assessed (scenario %s)\n\n",
                      q->title[0] ? q->title : "self-assessment", as->n_assessed, sc->n_dept,
                      q->scenario);
-    cx_dx_buf_printf(b, "%-18s %-11s %-11s %-11s  %-24s %s\n", "department", "strategy",
-                     "control", "tactics", "overall", "confidence");
+    cx_dx_buf_printf(b, "%-18s %-11s %-11s %-11s  %-24s %s\n", "department", "strategy", "control",
+                     "tactics", "overall", "confidence");
     for (int i = 0; i < as->n_dept; i++) {
         const cx_dept_score_t *d = &as->dept[i];
         if (!d->assessed) {
@@ -181,13 +183,14 @@ void cx_assess_report(cx_dx_buf_t *b, const cx_questionnaire_t *q, const cx_asse
             s_axis_cell(b, &d->axis[a]);
         }
         char overall[40];
-        snprintf(overall, sizeof overall, "%d %s (%.2f)", d->level,
-                 s_level_names[d->level - 1], d->score);
+        snprintf(overall, sizeof overall, "%d %s (%.2f)", d->level, s_level_names[d->level - 1],
+                 d->score);
         cx_dx_buf_printf(b, "   %-24s %.2f%s\n", overall, d->confidence,
                          d->disagree ? "  axes disagree" : "");
     }
-    cx_dx_buf_printf(b, "\nlevel (score): score = agreement-weighted mean level; ! conflicting "
-                        "answers, ? confidence below %.2f\n",
+    cx_dx_buf_printf(b,
+                     "\nlevel (score): score = agreement-weighted mean level; ! conflicting "
+                     "answers, ? confidence below %.2f\n",
                      CX_ASSESS_LOW_CONFIDENCE);
     int flags = 0;
     for (int i = 0; i < as->n_dept; i++) {
@@ -198,14 +201,16 @@ void cx_assess_report(cx_dx_buf_t *b, const cx_questionnaire_t *q, const cx_asse
         for (int a = 0; a < CX_Q_AXES; a++) {
             const cx_axis_score_t *s = &d->axis[a];
             if (s->conflict) {
-                cx_dx_buf_printf(b, "conflict: %s, %s: the statements of level %d and level %d "
-                                    "both describe it (agreement 3 or 4); confidence %.2f\n",
-                                 d->id, cx_axis_name((cx_axis_t)a), s->conflict_lo,
-                                 s->conflict_hi, s->confidence);
+                cx_dx_buf_printf(b,
+                                 "conflict: %s, %s: the statements of level %d and level %d "
+                                 "both describe it (agreement 3 or 4); confidence %.2f\n",
+                                 d->id, cx_axis_name((cx_axis_t)a), s->conflict_lo, s->conflict_hi,
+                                 s->confidence);
                 flags++;
             } else if (s->confidence < CX_ASSESS_LOW_CONFIDENCE) {
-                cx_dx_buf_printf(b, "low confidence: %s, %s: %.0f %% of the agreement lies "
-                                    "within one level of %d\n",
+                cx_dx_buf_printf(b,
+                                 "low confidence: %s, %s: %.0f %% of the agreement lies "
+                                 "within one level of %d\n",
                                  d->id, cx_axis_name((cx_axis_t)a), 100.0 * s->confidence,
                                  s->level);
                 flags++;
@@ -218,9 +223,10 @@ void cx_assess_report(cx_dx_buf_t *b, const cx_questionnaire_t *q, const cx_asse
                 lo = d->axis[a].score < d->axis[lo].score ? a : lo;
                 hi = d->axis[a].score > d->axis[hi].score ? a : hi;
             }
-            cx_dx_buf_printf(b, "axes disagree: %s: %s at %.2f, %s at %.2f (a level or more "
-                                "apart)\n", d->id,
-                             cx_axis_name((cx_axis_t)hi), d->axis[hi].score,
+            cx_dx_buf_printf(b,
+                             "axes disagree: %s: %s at %.2f, %s at %.2f (a level or more "
+                             "apart)\n",
+                             d->id, cx_axis_name((cx_axis_t)hi), d->axis[hi].score,
                              cx_axis_name((cx_axis_t)lo), d->axis[lo].score);
             flags++;
         }
@@ -245,8 +251,8 @@ void cx_assess_report(cx_dx_buf_t *b, const cx_questionnaire_t *q, const cx_asse
                      q->governance < 0 ? " (not answered: the scenario's)" : "");
 }
 
-int cx_assess_scenario_text(cx_dx_buf_t *b, const cx_questionnaire_t *q,
-                            const cx_assessment_t *as, const cx_scenario_t *sc)
+int cx_assess_scenario_text(cx_dx_buf_t *b, const cx_questionnaire_t *q, const cx_assessment_t *as,
+                            const cx_scenario_t *sc)
 {
     char *text = NULL;
     size_t len = 0;
@@ -260,9 +266,8 @@ int cx_assess_scenario_text(cx_dx_buf_t *b, const cx_questionnaire_t *q,
         const cx_dept_score_t *d = &as->dept[i];
         if (d->assessed) {
             cx_dx_buf_printf(b, "#   %-18s strategy %.2f  control %.2f  tactics %.2f  -> %.1f\n",
-                             d->id, d->axis[CX_AXIS_STRATEGY].score,
-                             d->axis[CX_AXIS_CONTROL].score, d->axis[CX_AXIS_TACTICS].score,
-                             d->maturity);
+                             d->id, d->axis[CX_AXIS_STRATEGY].score, d->axis[CX_AXIS_CONTROL].score,
+                             d->axis[CX_AXIS_TACTICS].score, d->maturity);
         }
     }
     cx_dx_buf_printf(b, "%.*s", (int)len, text);

@@ -35,12 +35,12 @@
 
 /* One axis of one department. */
 typedef struct {
-    bool answered;    /* the axis was answered */
-    double score;     /* agreement-weighted mean level, 1..5 */
-    int level;        /* score rounded, 1..5 */
-    double confidence;/* share of agreement within one level of `level` */
-    bool conflict;    /* two far-apart statements both largely agreed with */
-    int conflict_lo;  /* the lowest and highest levels in conflict */
+    bool answered;     /* the axis was answered */
+    double score;      /* agreement-weighted mean level, 1..5 */
+    int level;         /* score rounded, 1..5 */
+    double confidence; /* share of agreement within one level of `level` */
+    bool conflict;     /* two far-apart statements both largely agreed with */
+    int conflict_lo;   /* the lowest and highest levels in conflict */
     int conflict_hi;
 } cx_axis_score_t;
 
@@ -88,7 +88,7 @@ void cx_assess_report(cx_dx_buf_t *b, const cx_questionnaire_t *q, const cx_asse
 /* The scenario text: a comment header with the assessment, then the
  * resolved scenario (config/cx_load.h, cx_scenario_emit). Returns 0, or -1
  * on out of memory. */
-int cx_assess_scenario_text(cx_dx_buf_t *b, const cx_questionnaire_t *q,
-                            const cx_assessment_t *as, const cx_scenario_t *sc);
+int cx_assess_scenario_text(cx_dx_buf_t *b, const cx_questionnaire_t *q, const cx_assessment_t *as,
+                            const cx_scenario_t *sc);
 
 #endif

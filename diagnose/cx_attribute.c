@@ -26,7 +26,7 @@ int cx_attr_touchpoints(const cx_scenario_t *sc, cx_attr_method_t method, double
                 snprintf(a->name, sizeof a->name, "%s/%s", js->id, tp->id);
                 snprintf(a->owner, sizeof a->owner, "%s",
                          tp->owner >= 0 && tp->owner < sc->n_dept ? sc->dept[tp->owner].id
-                                                                   : "external");
+                                                                  : "external");
                 double v = tp->quality + delta;
                 v = v < -10 ? -10 : (v > 10 ? 10 : v);
                 if (method == CX_ATTR_PAIN) {

@@ -34,11 +34,11 @@ typedef enum { CX_ATTR_PAIN = 0, CX_ATTR_RAISE } cx_attr_method_t;
 
 /* One touchpoint and the override that changes it. */
 typedef struct {
-    int journey;     /* journey index */
-    int tp;          /* touchpoint index in the journey */
-    char name[72];   /* "journey/touchpoint" */
+    int journey;           /* journey index */
+    int tp;                /* touchpoint index in the journey */
+    char name[72];         /* "journey/touchpoint" */
     char owner[CX_ID_MAX]; /* owner department id, or "external" */
-    char set[160];   /* "journeys.J.touchpoints.T.no_pain=true" or "...quality=V" */
+    char set[160];         /* "journeys.J.touchpoints.T.no_pain=true" or "...quality=V" */
 } cx_attr_tp_t;
 
 /* Every touchpoint of sc in journey order, with the override of the

@@ -31,8 +31,10 @@ int cx_gap_between(const cx_scenario_t *cur, const cx_scenario_t *tgt, cx_gap_t 
 {
     memset(gap, 0, sizeof *gap);
     if (cur->n_dept != tgt->n_dept) {
-        snprintf(err, errlen, "the target has %d departments, today's company %d: a gap is "
-                 "between two states of the same departments", tgt->n_dept, cur->n_dept);
+        snprintf(err, errlen,
+                 "the target has %d departments, today's company %d: a gap is "
+                 "between two states of the same departments",
+                 tgt->n_dept, cur->n_dept);
         return -1;
     }
     for (int i = 0; i < cur->n_dept; i++) {
@@ -243,11 +245,12 @@ void cx_gap_report_orgs(cx_dx_buf_t *b, const cx_gap_t *gap)
 
 void cx_gap_space_text(cx_dx_buf_t *b, const cx_gap_t *gap, const char *scenario)
 {
-    cx_dx_buf_printf(b, "# The gap as cxsim optimise's search space (written by cxsim gap):\n"
-                        "#   cxsim optimise %s --space THIS_FILE --budget AMOUNT\n"
-                        "# Each department may rise from its level today to its target, one level\n"
-                        "# or straight to the target per move; the owner and governance may change\n"
-                        "# once each, to the target's.\n",
+    cx_dx_buf_printf(b,
+                     "# The gap as cxsim optimise's search space (written by cxsim gap):\n"
+                     "#   cxsim optimise %s --space THIS_FILE --budget AMOUNT\n"
+                     "# Each department may rise from its level today to its target, one level\n"
+                     "# or straight to the target per move; the owner and governance may change\n"
+                     "# once each, to the target's.\n",
                      scenario);
     cx_dx_buf_printf(b, "scenario: %s\n", scenario);
     int n = 0;
@@ -396,8 +399,8 @@ int cx_gap_space_load_file(const char *path, cx_gap_space_t *sp, cx_diags_t *dia
     }
     const cx_node_t *o = cx_node_get(root, "cx_owner");
     if (o) {
-        sp->owner_to = s_org(path, o, "cx_owner", CX_OWNER_COUNT, s_owner_of, &sp->owner_cost,
-                             diags);
+        sp->owner_to =
+            s_org(path, o, "cx_owner", CX_OWNER_COUNT, s_owner_of, &sp->owner_cost, diags);
         sp->owner_move = sp->owner_to >= 0;
     }
     const cx_node_t *g = cx_node_get(root, "governance");

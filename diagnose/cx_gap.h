@@ -45,10 +45,10 @@ bool cx_gap_kpi_higher_better(cx_gap_kpi_t k);
 
 /* One department's gap. */
 typedef struct {
-    char id[CX_ID_MAX];  /* department id */
-    double from;         /* maturity today */
-    double to;           /* target maturity */
-    bool has_axes;       /* from an assessment: the axes below are set */
+    char id[CX_ID_MAX];     /* department id */
+    double from;            /* maturity today */
+    double to;              /* target maturity */
+    bool has_axes;          /* from an assessment: the axes below are set */
     double axis[CX_Q_AXES]; /* axis scores today */
 } cx_gap_dept_t;
 
@@ -73,8 +73,7 @@ void cx_gap_add_axes(cx_gap_t *gap, const cx_assessment_t *as);
 
 /* The KPIs of one run from the text of its kpis.csv. Returns 0, or -1
  * with a message (missing column, no row, a value that is not a number). */
-int cx_gap_run_kpis(const char *csv, size_t len, double out[CX_GAP_KPIS], char *err,
-                    size_t errlen);
+int cx_gap_run_kpis(const char *csv, size_t len, double out[CX_GAP_KPIS], char *err, size_t errlen);
 
 /* Paired statistics of one KPI over n replicates. */
 typedef struct {

@@ -97,7 +97,8 @@ static const cx_node_t *s_map(s_ctx_t *x, const cx_node_t *n, const char *path, 
 {
     char shown[100];
     if (!n || n->type != CX_NODE_MAP) {
-        s_err(x, n, path, "expected %s (a mapping), found %s", what, s_show(n, shown, sizeof shown));
+        s_err(x, n, path, "expected %s (a mapping), found %s", what,
+              s_show(n, shown, sizeof shown));
         return NULL;
     }
     return n;
@@ -111,8 +112,10 @@ static void s_axes(s_ctx_t *x, const cx_node_t *list, cx_questionnaire_t *q)
     char path[120];
     bool seen[CX_Q_AXES] = {false, false, false};
     if (!list || list->type != CX_NODE_SEQ) {
-        s_err(x, list, "axes", "expected a list of the three axes (strategy, control, tactics), "
-              "found %s", s_show(list, shown, sizeof shown));
+        s_err(x, list, "axes",
+              "expected a list of the three axes (strategy, control, tactics), "
+              "found %s",
+              s_show(list, shown, sizeof shown));
         return;
     }
     for (int i = 0; i < list->n; i++) {
@@ -133,8 +136,8 @@ static void s_axes(s_ctx_t *x, const cx_node_t *list, cx_questionnaire_t *q)
         if (a < 0) {
             const char *hint = s_scalar(id) ? cx_suggest(id->text, s_axis_names, CX_Q_AXES) : NULL;
             s_err(x, id ? id : ax, path, "expected id strategy, control or tactics, found %s%s%s%s",
-                  s_show(id, shown, sizeof shown), hint ? "; did you mean '" : "",
-                  hint ? hint : "", hint ? "'?" : "");
+                  s_show(id, shown, sizeof shown), hint ? "; did you mean '" : "", hint ? hint : "",
+                  hint ? "'?" : "");
             continue;
         }
         if (seen[a]) {
@@ -151,9 +154,12 @@ static void s_axes(s_ctx_t *x, const cx_node_t *list, cx_questionnaire_t *q)
         const cx_node_t *lv = cx_node_get(ax, "levels");
         snprintf(p2, sizeof p2, "%s.levels", path);
         if (!lv || lv->type != CX_NODE_SEQ || lv->n != CX_Q_LEVELS) {
-            s_err(x, lv ? lv : ax, p2, "expected a list of %d statements, one per level 1 to 5, "
-                  "found %s", CX_Q_LEVELS, lv && lv->type == CX_NODE_SEQ ? "another count"
-                  : s_show(lv, shown, sizeof shown));
+            s_err(x, lv ? lv : ax, p2,
+                  "expected a list of %d statements, one per level 1 to 5, "
+                  "found %s",
+                  CX_Q_LEVELS,
+                  lv && lv->type == CX_NODE_SEQ ? "another count"
+                                                : s_show(lv, shown, sizeof shown));
             continue;
         }
         for (int k = 0; k < CX_Q_LEVELS; k++) {
@@ -294,9 +300,12 @@ static void s_dept_answers(s_ctx_t *x, const cx_node_t *k, const cx_node_t *v,
         d->axis_line[a] = l->line;
         d->axis_column[a] = l->column;
         if (l->type != CX_NODE_SEQ || l->n != CX_Q_LEVELS) {
-            s_err(x, l, p, "expected %d agreements from 0 (not at all) to 4 (fully), one per "
-                  "level's statement, such as [0, 3, 4, 1, 0], found %s", CX_Q_LEVELS,
-                  l->type == CX_NODE_SEQ ? "a list of another length" : s_show(l, shown, sizeof shown));
+            s_err(x, l, p,
+                  "expected %d agreements from 0 (not at all) to 4 (fully), one per "
+                  "level's statement, such as [0, 3, 4, 1, 0], found %s",
+                  CX_Q_LEVELS,
+                  l->type == CX_NODE_SEQ ? "a list of another length"
+                                         : s_show(l, shown, sizeof shown));
             continue;
         }
         bool ok = true;
@@ -306,9 +315,10 @@ static void s_dept_answers(s_ctx_t *x, const cx_node_t *k, const cx_node_t *v,
             if (!cx_dx_int(l->kids[i], 0, CX_Q_MAX_AGREE, &val)) {
                 char p2[200];
                 snprintf(p2, sizeof p2, "%s[%d]", p, i);
-                s_err(x, l->kids[i], p2, "expected an agreement from 0 (not at all) to 4 (fully) "
-                      "with the level-%d statement, found %s", i + 1,
-                      s_show(l->kids[i], shown, sizeof shown));
+                s_err(x, l->kids[i], p2,
+                      "expected an agreement from 0 (not at all) to 4 (fully) "
+                      "with the level-%d statement, found %s",
+                      i + 1, s_show(l->kids[i], shown, sizeof shown));
                 ok = false;
                 continue;
             }
@@ -316,7 +326,8 @@ static void s_dept_answers(s_ctx_t *x, const cx_node_t *k, const cx_node_t *v,
             sum += (int)val;
         }
         if (ok && sum == 0) {
-            s_err(x, l, p, "no statement describes this department at all (every agreement is 0): "
+            s_err(x, l, p,
+                  "no statement describes this department at all (every agreement is 0): "
                   "give at least one statement some agreement");
             ok = false;
         }
@@ -392,18 +403,21 @@ static int s_load(const char *name, const char *dir, const char *text, size_t le
         return -1;
     }
     if (!root || root->type != CX_NODE_MAP) {
-        s_err(&x, root, "", "expected a mapping (axes, organisation, scenario, company, "
-              "departments), found %s", s_show(root, shown, sizeof shown));
+        s_err(&x, root, "",
+              "expected a mapping (axes, organisation, scenario, company, "
+              "departments), found %s",
+              s_show(root, shown, sizeof shown));
         cx_doc_fini(&doc);
         return -1;
     }
-    static const char *const keys[] = {"title",    "scale",   "questionnaire", "axes",
-                                       "organisation", "scenario", "company", "departments"};
+    static const char *const keys[] = {"title",        "scale",    "questionnaire", "axes",
+                                       "organisation", "scenario", "company",       "departments"};
     s_known_keys(&x, root, "", keys, 8);
     const cx_node_t *inc = cx_node_get(root, "questionnaire");
     const cx_node_t *axes = cx_node_get(root, "axes");
     if (inc && axes) {
-        s_err(&x, inc, "questionnaire", "give either the statements (axes, organisation) or "
+        s_err(&x, inc, "questionnaire",
+              "give either the statements (axes, organisation) or "
               "questionnaire: FILE naming them, not both");
     } else if (inc) {
         s_include(&x, inc, dir, q, depth);
@@ -429,7 +443,8 @@ static int s_load(const char *name, const char *dir, const char *text, size_t le
         const cx_node_t *sc = cx_node_get(root, "scenario");
         char rel[1024];
         if (!sc) {
-            s_err(&x, root, "scenario", "missing: the company's scenario file (departments, "
+            s_err(&x, root, "scenario",
+                  "missing: the company's scenario file (departments, "
                   "personas, journeys), relative to this file");
         } else if (s_text(&x, sc, "scenario", rel, sizeof rel)) {
             s_resolve(dir, rel, q->scenario, sizeof q->scenario);

@@ -25,43 +25,43 @@
 #include "cx_load.h"
 #include "cx_scenario.h"
 
-#define CX_Q_AXES 3   /* seed 000's axes: strategy, control, tactics */
-#define CX_Q_LEVELS 5 /* levels 1..5 */
+#define CX_Q_AXES 3      /* seed 000's axes: strategy, control, tactics */
+#define CX_Q_LEVELS 5    /* levels 1..5 */
 #define CX_Q_MAX_AGREE 4 /* agreement scale 0 (not at all) .. 4 (fully) */
 
 typedef enum { CX_AXIS_STRATEGY = 0, CX_AXIS_CONTROL, CX_AXIS_TACTICS } cx_axis_t;
 
 typedef struct {
-    char question[256];                  /* the axis's question */
-    char source[512];                    /* the French passage it comes from */
-    char statement[CX_Q_LEVELS][512];    /* what a department at level k+1 looks like */
-    char st_source[CX_Q_LEVELS][512];    /* the passage each statement restates */
+    char question[256];               /* the axis's question */
+    char source[512];                 /* the French passage it comes from */
+    char statement[CX_Q_LEVELS][512]; /* what a department at level k+1 looks like */
+    char st_source[CX_Q_LEVELS][512]; /* the passage each statement restates */
 } cx_q_axis_t;
 
 typedef struct {
-    char id[CX_ID_MAX];                  /* department id (checked against the scenario later) */
-    int line, column;                    /* where its entry sits */
-    bool answered[CX_Q_AXES];            /* the axis has five agreements */
-    int agree[CX_Q_AXES][CX_Q_LEVELS];   /* agreement 0..4 with each level's statement */
-    int axis_line[CX_Q_AXES];            /* where each axis's answer sits (0 when absent) */
-    int axis_column[CX_Q_AXES];          /* its column */
+    char id[CX_ID_MAX];                /* department id (checked against the scenario later) */
+    int line, column;                  /* where its entry sits */
+    bool answered[CX_Q_AXES];          /* the axis has five agreements */
+    int agree[CX_Q_AXES][CX_Q_LEVELS]; /* agreement 0..4 with each level's statement */
+    int axis_line[CX_Q_AXES];          /* where each axis's answer sits (0 when absent) */
+    int axis_column[CX_Q_AXES];        /* its column */
 } cx_q_dept_t;
 
 typedef struct {
-    char file[1024];                     /* the answers file, as given */
-    char statements_file[4096];          /* the file the statements came from */
-    char title[128];                     /* the questionnaire's title */
-    cx_q_axis_t axis[CX_Q_AXES];         /* statements per axis */
-    char owner_question[256];            /* organisation.cx_owner.question */
+    char file[1024];                        /* the answers file, as given */
+    char statements_file[4096];             /* the file the statements came from */
+    char title[128];                        /* the questionnaire's title */
+    cx_q_axis_t axis[CX_Q_AXES];            /* statements per axis */
+    char owner_question[256];               /* organisation.cx_owner.question */
     char owner_option[CX_OWNER_COUNT][256]; /* what each cx_owner option means */
-    char gov_question[256];              /* organisation.governance.question */
-    char gov_option[CX_GOV_COUNT][256];  /* what each governance option means */
-    char scenario[4096];                 /* the company's scenario, resolved against the file */
-    int scenario_line;                   /* where `scenario` sits */
-    int cx_owner;                        /* cx_owner_t answered, -1 when not */
-    int governance;                      /* cx_governance_t answered, -1 when not */
-    cx_q_dept_t dept[CX_MAX_DEPTS];      /* departments, in file order */
-    int n_dept;                          /* entries used */
+    char gov_question[256];                 /* organisation.governance.question */
+    char gov_option[CX_GOV_COUNT][256];     /* what each governance option means */
+    char scenario[4096];                    /* the company's scenario, resolved against the file */
+    int scenario_line;                      /* where `scenario` sits */
+    int cx_owner;                           /* cx_owner_t answered, -1 when not */
+    int governance;                         /* cx_governance_t answered, -1 when not */
+    cx_q_dept_t dept[CX_MAX_DEPTS];         /* departments, in file order */
+    int n_dept;                             /* entries used */
 } cx_questionnaire_t;
 
 /* Name of an axis ("strategy", "control", "tactics"). */

@@ -201,34 +201,40 @@ static void test_diagnostics(void **state)
     cx_scenario_t *sc = malloc(sizeof *sc);
     cx_diags_t d;
     /* Out of range, wrong length, misspelt axis and key, unknown owner. */
-    assert_int_equal(s_load("company: {cx_owner: marketting}\n"
-                            "departments:\n"
-                            "  it: {strategy: [0, 5, 0, 0, 0], control: [1, 2], stratgy: [1, 1, 1, 1, 1]}\n"
-                            "  sales: {strategy: [0, 0, 0, 0, 0], control: ~, tactics: ~}\n",
-                            q, &d),
-                     -1);
-    assert_true(s_has(&d, "answers.yaml:5:22: error: departments.it.strategy[1]: expected an agreement from 0"));
-    assert_true(s_has(&d, "answers.yaml:5:44: error: departments.it.control: expected 5 agreements"));
-    assert_true(s_has(&d, "departments.it.stratgy: unknown key 'stratgy'; did you mean 'strategy'?"));
+    assert_int_equal(
+        s_load("company: {cx_owner: marketting}\n"
+               "departments:\n"
+               "  it: {strategy: [0, 5, 0, 0, 0], control: [1, 2], stratgy: [1, 1, 1, 1, 1]}\n"
+               "  sales: {strategy: [0, 0, 0, 0, 0], control: ~, tactics: ~}\n",
+               q, &d),
+        -1);
+    assert_true(s_has(
+        &d, "answers.yaml:5:22: error: departments.it.strategy[1]: expected an agreement from 0"));
+    assert_true(
+        s_has(&d, "answers.yaml:5:44: error: departments.it.control: expected 5 agreements"));
+    assert_true(
+        s_has(&d, "departments.it.stratgy: unknown key 'stratgy'; did you mean 'strategy'?"));
     assert_true(s_has(&d, "answers.yaml:3:21: error: company.cx_owner: expected one of none, "
                           "marketing, customer_service, product, cx_team, found 'marketting'; did "
                           "you mean 'marketing'?"));
     assert_true(s_has(&d, "answers.yaml:6:21: error: departments.sales.strategy: no statement"));
     cx_diags_fini(&d);
     /* A department answered on some axes only. */
-    assert_int_equal(s_load("departments:\n"
-                            "  it: {strategy: [0, 4, 0, 0, 0], control: ~, tactics: [0, 4, 0, 0, 0]}\n",
-                            q, &d),
-                     0);
+    assert_int_equal(
+        s_load("departments:\n"
+               "  it: {strategy: [0, 4, 0, 0, 0], control: ~, tactics: [0, 4, 0, 0, 0]}\n",
+               q, &d),
+        0);
     assert_int_equal(cx_assess_score(q, as, &d), -1);
     assert_true(s_has(&d, "answers.yaml:4:44: error: departments.it.control: not answered"));
     cx_diags_fini(&d);
     /* A department the scenario lacks. */
-    assert_int_equal(s_load("departments:\n"
-                            "  custmer_service: {strategy: [0, 4, 0, 0, 0], control: [0, 4, 0, 0, 0], "
-                            "tactics: [0, 4, 0, 0, 0]}\n",
-                            q, &d),
-                     0);
+    assert_int_equal(
+        s_load("departments:\n"
+               "  custmer_service: {strategy: [0, 4, 0, 0, 0], control: [0, 4, 0, 0, 0], "
+               "tactics: [0, 4, 0, 0, 0]}\n",
+               q, &d),
+        0);
     assert_int_equal(cx_assess_score(q, as, &d), 0);
     assert_int_equal(cx_scenario_load_file(q->scenario, NULL, 0, sc, &d), 0);
     assert_int_equal(cx_assess_apply(q, as, sc, &d), -1);
