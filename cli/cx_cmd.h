@@ -35,6 +35,12 @@ int cx_cmd_optimise(int argc, char **argv);
 /* Reality checks: statements of the model's behaviour, run and judged
  * (cx_cmd_check.c). */
 int cx_cmd_check(int argc, char **argv);
+/* A maturity self-assessment scored into a scenario (cx_cmd_assess.c). */
+int cx_cmd_assess(int argc, char **argv);
+/* The gap between today and a target, its cost from paired runs (cx_cmd_gap.c). */
+int cx_cmd_gap(int argc, char **argv);
+/* Journey attribution: each touchpoint's contribution to the KPIs (cx_cmd_attribute.c). */
+int cx_cmd_attribute(int argc, char **argv);
 /* An offline HTML report of a run or compare directory (cx_cmd_report.c). */
 int cx_cmd_report(int argc, char **argv);
 

@@ -46,6 +46,7 @@
 #include "cx_exp_roadmap.h"
 #include "cx_exp_stats.h"
 #include "cx_exp_util.h"
+#include "cx_gap.h"
 #include "cx_load.h"
 #include "cx_output.h"
 #include "cx_proc.h"
@@ -81,6 +82,9 @@ static void s_usage(FILE *fp)
             "options:\n"
             "  --budget AMOUNT       total investment allowed (required)\n"
             "  --steps N             moves at most, 1..16 (default 3)\n"
+            "  --space FILE          a gap's search space (cxsim gap): departments rise to\n"
+            "                        their targets (a step or straight there), the CX owner\n"
+            "                        and governance may change once\n"
             "  --moves departments=ID,ID,...\n"
             "                        departments that may move (default: every department)\n"
             "  --cost-per-level C    investment of one level (default 250000)\n"
@@ -115,6 +119,7 @@ typedef struct {
     bool have_budget;
     int steps;
     const char *moves;
+    const char *space; /* --space FILE: a gap's search space (cxsim gap) */
     double cost_per_level;
     const char *costs[CX_MAX_DEPTS];
     int n_costs;
@@ -165,6 +170,8 @@ static int s_parse(int argc, char **argv, o_opts_t *o)
                 return -1;
             }
             o->steps = (int)n;
+        } else if ((v = cx_exp_opt("--space", argc, argv, &i, &missing))) {
+            o->space = v;
         } else if ((v = cx_exp_opt("--moves", argc, argv, &i, &missing))) {
             o->moves = strncmp(v, "departments=", 12) == 0 ? v + 12 : v;
         } else if ((v = cx_exp_opt("--cost-per-level", argc, argv, &i, &missing))) {
@@ -259,6 +266,42 @@ static int s_dept(const cx_scenario_t *sc, const char *opt, const char *id, size
     return -1;
 }
 
+/* Narrows the search space to a gap's (--space): the departments it names
+ * (and --moves allows) up to their targets, jumps allowed, owner and
+ * governance moves. Returns 0, or -1 after a message. */
+static int s_space_file(const o_opts_t *o, const cx_scenario_t *sc, cx_rm_space_t *sp)
+{
+    cx_gap_space_t gs;
+    cx_diags_t dg;
+    cx_diags_init(&dg);
+    if (cx_gap_space_load_file(o->space, &gs, &dg) != 0) {
+        cx_diags_print(stderr, &dg);
+        cx_diags_fini(&dg);
+        return -1;
+    }
+    cx_diags_fini(&dg);
+    bool named[CX_MAX_DEPTS] = {false};
+    for (int i = 0; i < gs.n; i++) {
+        int d = s_dept(sc, "--space", gs.id[i], strlen(gs.id[i]));
+        if (d < 0) {
+            return -1;
+        }
+        named[d] = true;
+        sp->target[d] = gs.to[i];
+    }
+    for (int d = 0; d < sc->n_dept; d++) {
+        sp->allowed[d] = sp->allowed[d] && named[d];
+    }
+    sp->jump = true;
+    sp->owner_move = gs.owner_move;
+    sp->owner_to = gs.owner_to;
+    sp->owner_cost = gs.owner_cost;
+    sp->gov_move = gs.gov_move;
+    sp->gov_to = gs.gov_to;
+    sp->gov_cost = gs.gov_cost;
+    return 0;
+}
+
 /* Fills the search space from the options. Returns 0, or -1 after a
  * message. */
 static int s_space(const o_opts_t *o, const cx_scenario_t *sc, cx_rm_space_t *sp)
@@ -307,7 +350,7 @@ static int s_space(const o_opts_t *o, const cx_scenario_t *sc, cx_rm_space_t *sp
             p = c + 1;
         }
     }
-    return 0;
+    return o->space ? s_space_file(o, sc, sp) : 0;
 }
 
 /* Loads the scenario with the --set options (and extra ones after them)
@@ -785,7 +828,7 @@ int cx_cmd_optimise(int argc, char **argv)
 
     int R = o.com.replicates;
     int W = o.beam;
-    int per_step = W * (sc->n_dept > 0 ? sc->n_dept : 1);
+    int per_step = W * cx_rm_max_candidates(sc, &sp);
     int cap_all = 1 + o.steps * per_step;
     c.tty = isatty(2) != 0;
     ex = cx_exp_exec_new(pl.exe, pl.root, o.com.engine, o.com.jobs, c.tty);

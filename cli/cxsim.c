@@ -38,6 +38,12 @@ static void s_usage(FILE *fp)
                 "                          order, within a budget (optimise.db, best.yaml)\n"
                 "  check [FILE.yaml...]    reality checks: how the company must behave, run as\n"
                 "                          paired replicates; 'N of M checks hold'\n"
+                "  assess QUESTIONNAIRE.yaml  score a maturity self-assessment per department\n"
+                "                          and axis; --out: the company's scenario as it is\n"
+                "  gap CURRENT.yaml TARGET.yaml  the gap per department, what it costs in\n"
+                "                          KPIs (paired runs), the optimiser's search space\n"
+                "  attribute RUN_DIR|SCENARIO.yaml  each touchpoint's contribution to NPS,\n"
+                "                          CES, churn and revenue, ranked, with 95%% CIs\n"
                 "  report DIR              a self-contained HTML report with charts of a run\n"
                 "                          or compare directory (DIR/report.html)\n"
                 "\n"
@@ -79,6 +85,9 @@ int main(int argc, char **argv)
         {"calibrate", cx_cmd_calibrate},
         {"optimise", cx_cmd_optimise},
         {"check", cx_cmd_check},
+        {"assess", cx_cmd_assess},
+        {"gap", cx_cmd_gap},
+        {"attribute", cx_cmd_attribute},
         {"report", cx_cmd_report},
         {"validate", cx_cmd_validate},
     };

@@ -236,6 +236,8 @@ static void s_journeys(cx_buf_t *b, const cx_scenario_t *sc)
             s_key_num(b, "        ", "it_dependence", t->it_dependence);
             s_key_num(b, "        ", "gap_days", t->gap_days);
             s_key_num(b, "        ", "probability", t->probability);
+            s_key_num(b, "        ", "quality", t->quality);
+            s_key_bool(b, "        ", "no_pain", t->no_pain);
             cx_buf_printf(b, "        handoff: [");
             for (int h = 0; h < t->n_handoff && h < CX_MAX_HANDOFF; h++) {
                 cx_buf_printf(b, "%s", h ? ", " : "");

@@ -69,7 +69,7 @@
 #define S_JOURNEY_KEYS(X) X(id) X(loop_to) X(touchpoints)
 #define S_TP_KEYS(X)                                                                               \
     X(id) X(stage) X(owner) X(channel) X(moment_of_truth) X(purchase) X(avoidable)                 \
-        X(it_dependence) X(gap_days) X(probability) X(handoff)
+        X(it_dependence) X(gap_days) X(probability) X(handoff) X(quality) X(no_pain)
 #define S_EVENT_KEYS(X)                                                                            \
     X(at) X(event) X(department) X(to) X(value) X(over) X(cost) X(owner) X(governance)
 
@@ -347,12 +347,14 @@ static void s_touchpoint(cx_load_ctx_t *c, const cx_node_t *item, const char *ip
     cx_load__bool(c, item, ip, "moment_of_truth", &t->moment_of_truth);
     cx_load__bool(c, item, ip, "purchase", &t->purchase);
     cx_load__bool(c, item, ip, "avoidable", &t->avoidable);
+    cx_load__bool(c, item, ip, "no_pain", &t->no_pain);
     if (external) {
         t->it_dependence = 0.0; /* IT does not shape a third party's touchpoint */
     }
     cx_load__num(c, item, ip, "it_dependence", 0, 1, false, &t->it_dependence);
     cx_load__num(c, item, ip, "gap_days", 0, S_MAX_GAP_DAYS, true, &t->gap_days);
     cx_load__num(c, item, ip, "probability", 0, 1, false, &t->probability);
+    cx_load__num(c, item, ip, "quality", -10, 10, false, &t->quality);
 
     const cx_node_t *h = cx_load__list(c, item, ip, "handoff", "department ids");
     if (h) {

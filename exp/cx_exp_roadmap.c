@@ -37,7 +37,7 @@ double cx_rm_level(const cx_scenario_t *sc, const cx_roadmap_t *rm, int d, int t
     }
     for (int i = 0; rm && i < rm->n; i++) {
         const cx_rm_move_t *m = &rm->move[i];
-        if (m->dept == d && m->tick <= tick && m->tick >= at) {
+        if (m->kind == CX_EV_MATURITY && m->dept == d && m->tick <= tick && m->tick >= at) {
             level = m->to;
             at = m->tick;
         }
@@ -56,6 +56,58 @@ bool cx_rm_fits(double cost, double budget)
     return cost <= budget + 1e-9 * fabs(budget);
 }
 
+/* Appends move m to base as out[*n] when it fits (counting it either way). */
+static void s_child(const cx_rm_space_t *sp, const cx_roadmap_t *base, const cx_rm_move_t *m,
+                    cx_roadmap_t *out, int cap, int *n)
+{
+    double cost = base->cost + m->cost;
+    if (!(m->cost >= 0) || !cx_rm_fits(cost, sp->budget)) {
+        return;
+    }
+    if (*n < cap) {
+        cx_roadmap_t *c = &out[*n];
+        *c = *base;
+        c->move[c->n] = *m;
+        c->n++;
+        c->cost = cost;
+        c->point = -1;
+        c->n_rep = 0;
+        c->mean = c->lo = c->hi = c->half = NAN;
+        c->kept = false;
+    }
+    (*n)++;
+}
+
+/* True when base already has a move of this kind. */
+static bool s_has_kind(const cx_roadmap_t *base, cx_event_kind_t kind)
+{
+    for (int i = 0; i < base->n; i++) {
+        if (base->move[i].kind == kind) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The owner (or governance) at `tick` from the scenario's own timeline. */
+static int s_org_at(const cx_scenario_t *sc, cx_event_kind_t kind, int tick)
+{
+    int v = kind == CX_EV_CX_OWNER ? (int)sc->cx_owner : (int)sc->governance;
+    for (int i = 0; i < sc->n_event && i < CX_MAX_EVENTS; i++) {
+        const cx_event_spec_t *e = &sc->event[i];
+        if (e->kind == kind && e->tick <= tick) {
+            v = kind == CX_EV_CX_OWNER ? e->owner : e->governance;
+        }
+    }
+    return v;
+}
+
+int cx_rm_max_candidates(const cx_scenario_t *sc, const cx_rm_space_t *sp)
+{
+    int n = sc->n_dept * (sp->jump ? 2 : 1) + (sp->owner_move ? 1 : 0) + (sp->gov_move ? 1 : 0);
+    return n > 0 ? n : 1;
+}
+
 int cx_rm_candidates(const cx_scenario_t *sc, const cx_rm_space_t *sp, const cx_roadmap_t *base,
                      cx_roadmap_t *out, int cap)
 {
@@ -68,28 +120,43 @@ int cx_rm_candidates(const cx_scenario_t *sc, const cx_rm_space_t *sp, const cx_
     }
     int tick = cx_rm_start_tick(base->n + 1, sp->steps, sp->ticks);
     int n = 0;
-    for (int d = 0; d < sc->n_dept && d < CX_MAX_DEPTS; d++) {
-        if (!sp->allowed[d]) {
-            continue;
+    for (int pass = 0; pass < (sp->jump ? 2 : 1); pass++) {
+        for (int d = 0; d < sc->n_dept && d < CX_MAX_DEPTS; d++) {
+            if (!sp->allowed[d]) {
+                continue;
+            }
+            double target = sp->target[d] > 0 ? sp->target[d] : 5.0;
+            double from = cx_rm_level(sc, base, d, tick);
+            double to = cx_rm_next_level(from);
+            if (to < 0 || !(from < target)) {
+                continue;
+            }
+            cx_rm_move_t m = {d, tick, from, to, sp->over, sp->cost[d], CX_EV_MATURITY};
+            if (pass == 0) {
+                m.to = to < target ? to : target;
+            } else {
+                if (!(target > to)) {
+                    continue; /* the step above is the target: no jump */
+                }
+                m.to = target;
+                m.cost = sp->cost[d] * (ceil(target) - floor(from));
+            }
+            s_child(sp, base, &m, out, cap, &n);
         }
-        double from = cx_rm_level(sc, base, d, tick);
-        double to = cx_rm_next_level(from);
-        double cost = base->cost + sp->cost[d];
-        if (to < 0 || !(sp->cost[d] >= 0) || !cx_rm_fits(cost, sp->budget)) {
-            continue;
+    }
+    if (sp->owner_move && !s_has_kind(base, CX_EV_CX_OWNER)) {
+        int now = s_org_at(sc, CX_EV_CX_OWNER, tick);
+        if (now != sp->owner_to) {
+            cx_rm_move_t m = {-1, tick, now, sp->owner_to, 1, sp->owner_cost, CX_EV_CX_OWNER};
+            s_child(sp, base, &m, out, cap, &n);
         }
-        if (n < cap) {
-            cx_roadmap_t *c = &out[n];
-            *c = *base;
-            c->move[c->n] = (cx_rm_move_t){d, tick, from, to, sp->over, sp->cost[d]};
-            c->n++;
-            c->cost = cost;
-            c->point = -1;
-            c->n_rep = 0;
-            c->mean = c->lo = c->hi = c->half = NAN;
-            c->kept = false;
+    }
+    if (sp->gov_move && !s_has_kind(base, CX_EV_GOVERNANCE)) {
+        int now = s_org_at(sc, CX_EV_GOVERNANCE, tick);
+        if (now != sp->gov_to) {
+            cx_rm_move_t m = {-1, tick, now, sp->gov_to, 1, sp->gov_cost, CX_EV_GOVERNANCE};
+            s_child(sp, base, &m, out, cap, &n);
         }
-        n++;
     }
     return n;
 }
@@ -110,11 +177,17 @@ int cx_rm_compare(const cx_roadmap_t *a, const cx_roadmap_t *b)
         return a->n < b->n ? -1 : 1;
     }
     for (int i = 0; i < a->n; i++) {
+        if (a->move[i].kind != b->move[i].kind) {
+            return a->move[i].kind < b->move[i].kind ? -1 : 1;
+        }
         if (a->move[i].dept != b->move[i].dept) {
             return a->move[i].dept < b->move[i].dept ? -1 : 1;
         }
         if (a->move[i].tick != b->move[i].tick) {
             return a->move[i].tick < b->move[i].tick ? -1 : 1;
+        }
+        if (a->move[i].to != b->move[i].to) {
+            return a->move[i].to < b->move[i].to ? -1 : 1;
         }
     }
     return 0;
@@ -209,9 +282,11 @@ void cx_rm_timeline_set(cx_buf_t *b, const cx_scenario_t *sc, const cx_roadmap_t
         cx_event_spec_t e;
         memset(&e, 0, sizeof e);
         e.tick = m->tick;
-        e.kind = CX_EV_MATURITY;
+        e.kind = m->kind;
         e.dept = m->dept;
-        e.value = m->to;
+        e.value = m->kind == CX_EV_MATURITY ? m->to : 0;
+        e.owner = m->kind == CX_EV_CX_OWNER ? (int)m->to : 0;
+        e.governance = m->kind == CX_EV_GOVERNANCE ? (int)m->to : 0;
         e.duration = m->over;
         e.cost = m->cost;
         cx_buf_printf(b, "%s", n++ ? ", " : "");
@@ -227,6 +302,17 @@ void cx_rm_key(cx_buf_t *b, const cx_scenario_t *sc, const cx_roadmap_t *rm)
     }
     for (int i = 0; i < rm->n; i++) {
         const cx_rm_move_t *m = &rm->move[i];
+        if (m->kind == CX_EV_CX_OWNER) {
+            cx_buf_printf(b, "%scx_owner@%d:%s>%s", i ? "; " : "", m->tick,
+                              cx_owner_name((cx_owner_t)m->from), cx_owner_name((cx_owner_t)m->to));
+            continue;
+        }
+        if (m->kind == CX_EV_GOVERNANCE) {
+            cx_buf_printf(b, "%sgovernance@%d:%s>%s", i ? "; " : "", m->tick,
+                              cx_governance_name((cx_governance_t)m->from),
+                              cx_governance_name((cx_governance_t)m->to));
+            continue;
+        }
         cx_buf_printf(b, "%s%s@%d:", i ? "; " : "", sc->dept[m->dept].id, m->tick);
         s_num(b, m->from);
         cx_buf_printf(b, ">");
@@ -255,6 +341,17 @@ static void s_money(cx_buf_t *b, double x)
 
 void cx_rm_move_describe(cx_buf_t *b, const cx_scenario_t *sc, const cx_rm_move_t *m)
 {
+    if (m->kind == CX_EV_CX_OWNER || m->kind == CX_EV_GOVERNANCE) {
+        bool own = m->kind == CX_EV_CX_OWNER;
+        cx_buf_printf(b, "tick %d: %s %s\xe2\x86\x92%s, cost ", m->tick,
+                          own ? "CX owner" : "governance",
+                          own ? cx_owner_name((cx_owner_t)m->from)
+                              : cx_governance_name((cx_governance_t)m->from),
+                          own ? cx_owner_name((cx_owner_t)m->to)
+                              : cx_governance_name((cx_governance_t)m->to));
+        s_money(b, m->cost);
+        return;
+    }
     cx_buf_printf(b, "tick %d: %s ", m->tick, sc->dept[m->dept].id);
     s_num(b, m->from);
     cx_buf_printf(b, "\xe2\x86\x92");

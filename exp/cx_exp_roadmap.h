@@ -9,7 +9,10 @@
  *  scenario or of the roadmap that starts at or before that tick) to the
  *  next whole level, floor(level) + 1 <= 5, ramped over `over` ticks, at
  *  the department's cost per level. A roadmap's cost is the sum of its
- *  moves' costs and must stay within the budget.
+ *  moves' costs and must stay within the budget. With a gap's search space
+ *  (`--space`, diagnose/cx_gap.h) a department stops at its target, may
+ *  also jump straight to it, and the CX owner and the governance may each
+ *  change once (events of their kind at the move's tick).
  *
  *  Everything here is pure (no files, no processes): candidate generation,
  *  the budget check, beam selection with deterministic tie-breaking, and
@@ -32,14 +35,17 @@
 
 #define CX_RM_MAX_STEPS 16 /* moves in one roadmap */
 
-/* One move: raise department `dept` from `from` to `to` starting at `tick`. */
+/* One move: raise department `dept` from `from` to `to` starting at `tick`;
+ * or (kind CX_EV_CX_OWNER / CX_EV_GOVERNANCE, dept -1) change the CX owner
+ * or the governance from `from` to `to` (enum values as numbers). */
 typedef struct {
-    int dept;    /* department index in the scenario */
+    int dept;    /* department index in the scenario; -1 for an owner or governance move */
     int tick;    /* start tick */
     double from; /* level before the move */
-    double to;   /* level reached: floor(from) + 1 */
+    double to;   /* level reached: floor(from) + 1, capped at the target, or the target */
     int over;    /* ramp, ticks */
     double cost; /* investment of the move */
+    cx_event_kind_t kind; /* CX_EV_MATURITY (0), CX_EV_CX_OWNER or CX_EV_GOVERNANCE */
 } cx_rm_move_t;
 
 /* A roadmap and what its evaluation found. */
@@ -62,6 +68,15 @@ typedef struct {
     double budget;               /* total cost allowed */
     double cost[CX_MAX_DEPTS];   /* cost of one level, per department */
     bool allowed[CX_MAX_DEPTS];  /* departments that may move (--moves) */
+    double target[CX_MAX_DEPTS]; /* highest level a department may reach; 0 means 5 (--space) */
+    bool jump;                   /* a move may also go straight to the target, costing
+                                    cost x (ceil(target) - floor(from)) */
+    bool owner_move;             /* the CX owner may change once, to owner_to */
+    int owner_to;                /* cx_owner_t reached by that move */
+    double owner_cost;           /* its cost */
+    bool gov_move;               /* the governance may change once, to gov_to */
+    int gov_to;                  /* cx_governance_t reached by that move */
+    double gov_cost;             /* its cost */
 } cx_rm_space_t;
 
 /* Start tick of move k (1-based) of a roadmap of at most `steps` moves in
@@ -87,13 +102,19 @@ double cx_rm_next_level(double level);
 bool cx_rm_fits(double cost, double budget);
 
 /* Every feasible roadmap that appends one move to `base`: one per allowed
- * department (in department order) below level 5 at the next start tick
- * whose cost keeps the total within the budget; none once base has
- * sp->steps moves. Children get point -1, NaN statistics. Writes up to
+ * department (in department order) below its target (5 by default) at the
+ * next start tick whose cost keeps the total within the budget, then (with
+ * sp->jump) one straight to the target per department where that is more
+ * than one step, then the owner and the governance moves not made yet;
+ * none once base has sp->steps moves. Children get point -1, NaN statistics. Writes up to
  * cap into out; returns how many there are (may exceed cap), or -1 on
  * invalid arguments. */
 int cx_rm_candidates(const cx_scenario_t *sc, const cx_rm_space_t *sp, const cx_roadmap_t *base,
                      cx_roadmap_t *out, int cap);
+
+/* The most children cx_rm_candidates can give one roadmap (at least 1):
+ * the departments, twice with jumps, plus the owner and governance moves. */
+int cx_rm_max_candidates(const cx_scenario_t *sc, const cx_rm_space_t *sp);
 
 /* Orders roadmaps best first: higher mean, then lower cost, then fewer
  * moves, then by moves (department index, then tick) in order; a NaN mean

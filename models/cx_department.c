@@ -367,8 +367,10 @@ static void s_serve_one(cx_dept_t *self, const cx_tickctx_t *ctx, const s_entry_
     o->tp = r->tp;
     o->dept = (uint8_t)self->index;
     o->handoff_to = CX_NO_DEPT;
+    /* The touchpoint's own offset (touchpoints[].quality): a planted pain
+     * point or a counterfactual improvement of one touchpoint. */
     for (int k = 0; k < CX_PILLARS; k++) {
-        o->pillar[k] = s_wire(mean[k] + cap.spread * (a * z0 + b * cx_tri16(zw[k])));
+        o->pillar[k] = s_wire(mean[k] + tp->quality + cap.spread * (a * z0 + b * cx_tri16(zw[k])));
     }
     if (resolved) {
         o->flags = CX_OUT_RESOLVED;

@@ -122,6 +122,9 @@ typedef struct {
     double it_dependence;             /* 0..1 how much IT's maturity shapes it */
     double gap_days;                  /* mean days between the previous touchpoint and this one */
     double probability;               /* chance a customer visits it when reaching it, 0..1 */
+    double quality;                   /* offset on its served pillar means, -10..10 (0: none) */
+    bool no_pain;                     /* counterfactual: an experience below expectation here
+                                         counts as meeting it (journey attribution) */
     int handoff[CX_MAX_HANDOFF];      /* departments an unresolved case is handed to */
     int n_handoff;                    /* entries used in handoff[] */
     int line;                         /* line in the scenario file */

@@ -547,6 +547,9 @@ static void s_experience(cx_shard_t *self, size_t j, const cx_tickctx_t *ctx, in
     }
     int mot = tp->moment_of_truth ? 1 : 0;
     double e = self->c[j].expect;
+    if (tp->no_pain && x < e) {
+        x = e; /* the counterfactual of journey attribution: this touchpoint never disappoints */
+    }
     double sat = self->c[j].sat;
     double dis = x - e;
     double tx = x + (dis > 0.0 ? p->ede_gain_positive * dis : p->ede_gain_negative * dis);
@@ -636,7 +639,8 @@ static void s_external(cx_shard_t *self, size_t j, const cx_tickctx_t *ctx, uint
     const cx_params_t *p = &self->sc->params;
     uint32_t w[4];
     cx_rng4k(self->key[CX_STREAM_EXTERNAL], s_cid(self, j), (uint32_t)ctx->tick, draw, w);
-    double mean = p->external_quality + p->reputation_external * ctx->reputation / 100.0;
+    double mean = p->external_quality + p->reputation_external * ctx->reputation / 100.0 +
+                  self->js->tp[self->c[j].pos].quality;
     double a = sqrt(p->pillar_correlation);
     double b = sqrt(1.0 - p->pillar_correlation);
     double z0 = cx_tri16(w[0]);

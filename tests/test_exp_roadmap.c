@@ -99,7 +99,7 @@ static void test_levels(void **state)
     assert_true(cx_rm_next_level(5) == -1);
     cx_roadmap_t r = s_empty();
     r.n = 1;
-    r.move[0] = (cx_rm_move_t){mk, 20, 2, 3, 10, 100};
+    r.move[0] = (cx_rm_move_t){mk, 20, 2, 3, 10, 100, CX_EV_MATURITY};
     assert_true(cx_rm_level(sc, &r, mk, 19) == 2);
     assert_true(cx_rm_level(sc, &r, mk, 20) == 3);
     assert_true(cx_rm_level(sc, &r, mk, 70) == 3.5); /* the scenario's later event wins */
@@ -189,7 +189,7 @@ static void test_select(void **state)
     for (int i = 0; i < 6; i++) {
         r[i] = s_empty();
         r[i].n = 1;
-        r[i].move[0] = (cx_rm_move_t){i, 10, 2, 3, 5, 100};
+        r[i].move[0] = (cx_rm_move_t){i, 10, 2, 3, 5, 100, CX_EV_MATURITY};
         r[i].cost = 100;
     }
     r[0].mean = 5;
@@ -232,8 +232,8 @@ static void test_timeline_loads(void **state)
     int it = cx_scenario_dept_index(sc, "it"), mk = cx_scenario_dept_index(sc, "marketing");
     cx_roadmap_t r = s_empty();
     r.n = 2;
-    r.move[0] = (cx_rm_move_t){mk, 33, 2, 3, 33, 250000};
-    r.move[1] = (cx_rm_move_t){it, 66, 4, 5, 33, 0.1};
+    r.move[0] = (cx_rm_move_t){mk, 33, 2, 3, 33, 250000, CX_EV_MATURITY};
+    r.move[1] = (cx_rm_move_t){it, 66, 4, 5, 33, 0.1, CX_EV_MATURITY};
     r.cost = 250000.1;
     cx_exp_buf_t b;
     cx_exp_buf_init(&b);
@@ -287,6 +287,82 @@ static void test_timeline_loads(void **state)
     free(same);
 }
 
+/* A gap's search space: targets cap the steps, jumps go straight to the
+ * target at the levels they cross, the owner and governance move once. */
+static void test_gap_space(void **state)
+{
+    (void)state;
+    cx_scenario_t *sc = s_load(NULL, 0);
+    int it = cx_scenario_dept_index(sc, "it"), mk = cx_scenario_dept_index(sc, "marketing");
+    int sales = cx_scenario_dept_index(sc, "sales");
+    cx_rm_space_t sp;
+    s_space(sc, &sp, 3, 1000);
+    sp.allowed[sales] = false;
+    sp.target[it] = 4;   /* already there */
+    sp.target[mk] = 4.5; /* a step to 3, or a jump to 4.5 crossing 3 levels */
+    sp.jump = true;
+    sp.owner_move = true;
+    sp.owner_to = CX_OWNER_CX_TEAM;
+    sp.owner_cost = 50;
+    sp.gov_move = true;
+    sp.gov_to = CX_GOV_HYBRID;
+    sp.gov_cost = 70;
+    assert_int_equal(cx_rm_max_candidates(sc, &sp), 8);
+    cx_roadmap_t none = s_empty();
+    cx_roadmap_t out[8];
+    assert_int_equal(cx_rm_candidates(sc, &sp, &none, out, 8), 4);
+    assert_int_equal(out[0].move[0].kind, CX_EV_MATURITY);
+    assert_int_equal(out[0].move[0].dept, mk);
+    assert_true(out[0].move[0].to == 3 && out[0].cost == 100);
+    assert_int_equal(out[1].move[0].dept, mk);
+    assert_true(out[1].move[0].to == 4.5 && out[1].cost == 300);
+    assert_int_equal(out[2].move[0].kind, CX_EV_CX_OWNER);
+    assert_true(out[2].move[0].from == CX_OWNER_NONE && out[2].move[0].to == CX_OWNER_CX_TEAM);
+    assert_true(out[2].cost == 50 && out[2].move[0].tick == 25);
+    assert_int_equal(out[3].move[0].kind, CX_EV_GOVERNANCE);
+    assert_true(out[3].move[0].to == CX_GOV_HYBRID && out[3].cost == 70);
+    /* The owner move is made once; a budget of 60 leaves it and the +1 step. */
+    cx_roadmap_t kids[8];
+    int n = cx_rm_candidates(sc, &sp, &out[2], kids, 8);
+    assert_int_equal(n, 3);
+    for (int i = 0; i < n; i++) {
+        assert_int_not_equal(kids[i].move[1].kind, CX_EV_CX_OWNER);
+    }
+    sp.budget = 60;
+    assert_int_equal(cx_rm_candidates(sc, &sp, &none, out, 8), 1);
+    assert_int_equal(out[0].move[0].kind, CX_EV_CX_OWNER);
+    /* Texts, and the timeline loads with an owner event at tick 25. */
+    cx_roadmap_t r = s_empty();
+    r.n = 2;
+    r.move[0] = (cx_rm_move_t){-1, 25, CX_OWNER_NONE, CX_OWNER_CX_TEAM, 1, 50, CX_EV_CX_OWNER};
+    r.move[1] = (cx_rm_move_t){-1, 50, CX_GOV_CENTRALISED, CX_GOV_HYBRID, 1, 70,
+                               CX_EV_GOVERNANCE};
+    cx_exp_buf_t b;
+    cx_exp_buf_init(&b);
+    cx_rm_key(&b, sc, &r);
+    assert_string_equal(cx_exp_buf_str(&b),
+                        "cx_owner@25:none>cx_team; governance@50:centralised>hybrid");
+    cx_exp_buf_reset(&b);
+    cx_rm_move_describe(&b, sc, &r.move[0]);
+    assert_string_equal(cx_exp_buf_str(&b), "tick 25: CX owner none\xe2\x86\x92" "cx_team, cost 50");
+    cx_exp_buf_reset(&b);
+    cx_rm_timeline_set(&b, sc, &r);
+    const char *sets[1] = {cx_exp_buf_str(&b)};
+    cx_scenario_t *got = s_load(sets, 1);
+    assert_int_equal(got->n_event, 5);
+    assert_int_equal(got->event[1].kind, CX_EV_CX_OWNER);
+    assert_int_equal(got->event[1].tick, 25);
+    assert_int_equal(got->event[1].owner, CX_OWNER_CX_TEAM);
+    assert_true(got->event[1].cost == 50);
+    assert_int_equal(got->event[3].kind, CX_EV_GOVERNANCE);
+    assert_int_equal(got->event[3].governance, CX_GOV_HYBRID);
+    /* Maturity levels ignore the organisation moves. */
+    assert_true(cx_rm_level(sc, &r, mk, 30) == 2);
+    cx_exp_buf_fini(&b);
+    free(sc);
+    free(got);
+}
+
 static void test_payback(void **state)
 {
     (void)state;
@@ -307,6 +383,7 @@ int main(void)
         cmocka_unit_test(test_ticks),          cmocka_unit_test(test_levels),
         cmocka_unit_test(test_candidates),     cmocka_unit_test(test_select),
         cmocka_unit_test(test_timeline_loads), cmocka_unit_test(test_payback),
+        cmocka_unit_test(test_gap_space),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,12 @@
+# From diagnosis to roadmap (issue 20): the self-assessment's loader and
+# scoring (unit), and `cxsim assess` end to end: the assessed scenario
+# validates and runs, answers given on a terminal, invalid input exits 2.
+cx_unit_test(test_assess ${CMAKE_CURRENT_LIST_DIR}/test_assess.c)
+target_link_libraries(test_assess PRIVATE cxdiagnose)
+target_compile_definitions(test_assess PRIVATE CX_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
+
+foreach(t assess gap attribute)
+  add_test(NAME it_${t} COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/integration/${t}.sh)
+  set_tests_properties(it_${t} PROPERTIES TIMEOUT 300
+    ENVIRONMENT "CXSIM=$<TARGET_FILE:cxsim>;CX_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
+endforeach()
