@@ -6,7 +6,7 @@ target_link_libraries(test_assess PRIVATE cxdiagnose)
 target_compile_definitions(test_assess PRIVATE CX_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
 
 foreach(t assess gap attribute)
-  add_test(NAME it_${t} COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/integration/${t}.sh)
+  cx_integration_test(it_${t} ${CMAKE_CURRENT_LIST_DIR}/integration/${t}.sh)
   set_tests_properties(it_${t} PROPERTIES TIMEOUT 300
     ENVIRONMENT "CXSIM=$<TARGET_FILE:cxsim>;CX_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
 endforeach()
