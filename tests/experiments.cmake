@@ -31,11 +31,16 @@ endif()
 # resubmission, task grouping; exp_slurm_run: cxsim run --backend slurm, a lost
 # process named, resume; exp_slurm_exp: compare, sensitivity, calibrate, optimise,
 # --target-ci through Slurm.
-foreach(t slurm slurm_lost slurm_run slurm_exp)
-  cx_integration_test(it_exp_${t} ${CMAKE_CURRENT_LIST_DIR}/integration/exp_${t}.sh)
-  set_tests_properties(it_exp_${t} PROPERTIES TIMEOUT 600 RUN_SERIAL TRUE
-    SKIP_RETURN_CODE 77 ENVIRONMENT "${CX_EXP_IT_ENV}")
-endforeach()
+# In the optimised suite only: what they add to the other experiment tests is
+# the Slurm orchestration (shell, sbatch, srun), which the sanitizers do not
+# see; the C code they run is the same the sanitizer suite covers.
+if(NOT CX_SANITIZE)
+  foreach(t slurm slurm_lost slurm_run slurm_exp)
+    cx_integration_test(it_exp_${t} ${CMAKE_CURRENT_LIST_DIR}/integration/exp_${t}.sh)
+    set_tests_properties(it_exp_${t} PROPERTIES TIMEOUT 600 RUN_SERIAL TRUE
+      SKIP_RETURN_CODE 77 ENVIRONMENT "${CX_EXP_IT_ENV}")
+  endforeach()
+endif()
 
 # Reports (cxsim report): chart primitives, and the HTML report of a run and
 # of a comparison and of a sweep, parsed as XML and checked against the

@@ -19,15 +19,19 @@ first() { # DIR: the touchpoint ranked first
 attribute "$T/plain"
 [ "$(first "$T/plain")" != browse ] || fail "browse is first without the plant: the test could not fail"
 
+# Ten seeds, at least nine hits; the sanitizer build runs fewer seeds
+# (CX_ATTRIBUTE_SEEDS) and needs nine in ten of them too, rounded up.
+n=${CX_ATTRIBUTE_SEEDS:-10}
+need=$(((9 * n + 9) / 10))
 hits=0
-for seed in 1 2 3 4 5 6 7 8 9 10; do
+for seed in $(seq 1 "$n"); do
     attribute "$T/s$seed" --set seed=$seed --set journeys.retail.touchpoints.browse.quality=-3
     if [ "$(first "$T/s$seed")" = browse ]; then
         hits=$((hits + 1))
     fi
 done
-echo "planted pain point ranked first in $hits of 10 seeds"
-[ "$hits" -ge 9 ] || fail "planted pain point first in only $hits of 10 seeds"
+echo "planted pain point ranked first in $hits of $n seeds"
+[ "$hits" -ge "$need" ] || fail "planted pain point first in only $hits of $n seeds"
 
 python3 - "$T/s1" <<'PY'
 import csv, math, sys
