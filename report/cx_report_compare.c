@@ -407,7 +407,9 @@ static void s_signed(char *buf, size_t cap, double v, int dec)
     }
 }
 
-static void s_cmp_table(cx_buf_t *b, const s_cmp_csv_t *t)
+/* The table of compare.csv; window: "N ticks (D days)" of its window_*
+ * figures, "" for a comparison recorded before windows. */
+static void s_cmp_table(cx_buf_t *b, const s_cmp_csv_t *t, const char *window)
 {
     cx_buf_printf(b, "<table class=\"kpis\" id=\"deltas\">\n<tr><th>KPI</th>"
                          "<th class=\"num\">n</th><th class=\"num\">baseline</th>"
@@ -443,7 +445,12 @@ static void s_cmp_table(cx_buf_t *b, const s_cmp_csv_t *t)
         cx_svg_escape(b, f[6]);
         cx_buf_printf(b, "\">[%s, %s]%s</td></tr>\n", l, h, sig ? " *" : "");
     }
-    cx_buf_printf(b, "</table>\n<p class=\"note\">Final KPIs: the value at the last tick, "
+    cx_buf_printf(b, "</table>\n<p class=\"note\">Final KPIs: ");
+    if (window[0]) {
+        cx_buf_printf(b, "window_* the mean over the last %s of each run, the others ",
+                      window);
+    }
+    cx_buf_printf(b, "the value at the last tick, "
                          "total_* summed over every tick; delta = scenario " S_MINUS
                          " baseline, paired by replicate (common random numbers), with the "
                          "Student t 95%% confidence interval of the mean delta. Bold and * : "
@@ -708,7 +715,13 @@ static void s_cpage_head(cx_buf_t *b, const s_cpage_t *p)
 
     cx_buf_printf(b, "<h2>Final KPIs: scenario " S_MINUS " baseline</h2>\n");
     if (p->have_csv) {
-        s_cmp_table(b, p->csv);
+        char wt[32], wd[32], window[96] = "";
+        if (s_meta(cp->db, "window_ticks", wt, sizeof wt) == 1 &&
+            s_meta(cp->db, "window_days", wd, sizeof wd) == 1) {
+            snprintf(window, sizeof window, "%s tick%s (%s days)", wt,
+                     strcmp(wt, "1") == 0 ? "" : "s", wd);
+        }
+        s_cmp_table(b, p->csv, window);
     } else {
         cx_buf_printf(b, "<p class=\"note\">No compare.csv in this directory: run the "
                              "comparison to its end to get the table.</p>\n");

@@ -52,11 +52,21 @@ def total(point, col):
     return dict(con.execute(
         f"SELECT r.replicate, SUM(k.{col}) FROM runs r JOIN kpis k ON k.run_id = r.run_id "
         "WHERE r.point = ? GROUP BY r.run_id", (point,)))
+# The window of the final KPIs: 30 days by default, one tick = one day.
+W = 30
+assert con.execute("SELECT value FROM meta WHERE key = 'window_ticks'").fetchone()[0] == str(W)
+def window(point, col):
+    out = {}
+    for r, run in con.execute("SELECT replicate, run_id FROM runs WHERE point = ? AND status = 'completed'", (point,)):
+        vals = [v for (v,) in con.execute(f"SELECT {col} FROM kpis WHERE run_id = ? ORDER BY tick", (run,))]
+        out[r] = statistics.mean(vals[-W:])
+    return out
 rows = {r["kpi"]: r for r in csv.DictReader(open(f"{d}/compare.csv"))}
 for kpi in ["nps", "csat", "ces", "churn_rate", "customers", "revenue", "clv",
-            "employee_engagement", "total_revenue", "total_cost", "total_investment"]:
-    f = total if kpi.startswith("total_") else final
-    col = kpi[6:] if kpi.startswith("total_") else kpi
+            "employee_engagement", "total_revenue", "total_cost", "total_investment",
+            "window_nps", "window_churn_rate", "window_revenue", "window_csat"]:
+    f = total if kpi.startswith("total_") else window if kpi.startswith("window_") else final
+    col = kpi[6:] if kpi.startswith("total_") else kpi[7:] if kpi.startswith("window_") else kpi
     vb, vs = f(b, col), f(s, col)
     diffs = [vs[r] - vb[r] for r in sorted(vb)]
     m = statistics.mean(diffs)
@@ -114,8 +124,11 @@ pay=$(check "$D") || fail "compare results do not match the independent computat
 # Daily ticks: the payback's month is the end of that tick, in months of 30.4375 days.
 month=$(python3 -c "print(f'{($pay + 1) / 30.4375:.1f}')")
 grep -q "^payback: tick $pay, month $month " "$T/out1" || { cat "$T/out1"; fail "printed payback differs from tick $pay (month $month)"; }
-# Printed deltas: nps row with a bracketed interval.
-grep -Eq '^  nps +-?[0-9.]+ +-?[0-9.]+ +[-+][0-9.]+  \[[-+][0-9.]+, [-+][0-9.]+\]' "$T/out1" \
+# Printed deltas: the window_nps row (the window mean in place of the last
+# tick's) with a bracketed interval, under a heading that states the window.
+grep -q "final KPIs as the mean over the last 30 days (30 ticks) of each run" "$T/out1" || fail "the window is not stated"
+grep -Eq '^  nps ' "$T/out1" && fail "the last tick's nps is printed beside its window mean"
+grep -Eq '^  window_nps +-?[0-9.]+ +-?[0-9.]+ +[-+][0-9.]+  \[[-+][0-9.]+, [-+][0-9.]+\]' "$T/out1" \
     || { cat "$T/out1"; fail "no nps delta row"; }
 # The investment is booked on the scenario side only.
 expect_eq "baseline investment" "$(q "$D/compare.db" "SELECT SUM(k.investment) FROM kpis k JOIN runs r ON r.run_id = k.run_id JOIN points p ON p.point = r.point WHERE p.label = 'baseline'")" 0

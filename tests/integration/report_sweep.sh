@@ -78,8 +78,9 @@ assert checked >= 3 * 5, checked
 svgs = {s.get("id"): s for s in all_("svg")}
 assert list(svgs) == ["sweep-nps", "sweep-churn", "sweep-customers", "sweep-total-revenue",
                       "sweep-nps-ticks"], list(svgs)
-for sid, k in (("sweep-nps", "nps"), ("sweep-churn", "churn_rate"),
-               ("sweep-customers", "customers"), ("sweep-total-revenue", "total_revenue")):
+# The sweep has the default window: the per-tick KPIs as their window means.
+for sid, k in (("sweep-nps", "window_nps"), ("sweep-churn", "window_churn_rate"),
+               ("sweep-customers", "window_customers"), ("sweep-total-revenue", "total_revenue")):
     svg = svgs[sid]
     sc = {a: float(svg.get("data-" + a)) for a in
           ("xmin", "xmax", "ymin", "ymax", "px0", "px1", "py0", "py1")}
