@@ -432,6 +432,54 @@ static int s_decimals(double half, double v)
     return d < 0 ? 0 : d > 4 ? 4 : d;
 }
 
+/* The maturity transitions of one side, planned against effective duration
+ * and the investment booked, from the summary.json of its paired runs
+ * (cx_exp_transitions_text): printed to out (when not NULL) and recorded as
+ * meta transitions_<side> for the report ("" when the side has none). */
+static void s_transitions(cx_exp_plan_t *pl, long long point, const char *side, const int *reps,
+                          int n, FILE *out)
+{
+    char first[4096] = "", text[4096], path[4400], key[64];
+    int ntr = 0, alike = 0, shown = -1;
+    for (int i = 0; i < n; i++) {
+        snprintf(path, sizeof path, "%s/runs/p%06lld-r%04d/summary.json", pl->root, point,
+                 reps[i]);
+        char *json = cx_exp_read_file(path, 16u << 20, NULL);
+        if (!json) {
+            continue;
+        }
+        text[0] = '\0';
+        int k = cx_exp_transitions_text(json, "  ", text, sizeof text);
+        free(json);
+        if (shown < 0) {
+            snprintf(first, sizeof first, "%s", text);
+            ntr = k;
+            shown = reps[i];
+        }
+        alike += strcmp(text, first) == 0;
+    }
+    char note[160] = "";
+    if (ntr > 0 && alike == n) {
+        snprintf(note, sizeof note, "the same in all %d replicates", n);
+    } else if (ntr > 0) {
+        snprintf(note, sizeof note, "replicate %d; %d of %d replicates alike", shown, alike, n);
+    }
+    char err[256];
+    snprintf(key, sizeof key, "transitions_%s", side);
+    cx_buf_t m;
+    cx_buf_init(&m);
+    if (ntr > 0) {
+        cx_buf_printf(&m, "(%s)\n%s", note, first);
+    }
+    cx_exp_db_meta_set(pl->db, key, m.oom || !m.p ? "" : m.p, err, sizeof err);
+    cx_buf_fini(&m);
+    if (out && ntr > 0) {
+        fprintf(out, "ramps of the %s (planned against effective duration, from its runs' "
+                     "summary.json; %s):\n%s",
+                side, note, first);
+    }
+}
+
 static int s_report(const s_opts_t *o, cx_exp_plan_t *pl, long long b, long long s, FILE *out,
                     char *err, size_t errlen)
 {
@@ -584,6 +632,8 @@ static int s_report(const s_opts_t *o, cx_exp_plan_t *pl, long long b, long long
         snprintf(sql, sizeof sql, "%d", p >= 0 ? ticks[p] : -1);
         cx_exp_db_meta_set(pl->db, "payback_tick", p >= 0 ? sql : "none", err, errlen);
     }
+    s_transitions(pl, b, "baseline", reps, npairs, out);
+    s_transitions(pl, s, "scenario", reps, npairs, out);
     if (cx_exp_db_exec(pl->db, "COMMIT", err, errlen) != 0) {
         free(per_rep_last);
         goto done;

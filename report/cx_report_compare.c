@@ -711,6 +711,39 @@ static void s_cpage_head(cx_buf_t *b, const s_cpage_t *p)
         snprintf(v, sizeof v, "no payback within the horizon");
     }
     cx_report_fact(b, "Payback", v);
+    /* Ramps: planned against effective duration and the investment booked,
+     * as `cxsim compare` recorded them from the runs' summary.json. */
+    for (int k = 0; k < 2; k++) {
+        char tr[4096], line[4096], name[64];
+        if (s_meta(cp->db, k ? "transitions_scenario" : "transitions_baseline", tr, sizeof tr) !=
+                1 ||
+            !tr[0]) {
+            continue;
+        }
+        /* "(note)\n  ramp\n  ramp\n" -> "ramp; ramp (note)" */
+        size_t used = 0;
+        line[0] = '\0';
+        char *note_end = strchr(tr, '\n');
+        for (char *r = note_end ? note_end + 1 : tr; *r;) {
+            char *nl = strchr(r, '\n');
+            size_t len = nl ? (size_t)(nl - r) : strlen(r);
+            while (len && *r == ' ') {
+                r++;
+                len--;
+            }
+            if (len && used < sizeof line) {
+                int w = snprintf(line + used, sizeof line - used, "%s%.*s", used ? "; " : "",
+                                 (int)len, r);
+                used += w > 0 ? (size_t)w : 0;
+            }
+            r += len + (nl ? 1 : 0);
+        }
+        if (note_end && used < sizeof line) {
+            snprintf(line + used, sizeof line - used, " %.*s", (int)(note_end - tr), tr);
+        }
+        snprintf(name, sizeof name, "Ramps of the %s", k ? "scenario" : "baseline");
+        cx_report_fact(b, name, line);
+    }
     cx_buf_printf(b, "</table>\n");
 
     cx_buf_printf(b, "<h2>Final KPIs: scenario " S_MINUS " baseline</h2>\n");
