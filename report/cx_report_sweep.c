@@ -605,7 +605,7 @@ static const char *s_window_prefix(const s_sweep_t *w, int k)
 static void s_table(cx_buf_t *b, const s_sweep_t *w)
 {
     cx_buf_printf(b, "<h2>Final KPIs per grid point</h2>\n"
-                         "<div style=\"overflow-x:auto\">\n<table class=\"kpis\" id=\"points\">\n"
+                         "<div class=\"scroll\">\n<table class=\"kpis wide\" id=\"points\">\n"
                          "<tr><th class=\"num\">point</th>");
     for (int k = 0; k < w->nkeys; k++) {
         cx_buf_printf(b, "<th class=\"param\">");
@@ -615,7 +615,14 @@ static void s_table(cx_buf_t *b, const s_sweep_t *w)
     cx_buf_printf(b, "<th class=\"num\">n</th>");
     for (int k = 0; k < S_NK; k++) {
         if (w->present[k]) {
-            cx_buf_printf(b, "<th class=\"num\">%s%s</th>", s_window_prefix(w, k), s_kpis[k]);
+            /* Long names wrap at their underscores. */
+            char name[96];
+            snprintf(name, sizeof name, "%s%s", s_window_prefix(w, k), s_kpis[k]);
+            cx_buf_printf(b, "<th class=\"num\" data-kpi=\"%s\">", name);
+            for (const char *c = name; *c; c++) {
+                cx_buf_printf(b, "%c%s", *c, *c == '_' ? "<wbr/>" : "");
+            }
+            cx_buf_printf(b, "</th>");
         }
     }
     cx_buf_printf(b, "</tr>\n");

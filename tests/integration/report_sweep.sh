@@ -105,6 +105,14 @@ for e in root.iter():
     if local(e) == "polyline" and e.get("points"):
         assert len(e.get("points").split()) <= 2000
 PY
+# The table is never clipped: on screen it scrolls inside its own box, on
+# paper the box lets it through at the page's width; long headers can wrap.
+grep -q '<div class="scroll">' "$S/report.html" && grep -q '<table class="kpis wide" id="points">' "$S/report.html" ||
+    fail "the point table is not in its scrolling box"
+grep -q '@media print{body{max-width:none;padding:0}div.scroll{overflow:visible}' "$S/report.html" ||
+    fail "printing would clip the table"
+grep -q '<th class="num" data-kpi="window_churn_rate">window_<wbr/>churn_<wbr/>rate</th>' "$S/report.html" ||
+    fail "long headers cannot wrap"
 echo "sweep report (1 parameter): ok ($(wc -c <"$S/report.html") bytes)"
 
 # ---- two swept parameters: 2 x 2, 2 replicates -----------------------------
