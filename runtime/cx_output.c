@@ -93,8 +93,8 @@ const char *cx_output_run_file(const char *dir)
     char path[4200];
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-        struct stat st;
-        if (lstat(path, &st) == 0) {
+        struct stat st; /* results are regular files (not, say, a link to /dev/full) */
+        if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
             return names[i];
         }
     }
