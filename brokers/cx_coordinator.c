@@ -110,6 +110,7 @@ typedef struct {
     const cx_kpi_history_t *hist; /* ... */
     const cx_output_t *out;      /* ... */
     const char *cp_path;         /* where checkpoints go */
+    int keep_cp;                 /* numbered checkpoints kept (cx_checkpoint_keep) */
     int failed;                  /* a command's checkpoint failed: the run stops */
     int have_row;                /* last_row is set */
     char run_id[CX_RUN_ID_LEN + 1];  /* identity of this run (OUT/run.id) */
@@ -546,7 +547,8 @@ static int s_checkpoint(s_coord_t *c, int64_t t, const cx_company_t *company,
         s_heartbeat(c, t);
     }
     char err[512];
-    if (cx_checkpoint_write(path, &cp, err, sizeof err) != 0) {
+    if (cx_checkpoint_write(path, &cp, err, sizeof err) != 0 ||
+        cx_checkpoint_keep(path, cp.next_tick, c->keep_cp, err, sizeof err) != 0) {
         snprintf(c->reason, sizeof c->reason, "%s", err);
         goto done;
     }
@@ -788,6 +790,7 @@ static void s_usage(FILE *fp)
                 "                         [--key FILE] [--paused] [--tick-timeout-ms MS]\n"
                 "                         [--heartbeat-ms MS]\n"
                 "                         [--startup-timeout-ms MS] [--checkpoint-every N]\n"
+                "                         [--keep-checkpoints N]\n"
                 "                         [--resume CHECKPOINT] [--lock-fd FD] [--insecure]\n"
                 "                         [--socket-dir DIR]\n"
                 "--socket-dir: `cxsim run`'s private ipc directory, removed at exit.\n"
@@ -801,6 +804,7 @@ int main(int argc, char **argv)
     const char *scenario = NULL, *out_dir = NULL, *bind = NULL, *pub = NULL, *resume = NULL;
     const char *control = NULL, *key = NULL;
     const char *socket_dir = NULL; /* --socket-dir: the launcher's private directory */
+    long long keep_cp = CX_CHECKPOINT_KEEP_DEFAULT;
     long long hb = 1000, startup_ms = 30000, every = 0, tick_ms = 0, tick_timeout_ms = 600000;
     long long lock_fd = -1;
     int insecure = 0; /* --insecure: listen beyond this machine without a key */
@@ -830,6 +834,9 @@ int main(int argc, char **argv)
             i++;
         } else if (strcmp(argv[i], "--checkpoint-every") == 0 && v &&
                    cx_parse_int(v, 0, CX_MAX_TICKS, &every) == 0) {
+            i++;
+        } else if (strcmp(argv[i], "--keep-checkpoints") == 0 && v &&
+                   cx_parse_int(v, 1, CX_CHECKPOINT_KEEP_MAX, &keep_cp) == 0) {
             i++;
         } else if (strcmp(argv[i], "--key") == 0 && v) {
             key = v;
@@ -898,6 +905,7 @@ int main(int argc, char **argv)
     s_coord_t c;
     memset(&c, 0, sizeof c);
     c.heartbeat_ms = (int)hb;
+    c.keep_cp = (int)keep_cp;
     c.tick_ms = tick_ms;
     c.out_dir = out_dir;
     c.sc = malloc(sizeof *c.sc);

@@ -464,6 +464,7 @@ static void s_meta(cx_exp_plan_t *pl, int argc, char **argv, const c_opts_t *o, 
     cx_exp_db_meta_set(pl->db, "seeding", "common", err, sizeof err);
     cx_exp_db_meta_set(pl->db, "ticks", o->com.ticks ? o->com.ticks : "scenario", err, sizeof err);
     cx_exp_db_meta_set(pl->db, "observed", obs, err, sizeof err);
+    cx_exp_db_meta_set(pl->db, "scenario", o->scenario, err, sizeof err);
     cx_exp_db_meta_set(pl->db, "kpis", kpis, err, sizeof err);
     cx_exp_db_meta_set(pl->db, "params", o->params, err, sizeof err);
     snprintf(num, sizeof num, "%d", o->com.replicates);

@@ -72,6 +72,9 @@ static void s_usage(FILE *fp)
                 "  --ticks N             ticks per run (default: the scenario files')\n"
                 "  --margin M            share of revenue counted as return for the payback,\n"
                 "                        0 < M <= 1 (default: the baseline's company.gross_margin)\n"
+                "  --window DAYS         final KPIs as their mean over each run's last DAYS days\n"
+                "                        (default 30; in ticks of the baseline's tick length),\n"
+                "                        shown as window_KPI; the last tick's value stays KPI\n"
                 "  --jobs J              runs at once (default: the number of cores)\n"
                 "  --engine E            in-process (default) or processes\n"
             "  --backend slurm       each batch of runs as one sbatch array job, waited for\n"
@@ -94,6 +97,7 @@ typedef struct {
     int n_sset;                   /* entries used */
     cx_exp_common_t com; /* --replicates, --jobs, --seed, --ticks, --engine, --out, --quiet */
     double margin;                /* --margin */
+    double window_days;           /* --window: days of the final KPIs' mean */
     double tick_days;             /* days in one tick of the baseline */
 } s_opts_t;
 
@@ -117,14 +121,16 @@ static int s_parse(int argc, char **argv, s_opts_t *o)
     memset(o, 0, sizeof *o);
     o->com.replicates = 10;
     o->margin = NAN; /* the baseline scenario's gross margin */
+    o->window_days = CX_EXP_WINDOW_DAYS;
     o->com.engine = "in-process";
-    enum { O_HELP, O_SET_BASELINE, O_SET_SCENARIO, O_SET, O_MARGIN };
+    enum { O_HELP, O_SET_BASELINE, O_SET_SCENARIO, O_SET, O_MARGIN, O_WINDOW };
     static const cx_opt_t opts[] = {
         {"--help", "-h", false, O_HELP},
         {"--set-baseline", NULL, true, O_SET_BASELINE},
         {"--set-scenario", NULL, true, O_SET_SCENARIO},
         {"--set", NULL, true, O_SET},
         {"--margin", NULL, true, O_MARGIN},
+        {"--window", NULL, true, O_WINDOW},
         CX_EXP_COMMON_OPTS,
     };
     cx_opts_t op;
@@ -155,6 +161,11 @@ static int s_parse(int argc, char **argv, s_opts_t *o)
             o->margin = strtod(v, &end);
             if (!*v || *end || !(o->margin > 0 && o->margin <= 1)) {
                 fprintf(stderr, "cxsim compare: --margin expects 0 < M <= 1, got '%s'\n", v);
+                return -1;
+            }
+            break;
+        case O_WINDOW:
+            if (cx_exp_cmd_window_days(s_cmd, v, &o->window_days) != 0) {
                 return -1;
             }
             break;
@@ -364,26 +375,41 @@ static int s_net_series(cx_exp_db_t *db, long long b, long long s, int r, double
     return n;
 }
 
-static const char *const s_kpis[] = {"nps",
-                                     "csat",
-                                     "ces",
-                                     "churn_rate",
-                                     "retention_rate",
-                                     "customers",
-                                     "customers_end",
-                                     "revenue",
-                                     "clv",
-                                     "employee_engagement",
-                                     "loyalty_index",
-                                     "total_revenue",
-                                     "total_cost",
-                                     "total_investment",
-                                     "total_churned",
-                                     "total_acquired",
-                                     "operating_profit",
-                                     "total_gross_profit",
-                                     "total_marketing_cost",
-                                     "total_operating_profit"};
+/* The KPIs compared; window_X (the mean over the window, meta window_ticks)
+ * follows X, and the table shows it instead of X (the last tick's value). */
+static const char *const s_kpis[] = {
+    "nps",
+    "window_nps",
+    "csat",
+    "window_csat",
+    "ces",
+    "window_ces",
+    "churn_rate",
+    "window_churn_rate",
+    "retention_rate",
+    "window_retention_rate",
+    "customers",
+    "window_customers",
+    "customers_end",
+    "revenue",
+    "window_revenue",
+    "clv",
+    "window_clv",
+    "employee_engagement",
+    "window_employee_engagement",
+    "loyalty_index",
+    "window_loyalty_index",
+    "total_revenue",
+    "total_cost",
+    "total_investment",
+    "total_churned",
+    "total_acquired",
+    "operating_profit",
+    "window_operating_profit",
+    "total_gross_profit",
+    "total_marketing_cost",
+    "total_operating_profit",
+};
 #define S_NKPI ((int)(sizeof s_kpis / sizeof s_kpis[0]))
 
 static void s_fmt_signed(char *buf, size_t cap, double v, int dec)
@@ -404,6 +430,54 @@ static int s_decimals(double half, double v)
     }
     int d = 1 - (int)floor(log10(ref));
     return d < 0 ? 0 : d > 4 ? 4 : d;
+}
+
+/* The maturity transitions of one side, planned against effective duration
+ * and the investment booked, from the summary.json of its paired runs
+ * (cx_exp_transitions_text): printed to out (when not NULL) and recorded as
+ * meta transitions_<side> for the report ("" when the side has none). */
+static void s_transitions(cx_exp_plan_t *pl, long long point, const char *side, const int *reps,
+                          int n, FILE *out)
+{
+    char first[4096] = "", text[4096], path[4400], key[64];
+    int ntr = 0, alike = 0, shown = -1;
+    for (int i = 0; i < n; i++) {
+        snprintf(path, sizeof path, "%s/runs/p%06lld-r%04d/summary.json", pl->root, point,
+                 reps[i]);
+        char *json = cx_exp_read_file(path, 16u << 20, NULL);
+        if (!json) {
+            continue;
+        }
+        text[0] = '\0';
+        int k = cx_exp_transitions_text(json, "  ", text, sizeof text);
+        free(json);
+        if (shown < 0) {
+            snprintf(first, sizeof first, "%s", text);
+            ntr = k;
+            shown = reps[i];
+        }
+        alike += strcmp(text, first) == 0;
+    }
+    char note[160] = "";
+    if (ntr > 0 && alike == n) {
+        snprintf(note, sizeof note, "the same in all %d replicates", n);
+    } else if (ntr > 0) {
+        snprintf(note, sizeof note, "replicate %d; %d of %d replicates alike", shown, alike, n);
+    }
+    char err[256];
+    snprintf(key, sizeof key, "transitions_%s", side);
+    cx_buf_t m;
+    cx_buf_init(&m);
+    if (ntr > 0) {
+        cx_buf_printf(&m, "(%s)\n%s", note, first);
+    }
+    cx_exp_db_meta_set(pl->db, key, m.oom || !m.p ? "" : m.p, err, sizeof err);
+    cx_buf_fini(&m);
+    if (out && ntr > 0) {
+        fprintf(out, "ramps of the %s (planned against effective duration, from its runs' "
+                     "summary.json; %s):\n%s",
+                side, note, first);
+    }
 }
 
 static int s_report(const s_opts_t *o, cx_exp_plan_t *pl, long long b, long long s, FILE *out,
@@ -435,18 +509,29 @@ static int s_report(const s_opts_t *o, cx_exp_plan_t *pl, long long b, long long
     cx_buf_printf(&csv, "kpi,n,baseline_mean,scenario_mean,delta_mean,delta_ci_low,"
                             "delta_ci_high\n");
     int npairs = s_pairs(pl->db, b, s, "nps", cap, d, mb, ms, reps);
+    long long wticks = llround(o->window_days / o->tick_days);
+    wticks = wticks < 1 ? 1 : wticks;
     if (out) {
         fprintf(out,
-                "%d paired replicates (common random numbers); final KPIs at the last tick, "
-                "total_* summed over every tick\n",
-                npairs);
-        fprintf(out, "  %-20s %14s %14s %14s  %s\n", "KPI", "baseline", "scenario", "delta",
+                "%d paired replicates (common random numbers); final KPIs as the mean over the "
+                "last %g days (%lld tick%s) of each run (all of a shorter one), total_* summed over "
+                "every tick\n",
+                npairs, o->window_days, wticks, wticks == 1 ? "" : "s");
+        fprintf(out, "  %-26s %14s %14s %14s  %s\n", "KPI", "baseline", "scenario", "delta",
                 "95% CI of delta");
     }
     for (int k = 0; k < S_NKPI; k++) {
-        const char *col = strncmp(s_kpis[k], "total_", 6) == 0 ? s_kpis[k] + 6 : s_kpis[k];
+        bool window = strncmp(s_kpis[k], "window_", 7) == 0;
+        const char *col = strncmp(s_kpis[k], "total_", 6) == 0 ? s_kpis[k] + 6
+                          : window                            ? s_kpis[k] + 7
+                                                              : s_kpis[k];
         if (!cx_exp_db_has_column(pl->db, col)) {
             continue;
+        }
+        /* The table shows a KPI's window mean in place of its last tick. */
+        bool shown = true;
+        for (int j = 0; !window && j < S_NKPI; j++) {
+            shown &= !(strncmp(s_kpis[j], "window_", 7) == 0 && strcmp(s_kpis[j] + 7, s_kpis[k]) == 0);
         }
         int n = s_pairs(pl->db, b, s, s_kpis[k], cap, d, mb, ms, NULL);
         cx_exp_ci_t ci;
@@ -458,7 +543,7 @@ static int s_report(const s_opts_t *o, cx_exp_plan_t *pl, long long b, long long
         cx_exp_db_exec_bind(pl->db,
                             "INSERT INTO comparison VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                             s_kpis[k], row, 8, NULL, 0);
-        if (out) {
+        if (out && shown) {
             int dec = s_decimals(ci.half, fabs(avb) > fabs(avs) ? avb : avs);
             char a[32], bb[32], dd[32], lo[32], hi[32];
             snprintf(a, sizeof a, "%.*f", dec, avb);
@@ -467,7 +552,7 @@ static int s_report(const s_opts_t *o, cx_exp_plan_t *pl, long long b, long long
             s_fmt_signed(lo, sizeof lo, ci.lo, dec);
             s_fmt_signed(hi, sizeof hi, ci.hi, dec);
             bool sig = !isnan(ci.lo) && (ci.lo > 0 || ci.hi < 0);
-            fprintf(out, "  %-20s %14s %14s %14s  [%s, %s]%s\n", s_kpis[k], a, bb, dd, lo, hi,
+            fprintf(out, "  %-26s %14s %14s %14s  [%s, %s]%s\n", s_kpis[k], a, bb, dd, lo, hi,
                     sig ? " *" : "");
         }
     }
@@ -547,6 +632,8 @@ static int s_report(const s_opts_t *o, cx_exp_plan_t *pl, long long b, long long
         snprintf(sql, sizeof sql, "%d", p >= 0 ? ticks[p] : -1);
         cx_exp_db_meta_set(pl->db, "payback_tick", p >= 0 ? sql : "none", err, errlen);
     }
+    s_transitions(pl, b, "baseline", reps, npairs, out);
+    s_transitions(pl, s, "scenario", reps, npairs, out);
     if (cx_exp_db_exec(pl->db, "COMMIT", err, errlen) != 0) {
         free(per_rep_last);
         goto done;
@@ -671,6 +758,9 @@ int cx_cmd_compare(int argc, char **argv)
         char m[32];
         snprintf(m, sizeof m, "%.17g", o.margin);
         cx_exp_db_meta_set(pl.db, "margin", m, err, sizeof err);
+    }
+    if (cx_exp_cmd_window(s_cmd, &pl, o.window_days) != 0) {
+        goto done;
     }
     {
         char now[32], have[8];

@@ -32,15 +32,18 @@
 static void s_usage(FILE *fp)
 {
     fprintf(fp,
-            "usage: cxsim fork RUN_DIR NEW_DIR [--event YAML]... [--set KEY=VALUE [--at T]\n"
-            "                  [--over N] [--cost C]]... [--quiet] [--cpus LIST] [--key FILE]\n"
+            "usage: cxsim fork RUN_DIR NEW_DIR [--at T] [--event YAML]... [--set KEY=VALUE\n"
+            "                  [--at T] [--over N] [--cost C]]... [--quiet] [--cpus LIST]\n"
+            "                  [--key FILE] [--keep-checkpoints N]\n"
             "\n"
             "Branches a run at its last checkpoint (written by `cxsim run --checkpoint-every\n"
-            "N`, or asked of a run still going): NEW_DIR gets the run's results up to that tick, the changes (timeline\n"
-            "events, or `set` shorthands as in `cxsim ctl`; each from the checkpoint's tick\n"
-            "on, at the next tick unless `at`/--at says later), and runs to the end. NEW_DIR\n"
-            "must not exist or be empty. Its files equal a fresh run of its\n"
-            "scenario.resolved.yaml.\n"
+            "N`, or asked of a run still going), or with --at T before any --set, at the\n"
+            "latest checkpoint it kept that starts at tick T or before (`cxsim run\n"
+            "--keep-checkpoints`). NEW_DIR gets the run's results up to that tick, the\n"
+            "changes (timeline events, or `set` shorthands as in `cxsim ctl`; each from the\n"
+            "checkpoint's tick on: a --set at its own --at, else at T, else at the next\n"
+            "tick), and runs to the end. NEW_DIR must not exist or be empty. Its files\n"
+            "equal a fresh run of its scenario.resolved.yaml.\n"
             "\n"
             "exit status: 0 success, 1 the run failed, 2 invalid input\n");
 }
@@ -139,6 +142,8 @@ int cx_cmd_fork(int argc, char **argv)
     }
     const char *from = argv[1], *to = argv[2];
     static char changes[S_MAX_CHANGES][CX_CONTROL_TEXT_MAX];
+    const char *branch_at = NULL; /* --at T before any change's own: where to branch */
+    long long branch_tick = -1;
     int n_changes = 0;
     char *pass[64];
     int n_pass = 0;
@@ -149,7 +154,18 @@ int cx_cmd_fork(int argc, char **argv)
             fprintf(stderr, "cxsim fork: at most %d changes\n", S_MAX_CHANGES);
             return 2;
         }
-        if (strcmp(argv[i], "--event") == 0 && v) {
+        if (strcmp(argv[i], "--at") == 0 && v) {
+            char *end;
+            errno = 0;
+            branch_tick = strtoll(v, &end, 10);
+            if (errno || *end || end == v || branch_tick < 0 || branch_tick > CX_MAX_TICKS) {
+                fprintf(stderr, "cxsim fork: --at expects a tick 0..%d, got '%s'\n", CX_MAX_TICKS,
+                        v);
+                return 2;
+            }
+            branch_at = v;
+            i++;
+        } else if (strcmp(argv[i], "--event") == 0 && v) {
             snprintf(changes[n_changes++], CX_CONTROL_TEXT_MAX, "%s", v);
             i++;
         } else if (strcmp(argv[i], "--set") == 0 && v) {
@@ -170,6 +186,9 @@ int cx_cmd_fork(int argc, char **argv)
                 i += 2;
             }
             char why[512];
+            if (!at) {
+                at = branch_at;
+            }
             if (cx_live_set_event(v, at, over, cost, changes[n_changes], CX_CONTROL_TEXT_MAX, why,
                                   sizeof why) != 0) {
                 fprintf(stderr, "cxsim fork: %s\n", why);
@@ -180,6 +199,7 @@ int cx_cmd_fork(int argc, char **argv)
             pass[n_pass++] = argv[i];
         } else if ((strcmp(argv[i], "--cpus") == 0 || strcmp(argv[i], "--heartbeat-ms") == 0 ||
                     strcmp(argv[i], "--checkpoint-every") == 0 ||
+                    strcmp(argv[i], "--keep-checkpoints") == 0 ||
                     strcmp(argv[i], "--tick-ms") == 0) &&
                    v && n_pass + 2 < 60) {
             pass[n_pass++] = argv[i];
@@ -211,6 +231,15 @@ int cx_cmd_fork(int argc, char **argv)
         fprintf(stderr, "cxsim fork: %s has no checkpoint (%s): run it with --checkpoint-every N\n",
                 from, strerror(errno));
         return 2;
+    }
+    if (branch_at) {
+        char why[600];
+        int64_t t;
+        if (cx_checkpoint_find(from, branch_tick, cp_path, sizeof cp_path, &t, why,
+                               sizeof why) != 0) {
+            fprintf(stderr, "cxsim fork: --at %lld: %s\n", branch_tick, why);
+            return 2;
+        }
     }
     if (!s_empty_or_absent(to)) {
         fprintf(stderr, "cxsim fork: %s already holds a run (or is not a directory)\n", to);

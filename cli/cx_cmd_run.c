@@ -64,7 +64,10 @@ static void s_usage(FILE *fp)
             "persona shard, exchanging msgpack messages over ZeroMQ.\n"
             "\n"
             "options:\n"
-            "  --out DIR           results directory (default runs/NAME-YYYYmmdd-HHMMSS)\n"
+            "  --out DIR           results directory (default runs/NAME-YYYYmmdd-HHMMSS); one\n"
+            "                      holding another run's results (kpis.csv, summary.json) is\n"
+            "                      refused unless --force\n"
+            "  --force             empty --out DIR first when it holds another run's results\n"
             "  --seed N            random seed (overrides the scenario's)\n"
             "  --ticks N           ticks to simulate (overrides the scenario's)\n"
             "  --set KEY=VALUE     override a scenario value, e.g. departments.it.maturity=4\n"
@@ -84,6 +87,9 @@ static void s_usage(FILE *fp)
             "                      (default 1000)\n"
             "  --checkpoint-every N  snapshot every process's state every N ticks into\n"
             "                      DIR/checkpoint.msgpack (see `cxsim resume`)\n"
+            "  --keep-checkpoints N  keep the last N checkpoints as DIR/checkpoint-T.msgpack\n"
+            "                      (T: the tick a branch from it starts at; default 3),\n"
+            "                      for `cxsim fork --at T`\n"
             "  --restart-lost      when an agent is lost, restart the run from the last\n"
             "                      checkpoint (up to 3 times); needs --checkpoint-every\n"
             "  --quiet             no progress line and no summary table\n"
@@ -118,6 +124,8 @@ typedef struct {
     int restart_lost;          /* --restart-lost */
     const char *resume;        /* checkpoint to resume from (cxsim resume) */
     int quiet;                 /* --quiet */
+    int force;                 /* --force: empty an --out holding another run's results */
+    long long keep_checkpoints;/* --keep-checkpoints: numbered checkpoints kept */
     int lock_fd;               /* the output directory's lock (cx_dirlock.h) */
 } s_opts_t;
 
@@ -152,7 +160,9 @@ enum {
     S_O_KEY,
     S_O_CPUS,
     S_O_IN_PROCESS,
-    S_O_QUIET
+    S_O_QUIET,
+    S_O_FORCE,
+    S_O_KEEP_CP
 };
 
 /* The options of cxsim run (cx_opts.h). */
@@ -173,6 +183,8 @@ static const cx_opt_t s_options[] = {
     {"--cpus", NULL, true, S_O_CPUS},
     {"--in-process", NULL, false, S_O_IN_PROCESS},
     {"--quiet", "-q", false, S_O_QUIET},
+    {"--force", NULL, false, S_O_FORCE},
+    {"--keep-checkpoints", NULL, true, S_O_KEEP_CP},
 };
 
 static int s_parse(int argc, char **argv, s_opts_t *o)
@@ -180,6 +192,7 @@ static int s_parse(int argc, char **argv, s_opts_t *o)
     memset(o, 0, sizeof *o);
     o->heartbeat_ms = 1000;
     o->tick_timeout_ms = 600000;
+    o->keep_checkpoints = CX_CHECKPOINT_KEEP_DEFAULT;
     cx_opts_t p;
     cx_opts_init(&p, "cxsim run", s_options, (int)(sizeof s_options / sizeof s_options[0]), argc,
                  argv);
@@ -271,6 +284,16 @@ static int s_parse(int argc, char **argv, s_opts_t *o)
             break;
         case S_O_QUIET:
             o->quiet = 1;
+            break;
+        case S_O_FORCE:
+            o->force = 1;
+            break;
+        case S_O_KEEP_CP:
+            if (s_parse_ll(v, 1, CX_CHECKPOINT_KEEP_MAX, &o->keep_checkpoints) != 0) {
+                fprintf(stderr, "cxsim run: --keep-checkpoints expects 1..%d, got '%s'\n",
+                        CX_CHECKPOINT_KEEP_MAX, v);
+                return -1;
+            }
             break;
         default: /* CX_OPTS_POSITIONAL */
             if (o->scenario) {
@@ -544,6 +567,8 @@ static int s_run_processes(const s_opts_t *o, const cx_scenario_t *sc, const cha
     snprintf(tick_ms, sizeof tick_ms, "%lld", o->tick_ms);
     snprintf(hb, sizeof hb, "%lld", o->heartbeat_ms);
     snprintf(every, sizeof every, "%lld", o->checkpoint_every);
+    char keep[32];
+    snprintf(keep, sizeof keep, "%lld", o->keep_checkpoints);
     snprintf(exe[0], sizeof exe[0], "%s/cxsim-coordinator", bindir);
     snprintf(exe[1], sizeof exe[1], "%s/cxsim-department", bindir);
     snprintf(exe[2], sizeof exe[2], "%s/cxsim-persona", bindir);
@@ -580,8 +605,9 @@ static int s_run_processes(const s_opts_t *o, const cx_scenario_t *sc, const cha
 
     char *cargv[32] = {exe[0], "--scenario", scen, "--out", (char *)out, "--bind", coord_ep,
                        "--pub", pub_ep, "--control", ctl_ep, "--tick-ms", tick_ms,
-                       "--heartbeat-ms", hb, "--checkpoint-every", every, NULL};
-    int nc = 17;
+                       "--heartbeat-ms", hb, "--checkpoint-every", every,
+                       "--keep-checkpoints", keep, NULL};
+    int nc = 19;
     if (o->key) {
         cargv[nc++] = "--key";
         cargv[nc++] = (char *)o->key;
@@ -922,6 +948,25 @@ int cx_cmd_run(int argc, char **argv)
             free(sc);
             return o.lock_fd == -1 ? 2 : 1;
         }
+    }
+    /* Another run's results are not overwritten unasked (a stale report.html
+     * would outlive them); --force empties the directory, now that it is
+     * ours. A resume continues the run of its own directory. */
+    const char *found = o.resume ? NULL : cx_output_run_file(out);
+    if (found && !o.force) {
+        fprintf(stderr,
+                "cxsim run: %s holds another run's results (%s); choose another --out, or pass "
+                "--force to delete them first\n",
+                out, found);
+        free(yaml); /* the lock goes with the process (cx_dirlock.h) */
+        free(sc);
+        return 2;
+    }
+    if (found && cx_output_clear_dir(out) != 0) {
+        fprintf(stderr, "cxsim run: --force: cannot empty %s: %s\n", out, strerror(errno));
+        free(yaml);
+        free(sc);
+        return 1;
     }
 
     if (slurm.on) { /* the run as one Slurm job; its coordinator takes the lock */

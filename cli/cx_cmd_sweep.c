@@ -86,6 +86,9 @@ static void s_usage(FILE *fp)
             "  --ticks N             ticks per run (default: the scenario's)\n"
             "  --engine E            in-process (default) or processes: how each run is\n"
             "                        executed; results are byte-identical\n"
+            "  --window DAYS         final KPIs as their mean over each run's last DAYS days\n"
+            "                        (default 30; in ticks of the scenario's tick length),\n"
+            "                        shown as window_KPI; the last tick's value stays KPI\n"
             "  --crn                 common random numbers: replicate r uses the same seed at\n"
             "                        every point (sharper differences between points)\n"
             "  --target-ci KPI=HALF  add replicates to each point until the 95%% CI half-width\n"
@@ -111,6 +114,7 @@ typedef struct {
     int n_sets;                              /* entries used */
     cx_exp_common_t com; /* --replicates, --jobs, --seed, --ticks, --engine, --out, --quiet */
     bool crn;                                /* --crn */
+    double window_days;                      /* --window: days of the final KPIs' mean */
     const char *target_kpi;                  /* --target-ci KPI */
     char target_buf[64];                     /* storage for the KPI name */
     double target_half;                      /* --target-ci HALF */
@@ -131,6 +135,7 @@ static int s_parse(int argc, char **argv, s_opts_t *o)
     memset(o, 0, sizeof *o);
     o->com.engine = "in-process";
     o->max_replicates = 50;
+    o->window_days = CX_EXP_WINDOW_DAYS;
     o->task = -1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v;
@@ -148,6 +153,10 @@ static int s_parse(int argc, char **argv, s_opts_t *o)
             o->sets[o->n_sets++] = v;
         } else if (strcmp(a, "--crn") == 0) {
             o->crn = true;
+        } else if ((v = cx_exp_opt("--window", argc, argv, &i, &missing))) {
+            if (cx_exp_cmd_window_days(s_cmd, v, &o->window_days) != 0) {
+                return -1;
+            }
         } else if ((v = cx_exp_opt("--target-ci", argc, argv, &i, &missing))) {
             const char *eq = strchr(v, '=');
             char *end;
@@ -710,6 +719,9 @@ int cx_cmd_sweep(int argc, char **argv)
         }
     }
     s_meta(&pl, argc, argv, &o);
+    if (cx_exp_cmd_window(s_cmd, &pl, o.window_days) != 0) {
+        goto done;
+    }
     if (s_slurm_busy(&pl)) {
         goto done;
     }

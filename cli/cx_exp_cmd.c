@@ -2,6 +2,7 @@
 #include "cx_exp_cmd.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +31,39 @@ int cx_exp_cmd_int(const char *cmd, const char *opt, const char *v, long long lo
 }
 
 static const cx_opt_t s_common[] = {CX_EXP_COMMON_OPTS};
+
+int cx_exp_cmd_window_days(const char *cmd, const char *v, double *days)
+{
+    char *end;
+    double d = v ? strtod(v, &end) : NAN;
+    if (!v || !*v || *end || !(d > 0 && d <= 36525)) {
+        fprintf(stderr, "%s: --window expects days, 0 < DAYS <= 36525, got '%s'\n", cmd,
+                v ? v : "");
+        return -1;
+    }
+    *days = d;
+    return 0;
+}
+
+int cx_exp_cmd_window(const char *cmd, cx_exp_plan_t *pl, double days)
+{
+    char err[512];
+    const cx_scenario_t *sc = cx_exp_plan_scenario(pl, 0, err, sizeof err);
+    if (!sc) {
+        fprintf(stderr, "%s: %s\n", cmd, err);
+        return -1;
+    }
+    long long ticks = llround(days / cx_tick_days(sc->tick_unit));
+    char d[32], t[32];
+    snprintf(d, sizeof d, "%g", days);
+    snprintf(t, sizeof t, "%lld", ticks < 1 ? 1 : ticks);
+    if (cx_exp_db_meta_set(pl->db, "window_days", d, err, sizeof err) != 0 ||
+        cx_exp_db_meta_set(pl->db, "window_ticks", t, err, sizeof err) != 0) {
+        fprintf(stderr, "%s: %s\n", cmd, err);
+        return -1;
+    }
+    return 0;
+}
 
 int cx_exp_cmd_common_opt(const char *cmd, int id, const char *v, cx_exp_common_t *c,
                           long long rep_lo, long long rep_hi)

@@ -32,6 +32,19 @@ typedef struct {
     int slurm_tasks;    /* --slurm-tasks, 0 = sized to about 60 s a task */
 } cx_exp_common_t;
 
+/* The default window of the final KPIs, in days (--window). */
+#define CX_EXP_WINDOW_DAYS 30.0
+
+/* --window DAYS: v as days, 0 < DAYS <= 36525, into *days; -1 (after a
+ * message) when it is not. */
+int cx_exp_cmd_window_days(const char *cmd, const char *v, double *days);
+
+/* Records the window of the final KPIs in pl's database: meta window_days
+ * (days) and window_ticks (days in ticks of point 0's scenario, rounded, at
+ * least 1), which cx_exp_db_finals' window_<column> figures read. 0, or -1
+ * (printed). */
+int cx_exp_cmd_window(const char *cmd, cx_exp_plan_t *pl, double days);
+
 /* v as an integer from lo to hi into *out; -1 (after a message naming opt)
  * when it is not one or v is NULL. */
 int cx_exp_cmd_int(const char *cmd, const char *opt, const char *v, long long lo, long long hi,

@@ -427,12 +427,25 @@ int cx_exp_db_finals(cx_exp_db_t *db, long long point, const char *kpi, int *rep
                      double *values, int cap)
 {
     bool total = strncmp(kpi, "total_", 6) == 0;
-    const char *col = total ? kpi + 6 : kpi;
+    bool window = strncmp(kpi, "window_", 7) == 0;
+    const char *col = total ? kpi + 6 : window ? kpi + 7 : kpi;
     if (!cx_exp_db__ident(col, strlen(col)) || !cx_exp_db_has_column(db, col)) {
         return -1;
     }
-    char sql[512];
-    if (total) {
+    char sql[512], wt[32];
+    long long w = 0;
+    if (window) { /* the window the experiment recorded; none before windows existed */
+        char *end;
+        if (cx_exp_db_meta_get(db, "window_ticks", wt, sizeof wt) != 1 ||
+            (w = strtoll(wt, &end, 10)) < 1 || *end) {
+            return -1;
+        }
+        snprintf(sql, sizeof sql,
+                 "SELECT r.replicate, AVG(k.\"%s\") FROM runs r JOIN kpis k ON k.run_id = "
+                 "r.run_id AND k.tick > r.last_tick - %lld WHERE r.point = ?1 AND r.status = "
+                 "'completed' GROUP BY r.run_id ORDER BY r.replicate",
+                 col, w);
+    } else if (total) {
         snprintf(sql, sizeof sql,
                  "SELECT r.replicate, SUM(k.\"%s\") FROM runs r JOIN kpis k ON k.run_id = "
                  "r.run_id WHERE r.point = ?1 AND r.status = 'completed' GROUP BY r.run_id "

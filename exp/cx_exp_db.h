@@ -98,8 +98,9 @@ int cx_exp_db_import(cx_exp_db_t *db, const char *run_dir, const char *rel_dir, 
                      size_t errlen);
 
 /* Final values of a KPI for the completed replicates of a point, by
- * replicate. kpi is a kpis column (value at the run's last tick) or
- * "total_<column>" (sum over every tick). Fills up to cap entries of
+ * replicate. kpi is a kpis column (value at the run's last tick),
+ * "total_<column>" (sum over every tick) or "window_<column>" (mean over the
+ * last meta 'window_ticks' ticks: unknown, -1, in a database that has none). Fills up to cap entries of
  * replicates (may be NULL) and values; returns how many there are (may
  * exceed cap), or -1 (unknown column or error). */
 int cx_exp_db_finals(cx_exp_db_t *db, long long point, const char *kpi, int *replicates,

@@ -342,10 +342,11 @@ static pid_t s_spawn(cx_exp_exec_t *ex, const cx_exp_run_t *run, char *err, size
         snprintf(err, errlen, "cannot create %s: %s", outdir, strerror(errno));
         return -1;
     }
-    /* A run.json from an earlier attempt must not pass for this one's. */
-    snprintf(path, sizeof path, "%s/run.json", outdir);
-    if (unlink(path) != 0 && errno != ENOENT) {
-        snprintf(err, errlen, "cannot remove %s: %s", path, strerror(errno));
+    /* The directory is this run's: an earlier attempt's files (its run.json
+     * must not pass for this one's, and `cxsim run` refuses a directory
+     * holding results) go before the attempt starts. */
+    if (cx_output_clear_dir(outdir) != 0) {
+        snprintf(err, errlen, "cannot empty %s for a new attempt: %s", outdir, strerror(errno));
         return -1;
     }
     snprintf(path, sizeof path, "%s/log.txt", outdir);

@@ -38,6 +38,24 @@ const char *const cx_exp_summary_kpis[] = {
     "total_gross_profit",
     "total_marketing_cost",
     "total_operating_profit",
+    /* Means over the experiment's window (meta window_ticks), of the per-tick
+     * KPIs whose last tick alone is noisy. Appended, and named apart, so that
+     * a database recorded before windows (where they are absent) reads as it
+     * did. */
+    "window_nps",
+    "window_csat",
+    "window_ces",
+    "window_churn_rate",
+    "window_retention_rate",
+    "window_customers",
+    "window_revenue",
+    "window_clv",
+    "window_employee_engagement",
+    "window_loyalty_index",
+    "window_referral_rate",
+    "window_satisfaction",
+    "window_avg_resolution_time",
+    "window_operating_profit",
 };
 const int cx_exp_summary_n_kpis = (int)(sizeof cx_exp_summary_kpis / sizeof cx_exp_summary_kpis[0]);
 
@@ -163,13 +181,21 @@ int cx_exp_summary(cx_exp_db_t *db, const char *root, FILE *out, char *err, size
         labels |= label[0] != '\0';
     }
 
+    /* The window of the final KPIs, when the experiment recorded one. */
+    char wbuf[32] = "", dbuf[32] = "";
+    long long wticks = 0;
+    if (cx_exp_db_meta_get(db, "window_ticks", wbuf, sizeof wbuf) == 1) {
+        wticks = strtoll(wbuf, NULL, 10);
+        cx_exp_db_meta_get(db, "window_days", dbuf, sizeof dbuf);
+    }
     if (cx_exp_db_exec(db, "BEGIN IMMEDIATE; DELETE FROM summary;", err, errlen) != 0) {
         goto done;
     }
     for (int k = 0; k < nk_all; k++) {
         const char *kpi = cx_exp_summary_kpis[k];
-        const char *col = strncmp(kpi, "total_", 6) == 0 ? kpi + 6 : kpi;
-        present[k] = cx_exp_db_has_column(db, col);
+        bool window = strncmp(kpi, "window_", 7) == 0;
+        const char *col = strncmp(kpi, "total_", 6) == 0 ? kpi + 6 : window ? kpi + 7 : kpi;
+        present[k] = cx_exp_db_has_column(db, col) && (!window || wticks > 0);
     }
     for (int i = 0; i < np; i++) {
         nruns[i] = (int)cx_exp_db_count_completed(db, ids[i]);
@@ -267,12 +293,24 @@ int cx_exp_summary(cx_exp_db_t *db, const char *root, FILE *out, char *err, size
 
     /* The printed table. */
     if (out) {
+        /* Each shown KPI as its window mean when there is one. */
         int show[S_SHOWN], ns = 0;
         for (int s = 0; s < S_SHOWN; s++) {
+            char wname[64];
+            snprintf(wname, sizeof wname, "window_%s", s_shown[s]);
+            int found = -1;
             for (int k = 0; k < nk_all; k++) {
-                if (present[k] && strcmp(cx_exp_summary_kpis[k], s_shown[s]) == 0) {
-                    show[ns++] = k;
+                if (present[k] && strcmp(cx_exp_summary_kpis[k], wname) == 0) {
+                    found = k;
                 }
+            }
+            for (int k = 0; found < 0 && k < nk_all; k++) {
+                if (present[k] && strcmp(cx_exp_summary_kpis[k], s_shown[s]) == 0) {
+                    found = k;
+                }
+            }
+            if (found >= 0) {
+                show[ns++] = found;
             }
         }
         /* More than two varying keys (e.g. one sweep per department into
@@ -342,8 +380,17 @@ int cx_exp_summary(cx_exp_db_t *db, const char *root, FILE *out, char *err, size
                 width[i % ncol] = s_width(cell[i]);
             }
         }
-        fprintf(out, "final KPIs (value at the last tick; total_revenue = sum over every tick): "
-                     "mean ± 95%% CI half-width (Student t)\n");
+        if (wticks > 0) {
+            fprintf(out,
+                    "final KPIs (window_*: mean over the last %lld tick%s = %s days of each run, or "
+                    "all of a shorter one; "
+                    "total_revenue = sum over every tick): mean ± 95%% CI half-width (Student "
+                    "t)\n",
+                    wticks, wticks == 1 ? "" : "s", dbuf[0] ? dbuf : "?");
+        } else {
+            fprintf(out, "final KPIs (value at the last tick; total_revenue = sum over every "
+                         "tick): mean ± 95%% CI half-width (Student t)\n");
+        }
         for (int r = 0; r < nrow; r++) {
             for (int c = 0; c < ncol; c++) {
                 /* Parameter and label columns left-aligned, numbers right. */

@@ -3,10 +3,13 @@
  *  database's summary table, into DIR/summary.csv, and as a table on a
  *  stream.
  *
- *  "Final" is the KPI's value at the last tick of each run. Totals over
- *  the whole run are summarised too, named total_<column>: total_revenue,
- *  total_cost, total_investment, total_acquired, total_churned (sums of
- *  the per-tick values over every tick).
+ *  "Final" is the KPI's value at the last tick of each run, and, when the
+ *  experiment recorded a window (meta window_ticks, from --window DAYS), its
+ *  mean over the last window_ticks ticks, named window_<column> (what the
+ *  printed table shows). Totals over the whole run are summarised too, named
+ *  total_<column>: total_revenue, total_cost, total_investment,
+ *  total_acquired, total_churned (sums of the per-tick values over every
+ *  tick).
  *
  *  Ownership: nothing kept. Errors: -1 with a message in err.
  */

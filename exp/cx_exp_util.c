@@ -1,6 +1,7 @@
 /*  cx_exp_util — text buffer, JSON output, files, time (see cx_exp_util.h). */
 #include "cx_exp_util.h"
 
+#include "cx_exp_db.h"
 #include "cx_output.h"
 
 #include <errno.h>
@@ -128,4 +129,45 @@ const char *cx_exp_opt(const char *opt, int argc, char **argv, int *i, bool *mis
         return NULL;
     }
     return argv[++*i];
+}
+
+int cx_exp_transitions_text(const char *json, const char *indent, char *buf, size_t cap)
+{
+    static const char *const key[8] = {"at",           "from",           "to",
+                                       "planned_ticks", "effective_ticks", "planned_days",
+                                       "effective_days", "cost"};
+    size_t used = strlen(buf);
+    int n = 0;
+    for (;; n++) {
+        char p[96], dep[64], f[9][64];
+        snprintf(p, sizeof p, "$.transitions[%d].department", n);
+        if (cx_exp_json_text(json, p, dep, sizeof dep) != 1) {
+            break;
+        }
+        for (int k = 0; k < 8; k++) {
+            snprintf(p, sizeof p, "$.transitions[%d].%s", n, key[k]);
+            if (cx_exp_json_text(json, p, f[k], sizeof f[k]) != 1) {
+                snprintf(f[k], sizeof f[k], "0");
+            }
+        }
+        snprintf(p, sizeof p, "$.transitions[%d].cost_booked", n);
+        if (cx_exp_json_text(json, p, f[8], sizeof f[8]) != 1) {
+            snprintf(f[8], sizeof f[8], "0");
+        }
+        double planned = atof(f[3]), effective = atof(f[4]);
+        if (used < cap) {
+            int w = snprintf(buf + used, cap - used,
+                             "%s%s %.3g -> %.3g from tick %s: planned %.0f ticks (%.0f days), "
+                             "effective %.0f ticks (%.0f days)%s; investment %.0f, %.0f booked "
+                             "within the run\n",
+                             indent, dep, atof(f[1]), atof(f[2]), f[0], planned, atof(f[5]),
+                             effective, atof(f[6]),
+                             effective > planned   ? ", stretched by the speed of change"
+                             : effective < planned ? ", shorter than planned"
+                                                   : ", as planned",
+                             atof(f[7]), atof(f[8]));
+            used += w > 0 ? (size_t)w : 0;
+        }
+    }
+    return n;
 }

@@ -49,4 +49,13 @@ double cx_exp_now_s(void);
  * it; NULL when argv[*i] is not opt (or its value is missing: *missing set). */
 const char *cx_exp_opt(const char *opt, int argc, char **argv, int *i, bool *missing);
 
+/* The maturity transitions of a run, from the text of its summary.json
+ * (its "transitions", written by cx_output): one line each, starting with
+ * indent and ending with '\n', appended to buf (cut to cap), e.g.
+ *   "it 2 -> 4 from tick 2: planned 10 ticks (10 days), effective 14 ticks
+ *    (14 days), stretched by the speed of change; investment 2000, 2000
+ *    booked within the run"
+ * Returns how many there are (0 when none or not a summary). */
+int cx_exp_transitions_text(const char *json, const char *indent, char *buf, size_t cap);
+
 #endif

@@ -407,7 +407,9 @@ static void s_signed(char *buf, size_t cap, double v, int dec)
     }
 }
 
-static void s_cmp_table(cx_buf_t *b, const s_cmp_csv_t *t)
+/* The table of compare.csv; window: "N ticks (D days)" of its window_*
+ * figures, "" for a comparison recorded before windows. */
+static void s_cmp_table(cx_buf_t *b, const s_cmp_csv_t *t, const char *window)
 {
     cx_buf_printf(b, "<table class=\"kpis\" id=\"deltas\">\n<tr><th>KPI</th>"
                          "<th class=\"num\">n</th><th class=\"num\">baseline</th>"
@@ -443,7 +445,12 @@ static void s_cmp_table(cx_buf_t *b, const s_cmp_csv_t *t)
         cx_svg_escape(b, f[6]);
         cx_buf_printf(b, "\">[%s, %s]%s</td></tr>\n", l, h, sig ? " *" : "");
     }
-    cx_buf_printf(b, "</table>\n<p class=\"note\">Final KPIs: the value at the last tick, "
+    cx_buf_printf(b, "</table>\n<p class=\"note\">Final KPIs: ");
+    if (window[0]) {
+        cx_buf_printf(b, "window_* the mean over the last %s of each run, the others ",
+                      window);
+    }
+    cx_buf_printf(b, "the value at the last tick, "
                          "total_* summed over every tick; delta = scenario " S_MINUS
                          " baseline, paired by replicate (common random numbers), with the "
                          "Student t 95%% confidence interval of the mean delta. Bold and * : "
@@ -704,11 +711,50 @@ static void s_cpage_head(cx_buf_t *b, const s_cpage_t *p)
         snprintf(v, sizeof v, "no payback within the horizon");
     }
     cx_report_fact(b, "Payback", v);
+    /* Ramps: planned against effective duration and the investment booked,
+     * as `cxsim compare` recorded them from the runs' summary.json. */
+    for (int k = 0; k < 2; k++) {
+        char tr[4096], line[4096], name[64];
+        if (s_meta(cp->db, k ? "transitions_scenario" : "transitions_baseline", tr, sizeof tr) !=
+                1 ||
+            !tr[0]) {
+            continue;
+        }
+        /* "(note)\n  ramp\n  ramp\n" -> "ramp; ramp (note)" */
+        size_t used = 0;
+        line[0] = '\0';
+        char *note_end = strchr(tr, '\n');
+        for (char *r = note_end ? note_end + 1 : tr; *r;) {
+            char *nl = strchr(r, '\n');
+            size_t len = nl ? (size_t)(nl - r) : strlen(r);
+            while (len && *r == ' ') {
+                r++;
+                len--;
+            }
+            if (len && used < sizeof line) {
+                int w = snprintf(line + used, sizeof line - used, "%s%.*s", used ? "; " : "",
+                                 (int)len, r);
+                used += w > 0 ? (size_t)w : 0;
+            }
+            r += len + (nl ? 1 : 0);
+        }
+        if (note_end && used < sizeof line) {
+            snprintf(line + used, sizeof line - used, " %.*s", (int)(note_end - tr), tr);
+        }
+        snprintf(name, sizeof name, "Ramps of the %s", k ? "scenario" : "baseline");
+        cx_report_fact(b, name, line);
+    }
     cx_buf_printf(b, "</table>\n");
 
     cx_buf_printf(b, "<h2>Final KPIs: scenario " S_MINUS " baseline</h2>\n");
     if (p->have_csv) {
-        s_cmp_table(b, p->csv);
+        char wt[32], wd[32], window[96] = "";
+        if (s_meta(cp->db, "window_ticks", wt, sizeof wt) == 1 &&
+            s_meta(cp->db, "window_days", wd, sizeof wd) == 1) {
+            snprintf(window, sizeof window, "%s tick%s (%s days)", wt,
+                     strcmp(wt, "1") == 0 ? "" : "s", wd);
+        }
+        s_cmp_table(b, p->csv, window);
     } else {
         cx_buf_printf(b, "<p class=\"note\">No compare.csv in this directory: run the "
                              "comparison to its end to get the table.</p>\n");

@@ -70,8 +70,10 @@ void cx_report_db_scenario(sqlite3 *db, long long point, char *name, size_t ncap
         return;
     }
     sqlite3_bind_int64(st, 1, point);
+    char run_file[4096] = "";
     if (sqlite3_step(st) == SQLITE_ROW) {
         const char *yaml = s_text(st, 0);
+        snprintf(run_file, sizeof run_file, "%s", s_text(st, 1));
         cx_scenario_t *sc = malloc(sizeof *sc);
         if (sc) {
             cx_diags_t diags;
@@ -85,8 +87,13 @@ void cx_report_db_scenario(sqlite3 *db, long long point, char *name, size_t ncap
         }
     }
     sqlite3_finalize(st);
+    /* The experiment's scenario file, else (an experiment that did not
+     * record it) the one its run was made from. */
     char path[4096];
     cx_report_db_meta(db, "scenario", path, sizeof path);
+    if (!path[0]) {
+        snprintf(path, sizeof path, "%s", run_file);
+    }
     const char *b = strrchr(path, '/');
     snprintf(file, fcap, "%s", b && b[1] ? b + 1 : path);
 }

@@ -26,7 +26,14 @@ static const char s_css[] =
     "figure svg{display:block;max-width:100%;height:auto}\n"
     "figcaption{font-size:12.5px;color:#555;margin-top:2px}\n"
     "p.note,footer{font-size:12px;color:#666}\n"
-    "footer{margin-top:32px;border-top:1px solid #ddd;padding-top:6px}\n";
+    "footer{margin-top:32px;border-top:1px solid #ddd;padding-top:6px}\n"
+    /* A table wider than the page scrolls inside its box on screen; on
+     * paper it is printed whole: no box, the page's full width, smaller
+     * type, headers wrapping at their <wbr/>. */
+    "div.scroll{overflow-x:auto;max-width:100%}\n"
+    "table.wide th.num{white-space:normal;min-width:4em}\n"
+    "@media print{body{max-width:none;padding:0}div.scroll{overflow:visible}"
+    "table.wide{font-size:9px}table.wide th,table.wide td{padding:2px 3px}}\n";
 
 void cx_report_page_head(cx_buf_t *b, const char *title)
 {

@@ -49,14 +49,18 @@ static const char *const s_kpis[] = {"nps",          "csat",    "ces", "churn_ra
 /* The error-bar charts: KPI (index into s_kpis), id, title, unit, what. */
 static const struct {
     int k;
-    const char *id, *title, *unit, *what;
+    const char *id, *title, *unit, *what, *what_window;
 } s_charts[] = {
-    {0, "sweep-nps", "Final NPS", "points", "NPS of the last tick's survey, in points"},
+    {0, "sweep-nps", "Final NPS", "points", "NPS of the last tick's survey, in points",
+     "NPS of each tick's survey averaged over the window, in points"},
     {3, "sweep-churn", "Final churn rate", "% per tick",
-     "Customers lost during the last tick as % of those at its start"},
+     "Customers lost during the last tick as % of those at its start",
+     "Customers lost during each tick as % of those at its start, averaged over the window"},
     {4, "sweep-customers", "Final customers", "customers",
-     "Active customers at the start of the last tick"},
+     "Active customers at the start of the last tick",
+     "Active customers at the start of each tick, averaged over the window"},
     {8, "sweep-total-revenue", "Total revenue", "currency",
+     "Revenue summed over every tick of the run, in currency",
      "Revenue summed over every tick of the run, in currency"},
 };
 #define S_NCHARTS ((int)(sizeof s_charts / sizeof s_charts[0]))
@@ -86,6 +90,8 @@ typedef struct {
     cx_scenario_t *sc;           /* resolved scenario of the first completed run */
     char file[256];              /* the scenario file's base name */
     char meta_seed[64], meta_seeding[64];
+    long long wticks;         /* meta window_ticks: final KPIs as window means; 0: last tick */
+    char wdays[32];           /* meta window_days */
     int ncat;                 /* x categories (key 0 not numeric, or no key) */
     const char **cat;         /* their labels (point into pt[].val or a literal) */
     int nlines;               /* lines of the error-bar charts */
@@ -248,6 +254,14 @@ static int s_load_finals(s_sweep_t *w, char *err, size_t errlen)
     sqlite3 *db = w->db;
     double *vals = NULL;
     int vcap = 0;
+    /* A sweep recorded with a window (`--window`, its window_<column>
+     * figures): the per-tick KPIs as their mean over it; before windows
+     * existed, the last tick's value, as then. */
+    char wt[32];
+    s_meta(db, "window_ticks", wt, sizeof wt);
+    s_meta(db, "window_days", w->wdays, sizeof w->wdays);
+    w->wticks = strtoll(wt, NULL, 10);
+    w->wticks = w->wticks > 0 ? w->wticks : 0;
     for (int k = 0; k < S_NK; k++) {
         const char *kpi = s_kpis[k];
         bool total = strncmp(kpi, "total_", 6) == 0;
@@ -266,6 +280,12 @@ static int s_load_finals(s_sweep_t *w, char *err, size_t errlen)
                      "r.run_id WHERE r.point = ?1 AND r.status = 'completed' GROUP BY r.run_id "
                      "ORDER BY r.replicate",
                      col);
+        } else if (w->wticks > 0) {
+            snprintf(sql, sizeof sql,
+                     "SELECT r.replicate, AVG(k.\"%s\") FROM runs r JOIN kpis k ON k.run_id = "
+                     "r.run_id AND k.tick > r.last_tick - %lld WHERE r.point = ?1 AND r.status "
+                     "= 'completed' GROUP BY r.run_id ORDER BY r.replicate",
+                     col, w->wticks);
         } else {
             snprintf(sql, sizeof sql,
                      "SELECT r.replicate, k.\"%s\" FROM runs r JOIN kpis k ON k.run_id = r.run_id "
@@ -576,10 +596,16 @@ static void s_num_attr(cx_buf_t *b, const char *name, double v)
     }
 }
 
+/* "window_" when KPI k is shown as its window mean (summary.csv's name). */
+static const char *s_window_prefix(const s_sweep_t *w, int k)
+{
+    return w->wticks > 0 && strncmp(s_kpis[k], "total_", 6) != 0 ? "window_" : "";
+}
+
 static void s_table(cx_buf_t *b, const s_sweep_t *w)
 {
     cx_buf_printf(b, "<h2>Final KPIs per grid point</h2>\n"
-                         "<div style=\"overflow-x:auto\">\n<table class=\"kpis\" id=\"points\">\n"
+                         "<div class=\"scroll\">\n<table class=\"kpis wide\" id=\"points\">\n"
                          "<tr><th class=\"num\">point</th>");
     for (int k = 0; k < w->nkeys; k++) {
         cx_buf_printf(b, "<th class=\"param\">");
@@ -589,7 +615,14 @@ static void s_table(cx_buf_t *b, const s_sweep_t *w)
     cx_buf_printf(b, "<th class=\"num\">n</th>");
     for (int k = 0; k < S_NK; k++) {
         if (w->present[k]) {
-            cx_buf_printf(b, "<th class=\"num\">%s</th>", s_kpis[k]);
+            /* Long names wrap at their underscores. */
+            char name[96];
+            snprintf(name, sizeof name, "%s%s", s_window_prefix(w, k), s_kpis[k]);
+            cx_buf_printf(b, "<th class=\"num\" data-kpi=\"%s\">", name);
+            for (const char *c = name; *c; c++) {
+                cx_buf_printf(b, "%c%s", *c, *c == '_' ? "<wbr/>" : "");
+            }
+            cx_buf_printf(b, "</th>");
         }
     }
     cx_buf_printf(b, "</tr>\n");
@@ -612,7 +645,8 @@ static void s_table(cx_buf_t *b, const s_sweep_t *w)
             const cx_exp_ci_t *c = &p->ci[k];
             char t[128];
             cx_exp_fmt_ci(t, sizeof t, c->mean, c->half);
-            cx_buf_printf(b, "<td class=\"num kpi\" data-kpi=\"%s\"", s_kpis[k]);
+            cx_buf_printf(b, "<td class=\"num kpi\" data-kpi=\"%s%s\"", s_window_prefix(w, k),
+                          s_kpis[k]);
             s_num_attr(b, "data-mean", c->mean);
             s_num_attr(b, "data-half", c->half);
             s_num_attr(b, "data-low", c->lo);
@@ -623,8 +657,16 @@ static void s_table(cx_buf_t *b, const s_sweep_t *w)
         }
         cx_buf_printf(b, "</tr>\n");
     }
-    cx_buf_printf(b, "</table>\n</div>\n<p class=\"note\">Final KPIs: the value at the last "
-                         "tick of each completed run; total_revenue is summed over every tick. "
+    cx_buf_printf(b, "</table>\n</div>\n<p class=\"note\">Final KPIs: ");
+    if (w->wticks > 0) {
+        cx_buf_printf(b,
+                      "the mean over the last %lld tick%s (%s days) of each completed run "
+                      "(summary.csv: window_KPI; KPI is the last tick's value)",
+                      w->wticks, w->wticks == 1 ? "" : "s", w->wdays[0] ? w->wdays : "?");
+    } else {
+        cx_buf_printf(b, "the value at the last tick of each completed run");
+    }
+    cx_buf_printf(b, "; total_revenue is summed over every tick. "
                          "Each cell: mean over the point's n replicates "
                          "\xc2\xb1"
                          " the half-width of its Student t 95%% confidence interval, as in "
@@ -699,7 +741,7 @@ static void s_errorbar_chart(cx_buf_t *b, s_sweep_t *w, int c)
     snprintf(cap, sizeof cap,
              "%s: mean over each grid point's completed replicates, with the Student t 95%% "
              "confidence interval of the mean as error bars (the numbers of the table)%s%s%s.",
-             s_charts[c].what, w->nkeys > 0 ? ", against " : "", w->nkeys > 0 ? w->keys[0] : "",
+             w->wticks > 0 ? s_charts[c].what_window : s_charts[c].what, w->nkeys > 0 ? ", against " : "", w->nkeys > 0 ? w->keys[0] : "",
              nl > 1 ? "; one line per combination of the other swept parameters" : "");
     cx_report_figure(b, &ch, s, nl, NULL, 0, cap);
 done:

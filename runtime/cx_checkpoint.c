@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -460,4 +461,138 @@ int cx_run_id_read(const char *dir, char id[CX_RUN_ID_LEN + 1], char *err, size_
     }
     free(data);
     return ok ? 0 : -1;
+}
+
+/* The T of a name "checkpoint-T.msgpack", or -1 for any other name. */
+static int64_t s_kept_tick(const char *name)
+{
+    static const char pre[] = "checkpoint-", suf[] = ".msgpack";
+    size_t n = strlen(name), lp = sizeof pre - 1, ls = sizeof suf - 1;
+    if (n <= lp + ls || strncmp(name, pre, lp) != 0 || strcmp(name + n - ls, suf) != 0) {
+        return -1;
+    }
+    int64_t t = 0;
+    for (size_t i = lp; i < n - ls; i++) {
+        if (name[i] < '0' || name[i] > '9' || t > INT64_MAX / 10 - 10) {
+            return -1;
+        }
+        t = t * 10 + (name[i] - '0');
+    }
+    return t;
+}
+
+/* The ticks of dir's kept checkpoints, ascending, in *ticks (malloc'ed,
+ * the caller's): their count, or -1 (errno set). */
+static int s_kept_ticks(const char *dir, int64_t **ticks)
+{
+    *ticks = NULL;
+    DIR *d = opendir(dir);
+    if (!d) {
+        return -1;
+    }
+    int n = 0, cap = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        int64_t t = s_kept_tick(e->d_name);
+        if (t < 0) {
+            continue;
+        }
+        if (n == cap) {
+            cap = cap ? cap * 2 : 16;
+            int64_t *grown = realloc(*ticks, (size_t)cap * sizeof *grown);
+            if (!grown) {
+                free(*ticks);
+                *ticks = NULL;
+                closedir(d);
+                errno = ENOMEM;
+                return -1;
+            }
+            *ticks = grown;
+        }
+        (*ticks)[n++] = t;
+    }
+    closedir(d);
+    for (int i = 1; i < n; i++) { /* insertion sort: a handful of files */
+        int64_t v = (*ticks)[i];
+        int j = i;
+        for (; j > 0 && (*ticks)[j - 1] > v; j--) {
+            (*ticks)[j] = (*ticks)[j - 1];
+        }
+        (*ticks)[j] = v;
+    }
+    return n;
+}
+
+/* The directory part of path (".", when it has none). */
+static void s_dir_of(const char *path, char *dir, size_t cap)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash) {
+        snprintf(dir, cap, ".");
+    } else {
+        snprintf(dir, cap, "%.*s", (int)(slash - path), path);
+    }
+}
+
+int cx_checkpoint_keep(const char *path, int64_t next_tick, int keep, char *err, size_t errlen)
+{
+    char dir[4096], kept[4200];
+    s_dir_of(path, dir, sizeof dir);
+    snprintf(kept, sizeof kept, "%s/checkpoint-%lld.msgpack", dir, (long long)next_tick);
+    /* A resume that passes the same tick again writes it again. */
+    if ((unlink(kept) != 0 && errno != ENOENT) || link(path, kept) != 0) {
+        snprintf(err, errlen, "cannot keep %s as %s: %s", path, kept, strerror(errno));
+        return -1;
+    }
+    int64_t *ticks;
+    int n = s_kept_ticks(dir, &ticks);
+    if (n < 0) {
+        snprintf(err, errlen, "cannot list the checkpoints of %s: %s", dir, strerror(errno));
+        return -1;
+    }
+    int rc = 0;
+    for (int i = 0; i < n - keep; i++) {
+        snprintf(kept, sizeof kept, "%s/checkpoint-%lld.msgpack", dir, (long long)ticks[i]);
+        if (unlink(kept) != 0 && errno != ENOENT) {
+            snprintf(err, errlen, "cannot remove %s: %s", kept, strerror(errno));
+            rc = -1;
+            break;
+        }
+    }
+    free(ticks);
+    return rc;
+}
+
+int cx_checkpoint_find(const char *dir, int64_t at, char *path, size_t cap, int64_t *next_tick,
+                       char *err, size_t errlen)
+{
+    int64_t *ticks;
+    int n = s_kept_ticks(dir, &ticks);
+    if (n < 0) {
+        snprintf(err, errlen, "cannot list the checkpoints of %s: %s", dir, strerror(errno));
+        return -1;
+    }
+    int best = -1;
+    for (int i = 0; i < n; i++) {
+        if (ticks[i] <= at) {
+            best = i;
+        }
+    }
+    if (best < 0) {
+        char list[512] = "";
+        size_t used = 0;
+        for (int i = 0; i < n && used + 24 < sizeof list; i++) {
+            used += (size_t)snprintf(list + used, sizeof list - used, "%s%lld", i ? ", " : "",
+                                     (long long)ticks[i]);
+        }
+        snprintf(err, errlen, "no kept checkpoint of %s starts at tick %lld or before (%s%s)", dir,
+                 (long long)at, n ? "kept: ticks " : "none kept: run it with --checkpoint-every N",
+                 list);
+        free(ticks);
+        return -1;
+    }
+    *next_tick = ticks[best];
+    snprintf(path, cap, "%s/checkpoint-%lld.msgpack", dir, (long long)ticks[best]);
+    free(ticks);
+    return 0;
 }

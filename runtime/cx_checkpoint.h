@@ -48,6 +48,12 @@
  * the bare msgpack array without envelope, identity or checksum. */
 #define CX_CHECKPOINT_FORMAT 2
 
+/* Checkpoints kept beside a run's checkpoint.msgpack (cx_checkpoint_keep):
+ * by default the last 3, so that `cxsim fork --at T` can branch earlier
+ * than the very last one. */
+#define CX_CHECKPOINT_KEEP_DEFAULT 3
+#define CX_CHECKPOINT_KEEP_MAX 1000
+
 #define CX_RUN_ID_LEN 32        /* hex digits of a run identity */
 #define CX_SCENARIO_HASH_LEN 32 /* bytes of a scenario hash (BLAKE2b-256) */
 
@@ -70,6 +76,17 @@ void cx_checkpoint_fini(cx_checkpoint_t *cp);
 
 /* Writes cp (its run, seed and scenario hash must be set) atomically. */
 int cx_checkpoint_write(const char *path, const cx_checkpoint_t *cp, char *err, size_t errlen);
+/* Keeps the checkpoint just written at `path` (DIR/checkpoint.msgpack) as
+ * DIR/checkpoint-T.msgpack, T its next_tick (the first tick a resume or a
+ * fork from it runs), a hard link to the same file, and removes the
+ * numbered ones of DIR beyond the `keep` of highest T. checkpoint.msgpack
+ * itself stays the latest: `cxsim resume` reads it. 0, or -1 with err. */
+int cx_checkpoint_keep(const char *path, int64_t next_tick, int keep, char *err, size_t errlen);
+/* The kept checkpoint of run directory dir to branch at tick `at`: the
+ * DIR/checkpoint-T.msgpack of highest T <= at. Writes its path and T.
+ * 0, or -1 with err naming the ticks kept (none: the run kept none). */
+int cx_checkpoint_find(const char *dir, int64_t at, char *path, size_t cap, int64_t *next_tick,
+                       char *err, size_t errlen);
 /* Reads a checkpoint for a roster of n_agents: refuses a file that is not a
  * regular file, of another format, truncated, damaged (checksum) or of
  * another roster, or whose run's result files (beside it) are shorter than

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <dirent.h>
 #include <unistd.h>
 
 #include "cx_buf.h"
@@ -84,6 +85,56 @@ int cx_mkdirs(const char *path)
         return -1;
     }
     return 0;
+}
+
+const char *cx_output_run_file(const char *dir)
+{
+    static const char *const names[] = {"kpis.csv", "summary.json"};
+    char path[4200];
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        struct stat st; /* results are regular files (not, say, a link to /dev/full) */
+        if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+            return names[i];
+        }
+    }
+    return NULL;
+}
+
+int cx_output_clear_dir(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d) {
+        return -1;
+    }
+    int rc = 0;
+    struct dirent *e;
+    while (rc == 0 && (errno = 0, e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) {
+            continue;
+        }
+        char path[4200];
+        if (snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >= (int)sizeof path) {
+            errno = ENAMETOOLONG;
+            rc = -1;
+            break;
+        }
+        struct stat st;
+        if (lstat(path, &st) != 0) {
+            rc = -1;
+        } else if (S_ISDIR(st.st_mode)) {
+            rc = cx_output_clear_dir(path) == 0 && rmdir(path) == 0 ? 0 : -1;
+        } else if (unlink(path) != 0) {
+            rc = -1;
+        }
+    }
+    if (rc == 0 && errno != 0) {
+        rc = -1;
+    }
+    int saved = errno;
+    closedir(d);
+    errno = saved;
+    return rc;
 }
 
 int cx_read_file(const char *path, size_t max, char **data, size_t *len)

@@ -110,4 +110,16 @@ int cx_output_summary_amend(const char *dir, const char *scenario, const char *s
 /* mkdir -p. Returns 0 or -1 (errno set). */
 int cx_mkdirs(const char *path);
 
+/* The first result file of a run found in dir (kpis.csv, summary.json: a
+ * regular file, or a link to one), or NULL when dir holds none (or does not
+ * exist): what makes a directory
+ * another run's, which `cxsim run --out` refuses without --force. */
+const char *cx_output_run_file(const char *dir);
+
+/* Removes everything inside dir, recursively, leaving dir itself (and so a
+ * lock held on it, cx_dirlock.h). Symbolic links are removed, never
+ * followed. Returns 0, or -1 (errno set) at the first entry that cannot be
+ * removed. */
+int cx_output_clear_dir(const char *dir);
+
 #endif

@@ -52,11 +52,21 @@ def total(point, col):
     return dict(con.execute(
         f"SELECT r.replicate, SUM(k.{col}) FROM runs r JOIN kpis k ON k.run_id = r.run_id "
         "WHERE r.point = ? GROUP BY r.run_id", (point,)))
+# The window of the final KPIs: 30 days by default, one tick = one day.
+W = 30
+assert con.execute("SELECT value FROM meta WHERE key = 'window_ticks'").fetchone()[0] == str(W)
+def window(point, col):
+    out = {}
+    for r, run in con.execute("SELECT replicate, run_id FROM runs WHERE point = ? AND status = 'completed'", (point,)):
+        vals = [v for (v,) in con.execute(f"SELECT {col} FROM kpis WHERE run_id = ? ORDER BY tick", (run,))]
+        out[r] = statistics.mean(vals[-W:])
+    return out
 rows = {r["kpi"]: r for r in csv.DictReader(open(f"{d}/compare.csv"))}
 for kpi in ["nps", "csat", "ces", "churn_rate", "customers", "revenue", "clv",
-            "employee_engagement", "total_revenue", "total_cost", "total_investment"]:
-    f = total if kpi.startswith("total_") else final
-    col = kpi[6:] if kpi.startswith("total_") else kpi
+            "employee_engagement", "total_revenue", "total_cost", "total_investment",
+            "window_nps", "window_churn_rate", "window_revenue", "window_csat"]:
+    f = total if kpi.startswith("total_") else window if kpi.startswith("window_") else final
+    col = kpi[6:] if kpi.startswith("total_") else kpi[7:] if kpi.startswith("window_") else kpi
     vb, vs = f(b, col), f(s, col)
     diffs = [vs[r] - vb[r] for r in sorted(vb)]
     m = statistics.mean(diffs)
@@ -114,9 +124,48 @@ pay=$(check "$D") || fail "compare results do not match the independent computat
 # Daily ticks: the payback's month is the end of that tick, in months of 30.4375 days.
 month=$(python3 -c "print(f'{($pay + 1) / 30.4375:.1f}')")
 grep -q "^payback: tick $pay, month $month " "$T/out1" || { cat "$T/out1"; fail "printed payback differs from tick $pay (month $month)"; }
-# Printed deltas: nps row with a bracketed interval.
-grep -Eq '^  nps +-?[0-9.]+ +-?[0-9.]+ +[-+][0-9.]+  \[[-+][0-9.]+, [-+][0-9.]+\]' "$T/out1" \
+# Printed deltas: the window_nps row (the window mean in place of the last
+# tick's) with a bracketed interval, under a heading that states the window.
+grep -q "final KPIs as the mean over the last 30 days (30 ticks) of each run" "$T/out1" || fail "the window is not stated"
+grep -Eq '^  nps ' "$T/out1" && fail "the last tick's nps is printed beside its window mean"
+grep -Eq '^  window_nps +-?[0-9.]+ +-?[0-9.]+ +[-+][0-9.]+  \[[-+][0-9.]+, [-+][0-9.]+\]' "$T/out1" \
     || { cat "$T/out1"; fail "no nps delta row"; }
+# The ramp, planned against effective: the scenario asks IT 2 -> 4 over 10
+# ticks from tick 2 at a cost of 2000; the effective length is what its runs
+# record (summary.json, checked against the maturity column of departments.csv
+# here: the first tick IT reaches 4, less the start); the investment booked
+# is the kpis' investment column summed. Printed and recorded for the report;
+# the baseline has no ramp.
+python3 - "$D" "$T/out1" <<'PY' || fail "the printed ramp does not match the runs"
+import csv, json, sqlite3, sys
+d, out = sys.argv[1], open(sys.argv[2]).read()
+con = sqlite3.connect(f"{d}/compare.db")
+(point,) = con.execute("SELECT point FROM points WHERE label = 'scenario'").fetchone()
+runs = con.execute("SELECT replicate, run_dir, run_id FROM runs WHERE point = ? AND status = 'completed' ORDER BY replicate", (point,)).fetchall()
+effs = set()
+for rep, rd, rid in runs:
+    tr = json.load(open(f"{d}/{rd}/summary.json"))["transitions"]
+    assert len(tr) == 1 and tr[0]["department"] == "it" and tr[0]["planned_ticks"] == 10, tr
+    it = [float(r["maturity"]) for r in csv.DictReader(open(f"{d}/{rd}/departments.csv")) if r["department"] == "it"]
+    reach = next(t for t, m in enumerate(it) if m >= 4 - 1e-9)
+    assert reach - 2 in (tr[0]["effective_ticks"], tr[0]["effective_ticks"] - 1), (reach, tr)
+    (booked,) = con.execute("SELECT SUM(investment) FROM kpis WHERE run_id = ?", (rid,)).fetchone()
+    assert abs(booked - tr[0]["cost_booked"]) < 1e-6, (booked, tr)
+    effs.add((tr[0]["effective_ticks"], round(booked)))
+eff, booked = sorted(effs)[0]
+line = [l for l in out.splitlines() if l.startswith("  it 2 -> 4 from tick 2: planned 10 ticks")]
+assert line, out
+want = f"effective {eff} ticks ({eff} days)"
+assert want in line[0] and f"investment 2000, {booked} booked within the run" in line[0], (line, want, booked)
+assert ("stretched by the speed of change" in line[0]) == (eff > 10), line
+assert "ramps of the scenario" in out and "ramps of the baseline" not in out, out
+meta = dict(con.execute("SELECT key, value FROM meta WHERE key LIKE 'transitions_%'"))
+assert meta["transitions_baseline"] == "" and line[0] in meta["transitions_scenario"], meta
+print("ramp:", line[0].strip())
+PY
+"$CXSIM" report "$D" --out "$T/ramp.html" >/dev/null 2>&1 || fail "compare report failed"
+grep -q "Ramps of the scenario" "$T/ramp.html" && grep -q "it 2 -&gt; 4 from tick 2: planned 10 ticks" "$T/ramp.html" ||
+    fail "the compare report does not state the ramp"
 # The investment is booked on the scenario side only.
 expect_eq "baseline investment" "$(q "$D/compare.db" "SELECT SUM(k.investment) FROM kpis k JOIN runs r ON r.run_id = k.run_id JOIN points p ON p.point = r.point WHERE p.label = 'baseline'")" 0
 echo "cheap project: payback at tick $pay"

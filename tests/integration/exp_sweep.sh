@@ -158,6 +158,55 @@ expect_eq "kpis rows after re-run" "$(q "$DB" "SELECT COUNT(*) FROM kpis")" "$ro
 diff <(sed -n '/^final KPIs/,/^results/p' "$T/out1") <(sed -n '/^final KPIs/,/^results/p' "$T/out2") \
     || fail "the re-run printed another summary"
 
+# ---- final KPIs as window means (--window DAYS) ------------------------------
+# The same sweep again with a 5-day window (one tick = one day: 5 ticks): no
+# run, the summary recomputed. window_<kpi> is the mean of the last 5 ticks of
+# each run, recomputed here from the kpis table; <kpi> stays the last tick's.
+"$CXSIM" "${ARGS[@]}" --window 5 >"$T/outw" 2>&1 || { cat "$T/outw"; fail "sweep --window 5 failed"; }
+grep -q "ran 0 runs" "$T/outw" || fail "--window re-ran runs"
+grep -q "window_\*: mean over the last 5 ticks = 5 days" "$T/outw" || { cat "$T/outw"; fail "the table does not state its window"; }
+grep -q "window_nps" "$T/outw" || fail "the table does not show window_nps"
+expect_eq "meta window" "$(q "$DB" "SELECT group_concat(value) FROM (SELECT value FROM meta WHERE key IN ('window_days', 'window_ticks') ORDER BY key)")" "5,5"
+python3 - "$DB" "$D/summary.csv" <<'PY' || fail "the window means do not match an independent computation"
+import csv, sqlite3, statistics, sys
+con = sqlite3.connect(sys.argv[1])
+summary = {row["point"]: row for row in csv.DictReader(open(sys.argv[2]))}
+checked = 0
+for kpi in ["nps", "churn_rate", "revenue", "csat"]:
+    for point in (1, 2, 3):
+        per_run = []
+        last = []
+        for (run,) in con.execute("SELECT run_id FROM runs WHERE point = ? AND status = 'completed'", (point,)):
+            ticks = con.execute(f"SELECT tick, {kpi} FROM kpis WHERE run_id = ? ORDER BY tick", (run,)).fetchall()
+            assert len(ticks) == 15
+            per_run.append(statistics.mean(v for _, v in ticks[-5:]))
+            last.append(ticks[-1][1])
+        for name, xs in ((f"window_{kpi}", per_run), (kpi, last)):
+            m = statistics.mean(xs)
+            got = float(summary[str(point)][f"{name}_mean"])
+            assert abs(got - m) <= 1e-8 * max(1.0, abs(m)), (name, point, got, m)
+            (dm,) = con.execute("SELECT mean FROM summary WHERE point = ? AND kpi = ?", (point, name)).fetchone()
+            assert abs(dm - m) <= 1e-8 * max(1.0, abs(m)), (name, point, dm, m)
+            checked += 1
+        # The window differs from the last tick (a test that could not fail otherwise).
+        assert any(abs(a - b) > 1e-12 for a, b in zip(per_run, last)), (kpi, point)
+print(f"{checked} window and last-tick means match")
+PY
+# A database recorded before windows (no window meta) summarises as it did:
+# no window_* figure, the last tick's value.
+cp "$DB" "$T/old.db"
+python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(\"DELETE FROM meta WHERE key LIKE 'window_%'\"); c.commit()" "$T/old.db"
+mkdir -p "$T/old" && cp "$T/old.db" "$T/old/sweep.db"
+"$CXSIM" report "$T/old" --out "$T/old.html" >/dev/null 2>&1 || fail "report of a database without a window failed"
+grep -q "the value at the last tick of each completed run" "$T/old.html" || fail "the old database's report does not say last tick"
+"$CXSIM" report "$D" --out "$T/new.html" >/dev/null 2>&1 || fail "report of the windowed sweep failed"
+grep -q "the mean over the last 5 ticks (5 days)" "$T/new.html" || fail "the report does not state the window"
+set +e
+"$CXSIM" sweep "$BASELINE" --set departments.it.maturity=1..3 --window 0 --out "$T/w0" 2>"$T/errw"
+rc=$?
+set -e
+[ "$rc" -eq 2 ] && grep -q "window expects days" "$T/errw" || fail "--window 0: exit $rc, $(cat "$T/errw")"
+
 # ---- the multi-process engine gives the same numbers ------------------------
 "$CXSIM" sweep "$BASELINE" --set departments.it.maturity=2 "${EXP_SMALL[@]}" --ticks 15 \
     --replicates 2 --jobs 1 --out "$T/procs" --engine processes --quiet >/dev/null \

@@ -227,6 +227,10 @@ assert math.isclose(float(cell.get("data-value")), best, rel_tol=1e-11), (cell.a
 yaml = open(f"{d}/calibrated.yaml").read()
 line = [l for l in yaml.splitlines() if l.strip().startswith("ltr_offset:")][0]
 assert math.isclose(float(line.split(":")[1]), best, rel_tol=1e-9), (line, best)
+# The scenario is named with its file, as every other experiment page does.
+facts = [e for e in all_("table") if e.get("id") == "facts"][0]
+scen = ["".join(tr.itertext()) for tr in all_("tr", facts) if "".join(tr.itertext()).startswith("Scenario")]
+assert scen == ["Scenariobaseline (baseline.yaml)"], scen
 print("calibration ok")
 PY
 

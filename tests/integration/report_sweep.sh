@@ -78,8 +78,9 @@ assert checked >= 3 * 5, checked
 svgs = {s.get("id"): s for s in all_("svg")}
 assert list(svgs) == ["sweep-nps", "sweep-churn", "sweep-customers", "sweep-total-revenue",
                       "sweep-nps-ticks"], list(svgs)
-for sid, k in (("sweep-nps", "nps"), ("sweep-churn", "churn_rate"),
-               ("sweep-customers", "customers"), ("sweep-total-revenue", "total_revenue")):
+# The sweep has the default window: the per-tick KPIs as their window means.
+for sid, k in (("sweep-nps", "window_nps"), ("sweep-churn", "window_churn_rate"),
+               ("sweep-customers", "window_customers"), ("sweep-total-revenue", "total_revenue")):
     svg = svgs[sid]
     sc = {a: float(svg.get("data-" + a)) for a in
           ("xmin", "xmax", "ymin", "ymax", "px0", "px1", "py0", "py1")}
@@ -104,6 +105,14 @@ for e in root.iter():
     if local(e) == "polyline" and e.get("points"):
         assert len(e.get("points").split()) <= 2000
 PY
+# The table is never clipped: on screen it scrolls inside its own box, on
+# paper the box lets it through at the page's width; long headers can wrap.
+grep -q '<div class="scroll">' "$S/report.html" && grep -q '<table class="kpis wide" id="points">' "$S/report.html" ||
+    fail "the point table is not in its scrolling box"
+grep -q '@media print{body{max-width:none;padding:0}div.scroll{overflow:visible}' "$S/report.html" ||
+    fail "printing would clip the table"
+grep -q '<th class="num" data-kpi="window_churn_rate">window_<wbr/>churn_<wbr/>rate</th>' "$S/report.html" ||
+    fail "long headers cannot wrap"
 echo "sweep report (1 parameter): ok ($(wc -c <"$S/report.html") bytes)"
 
 # ---- two swept parameters: 2 x 2, 2 replicates -----------------------------
