@@ -35,6 +35,7 @@
 #include "cx_gap.h"
 #include "cx_load.h"
 #include "cx_output.h"
+#include "cx_signals.h"
 
 #define S_EXIT_OK 0
 #define S_EXIT_FAILED 1
@@ -408,13 +409,11 @@ int cx_cmd_gap(int argc, char **argv)
         rc = S_EXIT_FAILED;
         goto done;
     }
-    signal(SIGINT, s_on_signal);
-    signal(SIGTERM, s_on_signal);
+    cx_signals_on_stop(s_on_signal);
     s_done_t dn = {0};
     char err[512] = "";
     int lr = cx_exp_exec_loop(ex, s_done, &dn, &s_stop, err, sizeof err);
-    signal(SIGINT, SIG_DFL);
-    signal(SIGTERM, SIG_DFL);
+    cx_signals_default();
     if (lr != 0 || dn.failed) {
         fprintf(stderr, "%s: %s\n", s_cmd,
                 lr < 0 ? err : (lr > 0 ? "interrupted" : "runs failed: no gap computed"));
