@@ -265,7 +265,7 @@ static void s_theta_json(cx_buf_t *b, const char *const *pname, int np, const do
     cx_buf_printf(b, "{");
     for (int p = 0; p < np; p++) {
         cx_buf_printf(b, "%s", p ? ", " : "");
-        cx_exp_buf_json_str(b, pname[p]);
+        cx_json_text(b, pname[p]);
         cx_buf_printf(b, ": %.12g", x[p]);
     }
     cx_buf_printf(b, "}");
@@ -337,7 +337,7 @@ static int s_objective(void *ud, const double *x, double *f)
         snprintf(k, sizeof k, "%.*s", (int)(eq - sets[i]), sets[i]);
         cx_buf_printf(&key, "\n%s", sets[i]);
         cx_buf_printf(&json, "%s", i ? ", " : "");
-        cx_exp_buf_json_str(&json, k);
+        cx_json_text(&json, k);
         cx_buf_printf(&json, ": ");
         cx_exp_buf_json_value(&json, eq + 1);
     }

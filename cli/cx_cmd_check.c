@@ -652,7 +652,7 @@ int cx_cmd_check(int argc, char **argv)
                 snprintf(kk, sizeof kk, "%.*s", (int)kl, sets[k]);
                 cx_buf_printf(&json, "%s", first ? "" : ", ");
                 first = false;
-                cx_exp_buf_json_str(&json, kk);
+                cx_json_text(&json, kk);
                 cx_buf_printf(&json, ": ");
                 cx_exp_buf_json_value(&json, eq + 1);
             }

@@ -219,7 +219,7 @@ static int s_side(const char *label, const char *file, const char *const *both, 
         char k[256];
         snprintf(k, sizeof k, "%.*s", (int)(eq - s), s);
         cx_buf_printf(json, "%s", i ? ", " : "");
-        cx_exp_buf_json_str(json, k);
+        cx_json_text(json, k);
         cx_buf_printf(json, ": ");
         cx_exp_buf_json_value(json, eq + 1);
     }

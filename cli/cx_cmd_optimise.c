@@ -518,14 +518,14 @@ static int s_evaluate(o_ctx_t *c, cx_roadmap_t *rm, int n, bool with_none)
         cx_rm_key(&mk, c->sc, &rm[i]);
         cx_buf_printf(&key, "optimise\n%s", sc_path);
         cx_buf_printf(&json, "{\"roadmap\": ");
-        cx_exp_buf_json_str(&json, cx_buf_str(&mk));
+        cx_json_text(&json, cx_buf_str(&mk));
         for (int s = 0; s < ns; s++) {
             const char *eq = strchr(sets[s], '=');
             char k[256];
             snprintf(k, sizeof k, "%.*s", (int)(eq - sets[s]), sets[s]);
             cx_buf_printf(&key, "\n%s", sets[s]);
             cx_buf_printf(&json, ", ");
-            cx_exp_buf_json_str(&json, k);
+            cx_json_text(&json, k);
             cx_buf_printf(&json, ": ");
             cx_exp_buf_json_value(&json, eq + 1);
         }

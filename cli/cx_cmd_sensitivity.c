@@ -295,7 +295,7 @@ static int s_point(cx_exp_plan_t *pl, const s_opts_t *o, const char *label, cons
         cx_buf_printf(&json, "%s", i ? ", " : "");
         char k[256];
         snprintf(k, sizeof k, "%.*s", (int)(eq - sets[i]), sets[i]);
-        cx_exp_buf_json_str(&json, k);
+        cx_json_text(&json, k);
         cx_buf_printf(&json, ": ");
         cx_exp_buf_json_value(&json, eq + 1);
     }

@@ -295,7 +295,7 @@ void cx_exp_cmd_meta(cx_exp_plan_t *pl, int argc, char **argv, const char *kind)
     cx_buf_printf(&b, "[\"cxsim\"");
     for (int i = 0; i < argc; i++) {
         cx_buf_printf(&b, ", ");
-        cx_exp_buf_json_str(&b, argv[i]);
+        cx_json_text(&b, argv[i]);
     }
     cx_buf_printf(&b, "]");
     char err[512], now[32], have[8];

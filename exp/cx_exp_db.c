@@ -623,25 +623,14 @@ int cx_exp_db_summary_put(cx_exp_db_t *db, long long point, const char *kpi, int
 
 int cx_exp_json_text(const char *json, const char *path, char *out, size_t cap)
 {
-    sqlite3 *mem = NULL;
-    sqlite3_stmt *st = NULL;
-    int rc = -1;
     out[0] = '\0';
-    if (sqlite3_open(":memory:", &mem) != SQLITE_OK ||
-        sqlite3_prepare_v2(mem, "SELECT CASE WHEN json_valid(?1) THEN json_extract(?1, ?2) END", -1,
-                           &st, NULL) != SQLITE_OK) {
-        goto done;
+    json_error_t je;
+    json_t *doc = json_loads(json, 0, &je);
+    if (!doc) {
+        return json_error_code(&je) == json_error_out_of_memory ? -1 : 0;
     }
-    sqlite3_bind_text(st, 1, json, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, path, -1, SQLITE_STATIC);
-    rc = 0;
-    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
-        snprintf(out, cap, "%s", cx_exp_db__col(st, 0));
-        rc = 1;
-    }
-done:
-    sqlite3_finalize(st);
-    sqlite3_close(mem);
+    int rc = cx_json_value_text(cx_json_path(doc, path), out, cap);
+    json_decref(doc);
     return rc;
 }
 

@@ -139,7 +139,8 @@ char *cx_exp_db_param_keys(cx_exp_db_t *db);
 
 /* The text at JSON path `path` (e.g. "$.status") of a JSON document, copied
  * into out (cut to cap). Returns 1 when found, 0 when absent or not valid
- * JSON, -1 on out of memory. Uses SQLite's JSON functions. */
+ * JSON, -1 on out of memory. Paths as cx_json_path reads them; values as
+ * cx_json_value_text writes them (as SQLite's json_extract did). */
 int cx_exp_json_text(const char *json, const char *path, char *out, size_t cap);
 
 /* Runs one statement: ?1 bound to text (when not NULL), then the next

@@ -226,7 +226,7 @@ static void s_json_array(cx_buf_t *b, char *const *v, int n)
     cx_buf_printf(b, "[");
     for (int i = 0; i < n; i++) {
         cx_buf_printf(b, "%s", i ? ", " : "");
-        cx_exp_buf_json_str(b, v[i]);
+        cx_json_text(b, v[i]);
     }
     cx_buf_printf(b, "]");
 }
@@ -298,27 +298,27 @@ int cx_exp_write_run_json(const char *root, const cx_exp_run_t *run, const char 
     cx_buf_t b;
     cx_buf_init(&b);
     cx_buf_printf(&b, "{\n  \"point_key\": ");
-    cx_exp_buf_json_str(&b, run->point_key ? run->point_key : "");
+    cx_json_text(&b, run->point_key ? run->point_key : "");
     cx_buf_printf(&b, ",\n  \"label\": ");
-    cx_exp_buf_json_str(&b, run->label ? run->label : "");
+    cx_json_text(&b, run->label ? run->label : "");
     cx_buf_printf(&b, ",\n  \"params\": %s", run->params_json ? run->params_json : "{}");
     cx_buf_printf(&b, ",\n  \"replicate\": %d,\n  \"seed\": %llu", run->replicate,
                       (unsigned long long)run->seed);
     cx_buf_printf(&b, ",\n  \"scenario\": ");
-    cx_exp_buf_json_str(&b, run->scenario ? run->scenario : "");
+    cx_json_text(&b, run->scenario ? run->scenario : "");
     cx_buf_printf(&b, ",\n  \"sets\": %s", run->sets_json ? run->sets_json : "[]");
     cx_buf_printf(&b, ",\n  \"expected_sha256\": ");
-    cx_exp_buf_json_str(&b, run->sha);
+    cx_json_text(&b, run->sha);
     cx_buf_printf(&b, ",\n  \"status\": \"%s\",\n  \"reason\": ", *ok ? "completed" : "failed");
-    cx_exp_buf_json_str(&b, reason);
+    cx_json_text(&b, reason);
     cx_buf_printf(&b, ",\n  \"exit_status\": %d",
                       exit_status >= 0 && WIFEXITED(exit_status) ? WEXITSTATUS(exit_status) : -1);
     cx_buf_printf(&b, ",\n  \"command\": ");
     s_json_array(&b, argv, argc);
     cx_buf_printf(&b, ",\n  \"engine\": ");
-    cx_exp_buf_json_str(&b, engine);
+    cx_json_text(&b, engine);
     cx_buf_printf(&b, ",\n  \"host\": ");
-    cx_exp_buf_json_str(&b, host);
+    cx_json_text(&b, host);
     cx_buf_printf(&b, ",\n  \"cxsim_version\": \"%s\"", CX_VERSION);
     cx_buf_printf(&b, ",\n  \"started\": \"%s\",\n  \"finished\": \"%s\"", started, finished);
     cx_buf_printf(&b, ",\n  \"wall_seconds\": %.3f\n}\n", wall);

@@ -307,7 +307,7 @@ int cx_exp_point_sets(const cx_exp_grid_t *g, long long index, cx_exp_point_t *p
         snprintf(p->set[a], len, "%s=%s", k, v);
         cx_buf_printf(&key, "%s%s", a ? "\n" : "", p->set[a]);
         cx_buf_printf(&json, "%s", a ? ", " : "");
-        cx_exp_buf_json_str(&json, k);
+        cx_json_text(&json, k);
         cx_buf_printf(&json, ": ");
         cx_exp_buf_json_value(&json, v);
     }

@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -289,7 +288,7 @@ int cx_exp_plan_build_run(cx_exp_plan_t *pl, int pi, int r, cx_exp_run_t *run, c
     cx_buf_printf(&sets, "[");
     for (int i = 0; i < p->n_sets; i++) {
         cx_buf_printf(&sets, "%s", i ? ", " : "");
-        cx_exp_buf_json_str(&sets, p->sets[i]);
+        cx_json_text(&sets, p->sets[i]);
     }
     cx_buf_printf(&sets, "]");
     char seedbuf[32];
@@ -456,94 +455,87 @@ int cx_exp_plan_collect_dir(cx_exp_db_t *db, const char *root, int *added, int *
 void cx_exp_run_to_json(cx_buf_t *b, const cx_exp_run_t *run)
 {
     cx_buf_printf(b, "{\"dir\": ");
-    cx_exp_buf_json_str(b, run->dir);
+    cx_json_text(b, run->dir);
     cx_buf_printf(b, ", \"point\": %lld, \"replicate\": %d, \"seed\": %llu, \"sha\": \"%s\"",
                       run->point, run->replicate, (unsigned long long)run->seed, run->sha);
     cx_buf_printf(b, ", \"point_key\": ");
-    cx_exp_buf_json_str(b, run->point_key ? run->point_key : "");
+    cx_json_text(b, run->point_key ? run->point_key : "");
     cx_buf_printf(b, ", \"label\": ");
-    cx_exp_buf_json_str(b, run->label ? run->label : "");
+    cx_json_text(b, run->label ? run->label : "");
     cx_buf_printf(b, ", \"params\": %s", run->params_json ? run->params_json : "{}");
     cx_buf_printf(b, ", \"scenario\": ");
-    cx_exp_buf_json_str(b, run->scenario ? run->scenario : "");
+    cx_json_text(b, run->scenario ? run->scenario : "");
     cx_buf_printf(b, ", \"sets\": %s, \"args\": [", run->sets_json ? run->sets_json : "[]");
     for (int i = 0; i < run->n_arg; i++) {
         cx_buf_printf(b, "%s", i ? ", " : "");
-        cx_exp_buf_json_str(b, run->arg[i]);
+        cx_json_text(b, run->arg[i]);
     }
     cx_buf_printf(b, "]}");
+}
+
+/* An integer member as SQLite's json_extract and column_int64 read it. */
+static long long s_json_int(const json_t *doc, const char *key)
+{
+    const json_t *v = json_object_get(doc, key);
+    return json_is_integer(v) ? (long long)json_integer_value(v)
+           : json_is_real(v)  ? (long long)json_real_value(v)
+           : json_is_true(v)  ? 1
+                              : 0;
 }
 
 int cx_exp_run_from_json(const char *line, cx_exp_run_t *run, char *err, size_t errlen)
 {
     memset(run, 0, sizeof *run);
-    sqlite3 *mem = NULL;
-    sqlite3_stmt *st = NULL;
-    int rc = -1;
-    if (sqlite3_open(":memory:", &mem) != SQLITE_OK ||
-        sqlite3_prepare_v2(mem,
-                           "SELECT json_extract(?1, '$.dir'), json_extract(?1, '$.point'), "
-                           "json_extract(?1, '$.replicate'), json_extract(?1, '$.seed'), "
-                           "json_extract(?1, '$.sha'), json_extract(?1, '$.point_key'), "
-                           "json_extract(?1, '$.label'), json_extract(?1, '$.params'), "
-                           "json_extract(?1, '$.scenario'), json_extract(?1, '$.sets'), "
-                           "json_array_length(?1, '$.args') WHERE json_valid(?1)",
-                           -1, &st, NULL) != SQLITE_OK) {
-        snprintf(err, errlen, "out of memory");
-        goto done;
-    }
-    sqlite3_bind_text(st, 1, line, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) != SQLITE_ROW || sqlite3_column_type(st, 0) != SQLITE_TEXT ||
-        sqlite3_column_type(st, 3) != SQLITE_INTEGER || sqlite3_column_int(st, 10) < 1 ||
-        sqlite3_column_int(st, 10) > CX_EXP_MAX_ARGS) {
+    json_error_t je;
+    json_t *doc = json_loads(line, 0, &je);
+    const json_t *dir = json_object_get(doc, "dir"), *args = json_object_get(doc, "args");
+    if (!json_is_object(doc) || !json_is_string(dir) ||
+        !json_is_integer(json_object_get(doc, "seed")) || !json_is_array(args) ||
+        json_array_size(args) < 1 || json_array_size(args) > CX_EXP_MAX_ARGS) {
         snprintf(err, errlen, "not a plan line");
-        goto done;
+        json_decref(doc);
+        return -1;
     }
-    const char *dir = (const char *)sqlite3_column_text(st, 0);
+    const char *d = json_string_value(dir);
     /* The directory must stay inside the experiment directory. */
-    if (strncmp(dir, "runs/", 5) != 0 || strstr(dir, "..") || strlen(dir) >= sizeof run->dir) {
-        snprintf(err, errlen, "bad run directory '%s' in the plan", dir);
-        goto done;
+    if (strncmp(d, "runs/", 5) != 0 || strstr(d, "..") || strlen(d) >= sizeof run->dir) {
+        snprintf(err, errlen, "bad run directory '%s' in the plan", d);
+        json_decref(doc);
+        return -1;
     }
-    snprintf(run->dir, sizeof run->dir, "%s", dir);
-    run->point = sqlite3_column_int64(st, 1);
-    run->replicate = sqlite3_column_int(st, 2);
-    run->seed = (uint64_t)sqlite3_column_int64(st, 3);
-    snprintf(run->sha, sizeof run->sha, "%s",
-             sqlite3_column_text(st, 4) ? (const char *)sqlite3_column_text(st, 4) : "");
-    const char *f[5];
-    for (int i = 0; i < 5; i++) {
-        const unsigned char *t = sqlite3_column_text(st, 5 + i);
-        f[i] = t ? (const char *)t : "";
-    }
-    run->point_key = strdup(f[0]);
-    run->label = strdup(f[1]);
-    run->params_json = strdup(f[2][0] ? f[2] : "{}");
-    run->scenario = strdup(f[3]);
-    run->sets_json = strdup(f[4][0] ? f[4] : "[]");
-    int nargs = sqlite3_column_int(st, 10);
+    snprintf(run->dir, sizeof run->dir, "%s", d);
+    run->point = s_json_int(doc, "point");
+    run->replicate = (int)s_json_int(doc, "replicate");
+    run->seed = (uint64_t)s_json_int(doc, "seed");
+    char *sha = cx_json_value_dup(json_object_get(doc, "sha"));
+    snprintf(run->sha, sizeof run->sha, "%s", sha ? sha : "");
+    free(sha);
+    run->point_key = cx_json_value_dup(json_object_get(doc, "point_key"));
+    run->label = cx_json_value_dup(json_object_get(doc, "label"));
+    run->scenario = cx_json_value_dup(json_object_get(doc, "scenario"));
+    const json_t *params = json_object_get(doc, "params"), *sets = json_object_get(doc, "sets");
+    run->params_json = cx_json_value_dup(params);
+    run->sets_json = cx_json_value_dup(sets);
     bool oom =
         !run->point_key || !run->label || !run->params_json || !run->scenario || !run->sets_json;
-    sqlite3_finalize(st);
-    st = NULL;
-    if (!oom && sqlite3_prepare_v2(mem, "SELECT value FROM json_each(?1, '$.args') ORDER BY key",
-                                   -1, &st, NULL) == SQLITE_OK) {
-        sqlite3_bind_text(st, 1, line, -1, SQLITE_STATIC);
-        while (!oom && run->n_arg < nargs && sqlite3_step(st) == SQLITE_ROW) {
-            const unsigned char *t = sqlite3_column_text(st, 0);
-            run->arg[run->n_arg] = strdup(t ? (const char *)t : "");
-            oom = !run->arg[run->n_arg];
-            run->n_arg += !oom;
-        }
+    if (!oom && !run->params_json[0]) {
+        free(run->params_json);
+        oom = !(run->params_json = strdup("{}"));
     }
-    if (oom || run->n_arg != nargs) {
+    if (!oom && !run->sets_json[0]) {
+        free(run->sets_json);
+        oom = !(run->sets_json = strdup("[]"));
+    }
+    for (size_t i = 0; !oom && i < json_array_size(args); i++) {
+        run->arg[run->n_arg] = cx_json_value_dup(json_array_get(args, i));
+        oom = !run->arg[run->n_arg];
+        run->n_arg += !oom;
+    }
+    json_decref(doc);
+    if (oom) {
         snprintf(err, errlen, "out of memory");
         cx_exp_run_fini(run);
-        goto done;
+        return -1;
     }
-    rc = 0;
-done:
-    sqlite3_finalize(st);
-    sqlite3_close(mem);
-    return rc;
+    return 0;
 }

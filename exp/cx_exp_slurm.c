@@ -615,7 +615,7 @@ int cx_exp_slurm_write(const char *root, const char *engine, const cx_exp_run_t 
     cx_exp_buf_t b;
     cx_exp_buf_init(&b);
     cx_exp_buf_printf(&b, "{\"cxsim_plan\": 1, \"root\": ");
-    cx_exp_buf_json_str(&b, root);
+    cx_json_text(&b, root);
     cx_exp_buf_printf(&b, ", \"engine\": \"%s\", \"runs\": %d, \"tasks\": %d}\n", engine, n, tasks);
     for (int i = 0; i < n; i++) {
         cx_exp_run_to_json(&b, &runs[i]);

@@ -1,4 +1,4 @@
-/*  cx_exp_util — text buffer, JSON output, files, time (see cx_exp_util.h). */
+/*  cx_exp_util — JSON numbers and values, files, time (see cx_exp_util.h). */
 #include "cx_exp_util.h"
 
 #include "cx_exp_db.h"
@@ -11,26 +11,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
-
-void cx_exp_buf_json_str(cx_buf_t *b, const char *s)
-{
-    cx_buf_printf(b, "\"");
-    for (; s && *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\') {
-            cx_buf_printf(b, "\\%c", c);
-        } else if (c == '\n') {
-            cx_buf_printf(b, "\\n");
-        } else if (c == '\t') {
-            cx_buf_printf(b, "\\t");
-        } else if (c < 0x20) {
-            cx_buf_printf(b, "\\u%04x", c);
-        } else {
-            cx_buf_printf(b, "%c", c);
-        }
-    }
-    cx_buf_printf(b, "\"");
-}
 
 bool cx_exp_is_json_number(const char *s)
 {
@@ -76,7 +56,7 @@ void cx_exp_buf_json_value(cx_buf_t *b, const char *s)
     if (cx_exp_is_json_number(s)) {
         cx_buf_printf(b, "%s", s);
     } else {
-        cx_exp_buf_json_str(b, s);
+        cx_json_text(b, s);
     }
 }
 
@@ -133,26 +113,23 @@ const char *cx_exp_opt(const char *opt, int argc, char **argv, int *i, bool *mis
 
 int cx_exp_transitions_text(const char *json, const char *indent, char *buf, size_t cap)
 {
-    static const char *const key[8] = {"at",           "from",           "to",
+    static const char *const key[9] = {"at",           "from",           "to",
                                        "planned_ticks", "effective_ticks", "planned_days",
-                                       "effective_days", "cost"};
+                                       "effective_days", "cost",          "cost_booked"};
     size_t used = strlen(buf);
+    json_t *doc = json_loads(json, 0, NULL);
+    const json_t *tr = json_object_get(doc, "transitions");
     int n = 0;
-    for (;; n++) {
-        char p[96], dep[64], f[9][64];
-        snprintf(p, sizeof p, "$.transitions[%d].department", n);
-        if (cx_exp_json_text(json, p, dep, sizeof dep) != 1) {
+    for (; n < (int)json_array_size(tr); n++) {
+        const json_t *t = json_array_get(tr, (size_t)n);
+        char dep[64], f[9][64];
+        if (cx_json_value_text(json_object_get(t, "department"), dep, sizeof dep) != 1) {
             break;
         }
-        for (int k = 0; k < 8; k++) {
-            snprintf(p, sizeof p, "$.transitions[%d].%s", n, key[k]);
-            if (cx_exp_json_text(json, p, f[k], sizeof f[k]) != 1) {
+        for (int k = 0; k < 9; k++) {
+            if (cx_json_value_text(json_object_get(t, key[k]), f[k], sizeof f[k]) != 1) {
                 snprintf(f[k], sizeof f[k], "0");
             }
-        }
-        snprintf(p, sizeof p, "$.transitions[%d].cost_booked", n);
-        if (cx_exp_json_text(json, p, f[8], sizeof f[8]) != 1) {
-            snprintf(f[8], sizeof f[8], "0");
         }
         double planned = atof(f[3]), effective = atof(f[4]);
         if (used < cap) {
@@ -169,5 +146,6 @@ int cx_exp_transitions_text(const char *json, const char *indent, char *buf, siz
             used += w > 0 ? (size_t)w : 0;
         }
     }
+    json_decref(doc);
     return n;
 }

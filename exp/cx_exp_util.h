@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "cx_buf.h"
+#include "cx_json.h" /* cx_json_text: JSON string literals */
 
 /* The text buffer is the project's one (config/cx_buf.h). The cx_exp_buf_
  * names are kept for the unit tests that still use them. */
@@ -22,8 +23,6 @@ typedef cx_buf_t cx_exp_buf_t;
 #define cx_exp_buf_printf cx_buf_printf
 #define cx_exp_buf_str cx_buf_str
 
-/* Appends s as a JSON string literal, quotes included. */
-void cx_exp_buf_json_str(cx_exp_buf_t *b, const char *s);
 /* Appends s as a JSON number when it is one by JSON's grammar ("4",
  * "-0.5", "1e3"), else as a JSON string. */
 void cx_exp_buf_json_value(cx_exp_buf_t *b, const char *s);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cx_buf.h"
+#include "cx_json.h"
 #include "cx_kpi_cols.h"
 #include "cx_records.h"
 #include "cx_version.h"
@@ -471,22 +472,6 @@ int cx_output_tick(cx_output_t *o, const cx_kpi_row_t *row, const cx_tick_totals
     return -1;
 }
 
-static void s_json_str(cx_buf_t *b, const char *s)
-{
-    cx_buf_printf(b, "\"");
-    for (; s && *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\') {
-            cx_buf_printf(b, "\\%c", c);
-        } else if (c < 0x20) {
-            cx_buf_printf(b, "\\u%04x", c);
-        } else {
-            cx_buf_printf(b, "%c", c);
-        }
-    }
-    cx_buf_printf(b, "\"");
-}
-
 static void s_json_row(cx_buf_t *b, const char *key, const cx_kpi_row_t *r, int present)
 {
     cx_buf_printf(b, "  \"%s\": ", key);
@@ -524,13 +509,13 @@ int cx_output_close(cx_output_t **o_p, const cx_run_info_t *info, char *err, siz
     cx_buf_t b = {0};
     const char *status = rc == 0 ? info->status : "failed";
     cx_buf_printf(&b, "{\n  \"cxsim_version\": \"%s\",\n  \"scenario\": ", CX_VERSION);
-    s_json_str(&b, sc->name);
+    cx_json_text(&b, sc->name);
     cx_buf_printf(&b, ",\n  \"status\": ");
-    s_json_str(&b, status);
+    cx_json_text(&b, status);
     cx_buf_printf(&b, ",\n  \"reason\": ");
-    s_json_str(&b, rc == 0 ? info->reason : err);
+    cx_json_text(&b, rc == 0 ? info->reason : err);
     cx_buf_printf(&b, ",\n  \"mode\": ");
-    s_json_str(&b, info->mode);
+    cx_json_text(&b, info->mode);
     cx_buf_printf(&b, ",\n  \"seed\": %llu,\n  \"ticks\": %d,\n  \"ticks_completed\": %d,\n",
               (unsigned long long)sc->seed, sc->ticks, o->st.ticks);
     cx_buf_printf(&b, "  \"tick_unit\": \"%s\",\n", cx_tick_unit_name(sc->tick_unit));
@@ -572,7 +557,7 @@ int cx_output_close(cx_output_t **o_p, const cx_run_info_t *info, char *err, siz
         int done = st->ticks - tr->tick;
         done = done < 0 ? 0 : (done > tr->effective ? tr->effective : done);
         cx_buf_printf(&b, "%s\n    {\"department\": ", i ? "," : "");
-        s_json_str(&b, tr->dept >= 0 && tr->dept < sc->n_dept ? sc->dept[tr->dept].id : "?");
+        cx_json_text(&b, tr->dept >= 0 && tr->dept < sc->n_dept ? sc->dept[tr->dept].id : "?");
         cx_buf_printf(&b,
                   ", \"at\": %d, \"from\": %.10g, \"to\": %.10g, \"planned_ticks\": %d, "
                   "\"effective_ticks\": %d, \"planned_days\": %.10g, \"effective_days\": %.10g, "
@@ -698,9 +683,9 @@ int cx_output_summary_amend(const char *dir, const char *scenario, const char *s
             return -1;
         }
         cx_buf_printf(&b, "%.*s,\n  \"status\": ", (int)(from - old), old);
-        s_json_str(&b, status);
+        cx_json_text(&b, status);
         cx_buf_printf(&b, ",\n  \"reason\": ");
-        s_json_str(&b, reason);
+        cx_json_text(&b, reason);
         cx_buf_printf(&b, ",\n  \"amended_by\": \"cxsim run\"%s", to);
         free(old);
     } else if (errno == ENOENT) {
@@ -727,11 +712,11 @@ int cx_output_summary_amend(const char *dir, const char *scenario, const char *s
             close(fd);
         }
         cx_buf_printf(&b, "{\n  \"cxsim_version\": \"%s\",\n  \"scenario\": ", CX_VERSION);
-        s_json_str(&b, scenario);
+        cx_json_text(&b, scenario);
         cx_buf_printf(&b, ",\n  \"status\": ");
-        s_json_str(&b, status);
+        cx_json_text(&b, status);
         cx_buf_printf(&b, ",\n  \"reason\": ");
-        s_json_str(&b, reason);
+        cx_json_text(&b, reason);
         cx_buf_printf(&b, ",\n  \"written_by\": \"cxsim run\",\n  \"ticks_completed\": %ld\n}\n",
                   rows > 0 ? rows - 1 : 0);
     } else {

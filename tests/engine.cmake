@@ -6,6 +6,10 @@ cx_unit_test(test_web_seats test_web_seats.c ${CMAKE_SOURCE_DIR}/web/cx_web_seat
 target_include_directories(test_web_seats PRIVATE ${CMAKE_SOURCE_DIR}/web)
 find_package(Threads REQUIRED)
 target_link_libraries(test_web_seats PRIVATE cxconfig Threads::Threads)
+# JSON (config/cx_json.c over Jansson) and the web's command body parser.
+cx_unit_test(test_json test_json.c ${CMAKE_SOURCE_DIR}/web/cx_web_json.c)
+target_include_directories(test_json PRIVATE ${CMAKE_SOURCE_DIR}/web)
+target_link_libraries(test_json PRIVATE cxconfig)
 
 set(CX_IT_ENV "CXSIM=$<TARGET_FILE:cxsim>;CX_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
 foreach(t run_baseline determinism faults bad_input checkpoint checkpoint_trust dir_lock nonregular shipped live python fork keep_checkpoints run_out remote web web_classroom oracle)

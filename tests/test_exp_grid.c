@@ -184,7 +184,7 @@ static void test_json_numbers(void **state)
     assert_false(cx_exp_is_json_number(""));
     cx_exp_buf_t b;
     cx_exp_buf_init(&b);
-    cx_exp_buf_json_str(&b, "a\"b\\c\nd");
+    cx_json_text(&b, "a\"b\\c\nd");
     assert_string_equal(cx_exp_buf_str(&b), "\"a\\\"b\\\\c\\nd\"");
     cx_exp_buf_fini(&b);
 }

@@ -12,6 +12,7 @@
 #include <zmq.h>
 
 #include "cx_control.h"
+#include "cx_json.h"
 #include "cx_load.h"
 #include "cx_net.h"
 #include "cx_output.h"
@@ -42,18 +43,12 @@ static void s_summary_status(const cx_web_feed_t *f, char *out, size_t cap)
     if (cx_read_file(p, 1 << 20, &text, &len) != 0) {
         return;
     }
-    const char *k = strstr(text, "\"status\"");
-    if (k) {
-        k = strchr(k + 8, '"');
+    json_t *doc = json_loadb(text, len, 0, NULL);
+    const json_t *st = json_object_get(doc, "status");
+    if (json_is_string(st) && json_string_length(st) > 0 && json_string_length(st) < cap) {
+        snprintf(out, cap, "%s", json_string_value(st));
     }
-    if (k) {
-        k++;
-        size_t n = strcspn(k, "\"\n");
-        if (k[n] == '"' && n > 0 && n < cap) {
-            memcpy(out, k, n);
-            out[n] = 0;
-        }
-    }
+    json_decref(doc);
     free(text);
 }
 

@@ -1,14 +1,14 @@
-/*  cx_web_json — JSON for cxsim-web: a growable text buffer with JSON
- *  writers (strings escaped and made valid UTF-8, numbers that read back to
- *  the same double, NaN and infinities as null), and a strict parser for
- *  the body of POST /api/command.
+/*  cx_web_json — JSON for cxsim-web: the project's text buffer under the
+ *  web's names, string literals safe inside HTML (over cx_json.h), and the
+ *  parser of the body of POST /api/command (Jansson, strict).
  *
  *  The command body is one JSON object whose members are strings (or, for
- *  value, over, cost and at, numbers, kept as their literal text):
+ *  value, over, cost and at, numbers, kept as the text cx_json_num writes):
  *      {"verb": "set", "value": "departments.it.maturity=4",
  *       "over": "30", "cost": "250000"}
  *  Anything else (another type, an unknown or repeated member, trailing
- *  text, a NUL, invalid UTF-8, a member longer than its field) is an error.
+ *  text, a NUL, invalid UTF-8, a member longer than its field, a body over
+ *  CX_WEB_JSON_MAX bytes or nested deeper than Jansson's limit) is an error.
  *
  *  Ownership: cx_wbuf_t is caller storage, zero-initialised, released with
  *  cx_wbuf_free; cx_web_cmd_t is caller storage filled by the parser.
@@ -22,6 +22,7 @@
 #include <stddef.h>
 
 #include "cx_buf.h"
+#include "cx_json.h"
 
 /* The project's text buffer (config/cx_buf.h) under the names of the web
  * modules. */
@@ -38,10 +39,9 @@ void cx_wbuf_printf(cx_wbuf_t *b, const char *fmt, ...) __attribute__((format(pr
  * \u escapes, each byte of an invalid UTF-8 sequence as U+FFFD. */
 void cx_json_str(cx_wbuf_t *b, const char *s);
 void cx_json_strn(cx_wbuf_t *b, const char *s, size_t n);
-/* A JSON number: the shortest of %.15g/%.16g/%.17g that reads back to v;
- * null for NaN and infinities. */
-void cx_json_num(cx_wbuf_t *b, double v);
+/* Numbers: cx_json_num (cx_json.h). */
 
+#define CX_WEB_JSON_MAX 65536 /* the parser's own bound on a body (HTTP allows less) */
 #define CX_WEB_VALUE_MAX 4096 /* longest value, with its NUL (a control value's limit) */
 
 /* The body of POST /api/command. Absent members are empty strings. */
