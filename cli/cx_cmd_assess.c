@@ -202,8 +202,8 @@ int cx_cmd_assess(int argc, char **argv)
     cx_questionnaire_t *q = malloc(sizeof *q);
     cx_assessment_t *as = malloc(sizeof *as);
     cx_scenario_t *sc = malloc(sizeof *sc);
-    cx_dx_buf_t b;
-    cx_dx_buf_init(&b);
+    cx_buf_t b;
+    cx_buf_init(&b);
     cx_diags_t diags;
     cx_diags_init(&diags);
     if (!q || !as || !sc) {
@@ -235,22 +235,22 @@ int cx_cmd_assess(int argc, char **argv)
         rc = S_EXIT_FAILED;
         goto done;
     }
-    fputs(cx_dx_buf_str(&b), stdout);
+    fputs(cx_buf_str(&b), stdout);
     rc = S_EXIT_OK;
     if (out) {
-        cx_dx_buf_t t;
-        cx_dx_buf_init(&t);
+        cx_buf_t t;
+        cx_buf_init(&t);
         cx_scenario_t *back = malloc(sizeof *back);
         cx_diags_t d2;
         cx_diags_init(&d2);
         if (!back || cx_assess_scenario_text(&t, q, as, sc) != 0) {
             fprintf(stderr, "cxsim assess: out of memory\n");
             rc = S_EXIT_FAILED;
-        } else if (cx_scenario_load_string(out, t.s, t.len, NULL, 0, back, &d2) != 0) {
+        } else if (cx_scenario_load_string(out, cx_buf_str(&t), t.n, NULL, 0, back, &d2) != 0) {
             /* Cannot happen for an emitted scenario; refuse rather than write a bad file. */
             cx_diags_print(stderr, &d2);
             rc = S_EXIT_FAILED;
-        } else if (cx_dx_write_file(out, t.s, t.len) != 0) {
+        } else if (cx_buf_write_file(&t, out) != 0) {
             fprintf(stderr, "cxsim assess: cannot write %s: %s\n", out, strerror(errno));
             rc = S_EXIT_FAILED;
         } else {
@@ -258,7 +258,7 @@ int cx_cmd_assess(int argc, char **argv)
         }
         cx_diags_fini(&d2);
         free(back);
-        cx_dx_buf_fini(&t);
+        cx_buf_fini(&t);
     } else {
         printf("(no --out: no scenario written)\n");
     }
@@ -268,7 +268,7 @@ fail:
     fprintf(stderr, "%s: invalid (%d %s)\n", file, diags.n, diags.n == 1 ? "error" : "errors");
 done:
     cx_diags_fini(&diags);
-    cx_dx_buf_fini(&b);
+    cx_buf_fini(&b);
     free(q);
     free(as);
     free(sc);

@@ -124,8 +124,8 @@ static int s_read(const char *root, const char *name, int r, double out[CX_GAP_K
     char path[PATH_MAX + 64];
     snprintf(path, sizeof path, "%s/runs/%s-r%d/kpis.csv", root, name, r);
     size_t len = 0;
-    char *text = cx_dx_read_file(path, (size_t)1 << 30, &len);
-    if (!text) {
+    char *text = NULL;
+    if (cx_read_file(path, (size_t)1 << 30, &text, &len) != 0) {
         fprintf(stderr, "%s: cannot read %s: %s\n", s_cmd, path, strerror(errno));
         return -1;
     }
@@ -138,11 +138,11 @@ static int s_read(const char *root, const char *name, int r, double out[CX_GAP_K
     return rc;
 }
 
-static int s_write(const char *dir, const char *name, const cx_dx_buf_t *b)
+static int s_write(const char *dir, const char *name, const cx_buf_t *b)
 {
     char path[PATH_MAX + 64];
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    if (b->oom || cx_dx_write_file(path, cx_dx_buf_str(b), b->len) != 0) {
+    if (cx_buf_write_file(b, path) != 0) {
         fprintf(stderr, "%s: cannot write %s: %s\n", s_cmd, path,
                 b->oom ? "out of memory" : strerror(errno));
         return -1;
@@ -260,10 +260,10 @@ int cx_cmd_attribute(int argc, char **argv)
     double(*kt)[CX_GAP_KPIS] = calloc((size_t)reps * CX_ATTR_MAX_TP, sizeof *kt);
     cx_gap_stat_t(*stat_)[CX_GAP_KPIS] = calloc(CX_ATTR_MAX_TP, sizeof *stat_);
     cx_exp_exec_t *ex = NULL;
-    cx_dx_buf_t rep, csv, runs;
-    cx_dx_buf_init(&rep);
-    cx_dx_buf_init(&csv);
-    cx_dx_buf_init(&runs);
+    cx_buf_t rep, csv, runs;
+    cx_buf_init(&rep);
+    cx_buf_init(&csv);
+    cx_buf_init(&runs);
     cx_diags_t d;
     cx_diags_init(&d);
     if (!sc || !tps || !kb || !kt || !stat_) {
@@ -294,7 +294,7 @@ int cx_cmd_attribute(int argc, char **argv)
     snprintf(path, sizeof path, "%s/scenario.yaml", root);
     char *text = NULL;
     size_t len = 0;
-    if (cx_scenario_emit(sc, &text, &len) != 0 || cx_dx_write_file(path, text, len) != 0) {
+    if (cx_scenario_emit(sc, &text, &len) != 0 || cx_write_atomic(path, text, len) != 0) {
         fprintf(stderr, "%s: cannot write %s\n", s_cmd, path);
         free(text);
         rc = S_EXIT_FAILED;
@@ -342,21 +342,21 @@ int cx_cmd_attribute(int argc, char **argv)
         rc = S_EXIT_FAILED;
         goto done;
     }
-    cx_dx_buf_printf(&runs, "run,touchpoint,replicate,seed,dir");
+    cx_buf_printf(&runs, "run,touchpoint,replicate,seed,dir");
     for (int k = 0; k < CX_GAP_KPIS; k++) {
-        cx_dx_buf_printf(&runs, ",%s", cx_gap_kpi_name((cx_gap_kpi_t)k));
+        cx_buf_printf(&runs, ",%s", cx_gap_kpi_name((cx_gap_kpi_t)k));
     }
-    cx_dx_buf_printf(&runs, "\n");
+    cx_buf_printf(&runs, "\n");
     for (int r = 0; r < reps; r++) {
         if (s_read(root, "base", r, kb[r]) != 0) {
             rc = S_EXIT_FAILED;
             goto done;
         }
-        cx_dx_buf_printf(&runs, "base,,%d,%llu,runs/base-r%d", r, (unsigned long long)seeds[r], r);
+        cx_buf_printf(&runs, "base,,%d,%llu,runs/base-r%d", r, (unsigned long long)seeds[r], r);
         for (int k = 0; k < CX_GAP_KPIS; k++) {
-            cx_dx_buf_printf(&runs, ",%.17g", kb[r][k]);
+            cx_buf_printf(&runs, ",%.17g", kb[r][k]);
         }
-        cx_dx_buf_printf(&runs, "\n");
+        cx_buf_printf(&runs, "\n");
         for (int t = 0; t < n_tp; t++) {
             char name[32];
             snprintf(name, sizeof name, "tp%d", t);
@@ -365,12 +365,12 @@ int cx_cmd_attribute(int argc, char **argv)
                 rc = S_EXIT_FAILED;
                 goto done;
             }
-            cx_dx_buf_printf(&runs, "%s,%s,%d,%llu,runs/%s-r%d", name, tps[t].name, r,
+            cx_buf_printf(&runs, "%s,%s,%d,%llu,runs/%s-r%d", name, tps[t].name, r,
                              (unsigned long long)seeds[r], name, r);
             for (int k = 0; k < CX_GAP_KPIS; k++) {
-                cx_dx_buf_printf(&runs, ",%.17g", v[k]);
+                cx_buf_printf(&runs, ",%.17g", v[k]);
             }
-            cx_dx_buf_printf(&runs, "\n");
+            cx_buf_printf(&runs, "\n");
         }
     }
     double t975 = cx_exp_t_quantile(0.975, (double)(reps - 1));
@@ -395,19 +395,19 @@ int cx_cmd_attribute(int argc, char **argv)
     } else {
         snprintf(how, sizeof how, "its quality %+g", delta);
     }
-    cx_dx_buf_printf(&rep,
+    cx_buf_printf(&rep,
                      "attribution: %s, %d touchpoints, each with %s, one at a time; %ld "
                      "paired replicates (common random numbers), %d ticks\n"
                      "contribution = KPI with the touchpoint changed - KPI as is, mean "
                      "[95%% CI]; ranked by NPS\n\n",
                      sc->name, n_tp, how, reps, sc->ticks);
-    cx_dx_buf_printf(&rep, "%4s  %-24s %-16s %-22s %-20s %-22s %s\n", "rank", "touchpoint", "owner",
+    cx_buf_printf(&rep, "%4s  %-24s %-16s %-22s %-20s %-22s %s\n", "rank", "touchpoint", "owner",
                      "NPS", "CES", "churn rate %", "revenue");
-    cx_dx_buf_printf(&csv, "rank,journey,touchpoint,owner,kpi,contribution,lo,hi,n\n");
+    cx_buf_printf(&csv, "rank,journey,touchpoint,owner,kpi,contribution,lo,hi,n\n");
     for (int i = 0; i < n_tp; i++) {
         int t = order[i];
         const cx_attr_tp_t *a = &tps[t];
-        cx_dx_buf_printf(&rep, "%4d  %-24s %-16s", i + 1, a->name, a->owner);
+        cx_buf_printf(&rep, "%4d  %-24s %-16s", i + 1, a->name, a->owner);
         for (size_t s = 0; s < sizeof s_shown / sizeof *s_shown; s++) {
             const cx_gap_stat_t *g = &stat_[t][s_shown[s]];
             char cell[64];
@@ -418,19 +418,19 @@ int cx_cmd_attribute(int argc, char **argv)
             } else {
                 snprintf(cell, sizeof cell, "%+.4f [%+.4f, %+.4f]", g->delta, g->lo, g->hi);
             }
-            cx_dx_buf_printf(&rep, " %-*s", s + 1 < sizeof s_shown / sizeof *s_shown ? 22 : 0,
+            cx_buf_printf(&rep, " %-*s", s + 1 < sizeof s_shown / sizeof *s_shown ? 22 : 0,
                              cell);
         }
-        cx_dx_buf_printf(&rep, "\n");
+        cx_buf_printf(&rep, "\n");
         const char *slash = strchr(a->name, '/');
         for (int k = 0; k < CX_GAP_KPIS; k++) {
             const cx_gap_stat_t *g = &stat_[t][k];
-            cx_dx_buf_printf(&csv, "%d,%.*s,%s,%s,%s,%.17g,%.17g,%.17g,%d\n", i + 1,
+            cx_buf_printf(&csv, "%d,%.*s,%s,%s,%s,%.17g,%.17g,%.17g,%d\n", i + 1,
                              (int)(slash - a->name), a->name, slash + 1, a->owner,
                              cx_gap_kpi_name((cx_gap_kpi_t)k), g->delta, g->lo, g->hi, g->n);
         }
     }
-    cx_dx_buf_printf(&rep,
+    cx_buf_printf(&rep,
                      "\nruns: %s/runs (base-rK and tpI-rK; runs.csv cites each with its "
                      "seed); attribution.csv\n",
                      dir);
@@ -439,14 +439,14 @@ int cx_cmd_attribute(int argc, char **argv)
         rc = S_EXIT_FAILED;
         goto done;
     }
-    fputs(cx_dx_buf_str(&rep), stdout);
+    fputs(cx_buf_str(&rep), stdout);
     rc = S_EXIT_OK;
 done:
     cx_exp_exec_destroy(&ex);
     cx_diags_fini(&d);
-    cx_dx_buf_fini(&rep);
-    cx_dx_buf_fini(&csv);
-    cx_dx_buf_fini(&runs);
+    cx_buf_fini(&rep);
+    cx_buf_fini(&csv);
+    cx_buf_fini(&runs);
     free(sc);
     free(tps);
     free(kb);

@@ -137,16 +137,16 @@ static int s_write_scenario(const char *path, const cx_scenario_t *sc)
         errno = ENOMEM;
         return -1;
     }
-    int rc = cx_dx_write_file(path, text, len);
+    int rc = cx_write_atomic(path, text, len);
     free(text);
     return rc;
 }
 
-static int s_write_buf(const char *dir, const char *name, const cx_dx_buf_t *b)
+static int s_write_buf(const char *dir, const char *name, const cx_buf_t *b)
 {
     char path[PATH_MAX + 64];
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    if (b->oom || cx_dx_write_file(path, cx_dx_buf_str(b), b->len) != 0) {
+    if (cx_buf_write_file(b, path) != 0) {
         fprintf(stderr, "%s: cannot write %s: %s\n", s_cmd, path,
                 b->oom ? "out of memory" : strerror(errno));
         return -1;
@@ -256,8 +256,8 @@ static int s_read_kpis(const char *root, const char *side, int r, double out[CX_
     char path[PATH_MAX + 64];
     snprintf(path, sizeof path, "%s/runs/%s-r%d/kpis.csv", root, side, r);
     size_t len = 0;
-    char *text = cx_dx_read_file(path, (size_t)1 << 30, &len);
-    if (!text) {
+    char *text = NULL;
+    if (cx_read_file(path, (size_t)1 << 30, &text, &len) != 0) {
         fprintf(stderr, "%s: cannot read %s: %s\n", s_cmd, path, strerror(errno));
         return -1;
     }
@@ -351,11 +351,11 @@ int cx_cmd_gap(int argc, char **argv)
     double(*kc)[CX_GAP_KPIS] = calloc((size_t)reps, sizeof *kc);
     double(*kt)[CX_GAP_KPIS] = calloc((size_t)reps, sizeof *kt);
     cx_exp_exec_t *ex = NULL;
-    cx_dx_buf_t rep, csv, runs, space;
-    cx_dx_buf_init(&rep);
-    cx_dx_buf_init(&csv);
-    cx_dx_buf_init(&runs);
-    cx_dx_buf_init(&space);
+    cx_buf_t rep, csv, runs, space;
+    cx_buf_init(&rep);
+    cx_buf_init(&csv);
+    cx_buf_init(&runs);
+    cx_buf_init(&space);
     if (!cur || !tgt || !gap || !kc || !kt) {
         fprintf(stderr, "%s: out of memory\n", s_cmd);
         rc = S_EXIT_FAILED;
@@ -420,12 +420,12 @@ int cx_cmd_gap(int argc, char **argv)
         rc = S_EXIT_FAILED;
         goto done;
     }
-    runs.len = 0;
-    cx_dx_buf_printf(&runs, "side,replicate,seed,dir");
+    cx_buf_reset(&runs);
+    cx_buf_printf(&runs, "side,replicate,seed,dir");
     for (int k = 0; k < CX_GAP_KPIS; k++) {
-        cx_dx_buf_printf(&runs, ",%s", cx_gap_kpi_name((cx_gap_kpi_t)k));
+        cx_buf_printf(&runs, ",%s", cx_gap_kpi_name((cx_gap_kpi_t)k));
     }
-    cx_dx_buf_printf(&runs, "\n");
+    cx_buf_printf(&runs, "\n");
     for (int r = 0; r < reps; r++) {
         if (s_read_kpis(root, "current", (int)r, kc[r]) != 0 ||
             s_read_kpis(root, "target", (int)r, kt[r]) != 0) {
@@ -433,24 +433,24 @@ int cx_cmd_gap(int argc, char **argv)
             goto done;
         }
         for (int side = 0; side < 2; side++) {
-            cx_dx_buf_printf(&runs, "%s,%d,%llu,runs/%s-r%d", side ? "target" : "current", r,
+            cx_buf_printf(&runs, "%s,%d,%llu,runs/%s-r%d", side ? "target" : "current", r,
                              (unsigned long long)seeds[r], side ? "target" : "current", r);
             for (int k = 0; k < CX_GAP_KPIS; k++) {
-                cx_dx_buf_printf(&runs, ",%.17g", side ? kt[r][k] : kc[r][k]);
+                cx_buf_printf(&runs, ",%.17g", side ? kt[r][k] : kc[r][k]);
             }
-            cx_dx_buf_printf(&runs, "\n");
+            cx_buf_printf(&runs, "\n");
         }
     }
     /* The report. */
-    cx_dx_buf_printf(&rep, "gap: %s -> %s (%d ticks of a %s)\n\n", cur->name, tgt->name, cur->ticks,
+    cx_buf_printf(&rep, "gap: %s -> %s (%d ticks of a %s)\n\n", cur->name, tgt->name, cur->ticks,
                      cx_tick_unit_name(cur->tick_unit));
     cx_gap_report_orgs(&rep, gap);
-    cx_dx_buf_printf(&rep,
+    cx_buf_printf(&rep,
                      "\nwhat the gap costs today: %ld paired replicates (common random "
                      "numbers), target - today, 95%% CI\n",
                      reps);
-    cx_dx_buf_printf(&rep, "%-24s %16s %16s %16s  %s\n", "kpi", "today", "target", "gap", "95% CI");
-    cx_dx_buf_printf(&csv, "kpi,today,target,gap,lo,hi,n\n");
+    cx_buf_printf(&rep, "%-24s %16s %16s %16s  %s\n", "kpi", "today", "target", "gap", "95% CI");
+    cx_buf_printf(&csv, "kpi,today,target,gap,lo,hi,n\n");
     double t975 = cx_exp_t_quantile(0.975, (double)(reps - 1));
     for (int k = 0; k < CX_GAP_KPIS; k++) {
         double c[CX_GAP_MAX_REPS];
@@ -462,12 +462,12 @@ int cx_cmd_gap(int argc, char **argv)
         cx_gap_stat_t st;
         cx_gap_paired(c, t, (int)reps, t975, &st);
         const char *name = cx_gap_kpi_name((cx_gap_kpi_t)k);
-        cx_dx_buf_printf(&rep, "%-24s %16.2f %16.2f %+16.2f  [%.2f, %.2f]\n", name, st.cur, st.tgt,
+        cx_buf_printf(&rep, "%-24s %16.2f %16.2f %+16.2f  [%.2f, %.2f]\n", name, st.cur, st.tgt,
                          st.delta, st.lo, st.hi);
-        cx_dx_buf_printf(&csv, "%s,%.17g,%.17g,%.17g,%.17g,%.17g,%d\n", name, st.cur, st.tgt,
+        cx_buf_printf(&csv, "%s,%.17g,%.17g,%.17g,%.17g,%.17g,%d\n", name, st.cur, st.tgt,
                          st.delta, st.lo, st.hi, st.n);
     }
-    cx_dx_buf_printf(&rep,
+    cx_buf_printf(&rep,
                      "\nruns: %s/runs/{current,target}-r0..%ld, seeds in runs.csv; "
                      "gap.csv; the search space: %s/space.yaml\n"
                      "next: cxsim optimise %s/current.yaml --space %s/space.yaml "
@@ -479,14 +479,14 @@ int cx_cmd_gap(int argc, char **argv)
         rc = S_EXIT_FAILED;
         goto done;
     }
-    fputs(cx_dx_buf_str(&rep), stdout);
+    fputs(cx_buf_str(&rep), stdout);
     rc = S_EXIT_OK;
 done:
     cx_exp_exec_destroy(&ex);
-    cx_dx_buf_fini(&rep);
-    cx_dx_buf_fini(&csv);
-    cx_dx_buf_fini(&runs);
-    cx_dx_buf_fini(&space);
+    cx_buf_fini(&rep);
+    cx_buf_fini(&csv);
+    cx_buf_fini(&runs);
+    cx_buf_fini(&space);
     free(cur);
     free(tgt);
     free(gap);

@@ -159,36 +159,36 @@ int cx_assess_apply(const cx_questionnaire_t *q, const cx_assessment_t *as, cx_s
     return 0;
 }
 
-static void s_axis_cell(cx_dx_buf_t *b, const cx_axis_score_t *s)
+static void s_axis_cell(cx_buf_t *b, const cx_axis_score_t *s)
 {
-    cx_dx_buf_printf(b, "  %d (%.2f)%s", s->level, s->score,
+    cx_buf_printf(b, "  %d (%.2f)%s", s->level, s->score,
                      s->conflict ? "!" : (s->confidence < CX_ASSESS_LOW_CONFIDENCE ? "?" : " "));
 }
 
-void cx_assess_report(cx_dx_buf_t *b, const cx_questionnaire_t *q, const cx_assessment_t *as,
+void cx_assess_report(cx_buf_t *b, const cx_questionnaire_t *q, const cx_assessment_t *as,
                       const cx_scenario_t *sc)
 {
-    cx_dx_buf_printf(b, "%s: %d of %d departments assessed (scenario %s)\n\n",
+    cx_buf_printf(b, "%s: %d of %d departments assessed (scenario %s)\n\n",
                      q->title[0] ? q->title : "self-assessment", as->n_assessed, sc->n_dept,
                      q->scenario);
-    cx_dx_buf_printf(b, "%-18s %-11s %-11s %-11s  %-24s %s\n", "department", "strategy", "control",
+    cx_buf_printf(b, "%-18s %-11s %-11s %-11s  %-24s %s\n", "department", "strategy", "control",
                      "tactics", "overall", "confidence");
     for (int i = 0; i < as->n_dept; i++) {
         const cx_dept_score_t *d = &as->dept[i];
         if (!d->assessed) {
             continue;
         }
-        cx_dx_buf_printf(b, "%-18s", d->id);
+        cx_buf_printf(b, "%-18s", d->id);
         for (int a = 0; a < CX_Q_AXES; a++) {
             s_axis_cell(b, &d->axis[a]);
         }
         char overall[40];
         snprintf(overall, sizeof overall, "%d %s (%.2f)", d->level, s_level_names[d->level - 1],
                  d->score);
-        cx_dx_buf_printf(b, "   %-24s %.2f%s\n", overall, d->confidence,
+        cx_buf_printf(b, "   %-24s %.2f%s\n", overall, d->confidence,
                          d->disagree ? "  axes disagree" : "");
     }
-    cx_dx_buf_printf(b,
+    cx_buf_printf(b,
                      "\nlevel (score): score = agreement-weighted mean level; ! conflicting "
                      "answers, ? confidence below %.2f\n",
                      CX_ASSESS_LOW_CONFIDENCE);
@@ -201,14 +201,14 @@ void cx_assess_report(cx_dx_buf_t *b, const cx_questionnaire_t *q, const cx_asse
         for (int a = 0; a < CX_Q_AXES; a++) {
             const cx_axis_score_t *s = &d->axis[a];
             if (s->conflict) {
-                cx_dx_buf_printf(b,
+                cx_buf_printf(b,
                                  "conflict: %s, %s: the statements of level %d and level %d "
                                  "both describe it (agreement 3 or 4); confidence %.2f\n",
                                  d->id, cx_axis_name((cx_axis_t)a), s->conflict_lo, s->conflict_hi,
                                  s->confidence);
                 flags++;
             } else if (s->confidence < CX_ASSESS_LOW_CONFIDENCE) {
-                cx_dx_buf_printf(b,
+                cx_buf_printf(b,
                                  "low confidence: %s, %s: %.0f %% of the agreement lies "
                                  "within one level of %d\n",
                                  d->id, cx_axis_name((cx_axis_t)a), 100.0 * s->confidence,
@@ -223,7 +223,7 @@ void cx_assess_report(cx_dx_buf_t *b, const cx_questionnaire_t *q, const cx_asse
                 lo = d->axis[a].score < d->axis[lo].score ? a : lo;
                 hi = d->axis[a].score > d->axis[hi].score ? a : hi;
             }
-            cx_dx_buf_printf(b,
+            cx_buf_printf(b,
                              "axes disagree: %s: %s at %.2f, %s at %.2f (a level or more "
                              "apart)\n",
                              d->id, cx_axis_name((cx_axis_t)hi), d->axis[hi].score,
@@ -237,21 +237,21 @@ void cx_assess_report(cx_dx_buf_t *b, const cx_questionnaire_t *q, const cx_asse
             seen = seen || (as->dept[i].assessed && strcmp(as->dept[i].id, sc->dept[k].id) == 0);
         }
         if (!seen) {
-            cx_dx_buf_printf(b, "not assessed: %s keeps the scenario's maturity %g\n",
+            cx_buf_printf(b, "not assessed: %s keeps the scenario's maturity %g\n",
                              sc->dept[k].id, sc->dept[k].maturity);
             flags++;
         }
     }
     if (!flags) {
-        cx_dx_buf_printf(b, "no conflicts: every axis agrees\n");
+        cx_buf_printf(b, "no conflicts: every axis agrees\n");
     }
-    cx_dx_buf_printf(b, "CX owner: %s%s; governance: %s%s\n", cx_owner_name(sc->cx_owner),
+    cx_buf_printf(b, "CX owner: %s%s; governance: %s%s\n", cx_owner_name(sc->cx_owner),
                      q->cx_owner < 0 ? " (not answered: the scenario's)" : "",
                      cx_governance_name(sc->governance),
                      q->governance < 0 ? " (not answered: the scenario's)" : "");
 }
 
-int cx_assess_scenario_text(cx_dx_buf_t *b, const cx_questionnaire_t *q, const cx_assessment_t *as,
+int cx_assess_scenario_text(cx_buf_t *b, const cx_questionnaire_t *q, const cx_assessment_t *as,
                             const cx_scenario_t *sc)
 {
     char *text = NULL;
@@ -259,18 +259,18 @@ int cx_assess_scenario_text(cx_dx_buf_t *b, const cx_questionnaire_t *q, const c
     if (cx_scenario_emit(sc, &text, &len) != 0) {
         return -1;
     }
-    cx_dx_buf_printf(b, "# %s — written by cxsim assess from %s.\n", sc->name, q->file);
-    cx_dx_buf_printf(b, "# Maturity = mean of the strategy, control and tactics scores, to 0.1 "
+    cx_buf_printf(b, "# %s — written by cxsim assess from %s.\n", sc->name, q->file);
+    cx_buf_printf(b, "# Maturity = mean of the strategy, control and tactics scores, to 0.1 "
                         "(docs/MODEL.md, \"From a self-assessment to a scenario\").\n");
     for (int i = 0; i < as->n_dept; i++) {
         const cx_dept_score_t *d = &as->dept[i];
         if (d->assessed) {
-            cx_dx_buf_printf(b, "#   %-18s strategy %.2f  control %.2f  tactics %.2f  -> %.1f\n",
+            cx_buf_printf(b, "#   %-18s strategy %.2f  control %.2f  tactics %.2f  -> %.1f\n",
                              d->id, d->axis[CX_AXIS_STRATEGY].score, d->axis[CX_AXIS_CONTROL].score,
                              d->axis[CX_AXIS_TACTICS].score, d->maturity);
         }
     }
-    cx_dx_buf_printf(b, "%.*s", (int)len, text);
+    cx_buf_printf(b, "%.*s", (int)len, text);
     free(text);
     return b->oom ? -1 : 0;
 }

@@ -18,7 +18,7 @@
  *  answers; anything unanswered keeps the base scenario's value.
  *
  *  Ownership: every type is a plain value in caller storage; text goes to a
- *  caller's cx_dx_buf_t. Errors: -1 with diagnostics naming the
+ *  caller's cx_buf_t. Errors: -1 with diagnostics naming the
  *  questionnaire file and line.
  */
 #ifndef CX_ASSESS_H
@@ -82,13 +82,13 @@ int cx_assess_apply(const cx_questionnaire_t *q, const cx_assessment_t *as, cx_s
 /* The report people read: a table of departments by axis, then the flags
  * (axes that disagree, conflicting answers, low confidence, departments
  * left at the scenario's maturity). */
-void cx_assess_report(cx_dx_buf_t *b, const cx_questionnaire_t *q, const cx_assessment_t *as,
+void cx_assess_report(cx_buf_t *b, const cx_questionnaire_t *q, const cx_assessment_t *as,
                       const cx_scenario_t *sc);
 
 /* The scenario text: a comment header with the assessment, then the
  * resolved scenario (config/cx_load.h, cx_scenario_emit). Returns 0, or -1
  * on out of memory. */
-int cx_assess_scenario_text(cx_dx_buf_t *b, const cx_questionnaire_t *q, const cx_assessment_t *as,
+int cx_assess_scenario_text(cx_buf_t *b, const cx_questionnaire_t *q, const cx_assessment_t *as,
                             const cx_scenario_t *sc);
 
 #endif

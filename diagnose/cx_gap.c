@@ -210,67 +210,67 @@ void cx_gap_paired(const double *cur, const double *tgt, int n, double t975, cx_
     st->hi = st->delta + half;
 }
 
-void cx_gap_report_orgs(cx_dx_buf_t *b, const cx_gap_t *gap)
+void cx_gap_report_orgs(cx_buf_t *b, const cx_gap_t *gap)
 {
     bool axes = false;
     for (int i = 0; i < gap->n_dept; i++) {
         axes = axes || gap->dept[i].has_axes;
     }
-    cx_dx_buf_printf(b, "%-18s %7s %7s %7s", "department", "today", "target", "gap");
+    cx_buf_printf(b, "%-18s %7s %7s %7s", "department", "today", "target", "gap");
     if (axes) {
-        cx_dx_buf_printf(b, " %10s %10s %10s", "strategy", "control", "tactics");
+        cx_buf_printf(b, " %10s %10s %10s", "strategy", "control", "tactics");
     }
-    cx_dx_buf_printf(b, "\n");
+    cx_buf_printf(b, "\n");
     for (int i = 0; i < gap->n_dept; i++) {
         const cx_gap_dept_t *d = &gap->dept[i];
-        cx_dx_buf_printf(b, "%-18s %7.2f %7.2f %+7.2f", d->id, d->from, d->to, d->to - d->from);
+        cx_buf_printf(b, "%-18s %7.2f %7.2f %+7.2f", d->id, d->from, d->to, d->to - d->from);
         if (d->has_axes) {
             for (int a = 0; a < CX_Q_AXES; a++) {
-                cx_dx_buf_printf(b, " %+10.2f", d->to - d->axis[a]);
+                cx_buf_printf(b, " %+10.2f", d->to - d->axis[a]);
             }
         }
-        cx_dx_buf_printf(b, "\n");
+        cx_buf_printf(b, "\n");
     }
     if (axes) {
-        cx_dx_buf_printf(b, "(axis columns: target - the axis score today)\n");
+        cx_buf_printf(b, "(axis columns: target - the axis score today)\n");
     }
-    cx_dx_buf_printf(b, "CX owner:   %s -> %s%s\n", cx_owner_name((cx_owner_t)gap->owner_from),
+    cx_buf_printf(b, "CX owner:   %s -> %s%s\n", cx_owner_name((cx_owner_t)gap->owner_from),
                      cx_owner_name((cx_owner_t)gap->owner_to),
                      gap->owner_from == gap->owner_to ? " (no change)" : "");
-    cx_dx_buf_printf(b, "governance: %s -> %s%s\n",
+    cx_buf_printf(b, "governance: %s -> %s%s\n",
                      cx_governance_name((cx_governance_t)gap->gov_from),
                      cx_governance_name((cx_governance_t)gap->gov_to),
                      gap->gov_from == gap->gov_to ? " (no change)" : "");
 }
 
-void cx_gap_space_text(cx_dx_buf_t *b, const cx_gap_t *gap, const char *scenario)
+void cx_gap_space_text(cx_buf_t *b, const cx_gap_t *gap, const char *scenario)
 {
-    cx_dx_buf_printf(b,
+    cx_buf_printf(b,
                      "# The gap as cxsim optimise's search space (written by cxsim gap):\n"
                      "#   cxsim optimise %s --space THIS_FILE --budget AMOUNT\n"
                      "# Each department may rise from its level today to its target, one level\n"
                      "# or straight to the target per move; the owner and governance may change\n"
                      "# once each, to the target's.\n",
                      scenario);
-    cx_dx_buf_printf(b, "scenario: %s\n", scenario);
+    cx_buf_printf(b, "scenario: %s\n", scenario);
     int n = 0;
     for (int i = 0; i < gap->n_dept; i++) {
         n += gap->dept[i].to > gap->dept[i].from;
     }
-    cx_dx_buf_printf(b, "departments:%s\n", n ? "" : " []");
+    cx_buf_printf(b, "departments:%s\n", n ? "" : " []");
     for (int i = 0; i < gap->n_dept; i++) {
         const cx_gap_dept_t *d = &gap->dept[i];
         if (d->to > d->from) {
-            cx_dx_buf_printf(b, "  - {id: %s, from: %.15g, to: %.15g}\n", d->id, d->from, d->to);
+            cx_buf_printf(b, "  - {id: %s, from: %.15g, to: %.15g}\n", d->id, d->from, d->to);
         }
     }
     if (gap->owner_from != gap->owner_to) {
-        cx_dx_buf_printf(b, "cx_owner: {from: %s, to: %s, cost: %.0f}\n",
+        cx_buf_printf(b, "cx_owner: {from: %s, to: %s, cost: %.0f}\n",
                          cx_owner_name((cx_owner_t)gap->owner_from),
                          cx_owner_name((cx_owner_t)gap->owner_to), CX_GAP_ORG_COST);
     }
     if (gap->gov_from != gap->gov_to) {
-        cx_dx_buf_printf(b, "governance: {from: %s, to: %s, cost: %.0f}\n",
+        cx_buf_printf(b, "governance: {from: %s, to: %s, cost: %.0f}\n",
                          cx_governance_name((cx_governance_t)gap->gov_from),
                          cx_governance_name((cx_governance_t)gap->gov_to), CX_GAP_ORG_COST);
     }
@@ -333,8 +333,8 @@ int cx_gap_space_load_file(const char *path, cx_gap_space_t *sp, cx_diags_t *dia
 {
     memset(sp, 0, sizeof *sp);
     size_t len = 0;
-    char *text = cx_dx_read_file(path, CX_SCENARIO_MAX_BYTES, &len);
-    if (!text) {
+    char *text = NULL;
+    if (cx_read_file(path, CX_SCENARIO_MAX_BYTES, &text, &len) != 0) {
         cx_diags_add(diags, path, 0, 0, "", "cannot read: %s", strerror(errno));
         return -1;
     }

@@ -13,7 +13,7 @@
  *  the last tick's customers_end.
  *
  *  Ownership: plain values in caller storage; text goes to a caller's
- *  cx_dx_buf_t. Errors: -1 with a message in err (or diagnostics).
+ *  cx_buf_t. Errors: -1 with a message in err (or diagnostics).
  */
 #ifndef CX_GAP_H
 #define CX_GAP_H
@@ -90,7 +90,7 @@ typedef struct {
 void cx_gap_paired(const double *cur, const double *tgt, int n, double t975, cx_gap_stat_t *st);
 
 /* The report: the departments' gaps (and axes), owner and governance. */
-void cx_gap_report_orgs(cx_dx_buf_t *b, const cx_gap_t *gap);
+void cx_gap_report_orgs(cx_buf_t *b, const cx_gap_t *gap);
 
 #define CX_GAP_ORG_COST 100000.0 /* cost written for an owner or governance move */
 
@@ -119,6 +119,6 @@ int cx_gap_space_load_file(const char *path, cx_gap_space_t *sp, cx_diags_t *dia
  * analysis"): YAML naming `scenario`, the departments to raise with their
  * levels today and their targets, and the owner and governance moves
  * (each costing CX_GAP_ORG_COST unless the file is edited). */
-void cx_gap_space_text(cx_dx_buf_t *b, const cx_gap_t *gap, const char *scenario);
+void cx_gap_space_text(cx_buf_t *b, const cx_gap_t *gap, const char *scenario);
 
 #endif

@@ -375,8 +375,8 @@ static void s_include(s_ctx_t *x, const cx_node_t *n, const char *dir, cx_questi
     char path[4096];
     s_resolve(dir, rel, path, sizeof path);
     size_t len = 0;
-    char *text = cx_dx_read_file(path, CX_SCENARIO_MAX_BYTES, &len);
-    if (!text) {
+    char *text = NULL;
+    if (cx_read_file(path, CX_SCENARIO_MAX_BYTES, &text, &len) != 0) {
         s_err(x, n, "questionnaire", "cannot read '%s': %s", path,
               errno == EFBIG ? "larger than 4 MiB" : strerror(errno));
         return;
@@ -504,8 +504,8 @@ int cx_questionnaire_load_string(const char *name, const char *dir, const char *
 int cx_questionnaire_load_file(const char *path, cx_questionnaire_t *q, cx_diags_t *diags)
 {
     size_t len = 0;
-    char *text = cx_dx_read_file(path, CX_SCENARIO_MAX_BYTES, &len);
-    if (!text) {
+    char *text = NULL;
+    if (cx_read_file(path, CX_SCENARIO_MAX_BYTES, &text, &len) != 0) {
         cx_diags_add(diags, path, 0, 0, "", "cannot read: %s",
                      errno == EFBIG ? "larger than 4 MiB" : strerror(errno));
         return -1;

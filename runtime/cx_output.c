@@ -42,22 +42,6 @@ static void s_num(cx_buf_t *b, double v, char sep)
     }
 }
 
-static int s_write_all(int fd, const char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            return -1;
-        }
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 int cx_mkdirs(const char *path)
 {
     char tmp[4096];
@@ -138,103 +122,6 @@ int cx_output_clear_dir(const char *dir)
     return rc;
 }
 
-int cx_read_file(const char *path, size_t max, char **data, size_t *len)
-{
-    /* O_NONBLOCK: opening a FIFO without a writer must not wait. */
-    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0) {
-        return -1;
-    }
-    struct stat st;
-    if (fstat(fd, &st) != 0) {
-        close(fd);
-        return -1;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        close(fd);
-        errno = ENOTSUP;
-        return -1;
-    }
-    FILE *fp = fdopen(fd, "rb");
-    if (!fp) {
-        close(fd);
-        return -1;
-    }
-    if ((size_t)st.st_size > max) {
-        fclose(fp);
-        errno = EFBIG;
-        return -1;
-    }
-    /* Sized from fstat, grown if the file grows (a /proc file says 0),
-     * never past max. */
-    size_t cap = (size_t)st.st_size + 1, n = 0;
-    char *p = malloc(cap);
-    if (!p) {
-        fclose(fp);
-        errno = ENOMEM;
-        return -1;
-    }
-    for (;;) {
-        if (n + 1 >= cap) {
-            if (cap > max + 1) {
-                free(p);
-                fclose(fp);
-                errno = EFBIG;
-                return -1;
-            }
-            char *q = realloc(p, cap * 2);
-            if (!q) {
-                free(p);
-                fclose(fp);
-                errno = ENOMEM;
-                return -1;
-            }
-            p = q;
-            cap *= 2;
-        }
-        size_t got = fread(p + n, 1, cap - n - 1, fp);
-        if (got == 0) {
-            break;
-        }
-        n += got;
-    }
-    int bad = ferror(fp);
-    fclose(fp);
-    if (bad || n > max) {
-        free(p);
-        errno = bad ? EIO : EFBIG;
-        return -1;
-    }
-    p[n] = '\0';
-    *data = p;
-    *len = n;
-    return 0;
-}
-
-int cx_write_atomic(const char *path, const void *data, size_t len)
-{
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        return -1;
-    }
-    if (s_write_all(fd, data, len) != 0 || fsync(fd) != 0) {
-        int e = errno;
-        close(fd);
-        unlink(tmp);
-        errno = e;
-        return -1;
-    }
-    if (close(fd) != 0 || rename(tmp, path) != 0) {
-        int e = errno;
-        unlink(tmp);
-        errno = e;
-        return -1;
-    }
-    return 0;
-}
-
 void cx_tick_totals_zero(cx_tick_totals_t *t)
 {
     memset(t, 0, sizeof *t);
@@ -279,7 +166,7 @@ static int s_open_csv(cx_output_t *o, const char *name, const char *header, char
     char path[4200];
     snprintf(path, sizeof path, "%s/%s", o->dir, name);
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0 || s_write_all(fd, header, strlen(header)) != 0) {
+    if (fd < 0 || cx_write_all(fd, header, strlen(header)) != 0) {
         snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
         if (fd >= 0) {
             close(fd);
@@ -366,7 +253,7 @@ static int s_flush(cx_output_t *o, int fd, const char *name, char *err, size_t e
         snprintf(err, errlen, "out of memory formatting %s", name);
         return -1;
     }
-    if (s_write_all(fd, o->buf.p, o->buf.n) != 0) {
+    if (cx_write_all(fd, o->buf.p, o->buf.n) != 0) {
         snprintf(err, errlen, "cannot write %s/%s: %s", o->dir, name, strerror(errno));
         return -1;
     }

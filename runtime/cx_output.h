@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cx_buf.h"
 #include "cx_tally.h"
 #include "cx_company.h"
 #include "cx_scenario.h"
@@ -89,13 +90,7 @@ int cx_output_close(cx_output_t **o_p, const cx_run_info_t *info, char *err, siz
  * number of columns; names point to static strings. */
 int cx_kpi_row_columns(const cx_kpi_row_t *row, const char **names, double *values, int cap);
 
-/* Writes `len` bytes to `path` atomically: path.tmp, fsync, rename. */
-int cx_write_atomic(const char *path, const void *data, size_t len);
-/* Reads a whole regular file of at most `max` bytes into a malloc'ed buffer
- * (the caller's to free, NUL-terminated). Returns 0, or -1 (errno set; EFBIG
- * when larger than max; ENOTSUP, without waiting, for a FIFO, a device, a
- * socket or a directory, which could block the reader forever). */
-int cx_read_file(const char *path, size_t max, char **data, size_t *len);
+/* Whole-file reads and atomic writes: cx_read_file, cx_write_atomic (cx_buf.h). */
 /* The launcher's word on a run whose coordinator could not give it (killed,
  * hung, out of memory before it wrote anything) or gave a wrong one
  * ("interrupted" when the launcher stopped it because an agent had

@@ -2,7 +2,6 @@
  *  cx_json and Jansson (see cx_web_json.h). */
 #include "cx_web_json.h"
 
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,32 +9,9 @@
 
 /* ---- buffer ---------------------------------------------------------- */
 
-void cx_wbuf_free(cx_wbuf_t *b)
-{
-    cx_buf_fini(b);
-}
-
-void cx_wbuf_reset(cx_wbuf_t *b)
-{
-    cx_buf_reset(b);
-}
-
-void cx_wbuf_add(cx_wbuf_t *b, const char *s, size_t n)
-{
-    cx_buf_add(b, s, n);
-}
-
 void cx_wbuf_puts(cx_wbuf_t *b, const char *s)
 {
     cx_buf_add(b, s, strlen(s));
-}
-
-void cx_wbuf_printf(cx_wbuf_t *b, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    cx_buf_vprintf(b, fmt, ap);
-    va_end(ap);
 }
 
 /* ---- writing -------------------------------------------------------- */

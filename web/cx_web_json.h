@@ -28,11 +28,11 @@
  * modules. */
 typedef cx_buf_t cx_wbuf_t;
 
-void cx_wbuf_free(cx_wbuf_t *b);
-void cx_wbuf_reset(cx_wbuf_t *b); /* empties, keeps the memory */
-void cx_wbuf_add(cx_wbuf_t *b, const char *s, size_t n);
+#define cx_wbuf_free cx_buf_fini
+#define cx_wbuf_reset cx_buf_reset /* empties, keeps the memory */
+#define cx_wbuf_add cx_buf_add
+#define cx_wbuf_printf cx_buf_printf
 void cx_wbuf_puts(cx_wbuf_t *b, const char *s);
-void cx_wbuf_printf(cx_wbuf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* A JSON string literal of the NUL-terminated s (or of n bytes of s):
  * quotes, backslashes and control characters escaped, '<', '>' and '&' as
