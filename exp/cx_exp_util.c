@@ -113,9 +113,9 @@ const char *cx_exp_opt(const char *opt, int argc, char **argv, int *i, bool *mis
 
 int cx_exp_transitions_text(const char *json, const char *indent, char *buf, size_t cap)
 {
-    static const char *const key[9] = {"at",           "from",           "to",
-                                       "planned_ticks", "effective_ticks", "planned_days",
-                                       "effective_days", "cost",          "cost_booked"};
+    static const char *const key[9] = {
+        "at",           "from",           "to",   "planned_ticks", "effective_ticks",
+        "planned_days", "effective_days", "cost", "cost_booked"};
     size_t used = strlen(buf);
     json_t *doc = json_loads(json, 0, NULL);
     const json_t *tr = json_object_get(doc, "transitions");

@@ -1,9 +1,11 @@
-/*  cx_kpi_cols — the KPI row's columns defined once: name, type, unit and
- *  formula of every column of kpis.csv, in the file's order. The CSV
+/*  cx_kpi_cols — the KPI row's columns defined once: name, type, label,
+ *  unit and formula of every column of kpis.csv, in the file's order. The CSV
  *  writer and the ROW message (runtime/cx_output.c, cx_kpi_row_columns),
  *  the results databases' schema (exp/cx_exp_db.c), the reality checks'
- *  KPI names (exp/cx_check_file.c) and the readers of kpis.csv take the
- *  columns from here; docs/MODEL.md (7.9, 7.10) explains the formulas.
+ *  KPI names (exp/cx_check_file.c), the run report's headline table and
+ *  chart titles (report/cx_report_run.c), cxsim-web's /api/scenario
+ *  ("kpis": the live page's chart titles) and the readers of kpis.csv take
+ *  the columns from here; docs/MODEL.md (7.9, 7.10) explains the formulas.
  *
  *  Ownership: the table is static and read-only. Errors: cx_kpi_col_find
  *  returns -1 for an unknown name.
@@ -27,6 +29,7 @@ typedef struct {
     cx_kpi_type_t type;  /* type of the field in cx_kpi_row_t */
     size_t offset;       /* offsetof(cx_kpi_row_t, field) */
     bool contract;       /* one of the run contract's first columns (every kpis table has it) */
+    const char *label;   /* its name for people: report tables, chart titles, the live page */
     const char *unit;    /* unit of the value */
     const char *formula; /* how the row computes it (docs/MODEL.md) */
 } cx_kpi_col_t;

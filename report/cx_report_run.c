@@ -18,6 +18,7 @@
 
 #include "cx_exp_db.h"
 #include "cx_exp_stats.h"
+#include "cx_kpi_cols.h"
 #include "cx_load.h"
 #include "cx_report.h"
 #include "cx_report_common.h"
@@ -292,37 +293,37 @@ static void s_run_head(cx_buf_t *b, const char *dir, const s_run_t *r)
     cx_buf_printf(b, "</table>\n");
 
     cx_buf_printf(b,
-                      "<h2>Headline KPIs</h2>\n<table class=\"kpis\" id=\"headline\">\n"
-                      "<tr><th>KPI</th><th>unit</th><th class=\"num\">t=%d</th>"
-                      "<th class=\"num\">t=%d</th><th class=\"num\">change</th></tr>\n",
-                      t0, t1);
+                  "<h2>Headline KPIs</h2>\n<table class=\"kpis\" id=\"headline\">\n"
+                  "<tr><th>KPI</th><th>unit</th><th class=\"num\">t=%d</th>"
+                  "<th class=\"num\">t=%d</th><th class=\"num\">change</th></tr>\n",
+                  t0, t1);
+    /* Label and unit from the KPI table (models/cx_kpi_cols.c); total
+     * revenue is no column of it: the cumulative sum of revenue. */
     static const struct {
         int col;
-        const char *key, *name, *unit;
         int dec;
         bool grouped;
     } rows[] = {
-        {K_NPS, "nps", "NPS", "points, -100 to 100", 1, false},
-        {K_CSAT, "csat", "CSAT", "% satisfied", 1, false},
-        {K_CES, "ces", "CES", "1 to 10 (10: effortless)", 2, false},
-        {K_CHURN, "churn_rate", "Churn rate", "% of customers per tick", 3, false},
-        {K_CUSTOMERS, "customers", "Customers", "at the tick's start", 0, true},
-        {K_REVENUE, "revenue", "Revenue", "currency per tick", 0, true},
-        {-1, "total_revenue", "Total revenue", "currency, cumulative", 0, true},
-        {K_ENGAGEMENT, "employee_engagement", "Employee engagement", "0 to 100", 1, false},
+        {K_NPS, 1, false},      {K_CSAT, 1, false},   {K_CES, 2, false}, {K_CHURN, 3, false},
+        {K_CUSTOMERS, 0, true}, {K_REVENUE, 0, true}, {-1, 0, true},     {K_ENGAGEMENT, 1, false},
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
-        const double *v = rows[i].col >= 0 ? r->k.c[rows[i].col].v : r->work; /* cumulative */
-        s_headline(b, rows[i].key, rows[i].name, rows[i].unit, v[0], v[n - 1], rows[i].dec,
+        int c = rows[i].col;
+        const cx_kpi_col_t *kc = c >= 0 ? &cx_kpi_cols[cx_kpi_col_find(s_kpi_cols[c])] : NULL;
+        const double *v = c >= 0 ? r->k.c[c].v : r->work; /* cumulative */
+        s_headline(b, kc ? kc->name : "total_revenue", kc ? kc->label : "Total revenue",
+                   kc ? kc->unit : "currency, cumulative", v[0], v[n - 1], rows[i].dec,
                    rows[i].grouped);
     }
     cx_buf_printf(b, "</table>\n");
 }
 
 /* A noisy KPI: each tick (light) and its trailing mean (dark). */
-static void s_run_noisy(cx_buf_t *b, const s_run_t *r, int col, const char *key, const char *id,
-                        const char *title, const char *unit, bool zero, const char *what)
+static void s_run_noisy(cx_buf_t *b, const s_run_t *r, int col, const char *id, const char *unit,
+                        bool zero, const char *what)
 {
+    const char *key = s_kpi_cols[col];
+    const char *title = cx_kpi_cols[cx_kpi_col_find(key)].label;
     double *smooth = r->work + 2 * r->n;
     char sm[96], mkey[64], cap[900];
     snprintf(sm, sizeof sm, "trailing mean of the last %d ticks", S_SMOOTH);
@@ -373,13 +374,13 @@ static void s_run_charts(cx_buf_t *b, const s_run_t *r)
     const double *x = r->k.c[K_TICK].v;
     int n = r->n;
     cx_buf_printf(b, "<h2>Customers' view</h2>\n");
-    s_run_noisy(b, r, K_NPS, "nps", "chart-nps", "NPS", "points", true,
+    s_run_noisy(b, r, K_NPS, "chart-nps", "points", true,
                 "Net Promoter Score of each tick's survey, 100 " S_TIMES " (promoters " S_MINUS
                 " detractors) / respondents, in points (" S_MINUS "100 to 100)");
-    s_run_noisy(b, r, K_CSAT, "csat", "chart-csat", "CSAT", "%", false,
+    s_run_noisy(b, r, K_CSAT, "chart-csat", "%", false,
                 "Customer satisfaction: share of each tick's respondents answering 4 or 5 (of "
                 "5), in %");
-    s_run_noisy(b, r, K_CHURN, "churn_rate", "chart-churn", "Churn rate", "% per tick", true,
+    s_run_noisy(b, r, K_CHURN, "chart-churn", "% per tick", true,
                 "Customers lost during each tick (churn, competitors, policy) as % of the "
                 "customers at its start; the raw value is noisy");
     cx_svg_series_t s = {.key = "customers",

@@ -30,6 +30,8 @@ static void test_order_and_names(void **state)
         strcat(joined, i + 1 < cx_kpi_ncols ? "," : "");
         assert_int_equal(cx_kpi_col_find(cx_kpi_cols[i].name), i);
         assert_non_null(cx_kpi_cols[i].unit);
+        assert_true(cx_kpi_cols[i].label && cx_kpi_cols[i].label[0] >= 'A' &&
+                    cx_kpi_cols[i].label[0] <= 'Z');
         assert_true(strlen(cx_kpi_cols[i].formula) > 0);
     }
     assert_string_equal(joined, s_header);

@@ -13,6 +13,7 @@
 
 #include "cx_control.h"
 #include "cx_json.h"
+#include "cx_kpi_cols.h"
 #include "cx_load.h"
 #include "cx_net.h"
 #include "cx_output.h"
@@ -435,4 +436,19 @@ void cx_web_feed_stop(cx_web_feed_t *f)
         pthread_join(f->th, NULL);
         f->started = 0;
     }
+}
+
+void cx_web_feed_kpis_json(cx_wbuf_t *b)
+{
+    cx_wbuf_puts(b, "[");
+    for (int i = 0; i < cx_kpi_ncols; i++) {
+        cx_wbuf_puts(b, i ? ",{\"name\":" : "{\"name\":");
+        cx_json_str(b, cx_kpi_cols[i].name);
+        cx_wbuf_puts(b, ",\"label\":");
+        cx_json_str(b, cx_kpi_cols[i].label);
+        cx_wbuf_puts(b, ",\"unit\":");
+        cx_json_str(b, cx_kpi_cols[i].unit);
+        cx_wbuf_puts(b, "}");
+    }
+    cx_wbuf_puts(b, "]");
 }

@@ -62,4 +62,10 @@ void cx_web_feed_stop(cx_web_feed_t *f);
  * file cannot be read. Used by the thread; exposed for tests. */
 int cx_web_feed_backfill(cx_web_feed_t *f, int64_t from, int64_t to);
 
+/* The KPI row's columns as the page names them: a JSON array of
+ * {"name", "label", "unit"} from the KPI table (models/cx_kpi_cols.c), in
+ * kpis.csv order. /api/scenario serves it as "kpis"; the page takes its
+ * chart titles from it. */
+void cx_web_feed_kpis_json(cx_wbuf_t *b);
+
 #endif

@@ -21,6 +21,7 @@
 #include "cx_control.h"
 #include "cx_live_set.h"
 #include "cx_load.h"
+#include "cx_web_feed.h"
 #include "cx_web_page.h"
 #include "cx_web_reply.h"
 
@@ -163,7 +164,8 @@ static int s_scenario_refresh(cx_web_http_t *h, char *err, size_t cap)
         cx_json_str(&b, cx_governance_name((cx_governance_t)ev->governance));
         cx_wbuf_puts(&b, "}");
     }
-    cx_wbuf_puts(&b, "]");
+    cx_wbuf_puts(&b, "],\"kpis\":");
+    cx_web_feed_kpis_json(&b);
     snprintf(h->scenario_name, sizeof h->scenario_name, "%s", sc->name);
     free(sc);
     if (b.oom) {

@@ -88,6 +88,10 @@ expect 400 'Content-Type' '{"verb": "status"}' 'text/plain'
 curl -sf "${URL}api/scenario" >"$T/scenario2.json" || fail "GET /api/scenario failed"
 grep -q '"changes":\[{"tick":[0-9]*,"text":"at tick [0-9]*: cx_team owns CX"}' "$T/scenario2.json" ||
     fail "/api/scenario does not list the change taken: $(cat "$T/scenario2.json")"
+# The KPI table (models/cx_kpi_cols.c) that the page takes its chart titles from.
+grep -q '"kpis":\[{"name":"tick","label":"Tick","unit":"tick"},' "$T/scenario2.json" &&
+    grep -q '{"name":"churn_rate","label":"Churn rate","unit":"% of customers per tick"}' \
+        "$T/scenario2.json" || fail "/api/scenario has no KPI table: $(cat "$T/scenario2.json")"
 # A change taken by another client (cxsim ctl) reaches the page's timeline.
 "$CXSIM" ctl "$T/run" set company.governance=hybrid >/dev/null || fail "ctl could not change the governance"
 curl -sf "${URL}api/scenario" >"$T/scenario2b.json" || fail "GET /api/scenario failed"
