@@ -58,6 +58,16 @@ add_test(NAME fuzz_proto_replay
          COMMAND fuzz_proto_replay ${CMAKE_CURRENT_LIST_DIR}/fuzz/corpus_proto)
 set_tests_properties(fuzz_proto_replay PROPERTIES TIMEOUT 600) # a hang guard: about 55 s under valgrind
 
+# The web command body fuzz target (Jansson under cx_web_cmd_parse): the committed corpus
+# replayed with every prefix of each file on each ctest run.
+add_executable(fuzz_web_cmd_replay ${CMAKE_CURRENT_LIST_DIR}/fuzz/fuzz_web_cmd.c
+               ${CMAKE_SOURCE_DIR}/web/cx_web_json.c)
+target_include_directories(fuzz_web_cmd_replay PRIVATE ${CMAKE_SOURCE_DIR}/web)
+target_link_libraries(fuzz_web_cmd_replay PRIVATE cxconfig)
+add_test(NAME fuzz_web_cmd_replay
+         COMMAND fuzz_web_cmd_replay ${CMAKE_CURRENT_LIST_DIR}/fuzz/corpus_web)
+set_tests_properties(fuzz_web_cmd_replay PROPERTIES TIMEOUT 300)
+
 if(CX_FUZZ)
   if(NOT CMAKE_C_COMPILER_ID MATCHES "Clang")
     message(FATAL_ERROR "CX_FUZZ needs clang (configure with -DCMAKE_C_COMPILER=clang)")
@@ -67,6 +77,13 @@ if(CX_FUZZ)
   target_compile_options(fuzz_proto PRIVATE -fsanitize=fuzzer,address,undefined)
   target_link_options(fuzz_proto PRIVATE -fsanitize=fuzzer,address,undefined)
   target_link_libraries(fuzz_proto PRIVATE cxruntime)
+  add_executable(fuzz_web_cmd ${CMAKE_CURRENT_LIST_DIR}/fuzz/fuzz_web_cmd.c
+                 ${CMAKE_SOURCE_DIR}/web/cx_web_json.c)
+  target_include_directories(fuzz_web_cmd PRIVATE ${CMAKE_SOURCE_DIR}/web)
+  target_compile_definitions(fuzz_web_cmd PRIVATE CX_LIBFUZZER=1)
+  target_compile_options(fuzz_web_cmd PRIVATE -fsanitize=fuzzer,address,undefined)
+  target_link_options(fuzz_web_cmd PRIVATE -fsanitize=fuzzer,address,undefined)
+  target_link_libraries(fuzz_web_cmd PRIVATE cxconfig)
   # Coverage feedback from the decoder and the model's unpacking code it feeds.
   target_compile_options(cxproto PRIVATE -fsanitize=fuzzer-no-link,address,undefined)
   target_compile_options(cxmodel PRIVATE -fsanitize=fuzzer-no-link,address,undefined)

@@ -31,8 +31,10 @@ static void test_strings(void **state)
     s_str_is("l1\nl2\tx\r", 8, 0, "\"l1\\nl2\\tx\\r\"");
     s_str_is("\x01\x1f", 2, 0, "\"\\u0001\\u001f\"");
     s_str_is("a\0b", 3, 0, "\"a\\u0000b\"");
-    s_str_is("caf\xc3\xa9", 5, 0, "\"caf\xc3\xa9\"");          /* UTF-8 kept */
-    s_str_is("x\xff" "y", 3, 0, "\"x\xef\xbf\xbdy\"");          /* a bad byte: U+FFFD */
+    s_str_is("caf\xc3\xa9", 5, 0, "\"caf\xc3\xa9\""); /* UTF-8 kept */
+    s_str_is("x\xff"
+             "y",
+             3, 0, "\"x\xef\xbf\xbdy\""); /* a bad byte: U+FFFD */
     s_str_is("\xed\xa0\x80", 3, 0, "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\""); /* surrogate */
     s_str_is("</script>&", 10, 0, "\"</script>&\"");
     s_str_is("</script>&\x7f", 11, CX_JSON_HTML, "\"\\u003c/script\\u003e\\u0026\\u007f\"");
@@ -47,8 +49,8 @@ static void test_numbers(void **state)
 {
     (void)state;
     const double v[] = {0.1, 3.0, -0.0, 1e300, 0.605, 1.0 / 3.0, 250000, NAN, INFINITY};
-    const char *want[] = {"0.1", "3", "0", "1e+300", "0.605", "0.3333333333333333", "250000",
-                          "null", "null"};
+    const char *want[] = {"0.1",    "3",    "0",   "1e+300", "0.605", "0.3333333333333333",
+                          "250000", "null", "null"};
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
         cx_buf_t b;
         cx_buf_init(&b);
@@ -61,8 +63,9 @@ static void test_numbers(void **state)
 static void test_dump_path_value(void **state)
 {
     (void)state;
-    const char *doc = "{\"status\": \"completed\", \"n\": 7, \"x\": 3.0, \"y\": 0.5, \"ok\": true,"
-                      " \"nil\": null, \"p\": {\"a\": 1, \"b\": [\"s\\n\", 2.5]}, \"arr\": [\"--m\", 4]}";
+    const char *doc =
+        "{\"status\": \"completed\", \"n\": 7, \"x\": 3.0, \"y\": 0.5, \"ok\": true,"
+        " \"nil\": null, \"p\": {\"a\": 1, \"b\": [\"s\\n\", 2.5]}, \"arr\": [\"--m\", 4]}";
     json_t *j = json_loads(doc, 0, NULL);
     assert_non_null(j);
     char out[128];

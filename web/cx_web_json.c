@@ -46,7 +46,8 @@ static int s_member(const char *key, const json_t *v, char *field, size_t fcap, 
     } else if (numeric_ok && json_is_real(v)) {
         cx_json_num(&t, json_real_value(v));
     } else {
-        snprintf(err, cap, "member '%s' must be a %s", key, numeric_ok ? "string or a number" : "string");
+        snprintf(err, cap, "member '%s' must be a %s", key,
+                 numeric_ok ? "string or a number" : "string");
         return -1;
     }
     int rc = 0;
