@@ -224,6 +224,14 @@ char *cx_json_value_dup(const json_t *v)
     }
 }
 
+long long cx_json_int(const json_t *v)
+{
+    return json_is_integer(v) ? (long long)json_integer_value(v)
+           : json_is_real(v)  ? (long long)json_real_value(v)
+           : json_is_true(v)  ? 1
+                              : 0;
+}
+
 int cx_json_value_text(const json_t *v, char *out, size_t cap)
 {
     if (cap > 0) {

@@ -47,6 +47,10 @@ void cx_json_dump(cx_buf_t *b, const json_t *v);
  * cx_json_dump writes it, NULL and JSON null as "". A fresh heap string,
  * the caller's to free; NULL on out of memory. */
 char *cx_json_value_dup(const json_t *v);
+/* An integer as SQLite's column_int64 reads json_extract's value: an
+ * integer as itself, a real truncated, true 1, anything else (NULL
+ * included) 0. */
+long long cx_json_int(const json_t *v);
 /* The same into out (cut to cap). Returns 1, 0 for NULL and JSON null
  * (out ""), -1 on out of memory. */
 int cx_json_value_text(const json_t *v, char *out, size_t cap);

@@ -336,31 +336,23 @@ static int s_check_completed(const char *run_dir, const char *expected, char **k
         snprintf(why, whylen, "cannot read %.900s: %s", path, strerror(errno));
         return -1;
     }
-    sqlite3 *mem = NULL;
-    sqlite3_stmt *st = NULL;
     int rc = -1;
-    if (sqlite3_open(":memory:", &mem) != SQLITE_OK ||
-        sqlite3_prepare_v2(mem,
-                           "SELECT json_valid(?1), json_extract(?1, '$.status'), "
-                           "json_extract(?1, '$.ticks_completed'), json_extract(?1, '$.ticks')",
-                           -1, &st, NULL) != SQLITE_OK) {
-        snprintf(why, whylen, "out of memory");
-        goto done;
-    }
-    sqlite3_bind_text(st, 1, summary, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) != SQLITE_ROW || sqlite3_column_int(st, 0) != 1) {
+    json_t *doc = json_loads(summary, 0, NULL);
+    const json_t *status = json_object_get(doc, "status"), *ticks = json_object_get(doc, "ticks");
+    char st[64];
+    if (!json_is_object(doc)) {
         snprintf(why, whylen, "%.900s is not valid JSON", path);
         goto done;
     }
-    if (strcmp(cx_exp_db__col(st, 1), "completed") != 0) {
-        snprintf(why, whylen, "summary.json says status '%s'", cx_exp_db__col(st, 1));
+    cx_json_value_text(status, st, sizeof st);
+    if (strcmp(st, "completed") != 0) {
+        snprintf(why, whylen, "summary.json says status '%s'", st);
         goto done;
     }
-    *ticks_expected = sqlite3_column_int64(st, 2);
-    if (sqlite3_column_type(st, 3) != SQLITE_NULL &&
-        sqlite3_column_int64(st, 3) != *ticks_expected) {
+    *ticks_expected = cx_json_int(json_object_get(doc, "ticks_completed"));
+    if (ticks && !json_is_null(ticks) && cx_json_int(ticks) != *ticks_expected) {
         snprintf(why, whylen, "summary.json: %lld of %lld ticks completed", *ticks_expected,
-                 (long long)sqlite3_column_int64(st, 3));
+                 cx_json_int(ticks));
         goto done;
     }
     snprintf(path, sizeof path, "%s/scenario.resolved.yaml", run_dir);
@@ -392,8 +384,7 @@ static int s_check_completed(const char *run_dir, const char *expected, char **k
     }
     rc = 0;
 done:
-    sqlite3_finalize(st);
-    sqlite3_close(mem);
+    json_decref(doc);
     free(summary);
     return rc;
 }

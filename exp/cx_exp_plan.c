@@ -473,16 +473,6 @@ void cx_exp_run_to_json(cx_buf_t *b, const cx_exp_run_t *run)
     cx_buf_printf(b, "]}");
 }
 
-/* An integer member as SQLite's json_extract and column_int64 read it. */
-static long long s_json_int(const json_t *doc, const char *key)
-{
-    const json_t *v = json_object_get(doc, key);
-    return json_is_integer(v) ? (long long)json_integer_value(v)
-           : json_is_real(v)  ? (long long)json_real_value(v)
-           : json_is_true(v)  ? 1
-                              : 0;
-}
-
 int cx_exp_run_from_json(const char *line, cx_exp_run_t *run, char *err, size_t errlen)
 {
     memset(run, 0, sizeof *run);
@@ -504,9 +494,9 @@ int cx_exp_run_from_json(const char *line, cx_exp_run_t *run, char *err, size_t 
         return -1;
     }
     snprintf(run->dir, sizeof run->dir, "%s", d);
-    run->point = s_json_int(doc, "point");
-    run->replicate = (int)s_json_int(doc, "replicate");
-    run->seed = (uint64_t)s_json_int(doc, "seed");
+    run->point = cx_json_int(json_object_get(doc, "point"));
+    run->replicate = (int)cx_json_int(json_object_get(doc, "replicate"));
+    run->seed = (uint64_t)cx_json_int(json_object_get(doc, "seed"));
     char *sha = cx_json_value_dup(json_object_get(doc, "sha"));
     snprintf(run->sha, sizeof run->sha, "%s", sha ? sha : "");
     free(sha);
