@@ -3,6 +3,7 @@
  *      cx_garbage --coord EP --pub EP [--dept EP]... [--control EP] --ticks N
  *                 [--persona ID --of N] [--department ID]
  *                 [--burst-ms MS] [--flood] [--seed N] [--timeout-ms MS]
+ *                 [--ready FILE]
  *
  *  It connects to the coordinator's ROUTER (as a DEALER), to each
  *  department's data ROUTER (as a DEALER) and to the rows (SUB) as soon as it
@@ -38,6 +39,10 @@
  *  Nothing it sends can be valid for the run: every tick it uses is either
  *  already published (stale) or beyond any run, so a correct engine drops and
  *  counts every frame and produces the very same result files.
+ *
+ *  --ready FILE creates FILE once the first burst has gone out, so that a
+ *  test can hold the run (`--paused`) until the attack is under way instead
+ *  of racing it on a loaded machine.
  *
  *  --flood sends random junk without pausing (a liveness check: the run must
  *  still complete, heartbeats included).
@@ -472,13 +477,14 @@ static void s_usage(FILE *fp)
 {
     fprintf(fp, "usage: cx_garbage --coord EP --pub EP [--dept EP]... [--control EP] --ticks N\n"
                 "                  [--persona ID --of N] [--department ID]\n"
-                "                  [--burst-ms MS] [--flood] [--seed N] [--timeout-ms MS]\n");
+                "                  [--burst-ms MS] [--flood] [--seed N] [--timeout-ms MS]\n"
+                "                  [--ready FILE]\n");
 }
 
 int main(int argc, char **argv)
 {
     static s_g_t g;
-    const char *coord = NULL, *pub = NULL, *depts[S_MAX_DEPTS], *control = NULL;
+    const char *coord = NULL, *pub = NULL, *depts[S_MAX_DEPTS], *control = NULL, *ready = NULL;
     int burst_ms = 10, flood = 0;
     long long timeout_ms = 60000;
     g.rng = 0x9e3779b97f4a7c15ULL;
@@ -508,6 +514,8 @@ int main(int argc, char **argv)
             flood = 1;
         } else if (strcmp(argv[i], "--seed") == 0 && v) {
             g.rng = strtoull(argv[++i], NULL, 10) * 2654435761ULL + 1;
+        } else if (strcmp(argv[i], "--ready") == 0 && v) {
+            ready = argv[++i];
         } else if (strcmp(argv[i], "--timeout-ms") == 0 && v) {
             timeout_ms = atoll(argv[++i]);
         } else {
@@ -596,6 +604,13 @@ int main(int argc, char **argv)
         }
         /* A burst counts when the run was still going after it went out. */
         done = s_pump(&g, flood ? 0 : burst_ms);
+        if (ready) {
+            FILE *rf = fopen(ready, "w");
+            if (rf) {
+                fclose(rf);
+            }
+            ready = NULL;
+        }
         if (!done) {
             if (running) {
                 bursts++;

@@ -7,6 +7,9 @@
 # must be refused (tests/cx_garbage.c). The run must exit 0 with result files byte-identical to a
 # clean run's, and summary.json must count the dropped frames.
 # Then a flood of junk as fast as it can be sent: the run must still complete, identical.
+# The attacked run is held before tick 0 (--paused) until the attacker says its
+# first burst went out (--ready), then paced at 1 ms a tick at least: on a
+# loaded machine a starved attacker cannot miss the run.
 . "$(dirname "$0")/lib.sh"
 : "${CX_GARBAGE:?CX_GARBAGE must point to the cx_garbage executable}"
 
@@ -20,7 +23,7 @@ ARGS=(run "$BASELINE" "${SMALL[@]}" --ticks "$TICKS" --quiet)
 endpoints() {
     local sid=$1 want i procs coord pub depts
     want=$(grep -c '^  - {id:' "$BASELINE")
-    for i in $(seq 1 500); do
+    for i in $(seq 1 2000); do
         procs=$(session_procs "$sid")
         coord=$(awk '/cxsim-coordinator/ { for (i = 1; i < NF; i++) if ($i == "--bind") print $(i + 1) }' <<<"$procs")
         pub=$(awk '/cxsim-coordinator/ { for (i = 1; i < NF; i++) if ($i == "--pub") print $(i + 1) }' <<<"$procs")
@@ -38,14 +41,23 @@ endpoints() {
 attack() { # out dir, extra cx_garbage options...
     local out=$1
     shift
-    start_session "${ARGS[@]}" --out "$T/$out"
+    start_session "${ARGS[@]}" --out "$T/$out" --paused --tick-ms 1
     read -r -a eps <<<"$(endpoints "$LPID")"
     case ${eps[0]} in ipc:///*/cxsim-*/coord.sock) ;; *) fail "unexpected endpoint ${eps[0]}" ;; esac
     dargs=()
     for ep in "${eps[@]:3}"; do dargs+=(--dept "$ep"); done
     "$CX_GARBAGE" --coord "${eps[0]}" --pub "${eps[1]}" --control "${eps[2]}" "${dargs[@]}" --ticks "$TICKS" \
-        --persona loyal_family --of 1 --department customer_service "$@" >"$T/$out.garbage" 2>&1 &
+        --persona loyal_family --of 1 --department customer_service --ready "$T/$out.ready" "$@" \
+        >"$T/$out.garbage" 2>&1 &
     gpid=$!
+    # Events, not time: the attack is under way and the run is ready for its clock.
+    for _ in $(seq 1 1200); do
+        [ -e "$T/$out.ready" ] && [ -f "$T/$out/live.endpoints" ] && break
+        kill -0 "$gpid" 2>/dev/null || { cat "$T/$out.garbage" >&2; fail "cx_garbage ($out) ended at start"; }
+        sleep 0.05
+    done
+    [ -e "$T/$out.ready" ] || fail "cx_garbage ($out) sent no burst in 60 s"
+    "$CXSIM" ctl "$T/$out" resume >/dev/null || fail "cannot start the $out run's clock"
     wait_exit "$LPID" 120
     LRC=$RC
     kill -TERM "$gpid" 2>/dev/null || true
