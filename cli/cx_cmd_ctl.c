@@ -88,7 +88,7 @@ static int s_parse(int argc, char **argv, s_ctl_t *c)
     memset(c, 0, sizeof *c);
     cx_opts_t p;
     cx_opts_init(&p, "cxsim ctl", opts, (int)(sizeof opts / sizeof opts[0]), argc, argv);
-    for (int id;; ) {
+    for (int id;;) {
         if (p.i < argc && argv[p.i][0] == '-' && isdigit((unsigned char)argv[p.i][1])) {
             id = CX_OPTS_POSITIONAL; /* a negative number (pace -5): the coordinator says why */
             p.value = argv[p.i++];
