@@ -153,7 +153,8 @@ static int s_parse(int argc, char **argv, cx_coord_args_t *a)
         } else if (id >= 0 && tab[id].text) {
             *tab[id].text = p.value;
         } else if (id >= 0 && cx_parse_int(p.value, tab[id].lo, tab[id].hi, tab[id].num) != 0) {
-            fprintf(stderr, "cxsim-coordinator: %s expects an integer from %lld to %lld, got '%s'\n",
+            fprintf(stderr,
+                    "cxsim-coordinator: %s expects an integer from %lld to %lld, got '%s'\n",
                     tab[id].name, tab[id].lo, tab[id].hi, p.value);
             return 2;
         } else if (id < 0) { /* an error (printed), or a positional argument */

@@ -67,12 +67,12 @@ static int s_endpoint(const char *target, char *ep, size_t cap)
 
 /* What the command line asks. */
 typedef struct {
-    const char *target;             /* RUN_DIR or ENDPOINT */
-    const char *verb;               /* the verb */
-    const char *arg[2];             /* its positional arguments */
-    int n_arg;                      /* entries used (a third is refused) */
-    const char *at, *over, *cost;   /* set's --at, --over, --cost */
-    cx_curve_t curve;               /* --key, zeroed without one */
+    const char *target;           /* RUN_DIR or ENDPOINT */
+    const char *verb;             /* the verb */
+    const char *arg[2];           /* its positional arguments */
+    int n_arg;                    /* entries used (a third is refused) */
+    const char *at, *over, *cost; /* set's --at, --over, --cost */
+    cx_curve_t curve;             /* --key, zeroed without one */
 } s_ctl_t;
 
 /* Reads the options and positionals into c. Returns 0, 1 (--help: done),
@@ -81,9 +81,8 @@ static int s_parse(int argc, char **argv, s_ctl_t *c)
 {
     enum { O_HELP, O_KEY, O_AT, O_OVER, O_COST };
     static const cx_opt_t opts[] = {
-        {"--help", "-h", false, O_HELP}, {"--key", NULL, true, O_KEY},
-        {"--at", NULL, true, O_AT},      {"--over", NULL, true, O_OVER},
-        {"--cost", NULL, true, O_COST},
+        {"--help", "-h", false, O_HELP}, {"--key", NULL, true, O_KEY},   {"--at", NULL, true, O_AT},
+        {"--over", NULL, true, O_OVER},  {"--cost", NULL, true, O_COST},
     };
     memset(c, 0, sizeof *c);
     cx_opts_t p;
@@ -137,7 +136,7 @@ static int s_parse(int argc, char **argv, s_ctl_t *c)
 }
 
 /* The verbs, with how many positional arguments each takes. */
-static const char *const s_verbs[] = {"set",   "event", "pace", "status",    "pause",
+static const char *const s_verbs[] = {"set",    "event", "pace", "status",    "pause",
                                       "resume", "stop",  "step", "checkpoint"};
 enum { S_NVERBS = sizeof s_verbs / sizeof s_verbs[0] };
 
@@ -215,8 +214,8 @@ int cx_cmd_ctl(int argc, char **argv)
         return 1;
     }
     char reply[CX_CONTROL_TEXT_MAX];
-    int r = cx_control_call_key(ep, &c.curve, send_verb, "", value, timeout_ms, reply,
-                                sizeof reply);
+    int r =
+        cx_control_call_key(ep, &c.curve, send_verb, "", value, timeout_ms, reply, sizeof reply);
     if (r < 0) {
         fprintf(stderr, "cxsim ctl: %s\n", reply);
         return 1;

@@ -151,17 +151,17 @@ static const cx_opt_t s_options[] = {
 
 /* What the command line asks. */
 typedef struct {
-    const char *from, *to;      /* RUN_DIR, NEW_DIR */
+    const char *from, *to;                            /* RUN_DIR, NEW_DIR */
     char changes[S_MAX_CHANGES][CX_CONTROL_TEXT_MAX]; /* timeline events, as YAML */
-    int n_changes;              /* entries used */
-    const char *branch_at;      /* --at T before any change's own: where to branch */
-    long long branch_tick;      /* its value, -1 without */
-    const char *set;            /* the --set whose --at, --over, --cost may follow */
+    int n_changes;                                    /* entries used */
+    const char *branch_at;        /* --at T before any change's own: where to branch */
+    long long branch_tick;        /* its value, -1 without */
+    const char *set;              /* the --set whose --at, --over, --cost may follow */
     const char *at, *over, *cost; /* those */
-    const char *pass[64];       /* options for `cxsim resume` */
-    int n_pass;                 /* entries used */
-    const char *key_path;       /* --key: to the checkpoint request and the branch's run */
-    cx_curve_t curve;           /* that key, zeroed without one */
+    const char *pass[64];         /* options for `cxsim resume` */
+    int n_pass;                   /* entries used */
+    const char *key_path;         /* --key: to the checkpoint request and the branch's run */
+    cx_curve_t curve;             /* that key, zeroed without one */
 } s_fork_t;
 
 /* A room for one more change. 0, or 2 after a message. */
@@ -257,8 +257,8 @@ static int s_take(s_fork_t *f, int id, const cx_opts_t *p)
         *(f->from ? &f->to : &f->from) = v;
         return 0;
     default: /* --over or --cost with no --set before them */
-        fprintf(stderr, "cxsim fork: %s belongs to a --set (--set KEY=VALUE %s ...)\n",
-                p->arg, p->arg);
+        fprintf(stderr, "cxsim fork: %s belongs to a --set (--set KEY=VALUE %s ...)\n", p->arg,
+                p->arg);
         return 2;
     }
 }
@@ -270,8 +270,8 @@ static int s_parse(int argc, char **argv, s_fork_t *f)
     memset(f, 0, sizeof *f);
     f->branch_tick = -1;
     cx_opts_t p;
-    cx_opts_init(&p, "cxsim fork", s_options, (int)(sizeof s_options / sizeof s_options[0]),
-                 argc, argv);
+    cx_opts_init(&p, "cxsim fork", s_options, (int)(sizeof s_options / sizeof s_options[0]), argc,
+                 argv);
     for (int id; (id = cx_opts_next(&p)) != CX_OPTS_END;) {
         if (id == S_O_HELP) {
             s_usage(stdout);
@@ -299,8 +299,8 @@ static int s_find_checkpoint(const s_fork_t *f, char *cp_path, size_t cap)
     snprintf(cp_path, cap, "%s/checkpoint.msgpack", f->from);
     char ep[1024], reply[CX_CONTROL_TEXT_MAX];
     if (cx_live_endpoint_read(f->from, "control", ep, sizeof ep) == 0) {
-        int r = cx_control_call_key(ep, &f->curve, "checkpoint", "", "", 120000, reply,
-                                    sizeof reply);
+        int r =
+            cx_control_call_key(ep, &f->curve, "checkpoint", "", "", 120000, reply, sizeof reply);
         if (r == 1) {
             fprintf(stderr, "cxsim fork: the running %s took a %s\n", f->from, reply);
         } else if (r == 0) {

@@ -1032,8 +1032,8 @@ int cx_cmd_resume(int argc, char **argv)
     /* run's options, checked here (before the checkpoint is looked for),
      * then passed on to it. */
     cx_opts_t p;
-    cx_opts_init(&p, "cxsim resume", s_options, (int)(sizeof s_options / sizeof s_options[0]),
-                 argc, argv);
+    cx_opts_init(&p, "cxsim resume", s_options, (int)(sizeof s_options / sizeof s_options[0]), argc,
+                 argv);
     const char *dir = NULL;
     int dir_at = 0;
     for (int id; (id = cx_opts_next(&p)) != CX_OPTS_END;) {

@@ -50,6 +50,7 @@
 #include "cx_output.h"
 #include "cx_proc.h"
 #include "cx_signals.h"
+#include "cx_sweep_worker.h"
 #include "cx_version.h"
 
 #define S_MAX_SLURM_OPTS 32 /* --slurm-opt options */
@@ -132,8 +133,21 @@ typedef struct {
 
 /* Option ids of sweep's own options (cx_opts), below the common ones'. */
 enum {
-    S_O_HELP, S_O_SET, S_O_CRN, S_O_WINDOW, S_O_TARGET, S_O_MAX_REP, S_O_BACKEND, S_O_SLURM_OPT,
-    S_O_SLURM_TASKS, S_O_CXSIM, S_O_NO_SUBMIT, S_O_WAIT, S_O_WORKER, S_O_TASK, S_O_OF
+    S_O_HELP,
+    S_O_SET,
+    S_O_CRN,
+    S_O_WINDOW,
+    S_O_TARGET,
+    S_O_MAX_REP,
+    S_O_BACKEND,
+    S_O_SLURM_OPT,
+    S_O_SLURM_TASKS,
+    S_O_CXSIM,
+    S_O_NO_SUBMIT,
+    S_O_WAIT,
+    S_O_WORKER,
+    S_O_TASK,
+    S_O_OF
 };
 
 /* Sweep's own --backend, --slurm-opt and --slurm-tasks come before the
@@ -163,8 +177,8 @@ static int s_target_opt(s_opts_t *o, const char *v)
     const char *eq = strchr(v, '=');
     char *end;
     double h = eq ? strtod(eq + 1, &end) : 0;
-    if (!eq || eq == v || (size_t)(eq - v) >= sizeof o->target_buf || !eq[1] || *end ||
-        !(h > 0) || !isfinite(h)) {
+    if (!eq || eq == v || (size_t)(eq - v) >= sizeof o->target_buf || !eq[1] || *end || !(h > 0) ||
+        !isfinite(h)) {
         fprintf(stderr,
                 "cxsim sweep: --target-ci expects KPI=HALF_WIDTH with HALF_WIDTH > 0, "
                 "e.g. nps=1.0; got '%s'\n",
@@ -571,105 +585,6 @@ static bool s_slurm_busy(cx_exp_plan_t *pl)
     return false;
 }
 
-/* ---- the worker (one Slurm array task) ----------------------------------- */
-
-static int s_worker(const s_opts_t *o)
-{
-    char plan[PATH_MAX];
-    if (!realpath(o->worker, plan)) {
-        fprintf(stderr, "cxsim sweep: cannot read %s: %s\n", o->worker, strerror(errno));
-        return 2;
-    }
-    /* The experiment directory is the plan's grandparent (DIR/slurm/plan),
-     * whatever path the cluster mounts it under. */
-    char root[PATH_MAX];
-    snprintf(root, sizeof root, "%s", plan);
-    for (int k = 0; k < 2; k++) {
-        char *slash = strrchr(root, '/');
-        if (slash) {
-            *slash = '\0';
-        }
-    }
-    char *text = cx_exp_read_file(plan, 1u << 30, NULL);
-    if (!text) {
-        fprintf(stderr, "cxsim sweep: cannot read %s: %s\n", plan, strerror(errno));
-        return 2;
-    }
-    char engine[32] = "in-process", err[1024];
-    char *nl = strchr(text, '\n');
-    if (!nl) {
-        fprintf(stderr, "cxsim sweep: %s is not a plan\n", plan);
-        free(text);
-        return 2;
-    }
-    *nl = '\0';
-    cx_exp_json_text(text, "$.engine", engine, sizeof engine);
-    if (strcmp(engine, "processes") != 0) {
-        snprintf(engine, sizeof engine, "in-process");
-    }
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0) {
-        fprintf(stderr, "cxsim sweep: cannot find my own executable\n");
-        free(text);
-        return 1;
-    }
-    exe[n] = '\0';
-    cx_exp_exec_t *ex = cx_exp_exec_new(exe, root, engine, o->com.jobs, false);
-    if (!ex) {
-        free(text);
-        return 1;
-    }
-    int idx = 0, mine = 0;
-    char *save = NULL;
-    for (char *line = strtok_r(nl + 1, "\n", &save); line;
-         line = strtok_r(NULL, "\n", &save), idx++) {
-        if (idx % o->of != o->task) {
-            continue;
-        }
-        cx_exp_run_t run;
-        if (cx_exp_run_from_json(line, &run, err, sizeof err) != 0) {
-            fprintf(stderr, "cxsim sweep: %s line %d: %s\n", plan, idx + 2, err);
-            cx_exp_exec_destroy(&ex);
-            free(text);
-            return 2;
-        }
-        /* Already finished by an earlier attempt of this task? */
-        char path[PATH_MAX + 600];
-        snprintf(path, sizeof path, "%s/%s/run.json", root, run.dir);
-        char *prev = cx_exp_read_file(path, 1u << 20, NULL);
-        char status[32] = "";
-        if (prev) {
-            cx_exp_json_text(prev, "$.status", status, sizeof status);
-            free(prev);
-        }
-        if (strcmp(status, "completed") != 0) {
-            if (cx_exp_exec_add(ex, &run) != 0) {
-                fprintf(stderr, "cxsim sweep: out of memory\n");
-                cx_exp_run_fini(&run);
-                cx_exp_exec_destroy(&ex);
-                free(text);
-                return 1;
-            }
-            mine++;
-        }
-        cx_exp_run_fini(&run);
-    }
-    free(text);
-    printf("cxsim sweep worker %d/%d: %d runs\n", o->task, o->of, mine);
-    fflush(stdout);
-    int rc = cx_exp_exec_loop(ex, NULL, NULL, &s_stop, err, sizeof err);
-    int completed, failed;
-    cx_exp_exec_counts(ex, &completed, &failed);
-    cx_exp_exec_destroy(&ex);
-    printf("cxsim sweep worker %d/%d: %d completed, %d failed%s\n", o->task, o->of, completed,
-           failed, rc == 1 ? ", interrupted" : "");
-    if (rc < 0) {
-        fprintf(stderr, "cxsim sweep: %s\n", err);
-    }
-    return rc == 0 && failed == 0 ? 0 : 1;
-}
-
 /* ---- the command --------------------------------------------------------- */
 
 static void s_meta(cx_exp_plan_t *pl, int argc, char **argv, const s_opts_t *o)
@@ -686,17 +601,17 @@ static void s_meta(cx_exp_plan_t *pl, int argc, char **argv, const s_opts_t *o)
 
 /* One sweep, from its options to its summary. */
 typedef struct {
-    s_opts_t o;                /* the options */
-    cx_exp_grid_t grid;        /* the --set grid */
-    long long npoints;         /* its points */
-    cx_exp_plan_t pl;          /* the experiment */
-    cx_exp_exec_t *ex;         /* the local executor (NULL for one array job) */
-    bool tty;                  /* progress on stderr */
-    bool array_job;            /* through Slurm, one array job collected later */
-    cx_exp_run_t *slurm_runs;  /* that job's runs */
-    int n_slurm;               /* entries used */
-    int todo;                  /* runs queued */
-    char err[2048];            /* the last error */
+    s_opts_t o;               /* the options */
+    cx_exp_grid_t grid;       /* the --set grid */
+    long long npoints;        /* its points */
+    cx_exp_plan_t pl;         /* the experiment */
+    cx_exp_exec_t *ex;        /* the local executor (NULL for one array job) */
+    bool tty;                 /* progress on stderr */
+    bool array_job;           /* through Slurm, one array job collected later */
+    cx_exp_run_t *slurm_runs; /* that job's runs */
+    int n_slurm;              /* entries used */
+    int todo;                 /* runs queued */
+    char err[2048];           /* the last error */
 } s_sweep_t;
 
 /* The grid of the --set values. 0, or 2 after a message. */
@@ -757,7 +672,8 @@ static int s_plan(s_sweep_t *w, int argc, char **argv)
 {
     const s_opts_t *o = &w->o;
     if (o->target_kpi) {
-        const char *col = strncmp(o->target_kpi, "total_", 6) == 0 ? o->target_kpi + 6 : o->target_kpi;
+        const char *col =
+            strncmp(o->target_kpi, "total_", 6) == 0 ? o->target_kpi + 6 : o->target_kpi;
         if (!cx_exp_db_has_column(w->pl.db, col)) {
             fprintf(stderr,
                     "cxsim sweep: --target-ci: '%s' is not a KPI (a kpis.csv column such as "
@@ -772,8 +688,8 @@ static int s_plan(s_sweep_t *w, int argc, char **argv)
             fprintf(stderr, "cxsim sweep: out of memory\n");
             return 1;
         }
-        int r = cx_exp_plan_point_add(&w->pl, o->scenario, "", pt.key, pt.set, pt.n,
-                                      pt.params_json, w->err, sizeof w->err);
+        int r = cx_exp_plan_point_add(&w->pl, o->scenario, "", pt.key, pt.set, pt.n, pt.params_json,
+                                      w->err, sizeof w->err);
         cx_exp_point_fini(&pt);
         if (r < 0) {
             fprintf(stderr, "cxsim sweep: %s%s\n", w->err, r == -2 ? "; nothing was run" : "");
@@ -953,10 +869,13 @@ static int s_run_local(s_sweep_t *w)
     long long t0 = cx_now_ms();
     int lr;
     if (o->slurm) {
-        cx_exp_slurm_job_t job = {o->slurm_opt, o->n_slurm_opt, o->slurm_tasks, o->com.jobs,
-                                  o->cxsim ? o->cxsim : pl->exe, "sweep"};
-        lr = cx_exp_slurm_loop(w->ex, pl, &job, s_local_done, &L, &s_stop, w->err,
-                               sizeof w->err);
+        cx_exp_slurm_job_t job = {o->slurm_opt,
+                                  o->n_slurm_opt,
+                                  o->slurm_tasks,
+                                  o->com.jobs,
+                                  o->cxsim ? o->cxsim : pl->exe,
+                                  "sweep"};
+        lr = cx_exp_slurm_loop(w->ex, pl, &job, s_local_done, &L, &s_stop, w->err, sizeof w->err);
     } else {
         lr = cx_exp_exec_loop(w->ex, s_local_done, &L, &s_stop, w->err, sizeof w->err);
     }
@@ -973,7 +892,7 @@ int cx_cmd_sweep(int argc, char **argv)
     }
     cx_signals_on_stop(s_on_signal);
     if (w.o.worker) {
-        return s_worker(&w.o);
+        return cx_sweep_worker(w.o.worker, w.o.task, w.o.of, w.o.com.jobs, &s_stop);
     }
     int rc = s_grid(&w);
     if (rc == 0) {

@@ -92,13 +92,13 @@ static void s_usage(FILE *fp)
 
 /* What the command line asks. */
 typedef struct {
-    const char *dir;            /* RUN_DIR */
-    long every;                 /* --every: a line every N ticks */
-    long timeout_s;             /* --timeout-s: 0 never */
-    char colbuf[512];           /* --columns, split in place by s_columns */
+    const char *dir;              /* RUN_DIR */
+    long every;                   /* --every: a line every N ticks */
+    long timeout_s;               /* --timeout-s: 0 never */
+    char colbuf[512];             /* --columns, split in place by s_columns */
     const char *cols[S_MAX_COLS]; /* the column names, into colbuf */
-    int ncol;                   /* entries used */
-    cx_curve_t curve;           /* --key, zeroed without one */
+    int ncol;                     /* entries used */
+    cx_curve_t curve;             /* --key, zeroed without one */
 } s_watch_t;
 
 /* One option's value into w. 0, or 2 after a message. */
@@ -133,7 +133,7 @@ static int s_option(s_watch_t *w, int id, const char *v)
 static int s_parse(int argc, char **argv, s_watch_t *w)
 {
     static const cx_opt_t opts[] = {
-        {"--help", "-h", false, S_O_HELP},     {"--every", NULL, true, S_O_EVERY},
+        {"--help", "-h", false, S_O_HELP},      {"--every", NULL, true, S_O_EVERY},
         {"--columns", NULL, true, S_O_COLUMNS}, {"--timeout-s", NULL, true, S_O_TIMEOUT},
         {"--key", NULL, true, S_O_KEY},
     };
@@ -197,8 +197,7 @@ static long s_run_ticks(const s_watch_t *w)
     char ctl_ep[1024], reply[CX_CONTROL_TEXT_MAX];
     long ticks = -1;
     if (cx_live_endpoint_read(w->dir, "control", ctl_ep, sizeof ctl_ep) == 0 &&
-        cx_control_call_key(ctl_ep, &w->curve, "status", "", "", 3000, reply, sizeof reply) ==
-            1) {
+        cx_control_call_key(ctl_ep, &w->curve, "status", "", "", 3000, reply, sizeof reply) == 1) {
         const char *t = strstr(reply, " ticks=");
         if (t) {
             ticks = strtol(t + 7, NULL, 10);
@@ -209,11 +208,11 @@ static long s_run_ticks(const s_watch_t *w)
 
 /* The watch's state while rows come. */
 typedef struct {
-    const s_watch_t *w;        /* what was asked */
-    long ticks;                /* the run's length, -1 unknown */
-    int width[S_MAX_COLS];     /* each column's printed width */
-    int checked;               /* the first row's names were checked */
-    int last_printed;          /* the last tick printed, -1 none */
+    const s_watch_t *w;    /* what was asked */
+    long ticks;            /* the run's length, -1 unknown */
+    int width[S_MAX_COLS]; /* each column's printed width */
+    int checked;           /* the first row's names were checked */
+    int last_printed;      /* the last tick printed, -1 none */
 } s_table_t;
 
 static void s_header(s_table_t *t)
@@ -291,8 +290,7 @@ static int s_loop(s_table_t *t, void *sub, cx_msg_t *m)
         }
         char probe[8];
         if (cx_live_endpoint_read(w->dir, "rows", probe, sizeof probe) != 0 && errno == ENOENT) {
-            fprintf(stderr, "cxsim watch: the run ended (last tick shown: %d)\n",
-                    t->last_printed);
+            fprintf(stderr, "cxsim watch: the run ended (last tick shown: %d)\n", t->last_printed);
             return 1;
         }
         if (w->timeout_s > 0 && cx_now_ms() - heard > w->timeout_s * 1000) {
