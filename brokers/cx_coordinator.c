@@ -66,6 +66,7 @@
 #include "cx_dirlock.h"
 #include "cx_load.h"
 #include "cx_log.h"
+#include "cx_opts.h"
 #include "cx_proc.h"
 #include "cx_steady.h"
 #include "cx_version.h"
@@ -104,65 +105,62 @@ static int s_parse(int argc, char **argv, cx_coord_args_t *a)
     a->tick_timeout_ms = 600000;
     a->lock_fd = -1;
     a->keep_cp = CX_CHECKPOINT_KEEP_DEFAULT;
-    for (int i = 1; i < argc; i++) {
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(argv[i], "--help") == 0) {
+    /* Each option, where its value goes (text, or an integer from lo to hi);
+     * its index is its id, the four flags first. */
+    enum { O_HELP, O_VERSION, O_INSECURE, O_PAUSED };
+    const struct {
+        const char *name;  /* the option */
+        const char **text; /* its value, as given */
+        long long *num;    /* or as an integer */
+        long long lo, hi;  /* that integer's range */
+    } tab[] = {
+        {"--help", NULL, NULL, 0, 0},
+        {"--version", NULL, NULL, 0, 0},
+        {"--insecure", NULL, NULL, 0, 0},
+        {"--paused", NULL, NULL, 0, 0},
+        {"--scenario", &a->scenario, NULL, 0, 0},
+        {"--out", &a->out_dir, NULL, 0, 0},
+        {"--bind", &a->bind, NULL, 0, 0},
+        {"--pub", &a->pub, NULL, 0, 0},
+        {"--control", &a->control, NULL, 0, 0},
+        {"--key", &a->key, NULL, 0, 0},
+        {"--socket-dir", &a->socket_dir, NULL, 0, 0},
+        {"--resume", &a->resume, NULL, 0, 0},
+        {"--heartbeat-ms", NULL, &a->heartbeat_ms, 10, 600000},
+        {"--checkpoint-every", NULL, &a->every, 0, CX_MAX_TICKS},
+        {"--keep-checkpoints", NULL, &a->keep_cp, 1, CX_CHECKPOINT_KEEP_MAX},
+        {"--tick-timeout-ms", NULL, &a->tick_timeout_ms, 0, 86400000},
+        {"--tick-ms", NULL, &a->tick_ms, 0, 600000},
+        {"--lock-fd", NULL, &a->lock_fd, 0, 1 << 20},
+        {"--startup-timeout-ms", NULL, &a->startup_ms, 10, 3600000},
+    };
+    enum { N = sizeof tab / sizeof tab[0] };
+    cx_opt_t opts[N];
+    for (int k = 0; k < N; k++) {
+        opts[k] = (cx_opt_t){tab[k].name, NULL, k > O_PAUSED, k};
+    }
+    cx_opts_t p;
+    cx_opts_init(&p, "cxsim-coordinator", opts, N, argc, argv);
+    for (int id; (id = cx_opts_next(&p)) != CX_OPTS_END;) {
+        if (id == O_HELP) {
             s_usage(stdout);
             return 0;
-        } else if (strcmp(argv[i], "--version") == 0) {
+        } else if (id == O_VERSION) {
             printf("cxsim-coordinator %s\n", CX_VERSION);
             return 0;
-        } else if (strcmp(argv[i], "--scenario") == 0 && v) {
-            a->scenario = v;
-            i++;
-        } else if (strcmp(argv[i], "--out") == 0 && v) {
-            a->out_dir = v;
-            i++;
-        } else if (strcmp(argv[i], "--bind") == 0 && v) {
-            a->bind = v;
-            i++;
-        } else if (strcmp(argv[i], "--pub") == 0 && v) {
-            a->pub = v;
-            i++;
-        } else if (strcmp(argv[i], "--heartbeat-ms") == 0 && v &&
-                   cx_parse_int(v, 10, 600000, &a->heartbeat_ms) == 0) {
-            i++;
-        } else if (strcmp(argv[i], "--checkpoint-every") == 0 && v &&
-                   cx_parse_int(v, 0, CX_MAX_TICKS, &a->every) == 0) {
-            i++;
-        } else if (strcmp(argv[i], "--keep-checkpoints") == 0 && v &&
-                   cx_parse_int(v, 1, CX_CHECKPOINT_KEEP_MAX, &a->keep_cp) == 0) {
-            i++;
-        } else if (strcmp(argv[i], "--key") == 0 && v) {
-            a->key = v;
-            i++;
-        } else if (strcmp(argv[i], "--tick-timeout-ms") == 0 && v &&
-                   cx_parse_int(v, 0, 86400000, &a->tick_timeout_ms) == 0) {
-            i++;
-        } else if (strcmp(argv[i], "--insecure") == 0) {
-            a->insecure = 1;
-        } else if (strcmp(argv[i], "--paused") == 0) {
-            a->start_paused = 1;
-        } else if (strcmp(argv[i], "--control") == 0 && v) {
-            a->control = v;
-            i++;
-        } else if (strcmp(argv[i], "--tick-ms") == 0 && v &&
-                   cx_parse_int(v, 0, 600000, &a->tick_ms) == 0) {
-            i++;
-        } else if (strcmp(argv[i], "--socket-dir") == 0 && v) {
-            a->socket_dir = v;
-            i++;
-        } else if (strcmp(argv[i], "--lock-fd") == 0 && v &&
-                   cx_parse_int(v, 0, 1 << 20, &a->lock_fd) == 0) {
-            i++;
-        } else if (strcmp(argv[i], "--resume") == 0 && v) {
-            a->resume = v;
-            i++;
-        } else if (strcmp(argv[i], "--startup-timeout-ms") == 0 && v &&
-                   cx_parse_int(v, 10, 3600000, &a->startup_ms) == 0) {
-            i++;
-        } else {
-            fprintf(stderr, "cxsim-coordinator: bad argument '%s'\n", argv[i]);
+        } else if (id == O_INSECURE || id == O_PAUSED) {
+            *(id == O_INSECURE ? &a->insecure : &a->start_paused) = 1;
+        } else if (id >= 0 && tab[id].text) {
+            *tab[id].text = p.value;
+        } else if (id >= 0 && cx_parse_int(p.value, tab[id].lo, tab[id].hi, tab[id].num) != 0) {
+            fprintf(stderr,
+                    "cxsim-coordinator: %s expects an integer from %lld to %lld, got '%s'\n",
+                    tab[id].name, tab[id].lo, tab[id].hi, p.value);
+            return 2;
+        } else if (id < 0) { /* an error (printed), or a positional argument */
+            if (id == CX_OPTS_POSITIONAL) {
+                fprintf(stderr, "cxsim-coordinator: bad argument '%s'\n", p.value);
+            }
             s_usage(stderr);
             return 2;
         }

@@ -17,10 +17,10 @@ int cx_cmd_watch(int argc, char **argv);
 int cx_cmd_fork(int argc, char **argv);
 /* A new run key (cx_cmd_key.c). */
 int cx_cmd_keygen(int argc, char **argv);
-/* Removes every "--key FILE" from argv (argc updated; argv stays
- * NULL-terminated) and loads the key into k (left off without one).
+/* The --key FILE option of ctl, watch and fork: loads the run key at path
+ * into k (k must have been zeroed: without --key, encryption stays off).
  * Returns 0, or -1 after a message naming `who`. */
-int cx_take_key_option(int *argc, char **argv, cx_curve_t *k, const char *who);
+int cx_cmd_key_load(const char *who, const char *path, cx_curve_t *k);
 /* Experiments: parameter sweeps, paired comparisons, collecting the
  * results of Slurm array jobs (docs/EXPERIMENTS.md). */
 int cx_cmd_sweep(int argc, char **argv);

@@ -7,6 +7,7 @@
  *  timeline item of the scenario file and records it in the run's
  *  scenario.resolved.yaml, so the run can be replayed.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,8 @@
 #include "cx_cmd.h"
 #include "cx_control.h"
 #include "cx_live_set.h"
+#include "cx_load.h"
+#include "cx_opts.h"
 
 static void s_usage(FILE *fp)
 {
@@ -62,82 +65,157 @@ static int s_endpoint(const char *target, char *ep, size_t cap)
     return 0;
 }
 
-int cx_cmd_ctl(int argc, char **argv)
+/* What the command line asks. */
+typedef struct {
+    const char *target;           /* RUN_DIR or ENDPOINT */
+    const char *verb;             /* the verb */
+    const char *arg[2];           /* its positional arguments */
+    int n_arg;                    /* entries used (a third is refused) */
+    const char *at, *over, *cost; /* set's --at, --over, --cost */
+    cx_curve_t curve;             /* --key, zeroed without one */
+} s_ctl_t;
+
+/* Reads the options and positionals into c. Returns 0, 1 (--help: done),
+ * or 2 after a message. */
+static int s_parse(int argc, char **argv, s_ctl_t *c)
 {
-    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-        s_usage(stdout);
-        return 0;
+    enum { O_HELP, O_KEY, O_AT, O_OVER, O_COST };
+    static const cx_opt_t opts[] = {
+        {"--help", "-h", false, O_HELP}, {"--key", NULL, true, O_KEY},   {"--at", NULL, true, O_AT},
+        {"--over", NULL, true, O_OVER},  {"--cost", NULL, true, O_COST},
+    };
+    memset(c, 0, sizeof *c);
+    cx_opts_t p;
+    cx_opts_init(&p, "cxsim ctl", opts, (int)(sizeof opts / sizeof opts[0]), argc, argv);
+    for (int id;;) {
+        if (p.i < argc && argv[p.i][0] == '-' && isdigit((unsigned char)argv[p.i][1])) {
+            id = CX_OPTS_POSITIONAL; /* a negative number (pace -5): the coordinator says why */
+            p.value = argv[p.i++];
+        } else if ((id = cx_opts_next(&p)) == CX_OPTS_END) {
+            break;
+        }
+        switch (id) {
+        case O_HELP:
+            s_usage(stdout);
+            return 1;
+        case O_KEY:
+            if (cx_cmd_key_load("cxsim ctl", p.value, &c->curve) != 0) {
+                return 2;
+            }
+            break;
+        case O_AT:
+            c->at = p.value;
+            break;
+        case O_OVER:
+            c->over = p.value;
+            break;
+        case O_COST:
+            c->cost = p.value;
+            break;
+        case CX_OPTS_POSITIONAL:
+            if (!c->target) {
+                c->target = p.value;
+            } else if (!c->verb) {
+                c->verb = p.value;
+            } else if (c->n_arg < 2) {
+                c->arg[c->n_arg++] = p.value;
+            } else {
+                fprintf(stderr, "cxsim ctl %s: unexpected argument '%s'\n", c->verb, p.value);
+                return 2;
+            }
+            break;
+        default: /* CX_OPTS_ERROR, printed */
+            return 2;
+        }
     }
-    cx_curve_t curve;
-    if (cx_take_key_option(&argc, argv, &curve, "cxsim ctl") != 0) {
-        return 2;
-    }
-    if (argc < 3) {
+    if (!c->verb) {
         s_usage(stderr);
         return 2;
     }
-    char ep[1024];
-    const char *verb = argv[2];
-    char value[CX_CONTROL_TEXT_MAX] = "";
-    const char *send_verb = verb;
-    int timeout_ms = 5000;
-    if (strcmp(verb, "set") == 0) {
-        const char *kv = NULL, *at = NULL, *over = NULL, *cost = NULL;
-        for (int i = 3; i < argc; i++) {
-            const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-            if (strcmp(argv[i], "--at") == 0 && v) {
-                at = v;
-                i++;
-            } else if (strcmp(argv[i], "--over") == 0 && v) {
-                over = v;
-                i++;
-            } else if (strcmp(argv[i], "--cost") == 0 && v) {
-                cost = v;
-                i++;
-            } else if (!kv && argv[i][0] != '-') {
-                kv = argv[i];
-            } else {
-                fprintf(stderr, "cxsim ctl set: unexpected argument '%s'\n", argv[i]);
-                return 2;
-            }
-        }
-        if (!kv) {
+    return 0;
+}
+
+/* The verbs, with how many positional arguments each takes. */
+static const char *const s_verbs[] = {"set",    "event", "pace", "status",    "pause",
+                                      "resume", "stop",  "step", "checkpoint"};
+enum { S_NVERBS = sizeof s_verbs / sizeof s_verbs[0] };
+
+/* Checks the verb and its arguments, and builds the request: the verb to
+ * send, its value, the time to wait for the reply. 0, or 2 after a
+ * message. */
+static int s_request(const s_ctl_t *c, const char **send_verb, char *value, size_t cap,
+                     int *timeout_ms)
+{
+    const char *verb = c->verb;
+    int k = 0;
+    while (k < S_NVERBS && strcmp(s_verbs[k], verb) != 0) {
+        k++;
+    }
+    if (k == S_NVERBS) {
+        const char *near = cx_suggest(verb, s_verbs, S_NVERBS);
+        fprintf(stderr, "cxsim ctl: unknown verb '%s'%s%s%s\n", verb,
+                near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
+        s_usage(stderr);
+        return 2;
+    }
+    *send_verb = verb;
+    *timeout_ms = 5000;
+    value[0] = '\0';
+    if (k != 0 && (c->at || c->over || c->cost)) {
+        fprintf(stderr, "cxsim ctl %s: --at, --over and --cost are options of set\n", verb);
+        return 2;
+    }
+    if (k == 0) {
+        if (c->n_arg == 0) {
             fprintf(stderr, "cxsim ctl set: expected KEY=VALUE\n");
             return 2;
         }
+        if (c->n_arg > 1) {
+            fprintf(stderr, "cxsim ctl set: unexpected argument '%s'\n", c->arg[1]);
+            return 2;
+        }
         char why[512];
-        if (cx_live_set_event(kv, at, over, cost, value, sizeof value, why, sizeof why) != 0) {
+        if (cx_live_set_event(c->arg[0], c->at, c->over, c->cost, value, cap, why, sizeof why) !=
+            0) {
             fprintf(stderr, "cxsim ctl: %s\n", why);
             return 2;
         }
-        send_verb = "event";
-    } else if (strcmp(verb, "event") == 0 || strcmp(verb, "pace") == 0) {
-        if (argc != 4) {
+        *send_verb = "event";
+    } else if (k <= 2) {
+        if (c->n_arg != 1) {
             fprintf(stderr, "cxsim ctl %s: expected one argument\n", verb);
             return 2;
         }
-        snprintf(value, sizeof value, "%s", argv[3]);
-    } else if (strcmp(verb, "status") == 0 || strcmp(verb, "pause") == 0 ||
-               strcmp(verb, "resume") == 0 || strcmp(verb, "stop") == 0 ||
-               strcmp(verb, "step") == 0 || strcmp(verb, "checkpoint") == 0) {
-        if (verb[0] == 'c') {
-            timeout_ms = 120000; /* every agent's state goes to disk first */
-        }
-        if (argc != 3) {
-            fprintf(stderr, "cxsim ctl %s: takes no argument\n", verb);
-            return 2;
-        }
-    } else {
-        fprintf(stderr, "cxsim ctl: unknown verb '%s'\n", verb);
-        s_usage(stderr);
+        snprintf(value, cap, "%s", c->arg[0]);
+    } else if (c->n_arg != 0) {
+        fprintf(stderr, "cxsim ctl %s: takes no argument\n", verb);
+        return 2;
+    } else if (strcmp(verb, "checkpoint") == 0) {
+        *timeout_ms = 120000; /* every agent's state goes to disk first */
+    }
+    return 0;
+}
+
+int cx_cmd_ctl(int argc, char **argv)
+{
+    s_ctl_t c;
+    int rc = s_parse(argc, argv, &c);
+    if (rc != 0) {
+        return rc == 1 ? 0 : rc;
+    }
+    char value[CX_CONTROL_TEXT_MAX];
+    const char *send_verb;
+    int timeout_ms;
+    if (s_request(&c, &send_verb, value, sizeof value, &timeout_ms) != 0) {
         return 2;
     }
-    if (s_endpoint(argv[1], ep, sizeof ep) != 0) {
+    char ep[1024];
+    if (s_endpoint(c.target, ep, sizeof ep) != 0) {
         return 1;
     }
     char reply[CX_CONTROL_TEXT_MAX];
-    int r = cx_control_call_key(ep, &curve, send_verb, "", value, timeout_ms, reply,
-                                sizeof reply);
+    int r =
+        cx_control_call_key(ep, &c.curve, send_verb, "", value, timeout_ms, reply, sizeof reply);
     if (r < 0) {
         fprintf(stderr, "cxsim ctl: %s\n", reply);
         return 1;
@@ -146,7 +224,7 @@ int cx_cmd_ctl(int argc, char **argv)
         fprintf(stderr, "cxsim ctl: refused: %s\n", reply);
         return 2;
     }
-    if (strcmp(verb, "status") == 0) {
+    if (strcmp(c.verb, "status") == 0) {
         for (char *tok = strtok(reply, " "); tok; tok = strtok(NULL, " ")) {
             printf("%s\n", tok);
         }

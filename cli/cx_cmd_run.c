@@ -1029,20 +1029,37 @@ int cx_cmd_run(int argc, char **argv)
 
 int cx_cmd_resume(int argc, char **argv)
 {
-    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-        printf("usage: cxsim resume RUN_DIR [--heartbeat-ms MS] [--checkpoint-every N] [--quiet]\n"
-               "\n"
-               "Continues a multi-process run from RUN_DIR/checkpoint.msgpack (written by\n"
-               "`cxsim run --checkpoint-every N`) after its processes were killed. The result\n"
-               "files are cut back to the checkpoint and completed; they end byte-identical\n"
-               "to an uninterrupted run's.\n");
-        return 0;
+    /* run's options, checked here (before the checkpoint is looked for),
+     * then passed on to it. */
+    cx_opts_t p;
+    cx_opts_init(&p, "cxsim resume", s_options, (int)(sizeof s_options / sizeof s_options[0]), argc,
+                 argv);
+    const char *dir = NULL;
+    int dir_at = 0;
+    for (int id; (id = cx_opts_next(&p)) != CX_OPTS_END;) {
+        if (id == S_O_HELP) {
+            printf("usage: cxsim resume RUN_DIR [--heartbeat-ms MS] [--checkpoint-every N] "
+                   "[--quiet]\n"
+                   "\n"
+                   "Continues a multi-process run from RUN_DIR/checkpoint.msgpack (written by\n"
+                   "`cxsim run --checkpoint-every N`) after its processes were killed. The result\n"
+                   "files are cut back to the checkpoint and completed; they end byte-identical\n"
+                   "to an uninterrupted run's.\n");
+            return 0;
+        }
+        if (id == CX_OPTS_ERROR || (id == CX_OPTS_POSITIONAL && dir)) {
+            fprintf(stderr, "usage: cxsim resume RUN_DIR [options]\n");
+            return 2;
+        }
+        if (id == CX_OPTS_POSITIONAL) {
+            dir = p.value;
+            dir_at = p.i - 1;
+        }
     }
-    if (argc < 2 || argv[1][0] == '-') {
+    if (!dir) {
         fprintf(stderr, "usage: cxsim resume RUN_DIR [options]\n");
         return 2;
     }
-    const char *dir = argv[1];
     char scen[4200], cp[4200];
     snprintf(scen, sizeof scen, "%s/scenario.resolved.yaml", dir);
     snprintf(cp, sizeof cp, "%s/checkpoint.msgpack", dir);
@@ -1058,8 +1075,10 @@ int cx_cmd_resume(int argc, char **argv)
     args[n++] = scen;
     args[n++] = "--out";
     args[n++] = (char *)dir;
-    for (int i = 2; i < argc && n < 60; i++) {
-        args[n++] = argv[i];
+    for (int i = 1; i < argc && n < 60; i++) {
+        if (i != dir_at) {
+            args[n++] = argv[i];
+        }
     }
     char slurm[4096]; /* run through Slurm: resubmitted the same way */
     char *save = NULL;

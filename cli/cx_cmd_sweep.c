@@ -50,6 +50,7 @@
 #include "cx_output.h"
 #include "cx_proc.h"
 #include "cx_signals.h"
+#include "cx_sweep_worker.h"
 #include "cx_version.h"
 
 #define S_MAX_SLURM_OPTS 32 /* --slurm-opt options */
@@ -130,97 +131,147 @@ typedef struct {
     int task, of;                            /* --task K --of N */
 } s_opts_t;
 
-static int s_parse(int argc, char **argv, s_opts_t *o)
+/* Option ids of sweep's own options (cx_opts), below the common ones'. */
+enum {
+    S_O_HELP,
+    S_O_SET,
+    S_O_CRN,
+    S_O_WINDOW,
+    S_O_TARGET,
+    S_O_MAX_REP,
+    S_O_BACKEND,
+    S_O_SLURM_OPT,
+    S_O_SLURM_TASKS,
+    S_O_CXSIM,
+    S_O_NO_SUBMIT,
+    S_O_WAIT,
+    S_O_WORKER,
+    S_O_TASK,
+    S_O_OF
+};
+
+/* Sweep's own --backend, --slurm-opt and --slurm-tasks come before the
+ * common ones of the same name: the first entry of a name is the one read. */
+static const cx_opt_t s_options[] = {
+    {"--help", "-h", false, S_O_HELP},
+    {"--set", NULL, true, S_O_SET},
+    {"--crn", NULL, false, S_O_CRN},
+    {"--window", NULL, true, S_O_WINDOW},
+    {"--target-ci", NULL, true, S_O_TARGET},
+    {"--max-replicates", NULL, true, S_O_MAX_REP},
+    {"--backend", NULL, true, S_O_BACKEND},
+    {"--slurm-opt", NULL, true, S_O_SLURM_OPT},
+    {"--slurm-tasks", NULL, true, S_O_SLURM_TASKS},
+    {"--cxsim", NULL, true, S_O_CXSIM},
+    {"--no-submit", NULL, false, S_O_NO_SUBMIT},
+    {"--wait", NULL, false, S_O_WAIT},
+    {"--worker", NULL, true, S_O_WORKER},
+    {"--task", NULL, true, S_O_TASK},
+    {"--of", NULL, true, S_O_OF},
+    CX_EXP_COMMON_OPTS,
+};
+
+/* --target-ci KPI=HALF into o. 0, or -1 after a message. */
+static int s_target_opt(s_opts_t *o, const char *v)
 {
-    memset(o, 0, sizeof *o);
-    o->com.engine = "in-process";
-    o->max_replicates = 50;
-    o->window_days = CX_EXP_WINDOW_DAYS;
-    o->task = -1;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v;
-        bool missing = false;
-        long long n;
-        int r;
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            s_usage(stdout);
-            exit(0);
-        } else if ((v = cx_exp_opt("--set", argc, argv, &i, &missing))) {
-            if (o->n_sets == CX_EXP_MAX_AXES) {
-                fprintf(stderr, "cxsim sweep: at most %d --set options\n", CX_EXP_MAX_AXES);
-                return -1;
-            }
-            o->sets[o->n_sets++] = v;
-        } else if (strcmp(a, "--crn") == 0) {
-            o->crn = true;
-        } else if ((v = cx_exp_opt("--window", argc, argv, &i, &missing))) {
-            if (cx_exp_cmd_window_days(s_cmd, v, &o->window_days) != 0) {
-                return -1;
-            }
-        } else if ((v = cx_exp_opt("--target-ci", argc, argv, &i, &missing))) {
-            const char *eq = strchr(v, '=');
-            char *end;
-            double h = eq ? strtod(eq + 1, &end) : 0;
-            if (!eq || eq == v || (size_t)(eq - v) >= sizeof o->target_buf || !eq[1] || *end ||
-                !(h > 0) || !isfinite(h)) {
-                fprintf(stderr,
-                        "cxsim sweep: --target-ci expects KPI=HALF_WIDTH with HALF_WIDTH > 0, "
-                        "e.g. nps=1.0; got '%s'\n",
-                        v);
-                return -1;
-            }
-            snprintf(o->target_buf, sizeof o->target_buf, "%.*s", (int)(eq - v), v);
-            o->target_kpi = o->target_buf;
-            o->target_half = h;
-        } else if ((v = cx_exp_opt("--max-replicates", argc, argv, &i, &missing))) {
-            if (cx_exp_cmd_int(s_cmd, "--max-replicates", v, 3, 100000, &n) != 0) {
-                return -1;
-            }
-            o->max_replicates = (int)n;
-        } else if ((v = cx_exp_opt("--backend", argc, argv, &i, &missing))) {
-            if (strcmp(v, "local") != 0 && strcmp(v, "slurm") != 0) {
-                fprintf(stderr, "cxsim sweep: --backend expects local or slurm, got '%s'\n", v);
-                return -1;
-            }
-            o->slurm = strcmp(v, "slurm") == 0;
-        } else if ((v = cx_exp_opt("--slurm-opt", argc, argv, &i, &missing))) {
-            if (o->n_slurm_opt == S_MAX_SLURM_OPTS || strchr(v, '\n')) {
-                fprintf(stderr, "cxsim sweep: too many --slurm-opt, or a line break in one\n");
-                return -1;
-            }
-            o->slurm_opt[o->n_slurm_opt++] = v;
-        } else if ((v = cx_exp_opt("--slurm-tasks", argc, argv, &i, &missing))) {
-            if (cx_exp_cmd_int(s_cmd, "--slurm-tasks", v, 1, 100000, &n) != 0) {
-                return -1;
-            }
-            o->slurm_tasks = (int)n;
-        } else if ((v = cx_exp_opt("--cxsim", argc, argv, &i, &missing))) {
-            o->cxsim = v;
-        } else if (strcmp(a, "--no-submit") == 0) {
-            o->no_submit = true;
-        } else if (strcmp(a, "--wait") == 0) {
-            o->wait = true;
-        } else if ((v = cx_exp_opt("--worker", argc, argv, &i, &missing))) {
-            o->worker = v;
-        } else if ((v = cx_exp_opt("--task", argc, argv, &i, &missing))) {
-            if (cx_exp_cmd_int(s_cmd, "--task", v, 0, 1000000, &n) != 0) {
-                return -1;
-            }
-            o->task = (int)n;
-        } else if ((v = cx_exp_opt("--of", argc, argv, &i, &missing))) {
-            if (cx_exp_cmd_int(s_cmd, "--of", v, 1, 1000000, &n) != 0) {
-                return -1;
-            }
-            o->of = (int)n;
-        } else if ((r = cx_exp_cmd_common(s_cmd, argc, argv, &i, &missing, &o->com, 1, 100000)) !=
-                   0) {
-            if (r < 0) {
-                return -1;
-            }
-        } else if (cx_exp_cmd_positional(s_cmd, a, missing, &o->scenario) != 0) {
+    const char *eq = strchr(v, '=');
+    char *end;
+    double h = eq ? strtod(eq + 1, &end) : 0;
+    if (!eq || eq == v || (size_t)(eq - v) >= sizeof o->target_buf || !eq[1] || *end || !(h > 0) ||
+        !isfinite(h)) {
+        fprintf(stderr,
+                "cxsim sweep: --target-ci expects KPI=HALF_WIDTH with HALF_WIDTH > 0, "
+                "e.g. nps=1.0; got '%s'\n",
+                v);
+        return -1;
+    }
+    snprintf(o->target_buf, sizeof o->target_buf, "%.*s", (int)(eq - v), v);
+    o->target_kpi = o->target_buf;
+    o->target_half = h;
+    return 0;
+}
+
+/* One of sweep's integer options into its field. 0, or -1 (printed). */
+static int s_int_opt(s_opts_t *o, int id, const char *v)
+{
+    long long n;
+    const char *name = id == S_O_MAX_REP       ? "--max-replicates"
+                       : id == S_O_SLURM_TASKS ? "--slurm-tasks"
+                       : id == S_O_TASK        ? "--task"
+                                               : "--of";
+    long long lo = id == S_O_MAX_REP ? 3 : id == S_O_TASK ? 0 : 1;
+    long long hi = id == S_O_MAX_REP || id == S_O_SLURM_TASKS ? 100000 : 1000000;
+    if (cx_exp_cmd_int(s_cmd, name, v, lo, hi, &n) != 0) {
+        return -1;
+    }
+    *(id == S_O_MAX_REP       ? &o->max_replicates
+      : id == S_O_SLURM_TASKS ? &o->slurm_tasks
+      : id == S_O_TASK        ? &o->task
+                              : &o->of) = (int)n;
+    return 0;
+}
+
+/* One option (id, its value v) or the scenario into o. 0, or -1 after a
+ * message. */
+static int s_option(s_opts_t *o, int id, const char *v)
+{
+    switch (id) {
+    case S_O_SET:
+        if (o->n_sets == CX_EXP_MAX_AXES) {
+            fprintf(stderr, "cxsim sweep: at most %d --set options\n", CX_EXP_MAX_AXES);
             return -1;
         }
+        o->sets[o->n_sets++] = v;
+        return 0;
+    case S_O_CRN:
+        o->crn = true;
+        return 0;
+    case S_O_WINDOW:
+        return cx_exp_cmd_window_days(s_cmd, v, &o->window_days);
+    case S_O_TARGET:
+        return s_target_opt(o, v);
+    case S_O_MAX_REP:
+    case S_O_SLURM_TASKS:
+    case S_O_TASK:
+    case S_O_OF:
+        return s_int_opt(o, id, v);
+    case S_O_BACKEND:
+        if (strcmp(v, "local") != 0 && strcmp(v, "slurm") != 0) {
+            fprintf(stderr, "cxsim sweep: --backend expects local or slurm, got '%s'\n", v);
+            return -1;
+        }
+        o->slurm = strcmp(v, "slurm") == 0;
+        return 0;
+    case S_O_SLURM_OPT:
+        if (o->n_slurm_opt == S_MAX_SLURM_OPTS || strchr(v, '\n')) {
+            fprintf(stderr, "cxsim sweep: too many --slurm-opt, or a line break in one\n");
+            return -1;
+        }
+        o->slurm_opt[o->n_slurm_opt++] = v;
+        return 0;
+    case S_O_CXSIM:
+        o->cxsim = v;
+        return 0;
+    case S_O_NO_SUBMIT:
+        o->no_submit = true;
+        return 0;
+    case S_O_WAIT:
+        o->wait = true;
+        return 0;
+    case S_O_WORKER:
+        o->worker = v;
+        return 0;
+    case CX_OPTS_POSITIONAL:
+        return cx_exp_cmd_positional(s_cmd, v, false, &o->scenario);
+    default:
+        return cx_exp_cmd_common_opt(s_cmd, id, v, &o->com, 1, 100000) < 0 ? -1 : 0;
     }
+}
+
+/* The options taken together, and the defaults that depend on them. 0, or
+ * -1 after a message. */
+static int s_settle(s_opts_t *o)
+{
     if (o->worker) {
         if (o->task < 0 || o->of < 1 || o->task >= o->of) {
             fprintf(stderr, "cxsim sweep: --worker needs --task K --of N with 0 <= K < N\n");
@@ -255,6 +306,27 @@ static int s_parse(int argc, char **argv, s_opts_t *o)
         o->com.jobs = o->slurm ? 1 : cx_exp_cores();
     }
     return 0;
+}
+
+static int s_parse(int argc, char **argv, s_opts_t *o)
+{
+    memset(o, 0, sizeof *o);
+    o->com.engine = "in-process";
+    o->max_replicates = 50;
+    o->window_days = CX_EXP_WINDOW_DAYS;
+    o->task = -1;
+    cx_opts_t p;
+    cx_opts_init(&p, s_cmd, s_options, (int)(sizeof s_options / sizeof s_options[0]), argc, argv);
+    for (int id; (id = cx_opts_next(&p)) != CX_OPTS_END;) {
+        if (id == S_O_HELP) {
+            s_usage(stdout);
+            exit(0);
+        }
+        if (id == CX_OPTS_ERROR || s_option(o, id, p.value) != 0) {
+            return -1;
+        }
+    }
+    return s_settle(o);
 }
 
 /* ---- the local backend --------------------------------------------------- */
@@ -513,105 +585,6 @@ static bool s_slurm_busy(cx_exp_plan_t *pl)
     return false;
 }
 
-/* ---- the worker (one Slurm array task) ----------------------------------- */
-
-static int s_worker(const s_opts_t *o)
-{
-    char plan[PATH_MAX];
-    if (!realpath(o->worker, plan)) {
-        fprintf(stderr, "cxsim sweep: cannot read %s: %s\n", o->worker, strerror(errno));
-        return 2;
-    }
-    /* The experiment directory is the plan's grandparent (DIR/slurm/plan),
-     * whatever path the cluster mounts it under. */
-    char root[PATH_MAX];
-    snprintf(root, sizeof root, "%s", plan);
-    for (int k = 0; k < 2; k++) {
-        char *slash = strrchr(root, '/');
-        if (slash) {
-            *slash = '\0';
-        }
-    }
-    char *text = cx_exp_read_file(plan, 1u << 30, NULL);
-    if (!text) {
-        fprintf(stderr, "cxsim sweep: cannot read %s: %s\n", plan, strerror(errno));
-        return 2;
-    }
-    char engine[32] = "in-process", err[1024];
-    char *nl = strchr(text, '\n');
-    if (!nl) {
-        fprintf(stderr, "cxsim sweep: %s is not a plan\n", plan);
-        free(text);
-        return 2;
-    }
-    *nl = '\0';
-    cx_exp_json_text(text, "$.engine", engine, sizeof engine);
-    if (strcmp(engine, "processes") != 0) {
-        snprintf(engine, sizeof engine, "in-process");
-    }
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0) {
-        fprintf(stderr, "cxsim sweep: cannot find my own executable\n");
-        free(text);
-        return 1;
-    }
-    exe[n] = '\0';
-    cx_exp_exec_t *ex = cx_exp_exec_new(exe, root, engine, o->com.jobs, false);
-    if (!ex) {
-        free(text);
-        return 1;
-    }
-    int idx = 0, mine = 0;
-    char *save = NULL;
-    for (char *line = strtok_r(nl + 1, "\n", &save); line;
-         line = strtok_r(NULL, "\n", &save), idx++) {
-        if (idx % o->of != o->task) {
-            continue;
-        }
-        cx_exp_run_t run;
-        if (cx_exp_run_from_json(line, &run, err, sizeof err) != 0) {
-            fprintf(stderr, "cxsim sweep: %s line %d: %s\n", plan, idx + 2, err);
-            cx_exp_exec_destroy(&ex);
-            free(text);
-            return 2;
-        }
-        /* Already finished by an earlier attempt of this task? */
-        char path[PATH_MAX + 600];
-        snprintf(path, sizeof path, "%s/%s/run.json", root, run.dir);
-        char *prev = cx_exp_read_file(path, 1u << 20, NULL);
-        char status[32] = "";
-        if (prev) {
-            cx_exp_json_text(prev, "$.status", status, sizeof status);
-            free(prev);
-        }
-        if (strcmp(status, "completed") != 0) {
-            if (cx_exp_exec_add(ex, &run) != 0) {
-                fprintf(stderr, "cxsim sweep: out of memory\n");
-                cx_exp_run_fini(&run);
-                cx_exp_exec_destroy(&ex);
-                free(text);
-                return 1;
-            }
-            mine++;
-        }
-        cx_exp_run_fini(&run);
-    }
-    free(text);
-    printf("cxsim sweep worker %d/%d: %d runs\n", o->task, o->of, mine);
-    fflush(stdout);
-    int rc = cx_exp_exec_loop(ex, NULL, NULL, &s_stop, err, sizeof err);
-    int completed, failed;
-    cx_exp_exec_counts(ex, &completed, &failed);
-    cx_exp_exec_destroy(&ex);
-    printf("cxsim sweep worker %d/%d: %d completed, %d failed%s\n", o->task, o->of, completed,
-           failed, rc == 1 ? ", interrupted" : "");
-    if (rc < 0) {
-        fprintf(stderr, "cxsim sweep: %s\n", err);
-    }
-    return rc == 0 && failed == 0 ? 0 : 1;
-}
-
 /* ---- the command --------------------------------------------------------- */
 
 static void s_meta(cx_exp_plan_t *pl, int argc, char **argv, const s_opts_t *o)
@@ -626,212 +599,228 @@ static void s_meta(cx_exp_plan_t *pl, int argc, char **argv, const s_opts_t *o)
     cx_exp_db_meta_set(pl->db, "ticks", o->com.ticks ? o->com.ticks : "scenario", err, sizeof err);
 }
 
-int cx_cmd_sweep(int argc, char **argv)
-{
-    s_opts_t o;
-    if (s_parse(argc, argv, &o) != 0) {
-        fprintf(stderr, "try 'cxsim sweep --help'\n");
-        return 2;
-    }
-    cx_signals_on_stop(s_on_signal);
-    if (o.worker) {
-        return s_worker(&o);
-    }
+/* One sweep, from its options to its summary. */
+typedef struct {
+    s_opts_t o;               /* the options */
+    cx_exp_grid_t grid;       /* the --set grid */
+    long long npoints;        /* its points */
+    cx_exp_plan_t pl;         /* the experiment */
+    cx_exp_exec_t *ex;        /* the local executor (NULL for one array job) */
+    bool tty;                 /* progress on stderr */
+    bool array_job;           /* through Slurm, one array job collected later */
+    cx_exp_run_t *slurm_runs; /* that job's runs */
+    int n_slurm;              /* entries used */
+    int todo;                 /* runs queued */
+    char err[2048];           /* the last error */
+} s_sweep_t;
 
-    char err[2048] = "";
-    cx_exp_grid_t grid;
-    cx_exp_grid_init(&grid);
-    for (int i = 0; i < o.n_sets; i++) {
-        if (cx_exp_grid_add(&grid, o.sets[i], err, sizeof err) != 0) {
-            fprintf(stderr, "cxsim sweep: %s\n", err);
-            cx_exp_grid_fini(&grid);
+/* The grid of the --set values. 0, or 2 after a message. */
+static int s_grid(s_sweep_t *w)
+{
+    cx_exp_grid_init(&w->grid);
+    for (int i = 0; i < w->o.n_sets; i++) {
+        if (cx_exp_grid_add(&w->grid, w->o.sets[i], w->err, sizeof w->err) != 0) {
+            fprintf(stderr, "cxsim sweep: %s\n", w->err);
             return 2;
         }
     }
-    long long npoints = cx_exp_grid_points(&grid);
+    w->npoints = cx_exp_grid_points(&w->grid);
+    return 0;
+}
 
-    /* The default directory is named after what defines the experiment, so
-     * that running the same command again resumes it. */
+/* The default directory is named after what defines the experiment, so
+ * that running the same command again resumes it. */
+static const char *s_out_dir(const s_opts_t *o, char *outbuf, size_t cap)
+{
+    if (o->com.out) {
+        return o->com.out;
+    }
+    char real[PATH_MAX];
+    cx_buf_t def;
+    cx_buf_init(&def);
+    cx_buf_printf(&def, "%s\n", realpath(o->scenario, real) ? real : o->scenario);
+    for (int i = 0; i < o->n_sets; i++) {
+        cx_buf_printf(&def, "set %s\n", o->sets[i]);
+    }
+    cx_buf_printf(&def, "seed %s\nticks %s\ncrn %d\n", o->com.seed ? o->com.seed : "-",
+                  o->com.ticks ? o->com.ticks : "-", o->crn);
+    cx_exp_default_dir_for(outbuf, cap, "sweeps", o->scenario, cx_buf_str(&def));
+    cx_buf_fini(&def);
+    return outbuf;
+}
+
+/* Opens and locks the experiment directory. 0, or 1 after a message. */
+static int s_open(s_sweep_t *w)
+{
     char outbuf[PATH_MAX];
-    const char *out = o.com.out;
-    if (!out) {
-        char real[PATH_MAX];
-        cx_buf_t def;
-        cx_buf_init(&def);
-        cx_buf_printf(&def, "%s\n", realpath(o.scenario, real) ? real : o.scenario);
-        for (int i = 0; i < o.n_sets; i++) {
-            cx_buf_printf(&def, "set %s\n", o.sets[i]);
-        }
-        cx_buf_printf(&def, "seed %s\nticks %s\ncrn %d\n", o.com.seed ? o.com.seed : "-",
-                          o.com.ticks ? o.com.ticks : "-", o.crn);
-        cx_exp_default_dir_for(outbuf, sizeof outbuf, "sweeps", o.scenario,
-                               cx_buf_str(&def));
-        cx_buf_fini(&def);
-        out = outbuf;
+    const char *out = s_out_dir(&w->o, outbuf, sizeof outbuf);
+    if (cx_exp_plan_init(&w->pl, out, "sweep.db", w->err, sizeof w->err) != 0 ||
+        cx_exp_plan_lock(&w->pl, w->err, sizeof w->err) != 0) {
+        fprintf(stderr, "cxsim sweep: %s\n", w->err);
+        return 1;
     }
+    w->pl.ticks = w->o.com.ticks;
+    w->pl.seed = w->o.com.seed;
+    w->pl.crn = w->o.crn;
+    return 0;
+}
 
-    cx_exp_plan_t pl;
-    if (cx_exp_plan_init(&pl, out, "sweep.db", err, sizeof err) != 0) {
-        fprintf(stderr, "cxsim sweep: %s\n", err);
-        cx_exp_grid_fini(&grid);
-        cx_exp_plan_fini(&pl);
-        return 1;
-    }
-    pl.ticks = o.com.ticks;
-    pl.seed = o.com.seed;
-    pl.crn = o.crn;
-    int rc = 1;
-    if (cx_exp_plan_lock(&pl, err, sizeof err) != 0) {
-        fprintf(stderr, "cxsim sweep: %s\n", err);
-        cx_exp_grid_fini(&grid);
-        cx_exp_plan_fini(&pl);
-        return 1;
-    }
-    cx_exp_exec_t *ex = NULL;
-    cx_exp_run_t *slurm_runs = NULL;
-    int n_slurm = 0;
-    if (o.target_kpi) {
-        const char *col = strncmp(o.target_kpi, "total_", 6) == 0 ? o.target_kpi + 6 : o.target_kpi;
-        if (!cx_exp_db_has_column(pl.db, col)) {
+/* PLAN: every point validated before anything runs; the metadata, the
+ * window; no Slurm job of this directory still going. 0, or the exit
+ * status after a message. */
+static int s_plan(s_sweep_t *w, int argc, char **argv)
+{
+    const s_opts_t *o = &w->o;
+    if (o->target_kpi) {
+        const char *col =
+            strncmp(o->target_kpi, "total_", 6) == 0 ? o->target_kpi + 6 : o->target_kpi;
+        if (!cx_exp_db_has_column(w->pl.db, col)) {
             fprintf(stderr,
                     "cxsim sweep: --target-ci: '%s' is not a KPI (a kpis.csv column such as "
                     "nps, csat, churn_rate, revenue, or total_<column>)\n",
-                    o.target_kpi);
-            rc = 2;
-            goto done;
+                    o->target_kpi);
+            return 2;
         }
     }
-
-    /* PLAN: every point validated before anything runs. */
-    for (long long i = 0; i < npoints; i++) {
+    for (long long i = 0; i < w->npoints; i++) {
         cx_exp_point_t pt;
-        if (cx_exp_point_sets(&grid, i, &pt) != 0) {
+        if (cx_exp_point_sets(&w->grid, i, &pt) != 0) {
             fprintf(stderr, "cxsim sweep: out of memory\n");
-            goto done;
+            return 1;
         }
-        int r = cx_exp_plan_point_add(&pl, o.scenario, "", pt.key, pt.set, pt.n, pt.params_json,
-                                      err, sizeof err);
+        int r = cx_exp_plan_point_add(&w->pl, o->scenario, "", pt.key, pt.set, pt.n, pt.params_json,
+                                      w->err, sizeof w->err);
         cx_exp_point_fini(&pt);
         if (r < 0) {
-            fprintf(stderr, "cxsim sweep: %s%s\n", err, r == -2 ? "; nothing was run" : "");
-            rc = r == -2 ? 2 : 1;
-            goto done;
+            fprintf(stderr, "cxsim sweep: %s%s\n", w->err, r == -2 ? "; nothing was run" : "");
+            return r == -2 ? 2 : 1;
         }
     }
-    s_meta(&pl, argc, argv, &o);
-    if (cx_exp_cmd_window(s_cmd, &pl, o.window_days) != 0) {
-        goto done;
+    s_meta(&w->pl, argc, argv, o);
+    if (cx_exp_cmd_window(s_cmd, &w->pl, o->window_days) != 0 || s_slurm_busy(&w->pl)) {
+        return 1;
     }
-    if (s_slurm_busy(&pl)) {
-        goto done;
-    }
+    return 0;
+}
 
-    bool tty = isatty(2) != 0;
+/* Through one array job: point pi's runs 0..want-1 not done yet, built for
+ * the plan file. 0, or the exit status after a message. */
+static int s_queue_array(s_sweep_t *w, int pi, int want)
+{
+    cx_exp_plan_t *pl = &w->pl;
+    for (int r = 0; r < want; r++) {
+        int before = (int)pl->skipped, q = 0;
+        int qr = cx_exp_plan_queue(pl, pi, r, r + 1, NULL, &q, w->err, sizeof w->err);
+        if (qr != 0) {
+            fprintf(stderr, "cxsim sweep: %s\n", w->err);
+            return qr == 2 ? 2 : 1;
+        }
+        if ((int)pl->skipped != before) {
+            continue;
+        }
+        cx_exp_run_t *grow = realloc(w->slurm_runs, (size_t)(w->n_slurm + 1) * sizeof *grow);
+        if (!grow ||
+            cx_exp_plan_build_run(pl, pi, r, &grow[w->n_slurm], w->err, sizeof w->err) != 0) {
+            w->slurm_runs = grow ? grow : w->slurm_runs;
+            fprintf(stderr, "cxsim sweep: %s\n", grow ? w->err : "out of memory");
+            return 1;
+        }
+        w->slurm_runs = grow;
+        w->n_slurm++;
+        w->todo++;
+    }
+    return 0;
+}
+
+/* Queues every point's replicates not done yet (to the executor, or for
+ * the array job). 0, or the exit status after a message. */
+static int s_queue(s_sweep_t *w)
+{
+    const s_opts_t *o = &w->o;
+    cx_exp_plan_t *pl = &w->pl;
     /* Through Slurm, a plain sweep is one array job collected later; with
      * --target-ci each round of replicates is one array job, waited for. */
-    bool array_job = o.slurm && !o.target_kpi;
-    if (!array_job) {
-        ex = cx_exp_exec_new(pl.exe, pl.root, o.com.engine, o.com.jobs, tty);
-        if (!ex) {
+    w->array_job = o->slurm && !o->target_kpi;
+    if (!w->array_job) {
+        w->ex = cx_exp_exec_new(pl->exe, pl->root, o->com.engine, o->com.jobs, w->tty);
+        if (!w->ex) {
             fprintf(stderr, "cxsim sweep: out of memory\n");
-            goto done;
+            return 1;
         }
     }
-    int todo = 0;
-    for (int pi = 0; pi < pl.n_point; pi++) {
-        int want = o.com.replicates;
-        if (o.target_kpi) {
-            int planned = cx_exp_db_planned(pl.db, pl.point[pi].id);
+    for (int pi = 0; pi < pl->n_point; pi++) {
+        int want = o->com.replicates;
+        if (o->target_kpi) {
+            int planned = cx_exp_db_planned(pl->db, pl->point[pi].id);
             want = planned > want ? planned : want;
         }
-        int q = 0;
-        if (array_job) {
-            /* Count what is left; build the runs for the plan file. */
-            for (int r = 0; r < want; r++) {
-                int before = (int)pl.skipped;
-                int qr = cx_exp_plan_queue(&pl, pi, r, r + 1, NULL, &q, err, sizeof err);
-                if (qr != 0) {
-                    fprintf(stderr, "cxsim sweep: %s\n", err);
-                    rc = qr == 2 ? 2 : 1;
-                    goto done;
-                }
-                if ((int)pl.skipped == before) {
-                    cx_exp_run_t *grow = realloc(slurm_runs, (size_t)(n_slurm + 1) * sizeof *grow);
-                    if (!grow ||
-                        cx_exp_plan_build_run(&pl, pi, r, &grow[n_slurm], err, sizeof err) != 0) {
-                        slurm_runs = grow ? grow : slurm_runs;
-                        fprintf(stderr, "cxsim sweep: %s\n", grow ? err : "out of memory");
-                        goto done;
-                    }
-                    slurm_runs = grow;
-                    n_slurm++;
-                    todo++;
-                }
-            }
+        int q = 0, qr;
+        if (w->array_job) {
+            qr = s_queue_array(w, pi, want);
         } else {
-            int qr = cx_exp_plan_queue(&pl, pi, 0, want, ex, &q, err, sizeof err);
+            qr = cx_exp_plan_queue(pl, pi, 0, want, w->ex, &q, w->err, sizeof w->err);
             if (qr != 0) {
-                fprintf(stderr, "cxsim sweep: %s\n", err);
-                rc = qr == 2 ? 2 : 1;
-                goto done;
+                fprintf(stderr, "cxsim sweep: %s\n", w->err);
+                qr = qr == 2 ? 2 : 1;
             }
-            todo += q;
+            w->todo += q;
         }
-        if (pl.point[pi].planned > cx_exp_db_planned(pl.db, pl.point[pi].id)) {
-            cx_exp_db_set_planned(pl.db, pl.point[pi].id, pl.point[pi].planned, err, sizeof err);
+        if (qr != 0) {
+            return qr;
+        }
+        if (pl->point[pi].planned > cx_exp_db_planned(pl->db, pl->point[pi].id)) {
+            cx_exp_db_set_planned(pl->db, pl->point[pi].id, pl->point[pi].planned, w->err,
+                                  sizeof w->err);
         }
     }
-    long long planned_runs = todo + pl.skipped;
+    return 0;
+}
+
+/* The plan's line: points, replicates, runs to do and done, how. */
+static void s_announce(const s_sweep_t *w)
+{
+    const s_opts_t *o = &w->o;
+    const cx_exp_plan_t *pl = &w->pl;
+    long long planned_runs = w->todo + pl->skipped;
     printf("sweep %s: %lld point%s x %d replicate%s%s = %lld runs: %d to do, %lld already "
            "done%s; ",
-           pl.root, npoints, npoints == 1 ? "" : "s", o.com.replicates,
-           o.com.replicates == 1 ? "" : "s", o.target_kpi ? " (at first)" : "", planned_runs, todo,
-           pl.skipped, pl.recovered ? " (some recovered from their run directories)" : "");
-    if (o.slurm) {
-        printf("backend slurm, engine %s\n", o.com.engine);
+           pl->root, w->npoints, w->npoints == 1 ? "" : "s", o->com.replicates,
+           o->com.replicates == 1 ? "" : "s", o->target_kpi ? " (at first)" : "", planned_runs,
+           w->todo, pl->skipped,
+           pl->recovered ? " (some recovered from their run directories)" : "");
+    if (o->slurm) {
+        printf("backend slurm, engine %s\n", o->com.engine);
     } else {
-        printf("%d at a time, engine %s\n", o.com.jobs, o.com.engine);
+        printf("%d at a time, engine %s\n", o->com.jobs, o->com.engine);
     }
     fflush(stdout);
+}
 
-    if (array_job) {
-        if (todo == 0) {
-            rc = 0;
-        } else {
-            rc = s_slurm(&o, &pl, slurm_runs, n_slurm, o.com.engine);
+/* One array job: submitted (or its script written), with --wait collected
+ * and summarised. The exit status. */
+static int s_run_array(s_sweep_t *w)
+{
+    const s_opts_t *o = &w->o;
+    int rc = w->todo == 0 ? 0 : s_slurm(o, &w->pl, w->slurm_runs, w->n_slurm, o->com.engine);
+    if (rc == 0 && (w->todo == 0 || o->wait)) {
+        if (cx_exp_summary(w->pl.db, w->pl.root, o->com.quiet ? NULL : stdout, w->err,
+                           sizeof w->err) != 0) {
+            fprintf(stderr, "cxsim sweep: %s\n", w->err);
+            rc = 1;
         }
-        if (rc == 0 && (todo == 0 || o.wait)) {
-            if (cx_exp_summary(pl.db, pl.root, o.com.quiet ? NULL : stdout, err, sizeof err) != 0) {
-                fprintf(stderr, "cxsim sweep: %s\n", err);
-                rc = 1;
-            }
-        }
-        goto done;
     }
+    return rc;
+}
 
-    s_local_t L = {&pl, &o, tty, 0, 0, 0};
-    if (o.target_kpi) {
-        for (int pi = 0; pi < pl.n_point; pi++) {
-            if (s_target_step(&L, pi, ex, err, sizeof err) != 0) {
-                fprintf(stderr, "cxsim sweep: %s\n", err);
-                goto done;
-            }
-        }
-    }
-    long long t0 = cx_now_ms();
-    int lr;
-    if (o.slurm) {
-        cx_exp_slurm_job_t job = {o.slurm_opt, o.n_slurm_opt, o.slurm_tasks, o.com.jobs,
-                                  o.cxsim ? o.cxsim : pl.exe, "sweep"};
-        lr = cx_exp_slurm_loop(ex, &pl, &job, s_local_done, &L, &s_stop, err, sizeof err);
-    } else {
-        lr = cx_exp_exec_loop(ex, s_local_done, &L, &s_stop, err, sizeof err);
-    }
-    double secs = (double)(cx_now_ms() - t0) / 1000.0;
+/* The outcome of the local runs, and the summary. The exit status. */
+static int s_report(s_sweep_t *w, const s_local_t *L, int lr, double secs)
+{
+    const s_opts_t *o = &w->o;
+    cx_exp_plan_t *pl = &w->pl;
     int completed, failed;
-    cx_exp_exec_counts(ex, &completed, &failed);
+    cx_exp_exec_counts(w->ex, &completed, &failed);
     if (lr < 0) {
-        fprintf(stderr, "cxsim sweep: %s\n", err);
+        fprintf(stderr, "cxsim sweep: %s\n", w->err);
     }
     if (lr == 1) {
         fprintf(stderr,
@@ -839,34 +828,87 @@ int cx_cmd_sweep(int argc, char **argv)
                 "kept: run the same command again to resume\n",
                 completed);
     }
-    long long total_done = cx_exp_db_count_completed(pl.db, -1);
+    long long total_done = cx_exp_db_count_completed(pl->db, -1);
     printf("ran %d runs in %.1f s (%d completed, %d failed); %s/sweep.db holds %lld completed "
            "runs\n",
-           completed + failed, secs, completed, failed, pl.root, total_done);
-    if (o.target_kpi) {
-        printf("target: 95%% CI half-width of %s <= %g reached at %d of %d points", o.target_kpi,
-               o.target_half, L.reached, pl.n_point);
-        if (L.capped) {
-            printf("; %d stopped at --max-replicates %d", L.capped, o.max_replicates);
+           completed + failed, secs, completed, failed, pl->root, total_done);
+    if (o->target_kpi) {
+        printf("target: 95%% CI half-width of %s <= %g reached at %d of %d points", o->target_kpi,
+               o->target_half, L->reached, pl->n_point);
+        if (L->capped) {
+            printf("; %d stopped at --max-replicates %d", L->capped, o->max_replicates);
         }
         printf("\n");
     }
-    if (cx_exp_summary(pl.db, pl.root, o.com.quiet || lr == 1 ? NULL : stdout, err, sizeof err) !=
-        0) {
-        fprintf(stderr, "cxsim sweep: %s\n", err);
+    if (cx_exp_summary(pl->db, pl->root, o->com.quiet || lr == 1 ? NULL : stdout, w->err,
+                       sizeof w->err) != 0) {
+        fprintf(stderr, "cxsim sweep: %s\n", w->err);
         lr = -1;
     }
-    if (!o.com.quiet && lr != 1) {
-        printf("results: %s/sweep.db, %s/summary.csv\n", pl.root, pl.root);
+    if (!o->com.quiet && lr != 1) {
+        printf("results: %s/sweep.db, %s/summary.csv\n", pl->root, pl->root);
     }
-    rc = lr == 0 && failed == 0 && L.failed == 0 ? 0 : 1;
-done:
-    for (int i = 0; i < n_slurm; i++) {
-        cx_exp_run_fini(&slurm_runs[i]);
+    return lr == 0 && failed == 0 && L->failed == 0 ? 0 : 1;
+}
+
+/* RUN locally (or, with --target-ci through Slurm, one array job a round),
+ * then the summary. The exit status. */
+static int s_run_local(s_sweep_t *w)
+{
+    const s_opts_t *o = &w->o;
+    cx_exp_plan_t *pl = &w->pl;
+    s_local_t L = {pl, o, w->tty, 0, 0, 0};
+    if (o->target_kpi) {
+        for (int pi = 0; pi < pl->n_point; pi++) {
+            if (s_target_step(&L, pi, w->ex, w->err, sizeof w->err) != 0) {
+                fprintf(stderr, "cxsim sweep: %s\n", w->err);
+                return 1;
+            }
+        }
     }
-    free(slurm_runs);
-    cx_exp_exec_destroy(&ex);
-    cx_exp_plan_fini(&pl);
-    cx_exp_grid_fini(&grid);
+    long long t0 = cx_now_ms();
+    int lr;
+    if (o->slurm) {
+        cx_exp_slurm_job_t job = {o->slurm_opt,
+                                  o->n_slurm_opt,
+                                  o->slurm_tasks,
+                                  o->com.jobs,
+                                  o->cxsim ? o->cxsim : pl->exe,
+                                  "sweep"};
+        lr = cx_exp_slurm_loop(w->ex, pl, &job, s_local_done, &L, &s_stop, w->err, sizeof w->err);
+    } else {
+        lr = cx_exp_exec_loop(w->ex, s_local_done, &L, &s_stop, w->err, sizeof w->err);
+    }
+    return s_report(w, &L, lr, (double)(cx_now_ms() - t0) / 1000.0);
+}
+
+int cx_cmd_sweep(int argc, char **argv)
+{
+    static s_sweep_t w;
+    memset(&w, 0, sizeof w);
+    if (s_parse(argc, argv, &w.o) != 0) {
+        fprintf(stderr, "try 'cxsim sweep --help'\n");
+        return 2;
+    }
+    cx_signals_on_stop(s_on_signal);
+    if (w.o.worker) {
+        return cx_sweep_worker(w.o.worker, w.o.task, w.o.of, w.o.com.jobs, &s_stop);
+    }
+    int rc = s_grid(&w);
+    if (rc == 0) {
+        w.tty = isatty(2) != 0;
+        if ((rc = s_open(&w)) == 0 && (rc = s_plan(&w, argc, argv)) == 0 &&
+            (rc = s_queue(&w)) == 0) {
+            s_announce(&w);
+            rc = w.array_job ? s_run_array(&w) : s_run_local(&w);
+        }
+        for (int i = 0; i < w.n_slurm; i++) {
+            cx_exp_run_fini(&w.slurm_runs[i]);
+        }
+        free(w.slurm_runs);
+        cx_exp_exec_destroy(&w.ex);
+        cx_exp_plan_fini(&w.pl);
+    }
+    cx_exp_grid_fini(&w.grid);
     return rc;
 }

@@ -12,13 +12,19 @@
 
 #include "cx_cmd.h"
 #include "cx_control.h"
+#include "cx_kpi_cols.h"
 #include "cx_load.h"
 #include "cx_net.h"
+#include "cx_opts.h"
 #include "cx_output.h"
 #include "cx_proc.h"
 #include "cx_proto.h"
 
 #define S_MAX_COLS 16
+#define CX_KPI_MAX_COLS 64 /* KPI columns offered as suggestions */
+
+/* Option ids (cx_opts). */
+enum { S_O_HELP, S_O_EVERY, S_O_COLUMNS, S_O_TIMEOUT, S_O_KEY };
 
 static volatile sig_atomic_t s_stop = 0;
 
@@ -28,16 +34,20 @@ static void s_on_signal(int sig)
     s_stop = 1;
 }
 
-/* Checks a --columns name against the rows' columns: those of kpis.csv,
- * and "maturity.ID" for each department of DIR's scenario. Returns 0, or
- * -1 with the reason (and a "did you mean") on stderr. */
+/* Checks a --columns name against the rows' columns: those of the KPI
+ * table (models/cx_kpi_cols.c, the columns of kpis.csv), and "maturity.ID"
+ * for each department of DIR's scenario. Returns 0, or -1 with the reason
+ * (and a "did you mean") on stderr. */
 static int s_check_column(const char *dir, const char *col)
 {
-    static cx_kpi_row_t row; /* for the names only */
-    const char *names[64 + CX_MAX_DEPTS];
-    double vals[64];
-    int n = cx_kpi_row_columns(&row, names, vals, 64);
-    n = n < 64 ? n : 64;
+    if (cx_kpi_col_find(col) >= 0) {
+        return 0;
+    }
+    const char *names[CX_KPI_MAX_COLS + CX_MAX_DEPTS];
+    int n = 0;
+    for (int i = 0; i < cx_kpi_ncols && i < CX_KPI_MAX_COLS; i++) {
+        names[n++] = cx_kpi_cols[i].name;
+    }
     static char mat[CX_MAX_DEPTS][CX_ID_MAX + 16];
     char path[4200];
     snprintf(path, sizeof path, "%s/scenario.resolved.yaml", dir);
@@ -80,82 +90,234 @@ static void s_usage(FILE *fp)
                 "silent before, 2 invalid input\n");
 }
 
-int cx_cmd_watch(int argc, char **argv)
+/* What the command line asks. */
+typedef struct {
+    const char *dir;              /* RUN_DIR */
+    long every;                   /* --every: a line every N ticks */
+    long timeout_s;               /* --timeout-s: 0 never */
+    char colbuf[512];             /* --columns, split in place by s_columns */
+    const char *cols[S_MAX_COLS]; /* the column names, into colbuf */
+    int ncol;                     /* entries used */
+    cx_curve_t curve;             /* --key, zeroed without one */
+} s_watch_t;
+
+/* One option's value into w. 0, or 2 after a message. */
+static int s_option(s_watch_t *w, int id, const char *v)
 {
-    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-        s_usage(stdout);
+    char *end = NULL;
+    switch (id) {
+    case S_O_EVERY:
+        w->every = strtol(v, &end, 10);
+        if (*end || w->every < 1 || w->every > 1000000) {
+            fprintf(stderr, "cxsim watch: --every expects a tick count from 1, got '%s'\n", v);
+            return 2;
+        }
         return 0;
+    case S_O_TIMEOUT:
+        w->timeout_s = strtol(v, &end, 10);
+        if (*end || w->timeout_s < 0 || w->timeout_s > 86400) {
+            fprintf(stderr, "cxsim watch: --timeout-s expects seconds from 1, got '%s'\n", v);
+            return 2;
+        }
+        return 0;
+    case S_O_COLUMNS:
+        snprintf(w->colbuf, sizeof w->colbuf, "%s", v);
+        return 0;
+    default: /* S_O_KEY */
+        return cx_cmd_key_load("cxsim watch", v, &w->curve) != 0 ? 2 : 0;
     }
-    cx_curve_t curve;
-    if (cx_take_key_option(&argc, argv, &curve, "cxsim watch") != 0) {
-        return 2;
+}
+
+/* Reads the command line into w. 0, 1 (--help: done), or 2 after a
+ * message. */
+static int s_parse(int argc, char **argv, s_watch_t *w)
+{
+    static const cx_opt_t opts[] = {
+        {"--help", "-h", false, S_O_HELP},      {"--every", NULL, true, S_O_EVERY},
+        {"--columns", NULL, true, S_O_COLUMNS}, {"--timeout-s", NULL, true, S_O_TIMEOUT},
+        {"--key", NULL, true, S_O_KEY},
+    };
+    memset(w, 0, sizeof *w);
+    w->every = 10;
+    snprintf(w->colbuf, sizeof w->colbuf, "%s",
+             "tick,nps,csat,ces,churn_rate,customers,revenue,employee_engagement");
+    cx_opts_t p;
+    cx_opts_init(&p, "cxsim watch", opts, (int)(sizeof opts / sizeof opts[0]), argc, argv);
+    for (int id; (id = cx_opts_next(&p)) != CX_OPTS_END;) {
+        if (id == S_O_HELP) {
+            s_usage(stdout);
+            return 1;
+        }
+        if (id == CX_OPTS_ERROR) {
+            return 2;
+        }
+        if (id == CX_OPTS_POSITIONAL) {
+            if (w->dir || strcmp(p.value, "-") == 0) {
+                fprintf(stderr, "cxsim watch: unexpected argument '%s'\n", p.value);
+                return 2;
+            }
+            w->dir = p.value;
+        } else if (s_option(w, id, p.value) != 0) {
+            return 2;
+        }
     }
-    if (argc < 2 || argv[1][0] == '-') {
+    if (!w->dir) {
         s_usage(stderr);
         return 2;
     }
-    const char *dir = argv[1];
-    long every = 10, timeout_s = 0;
-    char colbuf[512] = "tick,nps,csat,ces,churn_rate,customers,revenue,employee_engagement";
-    for (int i = 2; i < argc; i++) {
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        char *end = NULL;
-        if (strcmp(argv[i], "--every") == 0 && v) {
-            every = strtol(v, &end, 10);
-            if (*end || every < 1 || every > 1000000) {
-                fprintf(stderr, "cxsim watch: --every expects a tick count from 1, got '%s'\n", v);
-                return 2;
-            }
-            i++;
-        } else if (strcmp(argv[i], "--timeout-s") == 0 && v) {
-            timeout_s = strtol(v, &end, 10);
-            if (*end || timeout_s < 0 || timeout_s > 86400) {
-                fprintf(stderr, "cxsim watch: --timeout-s expects seconds from 1, got '%s'\n", v);
-                return 2;
-            }
-            i++;
-        } else if (strcmp(argv[i], "--columns") == 0 && v) {
-            snprintf(colbuf, sizeof colbuf, "%s", v);
-            i++;
-        } else {
-            fprintf(stderr, "cxsim watch: unexpected argument '%s'\n", argv[i]);
-            return 2;
-        }
-    }
-    const char *cols[S_MAX_COLS];
-    int ncol = 0;
+    return 0;
+}
+
+/* Splits --columns and checks every name before anything connects. 0, or
+ * 2 after a message. */
+static int s_columns(s_watch_t *w)
+{
     char *save = NULL;
-    for (char *c = strtok_r(colbuf, ",", &save); c; c = strtok_r(NULL, ",", &save)) {
-        if (ncol == S_MAX_COLS) {
+    for (char *c = strtok_r(w->colbuf, ",", &save); c; c = strtok_r(NULL, ",", &save)) {
+        if (w->ncol == S_MAX_COLS) {
             fprintf(stderr, "cxsim watch: at most %d columns\n", S_MAX_COLS);
             return 2;
         }
-        if (s_check_column(dir, c) != 0) {
+        if (s_check_column(w->dir, c) != 0) {
             return 2;
         }
-        cols[ncol++] = c;
+        w->cols[w->ncol++] = c;
     }
-    if (ncol == 0) {
+    if (w->ncol == 0) {
         fprintf(stderr, "cxsim watch: --columns names no column\n");
         return 2;
     }
-    char rows_ep[1024], ctl_ep[1024];
-    if (cx_live_endpoint_read(dir, "rows", rows_ep, sizeof rows_ep) != 0) {
-        fprintf(stderr, "cxsim watch: %s/live.endpoints: %s: is the run still going?\n", dir,
-                strerror(errno));
-        return 1;
-    }
-    /* The run's length, from its status (the last tick ends the watch). */
+    return 0;
+}
+
+/* The run's length, from its status (the last tick ends the watch); -1
+ * when it does not answer. */
+static long s_run_ticks(const s_watch_t *w)
+{
+    char ctl_ep[1024], reply[CX_CONTROL_TEXT_MAX];
     long ticks = -1;
-    char reply[CX_CONTROL_TEXT_MAX];
-    if (cx_live_endpoint_read(dir, "control", ctl_ep, sizeof ctl_ep) == 0 &&
-        cx_control_call_key(ctl_ep, &curve, "status", "", "", 3000, reply, sizeof reply) == 1) {
+    if (cx_live_endpoint_read(w->dir, "control", ctl_ep, sizeof ctl_ep) == 0 &&
+        cx_control_call_key(ctl_ep, &w->curve, "status", "", "", 3000, reply, sizeof reply) == 1) {
         const char *t = strstr(reply, " ticks=");
         if (t) {
             ticks = strtol(t + 7, NULL, 10);
         }
     }
+    return ticks;
+}
 
+/* The watch's state while rows come. */
+typedef struct {
+    const s_watch_t *w;    /* what was asked */
+    long ticks;            /* the run's length, -1 unknown */
+    int width[S_MAX_COLS]; /* each column's printed width */
+    int checked;           /* the first row's names were checked */
+    int last_printed;      /* the last tick printed, -1 none */
+} s_table_t;
+
+static void s_header(s_table_t *t)
+{
+    for (int c = 0; c < t->w->ncol; c++) {
+        int n = (int)strlen(t->w->cols[c]);
+        t->width[c] = n > 11 ? n : 11;
+        printf("%s%*s", c ? " " : "", t->width[c], t->w->cols[c]);
+    }
+    printf("\n");
+    fflush(stdout);
+}
+
+/* One ROW message: its line printed when due. Returns 0 (more to come), 1
+ * (the run's last tick), or 2 (a column is not in the rows, printed). */
+static int s_row(s_table_t *t, const cx_msg_t *m)
+{
+    const s_watch_t *w = t->w;
+    int last = t->ticks > 0 && m->tick >= t->ticks - 1;
+    if (!t->checked) {
+        /* Names are checked against the first row too: a column the
+         * coordinator does not send is said once, not shown empty. */
+        for (int c = 0; c < w->ncol; c++) {
+            int found = 0;
+            for (int i = 0; i < m->n_words && !found; i++) {
+                found = cx_str_eq(m->names[i], w->cols[c]);
+            }
+            if (!found && strcmp(w->cols[c], "tick") != 0) {
+                fprintf(stderr, "cxsim watch: no column '%s' in the rows\n", w->cols[c]);
+                return 2;
+            }
+        }
+        t->checked = 1;
+    }
+    if (m->tick % w->every == 0 || last) {
+        for (int c = 0; c < w->ncol; c++) {
+            double v = (double)m->tick;
+            for (int i = 0; i < m->n_words; i++) {
+                if (cx_str_eq(m->names[i], w->cols[c])) {
+                    v = m->words[i];
+                }
+            }
+            printf("%s%*.6g", c ? " " : "", t->width[c], v);
+        }
+        printf("\n");
+        fflush(stdout);
+        t->last_printed = (int)m->tick;
+    }
+    return last ? 1 : 0;
+}
+
+/* Prints rows from sub until the run's last tick (0), its end or silence
+ * (1), a signal (1) or a bad column (2). */
+static int s_loop(s_table_t *t, void *sub, cx_msg_t *m)
+{
+    const s_watch_t *w = t->w;
+    long long heard = cx_now_ms();
+    while (!s_stop) {
+        zmq_pollitem_t it = {sub, 0, ZMQ_POLLIN, 0};
+        zmq_poll(&it, 1, 500);
+        cx_frame_t f;
+        while (cx_net_recv(sub, false, &f, ZMQ_DONTWAIT) >= 0) {
+            if (!f.open) {
+                continue;
+            }
+            heard = cx_now_ms();
+            int r = 0;
+            if (cx_msg_decode(m, cx_frame_data(&f), cx_frame_size(&f)) == CX_MSG_ROW) {
+                r = s_row(t, m);
+            }
+            cx_frame_close(&f);
+            if (r != 0) {
+                return r == 1 ? 0 : 2;
+            }
+        }
+        char probe[8];
+        if (cx_live_endpoint_read(w->dir, "rows", probe, sizeof probe) != 0 && errno == ENOENT) {
+            fprintf(stderr, "cxsim watch: the run ended (last tick shown: %d)\n", t->last_printed);
+            return 1;
+        }
+        if (w->timeout_s > 0 && cx_now_ms() - heard > w->timeout_s * 1000) {
+            fprintf(stderr, "cxsim watch: no row for %ld s; giving up\n", w->timeout_s);
+            return 1;
+        }
+    }
+    return 1;
+}
+
+int cx_cmd_watch(int argc, char **argv)
+{
+    static s_watch_t w;
+    int rc = s_parse(argc, argv, &w);
+    if (rc == 0) {
+        rc = s_columns(&w);
+    }
+    if (rc != 0) {
+        return rc == 1 ? 0 : rc;
+    }
+    char rows_ep[1024];
+    if (cx_live_endpoint_read(w.dir, "rows", rows_ep, sizeof rows_ep) != 0) {
+        fprintf(stderr, "cxsim watch: %s/live.endpoints: %s: is the run still going?\n", w.dir,
+                strerror(errno));
+        return 1;
+    }
+    s_table_t t = {.w = &w, .ticks = s_run_ticks(&w), .last_printed = -1};
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = s_on_signal;
@@ -168,8 +330,7 @@ int cx_cmd_watch(int argc, char **argv)
     zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "", 0);
     zmq_setsockopt(sub, ZMQ_LINGER, &zero, sizeof zero);
     cx_net_limit(sub, CX_NET_MAX_SMALL);
-    cx_curve_client(&curve, sub);
-    int rc = 1;
+    cx_curve_client(&w.curve, sub);
     cx_msg_t *m = malloc(sizeof *m);
     if (!m || zmq_connect(sub, rows_ep) != 0) {
         fprintf(stderr, "cxsim watch: cannot connect to %s: %s\n", rows_ep, zmq_strerror(errno));
@@ -179,85 +340,11 @@ int cx_cmd_watch(int argc, char **argv)
         return 1;
     }
     cx_msg_init(m);
-    int width[S_MAX_COLS];
-    for (int c = 0; c < ncol; c++) {
-        int n = (int)strlen(cols[c]);
-        width[c] = n > 11 ? n : 11;
-        printf("%s%*s", c ? " " : "", width[c], cols[c]);
-    }
-    printf("\n");
-    fflush(stdout);
-    long long heard = cx_now_ms();
-    int checked = 0, last_printed = -1;
-    while (!s_stop) {
-        zmq_pollitem_t it = {sub, 0, ZMQ_POLLIN, 0};
-        zmq_poll(&it, 1, 500);
-        cx_frame_t f;
-        while (cx_net_recv(sub, false, &f, ZMQ_DONTWAIT) >= 0) {
-            if (!f.open) {
-                continue;
-            }
-            heard = cx_now_ms();
-            if (cx_msg_decode(m, cx_frame_data(&f), cx_frame_size(&f)) == CX_MSG_ROW) {
-                int last = ticks > 0 && m->tick >= ticks - 1;
-                if (!checked) {
-                    /* Names are checked against the first row: a typo is
-                     * said once, not shown as an empty column. */
-                    for (int c = 0; c < ncol; c++) {
-                        int found = 0;
-                        for (int i = 0; i < m->n_words && !found; i++) {
-                            found = cx_str_eq(m->names[i], cols[c]);
-                        }
-                        if (!found && strcmp(cols[c], "tick") != 0) {
-                            fprintf(stderr, "cxsim watch: no column '%s' in the rows\n", cols[c]);
-                            cx_frame_close(&f);
-                            goto done_bad;
-                        }
-                    }
-                    checked = 1;
-                }
-                if (m->tick % every == 0 || last) {
-                    for (int c = 0; c < ncol; c++) {
-                        double v = (double)m->tick;
-                        for (int i = 0; i < m->n_words; i++) {
-                            if (cx_str_eq(m->names[i], cols[c])) {
-                                v = m->words[i];
-                            }
-                        }
-                        printf("%s%*.6g", c ? " " : "", width[c], v);
-                    }
-                    printf("\n");
-                    fflush(stdout);
-                    last_printed = (int)m->tick;
-                }
-                if (last) {
-                    rc = 0;
-                    cx_frame_close(&f);
-                    goto done;
-                }
-            }
-            cx_frame_close(&f);
-        }
-        char probe[8];
-        if (cx_live_endpoint_read(dir, "rows", probe, sizeof probe) != 0 && errno == ENOENT) {
-            fprintf(stderr, "cxsim watch: the run ended (last tick shown: %d)\n", last_printed);
-            goto done;
-        }
-        if (timeout_s > 0 && cx_now_ms() - heard > timeout_s * 1000) {
-            fprintf(stderr, "cxsim watch: no row for %ld s; giving up\n", timeout_s);
-            goto done;
-        }
-    }
-done:
+    s_header(&t);
+    rc = s_loop(&t, sub, m);
     cx_msg_fini(m);
     free(m);
     zmq_close(sub);
     zmq_ctx_term(zctx);
     return rc;
-done_bad:
-    cx_msg_fini(m);
-    free(m);
-    zmq_close(sub);
-    zmq_ctx_term(zctx);
-    return 2;
 }

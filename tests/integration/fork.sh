@@ -7,7 +7,7 @@
 "$CXSIM" run "$BASELINE" "${SMALL[@]}" --ticks 100 --checkpoint-every 40 --quiet --out "$T/a" ||
     fail "the original run failed"
 # The last checkpoint is after tick 79: the branch starts at tick 80.
-"$CXSIM" fork "$T/a" "$T/b" --set departments.it.maturity=5 --at 85 --over 3 \
+"$CXSIM" fork "$T/a" "$T/b" --set departments.it.maturity=5 --at=85 --over=3 \
     --event '{event: cx_owner, owner: cx_team}' --quiet 2>"$T/fork.err" ||
     { cat "$T/fork.err" >&2; fail "fork failed"; }
 grep -q "branches from .* after tick 79 with 2 changes" "$T/fork.err" || fail "fork did not say where it branched"

@@ -14,7 +14,7 @@ for _ in $(seq 1 1200); do
     sleep 0.05
 done
 # A live table beside the run: one line a tick, to the run's last.
-"$CXSIM" watch "$T/live" --every 1 --columns tick,nps,customers >"$T/watch.out" 2>"$T/watch.err" &
+"$CXSIM" watch "$T/live" --every=1 --columns tick,nps,customers >"$T/watch.out" 2>"$T/watch.err" &
 WPID=$!
 set +e
 "$CXSIM" watch "$T/live" --columns tick,nps,nope >/dev/null 2>"$T/watch-bad.err"
@@ -36,7 +36,7 @@ next=$(CTL status | sed -n 's/^next_tick=//p')
 [ "$next" -eq "$n0" ] || fail "next tick $next, but $n0 rows are on disk"
 
 # Changes, for the next tick; refusals name what is wrong, exit 2.
-CTL set departments.it.maturity=4.5 --over 5 --cost 1000 >"$T/ok1" || fail "maturity change refused"
+CTL set departments.it.maturity=4.5 --over=5 --cost 1000 >"$T/ok1" || fail "maturity change refused"
 grep -q "at tick $next: it moves to maturity 4.5 over 5 ticks" "$T/ok1" || fail "unexpected answer: $(cat "$T/ok1")"
 CTL set company.cx_owner=cx_team >/dev/null || fail "owner change refused"
 expect_refusal() { # stderr pattern, ctl arguments...
