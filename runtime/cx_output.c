@@ -245,12 +245,7 @@ void cx_tick_totals_add(cx_tick_totals_t *t, const cx_tally_t *s)
     cx_tally_add(&t->total, s);
     if (s->journey >= 0 && s->journey < CX_MAX_JOURNEYS) {
         for (int i = 0; i < s->n_tp && i < CX_MAX_TOUCHPOINTS; i++) {
-            cx_tp_tally_t *d = &t->tp[s->journey][i];
-            d->interactions += s->tp[i].interactions;
-            for (int p = 0; p < CX_PILLARS; p++) {
-                d->pillar_sum[p] += s->tp[i].pillar_sum[p];
-            }
-            d->experience_micro += s->tp[i].experience_micro;
+            cx_tp_tally_add(&t->tp[s->journey][i], &s->tp[i]);
         }
     }
 }
@@ -270,7 +265,7 @@ int cx_kpi_row_columns(const cx_kpi_row_t *r, const char **names, double *values
     "failed_handoffs,cost,employee_engagement,capacity\n"
 #define S_TPS_HEADER                                                                               \
     "tick,journey,touchpoint,owner,interactions,integrity,resolution,expectations,time_effort,"    \
-    "personalisation,empathy,experience\n"
+    "personalisation,empathy,experience,pain,delight,failed_handoffs,waited,abandoned\n"
 
 static int s_open_csv(cx_output_t *o, const char *name, const char *header, char *err,
                       size_t errlen)
@@ -420,7 +415,10 @@ static int s_write_tick(cx_output_t *o, const cx_kpi_row_t *row, const cx_tick_t
                 s_num(b, n > 0 ? (double)tp->pillar_sum[p] / ((double)CX_SCORE_SCALE * n) : 0.0 / 0.0,
                       ',');
             }
-            s_num(b, n > 0 ? (double)tp->experience_micro / (CX_MICRO * n) : 0.0 / 0.0, '\n');
+            s_num(b, n > 0 ? (double)tp->experience_micro / (CX_MICRO * n) : 0.0 / 0.0, ',');
+            cx_buf_printf(b, "%lld,%lld,%lld,%lld,%lld\n", (long long)tp->pain,
+                          (long long)tp->delight, (long long)tp->failed_handoffs,
+                          (long long)tp->waited, (long long)tp->abandoned);
         }
     }
     if (s_flush(o, o->fd_tps, "touchpoints.csv", err, errlen) != 0) {
