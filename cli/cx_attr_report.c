@@ -178,8 +178,9 @@ int cx_attr_report(cx_dx_runs_t *x, const cx_scenario_t *sc, const cx_attr_tp_t 
         int t = order[i];
         s_row(i + 1, &tps[t], stat[t], sh[t], inter[t], &rep, &csv, &shares);
     }
-    cx_dx_buf_printf(&rep, "\nruns: %s/runs (runs.csv cites each with its seed); "
-                           "attribution.csv, shares.csv\n",
+    cx_dx_buf_printf(&rep,
+                     "\nruns: %s/runs (runs.csv cites each with its seed); "
+                     "attribution.csv, shares.csv\n",
                      x->pl.root);
     int rc = s_runs(x, tps, n_tp, res, &runs);
     if (rc == 0 && (cx_dx_write(s_cmd, x->pl.root, "attribution.csv", &csv) != 0 ||

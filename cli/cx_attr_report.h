@@ -16,8 +16,8 @@
 #include "cx_tp_counts.h"
 
 typedef struct {
-    double kb[CX_GAP_MAX_REPS][CX_GAP_KPIS];                 /* the as-is runs' KPIs */
-    double kt[CX_ATTR_MAX_TP][CX_GAP_MAX_REPS][CX_GAP_KPIS]; /* each changed run's */
+    double kb[CX_GAP_MAX_REPS][CX_GAP_KPIS];                  /* the as-is runs' KPIs */
+    double kt[CX_ATTR_MAX_TP][CX_GAP_MAX_REPS][CX_GAP_KPIS];  /* each changed run's */
     double share[CX_ATTR_MAX_TP][CX_GAP_MAX_REPS][CX_SHARES]; /* as-is shares, % */
     double inter[CX_ATTR_MAX_TP][CX_GAP_MAX_REPS];            /* as-is interactions */
 } cx_attr_result_t;

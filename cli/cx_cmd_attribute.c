@@ -60,10 +60,10 @@ static void s_usage(FILE *fp)
 }
 
 typedef struct {
-    cx_dx_opts_t com;         /* the options shared with gap */
-    const char *input;        /* RUN_DIR or SCENARIO.yaml */
-    cx_attr_method_t method;  /* --method */
-    double delta;             /* --delta */
+    cx_dx_opts_t com;        /* the options shared with gap */
+    const char *input;       /* RUN_DIR or SCENARIO.yaml */
+    cx_attr_method_t method; /* --method */
+    double delta;            /* --delta */
 } s_opts_t;
 
 /* Reads the command line into o. 0, 1 (help printed), or -1 (printed). */
@@ -90,8 +90,9 @@ static int s_parse(int argc, char **argv, s_opts_t *o)
         } else if (id == O_DELTA) {
             o->delta = strtod(v, &end);
             if (!*v || *end || !(o->delta >= -10 && o->delta <= 10) || o->delta == 0) {
-                fprintf(stderr, "%s: --delta expects quality points from -10 to 10, not 0, "
-                                "found '%s'\n",
+                fprintf(stderr,
+                        "%s: --delta expects quality points from -10 to 10, not 0, "
+                        "found '%s'\n",
                         s_cmd, v);
                 return -1;
             }

@@ -29,11 +29,11 @@
 
 #include "cx_assess.h"
 #include "cx_cmd.h"
+#include "cx_dx_cmd.h"
 #include "cx_exp_stats.h"
 #include "cx_gap.h"
 #include "cx_load.h"
 #include "cx_output.h"
-#include "cx_dx_cmd.h"
 
 static const char s_cmd[] = "cxsim gap";
 
@@ -350,7 +350,7 @@ int cx_cmd_gap(int argc, char **argv)
         snprintf(dir, sizeof dir, "%s%s", o.com.out ? "" : "gaps/",
                  o.com.out ? o.com.out : cur->name);
         rc = cx_dx_runs_open(&x, s_cmd, dir, "gap.db", (int)o.com.reps) != 0 ? 1
-                                                                                : s_arms(&x, cur, tgt);
+                                                                             : s_arms(&x, cur, tgt);
         int gr = rc == 0 ? cx_dx_runs_go(&x, (int)o.com.jobs) : 0;
         rc = rc != 0 ? rc : (gr == 2 ? 2 : (gr != 0 ? 1 : 0));
         if (rc == 0 && s_report(&x, cur, tgt, gap, dir) != 0) {

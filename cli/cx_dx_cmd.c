@@ -117,8 +117,8 @@ static int s_done(void *ud, cx_exp_exec_t *ex, const cx_exp_run_t *run, bool ok,
 int cx_dx_runs_go(cx_dx_runs_t *x, int jobs)
 {
     char err[2048] = "";
-    cx_exp_exec_t *ex = cx_exp_exec_new(x->pl.exe, x->pl.root, "in-process", jobs,
-                                        isatty(STDERR_FILENO) != 0);
+    cx_exp_exec_t *ex =
+        cx_exp_exec_new(x->pl.exe, x->pl.root, "in-process", jobs, isatty(STDERR_FILENO) != 0);
     if (!ex) {
         fprintf(stderr, "%s: out of memory\n", x->cmd);
         return -1;
@@ -145,8 +145,9 @@ int cx_dx_runs_go(cx_dx_runs_t *x, int jobs)
         return -1;
     }
     if (lr > 0) {
-        fprintf(stderr, "%s: interrupted; the runs that finished are kept: run the same "
-                        "command again to resume\n",
+        fprintf(stderr,
+                "%s: interrupted; the runs that finished are kept: run the same "
+                "command again to resume\n",
                 x->cmd);
         return 1;
     }

@@ -37,12 +37,21 @@ typedef struct {
     bool help;                        /* --help given: usage printed, exit 0 */
 } cx_dx_opts_t;
 
-enum { CX_DX_O_HELP = 200, CX_DX_O_REPLICATES, CX_DX_O_TICKS, CX_DX_O_SET, CX_DX_O_JOBS,
-       CX_DX_O_OUT };
+enum {
+    CX_DX_O_HELP = 200,
+    CX_DX_O_REPLICATES,
+    CX_DX_O_TICKS,
+    CX_DX_O_SET,
+    CX_DX_O_JOBS,
+    CX_DX_O_OUT
+};
 #define CX_DX_COMMON_OPTS                                                                          \
     {"--help", "-h", false, CX_DX_O_HELP}, {"--replicates", NULL, true, CX_DX_O_REPLICATES},       \
         {"--ticks", NULL, true, CX_DX_O_TICKS}, {"--set", NULL, true, CX_DX_O_SET},                \
-        {"--jobs", NULL, true, CX_DX_O_JOBS}, {"--out", NULL, true, CX_DX_O_OUT}
+        {"--jobs", NULL, true, CX_DX_O_JOBS},                                                      \
+    {                                                                                              \
+        "--out", NULL, true, CX_DX_O_OUT                                                           \
+    }
 
 /* The defaults. */
 void cx_dx_opts_init(cx_dx_opts_t *o);

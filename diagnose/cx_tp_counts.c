@@ -11,8 +11,9 @@
 /* The columns read, in the order of the fields of cx_tp_counts_t after the
  * two names. */
 enum { S_JOURNEY, S_TP, S_INTER, S_PAIN, S_DELIGHT, S_FAILED, S_WAITED, S_ABANDONED, S_COLS };
-static const char *const s_cols[S_COLS] = {"journey", "touchpoint", "interactions", "pain",
-                                           "delight", "failed_handoffs", "waited", "abandoned"};
+static const char *const s_cols[S_COLS] = {"journey", "touchpoint", "interactions",
+                                           "pain",    "delight",    "failed_handoffs",
+                                           "waited",  "abandoned"};
 
 /* Field f (0-based) of the comma-separated line [p, e) into out; false
  * when the line has fewer fields or the field does not fit. */
@@ -57,13 +58,11 @@ static int s_header(const char *csv, const char *eol, int col[S_COLS], char *err
 
 /* Adds the row [p, e) (line `line`) into out. */
 static int s_row(const char *p, const char *e, int line, const int col[S_COLS],
-                 const cx_attr_tp_t *tps, int n_tp, cx_tp_counts_t *out, char *err,
-                 size_t errlen)
+                 const cx_attr_tp_t *tps, int n_tp, cx_tp_counts_t *out, char *err, size_t errlen)
 {
     char jn[CX_ID_MAX + 1];
     char tn[CX_ID_MAX + 1];
-    if (!s_field(p, e, col[S_JOURNEY], jn, sizeof jn) ||
-        !s_field(p, e, col[S_TP], tn, sizeof tn)) {
+    if (!s_field(p, e, col[S_JOURNEY], jn, sizeof jn) || !s_field(p, e, col[S_TP], tn, sizeof tn)) {
         snprintf(err, errlen, "line %d: no journey or touchpoint", line);
         return -1;
     }
@@ -136,8 +135,7 @@ const char *cx_share_name(cx_share_t s)
 void cx_tp_shares(const cx_tp_counts_t *c, double share[CX_SHARES])
 {
     double n = (double)c->interactions;
-    const int64_t k[CX_SHARES] = {c->pain, c->delight, c->failed_handoffs, c->waited,
-                                  c->abandoned};
+    const int64_t k[CX_SHARES] = {c->pain, c->delight, c->failed_handoffs, c->waited, c->abandoned};
     for (int s = 0; s < CX_SHARES; s++) {
         share[s] = n > 0 ? 100.0 * (double)k[s] / n : NAN;
     }

@@ -32,11 +32,11 @@ int cx_tp_counts_read(const char *csv, size_t len, const cx_attr_tp_t *tps, int 
 
 /* The shares of one touchpoint, in % of its interactions (NaN with none). */
 typedef enum {
-    CX_SHARE_PAIN = 0,   /* experiences below expectation */
-    CX_SHARE_DELIGHT,    /* experiences well above it */
-    CX_SHARE_HANDOFF,    /* failed hand-offs */
-    CX_SHARE_WAITED,     /* served after a wait */
-    CX_SHARE_ABANDONED,  /* gave up waiting */
+    CX_SHARE_PAIN = 0,  /* experiences below expectation */
+    CX_SHARE_DELIGHT,   /* experiences well above it */
+    CX_SHARE_HANDOFF,   /* failed hand-offs */
+    CX_SHARE_WAITED,    /* served after a wait */
+    CX_SHARE_ABANDONED, /* gave up waiting */
     CX_SHARES
 } cx_share_t;
 

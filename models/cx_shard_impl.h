@@ -55,7 +55,7 @@ struct cx_shard {
     size_t n;                        /* customers held */
     size_t cap;                      /* customers allocated */
     uint32_t *next;                  /* tick of the next event per customer, S_NEVER when none */
-    cx_shard__cust_t *c;                     /* the rest of each customer's state */
+    cx_shard__cust_t *c;             /* the rest of each customer's state */
     uint32_t *due;                   /* scratch: positions due this tick */
     size_t due_cap;                  /* allocated entries in due */
     cx_request_t *req[CX_MAX_DEPTS]; /* this tick's requests per department */

@@ -35,15 +35,15 @@
 #define S_ROW_H 118
 
 typedef struct {
-    char journey[64];       /* journey id */
-    char tp[64];            /* touchpoint id */
-    char owner[64];         /* department id or "external" */
-    int rank;               /* by NPS contribution, 1 first */
-    int pos;                /* index in journey order (runs.csv's tpI), -1 unknown */
-    double nps, lo, hi;     /* NPS contribution, 95% CI */
-    double pain, plo, phi;  /* pain share, % */
-    double dlt, dlo, dhi;   /* delight share, % */
-    double inter;           /* interactions per run */
+    char journey[64];      /* journey id */
+    char tp[64];           /* touchpoint id */
+    char owner[64];        /* department id or "external" */
+    int rank;              /* by NPS contribution, 1 first */
+    int pos;               /* index in journey order (runs.csv's tpI), -1 unknown */
+    double nps, lo, hi;    /* NPS contribution, 95% CI */
+    double pain, plo, phi; /* pain share, % */
+    double dlt, dlo, dhi;  /* delight share, % */
+    double inter;          /* interactions per run */
 } s_tp_t;
 
 typedef struct {
@@ -114,11 +114,12 @@ static int s_runs_row(void *ud, char **f)
 
 static int s_load(const char *dir, s_attr_t *a, char *err, size_t errlen)
 {
-    static const char *const sc[] = {"rank", "journey", "touchpoint", "owner", "interactions",
-                                     "pain_share", "pain_share_lo", "pain_share_hi",
-                                     "delight_share", "delight_share_lo", "delight_share_hi"};
-    static const char *const ac[] = {"journey", "touchpoint", "kpi", "contribution", "lo", "hi",
-                                     "n"};
+    static const char *const sc[] = {
+        "rank",          "journey",          "touchpoint",      "owner",
+        "interactions",  "pain_share",       "pain_share_lo",   "pain_share_hi",
+        "delight_share", "delight_share_lo", "delight_share_hi"};
+    static const char *const ac[] = {"journey", "touchpoint", "kpi", "contribution",
+                                     "lo",      "hi",         "n"};
     static const char *const rc_[] = {"run", "touchpoint", "replicate"};
     int rc = cx_report_csv(dir, "shares.csv", sc, 11, s_share_row, a, err, errlen);
     if (rc == 0) {
@@ -257,8 +258,12 @@ static void s_bars(cx_buf_t *b, const s_attr_t *a, int k)
         const s_tp_t *t = &a->tp[i];
         snprintf(lab[i], sizeof lab[i], "%d. %s/%s", t->rank, t->journey, t->tp);
         snprintf(key[i], sizeof key[i], "tp%d", i);
-        bars[i] = (cx_svg_bar_t){key[i], lab[i], k ? t->pain : t->nps, k ? t->plo : t->lo,
-                                 k ? t->phi : t->hi, k ? "#d55e00" : NULL};
+        bars[i] = (cx_svg_bar_t){key[i],
+                                 lab[i],
+                                 k ? t->pain : t->nps,
+                                 k ? t->plo : t->lo,
+                                 k ? t->phi : t->hi,
+                                 k ? "#d55e00" : NULL};
     }
     const char *id = k ? "chart-pain" : "chart-nps";
     cx_svg_chart_t ch = {.id = id,
@@ -269,9 +274,10 @@ static void s_bars(cx_buf_t *b, const s_attr_t *a, int k)
     if (bars && lab && key) {
         cx_svg_hbars(b, &ch, bars, a->n);
     }
-    cx_buf_printf(b, "<figcaption>%s, touchpoints ranked by their contribution to NPS; the "
-                     "whisker is the Student t 95%% confidence interval over the %d "
-                     "replicates.</figcaption>\n</figure>\n",
+    cx_buf_printf(b,
+                  "<figcaption>%s, touchpoints ranked by their contribution to NPS; the "
+                  "whisker is the Student t 95%% confidence interval over the %d "
+                  "replicates.</figcaption>\n</figure>\n",
                   k ? "The share of each touchpoint's experiences below expectation"
                     : "What each touchpoint changes in NPS, the mean of the paired differences",
                   a->reps);

@@ -72,8 +72,9 @@ static cx_scenario_t *s_score(cx_web_assess_t *a, cx_assessment_t *as, cx_wbuf_t
 static void s_form(cx_web_assess_t *a, cx_wbuf_t *b, const char *id)
 {
     const cx_q_dept_t *d = cx_questionnaire_dept(a->q, id);
-    cx_wbuf_printf(b, "<form class=\"dept\" method=\"post\" action=\"/department?t=%s\">\n"
-                      "<h2>",
+    cx_wbuf_printf(b,
+                   "<form class=\"dept\" method=\"post\" action=\"/department?t=%s\">\n"
+                   "<h2>",
                    a->token);
     cx_web_html_escape(b, id);
     cx_wbuf_printf(b, "</h2>\n<input type=\"hidden\" name=\"id\" value=\"");
@@ -86,8 +87,9 @@ static void s_form(cx_web_assess_t *a, cx_wbuf_t *b, const char *id)
         cx_wbuf_puts(b, "</legend>\n");
         for (int k = 0; k < CX_Q_LEVELS; k++) {
             int v = d && d->answered[x] ? d->agree[x][k] : -1;
-            cx_wbuf_printf(b, "<label>level %d: <select name=\"%s%d\"><option value=\"\"%s>-"
-                              "</option>",
+            cx_wbuf_printf(b,
+                           "<label>level %d: <select name=\"%s%d\"><option value=\"\"%s>-"
+                           "</option>",
                            k + 1, cx_axis_name((cx_axis_t)x), k + 1, v < 0 ? " selected" : "");
             for (int g = 0; g <= 4; g++) {
                 cx_wbuf_printf(b, "<option%s>%d</option>", v == g ? " selected" : "", g);
@@ -104,8 +106,9 @@ static void s_form(cx_web_assess_t *a, cx_wbuf_t *b, const char *id)
 /* The company's form: CX owner and governance. */
 static void s_company(cx_web_assess_t *a, cx_wbuf_t *b)
 {
-    cx_wbuf_printf(b, "<form class=\"company\" method=\"post\" action=\"/company?t=%s\">\n"
-                      "<h2>the company</h2>\n",
+    cx_wbuf_printf(b,
+                   "<form class=\"company\" method=\"post\" action=\"/company?t=%s\">\n"
+                   "<h2>the company</h2>\n",
                    a->token);
     const char *names[2] = {"cx_owner", "governance"};
     int count[2] = {CX_OWNER_COUNT, CX_GOV_COUNT};
@@ -115,7 +118,8 @@ static void s_company(cx_web_assess_t *a, cx_wbuf_t *b)
         cx_web_html_escape(b, f ? a->q->gov_question : a->q->owner_question);
         cx_wbuf_printf(b, " <select name=\"%s\"><option value=\"\">-</option>", names[f]);
         for (int v = 0; v < count[f]; v++) {
-            const char *nm = f ? cx_governance_name((cx_governance_t)v) : cx_owner_name((cx_owner_t)v);
+            const char *nm =
+                f ? cx_governance_name((cx_governance_t)v) : cx_owner_name((cx_owner_t)v);
             cx_wbuf_printf(b, "<option%s>%s</option>", cur[f] == v ? " selected" : "", nm);
         }
         cx_wbuf_puts(b, "</select></label><br/>\n");
@@ -128,9 +132,10 @@ static void s_page(cx_web_assess_t *a, cx_wbuf_t *b, const char *note)
 {
     cx_wbuf_puts(b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"/><title>");
     cx_web_html_escape(b, a->q->title);
-    cx_wbuf_puts(b, "</title><style>body{font-family:sans-serif;max-width:60em;margin:auto}"
-                    "form{border:1px solid #ccc;padding:.5em 1em;margin:1em 0}pre{background:#f4f4f4;"
-                    "padding:1em;overflow-x:auto}</style></head>\n<body>\n<h1>");
+    cx_wbuf_puts(b,
+                 "</title><style>body{font-family:sans-serif;max-width:60em;margin:auto}"
+                 "form{border:1px solid #ccc;padding:.5em 1em;margin:1em 0}pre{background:#f4f4f4;"
+                 "padding:1em;overflow-x:auto}</style></head>\n<body>\n<h1>");
     cx_web_html_escape(b, a->q->title);
     cx_wbuf_puts(b, "</h1>\n<p>Rate each statement: 0 not at all &#8230; 4 fully describes the "
                     "department. Each department saves its own form.</p>\n");
@@ -156,9 +161,10 @@ static void s_page(cx_web_assess_t *a, cx_wbuf_t *b, const char *note)
     } else {
         cx_web_html_escape(b, msg.p ? msg.p : "out of memory");
     }
-    cx_wbuf_printf(b, "</pre>\n<p><a href=\"/scenario.yaml?t=%s\" download=\"assessed.yaml\">the "
-                      "scenario of the company today</a> &#183; <a href=\"/scores.txt?t=%s\">the "
-                      "scores as text</a></p>\n</body></html>\n",
+    cx_wbuf_printf(b,
+                   "</pre>\n<p><a href=\"/scenario.yaml?t=%s\" download=\"assessed.yaml\">the "
+                   "scenario of the company today</a> &#183; <a href=\"/scores.txt?t=%s\">the "
+                   "scores as text</a></p>\n</body></html>\n",
                    a->token, a->token);
     cx_wbuf_free(&msg);
     free(sc);
@@ -170,7 +176,8 @@ static int s_post_dept(cx_web_assess_t *a, const char *body, char *why, size_t c
 {
     char id[CX_ID_MAX];
     if (!s_field(body, "id", id, sizeof id) || cx_scenario_dept_index(a->base, id) < 0) {
-        snprintf(why, cap, "no department '%.60s' in the scenario", s_field(body, "id", id, sizeof id) ? id : "");
+        snprintf(why, cap, "no department '%.60s' in the scenario",
+                 s_field(body, "id", id, sizeof id) ? id : "");
         return -1;
     }
     int agree[CX_Q_AXES][CX_Q_LEVELS];
@@ -441,13 +448,13 @@ int cx_web_assess_start(cx_web_assess_t *a, const char *file, const char *addr, 
         cx_web_assess_stop(a);
         return -1;
     }
-    a->mhd = MHD_start_daemon(
-        flags, (uint16_t)port, NULL, NULL, s_handle, a, MHD_OPTION_SOCK_ADDR,
-        (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT, (unsigned)CX_WEB_CONN_MAX,
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)CX_WEB_PER_ADDR_MAX,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CX_WEB_IDLE_S, MHD_OPTION_NOTIFY_CONNECTION,
-        cx_web_guard_notify, &a->guard, MHD_OPTION_NOTIFY_COMPLETED, s_completed, a,
-        MHD_OPTION_END);
+    a->mhd =
+        MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, s_handle, a, MHD_OPTION_SOCK_ADDR,
+                         (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT,
+                         (unsigned)CX_WEB_CONN_MAX, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+                         (unsigned)CX_WEB_PER_ADDR_MAX, MHD_OPTION_CONNECTION_TIMEOUT,
+                         (unsigned)CX_WEB_IDLE_S, MHD_OPTION_NOTIFY_CONNECTION, cx_web_guard_notify,
+                         &a->guard, MHD_OPTION_NOTIFY_COMPLETED, s_completed, a, MHD_OPTION_END);
     if (!a->mhd) {
         snprintf(err, cap, "cannot listen on %s port %u (in use?)", addr, port);
         cx_web_guard_fini(&a->guard);

@@ -242,9 +242,9 @@ static int s_parse(int argc, char **argv, s_opts_t *o)
     o->port = 8080;
     enum { O_HELP, O_LISTEN, O_BIND, O_CLASSROOM, O_KEY, O_ASSESS };
     static const cx_opt_t opts[] = {
-        {"--help", "-h", false, O_HELP},           {"--listen", NULL, true, O_LISTEN},
-        {"--bind", NULL, true, O_BIND},            {"--classroom", NULL, false, O_CLASSROOM},
-        {"--key", NULL, true, O_KEY},              {"--assess", NULL, true, O_ASSESS},
+        {"--help", "-h", false, O_HELP}, {"--listen", NULL, true, O_LISTEN},
+        {"--bind", NULL, true, O_BIND},  {"--classroom", NULL, false, O_CLASSROOM},
+        {"--key", NULL, true, O_KEY},    {"--assess", NULL, true, O_ASSESS},
     };
     cx_opts_t op;
     cx_opts_init(&op, "cxsim-web", opts, (int)(sizeof opts / sizeof opts[0]), argc, argv);
@@ -321,8 +321,9 @@ static int s_serve_assess(const s_opts_t *o)
     char base[256];
     s_base(base, sizeof base, o->addr, a.port);
     if (a.token[0]) {
-        fprintf(stderr, "cxsim-web: listening on %s, not loopback: every request needs the "
-                        "secret link\n",
+        fprintf(stderr,
+                "cxsim-web: listening on %s, not loopback: every request needs the "
+                "secret link\n",
                 o->addr);
         printf("cxsim-web: %s?t=%s\n", base, a.token);
     } else {
@@ -440,8 +441,7 @@ static int s_serve_run(const s_opts_t *o)
     printf("cxsim-web: %s\n", base);
     if (o->classroom) {
         if (s_fill_links(links_fd, &seats, base, err, sizeof err) != 0) {
-            fprintf(stderr, "cxsim-web: cannot write the classroom's links: %s: %s\n", links,
-                    err);
+            fprintf(stderr, "cxsim-web: cannot write the classroom's links: %s: %s\n", links, err);
             rc = 1;
         } else {
             s_links(&seats, base, stdout);
@@ -455,7 +455,7 @@ static int s_serve_run(const s_opts_t *o)
     while (rc == 0 && sigwait(&sigs, &sig) != 0) {
     }
     s_release_links(links, links_fd); /* the tokens die with the server */
-    cx_web_store_close(&store); /* streaming responses end now */
+    cx_web_store_close(&store);       /* streaming responses end now */
     cx_web_store_close(&shadow_store);
     cx_web_http_stop(&http);
     cx_web_feed_stop(&feed);
