@@ -283,6 +283,31 @@ static int s_open_csv(cx_output_t *o, const char *name, const char *header, char
     return fd;
 }
 
+/* Room kept for summary.json: a full disk must still let the run say why
+ * it stopped. DIR/.summary-room holds S_ROOM bytes from the start of the
+ * output until summary.json is written, when it is removed first: the
+ * space it frees is the summary's. Best effort (a disk already full at the
+ * start has no room to keep). */
+#define S_ROOM 8192
+static void s_room_keep(const char *dir)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/.summary-room", dir);
+    static const char zeros[S_ROOM];
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd >= 0) {
+        (void)s_write_all(fd, zeros, sizeof zeros); /* what could be kept is kept */
+        close(fd);
+    }
+}
+
+static void s_room_free(const char *dir)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/.summary-room", dir);
+    unlink(path);
+}
+
 cx_output_t *cx_output_open(const char *dir, const cx_scenario_t *sc, const char *resolved,
                             size_t resolved_len, char *err, size_t errlen)
 {
@@ -314,6 +339,7 @@ cx_output_t *cx_output_open(const char *dir, const cx_scenario_t *sc, const char
      * this one's: it is replaced only when this run closes. */
     snprintf(path, sizeof path, "%s/summary.json", dir);
     unlink(path);
+    s_room_keep(dir);
 
     cx_buf_t h = {0};
     const char *names[64];
@@ -589,6 +615,7 @@ int cx_output_close(cx_output_t **o_p, const cx_run_info_t *info, char *err, siz
               (long long)info->control_refused);
     char path[4200];
     snprintf(path, sizeof path, "%s/summary.json", o->dir);
+    s_room_free(o->dir);
     if (b.oom) {
         snprintf(err, errlen, "out of memory writing the summary");
         rc = -1;
@@ -640,6 +667,7 @@ cx_output_t *cx_output_reopen(const char *dir, const cx_scenario_t *sc,
     o->sc = sc;
     o->st = *st;
     snprintf(o->dir, sizeof o->dir, "%s", dir);
+    s_room_keep(dir);
     int fds[3] = {-1, -1, -1};
     for (int i = 0; i < 3; i++) {
         char path[4200];
