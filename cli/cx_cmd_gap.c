@@ -8,48 +8,34 @@
  *            department at L at least), --set on both, --ticks
  *        --> DIR/current.yaml, DIR/target.yaml (resolved)
  *        --> RUN R replicates of each as `cxsim run --quiet --in-process`
- *            subprocesses (cx_exp_exec), replicate r with the same seed on
- *            both sides (common random numbers, the seeds of compare)
+ *            subprocesses, replicate r with the same seed on both sides
+ *            (common random numbers, the seeds of compare), recorded in
+ *            DIR/gap.db: a re-run resumes (cli/cx_dx_cmd)
  *        --> READ each run's kpis.csv; paired differences (diagnose/cx_gap)
  *        --> DIR/gap.csv, DIR/runs.csv (the runs cited), DIR/space.yaml,
  *            DIR/gap.txt (what is printed)
  *
- *  The work is in diagnose/cx_gap; this file reads options and starts runs.
+ *  The work is in diagnose/cx_gap; this file reads options (cx_opts, the
+ *  options shared with attribute: cx_dx_cmd) and starts runs.
  *  Exit status: 0 done, 1 a run failed or a file could not be written, 2
  *  invalid input.
  */
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cx_assess.h"
 #include "cx_cmd.h"
-#include "cx_exp_exec.h"
-#include "cx_exp_grid.h"
+#include "cx_dx_cmd.h"
 #include "cx_exp_stats.h"
 #include "cx_gap.h"
 #include "cx_load.h"
 #include "cx_output.h"
-#include "cx_signals.h"
-
-#define S_EXIT_OK 0
-#define S_EXIT_FAILED 1
-#define S_EXIT_INVALID 2
-#define S_MAX_SETS 16
 
 static const char s_cmd[] = "cxsim gap";
-static volatile sig_atomic_t s_stop = 0;
-
-static void s_on_signal(int sig)
-{
-    (void)sig;
-    s_stop = 1;
-}
 
 static void s_usage(FILE *fp)
 {
@@ -67,41 +53,13 @@ static void s_usage(FILE *fp)
             "  --ticks N         run N ticks (default: the scenario's)\n"
             "  --set KEY=VALUE   override on both sides (repeatable)\n"
             "  --jobs J          runs at once (default 2)\n"
-            "  --out DIR         results (default gaps/NAME)\n"
+            "  --out DIR         results (default gaps/NAME; a re-run resumes)\n"
             "  -h, --help        show this help\n"
             "\n"
             "Writes DIR/gap.csv, DIR/runs.csv (every run cited: side, replicate, seed,\n"
             "directory, KPIs), DIR/space.yaml (cxsim optimise CURRENT --space FILE) and\n"
-            "DIR/gap.txt. Exit status: 0 done, 1 a run failed, 2 invalid input.\n");
-}
-
-typedef struct {
-    int failed; /* runs that did not complete */
-} s_done_t;
-
-static int s_done(void *ud, cx_exp_exec_t *ex, const cx_exp_run_t *run, bool ok, const char *reason)
-{
-    (void)ex;
-    s_done_t *d = ud;
-    if (!ok) {
-        fprintf(stderr, "%s: run %s failed: %s\n", s_cmd, run->dir, reason);
-        d->failed++;
-    }
-    return 0;
-}
-
-static int s_int(const char *opt, const char *v, long lo, long hi, long *out)
-{
-    char *end;
-    errno = 0;
-    long x = strtol(v, &end, 10);
-    if (!v[0] || *end || errno || x < lo || x > hi) {
-        fprintf(stderr, "%s: %s expects an integer from %ld to %ld, found '%s'\n", s_cmd, opt, lo,
-                hi, v);
-        return -1;
-    }
-    *out = x;
-    return 0;
+            "DIR/gap.txt and DIR/gap.db (the runs, for resuming). Exit status: 0 done, 1 a run\n"
+            "failed or was interrupted, 2 invalid input.\n");
 }
 
 /* Emits sc, loads it back with the --set overrides (checked like a file),
@@ -140,18 +98,6 @@ static int s_write_scenario(const char *path, const cx_scenario_t *sc)
     int rc = cx_write_atomic(path, text, len);
     free(text);
     return rc;
-}
-
-static int s_write_buf(const char *dir, const char *name, const cx_buf_t *b)
-{
-    char path[PATH_MAX + 64];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    if (cx_buf_write_file(b, path) != 0) {
-        fprintf(stderr, "%s: cannot write %s: %s\n", s_cmd, path,
-                b->oom ? "out of memory" : strerror(errno));
-        return -1;
-    }
-    return 0;
 }
 
 /* Builds today's and the target's scenarios; fills gap. 0 or -1. */
@@ -227,271 +173,194 @@ done:
     return rc;
 }
 
-/* Queues replicate r of one side. 0 or -1. */
-static int s_queue(cx_exp_exec_t *ex, const char *scenario, const char *side, int r, uint64_t seed)
-{
-    cx_exp_run_t run;
-    memset(&run, 0, sizeof run);
-    run.point = 0;
-    run.replicate = r;
-    run.seed = seed;
-    snprintf(run.dir, sizeof run.dir, "runs/%s-r%d", side, r);
-    char seedtxt[32];
-    snprintf(seedtxt, sizeof seedtxt, "%llu", (unsigned long long)seed);
-    run.scenario = strdup(scenario);
-    run.label = strdup(side);
-    run.arg[0] = strdup(scenario);
-    run.arg[1] = strdup("--seed");
-    run.arg[2] = strdup(seedtxt);
-    run.n_arg = 3;
-    int rc = (run.scenario && run.label && run.arg[0] && run.arg[1] && run.arg[2])
-                 ? cx_exp_exec_add(ex, &run)
-                 : -1;
-    cx_exp_run_fini(&run);
-    return rc;
-}
+typedef struct {
+    cx_dx_opts_t com;     /* the options shared with attribute */
+    const char *files[2]; /* CURRENT TARGET, or ANSWERS */
+    int n_files;          /* entries used */
+    double level;         /* --target-level (0: none) */
+} s_opts_t;
 
-static int s_read_kpis(const char *root, const char *side, int r, double out[CX_GAP_KPIS])
+/* Reads the command line into o. 0, 1 (help printed), or -1 (printed). */
+static int s_parse(int argc, char **argv, s_opts_t *o)
 {
-    char path[PATH_MAX + 64];
-    snprintf(path, sizeof path, "%s/runs/%s-r%d/kpis.csv", root, side, r);
-    size_t len = 0;
-    char *text = NULL;
-    if (cx_read_file(path, (size_t)1 << 30, &text, &len) != 0) {
-        fprintf(stderr, "%s: cannot read %s: %s\n", s_cmd, path, strerror(errno));
-        return -1;
-    }
-    char err[256];
-    int rc = cx_gap_run_kpis(text, len, out, err, sizeof err);
-    if (rc != 0) {
-        fprintf(stderr, "%s: %s: %s\n", s_cmd, path, err);
-    }
-    free(text);
-    return rc;
-}
-
-int cx_cmd_gap(int argc, char **argv)
-{
-    const char *files[2] = {NULL, NULL};
-    int n_files = 0;
-    const char *sets[S_MAX_SETS];
-    int n_sets = 0;
-    double level = 0;
-    long reps = 5;
-    long ticks = 0;
-    long jobs = 2;
-    const char *out = NULL;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            s_usage(stdout);
-            return S_EXIT_OK;
-        } else if (a[0] == '-' && a[1] == '-' && strcmp(a, "--target-level") &&
-                   strcmp(a, "--replicates") && strcmp(a, "--ticks") && strcmp(a, "--set") &&
-                   strcmp(a, "--jobs") && strcmp(a, "--out")) {
-            fprintf(stderr, "%s: unknown option '%s' (see cxsim gap --help)\n", s_cmd, a);
-            return S_EXIT_INVALID;
-        } else if (a[0] == '-' && a[1] == '-' && !v) {
-            fprintf(stderr, "%s: %s needs a value\n", s_cmd, a);
-            return S_EXIT_INVALID;
-        } else if (strcmp(a, "--target-level") == 0) {
-            char *end;
-            level = strtod(v, &end);
-            if (*end || !(level >= 1 && level <= 5)) {
+    memset(o, 0, sizeof *o);
+    cx_dx_opts_init(&o->com);
+    enum { O_LEVEL };
+    static const cx_opt_t opts[] = {{"--target-level", NULL, true, O_LEVEL}, CX_DX_COMMON_OPTS};
+    cx_opts_t op;
+    cx_opts_init(&op, s_cmd, opts, (int)(sizeof opts / sizeof opts[0]), argc, argv);
+    for (int id; (id = cx_opts_next(&op)) != CX_OPTS_END;) {
+        const char *v = op.value;
+        char *end;
+        if (id == CX_OPTS_ERROR) {
+            return -1;
+        } else if (id == O_LEVEL) {
+            o->level = strtod(v, &end);
+            if (!*v || *end || !(o->level >= 1 && o->level <= 5)) {
                 fprintf(stderr, "%s: --target-level expects a level from 1 to 5, found '%s'\n",
                         s_cmd, v);
-                return S_EXIT_INVALID;
+                return -1;
             }
-            i++;
-        } else if (strcmp(a, "--replicates") == 0) {
-            if (s_int(a, v, 2, CX_GAP_MAX_REPS, &reps) != 0) {
-                return S_EXIT_INVALID;
-            }
-            i++;
-        } else if (strcmp(a, "--ticks") == 0) {
-            if (s_int(a, v, 1, CX_MAX_TICKS, &ticks) != 0) {
-                return S_EXIT_INVALID;
-            }
-            i++;
-        } else if (strcmp(a, "--jobs") == 0) {
-            if (s_int(a, v, 1, 64, &jobs) != 0) {
-                return S_EXIT_INVALID;
-            }
-            i++;
-        } else if (strcmp(a, "--set") == 0) {
-            if (n_sets >= S_MAX_SETS) {
-                fprintf(stderr, "%s: at most %d --set\n", s_cmd, S_MAX_SETS);
-                return S_EXIT_INVALID;
-            }
-            sets[n_sets++] = argv[++i];
-        } else if (strcmp(a, "--out") == 0) {
-            out = argv[++i];
-        } else if (a[0] == '-' && a[1] != '\0') {
-            fprintf(stderr, "%s: unknown option '%s' (see cxsim gap --help)\n", s_cmd, a);
-            return S_EXIT_INVALID;
-        } else if (n_files >= 2) {
-            fprintf(stderr, "%s: at most two files, found '%s' too\n", s_cmd, a);
-            return S_EXIT_INVALID;
-        } else {
-            files[n_files++] = a;
+        } else if (id == CX_OPTS_POSITIONAL && o->n_files >= 2) {
+            fprintf(stderr, "%s: at most two files, found '%s' too\n", s_cmd, v);
+            return -1;
+        } else if (id == CX_OPTS_POSITIONAL) {
+            o->files[o->n_files++] = v;
+        } else if (cx_dx_opt(s_cmd, id, v, &o->com) < 0) {
+            return -1;
         }
     }
-    if (!((n_files == 2 && level == 0) || (n_files == 1 && level > 0))) {
+    if (o->com.help) {
+        s_usage(stdout);
+        return 1;
+    }
+    if (!((o->n_files == 2 && o->level == 0) || (o->n_files == 1 && o->level > 0))) {
         fprintf(stderr,
                 "%s: expected CURRENT.yaml TARGET.yaml, or ANSWERS.yaml --target-level L "
                 "(see cxsim gap --help)\n",
                 s_cmd);
-        return S_EXIT_INVALID;
+        return -1;
     }
-    int rc = S_EXIT_INVALID;
-    cx_scenario_t *cur = malloc(sizeof *cur);
-    cx_scenario_t *tgt = malloc(sizeof *tgt);
-    cx_gap_t *gap = malloc(sizeof *gap);
-    double(*kc)[CX_GAP_KPIS] = calloc((size_t)reps, sizeof *kc);
-    double(*kt)[CX_GAP_KPIS] = calloc((size_t)reps, sizeof *kt);
-    cx_exp_exec_t *ex = NULL;
+    return 0;
+}
+
+/* Writes the scenarios and adds the two arms, today and the target. 0, or
+ * an exit status. */
+static int s_arms(cx_dx_runs_t *x, const cx_scenario_t *cur, const cx_scenario_t *tgt)
+{
+    char path[2][PATH_MAX + 32];
+    const char *names[2] = {"current", "target"};
+    const cx_scenario_t *sides[2] = {cur, tgt};
+    for (int k = 0; k < 2; k++) {
+        snprintf(path[k], sizeof path[k], "%s/%s.yaml", x->pl.root, names[k]);
+        if (s_write_scenario(path[k], sides[k]) != 0) {
+            fprintf(stderr, "%s: cannot write %s: %s\n", s_cmd, path[k], strerror(errno));
+            return 1;
+        }
+        bool invalid = false;
+        if (cx_dx_runs_arm(x, path[k], names[k], NULL, &invalid) < 0) {
+            return invalid ? 2 : 1;
+        }
+    }
+    return 0;
+}
+
+/* Reads the runs, writes gap.csv, runs.csv, space.yaml, gap.txt and prints
+ * the report. 0, or -1 (printed). */
+static int s_report(cx_dx_runs_t *x, const cx_scenario_t *cur, const cx_scenario_t *tgt,
+                    const cx_gap_t *gap, const char *dir)
+{
+    int reps = x->reps;
+    double k[2][CX_GAP_MAX_REPS][CX_GAP_KPIS];
     cx_buf_t rep, csv, runs, space;
     cx_buf_init(&rep);
     cx_buf_init(&csv);
     cx_buf_init(&runs);
     cx_buf_init(&space);
-    if (!cur || !tgt || !gap || !kc || !kt) {
-        fprintf(stderr, "%s: out of memory\n", s_cmd);
-        rc = S_EXIT_FAILED;
-        goto done;
-    }
-    if (s_build(files[0], files[1], level, sets, n_sets, ticks, cur, tgt, gap) != 0) {
-        goto done;
-    }
-    char dir[PATH_MAX];
-    if (out) {
-        snprintf(dir, sizeof dir, "%s", out);
-    } else {
-        snprintf(dir, sizeof dir, "gaps/%s", cur->name);
-    }
-    char root[PATH_MAX];
-    char runs_dir[PATH_MAX + 8];
-    snprintf(runs_dir, sizeof runs_dir, "%s/runs", dir);
-    if (cx_mkdirs(runs_dir) != 0 || !realpath(dir, root)) {
-        fprintf(stderr, "%s: cannot create %s: %s\n", s_cmd, runs_dir, strerror(errno));
-        rc = S_EXIT_FAILED;
-        goto done;
-    }
-    char cur_path[PATH_MAX + 32];
-    char tgt_path[PATH_MAX + 32];
-    snprintf(cur_path, sizeof cur_path, "%s/current.yaml", root);
-    snprintf(tgt_path, sizeof tgt_path, "%s/target.yaml", root);
-    if (s_write_scenario(cur_path, cur) != 0 || s_write_scenario(tgt_path, tgt) != 0) {
-        fprintf(stderr, "%s: cannot write the scenarios in %s: %s\n", s_cmd, root, strerror(errno));
-        rc = S_EXIT_FAILED;
-        goto done;
-    }
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0) {
-        fprintf(stderr, "%s: cannot find the cxsim executable\n", s_cmd);
-        rc = S_EXIT_FAILED;
-        goto done;
-    }
-    exe[n] = '\0';
-    ex = cx_exp_exec_new(exe, root, "in-process", (int)jobs, isatty(STDERR_FILENO));
-    uint64_t seeds[CX_GAP_MAX_REPS];
-    for (int r = 0; ex && r < reps; r++) {
-        seeds[r] = cx_exp_seed(cur->seed, NULL, r);
-        if (s_queue(ex, cur_path, "current", r, seeds[r]) != 0 ||
-            s_queue(ex, tgt_path, "target", r, seeds[r]) != 0) {
-            cx_exp_exec_destroy(&ex);
-        }
-    }
-    if (!ex) {
-        fprintf(stderr, "%s: out of memory\n", s_cmd);
-        rc = S_EXIT_FAILED;
-        goto done;
-    }
-    cx_signals_on_stop(s_on_signal);
-    s_done_t dn = {0};
-    char err[512] = "";
-    int lr = cx_exp_exec_loop(ex, s_done, &dn, &s_stop, err, sizeof err);
-    cx_signals_default();
-    if (lr != 0 || dn.failed) {
-        fprintf(stderr, "%s: %s\n", s_cmd,
-                lr < 0 ? err : (lr > 0 ? "interrupted" : "runs failed: no gap computed"));
-        rc = S_EXIT_FAILED;
-        goto done;
-    }
-    cx_buf_reset(&runs);
+    int rc = 0;
     cx_buf_printf(&runs, "side,replicate,seed,dir");
-    for (int k = 0; k < CX_GAP_KPIS; k++) {
-        cx_buf_printf(&runs, ",%s", cx_gap_kpi_name((cx_gap_kpi_t)k));
+    for (int q = 0; q < CX_GAP_KPIS; q++) {
+        cx_buf_printf(&runs, ",%s", cx_gap_kpi_name((cx_gap_kpi_t)q));
     }
     cx_buf_printf(&runs, "\n");
-    for (int r = 0; r < reps; r++) {
-        if (s_read_kpis(root, "current", (int)r, kc[r]) != 0 ||
-            s_read_kpis(root, "target", (int)r, kt[r]) != 0) {
-            rc = S_EXIT_FAILED;
-            goto done;
-        }
-        for (int side = 0; side < 2; side++) {
-            cx_buf_printf(&runs, "%s,%d,%llu,runs/%s-r%d", side ? "target" : "current", r,
-                             (unsigned long long)seeds[r], side ? "target" : "current", r);
-            for (int k = 0; k < CX_GAP_KPIS; k++) {
-                cx_buf_printf(&runs, ",%.17g", side ? kt[r][k] : kc[r][k]);
+    for (int r = 0; r < reps && rc == 0; r++) {
+        for (int side = 0; side < 2 && rc == 0; side++) {
+            char rdir[512];
+            uint64_t seed = 0;
+            rc = cx_dx_runs_dir(x, side, r, rdir, sizeof rdir, &seed) ||
+                 cx_dx_runs_kpis(x, side, r, k[side][r]);
+            cx_buf_printf(&runs, "%s,%d,%llu,%s", side ? "target" : "current", r,
+                             (unsigned long long)seed, rdir);
+            for (int q = 0; q < CX_GAP_KPIS; q++) {
+                cx_buf_printf(&runs, ",%.17g", k[side][r][q]);
             }
             cx_buf_printf(&runs, "\n");
         }
     }
-    /* The report. */
     cx_buf_printf(&rep, "gap: %s -> %s (%d ticks of a %s)\n\n", cur->name, tgt->name, cur->ticks,
                      cx_tick_unit_name(cur->tick_unit));
     cx_gap_report_orgs(&rep, gap);
     cx_buf_printf(&rep,
-                     "\nwhat the gap costs today: %ld paired replicates (common random "
+                     "\nwhat the gap costs today: %d paired replicates (common random "
                      "numbers), target - today, 95%% CI\n",
                      reps);
     cx_buf_printf(&rep, "%-24s %16s %16s %16s  %s\n", "kpi", "today", "target", "gap", "95% CI");
     cx_buf_printf(&csv, "kpi,today,target,gap,lo,hi,n\n");
     double t975 = cx_exp_t_quantile(0.975, (double)(reps - 1));
-    for (int k = 0; k < CX_GAP_KPIS; k++) {
+    for (int q = 0; q < CX_GAP_KPIS && rc == 0; q++) {
         double c[CX_GAP_MAX_REPS];
         double t[CX_GAP_MAX_REPS];
         for (int r = 0; r < reps; r++) {
-            c[r] = kc[r][k];
-            t[r] = kt[r][k];
+            c[r] = k[0][r][q];
+            t[r] = k[1][r][q];
         }
         cx_gap_stat_t st;
-        cx_gap_paired(c, t, (int)reps, t975, &st);
-        const char *name = cx_gap_kpi_name((cx_gap_kpi_t)k);
+        cx_gap_paired(c, t, reps, t975, &st);
+        const char *name = cx_gap_kpi_name((cx_gap_kpi_t)q);
         cx_buf_printf(&rep, "%-24s %16.2f %16.2f %+16.2f  [%.2f, %.2f]\n", name, st.cur, st.tgt,
                          st.delta, st.lo, st.hi);
         cx_buf_printf(&csv, "%s,%.17g,%.17g,%.17g,%.17g,%.17g,%d\n", name, st.cur, st.tgt,
                          st.delta, st.lo, st.hi, st.n);
     }
     cx_buf_printf(&rep,
-                     "\nruns: %s/runs/{current,target}-r0..%ld, seeds in runs.csv; "
-                     "gap.csv; the search space: %s/space.yaml\n"
+                     "\nruns: %s/runs, cited in runs.csv with their seeds; gap.csv; the search "
+                     "space: %s/space.yaml\n"
                      "next: cxsim optimise %s/current.yaml --space %s/space.yaml "
                      "--budget AMOUNT\n",
-                     dir, reps - 1, dir, dir, dir);
+                     dir, dir, dir, dir);
     cx_gap_space_text(&space, gap, "current.yaml");
-    if (s_write_buf(root, "gap.csv", &csv) != 0 || s_write_buf(root, "runs.csv", &runs) != 0 ||
-        s_write_buf(root, "space.yaml", &space) != 0 || s_write_buf(root, "gap.txt", &rep) != 0) {
-        rc = S_EXIT_FAILED;
-        goto done;
+    const char *root = x->pl.root;
+    if (rc == 0 && (cx_dx_write(s_cmd, root, "gap.csv", &csv) != 0 ||
+                    cx_dx_write(s_cmd, root, "runs.csv", &runs) != 0 ||
+                    cx_dx_write(s_cmd, root, "space.yaml", &space) != 0 ||
+                    cx_dx_write(s_cmd, root, "gap.txt", &rep) != 0)) {
+        rc = -1;
     }
-    fputs(cx_buf_str(&rep), stdout);
-    rc = S_EXIT_OK;
-done:
-    cx_exp_exec_destroy(&ex);
+    if (rc == 0) {
+        fputs(cx_buf_str(&rep), stdout);
+    }
     cx_buf_fini(&rep);
     cx_buf_fini(&csv);
     cx_buf_fini(&runs);
     cx_buf_fini(&space);
+    return rc;
+}
+
+int cx_cmd_gap(int argc, char **argv)
+{
+    s_opts_t o;
+    int pr = s_parse(argc, argv, &o);
+    if (pr != 0) {
+        return pr > 0 ? 0 : 2;
+    }
+    cx_scenario_t *cur = malloc(sizeof *cur);
+    cx_scenario_t *tgt = malloc(sizeof *tgt);
+    cx_gap_t *gap = malloc(sizeof *gap);
+    cx_dx_runs_t x;
+    memset(&x, 0, sizeof x);
+    x.pl.lock_fd = -1;
+    int rc = 1;
+    char dir[PATH_MAX];
+    if (!cur || !tgt || !gap) {
+        fprintf(stderr, "%s: out of memory\n", s_cmd);
+    } else if (s_build(o.files[0], o.files[1], o.level, o.com.sets, o.com.n_sets, o.com.ticks, cur,
+                       tgt, gap) != 0) {
+        rc = 2;
+    } else {
+        snprintf(dir, sizeof dir, "%s%s", o.com.out ? "" : "gaps/",
+                 o.com.out ? o.com.out : cur->name);
+        rc = cx_dx_runs_open(&x, s_cmd, dir, "gap.db", (int)o.com.reps) != 0 ? 1
+                                                                             : s_arms(&x, cur, tgt);
+        int gr = rc == 0 ? cx_dx_runs_go(&x, (int)o.com.jobs) : 0;
+        rc = rc != 0 ? rc : (gr == 2 ? 2 : (gr != 0 ? 1 : 0));
+        if (rc == 0 && s_report(&x, cur, tgt, gap, dir) != 0) {
+            rc = 1;
+        }
+    }
+    cx_dx_runs_fini(&x);
     free(cur);
     free(tgt);
     free(gap);
-    free(kc);
-    free(kt);
     fflush(stdout);
     return rc;
 }

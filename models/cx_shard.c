@@ -22,7 +22,7 @@
  *
  *  Layout: the arrays are split by access pattern. next[] (4 bytes) is
  *  read for every customer every tick; everything else a customer's event
- *  touches sits in one cache-line record (s_cust_t, 64 bytes): 68 bytes
+ *  touches sits in one cache-line record (cx_shard__cust_t, 64 bytes): 68 bytes
  *  per customer. Outcomes reach customers sparsely, so the cost of an
  *  event is memory latency; with one line per customer it can be
  *  prefetched a few customers ahead (S_AHEAD), which a spread of fifteen
@@ -31,6 +31,7 @@
  *  prefetching.
  */
 #include "cx_shard.h"
+#include "cx_shard_impl.h"
 
 #include <assert.h>
 #include <math.h>
@@ -43,8 +44,6 @@
 #include "cx_util.h"
 
 #define S_TAG 0xC5A4D001u
-#define S_SNAP_MAGIC 0x43585348u /* "CXSH" */
-#define S_SNAP_VERSION 3u
 #define S_NEVER UINT32_MAX
 
 /* Customer flags */
@@ -70,67 +69,7 @@
 #define CX_PREFETCH(p) ((void)(p))
 #endif
 
-/* A customer's state but for next[]. Outcomes reach customers sparsely
- * (a department serves a few in a hundred per tick), and every event reads
- * and writes most of these fields: one aligned cache line per customer
- * costs one miss where fifteen arrays cost fifteen. next[] stays apart
- * because every tick scans it. */
-typedef struct {
-    uint32_t tp_tick;    /* tick of the next touchpoint or hand-off, S_NEVER in flight */
-    float tp_day;        /* day of the next touchpoint, or of the open case */
-    uint32_t survey;     /* tick of the next survey */
-    uint32_t last;       /* tick the lazy state was last brought up to */
-    uint32_t case_start; /* tick the current case began */
-    float sat;           /* satisfaction, 0..10 */
-    float expect;        /* expectation, 0..10 */
-    float effort;        /* recent effort, 0 (none) .. 10 */
-    float loyal;         /* loyalty, 0..1 */
-    float rem;           /* cumulative hazard left before churn */
-    float hz;            /* churn hazard per day since `last` */
-    uint8_t pos;         /* touchpoint reached next, or of the open case */
-    uint8_t flags;       /* S_* */
-    uint8_t hto;         /* department of the pending hand-off */
-    uint8_t hfrom;       /* department that handed it over */
-    uint32_t joined;     /* tick the customer joined (0: the initial base) */
-    uint8_t spare[12];   /* to 64 bytes: one cache line */
-} s_cust_t;
-static_assert(sizeof(s_cust_t) == 64, "a customer record is one cache line");
-
-struct cx_shard {
-    uint32_t tag;                    /* S_TAG while alive */
-    const cx_scenario_t *sc;         /* scenario (not owned) */
-    const cx_persona_spec_t *ps;     /* this persona */
-    const cx_journey_spec_t *js;     /* its journey */
-    int persona;                     /* persona index */
-    int shard;                       /* this shard */
-    int nshards;                     /* shards of the persona */
-    int journey;                     /* journey index */
-    int it;                          /* IT department, or -1 */
-    int product;                     /* product department, or -1 */
-    size_t n;                        /* customers held */
-    size_t cap;                      /* customers allocated */
-    uint32_t *next;                  /* tick of the next event per customer, S_NEVER when none */
-    s_cust_t *c;                     /* the rest of each customer's state */
-    uint32_t *due;                   /* scratch: positions due this tick */
-    size_t due_cap;                  /* allocated entries in due */
-    cx_request_t *req[CX_MAX_DEPTS]; /* this tick's requests per department */
-    size_t req_n[CX_MAX_DEPTS];      /* entries used */
-    size_t req_cap[CX_MAX_DEPTS];    /* entries allocated */
-    cx_tally_t tally;                /* this tick's tally, being filled */
-    int64_t sat_sum;                 /* sum of sat over active customers, micro */
-    int64_t exp_sum;                 /* sum of expect over active customers, micro */
-    int64_t eff_sum;                 /* sum of effort over active customers, micro */
-    int64_t active;                  /* active customers */
-    double price_seen;               /* price the hazards were computed with */
-    double price_factor;             /* hazard multiplier of that price */
-    double h0;                       /* base churn hazard per day */
-    double alpha_sat[2];             /* satisfaction step: ordinary, moment of truth */
-    double alpha_eff[2];             /* effort step: ordinary, moment of truth */
-    double alpha_up[2];              /* expectation rise step */
-    double alpha_down[2];            /* expectation fall step */
-    cx_shard_stats_t stats;          /* running totals by NPS class */
-    cx_rng_key_t key[CX_STREAM_DEPT + 1]; /* Philox key of each stream */
-};
+/* The customer record and struct cx_shard: cx_shard_impl.h. */
 
 #define s_clamp cx_clampd
 
@@ -173,12 +112,12 @@ static int s_grow(void **a, size_t cap, size_t sz)
 /* Grows the record array to cap records, aligned on a cache line. */
 static int s_grow_aligned(cx_shard_t *self, size_t cap)
 {
-    void *p = aligned_alloc(64, cap * sizeof(s_cust_t));
+    void *p = aligned_alloc(64, cap * sizeof(cx_shard__cust_t));
     if (!p) {
         return -1;
     }
     if (self->c && self->n) {
-        memcpy(p, self->c, self->n * sizeof(s_cust_t));
+        memcpy(p, self->c, self->n * sizeof(cx_shard__cust_t));
     }
     free(self->c);
     self->c = p;
@@ -186,7 +125,7 @@ static int s_grow_aligned(cx_shard_t *self, size_t cap)
 }
 
 /* Makes room for n customers (geometric growth). Returns 0, or -1. */
-static int s_reserve(cx_shard_t *self, size_t n)
+int cx_shard__reserve(cx_shard_t *self, size_t n)
 {
     if (n <= self->cap) {
         return 0;
@@ -206,7 +145,7 @@ static int s_reserve(cx_shard_t *self, size_t n)
 
 size_t cx_shard_bytes_per_customer(void)
 {
-    return sizeof(uint32_t) + sizeof(s_cust_t);
+    return sizeof(uint32_t) + sizeof(cx_shard__cust_t);
 }
 
 size_t cx_shard_size(const cx_shard_t *self)
@@ -470,7 +409,7 @@ cx_shard_t *cx_shard_new(const cx_scenario_t *sc, const cx_steady_t *st, int per
         self->alpha_down[k] = 1.0 - pow(1.0 - p->expectation_fall, wmot[k]);
     }
     size_t n0 = (size_t)((ps->customers + nshards - 1 - shard) / nshards);
-    if (s_reserve(self, n0 + n0 / 2 + 16) != 0) {
+    if (cx_shard__reserve(self, n0 + n0 / 2 + 16) != 0) {
         cx_shard_destroy(&self);
         return NULL;
     }
@@ -582,6 +521,8 @@ static void s_experience(cx_shard_t *self, size_t j, const cx_tickctx_t *ctx, in
         tt->pillar_sum[k] += cx_round(s_clamp(s[k], 0.0, 10.0) * CX_SCORE_SCALE);
     }
     tt->experience_micro += cx_round(x * CX_MICRO);
+    tt->pain += x < e;
+    tt->delight += x >= e + CX_DELIGHT_MARGIN;
 }
 
 /* Ends the case at the current touchpoint of j: purchase, competitor pull
@@ -861,7 +802,7 @@ int cx_shard_begin_tick(cx_shard_t *self, const cx_tickctx_t *ctx)
                  * customers. New customers always follow the last one held. */
                 break;
             }
-            if (s_reserve(self, j + 1) != 0) {
+            if (cx_shard__reserve(self, j + 1) != 0) {
                 return -1;
             }
             s_init_customer(self, j, t, 0, l - first < referred, ctx->cx_owner, days, NULL);
@@ -975,6 +916,10 @@ size_t cx_shard_apply_outcomes(cx_shard_t *self, const cx_tickctx_t *ctx, const 
             self->tally.interactions++;
         }
         s_experience(self, j, ctx, oc->tp, s);
+        cx_tp_tally_t *tt = &self->tally.tp[oc->tp];
+        int abandoned = (oc->flags & CX_OUT_ABANDONED) != 0;
+        tt->abandoned += abandoned;
+        tt->waited += (oc->wait > 0) & !abandoned;
         self->c[j].flags &= (uint8_t)~S_INFLIGHT;
         int resolved = (oc->flags & CX_OUT_RESOLVED) != 0;
         if (resolved) {
@@ -992,6 +937,7 @@ size_t cx_shard_apply_outcomes(cx_shard_t *self, const cx_tickctx_t *ctx, const 
             self->c[j].flags |= S_PENDING;
             if (oc->flags & CX_OUT_HANDOFF_FAILED) {
                 self->tally.failed_handoffs++;
+                tt->failed_handoffs++;
                 self->c[j].flags |= S_LOST;
             }
             self->c[j].tp_tick = t + 1;
@@ -1012,85 +958,4 @@ void cx_shard_end_tick(cx_shard_t *self, const cx_tickctx_t *ctx, cx_tally_t *ta
     self->tally.expectation_micro = self->exp_sum;
     self->tally.effort_micro = self->eff_sum;
     *tally = self->tally;
-}
-
-/* --- snapshot ------------------------------------------------------- */
-
-/* Snapshot header; next[] then the customer records follow. */
-typedef struct {
-    uint32_t magic;         /* S_SNAP_MAGIC */
-    uint32_t version;       /* S_SNAP_VERSION */
-    int32_t persona;        /* persona index */
-    int32_t shard;          /* shard */
-    int32_t nshards;        /* shards */
-    int32_t reserved;       /* 0 */
-    uint64_t n;             /* customers that follow */
-    int64_t sums[4];        /* sat_sum, exp_sum, eff_sum, active */
-    double price_seen;      /* price of the hazards */
-    double price_factor;    /* its factor */
-    cx_shard_stats_t stats; /* running totals */
-} s_snap_t;
-
-int cx_shard_snapshot(const cx_shard_t *self, uint8_t **buf, size_t *len)
-{
-    size_t total = sizeof(s_snap_t) + self->n * cx_shard_bytes_per_customer();
-    uint8_t *b = malloc(total);
-    if (!b) {
-        return -1;
-    }
-    s_snap_t h;
-    memset(&h, 0, sizeof h);
-    h.magic = S_SNAP_MAGIC;
-    h.version = S_SNAP_VERSION;
-    h.persona = self->persona;
-    h.shard = self->shard;
-    h.nshards = self->nshards;
-    h.n = self->n;
-    h.sums[0] = self->sat_sum;
-    h.sums[1] = self->exp_sum;
-    h.sums[2] = self->eff_sum;
-    h.sums[3] = self->active;
-    h.price_seen = self->price_seen;
-    h.price_factor = self->price_factor;
-    h.stats = self->stats;
-    memcpy(b, &h, sizeof h);
-    if (self->n) {
-        memcpy(b + sizeof h, self->next, self->n * sizeof *self->next);
-        memcpy(b + sizeof h + self->n * sizeof *self->next, self->c, self->n * sizeof *self->c);
-    }
-    *buf = b;
-    *len = total;
-    return 0;
-}
-
-int cx_shard_restore(cx_shard_t *self, const uint8_t *buf, size_t len)
-{
-    s_snap_t h;
-    if (!buf || len < sizeof h) {
-        return -1;
-    }
-    memcpy(&h, buf, sizeof h);
-    size_t per = cx_shard_bytes_per_customer();
-    if (h.magic != S_SNAP_MAGIC || h.version != S_SNAP_VERSION || h.persona != self->persona ||
-        h.shard != self->shard || h.nshards != self->nshards || h.n > (len - sizeof h) / per ||
-        len != sizeof h + h.n * per) {
-        return -1;
-    }
-    if (s_reserve(self, (size_t)h.n) != 0) {
-        return -1;
-    }
-    size_t n = (size_t)h.n;
-    if (n) {
-        memcpy(self->next, buf + sizeof h, n * sizeof *self->next);
-        memcpy(self->c, buf + sizeof h + n * sizeof *self->next, n * sizeof *self->c);
-    }
-    self->n = n;
-    self->sat_sum = h.sums[0];
-    self->exp_sum = h.sums[1];
-    self->eff_sum = h.sums[2];
-    self->active = h.sums[3];
-    self->price_seen = h.price_seen;
-    self->price_factor = h.price_factor;
-    self->stats = h.stats;
-    return 0;
 }

@@ -32,6 +32,14 @@
     X(effort_micro)                                                                                \
     X(demand)
 
+/* The count fields of cx_tp_tally_t after experience_micro, in wire order. */
+#define S_TP_COUNTS(X)                                                                             \
+    X(pain)                                                                                        \
+    X(delight)                                                                                     \
+    X(failed_handoffs)                                                                             \
+    X(waited)                                                                                      \
+    X(abandoned)
+
 /* Words before the touchpoints: the scalars, the journey and n_tp. */
 #define S_ONE(f) +1
 #define S_HEAD (0 S_TALLY_SCALARS(S_ONE) + 2)
@@ -40,6 +48,18 @@ void cx_tally_zero(cx_tally_t *t)
 {
     memset(t, 0, sizeof *t);
     t->journey = -1;
+}
+
+void cx_tp_tally_add(cx_tp_tally_t *dst, const cx_tp_tally_t *src)
+{
+    dst->interactions += src->interactions;
+    for (int p = 0; p < CX_PILLARS; p++) {
+        dst->pillar_sum[p] += src->pillar_sum[p];
+    }
+    dst->experience_micro += src->experience_micro;
+#define S_ADD(f) dst->f += src->f;
+    S_TP_COUNTS(S_ADD)
+#undef S_ADD
 }
 
 void cx_tally_add(cx_tally_t *dst, const cx_tally_t *src)
@@ -60,11 +80,7 @@ void cx_tally_add(cx_tally_t *dst, const cx_tally_t *src)
     }
     int n = src->n_tp < dst->n_tp ? src->n_tp : dst->n_tp;
     for (int i = 0; i < n; i++) {
-        dst->tp[i].interactions += src->tp[i].interactions;
-        for (int p = 0; p < CX_PILLARS; p++) {
-            dst->tp[i].pillar_sum[p] += src->tp[i].pillar_sum[p];
-        }
-        dst->tp[i].experience_micro += src->tp[i].experience_micro;
+        cx_tp_tally_add(&dst->tp[i], &src->tp[i]);
     }
 }
 
@@ -86,6 +102,9 @@ int cx_tally_pack(const cx_tally_t *t, int64_t *out)
             out[k++] = t->tp[i].pillar_sum[p];
         }
         out[k++] = t->tp[i].experience_micro;
+#define S_PACK(f) out[k++] = t->tp[i].f;
+        S_TP_COUNTS(S_PACK)
+#undef S_PACK
     }
     return k;
 }
@@ -93,6 +112,7 @@ int cx_tally_pack(const cx_tally_t *t, int64_t *out)
 int cx_tally_unpack(cx_tally_t *t, const int64_t *in, int n)
 {
     _Static_assert(S_HEAD == CX_TALLY_HEAD_WORDS, "tally scalars and CX_TALLY_HEAD_WORDS agree");
+    _Static_assert(2 + CX_PILLARS S_TP_COUNTS(S_ONE) == CX_TP_WORDS, "touchpoint words agree");
     if (n < S_HEAD || n > CX_TALLY_WORDS) {
         return -1;
     }
@@ -104,7 +124,7 @@ int cx_tally_unpack(cx_tally_t *t, const int64_t *in, int n)
     int64_t journey = in[k++];
     int64_t n_tp = in[k++];
     if (journey < -1 || journey >= CX_MAX_JOURNEYS || n_tp < 0 || n_tp > CX_MAX_TOUCHPOINTS ||
-        n != S_HEAD + (int)n_tp * (2 + CX_PILLARS)) {
+        n != S_HEAD + (int)n_tp * CX_TP_WORDS) {
         return -1;
     }
     t->journey = (int32_t)journey;
@@ -115,6 +135,9 @@ int cx_tally_unpack(cx_tally_t *t, const int64_t *in, int n)
             t->tp[i].pillar_sum[p] = in[k++];
         }
         t->tp[i].experience_micro = in[k++];
+#define S_UNPACK(f) t->tp[i].f = in[k++];
+        S_TP_COUNTS(S_UNPACK)
+#undef S_UNPACK
     }
     return 0;
 }

@@ -16,12 +16,26 @@
 
 #define CX_MICRO 1000000 /* fixed-point scale of *_micro sums */
 
-/* Per touchpoint of a journey, over one tick. */
+/* An experience at least this far above the customer's expectation (0..10
+ * scale) counts as a delight (docs/MODEL.md, "Pain points and delights"). */
+#define CX_DELIGHT_MARGIN 1.0
+
+/* Per touchpoint of a journey, over one tick. The last five are the pain
+ * and delight counts of seed 003's journey analysis. */
 typedef struct {
     int64_t interactions;         /* interactions that happened there */
     int64_t pillar_sum[CX_PILLARS]; /* sum of wire pillar scores (score x 20) */
     int64_t experience_micro;     /* sum of experience scores (0..10) x 1e6 */
+    int64_t pain;                 /* experiences below the customer's expectation */
+    int64_t delight;              /* experiences CX_DELIGHT_MARGIN or more above it */
+    int64_t failed_handoffs;      /* hand-offs from here that lost their context */
+    int64_t waited;               /* outcomes served after a tick or more in a backlog */
+    int64_t abandoned;            /* outcomes of customers who gave up waiting */
 } cx_tp_tally_t;
+
+/* Words of one touchpoint on the wire: interactions, pillars, experience,
+ * then the five counts. */
+#define CX_TP_WORDS (2 + CX_PILLARS + 5)
 
 /* One persona shard's tick, or the sum of several. */
 typedef struct {
@@ -57,9 +71,11 @@ typedef struct {
 
 /* Number of int64 words cx_tally_pack writes at most. */
 #define CX_TALLY_HEAD_WORDS 27 /* scalars, journey and n_tp */
-#define CX_TALLY_WORDS (CX_TALLY_HEAD_WORDS + CX_MAX_TOUCHPOINTS * (2 + CX_PILLARS))
+#define CX_TALLY_WORDS (CX_TALLY_HEAD_WORDS + CX_MAX_TOUCHPOINTS * CX_TP_WORDS)
 
 void cx_tally_zero(cx_tally_t *t);
+/* Adds one touchpoint's tally into another, field by field. */
+void cx_tp_tally_add(cx_tp_tally_t *dst, const cx_tp_tally_t *src);
 /* Adds src into dst, field by field (touchpoints only when journeys match
  * or dst has none). */
 void cx_tally_add(cx_tally_t *dst, const cx_tally_t *src);

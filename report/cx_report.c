@@ -7,6 +7,7 @@
  *      cx_report_sweep.c    sweep directories (sweep.db)
  *      cx_report_sens.c, cx_report_opt.c, cx_report_calib.c, cx_report_check.c
  *                           sensitivity, optimise, calibration and check directories
+ *      cx_report_attr.c     attribution directories (attribution.csv, shares.csv)
  *
  *  Errors: cx_report_kind returns -1 with a message; cx_report_build returns
  *  CX_REPORT_NOT_A_RESULT, or what the page returns.
@@ -53,11 +54,15 @@ int cx_report_kind(const char *dir, char *err, size_t errlen)
     if (cx_report_is_file(dir, "check.db")) {
         return CX_REPORT_CHECK;
     }
+    if (cx_report_is_file(dir, "attribution.csv") && cx_report_is_file(dir, "shares.csv")) {
+        return CX_REPORT_ATTRIBUTION;
+    }
     snprintf(err, errlen,
              "%.3000s is neither a run directory (kpis.csv), a compare directory "
              "(compare.db), a sweep directory (sweep.db), a sensitivity directory "
              "(sensitivity.db), an optimise directory (optimise.db), a calibration "
-             "directory (calibration.db) nor a check directory (check.db)",
+             "directory (calibration.db), a check directory (check.db) nor an attribution "
+             "directory (attribution.csv, shares.csv)",
              dir);
     return -1;
 }
@@ -81,6 +86,8 @@ int cx_report_build(const char *dir, cx_buf_t *html, char *err, size_t errlen)
         return cx_report_calib_page(dir, html, err, errlen);
     case CX_REPORT_CHECK:
         return cx_report_check_page(dir, html, err, errlen);
+    case CX_REPORT_ATTRIBUTION:
+        return cx_report_attr_page(dir, html, err, errlen);
     default:
         return cx_report_run_page(dir, html, err, errlen);
     }

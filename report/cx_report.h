@@ -58,12 +58,13 @@ typedef enum {
     CX_REPORT_SENSITIVITY = 4,
     CX_REPORT_OPTIMISE = 5,
     CX_REPORT_CALIBRATION = 6,
-    CX_REPORT_CHECK = 7
+    CX_REPORT_CHECK = 7,
+    CX_REPORT_ATTRIBUTION = 8
 } cx_report_kind_t;
 
 /* What dir holds: CX_REPORT_RUN, CX_REPORT_COMPARE, CX_REPORT_SWEEP,
- * CX_REPORT_SENSITIVITY, CX_REPORT_OPTIMISE, CX_REPORT_CALIBRATION or
- * CX_REPORT_CHECK, or -1 with a message (it does not exist, is not a
+ * CX_REPORT_SENSITIVITY, CX_REPORT_OPTIMISE, CX_REPORT_CALIBRATION,
+ * CX_REPORT_CHECK or CX_REPORT_ATTRIBUTION (attribution.csv and shares.csv), or -1 with a message (it does not exist, is not a
  * directory, or holds none of kpis.csv, compare.db, sweep.db,
  * sensitivity.db, optimise.db, calibration.db and check.db). */
 int cx_report_kind(const char *dir, char *err, size_t errlen);

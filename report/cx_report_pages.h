@@ -31,5 +31,8 @@ int cx_report_opt_page(const char *dir, cx_buf_t *b, char *err, size_t errlen);
 int cx_report_calib_page(const char *dir, cx_buf_t *b, char *err, size_t errlen);
 /* The page of a check directory: check.db (cx_report_check.c). */
 int cx_report_check_page(const char *dir, cx_buf_t *b, char *err, size_t errlen);
+/* The page of an attribution directory (cxsim attribute): attribution.csv,
+ * shares.csv, runs.csv (cx_report_attr.c). */
+int cx_report_attr_page(const char *dir, cx_buf_t *b, char *err, size_t errlen);
 
 #endif

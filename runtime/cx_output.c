@@ -133,12 +133,7 @@ void cx_tick_totals_add(cx_tick_totals_t *t, const cx_tally_t *s)
     cx_tally_add(&t->total, s);
     if (s->journey >= 0 && s->journey < CX_MAX_JOURNEYS) {
         for (int i = 0; i < s->n_tp && i < CX_MAX_TOUCHPOINTS; i++) {
-            cx_tp_tally_t *d = &t->tp[s->journey][i];
-            d->interactions += s->tp[i].interactions;
-            for (int p = 0; p < CX_PILLARS; p++) {
-                d->pillar_sum[p] += s->tp[i].pillar_sum[p];
-            }
-            d->experience_micro += s->tp[i].experience_micro;
+            cx_tp_tally_add(&t->tp[s->journey][i], &s->tp[i]);
         }
     }
 }
@@ -158,7 +153,7 @@ int cx_kpi_row_columns(const cx_kpi_row_t *r, const char **names, double *values
     "failed_handoffs,cost,employee_engagement,capacity\n"
 #define S_TPS_HEADER                                                                               \
     "tick,journey,touchpoint,owner,interactions,integrity,resolution,expectations,time_effort,"    \
-    "personalisation,empathy,experience\n"
+    "personalisation,empathy,experience,pain,delight,failed_handoffs,waited,abandoned\n"
 
 static int s_open_csv(cx_output_t *o, const char *name, const char *header, char *err,
                       size_t errlen)
@@ -174,6 +169,31 @@ static int s_open_csv(cx_output_t *o, const char *name, const char *header, char
         return -1;
     }
     return fd;
+}
+
+/* Room kept for summary.json: a full disk must still let the run say why
+ * it stopped. DIR/.summary-room holds S_ROOM bytes from the start of the
+ * output until summary.json is written, when it is removed first: the
+ * space it frees is the summary's. Best effort (a disk already full at the
+ * start has no room to keep). */
+#define S_ROOM 8192
+static void s_room_keep(const char *dir)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/.summary-room", dir);
+    static const char zeros[S_ROOM];
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd >= 0) {
+        (void)cx_write_all(fd, zeros, sizeof zeros); /* what could be kept is kept */
+        close(fd);
+    }
+}
+
+static void s_room_free(const char *dir)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/.summary-room", dir);
+    unlink(path);
 }
 
 cx_output_t *cx_output_open(const char *dir, const cx_scenario_t *sc, const char *resolved,
@@ -207,6 +227,7 @@ cx_output_t *cx_output_open(const char *dir, const cx_scenario_t *sc, const char
      * this one's: it is replaced only when this run closes. */
     snprintf(path, sizeof path, "%s/summary.json", dir);
     unlink(path);
+    s_room_keep(dir);
 
     cx_buf_t h = {0};
     const char *names[64];
@@ -308,7 +329,10 @@ static int s_write_tick(cx_output_t *o, const cx_kpi_row_t *row, const cx_tick_t
                 s_num(b, n > 0 ? (double)tp->pillar_sum[p] / ((double)CX_SCORE_SCALE * n) : 0.0 / 0.0,
                       ',');
             }
-            s_num(b, n > 0 ? (double)tp->experience_micro / (CX_MICRO * n) : 0.0 / 0.0, '\n');
+            s_num(b, n > 0 ? (double)tp->experience_micro / (CX_MICRO * n) : 0.0 / 0.0, ',');
+            cx_buf_printf(b, "%lld,%lld,%lld,%lld,%lld\n", (long long)tp->pain,
+                          (long long)tp->delight, (long long)tp->failed_handoffs,
+                          (long long)tp->waited, (long long)tp->abandoned);
         }
     }
     if (s_flush(o, o->fd_tps, "touchpoints.csv", err, errlen) != 0) {
@@ -463,6 +487,7 @@ int cx_output_close(cx_output_t **o_p, const cx_run_info_t *info, char *err, siz
               (long long)info->control_refused);
     char path[4200];
     snprintf(path, sizeof path, "%s/summary.json", o->dir);
+    s_room_free(o->dir);
     if (b.oom) {
         snprintf(err, errlen, "out of memory writing the summary");
         rc = -1;
@@ -514,6 +539,7 @@ cx_output_t *cx_output_reopen(const char *dir, const cx_scenario_t *sc,
     o->sc = sc;
     o->st = *st;
     snprintf(o->dir, sizeof o->dir, "%s", dir);
+    s_room_keep(dir);
     int fds[3] = {-1, -1, -1};
     for (int i = 0; i < 3; i++) {
         char path[4200];

@@ -12,7 +12,8 @@ target_include_directories(test_json PRIVATE ${CMAKE_SOURCE_DIR}/web)
 target_link_libraries(test_json PRIVATE cxconfig)
 
 set(CX_IT_ENV "CXSIM=$<TARGET_FILE:cxsim>;CX_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
-foreach(t run_baseline determinism faults bad_input checkpoint checkpoint_trust dir_lock nonregular shipped live python fork keep_checkpoints run_out remote web web_classroom oracle)
+foreach(t run_baseline determinism faults bad_input checkpoint checkpoint_trust dir_lock nonregular shipped live python fork keep_checkpoints run_out remote web web_classroom oracle
+    pain_oracle web_assess)
   cx_integration_test(it_${t} ${CMAKE_CURRENT_SOURCE_DIR}/integration/${t}.sh)
   set_tests_properties(it_${t} PROPERTIES TIMEOUT 300 ENVIRONMENT "${CX_IT_ENV}")
 endforeach()

@@ -36,6 +36,9 @@ set_tests_properties(it_unreachable_dept PROPERTIES SKIP_RETURN_CODE 77)
 cx_integration_test(it_web_token ${CMAKE_CURRENT_LIST_DIR}/integration/web_token.sh)
 set_tests_properties(it_web_token PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77
   ENVIRONMENT "${CX_REL_ENV}")
+cx_integration_test(it_web_assess_token ${CMAKE_CURRENT_LIST_DIR}/integration/web_assess_token.sh)
+set_tests_properties(it_web_assess_token PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77
+  ENVIRONMENT "${CX_REL_ENV}")
 
 # Slow HTTP clients against cxsim-web on 127.0.0.1-3 (answers within 2 s: alone);
 # skipped (77) where 127.0.0.2 cannot be bound.

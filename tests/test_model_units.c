@@ -98,7 +98,7 @@ static void test_tally_wire(void **state)
     t.tp[0].experience_micro = 7;
     int64_t w[CX_TALLY_WORDS];
     int n = cx_tally_pack(&t, w);
-    assert_int_equal(n, CX_TALLY_HEAD_WORDS + 3 * (2 + CX_PILLARS));
+    assert_int_equal(n, CX_TALLY_HEAD_WORDS + 3 * CX_TP_WORDS);
     cx_tally_t u;
     assert_int_equal(cx_tally_unpack(&u, w, n), 0);
     assert_memory_equal(&t, &u, sizeof t);

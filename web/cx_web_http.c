@@ -42,7 +42,7 @@ int cx_web_is_loopback(const char *addr)
 
 /* The Host header names this machine's loopback: localhost, 127.x.y.z or
  * [::1], with or without a port. */
-static int s_host_ok(const char *host)
+int cx_web_host_ok(const char *host)
 {
     char name[256];
     size_t n;
@@ -475,7 +475,7 @@ static enum MHD_Result s_begin(cx_web_http_t *h, struct MHD_Connection *c, const
     cx_web_guard_busy(&h->guard, c, 1);
     if (h->loopback) {
         const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
-        if (host && !s_host_ok(host)) {
+        if (host && !cx_web_host_ok(host)) {
             return cx_web_reply(c, MHD_HTTP_FORBIDDEN, 0,
                            "this server answers to localhost only (Host: %.200s)", host);
         }

@@ -82,4 +82,8 @@ void cx_web_http_stop(cx_web_http_t *h);
 /* 1 when addr is a loopback address (127.0.0.0/8, ::1). */
 int cx_web_is_loopback(const char *addr);
 
+/* 1 when a Host header names this machine's loopback: localhost,
+ * 127.x.y.z or [::1], with or without a port. */
+int cx_web_host_ok(const char *host);
+
 #endif

@@ -3,6 +3,11 @@
  *  governance), served on HTTP from one run directory.
  *
  *      cxsim-web RUN_DIR [--classroom] [--listen PORT] [--bind ADDR] [--key FILE]
+ *      cxsim-web --assess FILE [--listen PORT] [--bind ADDR]
+ *
+ *  --assess: the maturity questionnaire FILE (as `cxsim assess` reads it)
+ *  served for a workshop without a run (cx_web_assess): one form per
+ *  department, the scores and the assessed scenario to download.
  *
  *  --classroom: one seat per department of the run's scenario plus the
  *  trainer's (cx_web_seats), each with a secret token; their links are
@@ -36,6 +41,7 @@
 
 #include "cx_load.h"
 #include "cx_opts.h"
+#include "cx_web_assess.h"
 #include "cx_web_feed.h"
 #include "cx_web_http.h"
 #include "cx_web_shadow.h"
@@ -45,6 +51,7 @@ static void s_usage(FILE *fp)
 {
     fprintf(fp,
             "usage: cxsim-web RUN_DIR [--classroom] [--listen PORT] [--bind ADDR] [--key FILE]\n"
+            "       cxsim-web --assess FILE [--listen PORT] [--bind ADDR]\n"
             "\n"
             "Serves a live page of the simulation running (or run) in RUN_DIR: KPI charts\n"
             "updated tick by tick, and controls that change the run as `cxsim ctl` does.\n"
@@ -56,6 +63,9 @@ static void s_usage(FILE *fp)
             "                  classroom's links with --classroom, else a trainer's link\n"
             "                  printed at start (the page with ?t=TOKEN).\n"
             "  --key FILE      the run key of a run started with --key (cxsim keygen)\n"
+            "  --assess FILE   serve the self-assessment questionnaire FILE (cxsim assess)\n"
+            "                  for a workshop, without a run: one form per department,\n"
+            "                  the scores and the assessed scenario to download\n"
             "  --classroom     one secret link per department and one for the trainer\n"
             "                  (printed, and in RUN_DIR/classroom.txt while serving): a\n"
             "                  department's page changes that department only\n"
@@ -215,90 +225,133 @@ static int s_fill_links(int fd, const cx_web_seats_t *seats, const char *base, c
     return bad ? -1 : 0;
 }
 
-int main(int argc, char **argv)
+typedef struct {
+    const char *dir;    /* RUN_DIR */
+    const char *assess; /* --assess FILE, or NULL */
+    const char *addr;   /* --bind */
+    const char *key;    /* --key FILE, or NULL */
+    int classroom;      /* --classroom */
+    long port;          /* --listen */
+} s_opts_t;
+
+/* Reads the command line. 0, 1 (help printed: exit 0), or 2 (printed). */
+static int s_parse(int argc, char **argv, s_opts_t *o)
 {
-    const char *dir = NULL;
-    const char *addr = "127.0.0.1";
-    const char *key = NULL;
-    int classroom = 0;
-    long port = 8080;
-    enum { O_HELP, O_LISTEN, O_BIND, O_CLASSROOM, O_KEY };
+    memset(o, 0, sizeof *o);
+    o->addr = "127.0.0.1";
+    o->port = 8080;
+    enum { O_HELP, O_LISTEN, O_BIND, O_CLASSROOM, O_KEY, O_ASSESS };
     static const cx_opt_t opts[] = {
-        {"--help", "-h", false, O_HELP},           {"--listen", NULL, true, O_LISTEN},
-        {"--bind", NULL, true, O_BIND},            {"--classroom", NULL, false, O_CLASSROOM},
-        {"--key", NULL, true, O_KEY},
+        {"--help", "-h", false, O_HELP}, {"--listen", NULL, true, O_LISTEN},
+        {"--bind", NULL, true, O_BIND},  {"--classroom", NULL, false, O_CLASSROOM},
+        {"--key", NULL, true, O_KEY},    {"--assess", NULL, true, O_ASSESS},
     };
     cx_opts_t op;
     cx_opts_init(&op, "cxsim-web", opts, (int)(sizeof opts / sizeof opts[0]), argc, argv);
     for (int id; (id = cx_opts_next(&op)) != CX_OPTS_END;) {
         const char *v = op.value;
         char *end = NULL;
-        switch (id) {
-        case O_HELP:
+        if (id == O_HELP) {
             s_usage(stdout);
-            return 0;
-        case O_LISTEN:
+            return 1;
+        } else if (id == O_LISTEN) {
             errno = 0;
-            port = strtol(v, &end, 10);
-            if (errno || end == v || *end || port < 0 || port > 65535) {
+            o->port = strtol(v, &end, 10);
+            if (errno || end == v || *end || o->port < 0 || o->port > 65535) {
                 fprintf(stderr, "cxsim-web: --listen expects a port from 0 to 65535, got '%s'\n",
                         v);
                 return 2;
             }
-            break;
-        case O_BIND:
-            addr = v;
-            break;
-        case O_CLASSROOM:
-            classroom = 1;
-            break;
-        case O_KEY:
-            key = v;
-            break;
-        case CX_OPTS_POSITIONAL:
-            if (!dir) {
-                dir = v;
-                break;
+        } else if (id == O_BIND || id == O_KEY || id == O_ASSESS) {
+            *(id == O_BIND ? &o->addr : id == O_KEY ? &o->key : &o->assess) = v;
+        } else if (id == O_CLASSROOM) {
+            o->classroom = 1;
+        } else if (id == CX_OPTS_POSITIONAL && !o->dir) {
+            o->dir = v;
+        } else {
+            if (id == CX_OPTS_POSITIONAL) {
+                fprintf(stderr, "cxsim-web: unexpected argument '%s'\n", v);
             }
-            fprintf(stderr, "cxsim-web: unexpected argument '%s'\n", v);
-            s_usage(stderr);
-            return 2;
-        default: /* CX_OPTS_ERROR, printed */
-            s_usage(stderr);
+            s_usage(stderr); /* CX_OPTS_ERROR: printed */
             return 2;
         }
     }
-    if (!dir) {
+    if (o->assess && (o->dir || o->classroom || o->key)) {
+        fprintf(stderr, "cxsim-web: --assess serves a questionnaire without a run: no RUN_DIR, "
+                        "--classroom or --key\n");
+        return 2;
+    }
+    if (!o->dir && !o->assess) {
         s_usage(stderr);
         return 2;
     }
-    struct stat st;
-    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        fprintf(stderr, "cxsim-web: %s: %s\n", dir, errno ? strerror(errno) : "not a directory");
-        return 2;
-    }
+    return 0;
+}
 
-    static cx_curve_t curve;
+/* Blocks SIGINT and SIGTERM in every thread started from here on (main
+ * takes them with sigwait); a peer that closes early must not kill us. */
+static void s_block_signals(sigset_t *sigs)
+{
+    sigemptyset(sigs);
+    sigaddset(sigs, SIGINT);
+    sigaddset(sigs, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, sigs, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+/* The base address of the server, "http://ADDR:PORT/". */
+static void s_base(char *base, size_t cap, const char *addr, unsigned port)
+{
+    int v6 = strchr(addr, ':') != NULL;
+    snprintf(base, cap, "http://%s%s%s:%u/", v6 ? "[" : "", addr, v6 ? "]" : "", port);
+}
+
+/* --assess FILE: the questionnaire for a workshop, until a signal. */
+static int s_serve_assess(const s_opts_t *o)
+{
+    sigset_t sigs;
+    s_block_signals(&sigs);
+    static cx_web_assess_t a;
     char err[512];
-    if (key && cx_curve_load(&curve, key, err, sizeof err) != 0) {
+    int rc = cx_web_assess_start(&a, o->assess, o->addr, (unsigned)o->port, err, sizeof err);
+    if (rc != 0) {
         fprintf(stderr, "cxsim-web: %s\n", err);
-        return 2;
+        return rc == -2 ? 2 : 1;
     }
+    char base[256];
+    s_base(base, sizeof base, o->addr, a.port);
+    if (a.token[0]) {
+        fprintf(stderr,
+                "cxsim-web: listening on %s, not loopback: every request needs the "
+                "secret link\n",
+                o->addr);
+        printf("cxsim-web: %s?t=%s\n", base, a.token);
+    } else {
+        printf("cxsim-web: %s\n", base);
+    }
+    fflush(stdout);
+    int sig = 0;
+    while (sigwait(&sigs, &sig) != 0) {
+    }
+    cx_web_assess_stop(&a);
+    return 0;
+}
 
-    /* Beyond loopback nobody is served without a secret token: the
-     * classroom's, or else a single trainer's seat (a classroom of no
-     * department), whose link is printed. */
-    static cx_web_seats_t seats;
-    int trainer_only = !classroom && !cx_web_is_loopback(addr);
-    if (trainer_only &&
-        cx_web_seats_init(&seats, NULL, 0, CX_WEB_SEAT_GAP_MS, err, sizeof err) != 0) {
+/* Seats: a classroom's, or beyond loopback a single trainer's (a classroom
+ * of no department), whose link is printed. 0, or an exit status. */
+static int s_seats(const s_opts_t *o, cx_web_seats_t *seats, int *trainer_only)
+{
+    char err[512];
+    *trainer_only = !o->classroom && !cx_web_is_loopback(o->addr);
+    if (*trainer_only &&
+        cx_web_seats_init(seats, NULL, 0, CX_WEB_SEAT_GAP_MS, err, sizeof err) != 0) {
         fprintf(stderr, "cxsim-web: %s\n", err);
         return 1;
     }
-    if (classroom) {
+    if (o->classroom) {
         static char ids[CX_WEB_SEATS_MAX - 1][64];
         const char *idp[CX_WEB_SEATS_MAX - 1];
-        int n = s_dept_ids(dir, ids, CX_WEB_SEATS_MAX - 1, err, sizeof err);
+        int n = s_dept_ids(o->dir, ids, CX_WEB_SEATS_MAX - 1, err, sizeof err);
         if (n < 0) {
             fprintf(stderr, "cxsim-web: %s\n", err);
             return 2;
@@ -306,17 +359,36 @@ int main(int argc, char **argv)
         for (int i = 0; i < n; i++) {
             idp[i] = ids[i];
         }
-        if (cx_web_seats_init(&seats, idp, n, CX_WEB_SEAT_GAP_MS, err, sizeof err) != 0) {
+        if (cx_web_seats_init(seats, idp, n, CX_WEB_SEAT_GAP_MS, err, sizeof err) != 0) {
             fprintf(stderr, "cxsim-web: %s\n", err);
             return 1;
         }
+    }
+    return 0;
+}
+
+/* RUN_DIR: the live page, until a signal. */
+static int s_serve_run(const s_opts_t *o)
+{
+    const char *dir = o->dir;
+    static cx_curve_t curve;
+    char err[512];
+    if (o->key && cx_curve_load(&curve, o->key, err, sizeof err) != 0) {
+        fprintf(stderr, "cxsim-web: %s\n", err);
+        return 2;
+    }
+    static cx_web_seats_t seats;
+    int trainer_only = 0;
+    int rc = s_seats(o, &seats, &trainer_only);
+    if (rc != 0) {
+        return rc;
     }
     /* classroom.txt is claimed before anything listens: a second server on
      * the run is refused with the first one's pid, and the first keeps its
      * links. */
     char links[4200] = "";
     int links_fd = -1;
-    if (classroom) {
+    if (o->classroom) {
         snprintf(links, sizeof links, "%s/classroom.txt", dir);
         int r = s_claim_links(links, &links_fd, err, sizeof err);
         if (r != 0) {
@@ -325,16 +397,8 @@ int main(int argc, char **argv)
             return r == -2 ? 2 : 1;
         }
     }
-
-    /* Signals go to main's sigwait only: every thread started from here on
-     * inherits the mask. A peer that closes early must not kill us. */
     sigset_t sigs;
-    sigemptyset(&sigs);
-    sigaddset(&sigs, SIGINT);
-    sigaddset(&sigs, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-    signal(SIGPIPE, SIG_IGN);
-
+    s_block_signals(&sigs);
     static cx_web_store_t store, shadow_store;
     static cx_web_feed_t feed;
     static cx_web_shadow_t shadow;
@@ -345,8 +409,8 @@ int main(int argc, char **argv)
         return 1;
     }
     store.shadow = &shadow_store;
-    if (cx_web_http_start(&http, dir, &store, classroom || trainer_only ? &seats : NULL, &curve,
-                          addr, (unsigned)port, err, sizeof err) != 0) {
+    if (cx_web_http_start(&http, dir, &store, o->classroom || trainer_only ? &seats : NULL, &curve,
+                          o->addr, (unsigned)o->port, err, sizeof err) != 0) {
         fprintf(stderr, "cxsim-web: %s\n", err);
         cx_web_store_fini(&store);
         cx_web_seats_fini(&seats);
@@ -370,17 +434,14 @@ int main(int argc, char **argv)
         fprintf(stderr,
                 "cxsim-web: listening on %s, not loopback: every request needs a seat's secret "
                 "token; whoever holds a link can use it\n",
-                addr);
+                o->addr);
     }
-    int v6 = strchr(addr, ':') != NULL;
     char base[256];
-    snprintf(base, sizeof base, "http://%s%s%s:%u/", v6 ? "[" : "", addr, v6 ? "]" : "", http.port);
+    s_base(base, sizeof base, o->addr, http.port);
     printf("cxsim-web: %s\n", base);
-    int rc = 0;
-    if (classroom) {
+    if (o->classroom) {
         if (s_fill_links(links_fd, &seats, base, err, sizeof err) != 0) {
-            fprintf(stderr, "cxsim-web: cannot write the classroom's links: %s: %s\n", links,
-                    err);
+            fprintf(stderr, "cxsim-web: cannot write the classroom's links: %s: %s\n", links, err);
             rc = 1;
         } else {
             s_links(&seats, base, stdout);
@@ -394,7 +455,7 @@ int main(int argc, char **argv)
     while (rc == 0 && sigwait(&sigs, &sig) != 0) {
     }
     s_release_links(links, links_fd); /* the tokens die with the server */
-    cx_web_store_close(&store); /* streaming responses end now */
+    cx_web_store_close(&store);       /* streaming responses end now */
     cx_web_store_close(&shadow_store);
     cx_web_http_stop(&http);
     cx_web_feed_stop(&feed);
@@ -403,4 +464,22 @@ int main(int argc, char **argv)
     cx_web_store_fini(&shadow_store);
     cx_web_seats_fini(&seats);
     return rc;
+}
+
+int main(int argc, char **argv)
+{
+    s_opts_t o;
+    int pr = s_parse(argc, argv, &o);
+    if (pr != 0) {
+        return pr == 1 ? 0 : 2;
+    }
+    if (o.assess) {
+        return s_serve_assess(&o);
+    }
+    struct stat st;
+    if (stat(o.dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "cxsim-web: %s: %s\n", o.dir, errno ? strerror(errno) : "not a directory");
+        return 2;
+    }
+    return s_serve_run(&o);
 }

@@ -41,6 +41,7 @@ PILLARS = ("integrity", "resolution", "expectations", "time_effort", "personalis
 RESOLVED, HANDED_OFF, CONTEXT_LOST, ABANDONED = 1, 2, 4, 8  # OUTCOMES flags
 HANDOFF, LOST = 1, 2                                        # REQUESTS flags
 MICRO = 1000000
+DELIGHT_MARGIN = 1.0  # an experience this far above expectation is a delight (docs/MODEL.md)
 SCALARS = ("customers_start customers_end acquired churned respondents promoters passives "
            "detractors satisfied effort_sum loyalty_points purchases referral_purchases "
            "revenue_cents referrals deterred interactions resolved resolution_days_micro "
@@ -81,7 +82,9 @@ class Shard:
     def begin(self, tick, n_dept):
         """Starts tick t: the tally, new customers, and a batch per department."""
         self.t = {name: 0 for name in SCALARS}
-        self.tp = [[0] * 8 for _ in self.tps]  # interactions, 6 pillar sums, experience_micro
+        # interactions, 6 pillar sums, experience_micro, then the counts pain, delight,
+        # failed_handoffs, waited, abandoned (docs/PROTOCOL.md, the tally)
+        self.tp = [[0] * 13 for _ in self.tps]
         self.t["customers_start"] = len(self.customers)
         first, count = tick["acquire_first"][self.p], tick["acquire_count"][self.p]
         for j in range(first, first + count):
@@ -117,6 +120,7 @@ class Shard:
             c.waiting, c.handoff, c.served = False, None, True
             scores = [b / 20.0 for b in pillars]
             x = sum(w * s for w, s in zip(self.weights, scores))
+            pain, delight = x < c.expect, x >= c.expect + DELIGHT_MARGIN
             c.sat += 0.3 * (x - c.sat)
             c.expect += 0.05 * (x - c.expect)
             c.effort += 0.3 * (10.0 - scores[3] - c.effort)
@@ -125,6 +129,12 @@ class Shard:
             for i, b in enumerate(pillars):
                 row[1 + i] += b
             row[7] += round(x * MICRO)
+            row[8] += pain
+            row[9] += delight
+            row[10] += bool(flags & HANDED_OFF and not flags & RESOLVED and hto < self.n_dept
+                            and flags & CONTEXT_LOST)
+            row[11] += wait > 0 and not flags & ABANDONED
+            row[12] += bool(flags & ABANDONED)
             self.t["interactions"] += not flags & ABANDONED
             if flags & RESOLVED:
                 self.t["resolved"] += 1

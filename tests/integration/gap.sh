@@ -78,6 +78,31 @@ grep -q "^CX owner:   none -> cx_team$" "$T/g2.out" || fail "owner change not re
 grep -q "^cx_owner: {from: none, to: cx_team, cost: 100000}$" "$T/g2/space.yaml" || fail "owner move missing"
 grep -q "^  - {id: it, from: 2, to: 4}$" "$T/g2/space.yaml" || fail "it move missing"
 
+# Resumable: the same command again runs nothing and prints the same report;
+# interrupted (SIGINT once a run has finished), it exits 1, and the same
+# command again finishes the rest with the uninterrupted gap's numbers.
+"$CXSIM" gap "$BASELINE" "$T/target.yaml" --replicates 2 --ticks 30 "${SMALL_SETS[@]}" \
+    --out "$T/g2" >"$T/g2b.out" 2>"$T/g2b.err" || fail "gap again exited $?"
+grep -q "4 runs: 0 to do, 4 already done" "$T/g2b.err" || fail "no resume: $(cat "$T/g2b.err")"
+cmp "$T/g2.out" "$T/g2b.out" || fail "the resumed report differs"
+"$CXSIM" gap "$BASELINE" "$T/target.yaml" --replicates 2 --ticks 30 "${SMALL_SETS[@]}" \
+    --jobs 1 --out "$T/g3" >/dev/null 2>"$T/g3.err" &
+gpid=$!
+for _ in $(seq 1 600); do
+    [ "$( (find "$T/g3/runs" -name run.json 2>/dev/null || true) | wc -l)" -ge 1 ] && break
+    sleep 0.1
+done
+kill -INT "$gpid"
+set +e
+wait "$gpid"
+rc=$?
+set -e
+[ "$rc" = 1 ] && grep -q interrupted "$T/g3.err" || fail "an interrupted gap exited $rc: $(cat "$T/g3.err")"
+"$CXSIM" gap "$BASELINE" "$T/target.yaml" --replicates 2 --ticks 30 "${SMALL_SETS[@]}" \
+    --out "$T/g3" >/dev/null 2>"$T/g3.err" || fail "the resumed gap exited $?"
+grep -Eq "4 runs: [0-3] to do, [1-4] already done" "$T/g3.err" || fail "no resume: $(cat "$T/g3.err")"
+cmp "$T/g2/gap.csv" "$T/g3/gap.csv" || fail "the resumed gap's numbers differ"
+
 # The gap as the optimiser's search space: IT may go to 4 (a step to 3 or
 # straight to 4, two levels' cost) and the owner to cx_team; no other move.
 "$CXSIM" optimise "$T/g2/current.yaml" --space "$T/g2/space.yaml" --budget 600000 --steps 2 \
