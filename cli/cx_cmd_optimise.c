@@ -92,7 +92,10 @@ static void s_usage(FILE *fp)
             "  --over T              ramp of each move in ticks (default 60, at most the\n"
             "                        spacing ticks / (N + 1))\n"
             "  --objective O         net (default: gross profit - cost - investment, summed over\n"
-            "                        the run), nps (final NPS) or churn (minus total churned)\n"
+            "                        the run), nps (NPS over the window: window_nps) or churn\n"
+            "                        (minus total churned)\n"
+            "  --window DAYS         the window of a final KPI: each run's last DAYS days\n"
+            "                        (default %g; in ticks of the scenario's tick length)\n"
             "  --beam W              roadmaps kept per step (default 3)\n"
             "  --replicates R        paired replicates per roadmap, R >= 1 (default 5)\n"
             "  --set KEY=VALUE       override of the scenario (repeatable)\n"
@@ -107,11 +110,16 @@ static void s_usage(FILE *fp)
             "                        its runs)\n"
             "  --quiet               no per-step lines\n"
             "\n"
-            "exit status: 0 success, 1 a run failed, 2 invalid input\n");
+            "exit status: 0 success, 1 a run failed, 2 invalid input\n",
+            (double)CX_EXP_WINDOW_DAYS);
 }
 
 typedef enum { O_NET = 0, O_NPS, O_CHURN } o_objective_t;
 static const char *const s_obj_names[] = {"net", "nps", "churn"};
+/* The objective as recorded (meta `objective`): nps is the window mean,
+ * window_nps, so that a database recorded before windows ("nps": the last
+ * tick) reads as it did. */
+static const char *const s_obj_figures[] = {"net", "window_nps", "churn"};
 
 typedef struct {
     const char *scenario;
@@ -126,6 +134,7 @@ typedef struct {
     int over; /* 0: default */
     o_objective_t objective;
     int beam;
+    double window_days; /* --window: days of a final KPI's mean */
     const char *sets[O_MAX_SETS];
     int n_sets;
     cx_exp_common_t com; /* --replicates, --jobs, --seed, --ticks, --engine, --out, --quiet */
@@ -150,6 +159,7 @@ static int s_parse(int argc, char **argv, o_opts_t *o)
     o->steps = 3;
     o->cost_per_level = O_DEFAULT_COST;
     o->beam = 3;
+    o->window_days = CX_EXP_WINDOW_DAYS;
     o->com.replicates = 5;
     o->com.engine = "in-process";
     for (int i = 1; i < argc; i++) {
@@ -211,6 +221,10 @@ static int s_parse(int argc, char **argv, o_opts_t *o)
                 return -1;
             }
             o->objective = (o_objective_t)k;
+        } else if ((v = cx_exp_opt("--window", argc, argv, &i, &missing))) {
+            if (cx_exp_cmd_window_days(s_cmd, v, &o->window_days) != 0) {
+                return -1;
+            }
         } else if ((v = cx_exp_opt("--beam", argc, argv, &i, &missing))) {
             if (cx_exp_cmd_int(s_cmd, "--beam", v, 1, 64, &n) != 0) {
                 return -1;
@@ -395,6 +409,7 @@ typedef struct {
     char ticks_set[64];     /* "ticks=N" with --ticks, else "" */
     long long base_seed;    /* the first point's seed (common random numbers) */
     bool have_seed;
+    bool window_set;        /* meta window_days/window_ticks recorded */
     double *none_obj;       /* objective of doing nothing, per replicate */
     double *obj;            /* scratch: one roadmap's objective per replicate */
     double *vals;           /* scratch */
@@ -440,7 +455,7 @@ static int s_objective(o_ctx_t *c, long long point)
     int nc = 3;
     const char *one[1];
     if (c->o->objective == O_NPS) {
-        one[0] = "nps";
+        one[0] = "window_nps";
         cols = one;
         nc = 1;
     } else if (c->o->objective == O_CHURN) {
@@ -571,6 +586,14 @@ static int s_evaluate(o_ctx_t *c, cx_roadmap_t *rm, int n, bool with_none)
     cx_buf_fini(&key);
     cx_buf_fini(&json);
     cx_buf_fini(&mk);
+    if (rc == 0 && n > 0 && !c->window_set) { /* the first point's tick length gives the window */
+        if (cx_exp_cmd_window(s_cmd, pl, o->window_days) != 0) {
+            snprintf(c->err, sizeof c->err, "cannot record the window");
+            c->rc = 1;
+            rc = -1;
+        }
+        c->window_set = true;
+    }
     if (rc == 0) {
         int failed0 = c->failed;
         int lr = cx_exp_cmd_loop(&c->o->com, c->ex, c->pl, s_done, c, &s_stop, c->err, sizeof c->err);
@@ -679,7 +702,7 @@ static void s_meta(cx_exp_plan_t *pl, int argc, char **argv, const o_opts_t *o)
     char err[512], num[64];
     cx_exp_db_meta_set(pl->db, "seeding", "common", err, sizeof err);
     cx_exp_db_meta_set(pl->db, "ticks", o->com.ticks ? o->com.ticks : "scenario", err, sizeof err);
-    cx_exp_db_meta_set(pl->db, "objective", s_obj_names[o->objective], err, sizeof err);
+    cx_exp_db_meta_set(pl->db, "objective", s_obj_figures[o->objective], err, sizeof err);
     snprintf(num, sizeof num, "%.17g", o->budget);
     cx_exp_db_meta_set(pl->db, "budget", num, err, sizeof err);
     snprintf(num, sizeof num, "%d", o->com.replicates);
