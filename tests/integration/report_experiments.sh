@@ -235,6 +235,27 @@ assert math.isclose(float(line.split(":")[1]), best, rel_tol=1e-9), (line, best)
 facts = [e for e in all_("table") if e.get("id") == "facts"][0]
 scen = ["".join(tr.itertext()) for tr in all_("tr", facts) if "".join(tr.itertext()).startswith("Scenario")]
 assert scen == ["Scenariobaseline (baseline.yaml)"], scen
+# The interval of each parameter: the uncertainty table's.
+lo, hi = con.execute("SELECT ci_low, ci_high FROM uncertainty WHERE parameter = 'ltr_offset'").fetchone()
+for cls, want in (("ci_low", lo), ("ci_high", hi)):
+    cell = [e for e in all_("td") if e.get("class", "") == f"num {cls}"][0]
+    assert want is not None and math.isclose(float(cell.get("data-value")), want, rel_tol=1e-9), (cell.attrib, want)
+# The band of the best values: the range of its replicates at each tick (lowest to highest),
+# not a Student t band (which, with 2 replicates, is 12.7 standard errors wide).
+bpoint = con.execute("SELECT point FROM evaluations WHERE eval = ?", (best_eval,)).fetchone()[0]
+per_tick = {}
+for t, v in con.execute("SELECT k.tick, k.nps FROM runs r JOIN kpis k ON k.run_id = r.run_id "
+                        "WHERE r.point = ? AND r.status = 'completed'", (bpoint,)):
+    per_tick.setdefault(t, []).append(v)
+band = [p for p in all_("polygon", fit) if p.get("data-series") == "best"][0]
+ys = [ymin + (py1 - float(xy.split(",")[1])) / (py1 - py0) * (ymax - ymin) for xy in band.get("points").split()]
+nt = len(per_tick)
+assert len(ys) == 2 * nt, (len(ys), nt)
+ticks = sorted(per_tick)
+px = 0.5 * (ymax - ymin) / (py1 - py0) + 1e-9
+for i, t in enumerate(ticks):   # the upper edge left to right, then the lower one back
+    assert abs(ys[i] - max(per_tick[t])) <= px, (t, ys[i], per_tick[t])
+    assert abs(ys[2 * nt - 1 - i] - min(per_tick[t])) <= px, (t, ys[2 * nt - 1 - i], per_tick[t])
 print("calibration ok")
 PY
 
