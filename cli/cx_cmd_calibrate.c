@@ -11,10 +11,12 @@
  *            (overrides model.NAME=VALUE) with R replicates under common
  *            random numbers, run through cx_exp_plan / cx_exp_exec like a
  *            sweep's: identical theta, identical runs, nothing re-run
+ *        --> UNCERTAINTY of each fitted parameter: the objective's
+ *            curvature at the best point (cx_calib_unc), no new run
  *        --> DIR/calibration.db (runs, kpis, ... and the evaluations,
- *            eval_params, eval_kpis and result tables), calibration.csv,
- *            calibrated.yaml (cx_scenario_emit of the scenario with the
- *            best theta), the printed summary
+ *            eval_params, eval_kpis, result and uncertainty tables),
+ *            calibration.csv, calibrated.yaml (cx_scenario_emit of the
+ *            scenario with the best theta), the printed summary
  *
  *  Ownership: everything is freed before returning. Exit status: 0 the
  *  search ran with every run completed; 1 a run failed, the command was
@@ -583,22 +585,16 @@ static int s_uncertainty(c_ctx_t *c, cx_exp_plan_t *pl, const double *lo, const 
         fprintf(stderr, "cxsim calibrate: %s\n", err);
         return -1;
     }
-    int nv = 0; /* observed values fitted */
-    for (int i = 0; i < c->obs->n_obs; i++) {
-        for (int k = 0; k < c->nc; k++) {
-            nv += !isnan(c->obs->value[i * c->obs->n_kpi + c->cols[k]]);
-        }
-    }
+    int nv = cx_calib_obs_count(c->obs, c->cols, c->nc);
     double *x = malloc((size_t)c->n_ev * (size_t)c->np * sizeof *x);
     double *f = malloc((size_t)c->n_ev * sizeof *f);
-    int rc = -1;
-    if (x && f) {
-        for (int i = 0; i < c->n_ev; i++) {
-            memcpy(x + (size_t)i * (size_t)c->np, c->ev[i].x, (size_t)c->np * sizeof *x);
-            f[i] = c->ev[i].f;
-        }
-        rc = cx_calib_unc(x, f, c->n_ev, c->np, c->best, lo, hi, nv, c->u_sd, c->u_lo, c->u_hi);
+    for (int i = 0; x && f && i < c->n_ev; i++) {
+        memcpy(x + (size_t)i * (size_t)c->np, c->ev[i].x, (size_t)c->np * sizeof *x);
+        f[i] = c->ev[i].f;
     }
+    int rc = x && f ? cx_calib_unc(x, f, c->n_ev, c->np, c->best, lo, hi, nv, c->u_sd, c->u_lo,
+                                   c->u_hi)
+                    : -1;
     free(x);
     free(f);
     if (rc != 0) {
@@ -707,6 +703,155 @@ static void s_summary(const c_ctx_t *c, int nr, const cx_calib_nm_result_t *res,
            c->pl->root, c->pl->root);
 }
 
+/* The KPIs fitted (heap copies into kpis, *nk of them, the caller's to
+ * free) and their columns of obs: --kpi, or every column of the observed
+ * file. Returns 0, or the exit status after a message. */
+static int s_fit_kpis(const c_opts_t *o, const cx_calib_obs_t *obs, char **kpis, int *cols,
+                      int *nk_out)
+{
+    int nk = 0;
+    if (o->kpis) {
+        nk = cx_exp_cmd_split(o->kpis, kpis, CX_CALIB_MAX_KPIS, s_cmd, "--kpi");
+        if (nk < 0) {
+            return 2;
+        }
+    } else {
+        for (int k = 0; k < obs->n_kpi; k++, nk++) {
+            if (!(kpis[nk] = strdup(obs->kpi[k]))) {
+                fprintf(stderr, "cxsim calibrate: out of memory\n");
+                *nk_out = nk;
+                return 1;
+            }
+        }
+    }
+    *nk_out = nk;
+    for (int k = 0; k < nk; k++) {
+        cols[k] = cx_calib_obs_column(obs, kpis[k]);
+        for (int j = 0; j < k && cols[k] >= 0; j++) {
+            if (cols[j] == cols[k]) {
+                fprintf(stderr, "cxsim calibrate: KPI '%s' given twice\n", kpis[k]);
+                return 2;
+            }
+        }
+        if (cols[k] < 0) {
+            const char *s = cx_suggest(kpis[k], (const char *const *)obs->kpi, obs->n_kpi);
+            fprintf(stderr, "cxsim calibrate: --kpi %s: %s has no column '%s'", kpis[k],
+                    o->observed, kpis[k]);
+            if (s) {
+                fprintf(stderr, " (did you mean '%s'?)", s);
+            }
+            fprintf(stderr, "\n");
+            return 2;
+        }
+    }
+    return 0;
+}
+
+/* The directory: --out, or by default named after what the calibration is. */
+static const char *s_out_dir(const c_opts_t *o, char *buf, size_t cap)
+{
+    if (o->com.out) {
+        return o->com.out;
+    }
+    char real[PATH_MAX];
+    cx_buf_t def;
+    cx_buf_init(&def);
+    cx_buf_printf(&def, "calibrate\n%s\n", realpath(o->scenario, real) ? real : o->scenario);
+    cx_buf_printf(&def, "observed %s\nparams %s\nkpi %s\n",
+                  realpath(o->observed, real) ? real : o->observed, o->params,
+                  o->kpis ? o->kpis : "-");
+    for (int i = 0; i < o->n_sets; i++) {
+        cx_buf_printf(&def, "set %s\n", o->sets[i]);
+    }
+    cx_buf_printf(&def, "seed %s\nticks %s\nreplicates %d\n", o->com.seed ? o->com.seed : "-",
+                  o->com.ticks ? o->com.ticks : "-", o->com.replicates);
+    cx_exp_default_dir_for(buf, cap, "calibration", o->scenario, cx_buf_str(&def));
+    cx_buf_fini(&def);
+    return buf;
+}
+
+/* A copy of the observed series in the directory, so that it holds
+ * everything its report needs (cxsim report DIR), wherever the original
+ * file goes. Returns 0, or -1 after a message. */
+static int s_copy_observed(const c_opts_t *o, const char *out)
+{
+    char *text = NULL, copy[PATH_MAX + 32];
+    size_t tlen = 0;
+    snprintf(copy, sizeof copy, "%s/observed.csv", out);
+    int rc = 0;
+    if (cx_read_file(o->observed, 64u << 20, &text, &tlen) != 0 ||
+        cx_write_atomic(copy, text, tlen) != 0) {
+        fprintf(stderr, "cxsim calibrate: cannot copy %s to %s: %s\n", o->observed, copy,
+                strerror(errno));
+        rc = -1;
+    }
+    free(text);
+    return rc;
+}
+
+/* The start: the scenario's values of the fitted parameters into x0.
+ * Returns 0, or -1 after a message. */
+static int s_start(const cx_scenario_t *sc, const char *const *pname, int np, const double *lo,
+                   const double *hi, double *x0)
+{
+    for (int p = 0; p < np; p++) {
+        const double *field = cx_params_field((cx_params_t *)&sc->params, pname[p]);
+        if (!field) {
+            fprintf(stderr, "cxsim calibrate: %s: not found\n", pname[p]);
+            return -1;
+        }
+        x0[p] = *field;
+        if (!(lo[p] < hi[p])) {
+            fprintf(stderr, "cxsim calibrate: %s has an empty range: nothing to fit\n", pname[p]);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* s_meta with the observed file's real path and the KPIs fitted. */
+static void s_meta_kpis(cx_exp_plan_t *pl, int argc, char **argv, const c_opts_t *o, char **kpis,
+                        int nk)
+{
+    char real[PATH_MAX];
+    cx_buf_t kl;
+    cx_buf_init(&kl);
+    for (int k = 0; k < nk; k++) {
+        cx_buf_printf(&kl, "%s%s", k ? "," : "", kpis[k]);
+    }
+    s_meta(pl, argc, argv, o, realpath(o->observed, real) ? real : o->observed, cx_buf_str(&kl));
+    cx_buf_fini(&kl);
+}
+
+/* The observed file, its columns checked against the kpis.csv columns.
+ * Returns 0, or -1 after a message naming FILE:LINE. */
+static int s_load_obs(const c_opts_t *o, int ticks, cx_calib_obs_t *obs)
+{
+    const char *known[64];
+    double vals[64];
+    char err[2048];
+    cx_kpi_row_t zero;
+    memset(&zero, 0, sizeof zero);
+    int n_known = cx_kpi_row_columns(&zero, known, vals, 64);
+    if (cx_calib_obs_load(o->observed, known, n_known, ticks, obs, err, sizeof err) != 0) {
+        fprintf(stderr, "cxsim calibrate: %s\n", err);
+        return -1;
+    }
+    return 0;
+}
+
+/* The first line: what the calibration will do. */
+static void s_say_plan(const c_ctx_t *c)
+{
+    const c_opts_t *o = c->o;
+    printf("calibrate %s: %d parameter%s, %d KPI%s at %d observed ticks; %d replicate%s per "
+           "evaluation, at most %d evaluations; %d at a time, engine %s\n",
+           c->pl->root, c->np, c->np == 1 ? "" : "s", c->nc, c->nc == 1 ? "" : "s",
+           c->obs->n_obs, o->com.replicates, o->com.replicates == 1 ? "" : "s", o->max_evals,
+           o->com.jobs, o->com.engine);
+    fflush(stdout);
+}
+
 int cx_cmd_calibrate(int argc, char **argv)
 {
     c_opts_t o;
@@ -756,86 +901,13 @@ int cx_cmd_calibrate(int argc, char **argv)
         goto done;
     }
     int ticks = sc->ticks;
-    for (int p = 0; p < np; p++) {
-        double *field = cx_params_field(&sc->params, pname[p]);
-        if (!field) {
-            fprintf(stderr, "cxsim calibrate: %s: not found\n", pname[p]);
-            goto done;
-        }
-        x0[p] = *field;
-        if (!(lo[p] < hi[p])) {
-            fprintf(stderr, "cxsim calibrate: %s has an empty range: nothing to fit\n", pname[p]);
-            goto done;
-        }
-    }
-
-    /* The observed series and the KPIs fitted. */
-    const char *known[64];
-    double vals[64];
-    cx_kpi_row_t zero;
-    memset(&zero, 0, sizeof zero);
-    int n_known = cx_kpi_row_columns(&zero, known, vals, 64);
-    if (cx_calib_obs_load(o.observed, known, n_known, ticks, &obs, err, sizeof err) != 0) {
-        fprintf(stderr, "cxsim calibrate: %s\n", err);
+    /* The start values, the observed series and the KPIs fitted. */
+    if (s_start(sc, pname, np, lo, hi, x0) != 0 || s_load_obs(&o, ticks, &obs) != 0 ||
+        (rc = s_fit_kpis(&o, &obs, kpis, cols, &nk)) != 0) {
         goto done;
     }
-    if (o.kpis) {
-        nk = cx_exp_cmd_split(o.kpis, kpis, CX_CALIB_MAX_KPIS, s_cmd, "--kpi");
-        if (nk < 0) {
-            nk = 0;
-            goto done;
-        }
-    } else {
-        for (int k = 0; k < obs.n_kpi; k++) {
-            kpis[nk] = strdup(obs.kpi[k]);
-            if (!kpis[nk]) {
-                fprintf(stderr, "cxsim calibrate: out of memory\n");
-                rc = 1;
-                goto done;
-            }
-            nk++;
-        }
-    }
-    for (int k = 0; k < nk; k++) {
-        cols[k] = cx_calib_obs_column(&obs, kpis[k]);
-        for (int j = 0; j < k && cols[k] >= 0; j++) {
-            if (cols[j] == cols[k]) {
-                fprintf(stderr, "cxsim calibrate: KPI '%s' given twice\n", kpis[k]);
-                goto done;
-            }
-        }
-        if (cols[k] < 0) {
-            const char *s = cx_suggest(kpis[k], (const char *const *)obs.kpi, obs.n_kpi);
-            fprintf(stderr, "cxsim calibrate: --kpi %s: %s has no column '%s'", kpis[k], o.observed,
-                    kpis[k]);
-            if (s) {
-                fprintf(stderr, " (did you mean '%s'?)", s);
-            }
-            fprintf(stderr, "\n");
-            goto done;
-        }
-    }
-
-    /* The directory: by default, named after what the calibration is. */
-    char outbuf[PATH_MAX], real[PATH_MAX];
-    const char *out = o.com.out;
-    if (!out) {
-        cx_buf_t def;
-        cx_buf_init(&def);
-        cx_buf_printf(&def, "calibrate\n%s\n", realpath(o.scenario, real) ? real : o.scenario);
-        cx_buf_printf(&def, "observed %s\nparams %s\nkpi %s\n",
-                          realpath(o.observed, real) ? real : o.observed, o.params,
-                          o.kpis ? o.kpis : "-");
-        for (int i = 0; i < o.n_sets; i++) {
-            cx_buf_printf(&def, "set %s\n", o.sets[i]);
-        }
-        cx_buf_printf(&def, "seed %s\nticks %s\nreplicates %d\n", o.com.seed ? o.com.seed : "-",
-                          o.com.ticks ? o.com.ticks : "-", o.com.replicates);
-        cx_exp_default_dir_for(outbuf, sizeof outbuf, "calibration", o.scenario,
-                               cx_buf_str(&def));
-        cx_buf_fini(&def);
-        out = outbuf;
-    }
+    char outbuf[PATH_MAX];
+    const char *out = s_out_dir(&o, outbuf, sizeof outbuf);
     rc = 1;
     plan_open = true;
     if (cx_exp_plan_init(&pl, out, "calibration.db", err, sizeof err) != 0 ||
@@ -847,36 +919,17 @@ int cx_cmd_calibrate(int argc, char **argv)
     pl.ticks = o.com.ticks;
     pl.seed = o.com.seed;
     pl.crn = true;
-    {
-        cx_buf_t kl;
-        cx_buf_init(&kl);
-        for (int k = 0; k < nk; k++) {
-            cx_buf_printf(&kl, "%s%s", k ? "," : "", kpis[k]);
-        }
-        s_meta(&pl, argc, argv, &o, realpath(o.observed, real) ? real : o.observed,
-               cx_buf_str(&kl));
-        cx_buf_fini(&kl);
-    }
-    /* A copy of the observed series, so the directory holds everything its
-     * report needs (cxsim report DIR), wherever the original file goes. */
-    {
-        char *text = NULL, copy[PATH_MAX + 32];
-        size_t tlen = 0;
-        snprintf(copy, sizeof copy, "%s/observed.csv", out);
-        if (cx_read_file(o.observed, 64u << 20, &text, &tlen) != 0 ||
-            cx_write_atomic(copy, text, tlen) != 0) {
-            fprintf(stderr, "cxsim calibrate: cannot copy %s to %s: %s\n", o.observed, copy,
-                    strerror(errno));
-            free(text);
-            goto done;
-        }
-        free(text);
+    s_meta_kpis(&pl, argc, argv, &o, kpis, nk);
+    if (s_copy_observed(&o, out) != 0) {
+        goto done;
     }
 
     cx_signals_on_stop(s_on_signal);
 
     c.tty = isatty(2) != 0;
     ex = cx_exp_exec_new(pl.exe, pl.root, o.com.engine, o.com.jobs, c.tty);
+    c = (c_ctx_t){.o = &o, .pl = &pl, .ex = ex, .obs = &obs, .cols = cols, .nc = nk,
+                  .pname = pname, .np = np, .ticks = ticks, .tty = c.tty};
     c.tbuf = malloc((size_t)ticks * sizeof *c.tbuf);
     c.vbuf = malloc((size_t)ticks * sizeof *c.vbuf);
     c.sim = malloc((size_t)o.com.replicates * (size_t)nk * (size_t)obs.n_obs * sizeof *c.sim);
@@ -885,21 +938,8 @@ int cx_cmd_calibrate(int argc, char **argv)
         fprintf(stderr, "cxsim calibrate: out of memory\n");
         goto done;
     }
-    c.o = &o;
-    c.pl = &pl;
-    c.ex = ex;
-    c.obs = &obs;
-    c.cols = cols;
-    c.nc = nk;
-    c.pname = pname;
-    c.np = np;
-    c.ticks = ticks;
 
-    printf("calibrate %s: %d parameter%s, %d KPI%s at %d observed ticks; %d replicate%s per "
-           "evaluation, at most %d evaluations; %d at a time, engine %s\n",
-           pl.root, np, np == 1 ? "" : "s", nk, nk == 1 ? "" : "s", obs.n_obs, o.com.replicates,
-           o.com.replicates == 1 ? "" : "s", o.max_evals, o.com.jobs, o.com.engine);
-    fflush(stdout);
+    s_say_plan(&c);
     cx_calib_nm_opts_t nmo = {o.max_evals, C_STEP, C_XTOL};
     cx_calib_nm_result_t res;
     double best[CX_CALIB_MAX_PARAMS];

@@ -13,6 +13,17 @@
 
 #define CX_UNC_MAXP CX_CALIB_MAX_PARAMS
 
+int cx_calib_obs_count(const cx_calib_obs_t *obs, const int *cols, int nc)
+{
+    int n = 0;
+    for (int i = 0; i < obs->n_obs; i++) {
+        for (int k = 0; k < nc; k++) {
+            n += !isnan(obs->value[(size_t)i * (size_t)obs->n_kpi + (size_t)cols[k]]);
+        }
+    }
+    return n;
+}
+
 int cx_calib_solve(double *a, double *b, int n)
 {
     for (int c = 0; c < n; c++) {

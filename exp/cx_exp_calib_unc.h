@@ -26,6 +26,8 @@
 #ifndef CX_EXP_CALIB_UNC_H
 #define CX_EXP_CALIB_UNC_H
 
+#include "cx_exp_calib.h"
+
 /* x[e * np + p]: the parameters of evaluation e, f[e] its objective
  * (non-finite: skipped); best: the index of the best evaluation; lo/hi the
  * parameters' ranges; n_values the N above. Fills se[p] (standard error)
@@ -33,6 +35,10 @@
 int cx_calib_unc(const double *x, const double *f, int n_eval, int np, int best,
                  const double *lo, const double *hi, int n_values, double *se, double *ci_lo,
                  double *ci_hi);
+
+/* The N above: the observed values (not NaN) of the KPI columns
+ * cols[0..nc-1] of obs. */
+int cx_calib_obs_count(const cx_calib_obs_t *obs, const int *cols, int nc);
 
 /* Solves the n x n system a x = b in place (a row-major, b gets x) by
  * Gaussian elimination with partial pivoting. Returns 0, or -1 when a is
