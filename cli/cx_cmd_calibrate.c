@@ -11,10 +11,12 @@
  *            (overrides model.NAME=VALUE) with R replicates under common
  *            random numbers, run through cx_exp_plan / cx_exp_exec like a
  *            sweep's: identical theta, identical runs, nothing re-run
+ *        --> UNCERTAINTY of each fitted parameter: the objective's
+ *            curvature at the best point (cx_calib_unc), no new run
  *        --> DIR/calibration.db (runs, kpis, ... and the evaluations,
- *            eval_params, eval_kpis and result tables), calibration.csv,
- *            calibrated.yaml (cx_scenario_emit of the scenario with the
- *            best theta), the printed summary
+ *            eval_params, eval_kpis, result and uncertainty tables),
+ *            calibration.csv, calibrated.yaml (cx_scenario_emit of the
+ *            scenario with the best theta), the printed summary
  *
  *  Ownership: everything is freed before returning. Exit status: 0 the
  *  search ran with every run completed; 1 a run failed, the command was
@@ -33,6 +35,7 @@
 #include <unistd.h>
 
 #include "cx_exp_calib.h"
+#include "cx_exp_calib_unc.h"
 #include "cx_exp_cmd.h"
 #include "cx_exp_db.h"
 #include "cx_exp_exec.h"
@@ -224,6 +227,11 @@ typedef struct {
     long long base_seed;            /* the first point's seed */
     int rc;                         /* exit status when the search aborted */
     char err[2048];                 /* why it aborted */
+    int best;                       /* index of the best evaluation (after the search) */
+    int iterations;                 /* Nelder-Mead iterations completed */
+    bool have_unc;                  /* the uncertainty was computed */
+    double u_lo[CX_CALIB_MAX_PARAMS], u_hi[CX_CALIB_MAX_PARAMS]; /* 95% interval (NaN: none) */
+    double u_sd[CX_CALIB_MAX_PARAMS]; /* and standard error, per parameter */
 } c_ctx_t;
 
 static int s_done(void *ud, cx_exp_exec_t *ex, const cx_exp_run_t *run, bool ok, const char *reason)
@@ -306,6 +314,34 @@ static int s_record(c_ctx_t *c, int i, char *err, size_t errlen)
 }
 
 /* The objective at x: one point, R replicates, run and read back. */
+/* Reads evaluation e's simulated values at the observed ticks into c->sim.
+ * Returns 0, or -1 (c->err, c->rc). */
+static int s_series(c_ctx_t *c, c_eval_t *e)
+{
+    int no = c->obs->n_obs, R = c->o->com.replicates;
+    for (int r = 0; r < R; r++) {
+        for (int k = 0; k < c->nc; k++) {
+            const char *kpi = c->obs->kpi[c->cols[k]];
+            int got = cx_exp_db_series(c->pl->db, e->point, r, kpi, c->tbuf, c->vbuf, c->ticks);
+            if (got < 0 || got > c->ticks) {
+                snprintf(c->err, sizeof c->err, "cannot read %s of point %lld replicate %d", kpi,
+                         e->point, r);
+                c->rc = 1;
+                return -1;
+            }
+            double *dst = c->sim + ((size_t)r * (size_t)c->nc + (size_t)k) * (size_t)no;
+            if (cx_calib_pick(c->tbuf, c->vbuf, got, c->obs->tick, no, dst) != 0) {
+                snprintf(c->err, sizeof c->err,
+                         "point %lld replicate %d: the run has no row for an observed tick",
+                         e->point, r);
+                c->rc = 1;
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
 static int s_objective(void *ud, const double *x, double *f)
 {
     c_ctx_t *c = ud;
@@ -399,26 +435,8 @@ static int s_objective(void *ud, const double *x, double *f)
     }
     e->point = pl->point[pi].id;
     e->reused = todo == 0;
-    int no = c->obs->n_obs;
-    for (int r = 0; r < o->com.replicates; r++) {
-        for (int k = 0; k < c->nc; k++) {
-            const char *kpi = c->obs->kpi[c->cols[k]];
-            int got = cx_exp_db_series(pl->db, e->point, r, kpi, c->tbuf, c->vbuf, c->ticks);
-            if (got < 0 || got > c->ticks) {
-                snprintf(c->err, sizeof c->err, "cannot read %s of point %lld replicate %d", kpi,
-                         e->point, r);
-                c->rc = 1;
-                return -1;
-            }
-            double *dst = c->sim + ((size_t)r * (size_t)c->nc + (size_t)k) * (size_t)no;
-            if (cx_calib_pick(c->tbuf, c->vbuf, got, c->obs->tick, no, dst) != 0) {
-                snprintf(c->err, sizeof c->err,
-                         "point %lld replicate %d: the run has no row for an observed tick", e->point,
-                         r);
-                c->rc = 1;
-                return -1;
-            }
-        }
+    if (s_series(c, e) != 0) {
+        return -1;
     }
     double mse[CX_CALIB_MAX_KPIS];
     e->f = cx_calib_objective(c->obs, c->cols, c->nc, c->sim, o->com.replicates, mse, e->rmse,
@@ -506,6 +524,334 @@ static int s_load(const c_opts_t *o, const char *const *extra, int n_extra, cx_s
     return 0;
 }
 
+/* calibration.csv: one row per evaluation. Returns 0, or -1 after a
+ * message. */
+static int s_write_csv(const c_ctx_t *c, char **kpis, const char *root)
+{
+    int np = c->np, nk = c->nc;
+    cx_buf_t csv;
+    cx_buf_init(&csv);
+    cx_buf_printf(&csv, "eval,point");
+    for (int p = 0; p < np; p++) {
+        cx_buf_printf(&csv, ",%s", c->pname[p]);
+    }
+    cx_buf_printf(&csv, ",objective");
+    for (int k = 0; k < nk; k++) {
+        cx_buf_printf(&csv, ",rmse_%s,term_%s", kpis[k], kpis[k]);
+    }
+    cx_buf_printf(&csv, "\n");
+    for (int i = 0; i < c->n_ev; i++) {
+        const c_eval_t *e = &c->ev[i];
+        cx_buf_printf(&csv, "%d,", i + 1);
+        if (e->point >= 0) {
+            cx_buf_printf(&csv, "%lld", e->point);
+        }
+        for (int p = 0; p < np; p++) {
+            cx_buf_printf(&csv, ",%.12g", e->x[p]);
+        }
+        cx_buf_printf(&csv, isfinite(e->f) ? ",%.10g" : ",", e->f);
+        for (int k = 0; k < nk; k++) {
+            if (e->point >= 0) {
+                cx_buf_printf(&csv, ",%.10g,%.10g", e->rmse[k], e->term[k]);
+            } else {
+                cx_buf_printf(&csv, ",,");
+            }
+        }
+        cx_buf_printf(&csv, "\n");
+    }
+    char path[4300];
+    snprintf(path, sizeof path, "%.4000s/calibration.csv", root);
+    int rc = 0;
+    if (csv.oom || cx_write_atomic(path, csv.p, csv.n) != 0) {
+        fprintf(stderr, "cxsim calibrate: cannot write %s\n", path);
+        rc = -1;
+    }
+    cx_buf_fini(&csv);
+    return rc;
+}
+
+/* The uncertainty of each fitted parameter from the curvature of the
+ * objective at the optimum (cx_calib_unc), into c->u_* and the table
+ * `uncertainty` (NULL interval where it is undefined). Returns 0, or -1
+ * after a message. */
+static int s_uncertainty(c_ctx_t *c, cx_exp_plan_t *pl, const double *lo, const double *hi)
+{
+    char err[512];
+    if (cx_exp_db_exec(pl->db,
+                       "DROP TABLE IF EXISTS uncertainty; CREATE TABLE uncertainty(parameter TEXT PRIMARY KEY, "
+                       "best REAL, method TEXT, n_values INTEGER, se REAL, ci_low REAL, "
+                       "ci_high REAL);",
+                       err, sizeof err) != 0) {
+        fprintf(stderr, "cxsim calibrate: %s\n", err);
+        return -1;
+    }
+    int nv = cx_calib_obs_count(c->obs, c->cols, c->nc);
+    double *x = malloc((size_t)c->n_ev * (size_t)c->np * sizeof *x);
+    double *f = malloc((size_t)c->n_ev * sizeof *f);
+    for (int i = 0; x && f && i < c->n_ev; i++) {
+        memcpy(x + (size_t)i * (size_t)c->np, c->ev[i].x, (size_t)c->np * sizeof *x);
+        f[i] = c->ev[i].f;
+    }
+    int rc = x && f ? cx_calib_unc(x, f, c->n_ev, c->np, c->best, lo, hi, nv, c->u_sd, c->u_lo,
+                                   c->u_hi)
+                    : -1;
+    free(x);
+    free(f);
+    if (rc != 0) {
+        fprintf(stderr, "cxsim calibrate: out of memory\n");
+        return -1;
+    }
+    c->have_unc = true;
+    for (int p = 0; p < c->np && rc == 0; p++) {
+        double v[5] = {c->ev[c->best].x[p], nv, c->u_sd[p], c->u_lo[p], c->u_hi[p]};
+        rc = cx_exp_db_exec_bind(pl->db,
+                                 "INSERT INTO uncertainty VALUES(?1, ?2, 'curvature', ?3, ?4, "
+                                 "?5, ?6)",
+                                 c->pname[p], v, 5, err, sizeof err);
+    }
+    if (rc != 0) {
+        fprintf(stderr, "cxsim calibrate: cannot record the uncertainty: %s\n", err);
+    }
+    return rc;
+}
+
+/* The result row. Returns 0, or -1 after a message. */
+static int s_write_result(const c_ctx_t *c, const char *stop)
+{
+    char err[2048];
+    cx_buf_t th, sql;
+    cx_buf_init(&th);
+    cx_buf_init(&sql);
+    int bi = c->best;
+    s_theta_json(&th, c->pname, c->np, c->ev[bi].x);
+    cx_buf_printf(&sql,
+                  "INSERT INTO result(best_eval, objective, start_objective, evaluations, "
+                  "iterations, stop_reason, theta) VALUES(?2, ?3, ?4, ?5, ?6, '%s', ?1)",
+                  stop); /* static strings */
+    double v[5] = {bi + 1, isfinite(c->ev[bi].f) ? c->ev[bi].f : NAN,
+                   isfinite(c->ev[0].f) ? c->ev[0].f : NAN, c->n_ev, c->iterations};
+    int dr = th.oom || sql.oom ? -1
+                               : cx_exp_db_exec_bind(c->pl->db, cx_buf_str(&sql),
+                                                     cx_buf_str(&th), v, 5, err, sizeof err);
+    cx_buf_fini(&th);
+    cx_buf_fini(&sql);
+    if (dr != 0) {
+        fprintf(stderr, "cxsim calibrate: cannot record the result: %s\n",
+                th.oom || sql.oom ? "out of memory" : err);
+    }
+    return dr;
+}
+
+/* calibrated.yaml: the scenario loaded with the best values, emitted
+ * (*yaml gets the text, the caller's to free). Returns 0, or -1. */
+static int s_write_calibrated(const c_opts_t *o, const c_ctx_t *c, cx_scenario_t *sc, char **yaml)
+{
+    char own[CX_CALIB_MAX_PARAMS][160];
+    const char *sets[C_MAX_SETS + CX_CALIB_MAX_PARAMS];
+    int n = s_sets(o, c->pname, c->np, c->ev[c->best].x, own, sets);
+    size_t len = 0;
+    if (s_load(o, sets, n, sc) != 0 || cx_scenario_emit(sc, yaml, &len) != 0) {
+        fprintf(stderr, "cxsim calibrate: cannot build the calibrated scenario\n");
+        return -1;
+    }
+    char path[4300];
+    snprintf(path, sizeof path, "%.4000s/calibrated.yaml", c->pl->root);
+    if (cx_write_atomic(path, *yaml, len) != 0) {
+        fprintf(stderr, "cxsim calibrate: cannot write %s\n", path);
+        return -1;
+    }
+    return 0;
+}
+
+/* The printed summary. */
+static void s_summary(const c_ctx_t *c, int nr, const cx_calib_nm_result_t *res, double secs,
+                      const double *lo, const double *hi, char **kpis)
+{
+    int bi = c->best, np = c->np;
+    printf("%s after %d evaluation%s (%d iteration%s) in %.1f s: %d run%s, %lld re-used\n",
+           nr == 1                               ? "stopped (aborted)"
+           : strcmp(res->stop, "converged") == 0 ? "converged"
+                                                 : "stopped at --max-evals",
+           c->n_ev, c->n_ev == 1 ? "" : "s", res->iterations, res->iterations == 1 ? "" : "s",
+           secs, c->ran, c->ran == 1 ? "" : "s", c->reused);
+    int w = 9;
+    for (int p = 0; p < np; p++) {
+        int l = (int)strlen(c->pname[p]);
+        w = l > w ? l : w;
+    }
+    printf("%-*s %14s %14s  %-26s %s\n", w, "parameter", "start", "best", "95% interval",
+           "range");
+    for (int p = 0; p < np; p++) {
+        char a[32], b[32], u[64] = "n/a (flat or too few points)";
+        cx_exp_sens_fmt(a, sizeof a, c->ev[0].x[p]);
+        cx_exp_sens_fmt(b, sizeof b, c->ev[bi].x[p]);
+        if (c->have_unc && !isnan(c->u_lo[p])) {
+            snprintf(u, sizeof u, "[%.4g, %.4g]", c->u_lo[p], c->u_hi[p]);
+        }
+        printf("%-*s %14s %14s  %-26s [%g, %g]\n", w, c->pname[p], a, b, u, lo[p], hi[p]);
+    }
+    printf("(95%% interval: from the curvature of the objective at the best point, fitted to the "
+           "evaluations nearest it, and the residual variance; docs/EXPERIMENTS.md)\n");
+    printf("objective %.6g at the start, %.6g at the best (evaluation %d)\n", c->ev[0].f,
+           c->ev[bi].f, bi + 1);
+    printf("%-*s %14s %14s  %s\n", w, "KPI", "RMSE start", "RMSE best", "observed sd");
+    for (int k = 0; k < c->nc; k++) {
+        printf("%-*s %14.6g %14.6g  %.6g\n", w, kpis[k], c->ev[0].rmse[k], c->ev[bi].rmse[k],
+               sqrt(cx_calib_scale(c->obs, c->cols[k])));
+    }
+    printf("results: %s/calibration.db, %s/calibration.csv, %s/calibrated.yaml\n", c->pl->root,
+           c->pl->root, c->pl->root);
+}
+
+/* The KPIs fitted (heap copies into kpis, *nk of them, the caller's to
+ * free) and their columns of obs: --kpi, or every column of the observed
+ * file. Returns 0, or the exit status after a message. */
+static int s_fit_kpis(const c_opts_t *o, const cx_calib_obs_t *obs, char **kpis, int *cols,
+                      int *nk_out)
+{
+    int nk = 0;
+    if (o->kpis) {
+        nk = cx_exp_cmd_split(o->kpis, kpis, CX_CALIB_MAX_KPIS, s_cmd, "--kpi");
+        if (nk < 0) {
+            return 2;
+        }
+    } else {
+        for (int k = 0; k < obs->n_kpi; k++, nk++) {
+            if (!(kpis[nk] = strdup(obs->kpi[k]))) {
+                fprintf(stderr, "cxsim calibrate: out of memory\n");
+                *nk_out = nk;
+                return 1;
+            }
+        }
+    }
+    *nk_out = nk;
+    for (int k = 0; k < nk; k++) {
+        cols[k] = cx_calib_obs_column(obs, kpis[k]);
+        for (int j = 0; j < k && cols[k] >= 0; j++) {
+            if (cols[j] == cols[k]) {
+                fprintf(stderr, "cxsim calibrate: KPI '%s' given twice\n", kpis[k]);
+                return 2;
+            }
+        }
+        if (cols[k] < 0) {
+            const char *s = cx_suggest(kpis[k], (const char *const *)obs->kpi, obs->n_kpi);
+            fprintf(stderr, "cxsim calibrate: --kpi %s: %s has no column '%s'", kpis[k],
+                    o->observed, kpis[k]);
+            if (s) {
+                fprintf(stderr, " (did you mean '%s'?)", s);
+            }
+            fprintf(stderr, "\n");
+            return 2;
+        }
+    }
+    return 0;
+}
+
+/* The directory: --out, or by default named after what the calibration is. */
+static const char *s_out_dir(const c_opts_t *o, char *buf, size_t cap)
+{
+    if (o->com.out) {
+        return o->com.out;
+    }
+    char real[PATH_MAX];
+    cx_buf_t def;
+    cx_buf_init(&def);
+    cx_buf_printf(&def, "calibrate\n%s\n", realpath(o->scenario, real) ? real : o->scenario);
+    cx_buf_printf(&def, "observed %s\nparams %s\nkpi %s\n",
+                  realpath(o->observed, real) ? real : o->observed, o->params,
+                  o->kpis ? o->kpis : "-");
+    for (int i = 0; i < o->n_sets; i++) {
+        cx_buf_printf(&def, "set %s\n", o->sets[i]);
+    }
+    cx_buf_printf(&def, "seed %s\nticks %s\nreplicates %d\n", o->com.seed ? o->com.seed : "-",
+                  o->com.ticks ? o->com.ticks : "-", o->com.replicates);
+    cx_exp_default_dir_for(buf, cap, "calibration", o->scenario, cx_buf_str(&def));
+    cx_buf_fini(&def);
+    return buf;
+}
+
+/* A copy of the observed series in the directory, so that it holds
+ * everything its report needs (cxsim report DIR), wherever the original
+ * file goes. Returns 0, or -1 after a message. */
+static int s_copy_observed(const c_opts_t *o, const char *out)
+{
+    char *text = NULL, copy[PATH_MAX + 32];
+    size_t tlen = 0;
+    snprintf(copy, sizeof copy, "%s/observed.csv", out);
+    int rc = 0;
+    if (cx_read_file(o->observed, 64u << 20, &text, &tlen) != 0 ||
+        cx_write_atomic(copy, text, tlen) != 0) {
+        fprintf(stderr, "cxsim calibrate: cannot copy %s to %s: %s\n", o->observed, copy,
+                strerror(errno));
+        rc = -1;
+    }
+    free(text);
+    return rc;
+}
+
+/* The start: the scenario's values of the fitted parameters into x0.
+ * Returns 0, or -1 after a message. */
+static int s_start(const cx_scenario_t *sc, const char *const *pname, int np, const double *lo,
+                   const double *hi, double *x0)
+{
+    for (int p = 0; p < np; p++) {
+        const double *field = cx_params_field((cx_params_t *)&sc->params, pname[p]);
+        if (!field) {
+            fprintf(stderr, "cxsim calibrate: %s: not found\n", pname[p]);
+            return -1;
+        }
+        x0[p] = *field;
+        if (!(lo[p] < hi[p])) {
+            fprintf(stderr, "cxsim calibrate: %s has an empty range: nothing to fit\n", pname[p]);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* s_meta with the observed file's real path and the KPIs fitted. */
+static void s_meta_kpis(cx_exp_plan_t *pl, int argc, char **argv, const c_opts_t *o, char **kpis,
+                        int nk)
+{
+    char real[PATH_MAX];
+    cx_buf_t kl;
+    cx_buf_init(&kl);
+    for (int k = 0; k < nk; k++) {
+        cx_buf_printf(&kl, "%s%s", k ? "," : "", kpis[k]);
+    }
+    s_meta(pl, argc, argv, o, realpath(o->observed, real) ? real : o->observed, cx_buf_str(&kl));
+    cx_buf_fini(&kl);
+}
+
+/* The observed file, its columns checked against the kpis.csv columns.
+ * Returns 0, or -1 after a message naming FILE:LINE. */
+static int s_load_obs(const c_opts_t *o, int ticks, cx_calib_obs_t *obs)
+{
+    const char *known[64];
+    double vals[64];
+    char err[2048];
+    cx_kpi_row_t zero;
+    memset(&zero, 0, sizeof zero);
+    int n_known = cx_kpi_row_columns(&zero, known, vals, 64);
+    if (cx_calib_obs_load(o->observed, known, n_known, ticks, obs, err, sizeof err) != 0) {
+        fprintf(stderr, "cxsim calibrate: %s\n", err);
+        return -1;
+    }
+    return 0;
+}
+
+/* The first line: what the calibration will do. */
+static void s_say_plan(const c_ctx_t *c)
+{
+    const c_opts_t *o = c->o;
+    printf("calibrate %s: %d parameter%s, %d KPI%s at %d observed ticks; %d replicate%s per "
+           "evaluation, at most %d evaluations; %d at a time, engine %s\n",
+           c->pl->root, c->np, c->np == 1 ? "" : "s", c->nc, c->nc == 1 ? "" : "s",
+           c->obs->n_obs, o->com.replicates, o->com.replicates == 1 ? "" : "s", o->max_evals,
+           o->com.jobs, o->com.engine);
+    fflush(stdout);
+}
+
 int cx_cmd_calibrate(int argc, char **argv)
 {
     c_opts_t o;
@@ -542,8 +888,6 @@ int cx_cmd_calibrate(int argc, char **argv)
     bool plan_open = false;
     c_ctx_t c;
     memset(&c, 0, sizeof c);
-    cx_buf_t csv;
-    cx_buf_init(&csv);
     char *yaml = NULL;
 
     /* The start: the scenario's values of the fitted parameters. */
@@ -557,86 +901,13 @@ int cx_cmd_calibrate(int argc, char **argv)
         goto done;
     }
     int ticks = sc->ticks;
-    for (int p = 0; p < np; p++) {
-        double *field = cx_params_field(&sc->params, pname[p]);
-        if (!field) {
-            fprintf(stderr, "cxsim calibrate: %s: not found\n", pname[p]);
-            goto done;
-        }
-        x0[p] = *field;
-        if (!(lo[p] < hi[p])) {
-            fprintf(stderr, "cxsim calibrate: %s has an empty range: nothing to fit\n", pname[p]);
-            goto done;
-        }
-    }
-
-    /* The observed series and the KPIs fitted. */
-    const char *known[64];
-    double vals[64];
-    cx_kpi_row_t zero;
-    memset(&zero, 0, sizeof zero);
-    int n_known = cx_kpi_row_columns(&zero, known, vals, 64);
-    if (cx_calib_obs_load(o.observed, known, n_known, ticks, &obs, err, sizeof err) != 0) {
-        fprintf(stderr, "cxsim calibrate: %s\n", err);
+    /* The start values, the observed series and the KPIs fitted. */
+    if (s_start(sc, pname, np, lo, hi, x0) != 0 || s_load_obs(&o, ticks, &obs) != 0 ||
+        (rc = s_fit_kpis(&o, &obs, kpis, cols, &nk)) != 0) {
         goto done;
     }
-    if (o.kpis) {
-        nk = cx_exp_cmd_split(o.kpis, kpis, CX_CALIB_MAX_KPIS, s_cmd, "--kpi");
-        if (nk < 0) {
-            nk = 0;
-            goto done;
-        }
-    } else {
-        for (int k = 0; k < obs.n_kpi; k++) {
-            kpis[nk] = strdup(obs.kpi[k]);
-            if (!kpis[nk]) {
-                fprintf(stderr, "cxsim calibrate: out of memory\n");
-                rc = 1;
-                goto done;
-            }
-            nk++;
-        }
-    }
-    for (int k = 0; k < nk; k++) {
-        cols[k] = cx_calib_obs_column(&obs, kpis[k]);
-        for (int j = 0; j < k && cols[k] >= 0; j++) {
-            if (cols[j] == cols[k]) {
-                fprintf(stderr, "cxsim calibrate: KPI '%s' given twice\n", kpis[k]);
-                goto done;
-            }
-        }
-        if (cols[k] < 0) {
-            const char *s = cx_suggest(kpis[k], (const char *const *)obs.kpi, obs.n_kpi);
-            fprintf(stderr, "cxsim calibrate: --kpi %s: %s has no column '%s'", kpis[k], o.observed,
-                    kpis[k]);
-            if (s) {
-                fprintf(stderr, " (did you mean '%s'?)", s);
-            }
-            fprintf(stderr, "\n");
-            goto done;
-        }
-    }
-
-    /* The directory: by default, named after what the calibration is. */
-    char outbuf[PATH_MAX], real[PATH_MAX];
-    const char *out = o.com.out;
-    if (!out) {
-        cx_buf_t def;
-        cx_buf_init(&def);
-        cx_buf_printf(&def, "calibrate\n%s\n", realpath(o.scenario, real) ? real : o.scenario);
-        cx_buf_printf(&def, "observed %s\nparams %s\nkpi %s\n",
-                          realpath(o.observed, real) ? real : o.observed, o.params,
-                          o.kpis ? o.kpis : "-");
-        for (int i = 0; i < o.n_sets; i++) {
-            cx_buf_printf(&def, "set %s\n", o.sets[i]);
-        }
-        cx_buf_printf(&def, "seed %s\nticks %s\nreplicates %d\n", o.com.seed ? o.com.seed : "-",
-                          o.com.ticks ? o.com.ticks : "-", o.com.replicates);
-        cx_exp_default_dir_for(outbuf, sizeof outbuf, "calibration", o.scenario,
-                               cx_buf_str(&def));
-        cx_buf_fini(&def);
-        out = outbuf;
-    }
+    char outbuf[PATH_MAX];
+    const char *out = s_out_dir(&o, outbuf, sizeof outbuf);
     rc = 1;
     plan_open = true;
     if (cx_exp_plan_init(&pl, out, "calibration.db", err, sizeof err) != 0 ||
@@ -648,36 +919,17 @@ int cx_cmd_calibrate(int argc, char **argv)
     pl.ticks = o.com.ticks;
     pl.seed = o.com.seed;
     pl.crn = true;
-    {
-        cx_buf_t kl;
-        cx_buf_init(&kl);
-        for (int k = 0; k < nk; k++) {
-            cx_buf_printf(&kl, "%s%s", k ? "," : "", kpis[k]);
-        }
-        s_meta(&pl, argc, argv, &o, realpath(o.observed, real) ? real : o.observed,
-               cx_buf_str(&kl));
-        cx_buf_fini(&kl);
-    }
-    /* A copy of the observed series, so the directory holds everything its
-     * report needs (cxsim report DIR), wherever the original file goes. */
-    {
-        char *text = NULL, copy[PATH_MAX + 32];
-        size_t tlen = 0;
-        snprintf(copy, sizeof copy, "%s/observed.csv", out);
-        if (cx_read_file(o.observed, 64u << 20, &text, &tlen) != 0 ||
-            cx_write_atomic(copy, text, tlen) != 0) {
-            fprintf(stderr, "cxsim calibrate: cannot copy %s to %s: %s\n", o.observed, copy,
-                    strerror(errno));
-            free(text);
-            goto done;
-        }
-        free(text);
+    s_meta_kpis(&pl, argc, argv, &o, kpis, nk);
+    if (s_copy_observed(&o, out) != 0) {
+        goto done;
     }
 
     cx_signals_on_stop(s_on_signal);
 
     c.tty = isatty(2) != 0;
     ex = cx_exp_exec_new(pl.exe, pl.root, o.com.engine, o.com.jobs, c.tty);
+    c = (c_ctx_t){.o = &o, .pl = &pl, .ex = ex, .obs = &obs, .cols = cols, .nc = nk,
+                  .pname = pname, .np = np, .ticks = ticks, .tty = c.tty};
     c.tbuf = malloc((size_t)ticks * sizeof *c.tbuf);
     c.vbuf = malloc((size_t)ticks * sizeof *c.vbuf);
     c.sim = malloc((size_t)o.com.replicates * (size_t)nk * (size_t)obs.n_obs * sizeof *c.sim);
@@ -686,21 +938,8 @@ int cx_cmd_calibrate(int argc, char **argv)
         fprintf(stderr, "cxsim calibrate: out of memory\n");
         goto done;
     }
-    c.o = &o;
-    c.pl = &pl;
-    c.ex = ex;
-    c.obs = &obs;
-    c.cols = cols;
-    c.nc = nk;
-    c.pname = pname;
-    c.np = np;
-    c.ticks = ticks;
 
-    printf("calibrate %s: %d parameter%s, %d KPI%s at %d observed ticks; %d replicate%s per "
-           "evaluation, at most %d evaluations; %d at a time, engine %s\n",
-           pl.root, np, np == 1 ? "" : "s", nk, nk == 1 ? "" : "s", obs.n_obs, o.com.replicates,
-           o.com.replicates == 1 ? "" : "s", o.max_evals, o.com.jobs, o.com.engine);
-    fflush(stdout);
+    s_say_plan(&c);
     cx_calib_nm_opts_t nmo = {o.max_evals, C_STEP, C_XTOL};
     cx_calib_nm_result_t res;
     double best[CX_CALIB_MAX_PARAMS];
@@ -718,6 +957,7 @@ int cx_cmd_calibrate(int argc, char **argv)
             goto done;
         }
     }
+    c.iterations = res.iterations;
     int bi = 0; /* the best evaluation: the first with the best value */
     for (int i = 1; i < c.n_ev; i++) {
         if (c.ev[i].f < c.ev[bi].f) {
@@ -725,116 +965,14 @@ int cx_cmd_calibrate(int argc, char **argv)
         }
     }
 
-    /* calibration.csv: one row per evaluation. */
-    cx_buf_printf(&csv, "eval,point");
-    for (int p = 0; p < np; p++) {
-        cx_buf_printf(&csv, ",%s", pname[p]);
-    }
-    cx_buf_printf(&csv, ",objective");
-    for (int k = 0; k < nk; k++) {
-        cx_buf_printf(&csv, ",rmse_%s,term_%s", kpis[k], kpis[k]);
-    }
-    cx_buf_printf(&csv, "\n");
-    for (int i = 0; i < c.n_ev; i++) {
-        const c_eval_t *e = &c.ev[i];
-        cx_buf_printf(&csv, "%d,", i + 1);
-        if (e->point >= 0) {
-            cx_buf_printf(&csv, "%lld", e->point);
-        }
-        for (int p = 0; p < np; p++) {
-            cx_buf_printf(&csv, ",%.12g", e->x[p]);
-        }
-        cx_buf_printf(&csv, isfinite(e->f) ? ",%.10g" : ",", e->f);
-        for (int k = 0; k < nk; k++) {
-            if (e->point >= 0) {
-                cx_buf_printf(&csv, ",%.10g,%.10g", e->rmse[k], e->term[k]);
-            } else {
-                cx_buf_printf(&csv, ",,");
-            }
-        }
-        cx_buf_printf(&csv, "\n");
-    }
-    char path[4300];
-    snprintf(path, sizeof path, "%s/calibration.csv", pl.root);
-    if (csv.oom || cx_write_atomic(path, csv.p, csv.n) != 0) {
-        fprintf(stderr, "cxsim calibrate: cannot write %s\n", path);
+    c.best = bi;
+    if (s_write_csv(&c, kpis, pl.root) != 0 || s_uncertainty(&c, &pl, lo, hi) != 0 ||
+        s_write_result(&c, nr == 1 ? "aborted" : res.stop) != 0 ||
+        s_write_calibrated(&o, &c, sc, &yaml) != 0) {
         rc = 1;
         goto done;
     }
-
-    /* The result row. */
-    {
-        cx_buf_t th, sql;
-        cx_buf_init(&th);
-        cx_buf_init(&sql);
-        s_theta_json(&th, pname, np, c.ev[bi].x);
-        const char *stop = nr == 1 ? "aborted" : res.stop; /* static strings */
-        cx_buf_printf(&sql,
-                          "INSERT INTO result(best_eval, objective, start_objective, evaluations, "
-                          "iterations, stop_reason, theta) VALUES(?2, ?3, ?4, ?5, ?6, '%s', ?1)",
-                          stop);
-        double v[5] = {bi + 1, isfinite(c.ev[bi].f) ? c.ev[bi].f : NAN,
-                       isfinite(c.ev[0].f) ? c.ev[0].f : NAN, c.n_ev, res.iterations};
-        int dr = th.oom || sql.oom ? -1
-                                   : cx_exp_db_exec_bind(pl.db, cx_buf_str(&sql),
-                                                         cx_buf_str(&th), v, 5, err,
-                                                         sizeof err);
-        cx_buf_fini(&th);
-        cx_buf_fini(&sql);
-        if (dr != 0) {
-            fprintf(stderr, "cxsim calibrate: cannot record the result: %s\n", err);
-            rc = 1;
-            goto done;
-        }
-    }
-
-    /* calibrated.yaml: the scenario loaded with the best values, emitted. */
-    {
-        char own[CX_CALIB_MAX_PARAMS][160];
-        const char *sets[C_MAX_SETS + CX_CALIB_MAX_PARAMS];
-        int n = s_sets(&o, pname, np, c.ev[bi].x, own, sets);
-        size_t len = 0;
-        if (s_load(&o, sets, n, sc) != 0 || cx_scenario_emit(sc, &yaml, &len) != 0) {
-            fprintf(stderr, "cxsim calibrate: cannot build the calibrated scenario\n");
-            rc = 1;
-            goto done;
-        }
-        snprintf(path, sizeof path, "%s/calibrated.yaml", pl.root);
-        if (cx_write_atomic(path, yaml, len) != 0) {
-            fprintf(stderr, "cxsim calibrate: cannot write %s\n", path);
-            rc = 1;
-            goto done;
-        }
-    }
-
-    /* The summary. */
-    printf("%s after %d evaluation%s (%d iteration%s) in %.1f s: %d run%s, %lld re-used\n",
-           nr == 1                                 ? "stopped (aborted)"
-           : strcmp(res.stop, "converged") == 0 ? "converged"
-                                                   : "stopped at --max-evals",
-           c.n_ev, c.n_ev == 1 ? "" : "s", res.iterations, res.iterations == 1 ? "" : "s",
-           (double)(cx_now_ms() - t0) / 1000.0, c.ran, c.ran == 1 ? "" : "s", c.reused);
-    int w = 9;
-    for (int p = 0; p < np; p++) {
-        int l = (int)strlen(pname[p]);
-        w = l > w ? l : w;
-    }
-    printf("%-*s %14s %14s  %s\n", w, "parameter", "start", "best", "range");
-    for (int p = 0; p < np; p++) {
-        char a[32], b[32];
-        cx_exp_sens_fmt(a, sizeof a, c.ev[0].x[p]);
-        cx_exp_sens_fmt(b, sizeof b, c.ev[bi].x[p]);
-        printf("%-*s %14s %14s  [%g, %g]\n", w, pname[p], a, b, lo[p], hi[p]);
-    }
-    printf("objective %.6g at the start, %.6g at the best (evaluation %d)\n", c.ev[0].f,
-           c.ev[bi].f, bi + 1);
-    printf("%-*s %14s %14s  %s\n", w, "KPI", "RMSE start", "RMSE best", "observed sd");
-    for (int k = 0; k < nk; k++) {
-        printf("%-*s %14.6g %14.6g  %.6g\n", w, kpis[k], c.ev[0].rmse[k], c.ev[bi].rmse[k],
-               sqrt(cx_calib_scale(&obs, cols[k])));
-    }
-    printf("results: %s/calibration.db, %s/calibration.csv, %s/calibrated.yaml\n", pl.root,
-           pl.root, pl.root);
+    s_summary(&c, nr, &res, (double)(cx_now_ms() - t0) / 1000.0, lo, hi, kpis);
     if (nr == 0) {
         rc = c.failed ? 1 : 0;
     }
@@ -852,7 +990,6 @@ done:
     free(c.sim);
     free(c.ev);
     free(yaml);
-    cx_buf_fini(&csv);
     free(sc);
     return rc;
 }

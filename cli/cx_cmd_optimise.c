@@ -92,7 +92,10 @@ static void s_usage(FILE *fp)
             "  --over T              ramp of each move in ticks (default 60, at most the\n"
             "                        spacing ticks / (N + 1))\n"
             "  --objective O         net (default: gross profit - cost - investment, summed over\n"
-            "                        the run), nps (final NPS) or churn (minus total churned)\n"
+            "                        the run), nps (NPS over the window: window_nps) or churn\n"
+            "                        (minus total churned)\n"
+            "  --window DAYS         the window of a final KPI: each run's last DAYS days\n"
+            "                        (default %g; in ticks of the scenario's tick length)\n"
             "  --beam W              roadmaps kept per step (default 3)\n"
             "  --replicates R        paired replicates per roadmap, R >= 1 (default 5)\n"
             "  --set KEY=VALUE       override of the scenario (repeatable)\n"
@@ -107,11 +110,16 @@ static void s_usage(FILE *fp)
             "                        its runs)\n"
             "  --quiet               no per-step lines\n"
             "\n"
-            "exit status: 0 success, 1 a run failed, 2 invalid input\n");
+            "exit status: 0 success, 1 a run failed, 2 invalid input\n",
+            (double)CX_EXP_WINDOW_DAYS);
 }
 
 typedef enum { O_NET = 0, O_NPS, O_CHURN } o_objective_t;
 static const char *const s_obj_names[] = {"net", "nps", "churn"};
+/* The objective as recorded (meta `objective`): nps is the window mean,
+ * window_nps, so that a database recorded before windows ("nps": the last
+ * tick) reads as it did. */
+static const char *const s_obj_figures[] = {"net", "window_nps", "churn"};
 
 typedef struct {
     const char *scenario;
@@ -126,6 +134,7 @@ typedef struct {
     int over; /* 0: default */
     o_objective_t objective;
     int beam;
+    double window_days; /* --window: days of a final KPI's mean */
     const char *sets[O_MAX_SETS];
     int n_sets;
     cx_exp_common_t com; /* --replicates, --jobs, --seed, --ticks, --engine, --out, --quiet */
@@ -150,6 +159,7 @@ static int s_parse(int argc, char **argv, o_opts_t *o)
     o->steps = 3;
     o->cost_per_level = O_DEFAULT_COST;
     o->beam = 3;
+    o->window_days = CX_EXP_WINDOW_DAYS;
     o->com.replicates = 5;
     o->com.engine = "in-process";
     for (int i = 1; i < argc; i++) {
@@ -211,6 +221,10 @@ static int s_parse(int argc, char **argv, o_opts_t *o)
                 return -1;
             }
             o->objective = (o_objective_t)k;
+        } else if ((v = cx_exp_opt("--window", argc, argv, &i, &missing))) {
+            if (cx_exp_cmd_window_days(s_cmd, v, &o->window_days) != 0) {
+                return -1;
+            }
         } else if ((v = cx_exp_opt("--beam", argc, argv, &i, &missing))) {
             if (cx_exp_cmd_int(s_cmd, "--beam", v, 1, 64, &n) != 0) {
                 return -1;
@@ -323,34 +337,16 @@ static int s_space(const o_opts_t *o, const cx_scenario_t *sc, cx_rm_space_t *sp
         }
         sp->cost[d] = strtod(eq + 1, NULL);
     }
-    if (o->moves) {
-        const char *p = o->moves;
-        for (;;) {
-            const char *c = strchr(p, ',');
-            size_t len = c ? (size_t)(c - p) : strlen(p);
-            while (len && *p == ' ') {
-                p++;
-                len--;
-            }
-            while (len && p[len - 1] == ' ') {
-                len--;
-            }
-            if (len == 0) {
-                fprintf(stderr, "cxsim optimise: --moves: empty item in '%s'\n", o->moves);
-                return -1;
-            }
-            int d = s_dept(sc, "--moves", p, len);
-            if (d < 0) {
-                return -1;
-            }
-            sp->allowed[d] = true;
-            if (!c) {
-                break;
-            }
-            p = c + 1;
-        }
+    char *ids[CX_MAX_DEPTS];
+    int n = o->moves ? cx_exp_cmd_split(o->moves, ids, CX_MAX_DEPTS, s_cmd, "--moves") : 0;
+    int bad = n < 0;
+    for (int i = 0; i < n; i++) {
+        int d = bad ? -1 : s_dept(sc, "--moves", ids[i], strlen(ids[i]));
+        bad |= d < 0;
+        sp->allowed[d < 0 ? 0 : d] |= d >= 0;
+        free(ids[i]);
     }
-    return o->space ? s_space_file(o, sc, sp) : 0;
+    return bad ? -1 : o->space ? s_space_file(o, sc, sp) : 0;
 }
 
 /* Loads the scenario with the --set options (and extra ones after them)
@@ -395,6 +391,7 @@ typedef struct {
     char ticks_set[64];     /* "ticks=N" with --ticks, else "" */
     long long base_seed;    /* the first point's seed (common random numbers) */
     bool have_seed;
+    bool window_set;        /* meta window_days/window_ticks recorded */
     double *none_obj;       /* objective of doing nothing, per replicate */
     double *obj;            /* scratch: one roadmap's objective per replicate */
     double *vals;           /* scratch */
@@ -440,7 +437,7 @@ static int s_objective(o_ctx_t *c, long long point)
     int nc = 3;
     const char *one[1];
     if (c->o->objective == O_NPS) {
-        one[0] = "nps";
+        one[0] = "window_nps";
         cols = one;
         nc = 1;
     } else if (c->o->objective == O_CHURN) {
@@ -489,9 +486,10 @@ static int s_objective(o_ctx_t *c, long long point)
 /* Evaluates rm[0..n-1]: plans each as a point, runs what is missing, then
  * fills mean and CI of the gain over doing nothing. When with_none, rm[0]
  * is the empty roadmap and its values become the reference. Returns 0, or
- * -1 (c->err, c->rc). */
-static int s_evaluate(o_ctx_t *c, cx_roadmap_t *rm, int n, bool with_none)
+ * -1 (c->err, c->rc). cx_rm_search's evaluation (ud: the o_ctx_t). */
+static int s_evaluate(void *ud, cx_roadmap_t *rm, int n, bool with_none)
 {
+    o_ctx_t *c = ud;
     const o_opts_t *o = c->o;
     cx_exp_plan_t *pl = c->pl;
     int *pis = malloc((size_t)(n > 0 ? n : 1) * sizeof *pis);
@@ -571,6 +569,14 @@ static int s_evaluate(o_ctx_t *c, cx_roadmap_t *rm, int n, bool with_none)
     cx_buf_fini(&key);
     cx_buf_fini(&json);
     cx_buf_fini(&mk);
+    if (rc == 0 && n > 0 && !c->window_set) { /* the first point's tick length gives the window */
+        if (cx_exp_cmd_window(s_cmd, pl, o->window_days) != 0) {
+            snprintf(c->err, sizeof c->err, "cannot record the window");
+            c->rc = 1;
+            rc = -1;
+        }
+        c->window_set = true;
+    }
     if (rc == 0) {
         int failed0 = c->failed;
         int lr = cx_exp_cmd_loop(&c->o->com, c->ex, c->pl, s_done, c, &s_stop, c->err, sizeof c->err);
@@ -679,7 +685,7 @@ static void s_meta(cx_exp_plan_t *pl, int argc, char **argv, const o_opts_t *o)
     char err[512], num[64];
     cx_exp_db_meta_set(pl->db, "seeding", "common", err, sizeof err);
     cx_exp_db_meta_set(pl->db, "ticks", o->com.ticks ? o->com.ticks : "scenario", err, sizeof err);
-    cx_exp_db_meta_set(pl->db, "objective", s_obj_names[o->objective], err, sizeof err);
+    cx_exp_db_meta_set(pl->db, "objective", s_obj_figures[o->objective], err, sizeof err);
     snprintf(num, sizeof num, "%.17g", o->budget);
     cx_exp_db_meta_set(pl->db, "budget", num, err, sizeof err);
     snprintf(num, sizeof num, "%d", o->com.replicates);
@@ -690,14 +696,8 @@ static void s_meta(cx_exp_plan_t *pl, int argc, char **argv, const o_opts_t *o)
     cx_exp_db_meta_set(pl->db, "steps", num, err, sizeof err);
 }
 
-/* A roadmap evaluated, with the step it belongs to. */
-typedef struct {
-    cx_roadmap_t rm;
-    int step;
-} o_rec_t;
-
 /* Appends one roadmap's row to the CSV and to the roadmaps table. */
-static int s_record(o_ctx_t *c, cx_buf_t *csv, int id, const o_rec_t *r, bool best)
+static int s_record(o_ctx_t *c, cx_buf_t *csv, int id, const cx_rm_rec_t *r, bool best)
 {
     cx_buf_t mk;
     cx_buf_init(&mk);
@@ -728,6 +728,126 @@ static void s_print_gain(const char *what, const cx_roadmap_t *rm)
            rm->hi, rm->n_rep, rm->n_rep == 1 ? "" : "s");
 }
 
+/* The default directory is named after what the search is. */
+static const char *s_out_dir(const o_opts_t *o, int argc, char **argv, char *buf, size_t cap)
+{
+    if (o->com.out) {
+        return o->com.out;
+    }
+    char real[PATH_MAX];
+    cx_buf_t def;
+    cx_buf_init(&def);
+    cx_buf_printf(&def, "optimise\n%s\n", realpath(o->scenario, real) ? real : o->scenario);
+    for (int i = 1; i < argc; i++) {
+        cx_buf_printf(&def, "%s\n", argv[i]);
+    }
+    cx_exp_default_dir_for(buf, cap, "optimise", o->scenario, cx_buf_str(&def));
+    cx_buf_fini(&def);
+    return buf;
+}
+
+/* cx_rm_search's step report: a line per step unless --quiet. */
+static void s_step_cb(void *ud, int step, int n, const cx_roadmap_t *top)
+{
+    const o_ctx_t *c = ud;
+    if (c->o->com.quiet || !top) {
+        return;
+    }
+    cx_buf_t mk;
+    cx_buf_init(&mk);
+    cx_rm_key(&mk, c->sc, top);
+    printf("step %d: %d roadmap%s evaluated; best %s, cost %.17g, gain ", step, n,
+           n == 1 ? "" : "s", cx_buf_str(&mk), top->cost);
+    s_print_gain("", top);
+    fflush(stdout);
+    cx_buf_fini(&mk);
+}
+
+/* optimise.csv, the roadmaps table and best.yaml (the scenario loaded with
+ * the best roadmap, emitted into *yaml, the caller's to free). Returns 0,
+ * or -1 after a message. */
+static int s_write(o_ctx_t *c, const cx_rm_rec_t *all, int n_all, const cx_roadmap_t *best,
+                   cx_scenario_t *out_sc, char **yaml)
+{
+    char err[4400], path[4300];
+    cx_buf_t csv, tl;
+    cx_buf_init(&csv);
+    cx_buf_init(&tl);
+    cx_buf_printf(&csv, "id,step,moves,cost,point,n,mean,half_width,ci_low,ci_high,kept,best\n");
+    int rc = cx_exp_db_exec(c->pl->db, "BEGIN IMMEDIATE", err, sizeof err);
+    for (int i = 0; i < n_all && rc == 0; i++) {
+        bool is_best = cx_rm_compare(&all[i].rm, best) == 0 && all[i].rm.point == best->point;
+        if ((rc = s_record(c, &csv, i + 1, &all[i], is_best)) != 0) {
+            snprintf(err, sizeof err, "cannot record the roadmaps: %.2000s", c->err);
+            cx_exp_db_exec(c->pl->db, "ROLLBACK", NULL, 0);
+        }
+    }
+    rc = rc == 0 ? cx_exp_db_exec(c->pl->db, "COMMIT", err, sizeof err) : rc;
+    snprintf(path, sizeof path, "%.4000s/optimise.csv", c->pl->root);
+    if (rc == 0 && (csv.oom || cx_write_atomic(path, csv.p, csv.n) != 0)) {
+        snprintf(err, sizeof err, "cannot write %s", path);
+        rc = -1;
+    }
+    const char *sets[O_MAX_SETS + 2];
+    int ns = rc == 0 ? s_sets(c, best, &tl, sets) : 0;
+    size_t len = 0;
+    if (rc == 0 && (tl.oom || s_load(c->o, sets + c->o->n_sets, ns - c->o->n_sets, out_sc) != 0 ||
+                    cx_scenario_emit(out_sc, yaml, &len) != 0)) {
+        snprintf(err, sizeof err, "cannot build the best scenario");
+        rc = -1;
+    }
+    snprintf(path, sizeof path, "%.4000s/best.yaml", c->pl->root);
+    if (rc == 0 && cx_write_atomic(path, *yaml, len) != 0) {
+        snprintf(err, sizeof err, "cannot write %s", path);
+        rc = -1;
+    }
+    if (rc != 0) {
+        fprintf(stderr, "cxsim optimise: %s\n", err);
+    }
+    cx_buf_fini(&csv);
+    cx_buf_fini(&tl);
+    return rc;
+}
+
+/* The printed summary (and meta payback_tick). */
+static void s_summary(o_ctx_t *c, const cx_rm_rec_t *all, int n_all, const cx_roadmap_t *best,
+                      const char *stop, double secs)
+{
+    char err[512], what[96];
+    printf("stopped (%s) after %d roadmap%s evaluated in %.1f s: %d run%s, %lld re-used\n", stop,
+           n_all, n_all == 1 ? "" : "s", secs, c->ran, c->ran == 1 ? "" : "s", c->reused);
+    if (best->n == 0) {
+        printf("best roadmap: doing nothing (no roadmap improved the objective)\n");
+    } else {
+        printf("best roadmap (cost %.17g of a budget of %.17g):\n", best->cost, c->o->budget);
+    }
+    for (int i = 0; i < best->n; i++) {
+        cx_buf_t d;
+        cx_buf_init(&d);
+        cx_rm_move_describe(&d, c->sc, &best->move[i]);
+        printf("  %d. %s\n", i + 1, cx_buf_str(&d));
+        cx_buf_fini(&d);
+    }
+    snprintf(what, sizeof what, "gain over doing nothing (%s): ", s_obj_names[c->o->objective]);
+    s_print_gain(what, best);
+    if (best->n > 0 && all[0].rm.point >= 0) {
+        int p = s_payback(c, all[0].rm.point, best->point);
+        if (p >= 0) {
+            printf("payback: tick %d (from then on the cumulative extra revenue covers the "
+                   "cumulative extra cost and investment)\n",
+                   p);
+        } else if (p == -1) {
+            printf("payback: none within the horizon\n");
+        }
+        char num[32];
+        snprintf(num, sizeof num, "%d", p);
+        cx_exp_db_meta_set(c->pl->db, "payback_tick", p >= 0 ? num : "none", err, sizeof err);
+    }
+    printf("evaluations: %d roadmap%s\n", n_all, n_all == 1 ? "" : "s");
+    printf("results: %s/optimise.db, %s/optimise.csv, %s/best.yaml\n", c->pl->root, c->pl->root,
+           c->pl->root);
+}
+
 int cx_cmd_optimise(int argc, char **argv)
 {
     o_opts_t o;
@@ -744,14 +864,9 @@ int cx_cmd_optimise(int argc, char **argv)
     bool plan_open = false;
     o_ctx_t c;
     memset(&c, 0, sizeof c);
-    cx_buf_t csv, tl;
-    cx_buf_init(&csv);
-    cx_buf_init(&tl);
     char *yaml = NULL;
-    o_rec_t *all = NULL;
-    cx_roadmap_t *beam = NULL, *kids = NULL;
+    cx_rm_rec_t *all = NULL;
     int n_all = 0;
-    int *keep = NULL;
 
     cx_scenario_t *sc = malloc(sizeof *sc);
     cx_scenario_t *out_sc = malloc(sizeof *out_sc);
@@ -770,22 +885,10 @@ int cx_cmd_optimise(int argc, char **argv)
         goto done;
     }
     /* Does the budget buy anything? */
-    cx_roadmap_t none;
-    memset(&none, 0, sizeof none);
-    none.point = -1;
-    none.mean = none.lo = none.hi = none.half = NAN;
-    int first = cx_rm_candidates(sc, &sp, &none, NULL, 0);
-    if (first <= 0) {
-        double cheapest = -1;
-        int below5 = 0;
-        int t1 = cx_rm_start_tick(1, sp.steps, sp.ticks);
-        for (int d = 0; d < sc->n_dept; d++) {
-            if (sp.allowed[d] && cx_rm_next_level(cx_rm_level(sc, NULL, d, t1)) > 0) {
-                below5++;
-                cheapest = cheapest < 0 || sp.cost[d] < cheapest ? sp.cost[d] : cheapest;
-            }
-        }
-        if (below5 == 0) {
+    cx_roadmap_t none = cx_rm_none();
+    if (cx_rm_candidates(sc, &sp, &none, NULL, 0) <= 0) {
+        double cheapest;
+        if (cx_rm_below5(sc, &sp, &cheapest) == 0) {
             fprintf(stderr, "cxsim optimise: no department that may move is below level 5: "
                             "nothing to raise\n");
         } else {
@@ -797,21 +900,8 @@ int cx_cmd_optimise(int argc, char **argv)
         goto done;
     }
 
-    /* The directory: by default, named after what the search is. */
-    char outbuf[PATH_MAX], real[PATH_MAX];
-    const char *out = o.com.out;
-    if (!out) {
-        cx_buf_t def;
-        cx_buf_init(&def);
-        cx_buf_printf(&def, "optimise\n%s\n", realpath(o.scenario, real) ? real : o.scenario);
-        for (int i = 1; i < argc; i++) {
-            cx_buf_printf(&def, "%s\n", argv[i]);
-        }
-        cx_exp_default_dir_for(outbuf, sizeof outbuf, "optimise", o.scenario,
-                               cx_buf_str(&def));
-        cx_buf_fini(&def);
-        out = outbuf;
-    }
+    char outbuf[PATH_MAX];
+    const char *out = s_out_dir(&o, argc, argv, outbuf, sizeof outbuf);
     rc = 1;
     plan_open = true;
     if (cx_exp_plan_init(&pl, out, "optimise.db", err, sizeof err) != 0 ||
@@ -828,8 +918,7 @@ int cx_cmd_optimise(int argc, char **argv)
 
     int R = o.com.replicates;
     int W = o.beam;
-    int per_step = W * cx_rm_max_candidates(sc, &sp);
-    int cap_all = 1 + o.steps * per_step;
+    int cap_all = 1 + o.steps * W * cx_rm_max_candidates(sc, &sp);
     c.tty = isatty(2) != 0;
     ex = cx_exp_exec_new(pl.exe, pl.root, o.com.engine, o.com.jobs, c.tty);
     c.none_obj = malloc((size_t)R * sizeof *c.none_obj);
@@ -837,10 +926,7 @@ int cx_cmd_optimise(int argc, char **argv)
     c.vals = malloc((size_t)R * sizeof *c.vals);
     c.reps = malloc((size_t)R * sizeof *c.reps);
     all = calloc((size_t)cap_all, sizeof *all);
-    beam = calloc((size_t)W, sizeof *beam);
-    kids = calloc((size_t)per_step + 1, sizeof *kids);
-    keep = calloc((size_t)W, sizeof *keep);
-    if (!ex || !c.none_obj || !c.obj || !c.vals || !c.reps || !all || !beam || !kids || !keep) {
+    if (!ex || !c.none_obj || !c.obj || !c.vals || !c.reps || !all) {
         fprintf(stderr, "cxsim optimise: out of memory\n");
         goto done;
     }
@@ -864,158 +950,24 @@ int cx_cmd_optimise(int argc, char **argv)
     fflush(stdout);
 
     long long t0 = cx_now_ms();
-    int n_beam = 1;
-    beam[0] = none;
-    cx_roadmap_t best = none;
-    const char *stop = "steps";
-    bool aborted = false;
-    for (int step = 1; step <= o.steps; step++) {
-        /* Step 1 also evaluates doing nothing, the reference, as kids[0]. */
-        int nk = 0;
-        if (step == 1) {
-            kids[nk++] = none;
-        }
-        for (int b = 0; b < n_beam; b++) {
-            int got = cx_rm_candidates(sc, &sp, &beam[b], kids + nk, per_step + 1 - nk);
-            nk += got > 0 ? got : 0;
-        }
-        if (nk == (step == 1 ? 1 : 0)) {
-            stop = "budget";
-            break;
-        }
-        if (s_evaluate(&c, kids, nk, step == 1) != 0) {
-            fprintf(stderr, "cxsim optimise: %s\n", c.err);
-            rc = c.rc ? c.rc : 1;
-            aborted = true;
-            break;
-        }
-        cx_roadmap_t *cand = kids;
-        int nc = nk;
-        if (step == 1) {
-            best = kids[0];
-            kids[0].kept = false;
-            all[n_all].rm = kids[0];
-            all[n_all++].step = 0;
-            cand = kids + 1;
-            nc = nk - 1;
-        }
-        int nkeep = cx_rm_select(cand, nc, W, keep);
-        for (int i = 0; i < nc && n_all < cap_all; i++) {
-            all[n_all].rm = cand[i];
-            all[n_all++].step = step;
-        }
-        const cx_roadmap_t *top = nkeep ? &cand[keep[0]] : NULL;
-        if (!o.com.quiet && top) {
-            cx_buf_t mk;
-            cx_buf_init(&mk);
-            cx_rm_key(&mk, sc, top);
-            printf("step %d: %d roadmap%s evaluated; best %s, cost %.17g, gain ", step, nc,
-                   nc == 1 ? "" : "s", cx_buf_str(&mk), top->cost);
-            s_print_gain("", top);
-            fflush(stdout);
-            cx_buf_fini(&mk);
-        }
-        if (!top || !(top->mean > best.mean)) {
-            stop = "no improvement";
-            break;
-        }
-        best = *top;
-        for (int i = 0; i < nkeep; i++) {
-            beam[i] = cand[keep[i]];
-        }
-        n_beam = nkeep;
-    }
-    if (aborted && n_all == 0) {
-        goto done;
-    }
-    if (aborted) {
-        stop = "aborted";
-    }
-
-    /* optimise.csv and the roadmaps table. */
-    cx_buf_printf(&csv, "id,step,moves,cost,point,n,mean,half_width,ci_low,ci_high,kept,best\n");
-    if (cx_exp_db_exec(pl.db, "BEGIN IMMEDIATE", err, sizeof err) != 0) {
-        fprintf(stderr, "cxsim optimise: %s\n", err);
-        rc = 1;
-        goto done;
-    }
-    for (int i = 0; i < n_all; i++) {
-        bool is_best = cx_rm_compare(&all[i].rm, &best) == 0 && all[i].rm.point == best.point;
-        if (s_record(&c, &csv, i + 1, &all[i], is_best) != 0) {
-            fprintf(stderr, "cxsim optimise: cannot record the roadmaps: %s\n", c.err);
-            cx_exp_db_exec(pl.db, "ROLLBACK", err, sizeof err);
-            rc = 1;
-            goto done;
-        }
-    }
-    if (cx_exp_db_exec(pl.db, "COMMIT", err, sizeof err) != 0) {
-        fprintf(stderr, "cxsim optimise: %s\n", err);
-        rc = 1;
-        goto done;
-    }
-    char path[4300];
-    snprintf(path, sizeof path, "%s/optimise.csv", pl.root);
-    if (csv.oom || cx_write_atomic(path, csv.p, csv.n) != 0) {
-        fprintf(stderr, "cxsim optimise: cannot write %s\n", path);
-        rc = 1;
-        goto done;
-    }
-
-    /* best.yaml: the scenario loaded with the best roadmap, emitted. */
-    {
-        const char *sets[O_MAX_SETS + 2];
-        int ns = s_sets(&c, &best, &tl, sets);
-        size_t len = 0;
-        if (tl.oom || s_load(&o, sets + o.n_sets, ns - o.n_sets, out_sc) != 0 ||
-            cx_scenario_emit(out_sc, &yaml, &len) != 0) {
-            fprintf(stderr, "cxsim optimise: cannot build the best scenario\n");
-            rc = 1;
-            goto done;
-        }
-        snprintf(path, sizeof path, "%s/best.yaml", pl.root);
-        if (cx_write_atomic(path, yaml, len) != 0) {
-            fprintf(stderr, "cxsim optimise: cannot write %s\n", path);
-            rc = 1;
+    cx_roadmap_t best;
+    const char *stop;
+    int sr = cx_rm_search(sc, &sp, W, s_evaluate, s_step_cb, &c, all, cap_all, &n_all, &best,
+                          &stop);
+    bool aborted = sr != 0;
+    if (sr != 0) {
+        fprintf(stderr, "cxsim optimise: %s\n", sr < 0 ? "out of memory" : c.err);
+        rc = sr < 0 ? 1 : c.rc ? c.rc : 1;
+        if (n_all == 0) {
             goto done;
         }
     }
 
-    /* The summary. */
-    printf("stopped (%s) after %d roadmap%s evaluated in %.1f s: %d run%s, %lld re-used\n", stop,
-           n_all, n_all == 1 ? "" : "s", (double)(cx_now_ms() - t0) / 1000.0, c.ran,
-           c.ran == 1 ? "" : "s", c.reused);
-    if (best.n == 0) {
-        printf("best roadmap: doing nothing (no roadmap improved the objective)\n");
-    } else {
-        printf("best roadmap (cost %.17g of a budget of %.17g):\n", best.cost, o.budget);
-        for (int i = 0; i < best.n; i++) {
-            cx_buf_t d;
-            cx_buf_init(&d);
-            cx_rm_move_describe(&d, sc, &best.move[i]);
-            printf("  %d. %s\n", i + 1, cx_buf_str(&d));
-            cx_buf_fini(&d);
-        }
+    if (s_write(&c, all, n_all, &best, out_sc, &yaml) != 0) {
+        rc = 1;
+        goto done;
     }
-    {
-        char what[96];
-        snprintf(what, sizeof what, "gain over doing nothing (%s): ", s_obj_names[o.objective]);
-        s_print_gain(what, &best);
-    }
-    if (best.n > 0 && all[0].rm.point >= 0) {
-        int p = s_payback(&c, all[0].rm.point, best.point);
-        if (p >= 0) {
-            printf("payback: tick %d (from then on the cumulative extra revenue covers the "
-                   "cumulative extra cost and investment)\n",
-                   p);
-        } else if (p == -1) {
-            printf("payback: none within the horizon\n");
-        }
-        char num[32];
-        snprintf(num, sizeof num, "%d", p);
-        cx_exp_db_meta_set(pl.db, "payback_tick", p >= 0 ? num : "none", err, sizeof err);
-    }
-    printf("evaluations: %d roadmap%s\n", n_all, n_all == 1 ? "" : "s");
-    printf("results: %s/optimise.db, %s/optimise.csv, %s/best.yaml\n", pl.root, pl.root, pl.root);
+    s_summary(&c, all, n_all, &best, stop, (double)(cx_now_ms() - t0) / 1000.0);
     if (!aborted) {
         rc = c.failed ? 1 : 0;
     }
@@ -1029,12 +981,7 @@ done:
     free(c.vals);
     free(c.reps);
     free(all);
-    free(beam);
-    free(kids);
-    free(keep);
     free(yaml);
-    cx_buf_fini(&csv);
-    cx_buf_fini(&tl);
     free(sc);
     free(out_sc);
     return rc;

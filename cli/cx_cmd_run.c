@@ -972,7 +972,7 @@ int cx_cmd_run(int argc, char **argv)
     if (slurm.on) { /* the run as one Slurm job; its coordinator takes the lock */
         close(o.lock_fd);
         cx_run_slurm_run_t r = {o.key, o.resume, o.heartbeat_ms, o.checkpoint_every,
-                                o.tick_timeout_ms, o.quiet, o.tick_ms};
+                                o.tick_timeout_ms, o.quiet, o.tick_ms, o.keep_checkpoints};
         int src = cx_run_slurm_submit(&slurm, &r, sc, yaml, yaml_len, out);
         free(yaml);
         free(sc);

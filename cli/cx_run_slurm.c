@@ -199,9 +199,10 @@ static void s_role_script(cx_exp_buf_t *b, const char *rdir, const char *out, co
                       "    set -- \"$BIN/cxsim-coordinator\" --scenario \"$R/scenario.yaml\" --out \"$OUT\" \\\n"
                       "        --bind \"$agents\" --pub \"tcp://$CX_HEAD:$((CX_BASE + 1))\" \\\n"
                       "        --control \"tcp://$CX_HEAD:$((CX_BASE + 2))\" --heartbeat-ms %lld \\\n"
-                      "        --checkpoint-every %lld --tick-timeout-ms %lld --tick-ms %lld --key \"$KEY\"",
-                      run->heartbeat_ms, run->checkpoint_every, run->tick_timeout_ms,
-                      run->tick_ms);
+                      "        --checkpoint-every %lld --keep-checkpoints %lld --tick-timeout-ms %lld \\\n"
+                      "        --tick-ms %lld --key \"$KEY\"",
+                      run->heartbeat_ms, run->checkpoint_every, run->keep_checkpoints,
+                      run->tick_timeout_ms, run->tick_ms);
     if (run->resume) {
         char cp[PATH_MAX];
         cx_exp_buf_printf(b, " --resume ");
@@ -485,9 +486,11 @@ int cx_run_slurm_submit(const cx_run_slurm_t *sl, const cx_run_slurm_run_t *run,
     if (s_write(path, &b, 0755) != 0) {
         goto done;
     }
-    /* What `cxsim resume` passes again. */
+    /* What `cxsim resume` passes again (the resumed job keeps as many
+     * checkpoints as the first). */
     cx_exp_buf_reset(&b);
-    cx_exp_buf_printf(&b, "--backend=slurm\n--nodes=%d\n", sl->nodes);
+    cx_exp_buf_printf(&b, "--backend=slurm\n--nodes=%d\n--keep-checkpoints=%lld\n", sl->nodes,
+                      run->keep_checkpoints);
     for (int i = 0; i < sl->n_opt; i++) {
         cx_exp_buf_printf(&b, "--slurm-opt=%s\n", sl->opt[i]);
     }

@@ -41,6 +41,7 @@ typedef struct {
     long long tick_timeout_ms;  /* --tick-timeout-ms */
     bool quiet;                 /* --quiet */
     long long tick_ms;          /* --tick-ms: at least this much wall time per tick */
+    long long keep_checkpoints; /* --keep-checkpoints: numbered checkpoints the coordinator keeps */
 } cx_run_slurm_run_t;
 
 /* Removes --backend B, --nodes N, --slurm-opt OPT and --no-wait (both

@@ -74,6 +74,57 @@ static int s_fields(char *line, char **f, int cap)
     }
 }
 
+/* The header line's fields f[0..nf-1]: tick, then known KPI columns, each
+ * once, into obs->kpi. Returns 0, or -1 with "name:line: message" in err. */
+static int s_header(const char *name, int lineno, char **f, int nf, const char *const *known,
+                    int n_known, cx_calib_obs_t *obs, char *err, size_t errlen)
+{
+    if (strcmp(f[0], "tick") != 0) {
+        s_err(err, errlen, name, lineno,
+              "the header must start with 'tick' (tick,<kpi>,<kpi>...), found '%s'", f[0]);
+        return -1;
+    }
+    if (nf < 2) {
+        s_err(err, errlen, name, lineno, "no KPI column after 'tick'");
+        return -1;
+    }
+    if (nf - 1 > CX_CALIB_MAX_KPIS) {
+        s_err(err, errlen, name, lineno, "more than %d KPI columns", CX_CALIB_MAX_KPIS);
+        return -1;
+    }
+    obs->kpi = calloc((size_t)(nf - 1), sizeof *obs->kpi);
+    if (!obs->kpi) {
+        s_err(err, errlen, name, 0, "out of memory");
+        return -1;
+    }
+    for (int c = 1; c < nf; c++) {
+        bool ok = false;
+        for (int k = 0; k < n_known && !ok; k++) {
+            ok = strcmp(f[c], known[k]) == 0;
+        }
+        if (!ok || strcmp(f[c], "tick") == 0) {
+            const char *s = f[c][0] ? cx_suggest(f[c], known, n_known) : NULL;
+            s_err(err, errlen, name, lineno,
+                  "unknown column '%s' (column %d): not a kpis.csv column%s%s%s", f[c],
+                  c + 1, s ? " (did you mean '" : "", s ? s : "", s ? "'?)" : "");
+            return -1;
+        }
+        for (int k = 0; k < obs->n_kpi; k++) {
+            if (strcmp(obs->kpi[k], f[c]) == 0) {
+                s_err(err, errlen, name, lineno, "column '%s' appears twice", f[c]);
+                return -1;
+            }
+        }
+        obs->kpi[obs->n_kpi] = strdup(f[c]);
+        if (!obs->kpi[obs->n_kpi]) {
+            s_err(err, errlen, name, 0, "out of memory");
+            return -1;
+        }
+        obs->n_kpi++;
+    }
+    return 0;
+}
+
 int cx_calib_obs_parse(const char *name, const char *text, size_t len, const char *const *known,
                        int n_known, int ticks, cx_calib_obs_t *obs, char *err, size_t errlen)
 {
@@ -112,48 +163,8 @@ int cx_calib_obs_parse(const char *name, const char *text, size_t len, const cha
         int nf = s_fields(line, f, CX_CALIB_MAX_KPIS + 2);
         if (!header) {
             header = true;
-            if (strcmp(f[0], "tick") != 0) {
-                s_err(err, errlen, name, lineno,
-                      "the header must start with 'tick' (tick,<kpi>,<kpi>...), found '%s'", f[0]);
+            if (s_header(name, lineno, f, nf, known, n_known, obs, err, errlen) != 0) {
                 goto fail;
-            }
-            if (nf < 2) {
-                s_err(err, errlen, name, lineno, "no KPI column after 'tick'");
-                goto fail;
-            }
-            if (nf - 1 > CX_CALIB_MAX_KPIS) {
-                s_err(err, errlen, name, lineno, "more than %d KPI columns", CX_CALIB_MAX_KPIS);
-                goto fail;
-            }
-            obs->kpi = calloc((size_t)(nf - 1), sizeof *obs->kpi);
-            if (!obs->kpi) {
-                s_err(err, errlen, name, 0, "out of memory");
-                goto fail;
-            }
-            for (int c = 1; c < nf; c++) {
-                bool ok = false;
-                for (int k = 0; k < n_known && !ok; k++) {
-                    ok = strcmp(f[c], known[k]) == 0;
-                }
-                if (!ok || strcmp(f[c], "tick") == 0) {
-                    const char *s = f[c][0] ? cx_suggest(f[c], known, n_known) : NULL;
-                    s_err(err, errlen, name, lineno,
-                          "unknown column '%s' (column %d): not a kpis.csv column%s%s%s", f[c],
-                          c + 1, s ? " (did you mean '" : "", s ? s : "", s ? "'?)" : "");
-                    goto fail;
-                }
-                for (int k = 0; k < obs->n_kpi; k++) {
-                    if (strcmp(obs->kpi[k], f[c]) == 0) {
-                        s_err(err, errlen, name, lineno, "column '%s' appears twice", f[c]);
-                        goto fail;
-                    }
-                }
-                obs->kpi[obs->n_kpi] = strdup(f[c]);
-                if (!obs->kpi[obs->n_kpi]) {
-                    s_err(err, errlen, name, 0, "out of memory");
-                    goto fail;
-                }
-                obs->n_kpi++;
             }
             continue;
         }

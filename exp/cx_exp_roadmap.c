@@ -371,3 +371,103 @@ int cx_rm_payback(const double *net, int n)
     }
     return t;
 }
+
+cx_roadmap_t cx_rm_none(void)
+{
+    cx_roadmap_t none;
+    memset(&none, 0, sizeof none);
+    none.point = -1;
+    none.mean = none.lo = none.hi = none.half = NAN;
+    return none;
+}
+
+int cx_rm_below5(const cx_scenario_t *sc, const cx_rm_space_t *sp, double *cheapest)
+{
+    int below5 = 0;
+    int t1 = cx_rm_start_tick(1, sp->steps, sp->ticks);
+    *cheapest = -1;
+    for (int d = 0; d < sc->n_dept; d++) {
+        if (sp->allowed[d] && cx_rm_next_level(cx_rm_level(sc, NULL, d, t1)) > 0) {
+            below5++;
+            *cheapest = *cheapest < 0 || sp->cost[d] < *cheapest ? sp->cost[d] : *cheapest;
+        }
+    }
+    return below5;
+}
+
+/* Appends rm (at step) to all when there is room. */
+static void s_keep_rec(cx_rm_rec_t *all, int cap_all, int *n_all, const cx_roadmap_t *rm,
+                       int step)
+{
+    if (*n_all < cap_all) {
+        all[*n_all].rm = *rm;
+        all[(*n_all)++].step = step;
+    }
+}
+
+int cx_rm_search(const cx_scenario_t *sc, const cx_rm_space_t *sp, int w, cx_rm_eval_fn *eval,
+                 cx_rm_step_fn *on_step, void *ud, cx_rm_rec_t *all, int cap_all, int *n_all,
+                 cx_roadmap_t *best, const char **stop)
+{
+    int per_step = w * cx_rm_max_candidates(sc, sp);
+    cx_roadmap_t *beam = calloc((size_t)w, sizeof *beam);
+    cx_roadmap_t *kids = calloc((size_t)per_step + 1, sizeof *kids);
+    int *keep = calloc((size_t)w, sizeof *keep);
+    int rc = -1, n_beam = 1;
+    *n_all = 0;
+    *best = cx_rm_none();
+    *stop = "steps";
+    if (!beam || !kids || !keep) {
+        goto done;
+    }
+    rc = 0;
+    beam[0] = *best;
+    for (int step = 1; step <= sp->steps; step++) {
+        int nk = 0;
+        if (step == 1) { /* the reference, doing nothing, as kids[0] */
+            kids[nk++] = *best;
+        }
+        for (int b = 0; b < n_beam; b++) {
+            int got = cx_rm_candidates(sc, sp, &beam[b], kids + nk, per_step + 1 - nk);
+            nk += got > 0 ? got : 0;
+        }
+        if (nk == (step == 1 ? 1 : 0)) {
+            *stop = "budget";
+            break;
+        }
+        if (eval(ud, kids, nk, step == 1) != 0) {
+            *stop = "aborted";
+            rc = 1;
+            break;
+        }
+        cx_roadmap_t *cand = kids + (step == 1);
+        int nc = nk - (step == 1);
+        if (step == 1) {
+            *best = kids[0];
+            kids[0].kept = false;
+            s_keep_rec(all, cap_all, n_all, &kids[0], 0);
+        }
+        int nkeep = cx_rm_select(cand, nc, w, keep);
+        for (int i = 0; i < nc; i++) {
+            s_keep_rec(all, cap_all, n_all, &cand[i], step);
+        }
+        const cx_roadmap_t *top = nkeep ? &cand[keep[0]] : NULL;
+        if (on_step) {
+            on_step(ud, step, nc, top);
+        }
+        if (!top || !(top->mean > best->mean)) {
+            *stop = "no improvement";
+            break;
+        }
+        *best = *top;
+        for (int i = 0; i < nkeep; i++) {
+            beam[i] = cand[keep[i]];
+        }
+        n_beam = nkeep;
+    }
+done:
+    free(beam);
+    free(kids);
+    free(keep);
+    return rc;
+}

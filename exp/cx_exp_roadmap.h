@@ -148,4 +148,39 @@ void cx_rm_move_describe(cx_buf_t *b, const cx_scenario_t *sc, const cx_rm_move_
  * from T on; -1 when net[n-1] < 0 (or n = 0). */
 int cx_rm_payback(const double *net, int n);
 
+/* A roadmap evaluated, with the step it belongs to (0: doing nothing). */
+typedef struct {
+    cx_roadmap_t rm; /* the roadmap and its statistics */
+    int step;        /* search step */
+} cx_rm_rec_t;
+
+/* Evaluates rm[0..n-1] (fills each one's point, mean and CI); with_none:
+ * rm[0] is the empty roadmap, the reference. 0, or non-zero to abort. */
+typedef int(cx_rm_eval_fn)(void *ud, cx_roadmap_t *rm, int n, bool with_none);
+
+/* Told after each step: how many roadmaps it evaluated and its best
+ * (NULL when none). */
+typedef void(cx_rm_step_fn)(void *ud, int step, int n, const cx_roadmap_t *top);
+
+/* The greedy beam search: step k (1..sp->steps) appends every feasible
+ * move (cx_rm_candidates) to each of the w kept roadmaps, evaluates them
+ * (step 1 also evaluates doing nothing, first), keeps the w best
+ * (cx_rm_select). Stops after sp->steps steps ("steps"), when no move
+ * fits ("budget"), when a step's best does not beat the best so far ("no
+ * improvement") or when eval aborts ("aborted"). Every roadmap evaluated
+ * goes to all[0..*n_all-1] (at most cap_all), doing nothing first; *best
+ * gets the best (doing nothing when none improved). Returns 0, 1 when
+ * eval aborted (all and best hold what was found), or -1 out of memory. */
+int cx_rm_search(const cx_scenario_t *sc, const cx_rm_space_t *sp, int w, cx_rm_eval_fn *eval,
+                 cx_rm_step_fn *on_step, void *ud, cx_rm_rec_t *all, int cap_all, int *n_all,
+                 cx_roadmap_t *best, const char **stop);
+
+/* Why no first move fits: the number of departments that may move and are
+ * below level 5 at the first move's tick, and *cheapest, the cheapest of
+ * their moves' cost (-1 when none). */
+int cx_rm_below5(const cx_scenario_t *sc, const cx_rm_space_t *sp, double *cheapest);
+
+/* The empty roadmap (doing nothing): no move, point -1, statistics NaN. */
+cx_roadmap_t cx_rm_none(void);
+
 #endif

@@ -54,11 +54,13 @@ int cx_exp_sens_step(double p, double min, double max, double delta, cx_exp_sens
         st->absolute = true;
         lo = -delta * (max - min);
         hi = delta * (max - min);
+        st->width = 2 * delta * (max - min);
     } else {
         /* p x (1 -/+ delta), ordered: for p < 0 the (1 + delta) side is lower. */
         double a = p * (1 - delta), b = p * (1 + delta);
         lo = a < b ? a : b;
         hi = a < b ? b : a;
+        st->width = 2 * delta * fabs(p);
     }
     st->low = s_place(lo, min, max, &st->clamped_low, st->low_text, sizeof st->low_text);
     st->high = s_place(hi, min, max, &st->clamped_high, st->high_text, sizeof st->high_text);
@@ -118,6 +120,10 @@ int cx_exp_sens_compute(const cx_exp_sens_step_t *st, const double *k_lo, const 
     }
     out->kpi_base_mean = n ? sum / n : NAN;
     cx_exp_ci(work, n, 0.95, &out->derivative);
+    for (int i = 0; i < n; i++) {
+        work[i] *= st->width;
+    }
+    cx_exp_ci(work, n, 0.95, &out->change);
     int m = 0;
     if (st->base != 0) {
         for (int i = 0; i < n; i++) {
@@ -133,6 +139,20 @@ int cx_exp_sens_compute(const cx_exp_sens_step_t *st, const double *k_lo, const 
         cx_exp_ci(work, m, 0.95, &out->elasticity);
     }
     return 0;
+}
+
+double cx_exp_sens_scale(const char *kpi, double max_abs)
+{
+    if (strcmp(kpi, "nps") == 0 || strcmp(kpi, "window_nps") == 0) {
+        return 200; /* -100 .. 100 */
+    }
+    return fabs(max_abs);
+}
+
+bool cx_exp_sens_elastic(double kpi_base_mean, double scale)
+{
+    return isfinite(kpi_base_mean) && isfinite(scale) && scale > 0 &&
+           fabs(kpi_base_mean) >= CX_EXP_SENS_FAR * scale;
 }
 
 void cx_exp_sens_rank(const double *v, int n, int *rank)

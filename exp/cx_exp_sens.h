@@ -15,9 +15,18 @@
  *  Per replicate r (common random numbers: the same seed at p-, p and p+),
  *      d_r = (K_r(p+) - K_r(p-)) / (p+ - p-)
  *      e_r = d_r x p / K_r(p)
- *  and the mean with a Student-t 95% interval over the replicates
- *  (cx_exp_ci). e_r is left out for a replicate whose K_r(p) is 0; the
- *  elasticity is undefined (NaN) when p is 0.
+ *      c_r = d_r x w                 (the change of K across the step)
+ *  where w is the step's nominal width, 2 delta |p| (or 2 delta (max - min)
+ *  when p == 0) before clamping: c_r = K_r(p+) - K_r(p-) when neither side
+ *  is clamped, and a clamped (one-sided) step is scaled to the same width,
+ *  so that changes of different parameters compare in the KPI's own units.
+ *  Parameters are ranked by |mean c| (cx_exp_sens_rank).
+ *  Mean with a Student-t 95% interval over the replicates (cx_exp_ci).
+ *  e_r is left out for a replicate whose K_r(p) is 0; the elasticity is
+ *  undefined (NaN) when p is 0. It is shown only where the base is far
+ *  from zero (cx_exp_sens_elastic): |mean K(p)| >= CX_EXP_SENS_FAR x S,
+ *  S the KPI's scale (cx_exp_sens_scale): near 0 an elasticity flips sign
+ *  and grows without bound for the same change.
  *
  *  Everything here is computation on numbers: no process, no database
  *  (the command pairs cx_exp_db_finals of the three points).
@@ -45,7 +54,11 @@ typedef struct {
     char low_text[32]; /* p- as passed to --set (12 significant digits) */
     char high_text[32];
     char base_text[32];
+    double width;      /* nominal p+ - p- before clamping: 2 delta |p| or 2 delta (max - min) */
 } cx_exp_sens_step_t;
+
+/* The elasticity is shown where |mean K(p)| >= CX_EXP_SENS_FAR x the KPI's scale. */
+#define CX_EXP_SENS_FAR 0.1
 
 /* One parameter and KPI: the statistics over the paired replicates. */
 typedef struct {
@@ -54,7 +67,19 @@ typedef struct {
     double kpi_base_mean;   /* mean of K(p) over the n replicates */
     cx_exp_ci_t derivative; /* d: mean and 95% CI */
     cx_exp_ci_t elasticity; /* e: mean and 95% CI (NaN when p == 0) */
+    cx_exp_ci_t change;     /* c = d x width: mean and 95% CI, in the KPI's units */
 } cx_exp_sens_stat_t;
+
+/* The scale S of a KPI for the elasticity rule: its span where it has a
+ * fixed one that includes negative values (nps, window_nps: 200 points,
+ * -100 to 100), else max_abs, the largest |K| over the analysis's runs
+ * (every other KPI is non-negative). */
+double cx_exp_sens_scale(const char *kpi, double max_abs);
+
+/* Whether the elasticity of a KPI whose base mean is kpi_base_mean and
+ * scale is `scale` is shown: |kpi_base_mean| >= CX_EXP_SENS_FAR x scale,
+ * both finite and scale > 0. */
+bool cx_exp_sens_elastic(double kpi_base_mean, double scale);
 
 /* Formats v with 12 significant digits ("%.12g"; "-0" becomes "0"). */
 void cx_exp_sens_fmt(char *buf, size_t cap, double v);

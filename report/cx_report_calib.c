@@ -4,11 +4,12 @@
  *
  *      header    scenario, observed file (its name only), KPIs fitted,
  *                replicates, evaluations, stop reason
- *      table     each parameter: start value, best value
+ *      table     each parameter: start value, best value, its 95% interval
+ *                (the `uncertainty` table; absent in older databases)
  *      charts    the objective of every evaluation with the best so far;
  *                per KPI fitted, the observed points against the simulated
- *                mean per tick (95% band over the replicates) at the start
- *                and at the best parameters
+ *                mean per tick (band: the range of the replicates, lowest
+ *                to highest) at the start and at the best parameters
  *      table     per KPI: RMSE at the start and at the best
  *
  *  Errors: CX_REPORT_UNREADABLE with a message in err.
@@ -157,12 +158,21 @@ static void s_params(cx_buf_t *b, s_cal_t *w)
 {
     cx_buf_printf(b, "<h2>Parameters</h2>\n<table class=\"kpis\" id=\"params\">\n"
                          "<tr><th>parameter</th><th class=\"num\">start</th>"
-                         "<th class=\"num\">best</th></tr>\n");
+                         "<th class=\"num\">best</th><th class=\"num\">95%% interval "
+                         "low</th><th class=\"num\">high</th></tr>\n");
     sqlite3_stmt *st = NULL;
+    bool unc = sqlite3_prepare_v2(w->db, "SELECT ci_low FROM uncertainty", -1, &st, NULL) ==
+               SQLITE_OK;
+    sqlite3_finalize(st);
+    st = NULL;
     if (sqlite3_prepare_v2(w->db,
-                           "SELECT s.parameter, s.value, b.value FROM eval_params s JOIN "
-                           "eval_params b ON b.parameter = s.parameter AND b.eval = ?2 "
-                           "WHERE s.eval = ?1 ORDER BY s.parameter",
+                           unc ? "SELECT s.parameter, s.value, b.value, u.ci_low, u.ci_high FROM "
+                                 "eval_params s JOIN eval_params b ON b.parameter = s.parameter "
+                                 "AND b.eval = ?2 LEFT JOIN uncertainty u ON u.parameter = "
+                                 "s.parameter WHERE s.eval = ?1 ORDER BY s.parameter"
+                               : "SELECT s.parameter, s.value, b.value, NULL, NULL FROM "
+                                 "eval_params s JOIN eval_params b ON b.parameter = s.parameter "
+                                 "AND b.eval = ?2 WHERE s.eval = ?1 ORDER BY s.parameter",
                            -1, &st, NULL) == SQLITE_OK) {
         sqlite3_bind_int64(st, 1, w->start);
         sqlite3_bind_int64(st, 2, w->best);
@@ -176,11 +186,21 @@ static void s_params(cx_buf_t *b, s_cal_t *w)
             double sv = s_col(st, 1), bv = s_col(st, 2);
             cx_report_num_cell(b, "start", sv, 12, cx_report_decimals(sv), false);
             cx_report_num_cell(b, "best", bv, 12, cx_report_decimals(bv), false);
+            double ul = s_col(st, 3), uh = s_col(st, 4);
+            int dec = isfinite(ul) && isfinite(uh) ? cx_report_decimals((uh - ul) / 10) : 0;
+            cx_report_num_cell(b, "ci_low", ul, 12, dec, false);
+            cx_report_num_cell(b, "ci_high", uh, 12, dec, false);
             cx_buf_printf(b, "</tr>\n");
         }
     }
     sqlite3_finalize(st);
-    cx_buf_printf(b, "</table>\n");
+    cx_buf_printf(b, "</table>\n<p class=\"note\">95%% interval: from the curvature of the "
+                     "objective at the best point (a quadratic fitted to the evaluations "
+                     "nearest it) and the residual variance, best " "\xe2\x88\x93" " t " "\xc3\x97"
+                     " standard error (docs/EXPERIMENTS.md, <i>Uncertainty of the fitted "
+                     "parameters</i>); empty where the minimum is flat or too few points lie "
+                     "near it%s.</p>\n",
+                  unc ? "" : "; this calibration was recorded before intervals were");
 }
 
 static void s_objective(cx_buf_t *b, const s_cal_t *w)
@@ -226,6 +246,23 @@ static void s_objective(cx_buf_t *b, const s_cal_t *w)
     free(buf);
 }
 
+/* Replaces a series' band with the range of its runs per tick (lowest to
+ * highest): with the few replicates a calibration runs, a Student t band
+ * says little (with 2, t = 12.7 spans a hundred NPS points). */
+static void s_envelope(cx_report_series_t *s)
+{
+    for (int t = 0; t < s->nt && s->per_run && s->nruns > 0; t++) {
+        double lo = INFINITY, hi = -INFINITY;
+        for (int r = 0; r < s->nruns; r++) {
+            double v = s->per_run[(size_t)r * (size_t)s->nt + (size_t)t];
+            lo = v < lo ? v : lo;
+            hi = v > hi ? v : hi;
+        }
+        s->lo[t] = isfinite(lo) ? lo : NAN;
+        s->hi[t] = isfinite(hi) ? hi : NAN;
+    }
+}
+
 /* One KPI: the observed points against the simulated mean at the start and
  * at the best parameters. */
 static void s_fit(cx_buf_t *b, s_cal_t *w, const char *kpi)
@@ -240,6 +277,8 @@ static void s_fit(cx_buf_t *b, s_cal_t *w, const char *kpi)
     char err[256];
     cx_report_db_series(w->db, w->start_point, kpi, false, &st, err, sizeof err);
     cx_report_db_series(w->db, w->best_point, kpi, false, &be, err, sizeof err);
+    s_envelope(&st);
+    s_envelope(&be);
     double *ox = NULL, *oy = NULL;
     int no = 0;
     int col = w->have_obs ? cx_calib_obs_column(&w->obs, kpi) : -1;
@@ -271,7 +310,7 @@ static void s_fit(cx_buf_t *b, s_cal_t *w, const char *kpi)
     int ns = 0;
     if (st.nt > 0) {
         s[ns++] = (cx_svg_series_t){.key = "start",
-                                    .label = "simulated at the start values (mean, 95% band)",
+                                    .label = "simulated at the start values (mean, range of the replicates)",
                                     .x = st.tick,
                                     .y = st.mean,
                                     .lo = st.lo,
@@ -281,7 +320,7 @@ static void s_fit(cx_buf_t *b, s_cal_t *w, const char *kpi)
     }
     if (be.nt > 0) {
         s[ns++] = (cx_svg_series_t){.key = "best",
-                                    .label = "simulated at the best values (mean, 95% band)",
+                                    .label = "simulated at the best values (mean, range of the replicates)",
                                     .x = be.tick,
                                     .y = be.mean,
                                     .lo = be.lo,
@@ -302,14 +341,17 @@ static void s_fit(cx_buf_t *b, s_cal_t *w, const char *kpi)
                                     .error_bars = true,
                                     .no_line = true};
     }
-    char id[96], title[160], cap[400];
+    char id[96], title[160], cap[600];
     snprintf(id, sizeof id, "calib-fit-%s", kpi);
     snprintf(title, sizeof title, "%s: observed and simulated", kpi);
     snprintf(cap, sizeof cap,
-             "%s per tick: the observed points, and the mean over the paired replicates of the "
-             "simulated series with its Student t 95%% band, at the start values and at the best "
-             "values found.%s",
-             kpi, no > 0 ? "" : " (The observed points are not available.)");
+             "%s per tick: the observed points, and the mean over the %d paired replicates of "
+             "the simulated series with the range of the replicates (lowest to highest) as its "
+             "band, at the start values and at the best values found. The band shows where "
+             "single runs fall, not a confidence interval of the mean (with few replicates a "
+             "Student t interval is too wide to read).%s",
+             kpi, be.nruns > st.nruns ? be.nruns : st.nruns,
+             no > 0 ? "" : " (The observed points are not available.)");
     cx_svg_chart_t ch = {.id = id, .title = title, .x_label = "tick", .y_label = kpi};
     if (ns > 0) {
         cx_report_figure(b, &ch, s, ns, NULL, 0, cap);

@@ -2,9 +2,11 @@
  *  cx_report.h): sensitivity.db, opened read-only, to one XHTML page.
  *
  *      header   scenario, delta, replicates, KPIs, parameters, runs
- *      tornado  per KPI, the mean elasticity of each parameter as a
- *               horizontal bar with its 95% CI as a whisker, parameters in
- *               the table's order (its `rank`, by the first KPI)
+ *      tornado  per KPI, the mean change of the KPI across each
+ *               parameter's step (in the KPI's units) as a horizontal bar
+ *               with its 95% CI as a whisker, parameters in the KPI's rank
+ *               order; a database recorded before changes were (no
+ *               change_mean column) shows its elasticities as it did
  *      table    the sensitivity table's rows in sensitivity.csv's order;
  *               each cell's data-value is the CSV's text
  *
@@ -33,6 +35,8 @@ typedef struct {
     int rank, kpi_rank, n, n_el, sig;
     double base, low, high, kbase;
     double d, dlo, dhi, e, elo, ehi;
+    double c, clo, chi; /* change across the step (NaN in an older database) */
+    int shown;          /* the elasticity is shown (1 in an older database) */
 } s_row_t;
 
 typedef struct {
@@ -42,6 +46,7 @@ typedef struct {
     char kpi[16][S_NAME_MAX]; /* in the table's order */
     int nkpi;
     int nparam;
+    bool old; /* recorded before the change in KPI units: elasticities only */
 } s_sens_t;
 
 static double s_col(sqlite3_stmt *st, int i)
@@ -79,11 +84,20 @@ static int s_load(const char *dir, s_sens_t *w, char *err, size_t errlen)
     }
     sqlite3_stmt *st;
     /* Rows were inserted per KPI in rank order: sensitivity.csv's order. */
+    w->old = s_count(w->db, "SELECT COUNT(*) FROM pragma_table_info('sensitivity') "
+                            "WHERE name = 'change_mean'") == 0;
     if (sqlite3_prepare_v2(w->db,
-                           "SELECT parameter, kpi, rank, kpi_rank, base_value, low, high, step, n, "
-                           "kpi_base_mean, derivative_mean, derivative_ci_low, "
-                           "derivative_ci_high, n_elasticity, elasticity_mean, elasticity_ci_low, "
-                           "elasticity_ci_high, significant FROM sensitivity ORDER BY rowid",
+                           w->old ? "SELECT parameter, kpi, rank, kpi_rank, base_value, low, high, "
+                                    "step, n, kpi_base_mean, derivative_mean, derivative_ci_low, "
+                                    "derivative_ci_high, n_elasticity, elasticity_mean, "
+                                    "elasticity_ci_low, elasticity_ci_high, significant, NULL, "
+                                    "NULL, NULL, 1 FROM sensitivity ORDER BY rowid"
+                                  : "SELECT parameter, kpi, rank, kpi_rank, base_value, low, high, "
+                                    "step, n, kpi_base_mean, derivative_mean, derivative_ci_low, "
+                                    "derivative_ci_high, n_elasticity, elasticity_mean, "
+                                    "elasticity_ci_low, elasticity_ci_high, significant, "
+                                    "change_mean, change_ci_low, change_ci_high, elasticity_shown "
+                                    "FROM sensitivity ORDER BY rowid",
                            -1, &st, NULL) != SQLITE_OK) {
         snprintf(err, errlen, "sensitivity.db: sensitivity: %s", sqlite3_errmsg(w->db));
         return CX_REPORT_UNREADABLE;
@@ -109,6 +123,10 @@ static int s_load(const char *dir, s_sens_t *w, char *err, size_t errlen)
         r->elo = s_col(st, 15);
         r->ehi = s_col(st, 16);
         r->sig = sqlite3_column_int(st, 17);
+        r->c = s_col(st, 18);
+        r->clo = s_col(st, 19);
+        r->chi = s_col(st, 20);
+        r->shown = sqlite3_column_int(st, 21);
         int k = 0;
         while (k < w->nkpi && strcmp(w->kpi[k], r->kpi) != 0) {
             k++;
@@ -173,6 +191,14 @@ static void s_head(cx_buf_t *b, const s_sens_t *w)
         snprintf(v, sizeof v, "%s, one tick = one %s", ticks, unit);
         cx_report_fact(b, "Ticks", v);
     }
+    char wd[64], wt[64];
+    cx_report_db_meta(w->db, "window_days", wd, sizeof wd);
+    cx_report_db_meta(w->db, "window_ticks", wt, sizeof wt);
+    if (wd[0]) {
+        snprintf(v, sizeof v, "window_X: the mean of X over each run's last %s days (%s ticks)",
+                 wd, wt[0] ? wt : "?");
+        cx_report_fact(b, "Window", v);
+    }
     snprintf(v, sizeof v, "%lld completed, %lld failed",
              s_count(w->db, "SELECT COUNT(*) FROM runs WHERE status = 'completed'"),
              s_count(w->db, "SELECT COUNT(*) FROM runs WHERE status = 'failed'"));
@@ -194,7 +220,7 @@ static void s_tornado(cx_buf_t *b, const s_sens_t *w, int k)
     for (int want = 1; want <= w->nrow; want++) { /* the table's rank */
         for (int i = 0; i < w->nrow; i++) {
             const s_row_t *r = &w->row[i];
-            if (strcmp(r->kpi, w->kpi[k]) != 0 || r->rank != want) {
+            if (strcmp(r->kpi, w->kpi[k]) != 0 || (w->old ? r->rank : r->kpi_rank) != want) {
                 continue;
             }
             size_t j = 0;
@@ -204,23 +230,37 @@ static void s_tornado(cx_buf_t *b, const s_sens_t *w, int k)
             keys[n][j] = '\0';
             bars[n] = (cx_svg_bar_t){.key = keys[n],
                                      .label = r->param,
-                                     .value = r->e,
-                                     .lo = r->elo,
-                                     .hi = r->ehi};
+                                     .value = w->old ? r->e : r->c,
+                                     .lo = w->old ? r->elo : r->clo,
+                                     .hi = w->old ? r->ehi : r->chi};
             n++;
         }
     }
     char id[S_NAME_MAX + 16], title[S_NAME_MAX + 32], cap[900];
     snprintf(id, sizeof id, "tornado-%s", w->kpi[k]);
-    snprintf(title, sizeof title, "Elasticity of %s", w->kpi[k]);
-    snprintf(cap, sizeof cap,
-             "Elasticity of %s: %% change of %s per %% change of each parameter (central "
-             "difference), the mean over the paired replicates as a bar (blue: raises it, "
-             "vermilion: lowers it) and its Student t 95%% confidence interval as a whisker; "
-             "parameters in the order of the table's rank. A parameter at p = 0 has no "
-             "elasticity (no bar): read its derivative in the table.",
-             w->kpi[k], w->kpi[k]);
-    cx_svg_chart_t ch = {.id = id, .title = title, .x_label = "elasticity (d K / K per d p / p)"};
+    snprintf(title, sizeof title, "%s of %s", w->old ? "Elasticity" : "Change", w->kpi[k]);
+    if (!w->old) {
+        snprintf(cap, sizeof cap,
+                 "Change of %s across each parameter's step, K(p+) " S_NDASH " K(p" S_NDASH
+                 ") in %s's own units (a step clamped at one side scaled to the full width "
+                 "2" S_DELTA "|p|), the mean over the paired replicates as a bar (blue: raising "
+                 "the parameter raises it, vermilion: lowers it) and its Student t 95%% "
+                 "confidence interval as a whisker; parameters ranked by |change|. Elasticities "
+                 "are in the table, where the base value of %s is far from zero.",
+                 w->kpi[k], w->kpi[k], w->kpi[k]);
+    } else {
+        snprintf(cap, sizeof cap,
+                 "Elasticity of %s: %% change of %s per %% change of each parameter (central "
+                 "difference), the mean over the paired replicates as a bar (blue: raises it, "
+                 "vermilion: lowers it) and its Student t 95%% confidence interval as a whisker; "
+                 "parameters in the order of the table's rank. A parameter at p = 0 has no "
+                 "elasticity (no bar): read its derivative in the table.",
+                 w->kpi[k], w->kpi[k]);
+    }
+    cx_svg_chart_t ch = {.id = id,
+                         .title = title,
+                         .x_label = w->old ? "elasticity (d K / K per d p / p)"
+                                           : "change of the KPI across the step (its units)"};
     cx_buf_printf(b, "<figure id=\"fig-");
     cx_svg_escape(b, id);
     cx_buf_printf(b, "\" class=\"tornado\" data-kpi=\"");
@@ -257,7 +297,9 @@ static void s_table(cx_buf_t *b, const s_sens_t *w)
            "<table class=\"kpis\" id=\"sensitivity\">\n"
            "<tr><th>parameter</th><th>KPI</th><th class=\"num\">rank</th>"
            "<th class=\"num\">base value</th><th class=\"num\">low</th><th class=\"num\">high</th>"
-           "<th class=\"num\">n</th><th class=\"num\">derivative</th><th class=\"num\">95%% CI "
+           "<th class=\"num\">n</th><th class=\"num\">change</th><th class=\"num\">95%% CI "
+           "low</th><th class=\"num\">high</th>"
+           "<th class=\"num\">derivative</th><th class=\"num\">95%% CI "
            "low</th><th class=\"num\">high</th><th class=\"num\">elasticity</th>"
            "<th class=\"num\">95%% CI low</th><th class=\"num\">high</th><th>sig.</th></tr>\n");
     for (int i = 0; i < w->nrow; i++) {
@@ -280,10 +322,13 @@ static void s_table(cx_buf_t *b, const s_sens_t *w)
             cx_buf_printf(b, "<td class=\"num %s\" data-value=\"%s\">%s</td>", pc[j], g, g);
         }
         cx_buf_printf(b, "<td class=\"num n\">%d</td>", r->n);
+        s_ci_cells(b, "change", r->c, r->clo, r->chi);
         s_ci_cells(b, "derivative", r->d, r->dlo, r->dhi);
-        if (isnan(r->e) && r->base == 0) {
-            cx_buf_printf(b, "<td class=\"num elasticity mean\" data-value=\"\" colspan=\"3\">"
-                                 "n/a (p = 0)</td>");
+        if (isnan(r->e) || !r->shown) {
+            cx_buf_printf(b,
+                          "<td class=\"num elasticity mean\" data-value=\"\" colspan=\"3\">"
+                          "%s</td>",
+                          r->base == 0 ? "n/a (p = 0)" : "n/a (base near 0)");
         } else {
             s_ci_cells(b, "elasticity", r->e, r->elo, r->ehi);
         }
@@ -291,10 +336,17 @@ static void s_table(cx_buf_t *b, const s_sens_t *w)
     }
     cx_buf_printf(b, "</table>\n</div>\n<p class=\"note\">One row per parameter and KPI, in "
                          "the order of sensitivity.csv (each cell's data-value is its text). "
-                         "Derivative: (K(p+) " S_NDASH " K(p" S_NDASH ")) / (p+ " S_NDASH
-                         " p" S_NDASH ") per replicate; elasticity: the derivative " S_TIMES
-                         " p / K(p); mean over the paired replicates with its Student t 95%% "
-                         "confidence interval. * the interval excludes 0 (bold).</p>\n");
+                         "Change: the derivative " S_TIMES " the step's nominal width "
+                         "(K(p+) " S_NDASH " K(p" S_NDASH ") when neither side is clamped), in "
+                         "the KPI's units. Derivative: (K(p+) " S_NDASH " K(p" S_NDASH
+                         ")) / (p+ " S_NDASH " p" S_NDASH ") per replicate; elasticity: the "
+                         "derivative " S_TIMES " p / K(p), shown only where |K(p)| is at least "
+                         "0.1 " S_TIMES " the KPI's scale (NPS: its span of 200 points; "
+                         "others: the largest |K| of the analysis's runs): near zero an "
+                         "elasticity flips sign and grows without bound. Mean over the paired "
+                         "replicates with its Student t 95%% confidence interval. * the "
+                         "interval of the change excludes 0 (bold). A KPI named window_X is "
+                         "the mean of X over each run's last days (the Window above).</p>\n");
 }
 
 int cx_report_sens_page(const char *dir, cx_buf_t *b, char *err, size_t errlen)
@@ -304,7 +356,8 @@ int cx_report_sens_page(const char *dir, cx_buf_t *b, char *err, size_t errlen)
     int rc = s_load(dir, &w, err, errlen);
     if (rc == 0) {
         s_head(b, &w);
-        cx_buf_printf(b, "<h2>Tornado per KPI</h2>\n");
+        cx_buf_printf(b, "<h2>%s per KPI</h2>\n",
+                      w.old ? "Tornado" : "Change in the KPI's units");
         for (int k = 0; k < w.nkpi; k++) {
             s_tornado(b, &w, k);
         }

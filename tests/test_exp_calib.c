@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "cx_exp_calib.h"
+#include "cx_exp_calib_unc.h"
 
 static void s_close(double got, double want, double tol)
 {
@@ -319,6 +320,55 @@ static void test_parser_ok(void **state)
     assert_non_null(strstr(err2, "/nonexistent/obs.csv"));
 }
 
+/* The curvature interval on exact quadratics: J = J0 + a (x - c)^2 gives
+ * H = 2a, s2 = J0 / (N - 1) and se = sqrt(2 s2 / H) = sqrt(s2 / a). */
+static void test_unc_quadratic(void **state)
+{
+    (void)state;
+    double x[9], f[9], se[2], lo[2], hi[2];
+    const double rlo[1] = {0}, rhi[1] = {10};
+    for (int i = 0; i < 9; i++) {
+        x[i] = 3 + 0.25 * (i - 4);
+        f[i] = 2.0 + 8.0 * (x[i] - 3) * (x[i] - 3);
+    }
+    assert_int_equal(cx_calib_unc(x, f, 9, 1, 4, rlo, rhi, 21, se, lo, hi), 0);
+    double want = sqrt(2.0 / 20 / 8.0);
+    assert_true(fabs(se[0] - want) < 1e-9);
+    double t = 2.085963447; /* t(0.975, 20) */
+    assert_true(fabs(lo[0] - (3 - t * want)) < 1e-6 && fabs(hi[0] - (3 + t * want)) < 1e-6);
+    /* A sharper minimum (a x 4) halves the interval; more residual (J0 x 4) doubles it. */
+    for (int i = 0; i < 9; i++) {
+        f[i] = 2.0 + 32.0 * (x[i] - 3) * (x[i] - 3);
+    }
+    assert_int_equal(cx_calib_unc(x, f, 9, 1, 4, rlo, rhi, 21, se, lo, hi), 0);
+    assert_true(fabs(se[0] - want / 2) < 1e-9);
+    /* A maximum, or too few points: no interval. */
+    for (int i = 0; i < 9; i++) {
+        f[i] = 2.0 - (x[i] - 3) * (x[i] - 3);
+    }
+    assert_int_equal(cx_calib_unc(x, f, 9, 1, 4, rlo, rhi, 21, se, lo, hi), 0);
+    assert_true(isnan(se[0]) && isnan(lo[0]) && isnan(hi[0]));
+    assert_int_equal(cx_calib_unc(x, f, 2, 1, 0, rlo, rhi, 21, se, lo, hi), 0);
+    assert_true(isnan(se[0]));
+    /* Two parameters with a cross term: the covariance's diagonal. H = [[4, 2], [2, 6]]
+     * (J = 2 u^2 + 2 u v + 3 v^2 + 1), H^-1 = [[6, -2], [-2, 4]] / 20. */
+    double x2[50], f2[25];
+    int n = 0;
+    for (int i = -2; i <= 2; i++) {
+        for (int j = -2; j <= 2; j++, n++) {
+            double u = 0.1 * i, v = 0.1 * j;
+            x2[2 * n] = 5 + u;
+            x2[2 * n + 1] = 5 + v;
+            f2[n] = 1 + 2 * u * u + 2 * u * v + 3 * v * v;
+        }
+    }
+    const double lo2[2] = {0, 0}, hi2[2] = {10, 10};
+    assert_int_equal(cx_calib_unc(x2, f2, 25, 2, 12, lo2, hi2, 12, se, lo, hi), 0);
+    double s2 = 1.0 / 10;
+    assert_true(fabs(se[0] - sqrt(2 * s2 * 6 / 20)) < 1e-9);
+    assert_true(fabs(se[1] - sqrt(2 * s2 * 4 / 20)) < 1e-9);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -326,7 +376,7 @@ int main(void)
         cmocka_unit_test(test_nm_budget_determinism), cmocka_unit_test(test_nm_abort_and_args),
         cmocka_unit_test(test_nm_one_dimension),  cmocka_unit_test(test_objective),
         cmocka_unit_test(test_pick),              cmocka_unit_test(test_parser_errors),
-        cmocka_unit_test(test_parser_ok),
+        cmocka_unit_test(test_parser_ok),         cmocka_unit_test(test_unc_quadratic),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -377,12 +377,79 @@ static void test_payback(void **state)
     assert_int_equal(cx_rm_payback(d, 2), 0);
 }
 
+/* The search's evaluation in the tests: a gain of 10 per move of it and 1
+ * per move of marketing, counted in calls. */
+typedef struct {
+    int it, calls, abort_at;
+} s_search_t;
+
+static int s_fake_eval(void *ud, cx_roadmap_t *rm, int n, bool with_none)
+{
+    s_search_t *t = ud;
+    if (++t->calls == t->abort_at) {
+        return -1;
+    }
+    for (int i = 0; i < n; i++) {
+        double g = 0;
+        for (int k = 0; k < rm[i].n; k++) {
+            g += rm[i].move[k].dept == t->it ? 10 : 1;
+        }
+        rm[i].mean = with_none && i == 0 ? 0 : g;
+        rm[i].n_rep = 2;
+    }
+    return 0;
+}
+
+static void test_search(void **state)
+{
+    (void)state;
+    cx_scenario_t *sc = s_load(NULL, 0);
+    cx_rm_space_t sp;
+    s_space(sc, &sp, 3, 250);
+    s_search_t t = {cx_scenario_dept_index(sc, "it"), 0, 0};
+    cx_rm_rec_t all[32];
+    int n_all;
+    cx_roadmap_t best;
+    const char *stop;
+    /* it first (10), then marketing (11); a third move does not fit 250. */
+    assert_int_equal(cx_rm_search(sc, &sp, 2, s_fake_eval, NULL, &t, all, 32, &n_all, &best,
+                                  &stop),
+                     0);
+    assert_string_equal(stop, "budget");
+    assert_int_equal(best.n, 2);
+    assert_int_equal(best.move[0].dept, t.it);
+    assert_true(best.mean == 11);
+    assert_int_equal(all[0].step, 0); /* doing nothing first */
+    assert_int_equal(all[0].rm.n, 0);
+    assert_int_equal(n_all, 1 + 2 + 3); /* nothing, it, mk; then it+mk, mk+it, mk+mk */
+    assert_int_equal(t.calls, 2);
+    /* One step only: stops at the steps. */
+    s_space(sc, &sp, 1, 250);
+    t.calls = 0;
+    assert_int_equal(cx_rm_search(sc, &sp, 2, s_fake_eval, NULL, &t, all, 32, &n_all, &best,
+                                  &stop),
+                     0);
+    assert_string_equal(stop, "steps");
+    assert_int_equal(best.n, 1);
+    /* An evaluation that aborts: 1, what was found kept. */
+    s_space(sc, &sp, 3, 250);
+    t.calls = 0;
+    t.abort_at = 2;
+    assert_int_equal(cx_rm_search(sc, &sp, 2, s_fake_eval, NULL, &t, all, 32, &n_all, &best,
+                                  &stop),
+                     1);
+    assert_string_equal(stop, "aborted");
+    assert_int_equal(n_all, 3);
+    free(sc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ticks),          cmocka_unit_test(test_levels),
         cmocka_unit_test(test_candidates),     cmocka_unit_test(test_select),
         cmocka_unit_test(test_timeline_loads), cmocka_unit_test(test_payback),
+        cmocka_unit_test(test_search),
         cmocka_unit_test(test_gap_space),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

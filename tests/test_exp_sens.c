@@ -154,6 +154,40 @@ static void test_compute(void **state)
     s_close(out.kpi_base_mean, 11.375, 1e-12);
     /* The numbers themselves: e = 12/11, 8/12.5, 8/10, 7/12. */
     s_close(out.elasticity.mean, (12 / 11.0 + 0.64 + 0.8 + 7 / 12.0) / 4, 1e-12);
+    /* The change across the step, in the KPI's units: K(p+) - K(p-). */
+    s_close(st.width, 0.4, 1e-15);
+    s_close(out.change.mean, (2.4 + 1.6 + 1.6 + 1.4) / 4, 1e-12);
+    s_close(out.change.half, out.derivative.half * 0.4, 1e-10);
+}
+
+static void test_change_clamped_and_rule(void **state)
+{
+    (void)state;
+    cx_exp_sens_step_t st;
+    char err[256];
+    /* p = 1 at the top of [0, 1]: backward difference over 0.1, scaled to the
+     * nominal width 0.2, so that it compares with an unclamped step. */
+    assert_int_equal(cx_exp_sens_step(1.0, 0.0, 1.0, 0.1, &st, err, sizeof err), 0);
+    s_close(st.width, 0.2, 1e-15);
+    const double lo[2] = {4.0, 5.0}, base[2] = {5.0, 6.0}, hi[2] = {5.0, 6.0};
+    double work[2];
+    cx_exp_sens_stat_t out;
+    assert_int_equal(cx_exp_sens_compute(&st, lo, base, hi, 2, work, &out), 0);
+    s_close(out.change.mean, 2.0, 1e-12);
+    /* p = 0: the width is 2 delta (max - min). */
+    assert_int_equal(cx_exp_sens_step(0.0, -10.0, 10.0, 0.1, &st, err, sizeof err), 0);
+    s_close(st.width, 4.0, 1e-15);
+    /* The elasticity rule: NPS against its span of 200, others against max |K|. */
+    s_close(cx_exp_sens_scale("nps", 3.0), 200, 0);
+    s_close(cx_exp_sens_scale("window_nps", 3.0), 200, 0);
+    s_close(cx_exp_sens_scale("churn_rate", -0.5), 0.5, 0);
+    assert_false(cx_exp_sens_elastic(-2.0, 200));
+    assert_false(cx_exp_sens_elastic(19.9, 200));
+    assert_true(cx_exp_sens_elastic(-20.0, 200));
+    assert_true(cx_exp_sens_elastic(0.05, 0.5));
+    assert_false(cx_exp_sens_elastic(0.049, 0.5));
+    assert_false(cx_exp_sens_elastic(NAN, 1));
+    assert_false(cx_exp_sens_elastic(1, 0));
 }
 
 static void test_compute_edges(void **state)
@@ -244,6 +278,7 @@ int main(void)
         cmocka_unit_test(test_step_zero),     cmocka_unit_test(test_step_invalid),
         cmocka_unit_test(test_compute),       cmocka_unit_test(test_compute_edges),
         cmocka_unit_test(test_align),         cmocka_unit_test(test_rank_bar),
+        cmocka_unit_test(test_change_clamped_and_rule),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

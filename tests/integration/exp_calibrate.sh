@@ -43,6 +43,58 @@ grep -q "^ltr_offset  *$START  " "$T/out1" || fail "summary lacks the start valu
 grep -q "^objective .* at the start, .* at the best" "$T/out1" || fail "summary lacks the objective"
 grep -q "^nps  " "$T/out1" || fail "summary lacks the RMSE of nps"
 
+# The uncertainty of the fitted value, recomputed from calibration.csv:
+# a quadratic fitted by least squares to the 7 distinct evaluations
+# nearest the best (distance in units of the range, 20), H = 2 c2,
+# s2 = J^ / (N - 1) with N the 12 observed NPS values, se = sqrt(2 s2 / H),
+# 95% interval best -/+ t(0.975, 11) se. It must hold the planted value.
+python3 - "$T/cal" "$TRUTH" <<'PY' || fail "uncertainty of the fitted parameter"
+import csv, math, sqlite3, sys
+d, truth = sys.argv[1], float(sys.argv[2])
+con = sqlite3.connect(f"{d}/calibration.db")
+best_eval = con.execute("SELECT best_eval FROM result").fetchone()[0]
+ev = [(float(r["ltr_offset"]), float(r["objective"])) for r in csv.DictReader(open(f"{d}/calibration.csv"))
+      if r["objective"] != ""]
+rows = list(csv.DictReader(open(f"{d}/calibration.csv")))
+xb = float(rows[best_eval - 1]["ltr_offset"]); jb = float(rows[best_eval - 1]["objective"])
+seen, pts = set(), []
+for x, f in ev:
+    if x not in seen:
+        seen.add(x)
+        pts.append((abs(x - xb) / 20, len(pts), x, f))
+pts = sorted(pts)[:7]
+# least squares for f = c0 + c1 z + c2 z^2, z = (x - best) / 20
+A = [[0.0] * 3 for _ in range(3)]; b = [0.0] * 3
+for _, _, x, f in pts:
+    z = (x - xb) / 20; phi = [1, z, z * z]
+    for i in range(3):
+        b[i] += phi[i] * f
+        for j in range(3):
+            A[i][j] += phi[i] * phi[j]
+def solve(A, b):
+    n = len(b); M = [row[:] + [b[i]] for i, row in enumerate(A)]
+    for c in range(n):
+        p = max(range(c, n), key=lambda r: abs(M[r][c])); M[c], M[p] = M[p], M[c]
+        for r in range(n):
+            if r != c:
+                m = M[r][c] / M[c][c]
+                M[r] = [M[r][k] - m * M[c][k] for k in range(n + 1)]
+    return [M[i][n] / M[i][i] for i in range(n)]
+c = solve(A, b)
+H = 2 * c[2]
+assert H > 0, c
+s2 = jb / (12 - 1)
+se = math.sqrt(2 * s2 / H) * 20
+T11 = 2.200985160
+par, best, method, nv, dse, lo, hi = con.execute("SELECT * FROM uncertainty").fetchone()
+assert (par, method, nv) == ("ltr_offset", "curvature", 12), (par, method, nv)
+assert abs(dse - se) <= 1e-6 * se, (dse, se)
+assert abs(lo - (xb - T11 * se)) <= 1e-6 and abs(hi - (xb + T11 * se)) <= 1e-6, (lo, hi, xb, se)
+assert lo <= truth <= hi, f"the planted value {truth} is outside [{lo}, {hi}]"
+print(f"ltr_offset {xb} se {se:.4f}: [{lo:.4f}, {hi:.4f}] holds {truth}")
+PY
+grep -q "^ltr_offset .* \[[0-9.]*, [0-9.]*\] *\[-10, 10\]" "$T/out1" || fail "summary lacks the interval"
+
 # Recovery. Tolerance 0.35 around the truth, against a start 2.35 away:
 # with 2 replicates and about 750 answers a tick, NPS at a given
 # ltr_offset scatters by about 2 points per tick between seeds, while one

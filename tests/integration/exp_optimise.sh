@@ -103,6 +103,34 @@ grep -q "^stopped .*: 0 runs, " "$T/out2" || { cat "$T/out2"; fail "the re-run s
 expect_eq "runs after the re-run" "$(q "$T/opt/optimise.db" "SELECT COUNT(*) FROM runs")" "$runs1"
 expect_eq "same best" "$(grep '^gain over' "$T/out2")" "$(grep '^gain over' "$T/out1")"
 
+# --objective nps: NPS as its mean over the window (--window 10 days = 10
+# ticks), recorded as window_nps; every roadmap's gain recomputed from kpis.
+"$CXSIM" optimise "$BASELINE" "${EXP_SMALL[@]}" --ticks 40 --budget 1000 --cost-per-level 1000 \
+    --steps 1 --moves departments=it,marketing --replicates 2 --beam 1 --jobs 2 \
+    --objective nps --window 10 --out "$T/optn" >"$T/outn" 2>&1 || { cat "$T/outn"; fail "--objective nps exited $?"; }
+python3 - "$T/optn" <<'PY' || fail "window_nps objective"
+import sqlite3, statistics, sys
+con = sqlite3.connect(f"{sys.argv[1]}/optimise.db")
+meta = dict(con.execute("SELECT key, value FROM meta"))
+assert meta["objective"] == "window_nps" and meta["window_ticks"] == "10", meta
+def wnps(point):   # the mean over the last 10 ticks of each replicate
+    return dict(con.execute(
+        "SELECT r.replicate, AVG(k.nps) FROM runs r JOIN kpis k ON k.run_id = r.run_id "
+        "WHERE r.point = ? AND r.status = 'completed' "
+        "AND k.tick > (SELECT MAX(tick) FROM kpis WHERE run_id = r.run_id) - 10 GROUP BY r.replicate",
+        (point,)))
+rows = con.execute("SELECT moves, point, mean FROM roadmaps ORDER BY id").fetchall()
+none = wnps([p for m, p, _ in rows if m == "none"][0])
+n = 0
+for moves, point, mean in rows:
+    if moves != "none":
+        w = wnps(point)
+        gain = statistics.mean(w[r] - none[r] for r in none)
+        assert abs(mean - gain) <= 1e-9 * max(1, abs(gain)), (moves, mean, gain)
+        n += 1
+assert n == 2, rows
+PY
+
 # Bad input: a misspelt department, a budget that buys nothing.
 rc=0
 "$CXSIM" optimise "$BASELINE" --budget 1000000 --moves departments=it,marketting \

@@ -5,7 +5,9 @@
 # byte-identical to a local run; with --no-wait, `cxsim ctl` reaches it from
 # here through live.endpoints and the key; a persona shard killed mid-run is
 # named with its node in summary.json and the job's log; `cxsim resume`
-# resubmits it from its checkpoint and ends byte-identical too.
+# resubmits it from its checkpoint and ends byte-identical too;
+# --keep-checkpoints reaches the job's coordinator (and its resubmission):
+# it keeps 2 numbered checkpoints where the default keeps 3.
 #
 # Skips (exit 77) only when Slurm cannot be installed (no package registry).
 . "$(dirname "$0")/lib.sh"
@@ -50,7 +52,8 @@ same_files "$T/slurm" "$T/local" "run --backend slurm"
 "$CXSIM" run "${SMALL_RUN[@]}" --ticks 150 --out "$T/full" --quiet >/dev/null 2>&1 || fail "local run failed"
 D=$T/live
 "$CXSIM" run "${SMALL_RUN[@]}" --ticks 150 --out "$D" --backend slurm --no-wait --tick-ms 40 \
-    --checkpoint-every 10 >"$T/nw.out" 2>&1 || { cat "$T/nw.out"; fail "--no-wait submission failed"; }
+    --checkpoint-every 10 --keep-checkpoints 2 >"$T/nw.out" 2>&1 || { cat "$T/nw.out"; fail "--no-wait submission failed"; }
+grep -q -- "--keep-checkpoints 2 " "$D/slurm-run/role.sh" || fail "--keep-checkpoints not passed to the job"
 job=$(job_of "$T/nw.out"); [ -n "$job" ] || { cat "$T/nw.out"; fail "no job id"; }
 slurm_job "$job"
 KEY=$D/slurm-run/run.key
@@ -75,6 +78,9 @@ lp = s["lost_process"]
 assert s["status"] == "interrupted", s["status"]
 assert lp == {"role": "persona loyal_family shard 1/2", "node": sys.argv[2], "exit_status": 137}, lp
 PY
+# Killed at tick 30 or later with a checkpoint every 10 ticks: 3 or more written, 2 kept.
+n=$(find "$D" -maxdepth 1 -name 'checkpoint-*.msgpack' | wc -l)
+expect_eq "numbered checkpoints kept by the Slurm job" "$n" 2
 
 # Resume resubmits it, from its checkpoint, to the same end.
 rc=0
@@ -83,4 +89,6 @@ job=$(job_of "$T/r.out"); [ -n "$job" ] && slurm_job "$job"
 [ "$rc" -eq 0 ] || { cat "$T/r.out" "$D"/slurm-run/job-*.out; fail "resume exited $rc"; }
 grep -q "submitted Slurm job" "$T/r.out" || { cat "$T/r.out"; fail "resume did not resubmit to Slurm"; }
 same_files "$D" "$T/full" "resumed Slurm run"
+n=$(find "$D" -maxdepth 1 -name 'checkpoint-*.msgpack' | wc -l)
+expect_eq "numbered checkpoints kept by the resubmitted job" "$n" 2
 echo ok

@@ -43,11 +43,12 @@ def all_(tag, under=root): return [e for e in under.iter() if local(e) == tag]
 def text(e): return "".join(e.itertext())
 rows = list(csv.DictReader(open(f"{d}/sensitivity.csv")))
 kpis = list(dict.fromkeys(r["kpi"] for r in rows))
-assert kpis == ["nps", "churn_rate", "total_revenue"], kpis
+assert kpis == ["window_nps", "window_churn_rate", "total_revenue"], kpis
 svgs = all_("svg")
 assert len(svgs) == len(kpis), len(svgs)
 facts = text([e for e in all_("table") if e.get("id") == "facts"][0])
-assert "baseline" in facts and "nps, churn_rate, total_revenue" in facts, facts
+assert "baseline" in facts and "window_nps, window_churn_rate, total_revenue" in facts, facts
+assert "last 30 days" in facts, facts
 delta = [e for e in all_("tr") if e.get("id") == "delta"][0]
 assert delta.get("data-delta") == "0.1", delta.attrib
 assert [e for e in all_("tr") if e.get("id") == "replicates"][0].get("data-n") == "2"
@@ -69,7 +70,10 @@ for tr, r in zip(trs, rows):
     cells = {tuple(c.get("class").split()[1:]): c for c in all_("td", tr) if c.get("data-value") is not None}
     for col in ("base_value", "low", "high"):
         shown_ok(cells[(col,)], r[col])
-    for what in ("derivative", "elasticity"):
+    for what in ("change", "derivative", "elasticity"):
+        if what == "elasticity" and r["elasticity_mean"] == "":   # not shown: n/a
+            assert cells[(what, "mean")].get("data-value") == "" and "n/a" in text(cells[(what, "mean")])
+            continue
         for part, key in (("mean", "mean"), ("ci_low", "ci_low"), ("ci_high", "ci_high")):
             shown_ok(cells[(what, part)], r[f"{what}_{key}"])
     assert ("sig" in tr.get("class")) == (r["significant"] == "1")
@@ -83,18 +87,18 @@ for svg in svgs:
     scale = (px1 - px0) / (xmax - xmin)
     x0 = px0 + (0 - xmin) * scale
     bars = [e for e in all_("rect", svg) if e.get("class") == "bar"]
-    # One bar per parameter, in the table's rank order.
-    assert [b.get("data-key") for b in bars] == [r["parameter"] for r in sorted(mine, key=lambda r: int(r["rank"]))], bars
+    # One bar per parameter, its change in the KPI's units, in the KPI's rank order.
+    assert [b.get("data-key") for b in bars] == [r["parameter"] for r in sorted(mine, key=lambda r: int(r["kpi_rank"]))], bars
     for b in bars:
         r = [r for r in mine if r["parameter"] == b.get("data-key")][0]
-        e = float(r["elasticity_mean"])
+        e = float(r["change_mean"])
         x, w = float(b.get("x")), float(b.get("width"))
         assert abs(w - abs(e) * scale) <= 0.5, (kpi, r["parameter"], w, e * scale)
         end = x + w if e >= 0 else x
         assert abs(xmin + (end - px0) / scale - e) * scale <= 0.5, (kpi, r["parameter"], end)
         assert abs((x if e >= 0 else x + w) - x0) <= 0.5
     wh = [e for e in all_("path", svg) if e.get("class") == "whisker"]
-    assert len(wh) == sum(1 for r in mine if r["elasticity_ci_low"] != ""), len(wh)
+    assert len(wh) == sum(1 for r in mine if r["change_ci_low"] != ""), len(wh)
 print("sensitivity ok")
 PY
 
@@ -231,6 +235,27 @@ assert math.isclose(float(line.split(":")[1]), best, rel_tol=1e-9), (line, best)
 facts = [e for e in all_("table") if e.get("id") == "facts"][0]
 scen = ["".join(tr.itertext()) for tr in all_("tr", facts) if "".join(tr.itertext()).startswith("Scenario")]
 assert scen == ["Scenariobaseline (baseline.yaml)"], scen
+# The interval of each parameter: the uncertainty table's.
+lo, hi = con.execute("SELECT ci_low, ci_high FROM uncertainty WHERE parameter = 'ltr_offset'").fetchone()
+for cls, want in (("ci_low", lo), ("ci_high", hi)):
+    cell = [e for e in all_("td") if e.get("class", "") == f"num {cls}"][0]
+    assert want is not None and math.isclose(float(cell.get("data-value")), want, rel_tol=1e-9), (cell.attrib, want)
+# The band of the best values: the range of its replicates at each tick (lowest to highest),
+# not a Student t band (which, with 2 replicates, is 12.7 standard errors wide).
+bpoint = con.execute("SELECT point FROM evaluations WHERE eval = ?", (best_eval,)).fetchone()[0]
+per_tick = {}
+for t, v in con.execute("SELECT k.tick, k.nps FROM runs r JOIN kpis k ON k.run_id = r.run_id "
+                        "WHERE r.point = ? AND r.status = 'completed'", (bpoint,)):
+    per_tick.setdefault(t, []).append(v)
+band = [p for p in all_("polygon", fit) if p.get("data-series") == "best"][0]
+ys = [ymin + (py1 - float(xy.split(",")[1])) / (py1 - py0) * (ymax - ymin) for xy in band.get("points").split()]
+nt = len(per_tick)
+assert len(ys) == 2 * nt, (len(ys), nt)
+ticks = sorted(per_tick)
+px = 0.5 * (ymax - ymin) / (py1 - py0) + 1e-9
+for i, t in enumerate(ticks):   # the upper edge left to right, then the lower one back
+    assert abs(ys[i] - max(per_tick[t])) <= px, (t, ys[i], per_tick[t])
+    assert abs(ys[2 * nt - 1 - i] - min(per_tick[t])) <= px, (t, ys[2 * nt - 1 - i], per_tick[t])
 print("calibration ok")
 PY
 
