@@ -641,8 +641,8 @@ static void s_side_key(s_state_t *st, const cx_check_t *c, uint64_t seed, const 
 {
     char real[PATH_MAX];
     cx_buf_reset(&st->key);
-    cx_buf_printf(&st->key, "check\n%s\nseed %llu", realpath(c->scenario, real) ? real : c->scenario,
-                  (unsigned long long)seed);
+    cx_buf_printf(&st->key, "check\n%s\nseed %llu",
+                  realpath(c->scenario, real) ? real : c->scenario, (unsigned long long)seed);
     cx_buf_printf(json, "{");
     bool first = true;
     for (int k = 0; k < n; k++) {
