@@ -177,6 +177,73 @@ static const cx_opt_t s_options[] = {
     {"--keep-checkpoints", NULL, true, S_O_KEEP_CP},
 };
 
+/* An option with a number (and --seed, taken as a set): 0, or -1 (said). */
+static int s_number_opt(int id, const char *v, s_opts_t *o)
+{
+    long long n;
+    switch (id) {
+    case S_O_SEED:
+        if (s_parse_ll(v, 0, INT64_MAX, &n) != 0) {
+            fprintf(stderr, "cxsim run: --seed expects a non-negative integer, got '%s'\n",
+                    v);
+            return -1;
+        }
+        snprintf(o->setbuf[0], sizeof o->setbuf[0], "seed=%s", v);
+        o->sets[o->n_sets++] = o->setbuf[0];
+        return 0;
+    case S_O_TICKS:
+        if (s_parse_ll(v, 1, CX_MAX_TICKS, &n) != 0) {
+            fprintf(stderr, "cxsim run: --ticks expects an integer from 1 to %d, got '%s'\n",
+                    CX_MAX_TICKS, v);
+            return -1;
+        }
+        o->ticks = n;
+        return 0;
+    case S_O_SHARDS:
+        if (s_parse_ll(v, 1, CX_MAX_SHARDS, &o->shards) != 0) {
+            fprintf(stderr, "cxsim run: --shards expects an integer from 1 to %d, got '%s'\n",
+                    CX_MAX_SHARDS, v);
+            return -1;
+        }
+        return 0;
+    case S_O_HEARTBEAT:
+        if (s_parse_ll(v, 10, 600000, &o->heartbeat_ms) != 0) {
+            fprintf(stderr, "cxsim run: --heartbeat-ms expects 10..600000, got '%s'\n", v);
+            return -1;
+        }
+        return 0;
+    case S_O_CHECKPOINT:
+        if (s_parse_ll(v, 1, CX_MAX_TICKS, &o->checkpoint_every) != 0) {
+            fprintf(stderr, "cxsim run: --checkpoint-every expects 1..%d, got '%s'\n",
+                    CX_MAX_TICKS, v);
+            return -1;
+        }
+        return 0;
+    case S_O_TICK_MS:
+        if (s_parse_ll(v, 0, 600000, &o->tick_ms) != 0) {
+            fprintf(stderr, "cxsim run: --tick-ms expects milliseconds from 0 to 600000, "
+                            "got '%s'\n", v);
+            return -1;
+        }
+        return 0;
+    case S_O_TICK_TIMEOUT:
+        if (s_parse_ll(v, 0, 86400000, &o->tick_timeout_ms) != 0) {
+            fprintf(stderr, "cxsim run: --tick-timeout-ms expects milliseconds from 0 (none) "
+                            "to 86400000, got '%s'\n", v);
+            return -1;
+        }
+        return 0;
+    case S_O_KEEP_CP:
+        if (s_parse_ll(v, 1, CX_CHECKPOINT_KEEP_MAX, &o->keep_checkpoints) != 0) {
+            fprintf(stderr, "cxsim run: --keep-checkpoints expects 1..%d, got '%s'\n",
+                    CX_CHECKPOINT_KEEP_MAX, v);
+            return -1;
+        }
+        return 0;
+    }
+    return 0;
+}
+
 static int s_parse(int argc, char **argv, s_opts_t *o)
 {
     memset(o, 0, sizeof *o);
@@ -189,7 +256,6 @@ static int s_parse(int argc, char **argv, s_opts_t *o)
     int id;
     while ((id = cx_opts_next(&p)) != CX_OPTS_END) {
         const char *v = p.value;
-        long long n;
         switch (id) {
         case CX_OPTS_ERROR:
             return -1;
@@ -199,23 +265,6 @@ static int s_parse(int argc, char **argv, s_opts_t *o)
         case S_O_OUT:
             o->out = v;
             break;
-        case S_O_SEED:
-            if (s_parse_ll(v, 0, INT64_MAX, &n) != 0) {
-                fprintf(stderr, "cxsim run: --seed expects a non-negative integer, got '%s'\n",
-                        v);
-                return -1;
-            }
-            snprintf(o->setbuf[0], sizeof o->setbuf[0], "seed=%s", v);
-            o->sets[o->n_sets++] = o->setbuf[0];
-            break;
-        case S_O_TICKS:
-            if (s_parse_ll(v, 1, CX_MAX_TICKS, &n) != 0) {
-                fprintf(stderr, "cxsim run: --ticks expects an integer from 1 to %d, got '%s'\n",
-                        CX_MAX_TICKS, v);
-                return -1;
-            }
-            o->ticks = n;
-            break;
         case S_O_SET:
             if (o->n_sets >= 250) {
                 fprintf(stderr, "cxsim run: too many --set options\n");
@@ -223,42 +272,8 @@ static int s_parse(int argc, char **argv, s_opts_t *o)
             }
             o->sets[o->n_sets++] = v;
             break;
-        case S_O_SHARDS:
-            if (s_parse_ll(v, 1, CX_MAX_SHARDS, &o->shards) != 0) {
-                fprintf(stderr, "cxsim run: --shards expects an integer from 1 to %d, got '%s'\n",
-                        CX_MAX_SHARDS, v);
-                return -1;
-            }
-            break;
-        case S_O_HEARTBEAT:
-            if (s_parse_ll(v, 10, 600000, &o->heartbeat_ms) != 0) {
-                fprintf(stderr, "cxsim run: --heartbeat-ms expects 10..600000, got '%s'\n", v);
-                return -1;
-            }
-            break;
-        case S_O_CHECKPOINT:
-            if (s_parse_ll(v, 1, CX_MAX_TICKS, &o->checkpoint_every) != 0) {
-                fprintf(stderr, "cxsim run: --checkpoint-every expects 1..%d, got '%s'\n",
-                        CX_MAX_TICKS, v);
-                return -1;
-            }
-            break;
         case S_O_RESTART:
             o->restart_lost = 1;
-            break;
-        case S_O_TICK_MS:
-            if (s_parse_ll(v, 0, 600000, &o->tick_ms) != 0) {
-                fprintf(stderr, "cxsim run: --tick-ms expects milliseconds from 0 to 600000, "
-                                "got '%s'\n", v);
-                return -1;
-            }
-            break;
-        case S_O_TICK_TIMEOUT:
-            if (s_parse_ll(v, 0, 86400000, &o->tick_timeout_ms) != 0) {
-                fprintf(stderr, "cxsim run: --tick-timeout-ms expects milliseconds from 0 (none) "
-                                "to 86400000, got '%s'\n", v);
-                return -1;
-            }
             break;
         case S_O_PAUSED:
             o->paused = 1;
@@ -278,10 +293,15 @@ static int s_parse(int argc, char **argv, s_opts_t *o)
         case S_O_FORCE:
             o->force = 1;
             break;
+        case S_O_SEED:
+        case S_O_TICKS:
+        case S_O_SHARDS:
+        case S_O_HEARTBEAT:
+        case S_O_CHECKPOINT:
+        case S_O_TICK_MS:
+        case S_O_TICK_TIMEOUT:
         case S_O_KEEP_CP:
-            if (s_parse_ll(v, 1, CX_CHECKPOINT_KEEP_MAX, &o->keep_checkpoints) != 0) {
-                fprintf(stderr, "cxsim run: --keep-checkpoints expects 1..%d, got '%s'\n",
-                        CX_CHECKPOINT_KEEP_MAX, v);
+            if (s_number_opt(id, v, o) != 0) {
                 return -1;
             }
             break;
