@@ -336,6 +336,32 @@ static int s_check_kpis(cx_exp_db_t *db, const cx_checks_t *cs, const bool *sel)
     return bad;
 }
 
+/* Check c judged on reps paired replicates: baseline point bp, scenario
+ * point sp (-1 without a change). Returns 0 or -1 (out of memory). */
+static int s_judge(cx_exp_db_t *db, const cx_check_t *c, int reps, long long bp, long long sp,
+                   cx_check_result_t *res)
+{
+    double *b = malloc((size_t)reps * sizeof *b), *s = malloc((size_t)reps * sizeof *s);
+    if (!b || !s) {
+        free(b);
+        free(s);
+        return -1;
+    }
+    for (int r = 0; r < reps; r++) {
+        if (c->has_ref) {
+            b[r] = s_agg(db, bp, r, c->kpi, c->ref[0], c->ref[1], c->how);
+            s[r] = s_agg(db, bp, r, c->kpi, c->window[0], c->window[1], c->how);
+        } else {
+            b[r] = s_agg(db, bp, r, c->kpi, c->window[0], c->window[1], c->how);
+            s[r] = sp >= 0 ? s_agg(db, sp, r, c->kpi, c->window[0], c->window[1], c->how) : NAN;
+        }
+    }
+    cx_check_evaluate(c, b, sp >= 0 || c->has_ref ? s : NULL, reps, res);
+    free(b);
+    free(s);
+    return 0;
+}
+
 /* The row of check c in check.csv. */
 static void s_csv_row(cx_buf_t *csv, const cx_check_t *c, const cx_check_result_t *res,
                       const char *st)
@@ -422,28 +448,13 @@ static int s_evaluate(cx_exp_plan_t *pl, const cx_checks_t *cs, const bool *sel,
         const s_use_t *u = &use[i];
         long long bp = pl->point[pts[u->base].pi].id;
         long long sp = u->scen >= 0 ? pl->point[pts[u->scen].pi].id : -1;
-        double *b = malloc((size_t)u->reps * sizeof *b), *s = malloc((size_t)u->reps * sizeof *s);
-        if (!b || !s) {
-            free(b);
-            free(s);
+        cx_check_result_t res;
+        if (s_judge(db, c, u->reps, bp, sp, &res) != 0) {
             snprintf(err, errlen, "out of memory");
             cx_exp_db_exec(db, "ROLLBACK", NULL, 0);
             cx_buf_fini(&csv);
             return -1;
         }
-        for (int r = 0; r < u->reps; r++) {
-            if (c->has_ref) {
-                b[r] = s_agg(db, bp, r, c->kpi, c->ref[0], c->ref[1], c->how);
-                s[r] = s_agg(db, bp, r, c->kpi, c->window[0], c->window[1], c->how);
-            } else {
-                b[r] = s_agg(db, bp, r, c->kpi, c->window[0], c->window[1], c->how);
-                s[r] = sp >= 0 ? s_agg(db, sp, r, c->kpi, c->window[0], c->window[1], c->how) : NAN;
-            }
-        }
-        cx_check_result_t res;
-        cx_check_evaluate(c, b, sp >= 0 || c->has_ref ? s : NULL, u->reps, &res);
-        free(b);
-        free(s);
         *n_all += 1;
         *n_hold += res.holds;
         char st[128];
