@@ -358,11 +358,23 @@ static void s_usage(FILE *fp)
 }
 
 
-int main(int argc, char **argv)
+/* The command line. */
+typedef struct {
+    const char *connect;   /* --connect: the coordinator */
+    const char *dept_id;   /* --department */
+    const char *bind;      /* --bind: the data socket, or NULL */
+    const char *advertise; /* --advertise: the address told to shards, or NULL */
+    const char *key;       /* --key: the run key file, or NULL */
+    long long timeout_ms;  /* --timeout-ms */
+    int insecure;          /* --insecure: listen beyond this machine without a key */
+} s_args_t;
+
+/* Returns -1 to go on, or the exit status (--help, --version: 0; bad
+ * arguments: 2, said). */
+static int s_parse(int argc, char **argv, s_args_t *o)
 {
-    const char *connect = NULL, *dept_id = NULL, *bind = NULL, *advertise = NULL, *key = NULL;
-    long long timeout_ms = 30000;
-    int insecure = 0; /* --insecure: listen beyond this machine without a key */
+    memset(o, 0, sizeof *o);
+    o->timeout_ms = 30000;
     enum {
         O_HELP,
         O_VERSION,
@@ -394,25 +406,25 @@ int main(int argc, char **argv)
             printf("cxsim-department %s\n", CX_VERSION);
             return 0;
         case O_CONNECT:
-            connect = v;
+            o->connect = v;
             break;
         case O_DEPT:
-            dept_id = v;
+            o->dept_id = v;
             break;
         case O_BIND:
-            bind = v;
+            o->bind = v;
             break;
         case O_KEY:
-            key = v;
+            o->key = v;
             break;
         case O_INSECURE:
-            insecure = 1;
+            o->insecure = 1;
             break;
         case O_ADVERTISE:
-            advertise = v;
+            o->advertise = v;
             break;
         case O_TIMEOUT:
-            bad = cx_parse_int(v, 1, 3600000, &timeout_ms) != 0;
+            bad = cx_parse_int(v, 1, 3600000, &o->timeout_ms) != 0;
             break;
         case CX_OPTS_ERROR:
             s_usage(stderr);
@@ -427,22 +439,48 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    if (!connect || !dept_id) {
+    if (!o->connect || !o->dept_id) {
         s_usage(stderr);
         return 2;
     }
+    return -1;
+}
+
+static void s_dept_free(s_dept_t *p)
+{
+    if (p->data) {
+        zmq_close(p->data);
+    }
+    cx_dept_destroy(&p->dept);
+    free(p->slots);
+    free(p->first);
+    free(p->req);
+    free(p->split);
+    free(p->oslot);
+    cx_msg_fini(&p->dm);
+    cx_enc_fini(&p->denc);
+    free(p);
+}
+
+int main(int argc, char **argv)
+{
+    s_args_t o;
+    int prc = s_parse(argc, argv, &o);
+    if (prc >= 0) {
+        return prc;
+    }
     char who[160];
-    snprintf(who, sizeof who, "cxsim-department[%s]", dept_id);
+    snprintf(who, sizeof who, "cxsim-department[%s]", o.dept_id);
     cx_log_init(who);
     cx_agent_signals();
     /* Without a key, the data socket stays on this machine unless told
      * otherwise, and only --insecure lets it listen beyond. The address
      * shards are told must be one they can reach: never a wildcard. */
-    const char *listen = bind ? bind : key ? "tcp://*:*" : "tcp://127.0.0.1:*";
-    if (cx_net_check_listener("--bind", listen, key != NULL, insecure) != 0) {
+    const char *listen = o.bind ? o.bind : o.key ? "tcp://*:*" : "tcp://127.0.0.1:*";
+    if (cx_net_check_listener("--bind", listen, o.key != NULL, o.insecure) != 0) {
         return 2;
     }
-    const char *told = advertise ? advertise : bind;
+    const char *told = o.advertise ? o.advertise : o.bind;
     if (told && cx_net_is_wildcard(told)) {
         cx_log_error("cannot advertise %s to the persona shards: a wildcard address is no "
                      "address to connect to. Give --advertise tcp://HOST:PORT (this machine's "
@@ -462,25 +500,15 @@ int main(int argc, char **argv)
     cx_enc_init(&p->denc);
     int rc = 1;
     char endpoint[512];
-    if ((!key || cx_agent_use_key(&a, key, true) == 0) &&
-        s_bind(p, &a, listen, bind, advertise, key != NULL, endpoint, sizeof endpoint) == 0 &&
-        cx_agent_join(&a, connect, "department", dept_id, 0, 1, endpoint, (int)timeout_ms) == 0 &&
-        s_start(p, &a, dept_id, (int)timeout_ms) == 0) {
+    int tmo = (int)o.timeout_ms;
+    if ((!o.key || cx_agent_use_key(&a, o.key, true) == 0) &&
+        s_bind(p, &a, listen, o.bind, o.advertise, o.key != NULL, endpoint, sizeof endpoint) == 0 &&
+        cx_agent_join(&a, o.connect, "department", o.dept_id, 0, 1, endpoint, tmo) == 0 &&
+        s_start(p, &a, o.dept_id, tmo) == 0) {
         cx_agent_role_t role = {p, p->data, s_on_tick, s_on_checkpoint, s_on_data, s_serve, s_tick};
         rc = cx_agent_loop(&a, &role);
     }
-    if (p->data) {
-        zmq_close(p->data);
-    }
-    cx_dept_destroy(&p->dept);
-    free(p->slots);
-    free(p->first);
-    free(p->req);
-    free(p->split);
-    free(p->oslot);
-    cx_msg_fini(&p->dm);
-    cx_enc_fini(&p->denc);
-    free(p);
+    s_dept_free(p);
     cx_agent_fini(&a);
     return rc;
 }

@@ -557,36 +557,54 @@ static void s_usage(FILE *fp)
             "0.5 s, shorter codec and batch runs).\n");
 }
 
-int main(int argc, char **argv)
+/* The command line. */
+typedef struct {
+    long agents[S_MAX_LIST];  /* --agents: processes of each barrier measurement */
+    long records[S_MAX_LIST]; /* --records: records of each batch and codec measurement */
+    long pat_p[S_MAX_LIST];   /* --pattern: shards of each pattern measurement */
+    long pat_d[S_MAX_LIST];   /* --pattern: departments of each */
+    int n_agents, n_records, n_pat; /* entries used */
+    long ticks;               /* --ticks */
+    int quick;                /* --quick */
+    const char *json;         /* --json FILE, or NULL */
+} s_cfg_t;
+
+/* Every figure measured. */
+typedef struct {
+    s_tick_result_t bar[S_MAX_LIST]; /* barrier */
+    s_tick_result_t pat[S_MAX_LIST]; /* pattern */
+    s_batch_result_t bat[S_MAX_LIST]; /* batch */
+    s_codec_result_t cod[S_MAX_LIST]; /* codec */
+} s_results_t;
+
+/* Returns -1 to go on, or the exit status (--help: 0; bad arguments: 2). */
+static int s_parse(int argc, char **argv, s_cfg_t *c)
 {
-    long agents[S_MAX_LIST] = {2, 8, 16}, records[S_MAX_LIST] = {0, 1000, 10000, 100000};
-    long pat_p[S_MAX_LIST] = {1, 2, 8}, pat_d[S_MAX_LIST] = {1, 6, 8};
-    int n_agents = 3, n_records = 4, n_pat = 3;
-    long ticks = 20000;
-    int quick = 0;
-    const char *json = NULL;
+    *c = (s_cfg_t){{2, 8, 16}, {0, 1000, 10000, 100000}, {1, 2, 8}, {1, 6, 8}, 3, 4, 3, 20000,
+                   0, NULL};
     for (int i = 1; i < argc; i++) {
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(argv[i], "--help") == 0) {
             s_usage(stdout);
             return 0;
         } else if (strcmp(argv[i], "--agents") == 0 && v &&
-                   (n_agents = s_list(v, agents, 1, S_MAX_PROCS)) >= 0) {
+                   (c->n_agents = s_list(v, c->agents, 1, S_MAX_PROCS)) >= 0) {
             i++;
         } else if (strcmp(argv[i], "--pattern") == 0 && v &&
-                   (n_pat = s_pairs(v, pat_p, pat_d)) >= 0) {
+                   (c->n_pat = s_pairs(v, c->pat_p, c->pat_d)) >= 0) {
             i++;
         } else if (strcmp(argv[i], "--records") == 0 && v &&
-                   (n_records = s_list(v, records, 0, 10000000)) >= 0) {
+                   (c->n_records = s_list(v, c->records, 0, 10000000)) >= 0) {
             i++;
-        } else if (strcmp(argv[i], "--ticks") == 0 && v && s_list(v, &ticks, 10, 10000000) == 1) {
+        } else if (strcmp(argv[i], "--ticks") == 0 && v &&
+                   s_list(v, &c->ticks, 10, 10000000) == 1) {
             i++;
         } else if (strcmp(argv[i], "--quick") == 0) {
-            quick = 1;
-            ticks = 2000;
+            c->quick = 1;
+            c->ticks = 2000;
             s_budget = 0.5;
         } else if (strcmp(argv[i], "--json") == 0 && v) {
-            json = v;
+            c->json = v;
             i++;
         } else {
             fprintf(stderr, "cx_ceilings: bad argument '%s'\n", argv[i]);
@@ -594,106 +612,109 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    snprintf(s_dir, sizeof s_dir, "%s/cx_ceilings.XXXXXX",
-             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-    if (!mkdtemp(s_dir)) {
-        perror("cx_ceilings: mkdtemp");
-        return 1;
-    }
-    signal(SIGPIPE, SIG_IGN);
+    return -1;
+}
+
+/* Runs every measurement, printing each. Returns 0, or non-zero when one
+ * failed. */
+static int s_measure(const s_cfg_t *c, s_results_t *r)
+{
     int rc = 0;
-    s_tick_result_t bar[S_MAX_LIST], pat[S_MAX_LIST];
-    s_batch_result_t bat[S_MAX_LIST];
-    s_codec_result_t cod[S_MAX_LIST];
     printf("%-28s %12s %10s %10s\n", "ceiling", "ticks/s", "p50 us", "p99 us");
-    for (int i = 0; i < n_agents && rc == 0; i++) {
-        rc = s_run_ticks(0, (int)agents[i], (int)ticks, &bar[i]);
+    for (int i = 0; i < c->n_agents && rc == 0; i++) {
+        rc = s_run_ticks(0, (int)c->agents[i], (int)c->ticks, &r->bar[i]);
         if (rc == 0) {
-            printf("barrier K=%-18ld %12.0f %10.1f %10.1f\n", agents[i], bar[i].ticks_per_s,
-                   bar[i].p50_us, bar[i].p99_us);
+            printf("barrier K=%-18ld %12.0f %10.1f %10.1f\n", c->agents[i],
+                   r->bar[i].ticks_per_s, r->bar[i].p50_us, r->bar[i].p99_us);
         }
     }
-    for (int i = 0; i < n_pat && rc == 0; i++) {
-        rc = s_run_ticks((int)pat_p[i], (int)pat_d[i], (int)ticks, &pat[i]);
+    for (int i = 0; i < c->n_pat && rc == 0; i++) {
+        rc = s_run_ticks((int)c->pat_p[i], (int)c->pat_d[i], (int)c->ticks, &r->pat[i]);
         if (rc == 0) {
-            printf("pattern P=%ld D=%-14ld %12.0f %10.1f %10.1f\n", pat_p[i], pat_d[i],
-                   pat[i].ticks_per_s, pat[i].p50_us, pat[i].p99_us);
+            printf("pattern P=%ld D=%-14ld %12.0f %10.1f %10.1f\n", c->pat_p[i], c->pat_d[i],
+                   r->pat[i].ticks_per_s, r->pat[i].p50_us, r->pat[i].p99_us);
         }
     }
     printf("\n%-28s %12s %12s %12s\n", "ceiling", "msgs/s", "MB/s", "frame B");
-    for (int i = 0; i < n_records && rc == 0; i++) {
-        double target = quick ? 32e6 : 256e6; /* bytes to move */
-        long msgs = (long)(target / (double)(16 * records[i] + 32));
-        msgs = msgs < 200 ? 200 : (msgs > (quick ? 20000 : 200000) ? (quick ? 20000 : 200000)
-                                                                    : msgs);
-        rc = s_batch(records[i], msgs, &bat[i]);
+    for (int i = 0; i < c->n_records && rc == 0; i++) {
+        double target = c->quick ? 32e6 : 256e6; /* bytes to move */
+        long msgs = (long)(target / (double)(16 * c->records[i] + 32));
+        long most = c->quick ? 20000 : 200000;
+        msgs = msgs < 200 ? 200 : (msgs > most ? most : msgs);
+        rc = s_batch(c->records[i], msgs, &r->bat[i]);
         if (rc == 0) {
-            printf("batch N=%-20ld %12.0f %12.1f %12zu\n", records[i], bat[i].msgs_per_s,
-                   bat[i].bytes_per_s / 1e6, bat[i].frame);
+            printf("batch N=%-20ld %12.0f %12.1f %12zu\n", c->records[i], r->bat[i].msgs_per_s,
+                   r->bat[i].bytes_per_s / 1e6, r->bat[i].frame);
         }
     }
     printf("\n%-28s %12s %12s %12s %12s\n", "ceiling", "enc msgs/s", "dec msgs/s", "enc rec/s",
            "enc MB/s");
-    for (int i = 0; i < n_records && rc == 0; i++) {
-        rc = s_codec(records[i], quick ? 0.05 : 0.4, &cod[i]);
+    for (int i = 0; i < c->n_records && rc == 0; i++) {
+        rc = s_codec(c->records[i], c->quick ? 0.05 : 0.4, &r->cod[i]);
         if (rc == 0) {
-            printf("codec N=%-20ld %12.0f %12.0f %12.3g %12.1f\n", records[i],
-                   cod[i].enc_msgs_s, cod[i].dec_msgs_s, cod[i].enc_records_s,
-                   cod[i].enc_bytes_s / 1e6);
+            printf("codec N=%-20ld %12.0f %12.0f %12.3g %12.1f\n", c->records[i],
+                   r->cod[i].enc_msgs_s, r->cod[i].dec_msgs_s, r->cod[i].enc_records_s,
+                   r->cod[i].enc_bytes_s / 1e6);
         }
     }
-    printf("\nstate per customer (cx_shard_bytes_per_customer): %zu bytes\n",
-           cx_shard_bytes_per_customer());
-    if (rc != 0) {
-        fprintf(stderr, "cx_ceilings: a measurement failed\n");
-    }
-    if (rc == 0 && json) {
-        FILE *fp = fopen(json, "w");
-        if (!fp) {
-            perror(json);
+    return rc;
+}
+
+/* The figures as JSON into c->json. Returns 0 or 1 (said). */
+static int s_write_json(const s_cfg_t *c, const s_results_t *r)
+{
+    int rc = 0;
+    FILE *fp = fopen(c->json, "w");
+    if (!fp) {
+        perror(c->json);
+        rc = 1;
+    } else {
+        fprintf(fp, "{\n  \"ticks\": %ld,\n  \"model\": {\"shard_bytes_per_customer\": %zu},\n"
+                    "  \"barrier\": [",
+                c->ticks, cx_shard_bytes_per_customer());
+        for (int i = 0; i < c->n_agents; i++) {
+            fprintf(fp, "%s\n    {\"agents\": %ld, \"ticks\": %d, \"ticks_per_s\": %.1f, "
+                        "\"p50_us\": %.1f, \"p99_us\": %.1f}",
+                    i ? "," : "", c->agents[i], r->bar[i].ticks, r->bar[i].ticks_per_s,
+                    r->bar[i].p50_us, r->bar[i].p99_us);
+        }
+        fprintf(fp, "\n  ],\n  \"pattern\": [");
+        for (int i = 0; i < c->n_pat; i++) {
+            fprintf(fp, "%s\n    {\"shards\": %ld, \"depts\": %ld, \"agents\": %ld, "
+                        "\"ticks\": %d, \"ticks_per_s\": %.1f, \"p50_us\": %.1f, "
+                        "\"p99_us\": %.1f}",
+                    i ? "," : "", c->pat_p[i], c->pat_d[i], c->pat_p[i] + c->pat_d[i],
+                    r->pat[i].ticks, r->pat[i].ticks_per_s, r->pat[i].p50_us, r->pat[i].p99_us);
+        }
+        fprintf(fp, "\n  ],\n  \"batch\": [");
+        for (int i = 0; i < c->n_records; i++) {
+            fprintf(fp, "%s\n    {\"records\": %ld, \"frame_bytes\": %zu, \"messages\": %ld, "
+                        "\"msgs_per_s\": %.1f, \"bytes_per_s\": %.0f}",
+                    i ? "," : "", c->records[i], r->bat[i].frame, r->bat[i].messages,
+                    r->bat[i].msgs_per_s, r->bat[i].bytes_per_s);
+        }
+        fprintf(fp, "\n  ],\n  \"codec\": [");
+        for (int i = 0; i < c->n_records; i++) {
+            fprintf(fp, "%s\n    {\"records\": %ld, \"enc_msgs_per_s\": %.0f, "
+                        "\"dec_msgs_per_s\": %.0f, \"enc_records_per_s\": %.0f, "
+                        "\"dec_records_per_s\": %.0f, \"enc_bytes_per_s\": %.0f, "
+                        "\"dec_bytes_per_s\": %.0f}",
+                    i ? "," : "", c->records[i], r->cod[i].enc_msgs_s, r->cod[i].dec_msgs_s,
+                    r->cod[i].enc_records_s, r->cod[i].dec_records_s, r->cod[i].enc_bytes_s,
+                    r->cod[i].dec_bytes_s);
+        }
+        fprintf(fp, "\n  ]\n}\n");
+        if (fclose(fp) != 0) {
+            perror(c->json);
             rc = 1;
-        } else {
-            fprintf(fp, "{\n  \"ticks\": %ld,\n  \"model\": {\"shard_bytes_per_customer\": %zu},\n"
-                        "  \"barrier\": [",
-                    ticks, cx_shard_bytes_per_customer());
-            for (int i = 0; i < n_agents; i++) {
-                fprintf(fp, "%s\n    {\"agents\": %ld, \"ticks\": %d, \"ticks_per_s\": %.1f, "
-                            "\"p50_us\": %.1f, \"p99_us\": %.1f}",
-                        i ? "," : "", agents[i], bar[i].ticks, bar[i].ticks_per_s, bar[i].p50_us,
-                        bar[i].p99_us);
-            }
-            fprintf(fp, "\n  ],\n  \"pattern\": [");
-            for (int i = 0; i < n_pat; i++) {
-                fprintf(fp, "%s\n    {\"shards\": %ld, \"depts\": %ld, \"agents\": %ld, "
-                            "\"ticks\": %d, \"ticks_per_s\": %.1f, \"p50_us\": %.1f, "
-                            "\"p99_us\": %.1f}",
-                        i ? "," : "", pat_p[i], pat_d[i], pat_p[i] + pat_d[i], pat[i].ticks,
-                        pat[i].ticks_per_s, pat[i].p50_us, pat[i].p99_us);
-            }
-            fprintf(fp, "\n  ],\n  \"batch\": [");
-            for (int i = 0; i < n_records; i++) {
-                fprintf(fp, "%s\n    {\"records\": %ld, \"frame_bytes\": %zu, \"messages\": %ld, "
-                            "\"msgs_per_s\": %.1f, \"bytes_per_s\": %.0f}",
-                        i ? "," : "", records[i], bat[i].frame, bat[i].messages,
-                        bat[i].msgs_per_s, bat[i].bytes_per_s);
-            }
-            fprintf(fp, "\n  ],\n  \"codec\": [");
-            for (int i = 0; i < n_records; i++) {
-                fprintf(fp, "%s\n    {\"records\": %ld, \"enc_msgs_per_s\": %.0f, "
-                            "\"dec_msgs_per_s\": %.0f, \"enc_records_per_s\": %.0f, "
-                            "\"dec_records_per_s\": %.0f, \"enc_bytes_per_s\": %.0f, "
-                            "\"dec_bytes_per_s\": %.0f}",
-                        i ? "," : "", records[i], cod[i].enc_msgs_s, cod[i].dec_msgs_s,
-                        cod[i].enc_records_s, cod[i].dec_records_s, cod[i].enc_bytes_s,
-                        cod[i].dec_bytes_s);
-            }
-            fprintf(fp, "\n  ]\n}\n");
-            if (fclose(fp) != 0) {
-                perror(json);
-                rc = 1;
-            }
         }
     }
+    return rc;
+}
+
+/* Removes the sockets and the temporary directory. */
+static void s_remove_dir(void)
+{
     char path[512];
     const char *names[] = {"coord", "batch"};
     for (int i = 0; i < 2; i++) {
@@ -705,5 +726,32 @@ int main(int argc, char **argv)
         unlink(path);
     }
     rmdir(s_dir);
+}
+
+int main(int argc, char **argv)
+{
+    s_cfg_t c;
+    int prc = s_parse(argc, argv, &c);
+    if (prc >= 0) {
+        return prc;
+    }
+    snprintf(s_dir, sizeof s_dir, "%s/cx_ceilings.XXXXXX",
+             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    if (!mkdtemp(s_dir)) {
+        perror("cx_ceilings: mkdtemp");
+        return 1;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    static s_results_t res;
+    int rc = s_measure(&c, &res);
+    printf("\nstate per customer (cx_shard_bytes_per_customer): %zu bytes\n",
+           cx_shard_bytes_per_customer());
+    if (rc != 0) {
+        fprintf(stderr, "cx_ceilings: a measurement failed\n");
+    }
+    if (rc == 0 && c.json) {
+        rc = s_write_json(&c, &res);
+    }
+    s_remove_dir();
     return rc == 0 ? 0 : 1;
 }

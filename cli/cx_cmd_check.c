@@ -336,6 +336,83 @@ static int s_check_kpis(cx_exp_db_t *db, const cx_checks_t *cs, const bool *sel)
     return bad;
 }
 
+/* Check c judged on reps paired replicates: baseline point bp, scenario
+ * point sp (-1 without a change). Returns 0 or -1 (out of memory). */
+static int s_judge(cx_exp_db_t *db, const cx_check_t *c, int reps, long long bp, long long sp,
+                   cx_check_result_t *res)
+{
+    double *b = malloc((size_t)reps * sizeof *b), *s = malloc((size_t)reps * sizeof *s);
+    if (!b || !s) {
+        free(b);
+        free(s);
+        return -1;
+    }
+    for (int r = 0; r < reps; r++) {
+        if (c->has_ref) {
+            b[r] = s_agg(db, bp, r, c->kpi, c->ref[0], c->ref[1], c->how);
+            s[r] = s_agg(db, bp, r, c->kpi, c->window[0], c->window[1], c->how);
+        } else {
+            b[r] = s_agg(db, bp, r, c->kpi, c->window[0], c->window[1], c->how);
+            s[r] = sp >= 0 ? s_agg(db, sp, r, c->kpi, c->window[0], c->window[1], c->how) : NAN;
+        }
+    }
+    cx_check_evaluate(c, b, sp >= 0 || c->has_ref ? s : NULL, reps, res);
+    free(b);
+    free(s);
+    return 0;
+}
+
+/* The row of check c in check.csv. */
+static void s_csv_row(cx_buf_t *csv, const cx_check_t *c, const cx_check_result_t *res,
+                      const char *st)
+{
+    char num[8][40];
+    const double nv[6] = {res->base_mean, res->scen_mean, res->value, res->lo, res->hi, NAN};
+    for (int k = 0; k < 5; k++) {
+        snprintf(num[k], sizeof num[k], isnan(nv[k]) ? "" : "%.10g", nv[k]);
+    }
+    char tmp[32];
+    s_csv(csv, c->name, false);
+    s_csv(csv, c->file, false);
+    s_csv(csv, c->kpi, false);
+    s_csv(csv, cx_how_name(c->how), false);
+    snprintf(tmp, sizeof tmp, "%d", c->window[0]);
+    s_csv(csv, tmp, false);
+    snprintf(tmp, sizeof tmp, "%d", c->window[1]);
+    s_csv(csv, tmp, false);
+    s_csv(csv, cx_expect_name(c->expect), false);
+    s_csv(csv, st, false);
+    snprintf(tmp, sizeof tmp, "%d", res->n);
+    s_csv(csv, tmp, false);
+    for (int k = 0; k < 5; k++) {
+        s_csv(csv, num[k], false);
+    }
+    s_csv(csv, res->holds ? "true" : "false", false);
+    s_csv(csv, c->source, true);
+}
+
+/* The printed row of check c (and what was expected when it fails). */
+static void s_print_row(const cx_check_t *c, const cx_check_result_t *res, const char *st,
+                        const char *what)
+{
+    double half = (res->hi - res->lo) / 2;
+    int dec = s_decimals(half, res->value);
+    bool sign = c->expect != CX_EXPECT_RATIO_BETWEEN && (c->has_change || c->has_ref);
+    char v[40], lo[40], hi[40], kpi[80];
+    s_fmt(v, sizeof v, res->value, dec, sign);
+    s_fmt(lo, sizeof lo, res->lo, dec, sign);
+    s_fmt(hi, sizeof hi, res->hi, dec, sign);
+    snprintf(kpi, sizeof kpi, "%s%s%s", c->kpi, c->how == CX_HOW_MEAN ? "" : " ",
+             c->how == CX_HOW_MEAN ? "" : cx_how_name(c->how));
+    char ci[96];
+    snprintf(ci, sizeof ci, "[%s, %s]", lo, hi);
+    printf("  %-5s  %-60.60s %-18.18s %-5s %9s  %-22s %s\n", res->holds ? "holds" : "FAILS",
+           c->name, kpi, what, v, ci, c->source);
+    if (!res->holds) {
+        printf("  %-5s  expected: %s (n = %d)\n", "", st, res->n);
+    }
+}
+
 static int s_evaluate(cx_exp_plan_t *pl, const cx_checks_t *cs, const bool *sel, const s_use_t *use,
                       const s_point_t *pts, bool quiet, int *n_hold, int *n_all, char *err,
                       size_t errlen)
@@ -371,28 +448,13 @@ static int s_evaluate(cx_exp_plan_t *pl, const cx_checks_t *cs, const bool *sel,
         const s_use_t *u = &use[i];
         long long bp = pl->point[pts[u->base].pi].id;
         long long sp = u->scen >= 0 ? pl->point[pts[u->scen].pi].id : -1;
-        double *b = malloc((size_t)u->reps * sizeof *b), *s = malloc((size_t)u->reps * sizeof *s);
-        if (!b || !s) {
-            free(b);
-            free(s);
+        cx_check_result_t res;
+        if (s_judge(db, c, u->reps, bp, sp, &res) != 0) {
             snprintf(err, errlen, "out of memory");
             cx_exp_db_exec(db, "ROLLBACK", NULL, 0);
             cx_buf_fini(&csv);
             return -1;
         }
-        for (int r = 0; r < u->reps; r++) {
-            if (c->has_ref) {
-                b[r] = s_agg(db, bp, r, c->kpi, c->ref[0], c->ref[1], c->how);
-                s[r] = s_agg(db, bp, r, c->kpi, c->window[0], c->window[1], c->how);
-            } else {
-                b[r] = s_agg(db, bp, r, c->kpi, c->window[0], c->window[1], c->how);
-                s[r] = sp >= 0 ? s_agg(db, sp, r, c->kpi, c->window[0], c->window[1], c->how) : NAN;
-            }
-        }
-        cx_check_result_t res;
-        cx_check_evaluate(c, b, sp >= 0 || c->has_ref ? s : NULL, u->reps, &res);
-        free(b);
-        free(s);
         *n_all += 1;
         *n_hold += res.holds;
         char st[128];
@@ -426,46 +488,9 @@ static int s_evaluate(cx_exp_plan_t *pl, const cx_checks_t *cs, const bool *sel,
             return -1;
         }
         sqlite3_free(sql);
-        char num[8][40];
-        const double nv[6] = {res.base_mean, res.scen_mean, res.value, res.lo, res.hi, NAN};
-        for (int k = 0; k < 5; k++) {
-            snprintf(num[k], sizeof num[k], isnan(nv[k]) ? "" : "%.10g", nv[k]);
-        }
-        char tmp[32];
-        s_csv(&csv, c->name, false);
-        s_csv(&csv, c->file, false);
-        s_csv(&csv, c->kpi, false);
-        s_csv(&csv, cx_how_name(c->how), false);
-        snprintf(tmp, sizeof tmp, "%d", c->window[0]);
-        s_csv(&csv, tmp, false);
-        snprintf(tmp, sizeof tmp, "%d", c->window[1]);
-        s_csv(&csv, tmp, false);
-        s_csv(&csv, cx_expect_name(c->expect), false);
-        s_csv(&csv, st, false);
-        snprintf(tmp, sizeof tmp, "%d", res.n);
-        s_csv(&csv, tmp, false);
-        for (int k = 0; k < 5; k++) {
-            s_csv(&csv, num[k], false);
-        }
-        s_csv(&csv, res.holds ? "true" : "false", false);
-        s_csv(&csv, c->source, true);
+        s_csv_row(&csv, c, &res, st);
         if (!quiet) {
-            double half = (res.hi - res.lo) / 2;
-            int dec = s_decimals(half, res.value);
-            bool sign = c->expect != CX_EXPECT_RATIO_BETWEEN && (c->has_change || c->has_ref);
-            char v[40], lo[40], hi[40], kpi[80];
-            s_fmt(v, sizeof v, res.value, dec, sign);
-            s_fmt(lo, sizeof lo, res.lo, dec, sign);
-            s_fmt(hi, sizeof hi, res.hi, dec, sign);
-            snprintf(kpi, sizeof kpi, "%s%s%s", c->kpi, c->how == CX_HOW_MEAN ? "" : " ",
-                     c->how == CX_HOW_MEAN ? "" : cx_how_name(c->how));
-            char ci[96];
-            snprintf(ci, sizeof ci, "[%s, %s]", lo, hi);
-            printf("  %-5s  %-60.60s %-18.18s %-5s %9s  %-22s %s\n", res.holds ? "holds" : "FAILS",
-                   c->name, kpi, what, v, ci, c->source);
-            if (!res.holds) {
-                printf("  %-5s  expected: %s (n = %d)\n", "", st, res.n);
-            }
+            s_print_row(c, &res, st, what);
         }
     }
     if (cx_exp_db_exec(db, "COMMIT", err, errlen) != 0) {
@@ -483,295 +508,371 @@ static int s_evaluate(cx_exp_plan_t *pl, const cx_checks_t *cs, const bool *sel,
     return rc;
 }
 
-int cx_cmd_check(int argc, char **argv)
+/* Everything a check command holds, released by s_state_fini. */
+typedef struct {
+    s_opts_t o;         /* the command line */
+    glob_t g;           /* the default check files, when globbed */
+    bool globbed;       /* g is to be freed */
+    cx_checks_t cs;     /* the checks of every file */
+    cx_diags_t d;       /* problems of the check files */
+    bool *sel;          /* per check: selected (--quick) */
+    int n_sel;          /* checks selected */
+    s_use_t *use;       /* per check: its points and replicates */
+    s_point_t *pts;     /* the experiment's points */
+    int npts;           /* entries of pts used */
+    cx_exp_plan_t pl;   /* the experiment */
+    cx_exp_exec_t *ex;  /* the runner */
+    cx_buf_t def, key;  /* the directory's definition; a point's key */
+    char err[2048];     /* the last error */
+} s_state_t;
+
+static void s_state_fini(s_state_t *st)
 {
-    s_opts_t o;
-    if (s_parse(argc, argv, &o) != 0) {
-        fprintf(stderr, "try 'cxsim check --help'\n");
+    cx_exp_exec_destroy(&st->ex);
+    cx_exp_plan_fini(&st->pl);
+    cx_buf_fini(&st->def);
+    cx_buf_fini(&st->key);
+    cx_diags_fini(&st->d);
+    cx_checks_fini(&st->cs);
+    free(st->sel);
+    free(st->use);
+    free(st->pts);
+    if (st->globbed) {
+        globfree(&st->g);
+    }
+}
+
+/* Without files named: every file of S_DEFAULT_GLOB, here or next to this
+ * build's executable. Returns 0, or 2 (printed). */
+static int s_default_files(s_state_t *st)
+{
+    s_opts_t *o = &st->o;
+    glob_t *g = &st->g;
+    int gr = glob(S_DEFAULT_GLOB, 0, NULL, g);
+    st->globbed = true;
+    if (gr != 0 || g->gl_pathc == 0) {
+        /* Outside the source tree: the checks next to this build's
+         * executable (build/bin/cxsim -> scenarios/checks). */
+        char exe[PATH_MAX], pat[PATH_MAX + 64];
+        ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+        if (len > 0) {
+            exe[len] = '\0';
+            char *slash = strrchr(exe, '/');
+            if (slash) {
+                *slash = '\0';
+            }
+            snprintf(pat, sizeof pat, "%s/../../%s", exe, S_DEFAULT_GLOB);
+            globfree(g);
+            memset(g, 0, sizeof *g);
+            gr = glob(pat, 0, NULL, g);
+        }
+    }
+    if (gr != 0 || g->gl_pathc == 0) {
+        fprintf(stderr,
+                "%s: no check file given and none in %s (run from the source tree, "
+                "or name the files)\n",
+                s_cmd, S_DEFAULT_GLOB);
         return 2;
     }
-    glob_t g;
-    memset(&g, 0, sizeof g);
-    bool globbed = false;
-    if (o.n_files == 0) {
-        int gr = glob(S_DEFAULT_GLOB, 0, NULL, &g);
-        globbed = true;
-        if (gr != 0 || g.gl_pathc == 0) {
-            /* Outside the source tree: the checks next to this build's
-             * executable (build/bin/cxsim -> scenarios/checks). */
-            char exe[PATH_MAX], pat[PATH_MAX + 64];
-            ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
-            if (len > 0) {
-                exe[len] = '\0';
-                char *slash = strrchr(exe, '/');
-                if (slash) {
-                    *slash = '\0';
-                }
-                snprintf(pat, sizeof pat, "%s/../../%s", exe, S_DEFAULT_GLOB);
-                globfree(&g);
-                memset(&g, 0, sizeof g);
-                gr = glob(pat, 0, NULL, &g);
-            }
-        }
-        if (gr != 0 || g.gl_pathc == 0) {
-            fprintf(stderr,
-                    "%s: no check file given and none in %s (run from the source tree, "
-                    "or name the files)\n",
-                    s_cmd, S_DEFAULT_GLOB);
-            globfree(&g);
-            return 2;
-        }
-        for (size_t i = 0; i < g.gl_pathc && o.n_files < S_MAX_FILES; i++) {
-            o.files[o.n_files++] = g.gl_pathv[i];
-        }
+    for (size_t i = 0; i < g->gl_pathc && o->n_files < S_MAX_FILES; i++) {
+        o->files[o->n_files++] = g->gl_pathv[i];
     }
-    cx_signals_on_stop(s_on_signal);
+    return 0;
+}
 
-    int rc = 2;
-    cx_checks_t cs;
-    cx_checks_init(&cs);
-    cx_diags_t d;
-    cx_diags_init(&d);
-    bool *sel = NULL;
-    s_use_t *use = NULL;
-    s_point_t *pts = NULL;
-    int npts = 0;
-    cx_exp_plan_t pl;
-    memset(&pl, 0, sizeof pl);
-    pl.lock_fd = -1;
-    cx_exp_exec_t *ex = NULL;
-    cx_buf_t def, key;
-    cx_buf_init(&def);
-    cx_buf_init(&key);
-    char err[2048] = "";
-
+/* LOAD: every check file, then the selection. Returns 0, or the exit
+ * status (printed). */
+static int s_load(s_state_t *st)
+{
     bool bad = false;
-    for (int f = 0; f < o.n_files; f++) {
-        if (cx_checks_load_file(o.files[f], &cs, &d) != 0) {
+    for (int f = 0; f < st->o.n_files; f++) {
+        if (cx_checks_load_file(st->o.files[f], &st->cs, &st->d) != 0) {
             bad = true;
         }
     }
     if (bad) {
-        cx_diags_print(stderr, &d);
-        fprintf(stderr, "%s: %d error%s; nothing was run\n", s_cmd, d.n, d.n == 1 ? "" : "s");
-        goto done;
+        cx_diags_print(stderr, &st->d);
+        fprintf(stderr, "%s: %d error%s; nothing was run\n", s_cmd, st->d.n,
+                st->d.n == 1 ? "" : "s");
+        return 2;
     }
-    sel = calloc((size_t)cs.n + 1, sizeof *sel);
-    use = calloc((size_t)cs.n + 1, sizeof *use);
-    pts = calloc(2 * (size_t)cs.n + 1, sizeof *pts);
-    if (!sel || !use || !pts) {
+    int n = st->cs.n;
+    st->sel = calloc((size_t)n + 1, sizeof *st->sel);
+    st->use = calloc((size_t)n + 1, sizeof *st->use);
+    st->pts = calloc(2 * (size_t)n + 1, sizeof *st->pts);
+    if (!st->sel || !st->use || !st->pts) {
         fprintf(stderr, "%s: out of memory\n", s_cmd);
-        rc = 1;
-        goto done;
+        return 1;
     }
-    int n_sel = 0;
-    for (int i = 0; i < cs.n; i++) {
-        sel[i] = !o.quick || cs.items[i].quick;
-        n_sel += sel[i];
+    for (int i = 0; i < n; i++) {
+        st->sel[i] = !st->o.quick || st->cs.items[i].quick;
+        st->n_sel += st->sel[i];
     }
-    if (n_sel == 0) {
+    if (st->n_sel == 0) {
         fprintf(stderr, "%s: no check is marked quick: true in the files given\n", s_cmd);
-        goto done;
+        return 2;
     }
+    return 0;
+}
 
-    /* The experiment's directory: named after what is checked. */
+/* The experiment's directory, named after what is checked, opened and
+ * locked. Returns 0, or 1 (printed). */
+static int s_open_dir(s_state_t *st, int argc, char **argv)
+{
+    s_opts_t *o = &st->o;
     char outbuf[PATH_MAX];
-    const char *out = o.com.out;
-    cx_buf_printf(&def, "check\nquick %d\nreplicates %d\nseed %s\n", o.quick, o.com.replicates,
-                      o.com.seed ? o.com.seed : "-");
-    for (int f = 0; f < o.n_files; f++) {
+    const char *out = o->com.out;
+    cx_buf_printf(&st->def, "check\nquick %d\nreplicates %d\nseed %s\n", o->quick,
+                  o->com.replicates, o->com.seed ? o->com.seed : "-");
+    for (int f = 0; f < o->n_files; f++) {
         char real[PATH_MAX];
-        cx_buf_printf(&def, "%s\n", realpath(o.files[f], real) ? real : o.files[f]);
+        cx_buf_printf(&st->def, "%s\n", realpath(o->files[f], real) ? real : o->files[f]);
     }
     if (!out) {
-        cx_exp_default_dir(outbuf, sizeof outbuf, "checks", o.quick ? "quick" : "all",
-                           cx_buf_str(&def));
+        cx_exp_default_dir(outbuf, sizeof outbuf, "checks", o->quick ? "quick" : "all",
+                           cx_buf_str(&st->def));
         out = outbuf;
     }
-    if (cx_exp_plan_init(&pl, out, "check.db", err, sizeof err) != 0 ||
-        cx_exp_plan_lock(&pl, err, sizeof err) != 0) {
-        fprintf(stderr, "%s: %s\n", s_cmd, err);
-        rc = 1;
-        goto done;
+    if (cx_exp_plan_init(&st->pl, out, "check.db", st->err, sizeof st->err) != 0 ||
+        cx_exp_plan_lock(&st->pl, st->err, sizeof st->err) != 0) {
+        fprintf(stderr, "%s: %s\n", s_cmd, st->err);
+        return 1;
     }
-    pl.seed = o.com.seed;
-    pl.crn = true;
-    cx_exp_cmd_meta(&pl, argc, argv, "check");
-    cx_exp_db_meta_set(pl.db, "seeding", "common", err, sizeof err);
+    st->pl.seed = o->com.seed;
+    st->pl.crn = true;
+    cx_exp_cmd_meta(&st->pl, argc, argv, "check");
+    cx_exp_db_meta_set(st->pl.db, "seeding", "common", st->err, sizeof st->err);
+    return 0;
+}
 
-    /* Plan: the sides of every selected check, each validated. */
-    int errors = 0;
-    for (int i = 0; i < cs.n; i++) {
-        if (!sel[i]) {
+/* A side's key (its file, base seed and overrides) into st->key, and its
+ * overrides as a JSON object into json (a later override of a key wins). */
+static void s_side_key(s_state_t *st, const cx_check_t *c, uint64_t seed, const char *const *sets,
+                       int n, cx_buf_t *json)
+{
+    char real[PATH_MAX];
+    cx_buf_reset(&st->key);
+    cx_buf_printf(&st->key, "check\n%s\nseed %llu",
+                  realpath(c->scenario, real) ? real : c->scenario, (unsigned long long)seed);
+    cx_buf_printf(json, "{");
+    bool first = true;
+    for (int k = 0; k < n; k++) {
+        cx_buf_printf(&st->key, "\n%s", sets[k]);
+        const char *eq = strchr(sets[k], '=');
+        size_t kl = (size_t)(eq - sets[k]);
+        bool later = false; /* a later override of the same key wins */
+        for (int l = k + 1; l < n && !later; l++) {
+            later = strncmp(sets[l], sets[k], kl + 1) == 0;
+        }
+        if (later) {
             continue;
         }
-        const cx_check_t *c = &cs.items[i];
-        use[i].reps = o.com.replicates ? o.com.replicates : c->replicates;
-        use[i].scen = -1;
-        uint64_t seed = 0;
-        for (int side = 0; side < (c->has_change ? 2 : 1); side++) {
-            const char *sets[2 * CX_CHECK_MAX_SETS + 2];
-            char *tl = NULL;
-            int n = s_side_sets(c, side == 1, sets, &tl);
-            uint64_t own = 0;
-            if (n < 0 || s_validate_side(c, side == 1, sets, n, o.com.seed, &own, &errors) != 0) {
-                if (n < 0) {
-                    fprintf(stderr, "%s: out of memory\n", s_cmd);
-                    errors++;
-                }
-                free(tl);
-                break;
-            }
-            if (side == 0) {
-                seed = own;
-            }
-            /* A point is its file, its overrides and its base seed: the
-             * scenario side runs with the baseline's seeds (common random
-             * numbers). */
-            char real[PATH_MAX];
-            cx_buf_reset(&key);
-            cx_buf_printf(&key, "check\n%s\nseed %llu",
-                              realpath(c->scenario, real) ? real : c->scenario,
-                              (unsigned long long)seed);
-            cx_buf_t json;
-            cx_buf_init(&json);
-            cx_buf_printf(&json, "{");
-            bool first = true;
-            for (int k = 0; k < n; k++) {
-                cx_buf_printf(&key, "\n%s", sets[k]);
-                const char *eq = strchr(sets[k], '=');
-                size_t kl = (size_t)(eq - sets[k]);
-                bool later = false; /* a later override of the same key wins */
-                for (int l = k + 1; l < n && !later; l++) {
-                    later = strncmp(sets[l], sets[k], kl + 1) == 0;
-                }
-                if (later) {
-                    continue;
-                }
-                char kk[256];
-                snprintf(kk, sizeof kk, "%.*s", (int)kl, sets[k]);
-                cx_buf_printf(&json, "%s", first ? "" : ", ");
-                first = false;
-                cx_json_text(&json, kk);
-                cx_buf_printf(&json, ": ");
-                cx_exp_buf_json_value(&json, eq + 1);
-            }
-            cx_buf_printf(&json, "}");
-            int found = -1;
-            for (int p = 0; p < npts && found < 0; p++) {
-                if (strcmp(pl.point[pts[p].pi].key, cx_buf_str(&key)) == 0) {
-                    found = p;
-                }
-            }
-            if (found < 0) {
-                char label[200];
-                snprintf(label, sizeof label, "%s (%s)", c->name, side ? "scenario" : "baseline");
-                int pi = key.oom || json.oom
-                             ? -1
-                             : cx_exp_plan_point_add(&pl, c->scenario, label, cx_buf_str(&key),
-                                                     (char *const *)sets, n, cx_buf_str(&json),
-                                                     err, sizeof err);
-                if (pi < 0) {
-                    fprintf(stderr, "%s:%d:%d: error: %s: %s\n", c->file, c->at.line, c->at.column,
-                            c->path, key.oom || json.oom ? "out of memory" : err);
-                    errors++;
-                    cx_buf_fini(&json);
-                    free(tl);
-                    break;
-                }
-                pl.point[pi].base_seed = seed;
-                pts[npts] = (s_point_t){pi, 0};
-                found = npts++;
-            }
-            cx_buf_fini(&json);
-            free(tl);
-            if (pts[found].needed < use[i].reps) {
-                pts[found].needed = use[i].reps;
-            }
-            if (side == 0) {
-                use[i].base = found;
-            } else {
-                use[i].scen = found;
-            }
+        char kk[256];
+        snprintf(kk, sizeof kk, "%.*s", (int)kl, sets[k]);
+        cx_buf_printf(json, "%s", first ? "" : ", ");
+        first = false;
+        cx_json_text(json, kk);
+        cx_buf_printf(json, ": ");
+        cx_exp_buf_json_value(json, eq + 1);
+    }
+    cx_buf_printf(json, "}");
+}
+
+/* The point of a side: an existing one with the same key, or a new one.
+ * Returns its index in st->pts, or -1 (printed, counted in *errors). */
+static int s_side_point(s_state_t *st, const cx_check_t *c, int side, uint64_t seed,
+                        const char *const *sets, int n, int *errors)
+{
+    cx_buf_t json;
+    cx_buf_init(&json);
+    s_side_key(st, c, seed, sets, n, &json);
+    int found = -1;
+    for (int p = 0; p < st->npts && found < 0; p++) {
+        if (strcmp(st->pl.point[st->pts[p].pi].key, cx_buf_str(&st->key)) == 0) {
+            found = p;
         }
     }
-    if (errors) {
-        fprintf(stderr, "%s: %d error%s; nothing was run\n", s_cmd, errors, errors == 1 ? "" : "s");
-        goto done;
+    if (found < 0) {
+        char label[200];
+        snprintf(label, sizeof label, "%s (%s)", c->name, side ? "scenario" : "baseline");
+        bool oom = st->key.oom || json.oom;
+        int pi = oom ? -1
+                     : cx_exp_plan_point_add(&st->pl, c->scenario, label, cx_buf_str(&st->key),
+                                             (char *const *)sets, n, cx_buf_str(&json), st->err,
+                                             sizeof st->err);
+        if (pi < 0) {
+            fprintf(stderr, "%s:%d:%d: error: %s: %s\n", c->file, c->at.line, c->at.column,
+                    c->path, oom ? "out of memory" : st->err);
+            (*errors)++;
+            cx_buf_fini(&json);
+            return -1;
+        }
+        st->pl.point[pi].base_seed = seed;
+        st->pts[st->npts] = (s_point_t){pi, 0};
+        found = st->npts++;
     }
+    cx_buf_fini(&json);
+    return found;
+}
 
+/* PLAN for check i: its sides, each validated and made a point. Problems
+ * are printed and counted in *errors. */
+static void s_plan_check(s_state_t *st, int i, int *errors)
+{
+    const cx_check_t *c = &st->cs.items[i];
+    s_use_t *u = &st->use[i];
+    u->reps = st->o.com.replicates ? st->o.com.replicates : c->replicates;
+    u->scen = -1;
+    uint64_t seed = 0;
+    for (int side = 0; side < (c->has_change ? 2 : 1); side++) {
+        const char *sets[2 * CX_CHECK_MAX_SETS + 2];
+        char *tl = NULL;
+        int n = s_side_sets(c, side == 1, sets, &tl);
+        uint64_t own = 0;
+        if (n < 0 || s_validate_side(c, side == 1, sets, n, st->o.com.seed, &own, errors) != 0) {
+            if (n < 0) {
+                fprintf(stderr, "%s: out of memory\n", s_cmd);
+                (*errors)++;
+            }
+            free(tl);
+            return;
+        }
+        if (side == 0) {
+            seed = own;
+        }
+        /* A point is its file, its overrides and its base seed: the
+         * scenario side runs with the baseline's seeds (common random
+         * numbers). */
+        int found = s_side_point(st, c, side, seed, sets, n, errors);
+        free(tl);
+        if (found < 0) {
+            return;
+        }
+        if (st->pts[found].needed < u->reps) {
+            st->pts[found].needed = u->reps;
+        }
+        if (side == 0) {
+            u->base = found;
+        } else {
+            u->scen = found;
+        }
+    }
+}
+
+/* RUN: queues the replicates not yet recorded and runs them. Returns 0, or
+ * the exit status (printed); *failed counts runs that failed. */
+static int s_run(s_state_t *st, int *failed)
+{
+    const s_opts_t *o = &st->o;
     bool tty = isatty(2) != 0;
-    ex = cx_exp_exec_new(pl.exe, pl.root, o.com.engine, o.com.jobs, tty);
-    if (!ex) {
+    st->ex = cx_exp_exec_new(st->pl.exe, st->pl.root, o->com.engine, o->com.jobs, tty);
+    if (!st->ex) {
         fprintf(stderr, "%s: out of memory\n", s_cmd);
-        rc = 1;
-        goto done;
+        return 1;
     }
     int todo = 0, total = 0;
-    for (int p = 0; p < npts; p++) {
+    for (int p = 0; p < st->npts; p++) {
         int q = 0;
-        int qr = cx_exp_plan_queue(&pl, pts[p].pi, 0, pts[p].needed, ex, &q, err, sizeof err);
+        int qr = cx_exp_plan_queue(&st->pl, st->pts[p].pi, 0, st->pts[p].needed, st->ex, &q,
+                                   st->err, sizeof st->err);
         if (qr != 0) {
-            fprintf(stderr, "%s: %s\n", s_cmd, err);
-            rc = qr == 2 ? 2 : 1;
-            goto done;
+            fprintf(stderr, "%s: %s\n", s_cmd, st->err);
+            return qr == 2 ? 2 : 1;
         }
         todo += q;
-        total += pts[p].needed;
+        total += st->pts[p].needed;
     }
-    if (!o.com.quiet) {
+    if (!o->com.quiet) {
         printf("check %s: %d check%s, %d scenario%s x replicates = %d runs: %d to do, %lld "
                "already done; %d at a time, engine %s\n",
-               pl.root, n_sel, n_sel == 1 ? "" : "s", npts, npts == 1 ? "" : "s", total, todo,
-               pl.skipped, o.com.jobs, o.com.engine);
+               st->pl.root, st->n_sel, st->n_sel == 1 ? "" : "s", st->npts,
+               st->npts == 1 ? "" : "s", total, todo, st->pl.skipped, o->com.jobs, o->com.engine);
         fflush(stdout);
     }
-    s_ctx_t ctx = {&pl, tty, 0};
-    int lr = cx_exp_exec_loop(ex, s_done, &ctx, &s_stop, err, sizeof err);
+    s_ctx_t ctx = {&st->pl, tty, 0};
+    int lr = cx_exp_exec_loop(st->ex, s_done, &ctx, &s_stop, st->err, sizeof st->err);
+    *failed = ctx.failed;
     if (lr < 0) {
-        fprintf(stderr, "%s: %s\n", s_cmd, err);
-        rc = 1;
-        goto done;
+        fprintf(stderr, "%s: %s\n", s_cmd, st->err);
+        return 1;
     }
     if (lr == 1) {
         fprintf(stderr,
                 "%s: interrupted; recorded runs are kept: run the same command again "
                 "to resume\n",
                 s_cmd);
-        rc = 1;
-        goto done;
+        return 1;
     }
-    if (s_check_kpis(pl.db, &cs, sel) != 0) {
-        rc = 2;
-        goto done;
+    return 0;
+}
+
+/* LOAD, PLAN, RUN, EVALUATE (the diagram at the top). */
+static int s_check(s_state_t *st, int argc, char **argv)
+{
+    int rc = s_load(st);
+    if (rc != 0) {
+        return rc;
+    }
+    if (s_open_dir(st, argc, argv) != 0) {
+        return 1;
+    }
+    int errors = 0;
+    for (int i = 0; i < st->cs.n; i++) {
+        if (st->sel[i]) {
+            s_plan_check(st, i, &errors);
+        }
+    }
+    if (errors) {
+        fprintf(stderr, "%s: %d error%s; nothing was run\n", s_cmd, errors, errors == 1 ? "" : "s");
+        return 2;
+    }
+    int failed = 0;
+    if ((rc = s_run(st, &failed)) != 0) {
+        return rc;
+    }
+    if (s_check_kpis(st->pl.db, &st->cs, st->sel) != 0) {
+        return 2;
     }
     int n_hold = 0, n_all = 0;
-    if (s_evaluate(&pl, &cs, sel, use, pts, o.com.quiet, &n_hold, &n_all, err, sizeof err) != 0) {
-        fprintf(stderr, "%s: %s\n", s_cmd, err);
-        rc = 1;
-        goto done;
+    if (s_evaluate(&st->pl, &st->cs, st->sel, st->use, st->pts, st->o.com.quiet, &n_hold, &n_all,
+                   st->err, sizeof st->err) != 0) {
+        fprintf(stderr, "%s: %s\n", s_cmd, st->err);
+        return 1;
     }
-    if (ctx.failed) {
-        fprintf(stderr, "%s: %d run%s failed (see %s/runs/*/log.txt)\n", s_cmd, ctx.failed,
-                ctx.failed == 1 ? "" : "s", pl.root);
+    if (failed) {
+        fprintf(stderr, "%s: %d run%s failed (see %s/runs/*/log.txt)\n", s_cmd, failed,
+                failed == 1 ? "" : "s", st->pl.root);
     }
-    if (!o.com.quiet) {
-        printf("\nresults: %s/check.db, %s/check.csv\n", pl.root, pl.root);
+    if (!st->o.com.quiet) {
+        printf("\nresults: %s/check.db, %s/check.csv\n", st->pl.root, st->pl.root);
     }
     printf("%d of %d checks hold\n", n_hold, n_all);
-    rc = n_hold == n_all && ctx.failed == 0 ? 0 : 1;
-done:
-    cx_exp_exec_destroy(&ex);
-    cx_exp_plan_fini(&pl);
-    cx_buf_fini(&def);
-    cx_buf_fini(&key);
-    cx_diags_fini(&d);
-    cx_checks_fini(&cs);
-    free(sel);
-    free(use);
-    free(pts);
-    if (globbed) {
-        globfree(&g);
+    return n_hold == n_all && failed == 0 ? 0 : 1;
+}
+
+int cx_cmd_check(int argc, char **argv)
+{
+    s_state_t *st = calloc(1, sizeof *st);
+    if (!st) {
+        fprintf(stderr, "%s: out of memory\n", s_cmd);
+        return 1;
     }
+    if (s_parse(argc, argv, &st->o) != 0) {
+        fprintf(stderr, "try 'cxsim check --help'\n");
+        free(st);
+        return 2;
+    }
+    cx_checks_init(&st->cs);
+    cx_diags_init(&st->d);
+    st->pl.lock_fd = -1;
+    cx_buf_init(&st->def);
+    cx_buf_init(&st->key);
+    int rc = st->o.n_files == 0 ? s_default_files(st) : 0;
+    if (rc == 0) {
+        cx_signals_on_stop(s_on_signal);
+        rc = s_check(st, argc, argv);
+    }
+    s_state_fini(st);
+    free(st);
     return rc;
 }

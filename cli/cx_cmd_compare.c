@@ -480,35 +480,20 @@ static void s_transitions(cx_exp_plan_t *pl, long long point, const char *side, 
     }
 }
 
-static int s_report(const s_opts_t *o, cx_exp_plan_t *pl, long long b, long long s, FILE *out,
-                    char *err, size_t errlen)
+/* Scratch of the report: per replicate pair. */
+typedef struct {
+    int cap;    /* entries of each array: replicates + 1 */
+    double *d;  /* scenario - baseline */
+    double *mb; /* baseline values */
+    double *ms; /* scenario values */
+    int *reps;  /* the replicates paired on nps */
+} s_pairs_t;
+
+/* DELTAS: per KPI, the paired interval into compare.csv (csv), the
+ * comparison table and, when out, the printed table. */
+static void s_deltas(const s_opts_t *o, cx_exp_plan_t *pl, long long b, long long s,
+                     s_pairs_t *pr, int npairs, cx_buf_t *csv, FILE *out)
 {
-    int cap = o->com.replicates + 1;
-    double *d = malloc((size_t)cap * sizeof *d), *mb = malloc((size_t)cap * sizeof *mb),
-           *ms = malloc((size_t)cap * sizeof *ms);
-    int *reps = malloc((size_t)cap * sizeof *reps);
-    int tcap = 0;
-    int *ticks = NULL;
-    double *net = NULL, *mean_net = NULL;
-    cx_buf_t csv, pay;
-    cx_buf_init(&csv);
-    cx_buf_init(&pay);
-    int rc = -1;
-    if (!d || !mb || !ms || !reps) {
-        snprintf(err, errlen, "out of memory");
-        goto done;
-    }
-    cx_exp_db_exec(pl->db,
-                   "CREATE TABLE IF NOT EXISTS comparison(kpi TEXT PRIMARY KEY, n INTEGER, "
-                   "baseline_mean REAL, scenario_mean REAL, delta_mean REAL, delta_sd REAL, "
-                   "delta_half_width REAL, delta_ci_low REAL, delta_ci_high REAL);"
-                   "CREATE TABLE IF NOT EXISTS payback(tick INTEGER PRIMARY KEY, "
-                   "net_mean REAL);"
-                   "DELETE FROM comparison; DELETE FROM payback; BEGIN IMMEDIATE;",
-                   NULL, 0);
-    cx_buf_printf(&csv, "kpi,n,baseline_mean,scenario_mean,delta_mean,delta_ci_low,"
-                            "delta_ci_high\n");
-    int npairs = s_pairs(pl->db, b, s, "nps", cap, d, mb, ms, reps);
     long long wticks = llround(o->window_days / o->tick_days);
     wticks = wticks < 1 ? 1 : wticks;
     if (out) {
@@ -533,11 +518,11 @@ static int s_report(const s_opts_t *o, cx_exp_plan_t *pl, long long b, long long
         for (int j = 0; !window && j < S_NKPI; j++) {
             shown &= !(strncmp(s_kpis[j], "window_", 7) == 0 && strcmp(s_kpis[j] + 7, s_kpis[k]) == 0);
         }
-        int n = s_pairs(pl->db, b, s, s_kpis[k], cap, d, mb, ms, NULL);
+        int n = s_pairs(pl->db, b, s, s_kpis[k], pr->cap, pr->d, pr->mb, pr->ms, NULL);
         cx_exp_ci_t ci;
-        cx_exp_ci(d, n, 0.95, &ci);
-        double avb = s_mean(mb, n), avs = s_mean(ms, n);
-        cx_buf_printf(&csv, "%s,%d,%.10g,%.10g,%.10g,%.10g,%.10g\n", s_kpis[k], n, avb, avs,
+        cx_exp_ci(pr->d, n, 0.95, &ci);
+        double avb = s_mean(pr->mb, n), avs = s_mean(pr->ms, n);
+        cx_buf_printf(csv, "%s,%d,%.10g,%.10g,%.10g,%.10g,%.10g\n", s_kpis[k], n, avb, avs,
                           ci.mean, ci.lo, ci.hi);
         double row[8] = {n, avb, avs, ci.mean, ci.sd, ci.half, ci.lo, ci.hi};
         cx_exp_db_exec_bind(pl->db,
@@ -556,101 +541,180 @@ static int s_report(const s_opts_t *o, cx_exp_plan_t *pl, long long b, long long
                     sig ? " *" : "");
         }
     }
+}
 
-    /* Payback: the mean net curve over the paired replicates. */
-    int nt = -1, paid = 0, first_pay[2] = {INT_MAX, INT_MIN};
-    double *per_rep_last = malloc((size_t)cap * sizeof *per_rep_last);
-    int n_last = 0;
-    for (int i = 0; i < npairs && per_rep_last; i++) {
-        if (tcap == 0) {
-            tcap = cx_exp_db_series(pl->db, b, reps[i], "revenue", NULL, d, 0);
-            if (tcap <= 0) {
+/* The net curves of the paired replicates, summed. */
+typedef struct {
+    int tcap;          /* ticks of a run (0 before the first) */
+    int *ticks;        /* their numbers */
+    double *net;       /* scratch: one replicate's curve */
+    double *mean_net;  /* the sum, then the mean, of the curves */
+    int nt;            /* ticks of the curves summed, -1 when none */
+    double *last;      /* per replicate summed: its net at the last tick */
+    int n_last;        /* replicates summed */
+    int paid;          /* replicates that pay back */
+    int first_pay[2];  /* the earliest and the latest of their payback ticks */
+} s_net_t;
+
+static void s_net_fini(s_net_t *nt)
+{
+    free(nt->ticks);
+    free(nt->net);
+    free(nt->mean_net);
+    free(nt->last);
+}
+
+/* PAYBACK per replicate: the net curves summed into nt. Returns 0 or -1
+ * (out of memory). */
+static int s_net_sum(const s_opts_t *o, cx_exp_plan_t *pl, long long b, long long s,
+                     s_pairs_t *pr, int npairs, s_net_t *nt)
+{
+    nt->nt = -1;
+    nt->first_pay[0] = INT_MAX;
+    nt->first_pay[1] = INT_MIN;
+    nt->last = malloc((size_t)pr->cap * sizeof *nt->last);
+    for (int i = 0; i < npairs && nt->last; i++) {
+        if (nt->tcap == 0) {
+            nt->tcap = cx_exp_db_series(pl->db, b, pr->reps[i], "revenue", NULL, pr->d, 0);
+            if (nt->tcap <= 0) {
                 break;
             }
-            ticks = malloc((size_t)tcap * sizeof *ticks);
-            net = malloc((size_t)tcap * sizeof *net);
-            mean_net = calloc((size_t)tcap, sizeof *mean_net);
-            if (!ticks || !net || !mean_net) {
-                snprintf(err, errlen, "out of memory");
-                free(per_rep_last);
-                goto done;
+            nt->ticks = malloc((size_t)nt->tcap * sizeof *nt->ticks);
+            nt->net = malloc((size_t)nt->tcap * sizeof *nt->net);
+            nt->mean_net = calloc((size_t)nt->tcap, sizeof *nt->mean_net);
+            if (!nt->ticks || !nt->net || !nt->mean_net) {
+                return -1;
             }
         }
-        int n = s_net_series(pl->db, b, s, reps[i], o->margin, ticks, net, tcap);
-        if (n != tcap) {
+        int n = s_net_series(pl->db, b, s, pr->reps[i], o->margin, nt->ticks, nt->net, nt->tcap);
+        if (n != nt->tcap) {
             continue;
         }
-        nt = n;
+        nt->nt = n;
         for (int t = 0; t < n; t++) {
-            mean_net[t] += net[t];
+            nt->mean_net[t] += nt->net[t];
         }
-        per_rep_last[n_last++] = net[n - 1];
-        int p = s_payback(net, n);
+        nt->last[nt->n_last++] = nt->net[n - 1];
+        int p = s_payback(nt->net, n);
         if (p >= 0) {
-            paid++;
-            first_pay[0] = ticks[p] < first_pay[0] ? ticks[p] : first_pay[0];
-            first_pay[1] = ticks[p] > first_pay[1] ? ticks[p] : first_pay[1];
+            int tk = nt->ticks[p];
+            nt->paid++;
+            nt->first_pay[0] = tk < nt->first_pay[0] ? tk : nt->first_pay[0];
+            nt->first_pay[1] = tk > nt->first_pay[1] ? tk : nt->first_pay[1];
         }
     }
-    if (nt > 0 && n_last > 0) {
-        cx_buf_printf(&pay, "tick,net_mean\n");
-        for (int t = 0; t < nt; t++) {
-            mean_net[t] /= n_last;
-            cx_buf_printf(&pay, "%d,%.10g\n", ticks[t], mean_net[t]);
-            double row[2] = {ticks[t], mean_net[t]};
-            cx_exp_db_exec_bind(pl->db, "INSERT INTO payback(tick, net_mean) VALUES(?1, ?2)", NULL,
-                                row, 2, NULL, 0);
-        }
-        cx_exp_ci_t ci;
-        cx_exp_ci(per_rep_last, n_last, 0.95, &ci);
-        int p = s_payback(mean_net, nt);
-        if (out) {
-            char v[96];
-            cx_exp_fmt_ci(v, sizeof v, ci.mean, ci.half);
+    return 0;
+}
+
+/* PAYBACK on the mean curve: payback.csv (pay), the payback table, meta
+ * payback_tick and, when out, the printed lines. */
+static void s_payback_report(const s_opts_t *o, cx_exp_plan_t *pl, s_net_t *nt, cx_buf_t *pay,
+                             FILE *out, char *err, size_t errlen)
+{
+    const int *ticks = nt->ticks;
+    cx_buf_printf(pay, "tick,net_mean\n");
+    for (int t = 0; t < nt->nt; t++) {
+        nt->mean_net[t] /= nt->n_last;
+        cx_buf_printf(pay, "%d,%.10g\n", ticks[t], nt->mean_net[t]);
+        double row[2] = {ticks[t], nt->mean_net[t]};
+        cx_exp_db_exec_bind(pl->db, "INSERT INTO payback(tick, net_mean) VALUES(?1, ?2)", NULL,
+                            row, 2, NULL, 0);
+    }
+    cx_exp_ci_t ci;
+    cx_exp_ci(nt->last, nt->n_last, 0.95, &ci);
+    int p = s_payback(nt->mean_net, nt->nt);
+    if (out) {
+        char v[96];
+        cx_exp_fmt_ci(v, sizeof v, ci.mean, ci.half);
+        fprintf(out,
+                "net return at the last tick (%s x extra revenue - extra cost - extra "
+                "investment, cumulative): %s\n",
+                "margin", v);
+        if (p >= 0) {
+            /* In months too: the tick's end, in the scenario's days. */
             fprintf(out,
-                    "net return at the last tick (%s x extra revenue - extra cost - extra "
-                    "investment, cumulative): %s\n",
-                    "margin", v);
-            if (p >= 0) {
-                /* In months too: the tick's end, in the scenario's days. */
-                fprintf(out,
-                        "payback: tick %d, month %.1f (from then on the cumulative extra revenue "
-                        "x margin covers the cumulative extra cost and investment)",
-                        ticks[p], (ticks[p] + 1) * o->tick_days / 30.4375);
-            } else {
-                fprintf(out, "payback: no payback within the horizon (ticks %d..%d)", ticks[0],
-                        ticks[nt - 1]);
-            }
-            fprintf(out, "; %d of %d replicates pay back", paid, n_last);
-            if (paid) {
-                fprintf(out, first_pay[0] == first_pay[1] ? " (at tick %d)" : " (ticks %d..%d)",
-                        first_pay[0], first_pay[1]);
-            }
-            fprintf(out, "\n");
+                    "payback: tick %d, month %.1f (from then on the cumulative extra revenue "
+                    "x margin covers the cumulative extra cost and investment)",
+                    ticks[p], (ticks[p] + 1) * o->tick_days / 30.4375);
+        } else {
+            fprintf(out, "payback: no payback within the horizon (ticks %d..%d)", ticks[0],
+                    ticks[nt->nt - 1]);
         }
-        char sql[128];
-        snprintf(sql, sizeof sql, "%d", p >= 0 ? ticks[p] : -1);
-        cx_exp_db_meta_set(pl->db, "payback_tick", p >= 0 ? sql : "none", err, errlen);
+        fprintf(out, "; %d of %d replicates pay back", nt->paid, nt->n_last);
+        if (nt->paid) {
+            fprintf(out, nt->first_pay[0] == nt->first_pay[1] ? " (at tick %d)" : " (ticks %d..%d)",
+                    nt->first_pay[0], nt->first_pay[1]);
+        }
+        fprintf(out, "\n");
     }
-    s_transitions(pl, b, "baseline", reps, npairs, out);
-    s_transitions(pl, s, "scenario", reps, npairs, out);
-    if (cx_exp_db_exec(pl->db, "COMMIT", err, errlen) != 0) {
-        free(per_rep_last);
-        goto done;
-    }
-    free(per_rep_last);
+    char sql[128];
+    snprintf(sql, sizeof sql, "%d", p >= 0 ? ticks[p] : -1);
+    cx_exp_db_meta_set(pl->db, "payback_tick", p >= 0 ? sql : "none", err, errlen);
+}
+
+/* Writes ROOT/NAME from b. Returns 0 or -1 (err set). */
+static int s_write(const cx_exp_plan_t *pl, const char *name, const cx_buf_t *b, char *err,
+                   size_t errlen)
+{
     char path[4300];
-    snprintf(path, sizeof path, "%s/compare.csv", pl->root);
-    if (csv.oom || cx_write_atomic(path, csv.p, csv.n) != 0) {
+    snprintf(path, sizeof path, "%s/%s", pl->root, name);
+    if (b->oom || cx_write_atomic(path, b->p, b->n) != 0) {
         snprintf(err, errlen, "cannot write %.1000s", path);
+        return -1;
+    }
+    return 0;
+}
+
+/* DELTAS, PAYBACK and the files, in one transaction. Returns 0 or -1 (err
+ * set). */
+static int s_report(const s_opts_t *o, cx_exp_plan_t *pl, long long b, long long s, FILE *out,
+                    char *err, size_t errlen)
+{
+    s_pairs_t pr;
+    pr.cap = o->com.replicates + 1;
+    pr.d = malloc((size_t)pr.cap * sizeof *pr.d);
+    pr.mb = malloc((size_t)pr.cap * sizeof *pr.mb);
+    pr.ms = malloc((size_t)pr.cap * sizeof *pr.ms);
+    pr.reps = malloc((size_t)pr.cap * sizeof *pr.reps);
+    s_net_t nt;
+    memset(&nt, 0, sizeof nt);
+    cx_buf_t csv, pay;
+    cx_buf_init(&csv);
+    cx_buf_init(&pay);
+    int rc = -1;
+    if (!pr.d || !pr.mb || !pr.ms || !pr.reps) {
+        snprintf(err, errlen, "out of memory");
         goto done;
     }
-    if (pay.n) {
-        snprintf(path, sizeof path, "%s/payback.csv", pl->root);
-        if (pay.oom || cx_write_atomic(path, pay.p, pay.n) != 0) {
-            snprintf(err, errlen, "cannot write %.1000s", path);
-            goto done;
-        }
+    cx_exp_db_exec(pl->db,
+                   "CREATE TABLE IF NOT EXISTS comparison(kpi TEXT PRIMARY KEY, n INTEGER, "
+                   "baseline_mean REAL, scenario_mean REAL, delta_mean REAL, delta_sd REAL, "
+                   "delta_half_width REAL, delta_ci_low REAL, delta_ci_high REAL);"
+                   "CREATE TABLE IF NOT EXISTS payback(tick INTEGER PRIMARY KEY, "
+                   "net_mean REAL);"
+                   "DELETE FROM comparison; DELETE FROM payback; BEGIN IMMEDIATE;",
+                   NULL, 0);
+    cx_buf_printf(&csv, "kpi,n,baseline_mean,scenario_mean,delta_mean,delta_ci_low,"
+                            "delta_ci_high\n");
+    int npairs = s_pairs(pl->db, b, s, "nps", pr.cap, pr.d, pr.mb, pr.ms, pr.reps);
+    s_deltas(o, pl, b, s, &pr, npairs, &csv, out);
+
+    /* Payback: the mean net curve over the paired replicates. */
+    if (s_net_sum(o, pl, b, s, &pr, npairs, &nt) != 0) {
+        snprintf(err, errlen, "out of memory");
+        goto done;
+    }
+    if (nt.nt > 0 && nt.n_last > 0) {
+        s_payback_report(o, pl, &nt, &pay, out, err, errlen);
+    }
+    s_transitions(pl, b, "baseline", pr.reps, npairs, out);
+    s_transitions(pl, s, "scenario", pr.reps, npairs, out);
+    if (cx_exp_db_exec(pl->db, "COMMIT", err, errlen) != 0) {
+        goto done;
+    }
+    if (s_write(pl, "compare.csv", &csv, err, errlen) != 0 ||
+        (pay.n && s_write(pl, "payback.csv", &pay, err, errlen) != 0)) {
+        goto done;
     }
     rc = 0;
 done:
@@ -659,14 +723,170 @@ done:
     }
     cx_buf_fini(&csv);
     cx_buf_fini(&pay);
-    free(d);
-    free(mb);
-    free(ms);
-    free(reps);
-    free(ticks);
-    free(net);
-    free(mean_net);
+    free(pr.d);
+    free(pr.mb);
+    free(pr.ms);
+    free(pr.reps);
+    s_net_fini(&nt);
     return rc;
+}
+
+/* The default directory: compares/SCENARIO-vs-BASELINE-HASH of what is
+ * compared (into outbuf). */
+static void s_default_dir(const s_opts_t *o, const cx_buf_t *key, char *outbuf, size_t cap)
+{
+    cx_buf_t def;
+    cx_buf_init(&def);
+    cx_buf_printf(&def, "%s\n%s\nseed %s\nticks %s\n", cx_buf_str(&key[0]), cx_buf_str(&key[1]),
+                  o->com.seed ? o->com.seed : "-", o->com.ticks ? o->com.ticks : "-");
+    char name[256], nb[100], ns[100];
+    const char *files[2] = {o->baseline, o->scenario};
+    char *names[2] = {nb, ns};
+    for (int k = 0; k < 2; k++) {
+        const char *base = strrchr(files[k], '/');
+        snprintf(names[k], 100, "%s", base ? base + 1 : files[k]);
+        char *dot = strrchr(names[k], '.');
+        if (dot && dot != names[k]) {
+            *dot = '\0';
+        }
+    }
+    snprintf(name, sizeof name, "%s-vs-%s", ns, nb);
+    cx_exp_default_dir(outbuf, cap, "compares", name, cx_buf_str(&def));
+    cx_buf_fini(&def);
+}
+
+/* The two sides of a comparison, as built by s_side. */
+typedef struct {
+    const char *sets[2][2 * S_MAX_SETS]; /* per side: its overrides */
+    int nsets[2];                        /* entries used */
+    cx_buf_t key[2], json[2];            /* per side: its key and params JSON */
+} s_sides_t;
+
+/* PLAN: the two points (baseline, scenario) with common random numbers,
+ * the margin and the tick's days settled. Returns 0, or the exit status
+ * (printed). */
+static int s_plan(s_opts_t *o, cx_exp_plan_t *pl, s_sides_t *sd, char *err, size_t errlen)
+{
+    pl->ticks = o->com.ticks;
+    pl->seed = o->com.seed;
+    pl->crn = true;
+    const char *files[2] = {o->baseline, o->scenario};
+    const char *labels[2] = {"baseline", "scenario"};
+    for (int k = 0; k < 2; k++) {
+        int r = cx_exp_plan_point_add(pl, files[k], labels[k], cx_buf_str(&sd->key[k]),
+                                      (char *const *)sd->sets[k], sd->nsets[k],
+                                      cx_buf_str(&sd->json[k]), err, errlen);
+        if (r < 0) {
+            fprintf(stderr, "cxsim compare: %s: %s%s\n", labels[k], err,
+                    r == -2 ? "; nothing was run" : "");
+            return r == -2 ? 2 : 1;
+        }
+    }
+    /* Common random numbers: both sides start from the baseline's seed. */
+    pl->point[1].base_seed = pl->point[0].base_seed;
+    if (isnan(o->margin)) {
+        /* What a sale returns is its gross profit: the baseline's margin. */
+        const cx_scenario_t *bsc = cx_exp_plan_scenario(pl, 0, err, errlen);
+        o->margin = bsc && bsc->gross_margin > 0 ? bsc->gross_margin : 1.0;
+    }
+    const cx_scenario_t *bsc = cx_exp_plan_scenario(pl, 0, err, errlen);
+    o->tick_days = bsc ? cx_tick_days(bsc->tick_unit) : 1.0;
+    return 0;
+}
+
+/* The experiment's meta: margin, window, creation, seeding. Returns 0 or 1
+ * (printed). */
+static int s_meta(const s_opts_t *o, cx_exp_plan_t *pl, char *err, size_t errlen)
+{
+    char m[32];
+    snprintf(m, sizeof m, "%.17g", o->margin);
+    cx_exp_db_meta_set(pl->db, "margin", m, err, errlen);
+    if (cx_exp_cmd_window(s_cmd, pl, o->window_days) != 0) {
+        return 1;
+    }
+    char now[32], have[8];
+    cx_exp_now_iso(now);
+    if (cx_exp_db_meta_get(pl->db, "created", have, sizeof have) == 0) {
+        cx_exp_db_meta_set(pl->db, "created", now, err, errlen);
+        cx_exp_db_meta_set(pl->db, "kind", "compare", err, errlen);
+    }
+    cx_exp_db_meta_set(pl->db, "seeding", "common", err, errlen);
+    char seed[32];
+    snprintf(seed, sizeof seed, "%llu", (unsigned long long)pl->point[0].base_seed);
+    cx_exp_db_meta_set(pl->db, "base_seed", seed, err, errlen);
+    return 0;
+}
+
+/* Queues the pairs not yet recorded and says what is to run. Returns 0, or
+ * the exit status (printed). */
+static int s_queue(const s_opts_t *o, cx_exp_plan_t *pl, cx_exp_exec_t *ex, const s_sides_t *sd,
+                   char *err, size_t errlen)
+{
+    int todo = 0;
+    for (int r = 0; r < o->com.replicates; r++) {
+        for (int k = 0; k < 2; k++) {
+            int q = 0;
+            int qr = cx_exp_plan_queue(pl, k, r, r + 1, ex, &q, err, errlen);
+            if (qr != 0) {
+                fprintf(stderr, "cxsim compare: %s\n", err);
+                return qr == 2 ? 2 : 1;
+            }
+            todo += q;
+        }
+    }
+    printf("compare %s: %d paired replicates = %d runs: %d to do, %lld already done; %d at a "
+           "time, engine %s\n",
+           pl->root, o->com.replicates, 2 * o->com.replicates, todo, pl->skipped, o->com.jobs,
+           o->com.engine);
+    printf("  baseline: %s", pl->point[0].scenario);
+    for (int i = 0; i < sd->nsets[0]; i++) {
+        printf(" --set %s", sd->sets[0][i]);
+    }
+    printf("\n  scenario: %s", pl->point[1].scenario);
+    for (int i = 0; i < sd->nsets[1]; i++) {
+        printf(" --set %s", sd->sets[1][i]);
+    }
+    printf("\n");
+    fflush(stdout);
+    return 0;
+}
+
+/* RUN, then DELTAS and PAYBACK (unless interrupted). Returns the exit
+ * status. */
+static int s_compare(s_opts_t *o, cx_exp_plan_t *pl, const s_sides_t *sd, cx_exp_exec_t **ex,
+                     char *err, size_t errlen)
+{
+    bool tty = isatty(2) != 0;
+    *ex = cx_exp_exec_new(pl->exe, pl->root, o->com.engine, o->com.jobs, tty);
+    if (!*ex) {
+        fprintf(stderr, "cxsim compare: out of memory\n");
+        return 1;
+    }
+    int rc = s_queue(o, pl, *ex, sd, err, errlen);
+    if (rc != 0) {
+        return rc;
+    }
+    s_ctx_t c = {pl, tty, 0};
+    int lr = cx_exp_cmd_loop(&o->com, *ex, pl, s_done, &c, &s_stop, err, errlen);
+    if (lr < 0) {
+        fprintf(stderr, "cxsim compare: %s\n", err);
+    } else if (lr == 1) {
+        fprintf(stderr, "cxsim compare: interrupted; recorded runs are kept: run the same "
+                        "command again to resume\n");
+    }
+    if (lr != 1) {
+        if (cx_exp_summary(pl->db, pl->root, NULL, err, errlen) != 0 ||
+            s_report(o, pl, pl->point[0].id, pl->point[1].id, o->com.quiet ? NULL : stdout, err,
+                     errlen) != 0) {
+            fprintf(stderr, "cxsim compare: %s\n", err);
+            lr = -1;
+        }
+        if (!o->com.quiet) {
+            printf("results: %s/compare.db, %s/compare.csv, %s/payback.csv\n", pl->root, pl->root,
+                   pl->root);
+        }
+    }
+    return lr == 0 && c.failed == 0 ? 0 : 1;
 }
 
 int cx_cmd_compare(int argc, char **argv)
@@ -678,39 +898,19 @@ int cx_cmd_compare(int argc, char **argv)
     }
     cx_signals_on_stop(s_on_signal);
 
-    const char *sets[2][2 * S_MAX_SETS];
-    int nsets[2];
-    cx_buf_t key[2], json[2];
+    s_sides_t sd;
     for (int k = 0; k < 2; k++) {
-        cx_buf_init(&key[k]);
-        cx_buf_init(&json[k]);
+        cx_buf_init(&sd.key[k]);
+        cx_buf_init(&sd.json[k]);
     }
-    s_side("baseline", o.baseline, o.both, o.n_both, o.bset, o.n_bset, &key[0], &json[0], sets[0],
-           &nsets[0]);
-    s_side("scenario", o.scenario, o.both, o.n_both, o.sset, o.n_sset, &key[1], &json[1], sets[1],
-           &nsets[1]);
+    s_side("baseline", o.baseline, o.both, o.n_both, o.bset, o.n_bset, &sd.key[0], &sd.json[0],
+           sd.sets[0], &sd.nsets[0]);
+    s_side("scenario", o.scenario, o.both, o.n_both, o.sset, o.n_sset, &sd.key[1], &sd.json[1],
+           sd.sets[1], &sd.nsets[1]);
     char outbuf[PATH_MAX];
     const char *out = o.com.out;
     if (!out) {
-        cx_buf_t def;
-        cx_buf_init(&def);
-        cx_buf_printf(&def, "%s\n%s\nseed %s\nticks %s\n", cx_buf_str(&key[0]),
-                          cx_buf_str(&key[1]), o.com.seed ? o.com.seed : "-",
-                          o.com.ticks ? o.com.ticks : "-");
-        char name[256], nb[100], ns[100];
-        const char *files[2] = {o.baseline, o.scenario};
-        char *names[2] = {nb, ns};
-        for (int k = 0; k < 2; k++) {
-            const char *base = strrchr(files[k], '/');
-            snprintf(names[k], 100, "%s", base ? base + 1 : files[k]);
-            char *dot = strrchr(names[k], '.');
-            if (dot && dot != names[k]) {
-                *dot = '\0';
-            }
-        }
-        snprintf(name, sizeof name, "%s-vs-%s", ns, nb);
-        cx_exp_default_dir(outbuf, sizeof outbuf, "compares", name, cx_buf_str(&def));
-        cx_buf_fini(&def);
+        s_default_dir(&o, sd.key, outbuf, sizeof outbuf);
         out = outbuf;
     }
     char err[2048] = "";
@@ -719,121 +919,20 @@ int cx_cmd_compare(int argc, char **argv)
     pl.lock_fd = -1;
     int rc = 1;
     cx_exp_exec_t *ex = NULL;
-    if (cx_exp_plan_init(&pl, out, "compare.db", err, sizeof err) != 0) {
+    if (cx_exp_plan_init(&pl, out, "compare.db", err, sizeof err) != 0 ||
+        cx_exp_plan_lock(&pl, err, sizeof err) != 0) {
         fprintf(stderr, "cxsim compare: %s\n", err);
-        goto done;
+    } else if ((rc = s_plan(&o, &pl, &sd, err, sizeof err)) != 0 ||
+               (rc = s_meta(&o, &pl, err, sizeof err)) != 0) {
+        /* said */
+    } else {
+        rc = s_compare(&o, &pl, &sd, &ex, err, sizeof err);
     }
-    if (cx_exp_plan_lock(&pl, err, sizeof err) != 0) {
-        fprintf(stderr, "cxsim compare: %s\n", err);
-        goto done;
-    }
-    pl.ticks = o.com.ticks;
-    pl.seed = o.com.seed;
-    pl.crn = true;
-    const char *files[2] = {o.baseline, o.scenario};
-    const char *labels[2] = {"baseline", "scenario"};
-    for (int k = 0; k < 2; k++) {
-        int r = cx_exp_plan_point_add(&pl, files[k], labels[k], cx_buf_str(&key[k]),
-                                      (char *const *)sets[k], nsets[k], cx_buf_str(&json[k]),
-                                      err, sizeof err);
-        if (r < 0) {
-            fprintf(stderr, "cxsim compare: %s: %s%s\n", labels[k], err,
-                    r == -2 ? "; nothing was run" : "");
-            rc = r == -2 ? 2 : 1;
-            goto done;
-        }
-    }
-    /* Common random numbers: both sides start from the baseline's seed. */
-    pl.point[1].base_seed = pl.point[0].base_seed;
-    if (isnan(o.margin)) {
-        /* What a sale returns is its gross profit: the baseline's margin. */
-        const cx_scenario_t *bsc = cx_exp_plan_scenario(&pl, 0, err, sizeof err);
-        o.margin = bsc && bsc->gross_margin > 0 ? bsc->gross_margin : 1.0;
-    }
-    {
-        const cx_scenario_t *bsc = cx_exp_plan_scenario(&pl, 0, err, sizeof err);
-        o.tick_days = bsc ? cx_tick_days(bsc->tick_unit) : 1.0;
-    }
-    {
-        char m[32];
-        snprintf(m, sizeof m, "%.17g", o.margin);
-        cx_exp_db_meta_set(pl.db, "margin", m, err, sizeof err);
-    }
-    if (cx_exp_cmd_window(s_cmd, &pl, o.window_days) != 0) {
-        goto done;
-    }
-    {
-        char now[32], have[8];
-        cx_exp_now_iso(now);
-        if (cx_exp_db_meta_get(pl.db, "created", have, sizeof have) == 0) {
-            cx_exp_db_meta_set(pl.db, "created", now, err, sizeof err);
-            cx_exp_db_meta_set(pl.db, "kind", "compare", err, sizeof err);
-        }
-        cx_exp_db_meta_set(pl.db, "seeding", "common", err, sizeof err);
-        char seed[32];
-        snprintf(seed, sizeof seed, "%llu", (unsigned long long)pl.point[0].base_seed);
-        cx_exp_db_meta_set(pl.db, "base_seed", seed, err, sizeof err);
-    }
-    bool tty = isatty(2) != 0;
-    ex = cx_exp_exec_new(pl.exe, pl.root, o.com.engine, o.com.jobs, tty);
-    if (!ex) {
-        fprintf(stderr, "cxsim compare: out of memory\n");
-        goto done;
-    }
-    int todo = 0;
-    for (int r = 0; r < o.com.replicates; r++) {
-        for (int k = 0; k < 2; k++) {
-            int q = 0;
-            int qr = cx_exp_plan_queue(&pl, k, r, r + 1, ex, &q, err, sizeof err);
-            if (qr != 0) {
-                fprintf(stderr, "cxsim compare: %s\n", err);
-                rc = qr == 2 ? 2 : 1;
-                goto done;
-            }
-            todo += q;
-        }
-    }
-    printf("compare %s: %d paired replicates = %d runs: %d to do, %lld already done; %d at a "
-           "time, engine %s\n",
-           pl.root, o.com.replicates, 2 * o.com.replicates, todo, pl.skipped, o.com.jobs,
-           o.com.engine);
-    printf("  baseline: %s", pl.point[0].scenario);
-    for (int i = 0; i < nsets[0]; i++) {
-        printf(" --set %s", sets[0][i]);
-    }
-    printf("\n  scenario: %s", pl.point[1].scenario);
-    for (int i = 0; i < nsets[1]; i++) {
-        printf(" --set %s", sets[1][i]);
-    }
-    printf("\n");
-    fflush(stdout);
-    s_ctx_t c = {&pl, tty, 0};
-    int lr = cx_exp_cmd_loop(&o.com, ex, &pl, s_done, &c, &s_stop, err, sizeof err);
-    if (lr < 0) {
-        fprintf(stderr, "cxsim compare: %s\n", err);
-    } else if (lr == 1) {
-        fprintf(stderr, "cxsim compare: interrupted; recorded runs are kept: run the same "
-                        "command again to resume\n");
-    }
-    if (lr != 1) {
-        if (cx_exp_summary(pl.db, pl.root, NULL, err, sizeof err) != 0 ||
-            s_report(&o, &pl, pl.point[0].id, pl.point[1].id, o.com.quiet ? NULL : stdout, err,
-                     sizeof err) != 0) {
-            fprintf(stderr, "cxsim compare: %s\n", err);
-            lr = -1;
-        }
-        if (!o.com.quiet) {
-            printf("results: %s/compare.db, %s/compare.csv, %s/payback.csv\n", pl.root, pl.root,
-                   pl.root);
-        }
-    }
-    rc = lr == 0 && c.failed == 0 ? 0 : 1;
-done:
     cx_exp_exec_destroy(&ex);
     cx_exp_plan_fini(&pl);
     for (int k = 0; k < 2; k++) {
-        cx_buf_fini(&key[k]);
-        cx_buf_fini(&json[k]);
+        cx_buf_fini(&sd.key[k]);
+        cx_buf_fini(&sd.json[k]);
     }
     return rc;
 }

@@ -105,6 +105,117 @@ static int s_pick(const cx_node_t *seq, const s_step_t *st)
     return idx < seq->n ? idx : -1;
 }
 
+/* No item of the list cur answers step st: says which ids and indexes
+ * would (where: the key before this step). */
+static void s_no_item(cx_diags_t *diags, const cx_node_t *cur, const s_step_t *st,
+                      const char *where, const char *note)
+{
+    /* List the ids the user could have meant. */
+    const char *ids[64];
+    char idbuf[64][40];
+    int n_ids = 0;
+    char list[300] = "";
+    size_t used = 0;
+    for (int i = 0; i < cur->n && n_ids < 64; i++) {
+        const cx_node_t *id = cx_node_get(cur->kids[i], "id");
+        if (id && id->type == CX_NODE_SCALAR && id->len < sizeof idbuf[0]) {
+            memcpy(idbuf[n_ids], id->text, id->len + 1);
+            ids[n_ids] = idbuf[n_ids];
+            if (used + id->len + 3 < sizeof list) {
+                used += (size_t)snprintf(list + used, sizeof list - used, "%s%s",
+                                         n_ids ? ", " : "", idbuf[n_ids]);
+            }
+            n_ids++;
+        }
+    }
+    char word[40];
+    snprintf(word, sizeof word, "%.*s", (int)(st->len > 39 ? 39 : st->len), st->text);
+    const char *hint = st->index ? NULL : cx_suggest(word, ids, n_ids);
+    char mean[80] = "";
+    if (hint) {
+        snprintf(mean, sizeof mean, "; did you mean '%s'?", hint);
+    }
+    if (n_ids) {
+        cx_diags_add(diags, "--set", 0, 0, where,
+                     "expected the id of an item of %s (%s) or an index below %d, "
+                     "found '%.*s'%s%s",
+                     where, list, cur->n, (int)(st->len > 60 ? 60 : st->len), st->text,
+                     mean, note);
+    } else {
+        cx_diags_add(diags, "--set", 0, 0, where,
+                     "expected an index below %d, found '%.*s'%s", cur->n,
+                     (int)(st->len > 60 ? 60 : st->len), st->text, note);
+    }
+}
+
+/* What a step of the key walks with. */
+typedef struct {
+    cx_doc_t *doc;     /* the document */
+    int origin;        /* the origin of new nodes */
+    cx_diags_t *diags; /* where problems go */
+    cx_node_t *vnode;  /* the value set */
+    const char *set;   /* the KEY=VALUE text */
+    const char *note;  /* " (from --set KEY=VALUE)" */
+} s_walk_t;
+
+/* One step st into the mapping cur (the last step when last): -1 an error
+ * (added), 0 the value is set, 1 go on from *curp. */
+static int s_map_step(const s_walk_t *w, cx_node_t *cur, const s_step_t *st, bool last,
+                      const char *where, cx_node_t **curp)
+{
+    cx_doc_t *doc = w->doc;
+    cx_diags_t *diags = w->diags;
+    cx_node_t *vnode = w->vnode;
+    const char *set = w->set, *note = w->note;
+    int origin = w->origin;
+    if (st->index) {
+        cx_diags_add(diags, "--set", 0, 0, where,
+                     "expected a key name after '%s', found [%.*s]: it is a mapping, "
+                     "not a list%s",
+                     where, (int)st->len, st->text, note);
+        return -1;
+    }
+    int found = -1;
+    for (int i = 0; i + 1 < cur->n; i += 2) {
+        if (s_is(cur->kids[i], st->text, st->len)) {
+            found = i;
+            break;
+        }
+    }
+    if (found < 0) {
+        cx_node_t *k = cx_doc_scalar(doc, st->text, st->len, true, 1, 1, origin);
+        cx_node_t *v = last ? vnode : cx_doc_node(doc, CX_NODE_MAP, 1, 1, origin);
+        if (!k || !v || cx_doc_append(doc, cur, k) < 0 || cx_doc_append(doc, cur, v) < 0) {
+            cx_diags_add(diags, "--set", 0, 0, "", "out of memory%s", note);
+            return -1;
+        }
+        *curp = v;
+        return 1;
+    }
+    if (last) {
+        cur->kids[found + 1] = vnode;
+        return 0;
+    }
+    cx_node_t *next = cur->kids[found + 1];
+    if (cx_node_is_null(next)) {
+        /* `company:` left empty in the file: make it a section. */
+        next = cx_doc_node(doc, CX_NODE_MAP, next->line, next->column, next->origin);
+        if (!next) {
+            cx_diags_add(diags, "--set", 0, 0, "", "out of memory%s", note);
+            return -1;
+        }
+        cur->kids[found + 1] = next;
+    } else if (next->type == CX_NODE_SCALAR) {
+        cx_diags_add(diags, "--set", 0, 0, "",
+                     "expected '%.*s' to be a section, found a "
+                     "single value: nothing can be set below it%s",
+                     (int)(st->end > 150 ? 150 : st->end), set, note);
+        return -1;
+    }
+    *curp = next;
+    return 1;
+}
+
 int cx_doc_set(cx_doc_t *doc, cx_node_t **root, const char *set, int origin, cx_diags_t *diags)
 {
     char note[320];
@@ -142,6 +253,7 @@ int cx_doc_set(cx_doc_t *doc, cx_node_t **root, const char *set, int origin, cx_
         return -1;
     }
 
+    s_walk_t w = {doc, origin, diags, vnode, set, note};
     cx_node_t *cur = *root;
     for (int s = 0; s < n; s++) {
         const s_step_t *st = &steps[s];
@@ -151,90 +263,14 @@ int cx_doc_set(cx_doc_t *doc, cx_node_t **root, const char *set, int origin, cx_
         char where[200];
         snprintf(where, sizeof where, "%.*s", (int)(before > 190 ? 190 : before), set);
         if (cur->type == CX_NODE_MAP) {
-            if (st->index) {
-                cx_diags_add(diags, "--set", 0, 0, where,
-                             "expected a key name after '%s', found [%.*s]: it is a mapping, "
-                             "not a list%s",
-                             where, (int)st->len, st->text, note);
-                return -1;
+            int r = s_map_step(&w, cur, st, last, where, &cur);
+            if (r <= 0) {
+                return r;
             }
-            int found = -1;
-            for (int i = 0; i + 1 < cur->n; i += 2) {
-                if (s_is(cur->kids[i], st->text, st->len)) {
-                    found = i;
-                    break;
-                }
-            }
-            if (found < 0) {
-                cx_node_t *k = cx_doc_scalar(doc, st->text, st->len, true, 1, 1, origin);
-                cx_node_t *v = last ? vnode : cx_doc_node(doc, CX_NODE_MAP, 1, 1, origin);
-                if (!k || !v || cx_doc_append(doc, cur, k) < 0 || cx_doc_append(doc, cur, v) < 0) {
-                    cx_diags_add(diags, "--set", 0, 0, "", "out of memory%s", note);
-                    return -1;
-                }
-                cur = v;
-                continue;
-            }
-            if (last) {
-                cur->kids[found + 1] = vnode;
-                return 0;
-            }
-            cx_node_t *next = cur->kids[found + 1];
-            if (cx_node_is_null(next)) {
-                /* `company:` left empty in the file: make it a section. */
-                next = cx_doc_node(doc, CX_NODE_MAP, next->line, next->column, next->origin);
-                if (!next) {
-                    cx_diags_add(diags, "--set", 0, 0, "", "out of memory%s", note);
-                    return -1;
-                }
-                cur->kids[found + 1] = next;
-            } else if (next->type == CX_NODE_SCALAR) {
-                cx_diags_add(diags, "--set", 0, 0, "",
-                             "expected '%.*s' to be a section, found a "
-                             "single value: nothing can be set below it%s",
-                             (int)(st->end > 150 ? 150 : st->end), set, note);
-                return -1;
-            }
-            cur = next;
         } else if (cur->type == CX_NODE_SEQ) {
             int idx = s_pick(cur, st);
             if (idx < 0) {
-                /* List the ids the user could have meant. */
-                const char *ids[64];
-                char idbuf[64][40];
-                int n_ids = 0;
-                char list[300] = "";
-                size_t used = 0;
-                for (int i = 0; i < cur->n && n_ids < 64; i++) {
-                    const cx_node_t *id = cx_node_get(cur->kids[i], "id");
-                    if (id && id->type == CX_NODE_SCALAR && id->len < sizeof idbuf[0]) {
-                        memcpy(idbuf[n_ids], id->text, id->len + 1);
-                        ids[n_ids] = idbuf[n_ids];
-                        if (used + id->len + 3 < sizeof list) {
-                            used += (size_t)snprintf(list + used, sizeof list - used, "%s%s",
-                                                     n_ids ? ", " : "", idbuf[n_ids]);
-                        }
-                        n_ids++;
-                    }
-                }
-                char word[40];
-                snprintf(word, sizeof word, "%.*s", (int)(st->len > 39 ? 39 : st->len), st->text);
-                const char *hint = st->index ? NULL : cx_suggest(word, ids, n_ids);
-                char mean[80] = "";
-                if (hint) {
-                    snprintf(mean, sizeof mean, "; did you mean '%s'?", hint);
-                }
-                if (n_ids) {
-                    cx_diags_add(diags, "--set", 0, 0, where,
-                                 "expected the id of an item of %s (%s) or an index below %d, "
-                                 "found '%.*s'%s%s",
-                                 where, list, cur->n, (int)(st->len > 60 ? 60 : st->len), st->text,
-                                 mean, note);
-                } else {
-                    cx_diags_add(diags, "--set", 0, 0, where,
-                                 "expected an index below %d, found '%.*s'%s", cur->n,
-                                 (int)(st->len > 60 ? 60 : st->len), st->text, note);
-                }
+                s_no_item(diags, cur, st, where, note);
                 return -1;
             }
             if (last) {

@@ -415,6 +415,230 @@ static bool s_text(s_ctx_t *x, const cx_node_t *n, const char *path, char *buf, 
     return true;
 }
 
+/* name: unique among every check loaded so far. */
+static void s_key_name(s_ctx_t *x, const cx_node_t *v, const char *p, cx_check_t *c,
+                       const cx_checks_t *prev, const cx_checks_t *mine)
+{
+    if (!s_text(x, v, p, c->name, sizeof c->name, "a name")) {
+        return;
+    }
+    for (int j = 0; j < prev->n + mine->n; j++) {
+        const cx_check_t *o = j < prev->n ? &prev->items[j] : &mine->items[j - prev->n];
+        if (o != c && o->name[0] && strcmp(o->name, c->name) == 0) {
+            s_err(x, v, p, "the name '%s' is taken by %s:%d", c->name, o->file, o->at.line);
+        }
+    }
+}
+
+/* scenario: a readable file, relative to the check file's directory. */
+static void s_key_scenario(s_ctx_t *x, const cx_node_t *v, const char *p, const char *dir,
+                           cx_check_t *c)
+{
+    char file[4096];
+    if (!s_text(x, v, p, file, sizeof file, "a scenario file")) {
+        return;
+    }
+    if (file[0] == '/' || !dir[0]) {
+        snprintf(c->scenario, sizeof c->scenario, "%s", file);
+    } else {
+        snprintf(c->scenario, sizeof c->scenario, "%.2000s/%.2000s", dir, file);
+    }
+    FILE *f = fopen(c->scenario, "r");
+    if (!f) {
+        s_err(x, v, p, "cannot read the scenario %s: %s", c->scenario, strerror(errno));
+    } else {
+        fclose(f);
+    }
+}
+
+/* kpi: a column of kpis.csv (known today, or a word the runs may bring). */
+static void s_key_kpi(s_ctx_t *x, const cx_node_t *v, const char *p, cx_check_t *c)
+{
+    c->kpi_at = (cx_check_pos_t){v->line, v->column};
+    if (!s_text(x, v, p, c->kpi, sizeof c->kpi, "a column of kpis.csv")) {
+        return;
+    }
+    int nk;
+    const char *const *cols = cx_check_kpi_columns(&nk);
+    bool word = strspn(c->kpi, "abcdefghijklmnopqrstuvwxyz0123456789_") == strlen(c->kpi) &&
+                c->kpi[0] >= 'a' && c->kpi[0] <= 'z';
+    for (int j = 0; j < nk; j++) {
+        c->kpi_known |= strcmp(cols[j], c->kpi) == 0;
+    }
+    const char *hint = c->kpi_known ? NULL : cx_suggest(c->kpi, cols, nk);
+    if (!word || hint) {
+        char mean[80] = "";
+        if (hint) {
+            snprintf(mean, sizeof mean, "; did you mean '%s'?", hint);
+        }
+        s_err(x, v, p,
+              "expected a column of kpis.csv (such as nps, csat, ces, "
+              "churn_rate, customers, revenue), found '%s'%s",
+              c->kpi, mean);
+    }
+}
+
+/* expect: a name, or a mapping of one ranged kind. Returns true when
+ * valid. */
+static bool s_key_expect(s_ctx_t *x, const cx_node_t *v, const char *p, cx_check_t *c)
+{
+    if (v && v->type == CX_NODE_MAP) {
+        if (v->n != 2) {
+            s_err(x, v, p,
+                  "expected one of {between: [LOW, HIGH]} or "
+                  "{ratio_between: [LOW, HIGH]}, found a mapping of %d keys",
+                  v->n / 2);
+            return false;
+        }
+        static const char *const ranged[] = {"between", "ratio_between"};
+        int e = s_name(x, v->kids[0], p, ranged, 2, "a kind of expectation with a range");
+        if (e < 0) {
+            return false;
+        }
+        char pp[160];
+        snprintf(pp, sizeof pp, "%s.%s", p, ranged[e]);
+        c->expect = e == 0 ? CX_EXPECT_BETWEEN : CX_EXPECT_RATIO_BETWEEN;
+        return s_range(x, v->kids[1], pp, &c->lo, &c->hi);
+    }
+    int e = -1;
+    if (cx_node_is(v, "between") || cx_node_is(v, "ratio_between")) {
+        s_err(x, v, p, "%s needs a range: write expect: {%s: [LOW, HIGH]}", v->text, v->text);
+    } else {
+        e = s_name(x, v, p, s_expects, 4, "what must hold");
+    }
+    if (e >= 0) {
+        c->expect = (cx_expect_t)e;
+        return true;
+    }
+    return false;
+}
+
+/* What the keys of one check left for the checks across keys. */
+typedef struct {
+    bool seen[S_NKEYS];     /* per key: given */
+    const cx_node_t *expect; /* the expect value, or NULL */
+    const cx_node_t *tol;   /* the tolerance value, or NULL */
+    bool ok_expect;         /* expect is valid */
+} s_keys_t;
+
+/* The index of key k in s_keys, or -1 (reported, with a suggestion). */
+static int s_key_index(s_ctx_t *x, const cx_node_t *k, const char *p)
+{
+    for (int j = 0; j < S_NKEYS && s_scalar(k); j++) {
+        if (cx_node_is(k, s_keys[j])) {
+            return j;
+        }
+    }
+    char shown[100];
+    const char *hint = s_scalar(k) ? cx_suggest(k->text, s_keys, S_NKEYS) : NULL;
+    char mean[64] = "";
+    if (hint) {
+        snprintf(mean, sizeof mean, "; did you mean '%s'?", hint);
+    }
+    s_err(x, k, p, "unknown key %s%s", s_show(k, shown, sizeof shown), mean);
+    return -1;
+}
+
+/* One key of a check: its value read into c. */
+static void s_key(s_ctx_t *x, int key, const cx_node_t *v, const char *p, const char *dir,
+                  cx_check_t *c, s_keys_t *ks)
+{
+    char shown[100];
+    switch (key) {
+    case 1: /* source */
+        s_text(x, v, p, c->source, sizeof c->source,
+               "the source of the statement (seed file and passage, or paper)");
+        break;
+    case 2: /* scenario */
+        s_key_scenario(x, v, p, dir, c);
+        break;
+    case 3: /* set */
+        c->set_at = (cx_check_pos_t){v->line, v->column};
+        s_sets(x, v, p, c->set, &c->n_set);
+        break;
+    case 4: /* change */
+        c->chg_at = (cx_check_pos_t){v->line, v->column};
+        c->has_change = true;
+        s_change(x, v, p, c);
+        break;
+    case 5: /* kpi */
+        s_key_kpi(x, v, p, c);
+        break;
+    case 6: { /* how */
+        int h = s_name(x, v, p, s_hows, 4, "an aggregate over the window");
+        c->how = h >= 0 ? (cx_how_t)h : CX_HOW_MEAN;
+        break;
+    }
+    case 7: /* window */
+        s_window(x, v, p, c->window);
+        break;
+    case 8: /* reference_window */
+        c->has_ref = s_window(x, v, p, c->ref);
+        break;
+    case 9: { /* replicates */
+        long r;
+        if (!s_int(v, 2, 10000, &r)) {
+            s_err(x, v, p, "expected a number of replicates from 2 to 10000, found %s",
+                  s_show(v, shown, sizeof shown));
+        } else {
+            c->replicates = (int)r;
+        }
+        break;
+    }
+    case 10: /* quick */
+        if (cx_node_is(v, "true")) {
+            c->quick = true;
+        } else if (!cx_node_is(v, "false")) {
+            s_err(x, v, p, "expected true or false, found %s", s_show(v, shown, sizeof shown));
+        }
+        break;
+    case 11: /* expect */
+        ks->expect = v;
+        ks->ok_expect = s_key_expect(x, v, p, c);
+        break;
+    case 12: /* tolerance */
+        ks->tol = v;
+        if (!s_number(v, &c->tolerance) || c->tolerance < 0) {
+            s_err(x, v, p, "expected a tolerance >= 0 in the KPI's units, found %s",
+                  s_show(v, shown, sizeof shown));
+        }
+        break;
+    }
+}
+
+/* The checks across keys: required keys, and keys that do not go
+ * together. */
+static void s_across(s_ctx_t *x, const cx_node_t *item, const char *path, cx_check_t *c,
+                     const s_keys_t *ks)
+{
+    char p[128];
+    static const int required[] = {0, 1, 2, 5, 7, 11};
+    for (size_t j = 0; j < sizeof required / sizeof required[0]; j++) {
+        if (!ks->seen[required[j]]) {
+            s_err(x, item, path, "missing key '%s'", s_keys[required[j]]);
+        }
+    }
+    if (ks->tol && ks->ok_expect && c->expect != CX_EXPECT_NO_DECREASE &&
+        c->expect != CX_EXPECT_NO_INCREASE) {
+        snprintf(p, sizeof p, "%s.tolerance", path);
+        s_err(x, ks->tol, p, "tolerance goes with expect: no_decrease or no_increase, not %s",
+              cx_expect_name(c->expect));
+    }
+    if (c->has_ref && c->has_change) {
+        snprintf(p, sizeof p, "%s.reference_window", path);
+        s_err(x, cx_node_get(item, "reference_window"), p,
+              "a check compares either two scenarios (change) or two windows of one "
+              "(reference_window), not both");
+    }
+    if (ks->ok_expect && !c->has_change && !c->has_ref && c->expect != CX_EXPECT_BETWEEN) {
+        snprintf(p, sizeof p, "%s.expect", path);
+        s_err(x, ks->expect, p,
+              "expect: %s compares two sides: give a change (or a reference_window), or use "
+              "{between: [LOW, HIGH]} for an absolute check",
+              cx_expect_name(c->expect));
+    }
+}
+
 static void s_one(s_ctx_t *x, const cx_node_t *item, int idx, const char *dir, cx_check_t *c,
                   const cx_checks_t *prev, const cx_checks_t *mine)
 {
@@ -432,192 +656,27 @@ static void s_one(s_ctx_t *x, const cx_node_t *item, int idx, const char *dir, c
               s_show(item, shown, sizeof shown));
         return;
     }
-    const cx_node_t *expect = NULL, *tol = NULL;
-    bool seen[S_NKEYS] = {false}, window = false, ok_expect = false;
+    s_keys_t ks;
+    memset(&ks, 0, sizeof ks);
     for (int i = 0; i + 1 < item->n; i += 2) {
         const cx_node_t *k = item->kids[i], *v = item->kids[i + 1];
-        int key = -1;
-        for (int j = 0; j < S_NKEYS && s_scalar(k); j++) {
-            if (cx_node_is(k, s_keys[j])) {
-                key = j;
-            }
-        }
         snprintf(p, sizeof p, "%s.%.40s", path, s_scalar(k) ? k->text : "?");
+        int key = s_key_index(x, k, p);
         if (key < 0) {
-            const char *hint = s_scalar(k) ? cx_suggest(k->text, s_keys, S_NKEYS) : NULL;
-            char mean[64] = "";
-            if (hint) {
-                snprintf(mean, sizeof mean, "; did you mean '%s'?", hint);
-            }
-            s_err(x, k, p, "unknown key %s%s", s_show(k, shown, sizeof shown), mean);
             continue;
         }
-        if (seen[key]) {
+        if (ks.seen[key]) {
             s_err(x, k, p, "key '%s' given twice", s_keys[key]);
             continue;
         }
-        seen[key] = true;
-        switch (key) {
-        case 0: /* name */
-            if (s_text(x, v, p, c->name, sizeof c->name, "a name")) {
-                for (int j = 0; j < prev->n + mine->n; j++) {
-                    const cx_check_t *o = j < prev->n ? &prev->items[j] : &mine->items[j - prev->n];
-                    if (o != c && o->name[0] && strcmp(o->name, c->name) == 0) {
-                        s_err(x, v, p, "the name '%s' is taken by %s:%d", c->name, o->file,
-                              o->at.line);
-                    }
-                }
-            }
-            break;
-        case 1: /* source */
-            s_text(x, v, p, c->source, sizeof c->source,
-                   "the source of the statement (seed file and passage, or paper)");
-            break;
-        case 2: { /* scenario */
-            char file[4096];
-            if (s_text(x, v, p, file, sizeof file, "a scenario file")) {
-                if (file[0] == '/' || !dir[0]) {
-                    snprintf(c->scenario, sizeof c->scenario, "%s", file);
-                } else {
-                    snprintf(c->scenario, sizeof c->scenario, "%.2000s/%.2000s", dir, file);
-                }
-                FILE *f = fopen(c->scenario, "r");
-                if (!f) {
-                    s_err(x, v, p, "cannot read the scenario %s: %s", c->scenario, strerror(errno));
-                } else {
-                    fclose(f);
-                }
-            }
-            break;
-        }
-        case 3: /* set */
-            c->set_at = (cx_check_pos_t){v->line, v->column};
-            s_sets(x, v, p, c->set, &c->n_set);
-            break;
-        case 4: /* change */
-            c->chg_at = (cx_check_pos_t){v->line, v->column};
-            c->has_change = true;
-            s_change(x, v, p, c);
-            break;
-        case 5: /* kpi */
-            c->kpi_at = (cx_check_pos_t){v->line, v->column};
-            if (s_text(x, v, p, c->kpi, sizeof c->kpi, "a column of kpis.csv")) {
-                int nk;
-                const char *const *cols = cx_check_kpi_columns(&nk);
-                bool word =
-                    strspn(c->kpi, "abcdefghijklmnopqrstuvwxyz0123456789_") == strlen(c->kpi) &&
-                    c->kpi[0] >= 'a' && c->kpi[0] <= 'z';
-                for (int j = 0; j < nk; j++) {
-                    c->kpi_known |= strcmp(cols[j], c->kpi) == 0;
-                }
-                const char *hint = c->kpi_known ? NULL : cx_suggest(c->kpi, cols, nk);
-                if (!word || hint) {
-                    char mean[80] = "";
-                    if (hint) {
-                        snprintf(mean, sizeof mean, "; did you mean '%s'?", hint);
-                    }
-                    s_err(x, v, p,
-                          "expected a column of kpis.csv (such as nps, csat, ces, "
-                          "churn_rate, customers, revenue), found '%s'%s",
-                          c->kpi, mean);
-                }
-            }
-            break;
-        case 6: { /* how */
-            int h = s_name(x, v, p, s_hows, 4, "an aggregate over the window");
-            c->how = h >= 0 ? (cx_how_t)h : CX_HOW_MEAN;
-            break;
-        }
-        case 7: /* window */
-            window = s_window(x, v, p, c->window);
-            break;
-        case 8: /* reference_window */
-            c->has_ref = s_window(x, v, p, c->ref);
-            break;
-        case 9: { /* replicates */
-            long r;
-            if (!s_int(v, 2, 10000, &r)) {
-                s_err(x, v, p, "expected a number of replicates from 2 to 10000, found %s",
-                      s_show(v, shown, sizeof shown));
-            } else {
-                c->replicates = (int)r;
-            }
-            break;
-        }
-        case 10: /* quick */
-            if (cx_node_is(v, "true")) {
-                c->quick = true;
-            } else if (!cx_node_is(v, "false")) {
-                s_err(x, v, p, "expected true or false, found %s", s_show(v, shown, sizeof shown));
-            }
-            break;
-        case 11: /* expect */
-            expect = v;
-            if (v && v->type == CX_NODE_MAP) {
-                if (v->n != 2) {
-                    s_err(x, v, p,
-                          "expected one of {between: [LOW, HIGH]} or "
-                          "{ratio_between: [LOW, HIGH]}, found a mapping of %d keys",
-                          v->n / 2);
-                    break;
-                }
-                static const char *const ranged[] = {"between", "ratio_between"};
-                int e = s_name(x, v->kids[0], p, ranged, 2, "a kind of expectation with a range");
-                if (e >= 0) {
-                    char pp[160];
-                    snprintf(pp, sizeof pp, "%s.%s", p, ranged[e]);
-                    c->expect = e == 0 ? CX_EXPECT_BETWEEN : CX_EXPECT_RATIO_BETWEEN;
-                    ok_expect = s_range(x, v->kids[1], pp, &c->lo, &c->hi);
-                }
-            } else {
-                int e = -1;
-                if (cx_node_is(v, "between") || cx_node_is(v, "ratio_between")) {
-                    s_err(x, v, p, "%s needs a range: write expect: {%s: [LOW, HIGH]}", v->text,
-                          v->text);
-                } else {
-                    e = s_name(x, v, p, s_expects, 4, "what must hold");
-                }
-                if (e >= 0) {
-                    c->expect = (cx_expect_t)e;
-                    ok_expect = true;
-                }
-            }
-            break;
-        case 12: /* tolerance */
-            tol = v;
-            if (!s_number(v, &c->tolerance) || c->tolerance < 0) {
-                s_err(x, v, p, "expected a tolerance >= 0 in the KPI's units, found %s",
-                      s_show(v, shown, sizeof shown));
-            }
-            break;
+        ks.seen[key] = true;
+        if (key == 0) {
+            s_key_name(x, v, p, c, prev, mine);
+        } else {
+            s_key(x, key, v, p, dir, c, &ks);
         }
     }
-    static const int required[] = {0, 1, 2, 5, 7, 11};
-    for (size_t j = 0; j < sizeof required / sizeof required[0]; j++) {
-        if (!seen[required[j]]) {
-            s_err(x, item, path, "missing key '%s'", s_keys[required[j]]);
-        }
-    }
-    if (tol && ok_expect && c->expect != CX_EXPECT_NO_DECREASE &&
-        c->expect != CX_EXPECT_NO_INCREASE) {
-        snprintf(p, sizeof p, "%s.tolerance", path);
-        s_err(x, tol, p, "tolerance goes with expect: no_decrease or no_increase, not %s",
-              cx_expect_name(c->expect));
-    }
-    if (c->has_ref && c->has_change) {
-        snprintf(p, sizeof p, "%s.reference_window", path);
-        s_err(x, cx_node_get(item, "reference_window"), p,
-              "a check compares either two scenarios (change) or two windows of one "
-              "(reference_window), not both");
-    }
-    if (ok_expect && !c->has_change && !c->has_ref && c->expect != CX_EXPECT_BETWEEN) {
-        snprintf(p, sizeof p, "%s.expect", path);
-        s_err(x, expect, p,
-              "expect: %s compares two sides: give a change (or a reference_window), or use "
-              "{between: [LOW, HIGH]} for an absolute check",
-              cx_expect_name(c->expect));
-    }
-    (void)window;
+    s_across(x, item, path, c, &ks);
 }
 
 /* Sorts diagnostics [from, n) by position, keeping the order of equals

@@ -427,6 +427,113 @@ static bool s_same_failure(cx_exp_db_t *db, long long point, int replicate, cons
     return same;
 }
 
+/* Removes what a previous attempt of point/replicate left (its rows and
+ * its run). Returns 0 or -1 (err set). */
+static int s_clear_run(cx_exp_db_t *db, long long point, int replicate, char *err, size_t errlen)
+{
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "DELETE FROM kpis WHERE run_id IN (SELECT run_id FROM runs WHERE point = %lld AND "
+             "replicate = %d); DELETE FROM departments WHERE run_id IN (SELECT run_id FROM runs "
+             "WHERE point = %lld AND replicate = %d);",
+             point, replicate, point, replicate);
+    if (cx_exp_db_exec(db, sql, err, errlen) != 0) {
+        return -1;
+    }
+    snprintf(sql, sizeof sql, "DELETE FROM runs WHERE point = %lld AND replicate = %d", point,
+             replicate);
+    return cx_exp_db_exec(db, sql, err, errlen) != 0 ? -1 : 0;
+}
+
+/* Inserts the run as failed with reason why (its record in rj). Returns
+ * its run_id, or -1 (err set). */
+static long long s_insert_run(cx_exp_db_t *db, sqlite3_stmt *rj, long long point, int replicate,
+                              const char *why, const char *params, const char *sha,
+                              const char *rel_dir, char *err, size_t errlen)
+{
+    sqlite3_stmt *ins = NULL;
+    if (sqlite3_prepare_v2(
+            db->h,
+            "INSERT INTO runs(point, replicate, seed, status, reason, params, sets, scenario, "
+            "scenario_sha256, cxsim_version, engine, host, command, started, finished, "
+            "wall_seconds, run_dir) VALUES(?1, ?2, ?3, 'failed', ?4, json(?5), ?6, ?7, ?8, ?9, "
+            "?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+            -1, &ins, NULL) != SQLITE_OK) {
+        cx_exp_db__err(err, errlen, "database", db->h);
+        return -1;
+    }
+    sqlite3_bind_int64(ins, 1, point);
+    sqlite3_bind_int(ins, 2, replicate);
+    sqlite3_bind_int64(ins, 3, sqlite3_column_int64(rj, S_RJ_SEED));
+    sqlite3_bind_text(ins, 4, why, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(ins, 5, params, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(ins, 6, cx_exp_db__col(rj, S_RJ_SETS), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(ins, 7, cx_exp_db__col(rj, S_RJ_SCENARIO), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(ins, 8, sha[0] ? sha : cx_exp_db__col(rj, S_RJ_EXPECTED), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(ins, 9, cx_exp_db__col(rj, S_RJ_VERSION), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(ins, 10, cx_exp_db__col(rj, S_RJ_ENGINE), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(ins, 11, cx_exp_db__col(rj, S_RJ_HOST), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(ins, 12, cx_exp_db__col(rj, S_RJ_COMMAND), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(ins, 13, cx_exp_db__col(rj, S_RJ_STARTED), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(ins, 14, cx_exp_db__col(rj, S_RJ_FINISHED), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_double(ins, 15, sqlite3_column_double(rj, S_RJ_WALL));
+    sqlite3_bind_text(ins, 16, rel_dir, -1, SQLITE_TRANSIENT);
+    long long run_id = -1;
+    if (sqlite3_step(ins) != SQLITE_DONE) {
+        cx_exp_db__err(err, errlen, "database", db->h);
+    } else {
+        run_id = sqlite3_last_insert_rowid(db->h);
+    }
+    sqlite3_finalize(ins);
+    return run_id;
+}
+
+/* A completed run's rows: kpis.csv and departments.csv. A bad file makes
+ * the run failed, not the import: rolled back to before the rows, with why
+ * recorded (and *completed cleared). Returns 0 or -1 (err set). */
+static int s_insert_rows(cx_exp_db_t *db, long long run_id, const char *kpis, const char *depts,
+                         long long ticks_expected, const char *sha, const char *yaml, char *why,
+                         size_t whylen, bool *completed, char *err, size_t errlen)
+{
+    char sql[256];
+    long long last = -1;
+    char why2[1024] = "";
+    if (cx_exp_db_exec(db, "SAVEPOINT rows", err, errlen) != 0) {
+        return -1;
+    }
+    long long nk = s_csv_insert(db, "kpis", run_id, kpis, "kpis.csv", &last, why2, sizeof why2);
+    long long nd = nk < 0 ? -1
+                          : s_csv_insert(db, "departments", run_id, depts, "departments.csv",
+                                         NULL, why2, sizeof why2);
+    if (nk >= 0 && nk != ticks_expected) {
+        snprintf(why2, sizeof why2, "kpis.csv has %lld rows, summary.json %lld ticks", nk,
+                 ticks_expected);
+        nk = -1;
+    }
+    if (nk < 0 || nd < 0) {
+        sqlite3_exec(db->h, "ROLLBACK TO rows", NULL, NULL, NULL);
+        snprintf(why, whylen, "%s", why2);
+        *completed = false;
+        snprintf(sql, sizeof sql, "UPDATE runs SET reason = ?1 WHERE run_id = %lld", run_id);
+        sqlite3_stmt *up;
+        if (sqlite3_prepare_v2(db->h, sql, -1, &up, NULL) == SQLITE_OK) {
+            sqlite3_bind_text(up, 1, why, -1, SQLITE_TRANSIENT);
+            sqlite3_step(up);
+            sqlite3_finalize(up);
+        }
+    } else {
+        snprintf(sql, sizeof sql,
+                 "UPDATE runs SET status = 'completed', reason = NULL, ticks = %lld, "
+                 "last_tick = %lld WHERE run_id = %lld",
+                 nk, last, run_id);
+        if (cx_exp_db_exec(db, sql, err, errlen) != 0 ||
+            s_put_scenario(db, sha, yaml, err, errlen) != 0) {
+            return -1;
+        }
+    }
+    return cx_exp_db_exec(db, "RELEASE rows", err, errlen) != 0 ? -1 : 0;
+}
+
 int cx_exp_db_import(cx_exp_db_t *db, const char *run_dir, const char *rel_dir, char *err,
                      size_t errlen)
 {
@@ -439,7 +546,7 @@ int cx_exp_db_import(cx_exp_db_t *db, const char *run_dir, const char *rel_dir, 
     }
     int out = -1;
     char *kpis = NULL, *depts = NULL, *yaml = NULL;
-    sqlite3_stmt *rj = NULL, *ins = NULL;
+    sqlite3_stmt *rj = NULL;
     bool in_tx = false;
     if (sqlite3_prepare_v2(db->h, s_rj_sql, -1, &rj, NULL) != SQLITE_OK) {
         cx_exp_db__err(err, errlen, "database", db->h);
@@ -493,92 +600,17 @@ int cx_exp_db_import(cx_exp_db_t *db, const char *run_dir, const char *rel_dir, 
         out = 2;
         goto done;
     }
-    char sql[256];
-    snprintf(sql, sizeof sql,
-             "DELETE FROM kpis WHERE run_id IN (SELECT run_id FROM runs WHERE point = %lld AND "
-             "replicate = %d); DELETE FROM departments WHERE run_id IN (SELECT run_id FROM runs "
-             "WHERE point = %lld AND replicate = %d);",
-             point, replicate, point, replicate);
-    if (cx_exp_db_exec(db, sql, err, errlen) != 0) {
+    if (s_clear_run(db, point, replicate, err, errlen) != 0) {
         goto done;
     }
-    snprintf(sql, sizeof sql, "DELETE FROM runs WHERE point = %lld AND replicate = %d", point,
-             replicate);
-    if (cx_exp_db_exec(db, sql, err, errlen) != 0) {
+    long long run_id =
+        s_insert_run(db, rj, point, replicate, why, params, sha, rel_dir, err, errlen);
+    if (run_id < 0) {
         goto done;
     }
-    if (sqlite3_prepare_v2(
-            db->h,
-            "INSERT INTO runs(point, replicate, seed, status, reason, params, sets, scenario, "
-            "scenario_sha256, cxsim_version, engine, host, command, started, finished, "
-            "wall_seconds, run_dir) VALUES(?1, ?2, ?3, 'failed', ?4, json(?5), ?6, ?7, ?8, ?9, "
-            "?10, ?11, ?12, ?13, ?14, ?15, ?16)",
-            -1, &ins, NULL) != SQLITE_OK) {
-        cx_exp_db__err(err, errlen, "database", db->h);
+    if (completed && s_insert_rows(db, run_id, kpis, depts, ticks_expected, sha, yaml, why,
+                                   sizeof why, &completed, err, errlen) != 0) {
         goto done;
-    }
-    sqlite3_bind_int64(ins, 1, point);
-    sqlite3_bind_int(ins, 2, replicate);
-    sqlite3_bind_int64(ins, 3, sqlite3_column_int64(rj, S_RJ_SEED));
-    sqlite3_bind_text(ins, 4, why, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(ins, 5, params, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(ins, 6, cx_exp_db__col(rj, S_RJ_SETS), -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(ins, 7, cx_exp_db__col(rj, S_RJ_SCENARIO), -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(ins, 8, sha[0] ? sha : cx_exp_db__col(rj, S_RJ_EXPECTED), -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(ins, 9, cx_exp_db__col(rj, S_RJ_VERSION), -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(ins, 10, cx_exp_db__col(rj, S_RJ_ENGINE), -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(ins, 11, cx_exp_db__col(rj, S_RJ_HOST), -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(ins, 12, cx_exp_db__col(rj, S_RJ_COMMAND), -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(ins, 13, cx_exp_db__col(rj, S_RJ_STARTED), -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(ins, 14, cx_exp_db__col(rj, S_RJ_FINISHED), -1, SQLITE_TRANSIENT);
-    sqlite3_bind_double(ins, 15, sqlite3_column_double(rj, S_RJ_WALL));
-    sqlite3_bind_text(ins, 16, rel_dir, -1, SQLITE_TRANSIENT);
-    if (sqlite3_step(ins) != SQLITE_DONE) {
-        cx_exp_db__err(err, errlen, "database", db->h);
-        goto done;
-    }
-    long long run_id = sqlite3_last_insert_rowid(db->h);
-    if (completed) {
-        /* A bad file makes the run failed, not the import: roll back to
-         * here and record why. */
-        long long last = -1;
-        char why2[1024] = "";
-        if (cx_exp_db_exec(db, "SAVEPOINT rows", err, errlen) != 0) {
-            goto done;
-        }
-        long long nk = s_csv_insert(db, "kpis", run_id, kpis, "kpis.csv", &last, why2, sizeof why2);
-        long long nd = nk < 0 ? -1
-                              : s_csv_insert(db, "departments", run_id, depts, "departments.csv",
-                                             NULL, why2, sizeof why2);
-        if (nk >= 0 && nk != ticks_expected) {
-            snprintf(why2, sizeof why2, "kpis.csv has %lld rows, summary.json %lld ticks", nk,
-                     ticks_expected);
-            nk = -1;
-        }
-        if (nk < 0 || nd < 0) {
-            sqlite3_exec(db->h, "ROLLBACK TO rows", NULL, NULL, NULL);
-            snprintf(why, sizeof why, "%s", why2);
-            completed = false;
-            snprintf(sql, sizeof sql, "UPDATE runs SET reason = ?1 WHERE run_id = %lld", run_id);
-            sqlite3_stmt *up;
-            if (sqlite3_prepare_v2(db->h, sql, -1, &up, NULL) == SQLITE_OK) {
-                sqlite3_bind_text(up, 1, why, -1, SQLITE_TRANSIENT);
-                sqlite3_step(up);
-                sqlite3_finalize(up);
-            }
-        } else {
-            snprintf(sql, sizeof sql,
-                     "UPDATE runs SET status = 'completed', reason = NULL, ticks = %lld, "
-                     "last_tick = %lld WHERE run_id = %lld",
-                     nk, last, run_id);
-            if (cx_exp_db_exec(db, sql, err, errlen) != 0 ||
-                s_put_scenario(db, sha, yaml, err, errlen) != 0) {
-                goto done;
-            }
-        }
-        if (cx_exp_db_exec(db, "RELEASE rows", err, errlen) != 0) {
-            goto done;
-        }
     }
     if (cx_exp_db_exec(db, "COMMIT", err, errlen) != 0) {
         goto done;
@@ -592,7 +624,6 @@ done:
     if (in_tx) {
         sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
     }
-    sqlite3_finalize(ins);
     sqlite3_finalize(rj);
     free(kpis);
     free(depts);

@@ -624,17 +624,19 @@ static void s_range(const double *v, int n, double *lo, double *hi)
     }
 }
 
-int cx_svg_chart(cx_buf_t *out, const cx_svg_chart_t *c, const cx_svg_series_t *s, int ns,
-                 const cx_svg_marker_t *m, int nm)
-{
-    double W = c->width > 0 ? c->width : 720;
-    double H0 = c->height > 0 ? c->height : 260;
-    double px0 = 64, px1 = W - 20;
-    int rows = s_legend_rows(s, ns, px0, px1);
-    double H = H0 + 14 * rows;
-    double py0 = 30 + 14 * rows + 10, py1 = H - 40;
+/* The plot area of a chart and its axes. */
+typedef struct {
+    double W, H;             /* the picture */
+    double px0, px1;         /* the plot's left and right edges */
+    double py0, py1;         /* its top and bottom edges */
+    cx_svg_axis_t xa, ya;    /* the axes */
+    cx_svg_scale_t xs, ys;   /* data to pixels */
+} s_plot_t;
 
-    /* Domains. */
+/* The axes of a line chart from its series' domains. Returns the longest
+ * series' length. */
+static int s_chart_axes(const cx_svg_chart_t *c, const cx_svg_series_t *s, int ns, s_plot_t *p)
+{
     double xlo = INFINITY, xhi = -INFINITY, ylo = INFINITY, yhi = -INFINITY;
     int nmax = 0;
     for (int i = 0; i < ns; i++) {
@@ -670,119 +672,105 @@ int cx_svg_chart(cx_buf_t *out, const cx_svg_chart_t *c, const cx_svg_series_t *
         xlo -= pad;
         xhi += pad;
     }
-    cx_svg_axis_t xa, ya;
     if (c->x_cats && c->n_x_cats > 0) {
-        xa = (cx_svg_axis_t){.lo = xlo, .hi = xhi, .step = 1, .n = c->n_x_cats};
+        p->xa = (cx_svg_axis_t){.lo = xlo, .hi = xhi, .step = 1, .n = c->n_x_cats};
     } else if (c->x_real) {
-        cx_svg_nice_axis(xlo, xhi, 8, &xa);
+        cx_svg_nice_axis(xlo, xhi, 8, &p->xa);
     } else {
-        cx_svg_int_axis(xlo, xhi, 8, &xa);
+        cx_svg_int_axis(xlo, xhi, 8, &p->xa);
     }
-    cx_svg_nice_axis(ylo, yhi, 5, &ya);
-    cx_svg_scale_t xs = {xa.lo, xa.hi, px0, px1};
-    cx_svg_scale_t ys = {ya.lo, ya.hi, py1, py0};
+    cx_svg_nice_axis(ylo, yhi, 5, &p->ya);
+    p->xs = (cx_svg_scale_t){p->xa.lo, p->xa.hi, p->px0, p->px1};
+    p->ys = (cx_svg_scale_t){p->ya.lo, p->ya.hi, p->py1, p->py0};
+    return nmax;
+}
 
-    int *idx = malloc((size_t)(nmax > 0 ? nmax : 1) * sizeof *idx);
-    double *band = malloc((size_t)(nmax > 0 ? nmax : 1) * 3 * sizeof *band);
-    if (!idx || !band) {
-        free(idx);
-        free(band);
-        out->oom = true;
-        return -1;
-    }
-
-    cx_buf_printf(out, "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" id=\"");
+/* The <svg> element (class cls, the data domain and the plot area as
+ * data- attributes), its title, background and heading. */
+static void s_open(cx_buf_t *out, const cx_svg_chart_t *c, const char *cls, const s_plot_t *p,
+                   double ymin, double ymax, int ydec)
+{
+    cx_buf_printf(out, "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"%s\" id=\"", cls);
     cx_svg_escape(out, c->id);
     cx_buf_printf(out, "\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\"",
-                      (int)W, (int)H, (int)W, (int)H);
-    s_attr_num(out, "data-xmin", xa.lo, s_data_decimals(xa.lo));
-    s_attr_num(out, "data-xmax", xa.hi, s_data_decimals(xa.hi));
-    s_attr_num(out, "data-ymin", ya.lo, s_data_decimals(ya.lo));
-    s_attr_num(out, "data-ymax", ya.hi, s_data_decimals(ya.hi));
-    s_attr_num(out, "data-px0", px0, 2);
-    s_attr_num(out, "data-px1", px1, 2);
-    s_attr_num(out, "data-py0", py0, 2);
-    s_attr_num(out, "data-py1", py1, 2);
+                  (int)p->W, (int)p->H, (int)p->W, (int)p->H);
+    s_attr_num(out, "data-xmin", p->xa.lo, s_data_decimals(p->xa.lo));
+    s_attr_num(out, "data-xmax", p->xa.hi, s_data_decimals(p->xa.hi));
+    s_attr_num(out, "data-ymin", ymin, ydec >= 0 ? ydec : s_data_decimals(ymin));
+    s_attr_num(out, "data-ymax", ymax, ydec >= 0 ? ydec : s_data_decimals(ymax));
+    s_attr_num(out, "data-px0", p->px0, 2);
+    s_attr_num(out, "data-px1", p->px1, 2);
+    s_attr_num(out, "data-py0", p->py0, 2);
+    s_attr_num(out, "data-py1", p->py1, 2);
     cx_buf_printf(out, " " S_FONT " font-size=\"11\">\n<title>");
     cx_svg_escape(out, c->title);
     cx_buf_printf(out, "</title>\n");
-    cx_buf_printf(out, "<rect width=\"%d\" height=\"%d\" fill=\"#ffffff\"/>\n", (int)W, (int)H);
+    cx_buf_printf(out, "<rect width=\"%d\" height=\"%d\" fill=\"#ffffff\"/>\n", (int)p->W,
+                  (int)p->H);
     s_text(out, 8, 18, NULL, "font-size=\"13\" font-weight=\"bold\" fill=\"" S_INK "\"", c->title);
-    if (rows) {
-        s_legend(out, s, ns, px0, px1, 34);
-    }
+}
 
-    /* Grid, y axis labels. */
-    double ymax_abs = fmax(fabs(ya.lo), fabs(ya.hi));
+/* A line chart's grid, axes, their labels and the zero line. */
+static void s_chart_frame(cx_buf_t *out, const cx_svg_chart_t *c, const s_plot_t *p)
+{
+    const cx_svg_axis_t *xa = &p->xa, *ya = &p->ya;
+    double ymax_abs = fmax(fabs(ya->lo), fabs(ya->hi));
     cx_buf_printf(out, "<g class=\"y-axis\">\n");
-    for (int i = 0; i < ya.n; i++) {
-        double v = ya.lo + i * ya.step;
-        double y = cx_svg_map(&ys, v);
+    for (int i = 0; i < ya->n; i++) {
+        double v = ya->lo + i * ya->step;
+        double y = cx_svg_map(&p->ys, v);
         char t[48];
-        cx_svg_fmt_tick(t, sizeof t, v, ya.step, ymax_abs);
-        s_line(out, px0, y, px1, y, S_GRID, NULL);
-        s_text(out, px0 - 6, y + 4, "end", "fill=\"" S_MUTED "\"", t);
+        cx_svg_fmt_tick(t, sizeof t, v, ya->step, ymax_abs);
+        s_line(out, p->px0, y, p->px1, y, S_GRID, NULL);
+        s_text(out, p->px0 - 6, y + 4, "end", "fill=\"" S_MUTED "\"", t);
     }
     cx_buf_printf(out, "</g>\n<g class=\"x-axis\">\n");
-    for (int i = 0; i < xa.n; i++) {
-        double v = ceil(xa.lo / xa.step - 1e-9) * xa.step + i * xa.step;
-        double x = cx_svg_map(&xs, v);
+    for (int i = 0; i < xa->n; i++) {
+        double v = ceil(xa->lo / xa->step - 1e-9) * xa->step + i * xa->step;
+        double x = cx_svg_map(&p->xs, v);
         char t[48];
-        cx_svg_fmt_tick(t, sizeof t, v, xa.step, fmax(fabs(xa.lo), fabs(xa.hi)));
+        cx_svg_fmt_tick(t, sizeof t, v, xa->step, fmax(fabs(xa->lo), fabs(xa->hi)));
         if (c->x_cats && c->n_x_cats > 0) {
-            x = cx_svg_map(&xs, i);
+            x = cx_svg_map(&p->xs, i);
         }
-        s_line(out, x, py1, x, py1 + 4, S_AXIS, NULL);
-        s_text(out, x, py1 + 16, "middle", "fill=\"" S_MUTED "\"",
+        s_line(out, x, p->py1, x, p->py1 + 4, S_AXIS, NULL);
+        s_text(out, x, p->py1 + 16, "middle", "fill=\"" S_MUTED "\"",
                c->x_cats && c->n_x_cats > 0 ? (c->x_cats[i] ? c->x_cats[i] : "") : t);
     }
     cx_buf_printf(out, "</g>\n");
-    if (c->zero_line && ya.lo < 0 && ya.hi > 0) {
-        double y = cx_svg_map(&ys, 0);
-        s_line(out, px0, y, px1, y, S_AXIS, "class=\"zero\"");
+    if (c->zero_line && ya->lo < 0 && ya->hi > 0) {
+        double y = cx_svg_map(&p->ys, 0);
+        s_line(out, p->px0, y, p->px1, y, S_AXIS, "class=\"zero\"");
     }
-    s_line(out, px0, py0, px0, py1, S_AXIS, NULL);
-    s_line(out, px0, py1, px1, py1, S_AXIS, NULL);
+    s_line(out, p->px0, p->py0, p->px0, p->py1, S_AXIS, NULL);
+    s_line(out, p->px0, p->py1, p->px1, p->py1, S_AXIS, NULL);
     if (c->x_label) {
-        s_text(out, (px0 + px1) / 2, py1 + 32, "middle", "fill=\"" S_MUTED "\"", c->x_label);
+        s_text(out, (p->px0 + p->px1) / 2, p->py1 + 32, "middle", "fill=\"" S_MUTED "\"",
+               c->x_label);
     }
     if (c->y_label) {
         char tr[96], cy[32];
-        cx_svg_fmt(cy, sizeof cy, (py0 + py1) / 2, 1);
+        cx_svg_fmt(cy, sizeof cy, (p->py0 + p->py1) / 2, 1);
         snprintf(tr, sizeof tr, "transform=\"rotate(-90 14 %s)\" fill=\"" S_MUTED "\"", cy);
-        s_text(out, 14, (py0 + py1) / 2, "middle", tr, c->y_label);
+        s_text(out, 14, (p->py0 + p->py1) / 2, "middle", tr, c->y_label);
     }
+}
 
-    /* Bands under lines. */
-    for (int i = 0; i < ns; i++) {
-        if (s[i].lo && s[i].hi && !s[i].error_bars) {
-            s_band(out, &s[i], &xs, &ys, band, band + nmax, band + 2 * nmax);
-        }
-    }
-    for (int i = 0; i < ns; i++) {
-        if (s[i].y && !(s[i].error_bars && s[i].no_line)) {
-            s_polylines(out, &s[i], &xs, &ys, idx);
-        }
-    }
-    for (int i = 0; i < ns; i++) {
-        if (s[i].error_bars) {
-            s_error_bars(out, &s[i], &xs, &ys);
-        }
-    }
-
-    /* Markers: dashed lines; labels in rows so that they do not overlap. */
+/* Markers: dashed lines; labels in rows so that they do not overlap. */
+static void s_markers(cx_buf_t *out, const cx_svg_marker_t *m, int nm, const s_plot_t *p)
+{
     double row_end[S_MARKER_ROWS];
     for (int r = 0; r < S_MARKER_ROWS; r++) {
         row_end[r] = -INFINITY;
     }
     for (int i = 0; i < nm; i++) {
-        if (!(m[i].x >= xa.lo && m[i].x <= xa.hi)) {
+        if (!(m[i].x >= p->xa.lo && m[i].x <= p->xa.hi)) {
             continue;
         }
         const char *color = m[i].color ? m[i].color : S_MARKER;
-        double x = cx_svg_map(&xs, m[i].x);
+        double x = cx_svg_map(&p->xs, m[i].x);
         double w = s_text_w(m[i].label ? m[i].label : "");
-        bool left = x + 3 + w > px1;
+        bool left = x + 3 + w > p->px1;
         double a = left ? x - 3 - w : x + 3, e = left ? x - 3 : x + 3 + w;
         int row = 0;
         for (int r = 0; r < S_MARKER_ROWS; r++) {
@@ -796,36 +784,124 @@ int cx_svg_chart(cx_buf_t *out, const cx_svg_chart_t *c, const cx_svg_series_t *
         cx_buf_printf(out, "<g class=\"marker\"");
         s_attr_num(out, "data-x", m[i].x, s_data_decimals(m[i].x));
         cx_buf_printf(out, ">\n");
-        s_line(out, x, py0, x, py1, color, "stroke-dasharray=\"4 3\" stroke-width=\"1\"");
+        s_line(out, x, p->py0, x, p->py1, color, "stroke-dasharray=\"4 3\" stroke-width=\"1\"");
         char extra[160];
         snprintf(extra, sizeof extra,
                  "class=\"marker-label\" fill=\"%s\" stroke=\"#ffffff\" stroke-width=\"3\" "
                  "paint-order=\"stroke\"",
                  color);
-        s_text(out, left ? x - 3 : x + 3, py0 + 10 + row * 12, left ? "end" : NULL, extra,
+        s_text(out, left ? x - 3 : x + 3, p->py0 + 10 + row * 12, left ? "end" : NULL, extra,
                m[i].label ? m[i].label : "");
         cx_buf_printf(out, "</g>\n");
     }
+}
+
+int cx_svg_chart(cx_buf_t *out, const cx_svg_chart_t *c, const cx_svg_series_t *s, int ns,
+                 const cx_svg_marker_t *m, int nm)
+{
+    s_plot_t p;
+    p.W = c->width > 0 ? c->width : 720;
+    double H0 = c->height > 0 ? c->height : 260;
+    p.px0 = 64;
+    p.px1 = p.W - 20;
+    int rows = s_legend_rows(s, ns, p.px0, p.px1);
+    p.H = H0 + 14 * rows;
+    p.py0 = 30 + 14 * rows + 10;
+    p.py1 = p.H - 40;
+    int nmax = s_chart_axes(c, s, ns, &p);
+
+    int *idx = malloc((size_t)(nmax > 0 ? nmax : 1) * sizeof *idx);
+    double *band = malloc((size_t)(nmax > 0 ? nmax : 1) * 3 * sizeof *band);
+    if (!idx || !band) {
+        free(idx);
+        free(band);
+        out->oom = true;
+        return -1;
+    }
+    s_open(out, c, "chart", &p, p.ya.lo, p.ya.hi, -1);
+    if (rows) {
+        s_legend(out, s, ns, p.px0, p.px1, 34);
+    }
+    s_chart_frame(out, c, &p);
+
+    /* Bands under lines. */
+    for (int i = 0; i < ns; i++) {
+        if (s[i].lo && s[i].hi && !s[i].error_bars) {
+            s_band(out, &s[i], &p.xs, &p.ys, band, band + nmax, band + 2 * nmax);
+        }
+    }
+    for (int i = 0; i < ns; i++) {
+        if (s[i].y && !(s[i].error_bars && s[i].no_line)) {
+            s_polylines(out, &s[i], &p.xs, &p.ys, idx);
+        }
+    }
+    for (int i = 0; i < ns; i++) {
+        if (s[i].error_bars) {
+            s_error_bars(out, &s[i], &p.xs, &p.ys);
+        }
+    }
+    s_markers(out, m, nm, &p);
     cx_buf_printf(out, "</svg>\n");
     free(idx);
     free(band);
     return out->oom ? -1 : 0;
 }
 
+/* One bar of a horizontal bar chart (at y) and its whisker. */
+static void s_hbar(cx_buf_t *out, const cx_svg_bar_t *r, const cx_svg_scale_t *xs, double y,
+                   double x0, double row_h)
+{
+    if (isfinite(r->value)) {
+        double x1 = cx_svg_map(xs, r->value);
+        const char *fill = r->color ? r->color : r->value >= 0 ? "#0072b2" : "#d55e00";
+        cx_buf_printf(out, "<rect class=\"bar\" data-key=\"");
+        cx_svg_escape(out, r->key);
+        cx_buf_printf(out, "\"");
+        s_attr_num(out, "data-value", r->value, s_data_decimals(r->value) + 4);
+        s_attr_num(out, "x", fmin(x0, x1), 3);
+        s_attr_num(out, "y", y - row_h * 0.32, 2);
+        s_attr_num(out, "width", fabs(x1 - x0), 3);
+        s_attr_num(out, "height", row_h * 0.64, 2);
+        cx_buf_printf(out, " fill=\"");
+        cx_svg_escape(out, fill);
+        cx_buf_printf(out, "\" fill-opacity=\"0.8\"/>\n");
+    }
+    if (isfinite(r->lo) && isfinite(r->hi)) {
+        char a[32], z[32], py[32], c0[32], c1[32];
+        cx_svg_fmt(a, sizeof a, cx_svg_map(xs, r->lo), 2);
+        cx_svg_fmt(z, sizeof z, cx_svg_map(xs, r->hi), 2);
+        cx_svg_fmt(py, sizeof py, y, 2);
+        cx_svg_fmt(c0, sizeof c0, y - 5, 2);
+        cx_svg_fmt(c1, sizeof c1, y + 5, 2);
+        cx_buf_printf(out, "<path class=\"whisker\" data-key=\"");
+        cx_svg_escape(out, r->key);
+        cx_buf_printf(out, "\"");
+        s_attr_num(out, "data-lo", r->lo, s_data_decimals(r->lo) + 4);
+        s_attr_num(out, "data-hi", r->hi, s_data_decimals(r->hi) + 4);
+        cx_buf_printf(out,
+                      " d=\"M%s,%s H%s M%s,%s V%s M%s,%s V%s\" fill=\"none\" "
+                      "stroke=\"" S_INK "\" stroke-width=\"1.2\"/>\n",
+                      a, py, z, a, c0, c1, z, c0, c1);
+    }
+}
+
 int cx_svg_hbars(cx_buf_t *out, const cx_svg_chart_t *c, const cx_svg_bar_t *bars, int n)
 {
-    double W = c->width > 0 ? c->width : 720;
+    s_plot_t p;
+    p.W = c->width > 0 ? c->width : 720;
     double row_h = 24;
     double lw = 0;
     for (int i = 0; i < n; i++) {
         lw = fmax(lw, s_text_w(bars[i].label ? bars[i].label : ""));
     }
-    double px0 = fmax(64, 14 + lw + 10), px1 = W - 20;
-    if (px0 > W / 2) {
-        px0 = W / 2;
+    p.px0 = fmax(64, 14 + lw + 10);
+    p.px1 = p.W - 20;
+    if (p.px0 > p.W / 2) {
+        p.px0 = p.W / 2;
     }
-    double py0 = 40, py1 = py0 + row_h * (n > 0 ? n : 1);
-    double H = py1 + 40;
+    p.py0 = 40;
+    p.py1 = p.py0 + row_h * (n > 0 ? n : 1);
+    p.H = p.py1 + 40;
 
     double lo = 0, hi = 0;
     for (int i = 0; i < n; i++) {
@@ -840,93 +916,42 @@ int cx_svg_hbars(cx_buf_t *out, const cx_svg_chart_t *c, const cx_svg_bar_t *bar
     if (lo == 0 && hi == 0) {
         hi = 1;
     }
-    cx_svg_axis_t xa;
-    cx_svg_nice_axis(lo, hi, 6, &xa);
-    cx_svg_scale_t xs = {xa.lo, xa.hi, px0, px1};
+    cx_svg_nice_axis(lo, hi, 6, &p.xa);
+    p.xs = (cx_svg_scale_t){p.xa.lo, p.xa.hi, p.px0, p.px1};
     double ymin = -0.5, ymax = n > 0 ? n - 0.5 : 0.5;
-    cx_svg_scale_t ys = {ymin, ymax, py1, py0};
+    p.ys = (cx_svg_scale_t){ymin, ymax, p.py1, p.py0};
+    s_open(out, c, "chart hbars", &p, ymin, ymax, 1);
 
-    cx_buf_printf(out, "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart hbars\" id=\"");
-    cx_svg_escape(out, c->id);
-    cx_buf_printf(out, "\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\"",
-                      (int)W, (int)H, (int)W, (int)H);
-    s_attr_num(out, "data-xmin", xa.lo, s_data_decimals(xa.lo));
-    s_attr_num(out, "data-xmax", xa.hi, s_data_decimals(xa.hi));
-    s_attr_num(out, "data-ymin", ymin, 1);
-    s_attr_num(out, "data-ymax", ymax, 1);
-    s_attr_num(out, "data-px0", px0, 2);
-    s_attr_num(out, "data-px1", px1, 2);
-    s_attr_num(out, "data-py0", py0, 2);
-    s_attr_num(out, "data-py1", py1, 2);
-    cx_buf_printf(out, " " S_FONT " font-size=\"11\">\n<title>");
-    cx_svg_escape(out, c->title);
-    cx_buf_printf(out, "</title>\n");
-    cx_buf_printf(out, "<rect width=\"%d\" height=\"%d\" fill=\"#ffffff\"/>\n", (int)W, (int)H);
-    s_text(out, 8, 18, NULL, "font-size=\"13\" font-weight=\"bold\" fill=\"" S_INK "\"", c->title);
-
-    double amax = fmax(fabs(xa.lo), fabs(xa.hi));
+    double amax = fmax(fabs(p.xa.lo), fabs(p.xa.hi));
     cx_buf_printf(out, "<g class=\"x-axis\">\n");
-    for (int i = 0; i < xa.n; i++) {
-        double v = xa.lo + i * xa.step;
-        double x = cx_svg_map(&xs, v);
+    for (int i = 0; i < p.xa.n; i++) {
+        double v = p.xa.lo + i * p.xa.step;
+        double x = cx_svg_map(&p.xs, v);
         char t[64];
-        cx_svg_fmt_tick(t, sizeof t, v, xa.step, amax);
-        s_line(out, x, py0, x, py1, S_GRID, NULL);
-        s_line(out, x, py1, x, py1 + 4, S_AXIS, NULL);
-        s_text(out, x, py1 + 16, "middle", "fill=\"" S_MUTED "\"", t);
+        cx_svg_fmt_tick(t, sizeof t, v, p.xa.step, amax);
+        s_line(out, x, p.py0, x, p.py1, S_GRID, NULL);
+        s_line(out, x, p.py1, x, p.py1 + 4, S_AXIS, NULL);
+        s_text(out, x, p.py1 + 16, "middle", "fill=\"" S_MUTED "\"", t);
     }
     cx_buf_printf(out, "</g>\n<g class=\"y-axis\">\n");
     for (int i = 0; i < n; i++) {
-        double y = cx_svg_map(&ys, n - 1 - i);
-        s_text(out, px0 - 8, y + 4, "end", "fill=\"" S_INK "\"", bars[i].label ? bars[i].label : "");
+        double y = cx_svg_map(&p.ys, n - 1 - i);
+        s_text(out, p.px0 - 8, y + 4, "end", "fill=\"" S_INK "\"",
+               bars[i].label ? bars[i].label : "");
     }
     cx_buf_printf(out, "</g>\n");
-    s_line(out, px0, py1, px1, py1, S_AXIS, NULL);
+    s_line(out, p.px0, p.py1, p.px1, p.py1, S_AXIS, NULL);
     if (c->x_label) {
-        s_text(out, (px0 + px1) / 2, py1 + 32, "middle", "fill=\"" S_MUTED "\"", c->x_label);
+        s_text(out, (p.px0 + p.px1) / 2, p.py1 + 32, "middle", "fill=\"" S_MUTED "\"", c->x_label);
     }
-
-    double x0 = cx_svg_map(&xs, 0);
+    double x0 = cx_svg_map(&p.xs, 0);
     for (int i = 0; i < n; i++) {
-        const cx_svg_bar_t *r = &bars[i];
-        double y = cx_svg_map(&ys, n - 1 - i);
-        if (isfinite(r->value)) {
-            double x1 = cx_svg_map(&xs, r->value);
-            const char *fill = r->color ? r->color : r->value >= 0 ? "#0072b2" : "#d55e00";
-            cx_buf_printf(out, "<rect class=\"bar\" data-key=\"");
-            cx_svg_escape(out, r->key);
-            cx_buf_printf(out, "\"");
-            s_attr_num(out, "data-value", r->value, s_data_decimals(r->value) + 4);
-            s_attr_num(out, "x", fmin(x0, x1), 3);
-            s_attr_num(out, "y", y - row_h * 0.32, 2);
-            s_attr_num(out, "width", fabs(x1 - x0), 3);
-            s_attr_num(out, "height", row_h * 0.64, 2);
-            cx_buf_printf(out, " fill=\"");
-            cx_svg_escape(out, fill);
-            cx_buf_printf(out, "\" fill-opacity=\"0.8\"/>\n");
-        }
-        if (isfinite(r->lo) && isfinite(r->hi)) {
-            char a[32], z[32], py[32], c0[32], c1[32];
-            cx_svg_fmt(a, sizeof a, cx_svg_map(&xs, r->lo), 2);
-            cx_svg_fmt(z, sizeof z, cx_svg_map(&xs, r->hi), 2);
-            cx_svg_fmt(py, sizeof py, y, 2);
-            cx_svg_fmt(c0, sizeof c0, y - 5, 2);
-            cx_svg_fmt(c1, sizeof c1, y + 5, 2);
-            cx_buf_printf(out, "<path class=\"whisker\" data-key=\"");
-            cx_svg_escape(out, r->key);
-            cx_buf_printf(out, "\"");
-            s_attr_num(out, "data-lo", r->lo, s_data_decimals(r->lo) + 4);
-            s_attr_num(out, "data-hi", r->hi, s_data_decimals(r->hi) + 4);
-            cx_buf_printf(out,
-                              " d=\"M%s,%s H%s M%s,%s V%s M%s,%s V%s\" fill=\"none\" "
-                              "stroke=\"" S_INK "\" stroke-width=\"1.2\"/>\n",
-                              a, py, z, a, c0, c1, z, c0, c1);
-        }
+        s_hbar(out, &bars[i], &p.xs, cx_svg_map(&p.ys, n - 1 - i), x0, row_h);
     }
-    if (xa.lo < 0 && xa.hi > 0) {
-        s_line(out, x0, py0, x0, py1, S_AXIS, "class=\"zero\"");
+    if (p.xa.lo < 0 && p.xa.hi > 0) {
+        s_line(out, x0, p.py0, x0, p.py1, S_AXIS, "class=\"zero\"");
     } else {
-        s_line(out, x0, py0, x0, py1, S_AXIS, NULL);
+        s_line(out, x0, p.py0, x0, p.py1, S_AXIS, NULL);
     }
     cx_buf_printf(out, "</svg>\n");
     return out->oom ? -1 : 0;
