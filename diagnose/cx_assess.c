@@ -311,10 +311,10 @@ void cx_assess_report(cx_buf_t *b, const cx_questionnaire_t *q, const cx_assessm
         double mean[CX_Q_AXES];
         cx_assess_axis_means(as, mean);
         cx_buf_printf(b,
-                         "into the scenario: maturity = tactics; speed of change %g..%g (control "
-                         "%.2f); budget %.0f (strategy %.2f)\n",
-                         sc->params.change_speed_low, sc->params.change_speed_high,
-                         mean[CX_AXIS_CONTROL], sc->budget, mean[CX_AXIS_STRATEGY]);
+                      "into the scenario: maturity = tactics; speed of change %g..%g (control "
+                      "%.2f); budget %.0f (strategy %.2f)\n",
+                      sc->params.change_speed_low, sc->params.change_speed_high,
+                      mean[CX_AXIS_CONTROL], sc->budget, mean[CX_AXIS_STRATEGY]);
     }
 }
 
@@ -328,8 +328,8 @@ int cx_assess_scenario_text(cx_buf_t *b, const cx_questionnaire_t *q, const cx_a
     }
     cx_buf_printf(b, "# %s — written by cxsim assess from %s.\n", sc->name, q->file);
     cx_buf_printf(b, "# Maturity = the tactics score, to 0.1; control sets model.change_speed_*, "
-                        "strategy company.budget\n# (docs/MODEL.md, \"From a self-assessment to a "
-                        "scenario\").\n");
+                     "strategy company.budget\n# (docs/MODEL.md, \"From a self-assessment to a "
+                     "scenario\").\n");
     for (int i = 0; i < as->n_dept; i++) {
         const cx_dept_score_t *d = &as->dept[i];
         if (d->assessed) {
@@ -341,10 +341,12 @@ int cx_assess_scenario_text(cx_buf_t *b, const cx_questionnaire_t *q, const cx_a
     if (as->n_assessed > 0) {
         double mean[CX_Q_AXES];
         cx_assess_axis_means(as, mean);
-        cx_buf_printf(b, "#   means: strategy %.2f  control %.2f  tactics %.2f  ->  change speed %g..%g, "
-                         "budget %.0f\n",
-                         mean[CX_AXIS_STRATEGY], mean[CX_AXIS_CONTROL], mean[CX_AXIS_TACTICS],
-                         sc->params.change_speed_low, sc->params.change_speed_high, sc->budget);
+        cx_buf_printf(
+            b,
+            "#   means: strategy %.2f  control %.2f  tactics %.2f  ->  change speed %g..%g, "
+            "budget %.0f\n",
+            mean[CX_AXIS_STRATEGY], mean[CX_AXIS_CONTROL], mean[CX_AXIS_TACTICS],
+            sc->params.change_speed_low, sc->params.change_speed_high, sc->budget);
     }
     cx_buf_printf(b, "%.*s", (int)len, text);
     free(text);
