@@ -1,6 +1,8 @@
 /*  cx_assess — see cx_assess.h. */
 #include "cx_assess.h"
 
+#include "cx_capability.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -102,15 +104,69 @@ int cx_assess_score(const cx_questionnaire_t *q, cx_assessment_t *as, cx_diags_t
         d->score = sum / CX_Q_AXES;
         d->level = (int)floor(d->score + 0.5);
         d->disagree = hi - lo >= CX_ASSESS_DISAGREE;
-        d->maturity = floor(d->score * 10.0 + 0.5) / 10.0;
+        d->maturity = floor(d->axis[CX_AXIS_TACTICS].score * 10.0 + 0.5) / 10.0;
     }
     return errors ? -1 : 0;
+}
+
+/* x rounded to a multiple of 1 / per (the nearest double to it, so that it
+ * is written short and reads back equal). */
+static double s_round_to(double x, double per)
+{
+    return floor(x * per + 0.5) / per;
+}
+
+void cx_assess_axis_means(const cx_assessment_t *as, double mean[CX_Q_AXES])
+{
+    int n = 0;
+    for (int a = 0; a < CX_Q_AXES; a++) {
+        mean[a] = 0;
+    }
+    for (int i = 0; i < as->n_dept; i++) {
+        if (as->dept[i].assessed) {
+            for (int a = 0; a < CX_Q_AXES; a++) {
+                mean[a] += as->dept[i].axis[a].score;
+            }
+            n++;
+        }
+    }
+    for (int a = 0; a < CX_Q_AXES; a++) {
+        mean[a] = n ? mean[a] / n : 0;
+    }
+}
+
+/* Control -> speed of change, strategy -> investment (docs/MODEL.md, "From a
+ * self-assessment to a scenario"), each scaled from m0, the base scenario's
+ * mean maturity of the assessed departments: the base scenario's speed and
+ * budget are taken as those of a company whose control and strategy are at
+ * that level. Tactics answers do not enter. */
+static void s_apply_axes(const cx_assessment_t *as, double m0, cx_scenario_t *sc)
+{
+    if (as->n_assessed == 0) {
+        return;
+    }
+    double mean[CX_Q_AXES];
+    cx_assess_axis_means(as, mean);
+    double c = mean[CX_AXIS_CONTROL];
+    double s = mean[CX_AXIS_STRATEGY];
+    cx_params_t *p = &sc->params;
+    double v0 = cx_capability_lerp(p->change_speed_low, p->change_speed_high, m0);
+    double vc = cx_capability_lerp(p->change_speed_low, p->change_speed_high, c);
+    if (c != m0 && v0 > 0) {
+        double f = vc / v0;
+        p->change_speed_low = fmin(5.0, fmax(0.05, s_round_to(p->change_speed_low * f, 1000.0)));
+        p->change_speed_high = fmin(5.0, fmax(0.05, s_round_to(p->change_speed_high * f, 1000.0)));
+    }
+    if (s != m0 && m0 > 0) {
+        sc->budget = fmin(1e12, s_round_to(sc->budget * s / m0, 1.0));
+    }
 }
 
 int cx_assess_apply(const cx_questionnaire_t *q, const cx_assessment_t *as, cx_scenario_t *sc,
                     cx_diags_t *diags)
 {
     int errors = 0;
+    double m0 = 0;
     for (int i = 0; i < as->n_dept; i++) {
         const cx_dept_score_t *d = &as->dept[i];
         int di = cx_scenario_dept_index(sc, d->id);
@@ -129,12 +185,14 @@ int cx_assess_apply(const cx_questionnaire_t *q, const cx_assessment_t *as, cx_s
             continue;
         }
         if (d->assessed) {
+            m0 += sc->dept[di].maturity / as->n_assessed;
             sc->dept[di].maturity = d->maturity;
         }
     }
     if (errors) {
         return -1;
     }
+    s_apply_axes(as, m0, sc);
     if (q->cx_owner >= 0) {
         sc->cx_owner = (cx_owner_t)q->cx_owner;
     }
@@ -249,6 +307,15 @@ void cx_assess_report(cx_buf_t *b, const cx_questionnaire_t *q, const cx_assessm
                      q->cx_owner < 0 ? " (not answered: the scenario's)" : "",
                      cx_governance_name(sc->governance),
                      q->governance < 0 ? " (not answered: the scenario's)" : "");
+    if (as->n_assessed > 0) {
+        double mean[CX_Q_AXES];
+        cx_assess_axis_means(as, mean);
+        cx_buf_printf(b,
+                      "into the scenario: maturity = tactics; speed of change %g..%g (control "
+                      "%.2f); budget %.0f (strategy %.2f)\n",
+                      sc->params.change_speed_low, sc->params.change_speed_high,
+                      mean[CX_AXIS_CONTROL], sc->budget, mean[CX_AXIS_STRATEGY]);
+    }
 }
 
 int cx_assess_scenario_text(cx_buf_t *b, const cx_questionnaire_t *q, const cx_assessment_t *as,
@@ -260,8 +327,9 @@ int cx_assess_scenario_text(cx_buf_t *b, const cx_questionnaire_t *q, const cx_a
         return -1;
     }
     cx_buf_printf(b, "# %s — written by cxsim assess from %s.\n", sc->name, q->file);
-    cx_buf_printf(b, "# Maturity = mean of the strategy, control and tactics scores, to 0.1 "
-                        "(docs/MODEL.md, \"From a self-assessment to a scenario\").\n");
+    cx_buf_printf(b, "# Maturity = the tactics score, to 0.1; control sets model.change_speed_*, "
+                     "strategy company.budget\n# (docs/MODEL.md, \"From a self-assessment to a "
+                     "scenario\").\n");
     for (int i = 0; i < as->n_dept; i++) {
         const cx_dept_score_t *d = &as->dept[i];
         if (d->assessed) {
@@ -269,6 +337,16 @@ int cx_assess_scenario_text(cx_buf_t *b, const cx_questionnaire_t *q, const cx_a
                              d->id, d->axis[CX_AXIS_STRATEGY].score, d->axis[CX_AXIS_CONTROL].score,
                              d->axis[CX_AXIS_TACTICS].score, d->maturity);
         }
+    }
+    if (as->n_assessed > 0) {
+        double mean[CX_Q_AXES];
+        cx_assess_axis_means(as, mean);
+        cx_buf_printf(
+            b,
+            "#   means: strategy %.2f  control %.2f  tactics %.2f  ->  change speed %g..%g, "
+            "budget %.0f\n",
+            mean[CX_AXIS_STRATEGY], mean[CX_AXIS_CONTROL], mean[CX_AXIS_TACTICS],
+            sc->params.change_speed_low, sc->params.change_speed_high, sc->budget);
     }
     cx_buf_printf(b, "%.*s", (int)len, text);
     free(text);

@@ -12,9 +12,15 @@
  *                  agreement 3 or 4 (the answers describe two companies)
  *
  *  A department's overall score is the mean of its three axis scores; the
- *  axes disagree when their scores lie a whole level (1.0) or more apart. Its maturity in
- *  the scenario is that overall score rounded to 0.1 (the model takes
- *  fractional maturities). CX owner and governance come from the company
+ *  axes disagree when their scores lie a whole level (1.0) or more apart.
+ *  Each axis drives its own part of the scenario:
+ *      tactics   departments.ID.maturity = tactics score to 0.1
+ *      control   model.change_speed_low/high x V(mean control) / V(m0)
+ *      strategy  company.budget x mean strategy / m0
+ *  (means over the assessed departments; m0 the base scenario's mean
+ *  maturity of those departments; V the speed of change of §7.1). Each
+ *  axis moves only its key; three equal axes give the overall score's
+ *  maturity, as before. CX owner and governance come from the company
  *  answers; anything unanswered keeps the base scenario's value.
  *
  *  Ownership: every type is a plain value in caller storage; text goes to a
@@ -65,14 +71,18 @@ typedef struct {
 /* Scores one axis from its five agreements (sum > 0). */
 void cx_assess_axis(const int agree[CX_Q_LEVELS], cx_axis_score_t *out);
 
+/* Means of each axis score over the assessed departments (0 when none). */
+void cx_assess_axis_means(const cx_assessment_t *as, double mean[CX_Q_AXES]);
+
 /* Scores every department of q. A department with some axes answered and
  * others not is an error (diagnostic at its entry); one with none is left
  * unassessed. Returns 0, or -1 with diagnostics. */
 int cx_assess_score(const cx_questionnaire_t *q, cx_assessment_t *as, cx_diags_t *diags);
 
 /* Applies the assessment to the base scenario sc (loaded from
- * q->scenario): assessed departments take their maturity, CX owner and
- * governance their answers; the timeline is emptied (the company as it is
+ * q->scenario): assessed departments take their maturity (tactics), the
+ * speed of change follows control and the budget strategy (above), CX
+ * owner and governance take their answers; the timeline is emptied (the company as it is
  * today), the name gets "-assessed" and the description says where it came
  * from. A department of the questionnaire that the scenario lacks is an
  * error with a suggestion. Returns 0, or -1 with diagnostics. */

@@ -144,7 +144,7 @@ static void test_scores_by_hand(void **state)
 }
 
 /* The shipped example: product's strategy answers conflict and are
- * reported as such; the assessed scenario takes the rounded means. */
+ * reported as such; the assessed scenario takes the rounded tactics. */
 static void test_example_and_scenario(void **state)
 {
     (void)state;
@@ -166,7 +166,8 @@ static void test_example_and_scenario(void **state)
         }
         int di = cx_scenario_dept_index(sc, as->dept[i].id);
         assert_true(di >= 0);
-        s_close(sc->dept[di].maturity, floor(as->dept[i].score * 10 + 0.5) / 10);
+        s_close(sc->dept[di].maturity,
+                floor(as->dept[i].axis[CX_AXIS_TACTICS].score * 10 + 0.5) / 10);
     }
     assert_true(product >= 0);
     assert_true(as->dept[product].axis[CX_AXIS_STRATEGY].conflict);
@@ -191,6 +192,137 @@ static void test_example_and_scenario(void **state)
     free(as);
     free(sc);
     free(back);
+}
+
+/* The scenario assessed from answers for "it" and "sales" (the baseline,
+ * every department at 2). Returns sc, which the caller frees. */
+static cx_scenario_t *s_assessed_text(const char *ans, cx_assessment_t *as)
+{
+    cx_questionnaire_t *q = malloc(sizeof *q);
+    cx_scenario_t *sc = malloc(sizeof *sc);
+    assert_non_null(q);
+    assert_non_null(sc);
+    cx_diags_t d;
+    assert_int_equal(s_load(ans, q, &d), 0);
+    assert_int_equal(cx_assess_score(q, as, &d), 0);
+    assert_int_equal(cx_scenario_load_file(q->scenario, NULL, 0, sc, &d), 0);
+    assert_int_equal(cx_assess_apply(q, as, sc, &d), 0);
+    /* The written scenario reads back equal. */
+    cx_scenario_t *back = malloc(sizeof *back);
+    assert_non_null(back);
+    cx_buf_t b;
+    cx_buf_init(&b);
+    assert_int_equal(cx_assess_scenario_text(&b, q, as, sc), 0);
+    assert_int_equal(cx_scenario_load_string("a.yaml", cx_buf_str(&b), b.n, NULL, 0, back, &d), 0);
+    cx_scenario_clear_lines(sc);
+    cx_scenario_clear_lines(back);
+    assert_true(cx_scenario_equal(sc, back));
+    cx_buf_fini(&b);
+    cx_diags_fini(&d);
+    free(back);
+    free(q);
+    return sc;
+}
+
+static cx_scenario_t *s_assessed(const char *it_s, const char *it_c, const char *it_t,
+                                 cx_assessment_t *as)
+{
+    char ans[512];
+    snprintf(ans, sizeof ans,
+             "departments:\n  it: {strategy: %s, control: %s, tactics: %s}\n"
+             "  sales: {strategy: [0, 2, 4, 0, 0], control: [0, 1, 4, 1, 0], tactics: [1, 4, 0, "
+             "0, 0]}\n",
+             it_s, it_c, it_t);
+    return s_assessed_text(ans, as);
+}
+
+/* Each axis drives its own key: tactics the department's maturity, control
+ * the speed of change, strategy the budget. Changing one axis's answers moves
+ * that key and nothing else: with the key set back, the two scenarios are
+ * equal. */
+static void test_axis_drives_its_part(void **state)
+{
+    (void)state;
+    cx_assessment_t *as = malloc(sizeof *as);
+    assert_non_null(as);
+    const char *l2 = "[0, 4, 0, 0, 0]";
+    const char *l4 = "[0, 0, 0, 4, 0]";
+    cx_scenario_t *base = s_assessed(l2, l2, l2, as);
+    int it = cx_scenario_dept_index(base, "it");
+    int sales = cx_scenario_dept_index(base, "sales");
+    /* Baseline departments at 2; it at 2 on every axis, sales at strategy 2.67,
+     * control 3.00, tactics 1.80: means strategy 2.33, control 2.50, m0 2. */
+    s_close(base->dept[it].maturity, 2.0);
+    s_close(base->dept[sales].maturity, 1.8);
+    double f = (0.6 + 0.9 * 1.5 / 4) / (0.6 + 0.9 / 4); /* V(2.5) / V(2) */
+    s_close(base->params.change_speed_low, floor(0.6 * f * 1000 + 0.5) / 1000);
+    s_close(base->params.change_speed_high, floor(1.5 * f * 1000 + 0.5) / 1000);
+    s_close(base->budget, floor(1500000 * (2.0 + 8.0 / 3) / 2 / 2 + 0.5));
+
+    /* Tactics: only it's maturity. */
+    cx_scenario_t *t = s_assessed(l2, l2, l4, as);
+    s_close(t->dept[it].maturity, 4.0);
+    t->dept[it].maturity = base->dept[it].maturity;
+    assert_true(cx_scenario_equal(t, base));
+    /* Control: only the speed of change, faster. */
+    cx_scenario_t *c = s_assessed(l2, l4, l2, as);
+    assert_true(c->params.change_speed_low > base->params.change_speed_low);
+    assert_true(c->params.change_speed_high > base->params.change_speed_high);
+    c->params.change_speed_low = base->params.change_speed_low;
+    c->params.change_speed_high = base->params.change_speed_high;
+    assert_true(cx_scenario_equal(c, base));
+    /* Strategy: only the budget, in proportion: mean strategy 3.33 against 2. */
+    cx_scenario_t *s = s_assessed(l4, l2, l2, as);
+    s_close(s->budget, floor(1500000 * (4.0 + 8.0 / 3) / 2 / 2 + 0.5));
+    s->budget = base->budget;
+    assert_true(cx_scenario_equal(s, base));
+    free(base);
+    free(t);
+    free(c);
+    free(s);
+    free(as);
+}
+
+/* Three equal axes give the maturity of the mean of the axes, as before the
+ * per-axis mapping; axes equal to the base scenario's maturities (the
+ * baseline at 2) leave the speed of change and the budget as they were. */
+static void test_equal_axes_as_before(void **state)
+{
+    (void)state;
+    cx_assessment_t *as = malloc(sizeof *as);
+    assert_non_null(as);
+    const char *a = "[0, 1, 4, 2, 0]"; /* 22 / 7 = 3.14 */
+    char ans[512];
+    snprintf(ans, sizeof ans, "departments:\n  it: {strategy: %s, control: %s, tactics: %s}\n", a,
+             a, a);
+    cx_questionnaire_t *q = malloc(sizeof *q);
+    cx_scenario_t *sc = malloc(sizeof *sc);
+    assert_non_null(q);
+    assert_non_null(sc);
+    cx_diags_t d;
+    assert_int_equal(s_load(ans, q, &d), 0);
+    assert_int_equal(cx_assess_score(q, as, &d), 0);
+    assert_int_equal(cx_scenario_load_file(q->scenario, NULL, 0, sc, &d), 0);
+    assert_int_equal(cx_assess_apply(q, as, sc, &d), 0);
+    int it = cx_scenario_dept_index(sc, "it");
+    s_close(sc->dept[it].maturity, floor(as->dept[0].score * 10 + 0.5) / 10);
+    s_close(sc->dept[it].maturity, 3.1);
+    cx_diags_fini(&d);
+    free(sc);
+    free(q);
+    cx_scenario_t *same = s_assessed_text("departments:\n"
+                                          "  it: {strategy: [0, 4, 0, 0, 0], control: [0, 4, 0, 0, "
+                                          "0], tactics: [0, 4, 0, 0, 0]}\n"
+                                          "  sales: {strategy: [1, 2, 1, 0, 0], control: [0, 4, "
+                                          "0, 0, 0], tactics: [0, 3, 0, 0, 0]}\n",
+                                          as);
+    /* sales' strategy: (1 + 4 + 3) / 4 = 2. */
+    s_close(same->params.change_speed_low, 0.6);
+    s_close(same->params.change_speed_high, 1.5);
+    s_close(same->budget, 1500000);
+    s_close(same->dept[cx_scenario_dept_index(same, "sales")].maturity, 2.0);
+    free(same);
+    free(as);
 }
 
 static void test_diagnostics(void **state)
@@ -265,6 +397,8 @@ int main(void)
         cmocka_unit_test(test_every_level_reachable),
         cmocka_unit_test(test_scores_by_hand),
         cmocka_unit_test(test_example_and_scenario),
+        cmocka_unit_test(test_axis_drives_its_part),
+        cmocka_unit_test(test_equal_axes_as_before),
         cmocka_unit_test(test_diagnostics),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -17,11 +17,10 @@ grep -q "^axes disagree: product" "$T/out.txt" || fail "no disagreement line"
 python3 - "$T/assessed.yaml" <<'PY'
 import re, sys
 text = open(sys.argv[1]).read()
-# The header's axis scores; maturity = their mean to 0.1.
+# The header's axis scores; maturity = the tactics score to 0.1.
 want = {}
 for m in re.finditer(r"^#\s+(\w+)\s+strategy ([\d.]+)\s+control ([\d.]+)\s+tactics ([\d.]+)\s+-> ([\d.]+)$", text, re.M):
-    mean = (float(m[2]) + float(m[3]) + float(m[4])) / 3
-    assert abs(round(mean + 1e-9, 1) - float(m[5])) < 0.051, m.group(0)
+    assert abs(round(float(m[4]) + 1e-9, 1) - float(m[5])) < 0.051, m.group(0)
     want[m[1]] = float(m[5])
 assert len(want) == 6, want
 got = {}
@@ -29,6 +28,16 @@ for m in re.finditer(r"id: (\w+)\n\s+kind: \w+\n\s+maturity: ([\d.]+)", text):
     got[m[1]] = float(m[2])
 assert got == want, (got, want)
 assert re.search(r"cx_owner: marketing", text) and re.search(r"governance: centralised", text)
+# Control sets the speed of change, strategy the budget, from the baseline's 2
+# (0.6..1.5 and 1500000): V(c) / V(2) and s / 2 with the means of the header.
+m = re.search(r"^#\s+means: strategy ([\d.]+)\s+control ([\d.]+)", text, re.M)
+s, c = float(m[1]), float(m[2])
+V = lambda x: 0.6 + 0.9 * (x - 1) / 4
+lo = float(re.search(r"^  change_speed_low: ([\d.]+)$", text, re.M)[1])
+hi = float(re.search(r"^  change_speed_high: ([\d.]+)$", text, re.M)[1])
+budget = float(re.search(r"^  budget: ([\d.]+)$", text, re.M)[1])
+assert abs(lo - 0.6 * V(c) / V(2)) < 0.004 and abs(hi - 1.5 * V(c) / V(2)) < 0.004, (lo, hi, c)  # c to 0.01
+assert abs(budget / 1500000 - s / 2) < 0.003, (budget, s)
 PY
 "$CXSIM" run "$T/assessed.yaml" --ticks 20 --in-process --quiet --out "$T/run" \
     --set personas.bargain_hunter.customers=3000 --set personas.loyal_family.customers=2000 \
