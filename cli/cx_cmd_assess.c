@@ -12,6 +12,7 @@
 #include "cx_assess.h"
 #include "cx_cmd.h"
 #include "cx_load.h"
+#include "cx_opts.h"
 
 #define S_EXIT_OK 0
 #define S_EXIT_FAILED 1
@@ -172,27 +173,35 @@ int cx_cmd_assess(int argc, char **argv)
     const char *file = NULL;
     const char *out = NULL;
     bool interactive = false;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+    enum { O_HELP, O_OUT, O_INTERACTIVE };
+    static const cx_opt_t opts[] = {
+        {"--help", "-h", false, O_HELP},
+        {"--out", NULL, true, O_OUT},
+        {"--interactive", NULL, false, O_INTERACTIVE},
+    };
+    cx_opts_t op;
+    cx_opts_init(&op, "cxsim assess", opts, (int)(sizeof opts / sizeof opts[0]), argc, argv);
+    for (int id; (id = cx_opts_next(&op)) != CX_OPTS_END;) {
+        switch (id) {
+        case O_HELP:
             s_usage(stdout);
             return S_EXIT_OK;
-        } else if (strcmp(a, "--out") == 0) {
-            if (i + 1 >= argc) {
-                fprintf(stderr, "cxsim assess: --out needs a FILE\n");
+        case O_OUT:
+            out = op.value;
+            break;
+        case O_INTERACTIVE:
+            interactive = true;
+            break;
+        case CX_OPTS_POSITIONAL:
+            if (file) {
+                fprintf(stderr, "cxsim assess: one QUESTIONNAIRE.yaml, found '%s' too\n", op.value);
                 return S_EXIT_INVALID;
             }
-            out = argv[++i];
-        } else if (strcmp(a, "--interactive") == 0) {
-            interactive = true;
-        } else if (a[0] == '-' && a[1] != '\0') {
-            fprintf(stderr, "cxsim assess: unknown option '%s' (see cxsim assess --help)\n", a);
+            file = op.value;
+            break;
+        default: /* CX_OPTS_ERROR: said, with "did you mean" */
+            fprintf(stderr, "try 'cxsim assess --help'\n");
             return S_EXIT_INVALID;
-        } else if (file) {
-            fprintf(stderr, "cxsim assess: one QUESTIONNAIRE.yaml, found '%s' too\n", a);
-            return S_EXIT_INVALID;
-        } else {
-            file = a;
         }
     }
     if (!file) {

@@ -48,13 +48,12 @@
 #include "cx_exp_util.h"
 #include "cx_gap.h"
 #include "cx_load.h"
+#include "cx_optimise_opts.h"
 #include "cx_output.h"
 #include "cx_proc.h"
 #include "cx_signals.h"
 #include "cx_version.h"
 
-#define O_MAX_SETS 16            /* --set options */
-#define O_DEFAULT_COST 250000.0  /* --cost-per-level */
 
 static const char s_cmd[] = "cxsim optimise";
 
@@ -66,192 +65,10 @@ static void s_on_signal(int sig)
     s_stop = 1;
 }
 
-static void s_usage(FILE *fp)
-{
-    fprintf(fp,
-            "usage: cxsim optimise SCENARIO.yaml --budget AMOUNT [options]\n"
-            "\n"
-            "Searches for the roadmap that pays best within an investment budget: a sequence\n"
-            "of at most N moves, each raising one department by one maturity level (from its\n"
-            "level at that point of the roadmap to the next whole level, at most 5), move k\n"
-            "starting at tick k x ticks / (N + 1). Greedy with a beam: at each step every\n"
-            "feasible next move is appended to each kept roadmap, and the W best by the mean\n"
-            "objective gain over doing nothing (R paired replicates, common random numbers)\n"
-            "are kept; it stops when no move fits the budget or none improves the objective.\n"
-            "\n"
-            "options:\n"
-            "  --budget AMOUNT       total investment allowed (required)\n"
-            "  --steps N             moves at most, 1..16 (default 3)\n"
-            "  --space FILE          a gap's search space (cxsim gap): departments rise to\n"
-            "                        their targets (a step or straight there), the CX owner\n"
-            "                        and governance may change once\n"
-            "  --moves departments=ID,ID,...\n"
-            "                        departments that may move (default: every department)\n"
-            "  --cost-per-level C    investment of one level (default 250000)\n"
-            "  --cost ID=AMOUNT      investment of one level of department ID (repeatable)\n"
-            "  --over T              ramp of each move in ticks (default 60, at most the\n"
-            "                        spacing ticks / (N + 1))\n"
-            "  --objective O         net (default: gross profit - cost - investment, summed over\n"
-            "                        the run), nps (NPS over the window: window_nps) or churn\n"
-            "                        (minus total churned)\n"
-            "  --window DAYS         the window of a final KPI: each run's last DAYS days\n"
-            "                        (default %g; in ticks of the scenario's tick length)\n"
-            "  --beam W              roadmaps kept per step (default 3)\n"
-            "  --replicates R        paired replicates per roadmap, R >= 1 (default 5)\n"
-            "  --set KEY=VALUE       override of the scenario (repeatable)\n"
-            "  --seed N              base seed (default: the scenario's)\n"
-            "  --ticks N             ticks per run (default: the scenario file's)\n"
-            "  --jobs J              runs at once (default: the number of cores)\n"
-            "  --engine E            in-process (default) or processes\n"
-            "  --backend slurm       each batch of runs as one sbatch array job, waited for\n"
-            "  --slurm-opt OPT       an sbatch option for those jobs, repeatable\n"
-            "  --slurm-tasks N       array tasks per job (default: about 60 s a task)\n"
-            "  --out DIR             directory (default optimise/NAME-HASH; a re-run re-uses\n"
-            "                        its runs)\n"
-            "  --quiet               no per-step lines\n"
-            "\n"
-            "exit status: 0 success, 1 a run failed, 2 invalid input\n",
-            (double)CX_EXP_WINDOW_DAYS);
-}
-
-typedef enum { O_NET = 0, O_NPS, O_CHURN } o_objective_t;
-static const char *const s_obj_names[] = {"net", "nps", "churn"};
 /* The objective as recorded (meta `objective`): nps is the window mean,
  * window_nps, so that a database recorded before windows ("nps": the last
  * tick) reads as it did. */
 static const char *const s_obj_figures[] = {"net", "window_nps", "churn"};
-
-typedef struct {
-    const char *scenario;
-    double budget;
-    bool have_budget;
-    int steps;
-    const char *moves;
-    const char *space; /* --space FILE: a gap's search space (cxsim gap) */
-    double cost_per_level;
-    const char *costs[CX_MAX_DEPTS];
-    int n_costs;
-    int over; /* 0: default */
-    o_objective_t objective;
-    int beam;
-    double window_days; /* --window: days of a final KPI's mean */
-    const char *sets[O_MAX_SETS];
-    int n_sets;
-    cx_exp_common_t com; /* --replicates, --jobs, --seed, --ticks, --engine, --out, --quiet */
-} o_opts_t;
-
-static int s_amount(const char *opt, const char *v, double *out)
-{
-    char *end;
-    errno = 0;
-    double x = strtod(v, &end);
-    if (!*v || errno || *end || !isfinite(x) || x < 0 || x > 1e12) {
-        fprintf(stderr, "cxsim optimise: %s expects an amount from 0 to 1e12, got '%s'\n", opt, v);
-        return -1;
-    }
-    *out = x;
-    return 0;
-}
-
-static int s_parse(int argc, char **argv, o_opts_t *o)
-{
-    memset(o, 0, sizeof *o);
-    o->steps = 3;
-    o->cost_per_level = O_DEFAULT_COST;
-    o->beam = 3;
-    o->window_days = CX_EXP_WINDOW_DAYS;
-    o->com.replicates = 5;
-    o->com.engine = "in-process";
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v;
-        bool missing = false;
-        long long n;
-        int r;
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            s_usage(stdout);
-            exit(0);
-        } else if ((v = cx_exp_opt("--budget", argc, argv, &i, &missing))) {
-            if (s_amount("--budget", v, &o->budget) != 0) {
-                return -1;
-            }
-            o->have_budget = true;
-        } else if ((v = cx_exp_opt("--steps", argc, argv, &i, &missing))) {
-            if (cx_exp_cmd_int(s_cmd, "--steps", v, 1, CX_RM_MAX_STEPS, &n) != 0) {
-                return -1;
-            }
-            o->steps = (int)n;
-        } else if ((v = cx_exp_opt("--space", argc, argv, &i, &missing))) {
-            o->space = v;
-        } else if ((v = cx_exp_opt("--moves", argc, argv, &i, &missing))) {
-            o->moves = strncmp(v, "departments=", 12) == 0 ? v + 12 : v;
-        } else if ((v = cx_exp_opt("--cost-per-level", argc, argv, &i, &missing))) {
-            if (s_amount("--cost-per-level", v, &o->cost_per_level) != 0) {
-                return -1;
-            }
-        } else if ((v = cx_exp_opt("--cost", argc, argv, &i, &missing))) {
-            const char *eq = strchr(v, '=');
-            double x;
-            if (!eq || eq == v) {
-                fprintf(stderr, "cxsim optimise: --cost expects ID=AMOUNT, got '%s'\n", v);
-                return -1;
-            }
-            if (s_amount("--cost", eq + 1, &x) != 0) {
-                return -1;
-            }
-            if (o->n_costs == CX_MAX_DEPTS) {
-                fprintf(stderr, "cxsim optimise: at most %d --cost options\n", CX_MAX_DEPTS);
-                return -1;
-            }
-            o->costs[o->n_costs++] = v;
-        } else if ((v = cx_exp_opt("--over", argc, argv, &i, &missing))) {
-            if (cx_exp_cmd_int(s_cmd, "--over", v, 1, 1000000, &n) != 0) {
-                return -1;
-            }
-            o->over = (int)n;
-        } else if ((v = cx_exp_opt("--objective", argc, argv, &i, &missing))) {
-            int k = -1;
-            for (int j = 0; j < 3; j++) {
-                if (strcmp(v, s_obj_names[j]) == 0) {
-                    k = j;
-                }
-            }
-            if (k < 0) {
-                fprintf(stderr, "cxsim optimise: --objective expects net, nps or churn, got '%s'\n",
-                        v);
-                return -1;
-            }
-            o->objective = (o_objective_t)k;
-        } else if ((v = cx_exp_opt("--window", argc, argv, &i, &missing))) {
-            if (cx_exp_cmd_window_days(s_cmd, v, &o->window_days) != 0) {
-                return -1;
-            }
-        } else if ((v = cx_exp_opt("--beam", argc, argv, &i, &missing))) {
-            if (cx_exp_cmd_int(s_cmd, "--beam", v, 1, 64, &n) != 0) {
-                return -1;
-            }
-            o->beam = (int)n;
-        } else if ((v = cx_exp_opt("--set", argc, argv, &i, &missing))) {
-            if (cx_exp_cmd_add_set(s_cmd, o->sets, &o->n_sets, O_MAX_SETS, v) != 0) {
-                return -1;
-            }
-        } else if ((r = cx_exp_cmd_common(s_cmd, argc, argv, &i, &missing, &o->com, 1, 10000)) !=
-                   0) {
-            if (r < 0) {
-                return -1;
-            }
-        } else if (cx_exp_cmd_positional(s_cmd, a, missing, &o->scenario) != 0) {
-            return -1;
-        }
-    }
-    if (cx_exp_cmd_finish(s_cmd, o->scenario, &o->com) != 0) {
-        return -1;
-    }
-    if (!o->have_budget) {
-        fprintf(stderr, "cxsim optimise: --budget AMOUNT is required\n");
-        return -1;
-    }
-    return 0;
-}
 
 /* The department with this id (length len), or -1 after a message with a
  * suggestion. */
@@ -283,7 +100,7 @@ static int s_dept(const cx_scenario_t *sc, const char *opt, const char *id, size
 /* Narrows the search space to a gap's (--space): the departments it names
  * (and --moves allows) up to their targets, jumps allowed, owner and
  * governance moves. Returns 0, or -1 after a message. */
-static int s_space_file(const o_opts_t *o, const cx_scenario_t *sc, cx_rm_space_t *sp)
+static int s_space_file(const cx_optimise_opts_t *o, const cx_scenario_t *sc, cx_rm_space_t *sp)
 {
     cx_gap_space_t gs;
     cx_diags_t dg;
@@ -318,7 +135,7 @@ static int s_space_file(const o_opts_t *o, const cx_scenario_t *sc, cx_rm_space_
 
 /* Fills the search space from the options. Returns 0, or -1 after a
  * message. */
-static int s_space(const o_opts_t *o, const cx_scenario_t *sc, cx_rm_space_t *sp)
+static int s_space(const cx_optimise_opts_t *o, const cx_scenario_t *sc, cx_rm_space_t *sp)
 {
     memset(sp, 0, sizeof *sp);
     sp->steps = o->steps;
@@ -352,9 +169,9 @@ static int s_space(const o_opts_t *o, const cx_scenario_t *sc, cx_rm_space_t *sp
 /* Loads the scenario with the --set options (and extra ones after them)
  * and --seed into *sc, then applies --ticks as `cxsim run --ticks` does.
  * Returns 0, or 2 after printing the diagnostics. */
-static int s_load(const o_opts_t *o, const char *const *extra, int n_extra, cx_scenario_t *sc)
+static int s_load(const cx_optimise_opts_t *o, const char *const *extra, int n_extra, cx_scenario_t *sc)
 {
-    const char *sets[O_MAX_SETS + 4];
+    const char *sets[CX_OPTIMISE_MAX_SETS + 4];
     int n = 0;
     for (int i = 0; i < o->n_sets; i++) {
         sets[n++] = o->sets[i];
@@ -364,7 +181,7 @@ static int s_load(const o_opts_t *o, const char *const *extra, int n_extra, cx_s
         snprintf(sbuf, sizeof sbuf, "seed=%s", o->com.seed);
         sets[n++] = sbuf;
     }
-    for (int i = 0; i < n_extra && n < O_MAX_SETS + 4; i++) {
+    for (int i = 0; i < n_extra && n < CX_OPTIMISE_MAX_SETS + 4; i++) {
         sets[n++] = extra[i];
     }
     cx_diags_t d;
@@ -383,7 +200,7 @@ static int s_load(const o_opts_t *o, const char *const *extra, int n_extra, cx_s
 }
 
 typedef struct {
-    const o_opts_t *o;
+    const cx_optimise_opts_t *o;
     const cx_scenario_t *sc; /* loaded with --set, --seed, --ticks */
     cx_exp_plan_t *pl;
     cx_exp_exec_t *ex;
@@ -436,11 +253,11 @@ static int s_objective(o_ctx_t *c, long long point)
     const char *const *cols = net_cols;
     int nc = 3;
     const char *one[1];
-    if (c->o->objective == O_NPS) {
+    if (c->o->objective == CX_OBJ_NPS) {
         one[0] = "window_nps";
         cols = one;
         nc = 1;
-    } else if (c->o->objective == O_CHURN) {
+    } else if (c->o->objective == CX_OBJ_CHURN) {
         one[0] = "total_churned";
         cols = one;
         nc = 1;
@@ -461,12 +278,12 @@ static int s_objective(o_ctx_t *c, long long point)
                 continue;
             }
             double v = c->vals[i];
-            if (c->o->objective == O_NET) {
+            if (c->o->objective == CX_OBJ_NET) {
                 if (k == 2 && isnan(v)) {
                     v = 0; /* no investment recorded */
                 }
                 c->obj[r] = k == 0 ? v : c->obj[r] - v;
-            } else if (c->o->objective == O_NPS) {
+            } else if (c->o->objective == CX_OBJ_NPS) {
                 c->obj[r] = v;
             } else {
                 c->obj[r] = -v;
@@ -490,7 +307,7 @@ static int s_objective(o_ctx_t *c, long long point)
 static int s_evaluate(void *ud, cx_roadmap_t *rm, int n, bool with_none)
 {
     o_ctx_t *c = ud;
-    const o_opts_t *o = c->o;
+    const cx_optimise_opts_t *o = c->o;
     cx_exp_plan_t *pl = c->pl;
     int *pis = malloc((size_t)(n > 0 ? n : 1) * sizeof *pis);
     if (!pis) {
@@ -508,7 +325,7 @@ static int s_evaluate(void *ud, cx_roadmap_t *rm, int n, bool with_none)
     int rc = 0;
     int todo_all = 0;
     for (int i = 0; i < n && rc == 0; i++) {
-        const char *sets[O_MAX_SETS + 2];
+        const char *sets[CX_OPTIMISE_MAX_SETS + 2];
         int ns = s_sets(c, &rm[i], &tl, sets);
         cx_buf_reset(&key);
         cx_buf_reset(&json);
@@ -679,7 +496,7 @@ static const char *const s_schema =
     "kept INTEGER, best INTEGER);"
     "DELETE FROM roadmaps;";
 
-static void s_meta(cx_exp_plan_t *pl, int argc, char **argv, const o_opts_t *o)
+static void s_meta(cx_exp_plan_t *pl, int argc, char **argv, const cx_optimise_opts_t *o)
 {
     cx_exp_cmd_meta(pl, argc, argv, "optimise");
     char err[512], num[64];
@@ -729,7 +546,7 @@ static void s_print_gain(const char *what, const cx_roadmap_t *rm)
 }
 
 /* The default directory is named after what the search is. */
-static const char *s_out_dir(const o_opts_t *o, int argc, char **argv, char *buf, size_t cap)
+static const char *s_out_dir(const cx_optimise_opts_t *o, int argc, char **argv, char *buf, size_t cap)
 {
     if (o->com.out) {
         return o->com.out;
@@ -788,7 +605,7 @@ static int s_write(o_ctx_t *c, const cx_rm_rec_t *all, int n_all, const cx_roadm
         snprintf(err, sizeof err, "cannot write %s", path);
         rc = -1;
     }
-    const char *sets[O_MAX_SETS + 2];
+    const char *sets[CX_OPTIMISE_MAX_SETS + 2];
     int ns = rc == 0 ? s_sets(c, best, &tl, sets) : 0;
     size_t len = 0;
     if (rc == 0 && (tl.oom || s_load(c->o, sets + c->o->n_sets, ns - c->o->n_sets, out_sc) != 0 ||
@@ -828,7 +645,7 @@ static void s_summary(o_ctx_t *c, const cx_rm_rec_t *all, int n_all, const cx_ro
         printf("  %d. %s\n", i + 1, cx_buf_str(&d));
         cx_buf_fini(&d);
     }
-    snprintf(what, sizeof what, "gain over doing nothing (%s): ", s_obj_names[c->o->objective]);
+    snprintf(what, sizeof what, "gain over doing nothing (%s): ", cx_optimise_objectives[c->o->objective]);
     s_print_gain(what, best);
     if (best->n > 0 && all[0].rm.point >= 0) {
         int p = s_payback(c, all[0].rm.point, best->point);
@@ -850,8 +667,8 @@ static void s_summary(o_ctx_t *c, const cx_rm_rec_t *all, int n_all, const cx_ro
 
 int cx_cmd_optimise(int argc, char **argv)
 {
-    o_opts_t o;
-    if (s_parse(argc, argv, &o) != 0) {
+    cx_optimise_opts_t o;
+    if (cx_optimise_parse(argc, argv, &o) != 0) {
         fprintf(stderr, "try 'cxsim optimise --help'\n");
         return 2;
     }
@@ -944,7 +761,7 @@ int cx_cmd_optimise(int argc, char **argv)
     }
     printf("optimise %s: objective %s, budget %.17g, at most %d step%s, beam %d, %d department%s "
            "may move, ramp %d tick%s; %d replicate%s per roadmap; %d at a time, engine %s\n",
-           pl.root, s_obj_names[o.objective], o.budget, o.steps, o.steps == 1 ? "" : "s", W,
+           pl.root, cx_optimise_objectives[o.objective], o.budget, o.steps, o.steps == 1 ? "" : "s", W,
            n_allowed, n_allowed == 1 ? "" : "s", sp.over, sp.over == 1 ? "" : "s", R,
            R == 1 ? "" : "s", o.com.jobs, o.com.engine);
     fflush(stdout);

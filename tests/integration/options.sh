@@ -49,6 +49,20 @@ expect2 "keygen option" "unknown option '--forse'" keygen --forse "$T/k"
 expect2 "resume option" "unknown option '--heartbeat-m' (did you mean '--heartbeat-ms'?)" \
     resume "$T/none" --heartbeat-m 500
 expect2 "resume flag given a value" "--quiet takes no value" resume "$T/none" --quiet=1
+# The optimiser and the assessment: the same parser, the same answers.
+expect2 "optimise option" "unknown option '--budjet' (did you mean '--budget'?)" \
+    optimise "$BASELINE" --budjet 500000
+expect2 "optimise --objective=" "--objective expects net, nps or churn, got 'npss' (did you mean 'nps'?)" \
+    optimise "$BASELINE" --budget=500000 --objective=npss
+expect2 "optimise flag given a value" "--quiet takes no value" \
+    optimise "$BASELINE" --budget 500000 --quiet=yes
+QN="$CX_SOURCE_DIR/scenarios/assess/example-answers.yaml"
+expect2 "assess option" "unknown option '--interactiv' (did you mean '--interactive'?)" \
+    assess "$QN" --interactiv
+expect2 "assess flag given a value" "--interactive takes no value" assess "$QN" --interactive=1
+"$CXSIM" assess "$QN" --out="$T/assessed.yaml" >/dev/null 2>"$T/err" ||
+    fail "assess --out=FILE failed: $(cat "$T/err")"
+[ -s "$T/assessed.yaml" ] || fail "assess --out=FILE wrote nothing"
 [ ! -e "$T/k" ] && [ ! -e "$T/new" ] || fail "a refused command wrote a file"
 # The agents' own options go through the same parser.
 BIN=$(dirname "$CXSIM")
