@@ -45,6 +45,8 @@ MEASURE = r"""
       xunit: (c.querySelector("text.xunit") || {}).textContent || "",
       font: Math.min.apply(null, q("text.lbl", c).map(function (t) { return parseFloat(getComputedStyle(t).fontSize); }).concat([999])),
       markers: q("line.marker", c).length,
+      title: c.querySelector("h2 b").textContent,
+      title_cut: c.querySelector("h2 b").scrollWidth > c.querySelector("h2 b").clientWidth + 0.5,
       labels: q("text.mlbl", c).map(function (t) {
         var b = t.getBBox(); return { text: t.textContent, x: b.x, y: b.y, w: b.width, h: b.height };
       })

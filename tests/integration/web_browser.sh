@@ -104,6 +104,7 @@ for c in m["charts"]:
     check(c["font"] >= 16, "%s: axis text of %s px" % (c["id"], c["font"]))
     check(4 <= c["ylabels"] <= 5 and c["grid"] == c["ylabels"], "%s: %d y ticks, %d gridlines" % (c["id"], c["ylabels"], c["grid"]))
     check(c["xunit"] in ("days", "months"), "%s: x axis unit '%s'" % (c["id"], c["xunit"]))
+    check(not c["title_cut"], "%s: its title '%s' is cut at 1024 px" % (c["id"], c["title"]))
     check(c["plot_height"] >= 0.6 * c["height"], "%s: a plot of %d px in a card of %d px" % (c["id"], c["plot_height"], c["height"]))
     ls = c["labels"]
     for i in range(len(ls)):
