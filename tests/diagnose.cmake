@@ -15,3 +15,4 @@ foreach(t assess gap attribute)
   cx_integration_test(it_${t} ${CMAKE_CURRENT_LIST_DIR}/integration/${t}.sh)
   set_tests_properties(it_${t} PROPERTIES TIMEOUT 300 ENVIRONMENT "${CX_DX_ENV}")
 endforeach()
+set_tests_properties(it_attribute PROPERTIES COST 300) # among the longest: started early

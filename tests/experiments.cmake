@@ -23,9 +23,11 @@ endforeach()
 if(NOT CX_SANITIZE)
   cx_integration_test(it_checks_shipped ${CMAKE_CURRENT_LIST_DIR}/integration/checks_shipped.sh)
   # A hang guard: several hundred runs, minutes alone, far longer on a loaded machine.
-  set_tests_properties(it_checks_shipped PROPERTIES TIMEOUT 1800 ENVIRONMENT "${CX_EXP_IT_ENV}")
+  # COST: the longest test starts first, so that with -j it is not the suite's tail.
+  set_tests_properties(it_checks_shipped PROPERTIES TIMEOUT 1800 COST 1000 ENVIRONMENT "${CX_EXP_IT_ENV}")
 endif()
-# The Slurm tests install packages and start daemons: they run alone, and report
+# The Slurm tests install packages and start daemons: they run one at a time (a
+# lock of their own: other tests run beside them), and report
 # themselves skipped (77, with the reason) where no registry is reachable.
 # exp_slurm: sweeps as array jobs; exp_slurm_lost: cancelled and failed tasks named,
 # resubmission, task grouping; exp_slurm_run: cxsim run --backend slurm, a lost
@@ -37,7 +39,7 @@ endif()
 if(NOT CX_SANITIZE)
   foreach(t slurm slurm_lost slurm_run slurm_exp)
     cx_integration_test(it_exp_${t} ${CMAKE_CURRENT_LIST_DIR}/integration/exp_${t}.sh)
-    set_tests_properties(it_exp_${t} PROPERTIES TIMEOUT 600 RUN_SERIAL TRUE
+    set_tests_properties(it_exp_${t} PROPERTIES TIMEOUT 600 RESOURCE_LOCK cxsim_slurm COST 500
       SKIP_RETURN_CODE 77 ENVIRONMENT "${CX_EXP_IT_ENV}")
   endforeach()
 endif()
