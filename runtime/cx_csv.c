@@ -47,6 +47,12 @@ static int s_call(cx_csv_each_fn fn, void *ud, const cx_csv_row_t *row, char *er
     return -1;
 }
 
+int cx_csv_split(char *line, char **fields, int max)
+{
+    line[strcspn(line, "\r\n")] = '\0';
+    return s_split(line, fields, max);
+}
+
 int cx_csv_col(const cx_csv_row_t *row, const char *name)
 {
     for (int i = 0; i < row->ncols; i++) {

@@ -9,6 +9,7 @@
  *    callback with all its fields in the header's order (cx_csv_col finds a
  *    column by name); CX_CSV_WHOLE makes a last line without its newline an
  *    error instead of leaving it out.
+ *  - cx_csv_split: one line, for a reader that follows a growing file.
  *
  *  Ownership: the fields (and, for cx_csv_parse, the header's names) live
  *  until the callback returns (cx_csv_parse: as long as the text). Errors:
@@ -51,6 +52,11 @@ enum {
  * Returns the number of rows, or -1 (err set). */
 long cx_csv_parse(char *text, const char *file, int flags, cx_csv_each_fn head, cx_csv_each_fn fn,
                   void *ud, char *err, size_t errlen);
+
+/* One line on its own, for a reader that follows a growing file (its
+ * offsets its own): line's end ("\n", "\r\n") removed, split in place at its
+ * commas into fields (at most max stored). Returns how many fields it has. */
+int cx_csv_split(char *line, char **fields, int max);
 
 /* The index of column name in row's header, or -1. */
 int cx_csv_col(const cx_csv_row_t *row, const char *name);
