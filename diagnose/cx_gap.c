@@ -1,6 +1,7 @@
 /*  cx_gap — see cx_gap.h. */
 #include "cx_gap.h"
 
+#include "cx_csv.h"
 #include "cx_doc.h"
 
 #include <errno.h>
@@ -82,80 +83,76 @@ void cx_gap_add_axes(cx_gap_t *gap, const cx_assessment_t *as)
     }
 }
 
-/* The n-th comma-separated field of line [p, end) into buf; false when
- * the line has fewer fields. */
-static bool s_field(const char *p, const char *end, int n, char *buf, size_t cap)
-{
-    for (int i = 0; i < n; i++) {
-        const char *c = memchr(p, ',', (size_t)(end - p));
-        if (!c) {
-            return false;
-        }
-        p = c + 1;
-    }
-    const char *c = memchr(p, ',', (size_t)(end - p));
-    size_t len = (size_t)((c ? c : end) - p);
-    if (len >= cap) {
-        return false;
-    }
-    memcpy(buf, p, len);
-    buf[len] = '\0';
-    return true;
-}
-
-int cx_gap_run_kpis(const char *csv, size_t len, double out[CX_GAP_KPIS], char *err, size_t errlen)
-{
-    const char *end = csv + len;
-    const char *eol = memchr(csv, '\n', len);
-    if (!eol) {
-        snprintf(err, errlen, "no header line");
-        return -1;
-    }
+/* cx_gap_run_kpis's state: the columns, the sums. */
+typedef struct {
     int col[CX_GAP_KPIS];
+    double sum[CX_GAP_KPIS];
+    double last[CX_GAP_KPIS];
+    int rows;
+} s_kpis_t;
+
+static int s_kpis_head(void *ud, const cx_csv_row_t *row, char *err, size_t errlen)
+{
+    s_kpis_t *kp = ud;
     for (int k = 0; k < CX_GAP_KPIS; k++) {
-        col[k] = -1;
-        char name[64];
-        for (int f = 0; s_field(csv, eol, f, name, sizeof name); f++) {
-            if (strcmp(name, s_kpi_cols[k]) == 0) {
-                col[k] = f;
-                break;
-            }
-        }
-        if (col[k] < 0) {
+        if ((kp->col[k] = cx_csv_col(row, s_kpi_cols[k])) < 0) {
             snprintf(err, errlen, "no column '%s'", s_kpi_cols[k]);
             return -1;
         }
     }
-    double sum[CX_GAP_KPIS] = {0};
-    double last[CX_GAP_KPIS] = {0};
-    int rows = 0;
-    for (const char *p = eol + 1; p < end;) {
-        const char *e = memchr(p, '\n', (size_t)(end - p));
-        if (!e) {
-            e = end;
+    return 0;
+}
+
+static int s_kpis_row(void *ud, const cx_csv_row_t *row, char *err, size_t errlen)
+{
+    s_kpis_t *kp = ud;
+    for (int k = 0; k < CX_GAP_KPIS; k++) {
+        const char *v = row->fields[kp->col[k]];
+        char *stop;
+        if (!v[0]) {
+            snprintf(err, errlen, "row %d: no value for '%s'", kp->rows + 1, s_kpi_cols[k]);
+            return -1;
         }
-        if (e > p) {
-            for (int k = 0; k < CX_GAP_KPIS; k++) {
-                char v[64];
-                char *stop;
-                if (!s_field(p, e, col[k], v, sizeof v) || !v[0]) {
-                    snprintf(err, errlen, "row %d: no value for '%s'", rows + 1, s_kpi_cols[k]);
-                    return -1;
-                }
-                errno = 0;
-                double x = strtod(v, &stop);
-                if (*stop || errno || !isfinite(x)) {
-                    snprintf(err, errlen, "row %d: '%s' is not a number: '%s'", rows + 1,
-                             s_kpi_cols[k], v);
-                    return -1;
-                }
-                sum[k] += x;
-                last[k] = x;
-            }
-            rows++;
+        errno = 0;
+        double x = strtod(v, &stop);
+        if (*stop || errno || !isfinite(x)) {
+            snprintf(err, errlen, "row %d: '%s' is not a number: '%.60s'", kp->rows + 1,
+                     s_kpi_cols[k], v);
+            return -1;
         }
-        p = e + 1;
+        kp->sum[k] += x;
+        kp->last[k] = x;
     }
+    kp->rows++;
+    return 0;
+}
+
+int cx_gap_run_kpis(const char *csv, size_t len, double out[CX_GAP_KPIS], char *err, size_t errlen)
+{
+    if (!memchr(csv, '\n', len)) {
+        snprintf(err, errlen, "no header line");
+        return -1;
+    }
+    /* A copy to split, its last line whole. */
+    char *text = malloc(len + 2);
+    if (!text) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    memcpy(text, csv, len);
+    size_t n = len;
+    if (text[n - 1] != '\n') {
+        text[n++] = '\n';
+    }
+    text[n] = '\0';
+    s_kpis_t kp = {.rows = 0};
+    long rc = cx_csv_parse(text, "kpis.csv", 0, s_kpis_head, s_kpis_row, &kp, err, errlen);
+    free(text);
+    if (rc < 0) {
+        return -1;
+    }
+    const double *sum = kp.sum, *last = kp.last;
+    int rows = kp.rows;
     if (rows == 0) {
         snprintf(err, errlen, "no tick");
         return -1;
@@ -235,23 +232,22 @@ void cx_gap_report_orgs(cx_buf_t *b, const cx_gap_t *gap)
         cx_buf_printf(b, "(axis columns: target - the axis score today)\n");
     }
     cx_buf_printf(b, "CX owner:   %s -> %s%s\n", cx_owner_name((cx_owner_t)gap->owner_from),
-                     cx_owner_name((cx_owner_t)gap->owner_to),
-                     gap->owner_from == gap->owner_to ? " (no change)" : "");
-    cx_buf_printf(b, "governance: %s -> %s%s\n",
-                     cx_governance_name((cx_governance_t)gap->gov_from),
-                     cx_governance_name((cx_governance_t)gap->gov_to),
-                     gap->gov_from == gap->gov_to ? " (no change)" : "");
+                  cx_owner_name((cx_owner_t)gap->owner_to),
+                  gap->owner_from == gap->owner_to ? " (no change)" : "");
+    cx_buf_printf(b, "governance: %s -> %s%s\n", cx_governance_name((cx_governance_t)gap->gov_from),
+                  cx_governance_name((cx_governance_t)gap->gov_to),
+                  gap->gov_from == gap->gov_to ? " (no change)" : "");
 }
 
 void cx_gap_space_text(cx_buf_t *b, const cx_gap_t *gap, const char *scenario)
 {
     cx_buf_printf(b,
-                     "# The gap as cxsim optimise's search space (written by cxsim gap):\n"
-                     "#   cxsim optimise %s --space THIS_FILE --budget AMOUNT\n"
-                     "# Each department may rise from its level today to its target, one level\n"
-                     "# or straight to the target per move; the owner and governance may change\n"
-                     "# once each, to the target's.\n",
-                     scenario);
+                  "# The gap as cxsim optimise's search space (written by cxsim gap):\n"
+                  "#   cxsim optimise %s --space THIS_FILE --budget AMOUNT\n"
+                  "# Each department may rise from its level today to its target, one level\n"
+                  "# or straight to the target per move; the owner and governance may change\n"
+                  "# once each, to the target's.\n",
+                  scenario);
     cx_buf_printf(b, "scenario: %s\n", scenario);
     int n = 0;
     for (int i = 0; i < gap->n_dept; i++) {
@@ -266,13 +262,13 @@ void cx_gap_space_text(cx_buf_t *b, const cx_gap_t *gap, const char *scenario)
     }
     if (gap->owner_from != gap->owner_to) {
         cx_buf_printf(b, "cx_owner: {from: %s, to: %s, cost: %.0f}\n",
-                         cx_owner_name((cx_owner_t)gap->owner_from),
-                         cx_owner_name((cx_owner_t)gap->owner_to), CX_GAP_ORG_COST);
+                      cx_owner_name((cx_owner_t)gap->owner_from),
+                      cx_owner_name((cx_owner_t)gap->owner_to), CX_GAP_ORG_COST);
     }
     if (gap->gov_from != gap->gov_to) {
         cx_buf_printf(b, "governance: {from: %s, to: %s, cost: %.0f}\n",
-                         cx_governance_name((cx_governance_t)gap->gov_from),
-                         cx_governance_name((cx_governance_t)gap->gov_to), CX_GAP_ORG_COST);
+                      cx_governance_name((cx_governance_t)gap->gov_from),
+                      cx_governance_name((cx_governance_t)gap->gov_to), CX_GAP_ORG_COST);
     }
 }
 

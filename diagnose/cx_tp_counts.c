@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cx_csv.h"
+
 /* The columns read, in the order of the fields of cx_tp_counts_t after the
  * two names. */
 enum { S_JOURNEY, S_TP, S_INTER, S_PAIN, S_DELIGHT, S_FAILED, S_WAITED, S_ABANDONED, S_COLS };
@@ -15,40 +17,20 @@ static const char *const s_cols[S_COLS] = {"journey", "touchpoint", "interaction
                                            "pain",    "delight",    "failed_handoffs",
                                            "waited",  "abandoned"};
 
-/* Field f (0-based) of the comma-separated line [p, e) into out; false
- * when the line has fewer fields or the field does not fit. */
-static bool s_field(const char *p, const char *e, int f, char *out, size_t cap)
-{
-    for (int i = 0; i < f; i++) {
-        const char *c = memchr(p, ',', (size_t)(e - p));
-        if (!c) {
-            return false;
-        }
-        p = c + 1;
-    }
-    const char *c = memchr(p, ',', (size_t)(e - p));
-    size_t n = (size_t)((c ? c : e) - p);
-    if (n >= cap) {
-        return false;
-    }
-    memcpy(out, p, n);
-    out[n] = '\0';
-    return true;
-}
+/* cx_tp_counts_read's state. */
+typedef struct {
+    int col[S_COLS];
+    const cx_attr_tp_t *tps;
+    int n_tp;
+    cx_tp_counts_t *out;
+} s_read_t;
 
 /* The header's column index of each of s_cols, or -1 with a message. */
-static int s_header(const char *csv, const char *eol, int col[S_COLS], char *err, size_t errlen)
+static int s_header(void *ud, const cx_csv_row_t *row, char *err, size_t errlen)
 {
+    s_read_t *rd = ud;
     for (int k = 0; k < S_COLS; k++) {
-        col[k] = -1;
-        char name[64];
-        for (int f = 0; s_field(csv, eol, f, name, sizeof name); f++) {
-            if (strcmp(name, s_cols[k]) == 0) {
-                col[k] = f;
-                break;
-            }
-        }
-        if (col[k] < 0) {
+        if ((rd->col[k] = cx_csv_col(row, s_cols[k])) < 0) {
             snprintf(err, errlen, "no column '%s' (a run of an earlier cxsim?)", s_cols[k]);
             return -1;
         }
@@ -56,39 +38,37 @@ static int s_header(const char *csv, const char *eol, int col[S_COLS], char *err
     return 0;
 }
 
-/* Adds the row [p, e) (line `line`) into out. */
-static int s_row(const char *p, const char *e, int line, const int col[S_COLS],
-                 const cx_attr_tp_t *tps, int n_tp, cx_tp_counts_t *out, char *err, size_t errlen)
+/* Adds one row into out. */
+static int s_row(void *ud, const cx_csv_row_t *row, char *err, size_t errlen)
 {
-    char jn[CX_ID_MAX + 1];
-    char tn[CX_ID_MAX + 1];
-    if (!s_field(p, e, col[S_JOURNEY], jn, sizeof jn) || !s_field(p, e, col[S_TP], tn, sizeof tn)) {
-        snprintf(err, errlen, "line %d: no journey or touchpoint", line);
-        return -1;
-    }
+    s_read_t *rd = ud;
+    const int *col = rd->col;
+    long line = row->line;
     char name[2 * CX_ID_MAX + 4];
-    snprintf(name, sizeof name, "%s/%s", jn, tn);
+    snprintf(name, sizeof name, "%.*s/%.*s", CX_ID_MAX, row->fields[col[S_JOURNEY]], CX_ID_MAX,
+             row->fields[col[S_TP]]);
     int t = 0;
-    while (t < n_tp && strcmp(tps[t].name, name) != 0) {
+    while (t < rd->n_tp && strcmp(rd->tps[t].name, name) != 0) {
         t++;
     }
-    if (t == n_tp) {
-        snprintf(err, errlen, "line %d: touchpoint '%s' is not the scenario's", line, name);
+    if (t == rd->n_tp) {
+        snprintf(err, errlen, "line %ld: touchpoint '%s' is not the scenario's", line, name);
         return -1;
     }
-    int64_t *dst[] = {&out[t].interactions,    &out[t].pain,   &out[t].delight,
-                      &out[t].failed_handoffs, &out[t].waited, &out[t].abandoned};
+    cx_tp_counts_t *o = &rd->out[t];
+    int64_t *dst[] = {&o->interactions,    &o->pain,   &o->delight,
+                      &o->failed_handoffs, &o->waited, &o->abandoned};
     for (int k = S_INTER; k < S_COLS; k++) {
-        char v[32];
+        const char *v = row->fields[col[k]];
         char *stop;
-        if (!s_field(p, e, col[k], v, sizeof v) || !v[0]) {
-            snprintf(err, errlen, "line %d: no value for '%s'", line, s_cols[k]);
+        if (!v[0]) {
+            snprintf(err, errlen, "line %ld: no value for '%s'", line, s_cols[k]);
             return -1;
         }
         errno = 0;
         long long x = strtoll(v, &stop, 10);
         if (*stop || errno || x < 0) {
-            snprintf(err, errlen, "line %d: '%s' is not a count: '%s'", line, s_cols[k], v);
+            snprintf(err, errlen, "line %ld: '%s' is not a count: '%.31s'", line, s_cols[k], v);
             return -1;
         }
         *dst[k - S_INTER] += x;
@@ -100,29 +80,26 @@ int cx_tp_counts_read(const char *csv, size_t len, const cx_attr_tp_t *tps, int 
                       cx_tp_counts_t *out, char *err, size_t errlen)
 {
     memset(out, 0, (size_t)n_tp * sizeof *out);
-    const char *end = csv + len;
-    const char *eol = memchr(csv, '\n', len);
-    if (!eol) {
+    if (!memchr(csv, '\n', len)) {
         snprintf(err, errlen, "no header line");
         return -1;
     }
-    int col[S_COLS];
-    if (s_header(csv, eol, col, err, errlen) != 0) {
+    /* A copy to split, its last line whole. */
+    char *text = malloc(len + 2);
+    if (!text) {
+        snprintf(err, errlen, "out of memory");
         return -1;
     }
-    int line = 1;
-    for (const char *p = eol + 1; p < end;) {
-        const char *e = memchr(p, '\n', (size_t)(end - p));
-        if (!e) {
-            e = end;
-        }
-        line++;
-        if (e > p && s_row(p, e, line, col, tps, n_tp, out, err, errlen) != 0) {
-            return -1;
-        }
-        p = e + 1;
+    memcpy(text, csv, len);
+    size_t n = len;
+    if (text[n - 1] != '\n') {
+        text[n++] = '\n';
     }
-    return 0;
+    text[n] = '\0';
+    s_read_t rd = {.tps = tps, .n_tp = n_tp, .out = out};
+    long rc = cx_csv_parse(text, "touchpoints.csv", 0, s_header, s_row, &rd, err, errlen);
+    free(text);
+    return rc < 0 ? -1 : 0;
 }
 
 const char *cx_share_name(cx_share_t s)

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cx_csv.h"
 #include "cx_exp_db.h"
 #include "cx_exp_db_int.h"
 #include "cx_exp_sha256.h"
@@ -146,136 +147,114 @@ static void s_bind_field(sqlite3_stmt *st, int i, const char *f, size_t len)
     sqlite3_bind_text(st, i, f, (int)len, SQLITE_TRANSIENT);
 }
 
-/* Inserts every row of CSV `text` into `table`, with run_id first. Adds
- * header columns the table lacks. Returns the number of rows, or -1; when
- * tick_col, *last gets the largest value of column "tick". */
-static long long s_csv_insert(cx_exp_db_t *db, const char *table, long long run_id,
-                              const char *text, const char *file, long long *last, char *err,
-                              size_t errlen)
+/* s_csv_insert's state: the statement built from the header. */
+typedef struct {
+    cx_exp_db_t *db;
+    const char *table;
+    long long run_id;
+    long long *last;  /* the largest "tick", or NULL */
+    sqlite3_stmt *st; /* INSERT INTO table(run_id, the header's columns) */
+    int tick_col;     /* the header's "tick", or -1 */
+    long long n;      /* rows inserted */
+} s_ins_t;
+
+/* The header: columns the table lacks added, the INSERT prepared. */
+static int s_ins_head(void *ud, const cx_csv_row_t *row, char *err, size_t errlen)
 {
-    const char *nl = strchr(text, '\n');
-    if (!nl) {
-        snprintf(err, errlen, "%s has no header line", file);
+    s_ins_t *in = ud;
+    if (row->ncols > S_MAX_COLS) {
+        snprintf(err, errlen, "%s: more than %d columns", row->file, S_MAX_COLS);
         return -1;
     }
-    const char *names[S_MAX_COLS];
-    size_t lens[S_MAX_COLS];
-    int nc = 0;
-    const char *p = text;
-    while (p <= nl) {
-        const char *c = p;
-        while (c < nl && *c != ',') {
-            c++;
-        }
-        size_t len = (size_t)(c - p);
-        if (len > 0 && p[len - 1] == '\r') {
-            len--;
-        }
-        if (nc == S_MAX_COLS || !cx_exp_db__ident(p, len)) {
-            snprintf(err, errlen, "%s: bad header column '%.*s'", file, (int)len, p);
+    for (int i = 0; i < row->ncols; i++) {
+        if (!cx_exp_db__ident(row->names[i], strlen(row->names[i]))) {
+            snprintf(err, errlen, "%s: bad header column '%s'", row->file, row->names[i]);
             return -1;
         }
-        names[nc] = p;
-        lens[nc++] = len;
-        p = c + 1;
     }
     cx_buf_t cols, sql;
     cx_buf_init(&cols);
     cx_buf_init(&sql);
-    long long rows = -1;
-    sqlite3_stmt *st = NULL;
-    int tick_col = -1;
-    if (s_table_cols(db, table, &cols) != 0) {
-        cx_exp_db__err(err, errlen, "database", db->h);
+    int rc = -1;
+    if (s_table_cols(in->db, in->table, &cols) != 0) {
+        cx_exp_db__err(err, errlen, "database", in->db->h);
         goto done;
     }
-    for (int i = 0; i < nc; i++) {
-        if (lens[i] == 4 && strncmp(names[i], "tick", 4) == 0) {
-            tick_col = i;
+    for (int i = 0; i < row->ncols; i++) {
+        const char *name = row->names[i];
+        if (strcmp(name, "tick") == 0) {
+            in->tick_col = i;
         }
-        if (lens[i] == 6 && strncmp(names[i], "run_id", 6) == 0) {
-            snprintf(err, errlen, "%s: a column may not be named run_id", file);
+        if (strcmp(name, "run_id") == 0) {
+            snprintf(err, errlen, "%s: a column may not be named run_id", row->file);
             goto done;
         }
-        if (!s_has_col(&cols, names[i], lens[i])) {
+        if (!s_has_col(&cols, name, strlen(name))) {
             char alter[200];
-            snprintf(alter, sizeof alter, "ALTER TABLE %s ADD COLUMN \"%.*s\" NUMERIC", table,
-                     (int)lens[i], names[i]);
-            if (cx_exp_db_exec(db, alter, err, errlen) != 0) {
+            snprintf(alter, sizeof alter, "ALTER TABLE %s ADD COLUMN \"%s\" NUMERIC", in->table,
+                     name);
+            if (cx_exp_db_exec(in->db, alter, err, errlen) != 0) {
                 goto done;
             }
         }
     }
-    cx_buf_printf(&sql, "INSERT INTO %s(run_id", table);
-    for (int i = 0; i < nc; i++) {
-        cx_buf_printf(&sql, ", \"%.*s\"", (int)lens[i], names[i]);
+    cx_buf_printf(&sql, "INSERT INTO %s(run_id", in->table);
+    for (int i = 0; i < row->ncols; i++) {
+        cx_buf_printf(&sql, ", \"%s\"", row->names[i]);
     }
     cx_buf_printf(&sql, ") VALUES(?1");
-    for (int i = 0; i < nc; i++) {
+    for (int i = 0; i < row->ncols; i++) {
         cx_buf_printf(&sql, ", ?%d", i + 2);
     }
     cx_buf_printf(&sql, ")");
-    if (sql.oom || sqlite3_prepare_v2(db->h, cx_buf_str(&sql), -1, &st, NULL) != SQLITE_OK) {
-        cx_exp_db__err(err, errlen, "database", db->h);
+    if (sql.oom ||
+        sqlite3_prepare_v2(in->db->h, cx_buf_str(&sql), -1, &in->st, NULL) != SQLITE_OK) {
+        cx_exp_db__err(err, errlen, "database", in->db->h);
         goto done;
     }
-    long long n = 0;
-    int line = 1;
-    p = nl + 1;
-    while (*p) {
-        line++;
-        const char *end = strchr(p, '\n');
-        if (!end) {
-            snprintf(err, errlen, "%s: line %d is cut short (no line end)", file, line);
-            goto done;
-        }
-        const char *eol = end;
-        if (eol > p && eol[-1] == '\r') {
-            eol--;
-        }
-        sqlite3_reset(st);
-        sqlite3_clear_bindings(st);
-        sqlite3_bind_int64(st, 1, run_id);
-        int f = 0;
-        const char *q = p;
-        for (;;) {
-            const char *c = q;
-            while (c < eol && *c != ',') {
-                c++;
-            }
-            if (f < nc) {
-                s_bind_field(st, f + 2, q, (size_t)(c - q));
-                if (f == tick_col && last) {
-                    long long t = strtoll(q, NULL, 10);
-                    if (n == 0 || t > *last) {
-                        *last = t;
-                    }
-                }
-            }
-            f++;
-            if (c >= eol) {
-                break;
-            }
-            q = c + 1;
-        }
-        if (f != nc) {
-            snprintf(err, errlen, "%s: line %d has %d fields, the header %d", file, line, f, nc);
-            goto done;
-        }
-        if (sqlite3_step(st) != SQLITE_DONE) {
-            char what[300];
-            snprintf(what, sizeof what, "%s line %d", file, line);
-            cx_exp_db__err(err, errlen, what, db->h);
-            goto done;
-        }
-        n++;
-        p = end + 1;
-    }
-    rows = n;
+    rc = 0;
 done:
-    sqlite3_finalize(st);
     cx_buf_fini(&cols);
     cx_buf_fini(&sql);
+    return rc;
+}
+
+/* One row inserted. */
+static int s_ins_row(void *ud, const cx_csv_row_t *row, char *err, size_t errlen)
+{
+    s_ins_t *in = ud;
+    sqlite3_stmt *st = in->st;
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    sqlite3_bind_int64(st, 1, in->run_id);
+    for (int f = 0; f < row->ncols; f++) {
+        s_bind_field(st, f + 2, row->fields[f], strlen(row->fields[f]));
+    }
+    if (in->tick_col >= 0 && in->last) {
+        long long t = strtoll(row->fields[in->tick_col], NULL, 10);
+        if (in->n == 0 || t > *in->last) {
+            *in->last = t;
+        }
+    }
+    if (sqlite3_step(st) != SQLITE_DONE) {
+        char what[300];
+        snprintf(what, sizeof what, "%s line %ld", row->file, row->line);
+        cx_exp_db__err(err, errlen, what, in->db->h);
+        return -1;
+    }
+    in->n++;
+    return 0;
+}
+
+/* Inserts every row of CSV `text` (split in place) into `table`, with
+ * run_id first. Adds header columns the table lacks. Returns the number of
+ * rows, or -1; when last, *last gets the largest value of column "tick". */
+static long long s_csv_insert(cx_exp_db_t *db, const char *table, long long run_id, char *text,
+                              const char *file, long long *last, char *err, size_t errlen)
+{
+    s_ins_t in = {.db = db, .table = table, .run_id = run_id, .last = last, .tick_col = -1};
+    long rows = cx_csv_parse(text, file, CX_CSV_WHOLE, s_ins_head, s_ins_row, &in, err, errlen);
+    sqlite3_finalize(in.st);
     return rows;
 }
 
@@ -469,7 +448,8 @@ static long long s_insert_run(cx_exp_db_t *db, sqlite3_stmt *rj, long long point
     sqlite3_bind_text(ins, 5, params, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(ins, 6, cx_exp_db__col(rj, S_RJ_SETS), -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(ins, 7, cx_exp_db__col(rj, S_RJ_SCENARIO), -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(ins, 8, sha[0] ? sha : cx_exp_db__col(rj, S_RJ_EXPECTED), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(ins, 8, sha[0] ? sha : cx_exp_db__col(rj, S_RJ_EXPECTED), -1,
+                      SQLITE_TRANSIENT);
     sqlite3_bind_text(ins, 9, cx_exp_db__col(rj, S_RJ_VERSION), -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(ins, 10, cx_exp_db__col(rj, S_RJ_ENGINE), -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(ins, 11, cx_exp_db__col(rj, S_RJ_HOST), -1, SQLITE_TRANSIENT);
@@ -491,7 +471,7 @@ static long long s_insert_run(cx_exp_db_t *db, sqlite3_stmt *rj, long long point
 /* A completed run's rows: kpis.csv and departments.csv. A bad file makes
  * the run failed, not the import: rolled back to before the rows, with why
  * recorded (and *completed cleared). Returns 0 or -1 (err set). */
-static int s_insert_rows(cx_exp_db_t *db, long long run_id, const char *kpis, const char *depts,
+static int s_insert_rows(cx_exp_db_t *db, long long run_id, char *kpis, char *depts,
                          long long ticks_expected, const char *sha, const char *yaml, char *why,
                          size_t whylen, bool *completed, char *err, size_t errlen)
 {
@@ -503,8 +483,8 @@ static int s_insert_rows(cx_exp_db_t *db, long long run_id, const char *kpis, co
     }
     long long nk = s_csv_insert(db, "kpis", run_id, kpis, "kpis.csv", &last, why2, sizeof why2);
     long long nd = nk < 0 ? -1
-                          : s_csv_insert(db, "departments", run_id, depts, "departments.csv",
-                                         NULL, why2, sizeof why2);
+                          : s_csv_insert(db, "departments", run_id, depts, "departments.csv", NULL,
+                                         why2, sizeof why2);
     if (nk >= 0 && nk != ticks_expected) {
         snprintf(why2, sizeof why2, "kpis.csv has %lld rows, summary.json %lld ticks", nk,
                  ticks_expected);
@@ -561,10 +541,12 @@ int cx_exp_db_import(cx_exp_db_t *db, const char *run_dir, const char *rel_dir, 
         goto done;
     }
     int replicate = sqlite3_column_int(rj, S_RJ_REPLICATE);
-    const char *params =
-        sqlite3_column_type(rj, S_RJ_PARAMS) == SQLITE_NULL ? "{}" : cx_exp_db__col(rj, S_RJ_PARAMS);
-    long long point = cx_exp_db_point(db, cx_exp_db__col(rj, S_RJ_KEY), cx_exp_db__col(rj, S_RJ_LABEL),
-                                      cx_exp_db__col(rj, S_RJ_SCENARIO), params, err, errlen);
+    const char *params = sqlite3_column_type(rj, S_RJ_PARAMS) == SQLITE_NULL
+                             ? "{}"
+                             : cx_exp_db__col(rj, S_RJ_PARAMS);
+    long long point =
+        cx_exp_db_point(db, cx_exp_db__col(rj, S_RJ_KEY), cx_exp_db__col(rj, S_RJ_LABEL),
+                        cx_exp_db__col(rj, S_RJ_SCENARIO), params, err, errlen);
     if (point < 0) {
         goto done;
     }
@@ -573,7 +555,8 @@ int cx_exp_db_import(cx_exp_db_t *db, const char *run_dir, const char *rel_dir, 
         cx_exp_db__err(err, errlen, "database", db->h);
         goto done;
     }
-    if (done_already == 1 || s_same_failure(db, point, replicate, cx_exp_db__col(rj, S_RJ_FINISHED))) {
+    if (done_already == 1 ||
+        s_same_failure(db, point, replicate, cx_exp_db__col(rj, S_RJ_FINISHED))) {
         out = 2;
         goto done;
     }
@@ -584,7 +567,8 @@ int cx_exp_db_import(cx_exp_db_t *db, const char *run_dir, const char *rel_dir, 
     bool completed = strcmp(cx_exp_db__col(rj, S_RJ_STATUS), "completed") == 0;
     if (!completed) {
         snprintf(why, sizeof why, "%s",
-                 cx_exp_db__col(rj, S_RJ_REASON)[0] ? cx_exp_db__col(rj, S_RJ_REASON) : "the run did not complete");
+                 cx_exp_db__col(rj, S_RJ_REASON)[0] ? cx_exp_db__col(rj, S_RJ_REASON)
+                                                    : "the run did not complete");
     } else if (s_check_completed(run_dir, cx_exp_db__col(rj, S_RJ_EXPECTED), &kpis, &depts, &yaml,
                                  &ticks_expected, sha, why, sizeof why) != 0) {
         completed = false;

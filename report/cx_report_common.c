@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "cx_csv.h"
+#include "cx_kpi_cols.h"
 #include "cx_report.h"
 #include "cx_report_page.h"
 
@@ -152,4 +153,30 @@ void cx_report_marks(const cx_scenario_t *sc, const bool *keep, cx_report_marks_
         mk->m[mk->n].color = NULL;
         mk->n++;
     }
+}
+
+const char *cx_report_kpi_label(const char *name)
+{
+    int i = cx_kpi_col_find(name);
+    return i >= 0 ? cx_kpi_cols[i].label : name;
+}
+
+const char *cx_report_kpi_axis(const char *name, char *out, size_t cap)
+{
+    int i = cx_kpi_col_find(name);
+    const char *u = i >= 0 ? cx_kpi_cols[i].unit : "";
+    snprintf(out, cap, "%.*s", (int)strcspn(u, ","), u);
+    return out;
+}
+
+const char *cx_report_kpi_title(const char *prefix, const char *name, char *out, size_t cap)
+{
+    const char *l = cx_report_kpi_label(name);
+    bool lower = prefix[0] && l[0] >= 'A' && l[0] <= 'Z' && !(l[1] >= 'A' && l[1] <= 'Z');
+    snprintf(out, cap, "%s%s", prefix, l);
+    size_t at = strlen(prefix);
+    if (lower && at < cap) {
+        out[at] = (char)(out[at] - 'A' + 'a');
+    }
+    return out;
 }

@@ -1,7 +1,8 @@
 /*  cx_report_common — the pieces shared by the run page (cx_report_run.c)
  *  and the compare page (cx_report_compare.c): growable vectors of
  *  numbers, the result files' CSV rows, paths, the trailing mean drawn
- *  over noisy series, and the timeline events as labelled markers.
+ *  over noisy series, the timeline events as labelled markers, and the
+ *  KPIs' labels and units as the pages show them (from the KPI table).
  *
  *  Ownership: a cx_report_vec_t owns its values (cx_report_vec_free);
  *  nothing else is kept. Errors: cx_report_csv returns 0, or
@@ -60,5 +61,19 @@ typedef struct {
 /* One marker per tick that has events (keep[i] false leaves event i out;
  * keep may be NULL), labelled "t=8 it→4, marketing→4". */
 void cx_report_marks(const cx_scenario_t *sc, const bool *keep, cx_report_marks_t *mk);
+
+/* A KPI column's label in the KPI table (models/cx_kpi_cols.c), or name
+ * when it is no column. */
+const char *cx_report_kpi_label(const char *name);
+
+/* A KPI column's unit as a chart's axis shows it: the table's unit up to
+ * its first comma ("points, -100 to 100": "points"), into out; "" when it
+ * is no column. Returns out. */
+const char *cx_report_kpi_axis(const char *name, char *out, size_t cap);
+
+/* prefix and a KPI column's label as a title goes on ("Final " and "Churn
+ * rate": "Final churn rate"; an abbreviation as it is: "Final NPS"), into
+ * out. Returns out. */
+const char *cx_report_kpi_title(const char *prefix, const char *name, char *out, size_t cap);
 
 #endif

@@ -412,9 +412,9 @@ static void s_signed(char *buf, size_t cap, double v, int dec)
 static void s_cmp_table(cx_buf_t *b, const s_cmp_csv_t *t, const char *window)
 {
     cx_buf_printf(b, "<table class=\"kpis\" id=\"deltas\">\n<tr><th>KPI</th>"
-                         "<th class=\"num\">n</th><th class=\"num\">baseline</th>"
-                         "<th class=\"num\">scenario</th><th class=\"num\">delta</th>"
-                         "<th class=\"num\">95%% CI of delta</th></tr>\n");
+                     "<th class=\"num\">n</th><th class=\"num\">baseline</th>"
+                     "<th class=\"num\">scenario</th><th class=\"num\">delta</th>"
+                     "<th class=\"num\">95%% CI of delta</th></tr>\n");
     for (int r = 0; r < t->n; r++) {
         char *const *f = t->f[r];
         double vb = cx_report_num(f[2]), vs = cx_report_num(f[3]), d = cx_report_num(f[4]),
@@ -447,14 +447,13 @@ static void s_cmp_table(cx_buf_t *b, const s_cmp_csv_t *t, const char *window)
     }
     cx_buf_printf(b, "</table>\n<p class=\"note\">Final KPIs: ");
     if (window[0]) {
-        cx_buf_printf(b, "window_* the mean over the last %s of each run, the others ",
-                      window);
+        cx_buf_printf(b, "window_* the mean over the last %s of each run, the others ", window);
     }
     cx_buf_printf(b, "the value at the last tick, "
-                         "total_* summed over every tick; delta = scenario " S_MINUS
-                         " baseline, paired by replicate (common random numbers), with the "
-                         "Student t 95%% confidence interval of the mean delta. Bold and * : "
-                         "the interval excludes 0.</p>\n");
+                     "total_* summed over every tick; delta = scenario " S_MINUS
+                     " baseline, paired by replicate (common random numbers), with the "
+                     "Student t 95%% confidence interval of the mean delta. Bold and * : "
+                     "the interval excludes 0.</p>\n");
 }
 
 /* "key=value, key=value" of a point's overrides, or "none". */
@@ -757,7 +756,7 @@ static void s_cpage_head(cx_buf_t *b, const s_cpage_t *p)
         s_cmp_table(b, p->csv, window);
     } else {
         cx_buf_printf(b, "<p class=\"note\">No compare.csv in this directory: run the "
-                             "comparison to its end to get the table.</p>\n");
+                         "comparison to its end to get the table.</p>\n");
     }
 }
 
@@ -775,19 +774,21 @@ static void s_cpage_bands(cx_buf_t *b, const s_cpage_t *p)
     snprintf(sl, sizeof sl, "scenario%s%s%s, mean and 95%% CI", same ? "" : " (",
              same ? "" : cp->sc[1]->name, same ? "" : ")");
     cx_buf_printf(b, "<h2>Baseline and scenario over time</h2>\n");
+    /* Title and axis unit from the KPI table (models/cx_kpi_cols.c). */
     static const struct {
         int acc;
-        const char *id, *title, *unit, *what;
+        const char *id, *kpi, *what;
         bool zero;
     } sides[] = {
-        {A_NPS, "cmp-nps", "NPS", "points", "NPS of each tick's survey, in points", false},
-        {A_CHURN, "cmp-churn", "Churn rate", "% per tick",
+        {A_NPS, "cmp-nps", "nps", "NPS of each tick's survey, in points", false},
+        {A_CHURN, "cmp-churn", "churn_rate",
          "Customers lost during each tick as % of those at its start", true},
-        {A_REVENUE, "cmp-revenue", "Revenue per tick", "currency",
-         "Revenue of each tick's purchases, in currency", true},
-        {A_CUSTOMERS, "cmp-customers", "Customers", "customers",
-         "Active customers at the start of each tick", false},
+        {A_REVENUE, "cmp-revenue", "revenue", "Revenue of each tick's purchases, in currency",
+         true},
+        {A_CUSTOMERS, "cmp-customers", "customers", "Active customers at the start of each tick",
+         false},
     };
+    char unit[64];
     for (size_t i = 0; i < sizeof sides / sizeof sides[0]; i++) {
         s_acc_band(&cp->acc[sides[i].acc], nt, p->tq, mb, lb, hb);
         s_acc_band(&cp->acc[sides[i].acc + A_KPIS], nt, p->tq, ms, ls, hs);
@@ -810,9 +811,9 @@ static void s_cpage_bands(cx_buf_t *b, const s_cpage_t *p)
                                  .color = S_C_SCEN,
                                  .width = 1.6}};
         cx_svg_chart_t ch = {.id = sides[i].id,
-                             .title = sides[i].title,
+                             .title = cx_report_kpi_label(sides[i].kpi),
                              .x_label = p->xl,
-                             .y_label = sides[i].unit,
+                             .y_label = cx_report_kpi_axis(sides[i].kpi, unit, sizeof unit),
                              .y_include_zero = sides[i].zero};
         snprintf(cap, sizeof cap,
                  "%s: mean over the %d replicates of each side per tick, with the 95%% "
@@ -823,13 +824,15 @@ static void s_cpage_bands(cx_buf_t *b, const s_cpage_t *p)
     }
 
     cx_buf_printf(b, "<h2>Paired differences (scenario " S_MINUS " baseline)</h2>\n");
+    /* A KPI's difference: title and unit from the KPI table; the cumulative
+     * revenue is no column of it. */
     static const struct {
         int acc;
-        const char *id, *title, *unit, *what;
+        const char *id, *kpi, *title, *unit, *what;
     } deltas[] = {
-        {A_D_NPS, "delta-nps", "NPS difference", "points",
+        {A_D_NPS, "delta-nps", "nps", NULL, NULL,
          "NPS of the scenario minus NPS of the baseline, replicate by replicate, in points"},
-        {A_D_CUMREV, "delta-cumulative-revenue", "Cumulative revenue difference", "currency",
+        {A_D_CUMREV, "delta-cumulative-revenue", NULL, "Cumulative revenue difference", "currency",
          "Revenue of the scenario minus revenue of the baseline, replicate by replicate, summed "
          "from the first tick, in currency"},
     };
@@ -844,10 +847,18 @@ static void s_cpage_bands(cx_buf_t *b, const s_cpage_t *p)
                              .n = nt,
                              .color = S_C_SCEN,
                              .width = 1.8};
+        char title[96];
+        if (deltas[i].kpi) {
+            snprintf(title, sizeof title, "%s difference", cx_report_kpi_label(deltas[i].kpi));
+            cx_report_kpi_axis(deltas[i].kpi, unit, sizeof unit);
+        } else {
+            snprintf(title, sizeof title, "%s", deltas[i].title);
+            snprintf(unit, sizeof unit, "%s", deltas[i].unit);
+        }
         cx_svg_chart_t ch = {.id = deltas[i].id,
-                             .title = deltas[i].title,
+                             .title = title,
                              .x_label = p->xl,
-                             .y_label = deltas[i].unit,
+                             .y_label = unit,
                              .zero_line = true};
         snprintf(cap, sizeof cap,
                  "%s: mean of the %d paired differences per tick, with its 95%% confidence "

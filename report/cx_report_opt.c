@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "cx_report.h"
+#include "cx_report_common.h"
 #include "cx_report_exp.h"
 #include "cx_report_page.h"
 #include "cx_report_pages.h"
@@ -54,6 +55,7 @@ typedef struct {
     int nmv;
     cx_report_series_t net_best, net_none;
     char unit[32];
+    char gain[96]; /* the gain's axis label, in the objective's unit */
 } s_opt_t;
 
 static double s_col(sqlite3_stmt *st, int i)
@@ -160,8 +162,7 @@ static int s_load(const char *dir, s_opt_t *w, char *err, size_t errlen)
 static void s_head(cx_buf_t *b, s_opt_t *w)
 {
     char name[256], file[256], v[2048], m[5][64];
-    cx_report_db_scenario(w->db, -1, name, sizeof name, file, sizeof file, w->unit,
-                          sizeof w->unit);
+    cx_report_db_scenario(w->db, -1, name, sizeof name, file, sizeof file, w->unit, sizeof w->unit);
     const char *keys[5] = {"objective", "budget", "steps", "beam", "replicates"};
     for (int i = 0; i < 5; i++) {
         cx_report_db_meta(w->db, keys[i], m[i], sizeof m[i]);
@@ -173,12 +174,25 @@ static void s_head(cx_buf_t *b, s_opt_t *w)
     cx_buf_printf(b, "<h1>");
     cx_svg_escape(b, title);
     cx_buf_printf(b, "</h1>\n<p class=\"lead\">Which departments to raise, in which order, "
-                         "within the budget: a greedy beam search over roadmaps of maturity "
-                         "moves, each scored by its gain over doing nothing.</p>\n"
-                         "<table class=\"facts\" id=\"facts\">\n");
+                     "within the budget: a greedy beam search over roadmaps of maturity "
+                     "moves, each scored by its gain over doing nothing.</p>\n"
+                     "<table class=\"facts\" id=\"facts\">\n");
     snprintf(v, sizeof v, "%s (%s)", name, file[0] ? file : "?");
     cx_report_fact(b, "Scenario", v);
     cx_report_fact(b, "Objective", m[0][0] ? m[0] : "?");
+    /* The objective's unit: a KPI column's from the KPI table (nps: its
+     * window mean; churn: the customers kept, as churned counts them); net:
+     * money. */
+    const char *col = strcmp(m[0], "net") == 0           ? NULL
+                      : strcmp(m[0], "churn") == 0       ? "churned"
+                      : strncmp(m[0], "window_", 7) == 0 ? m[0] + 7
+                                                         : m[0];
+    char u[64];
+    snprintf(w->gain, sizeof w->gain, "gain, %s",
+             col ? cx_report_kpi_axis(col, u, sizeof u) : "currency");
+    if (!strcmp(w->gain, "gain, ")) {
+        snprintf(w->gain, sizeof w->gain, "gain");
+    }
     char g[64];
     cx_svg_fmt_grouped(g, sizeof g, m[1][0] ? atof(m[1]) : NAN, 0);
     cx_report_fact(b, "Budget", g);
@@ -194,7 +208,7 @@ static void s_best(cx_buf_t *b, const s_opt_t *w)
 {
     const s_map_t *m = &w->m[w->best];
     cx_buf_printf(b, "<h2>The best roadmap</h2>\n<ol class=\"roadmap\" id=\"best-roadmap\" "
-                         "data-moves=\"");
+                     "data-moves=\"");
     cx_svg_escape(b, m->moves);
     cx_buf_printf(b, "\">\n");
     for (int i = 0; i < w->nmv; i++) {
@@ -221,16 +235,16 @@ static void s_best(cx_buf_t *b, const s_opt_t *w)
     cx_svg_fmt_grouped(half, sizeof half, m->half, dec);
     cx_svg_fmt_grouped(lo, sizeof lo, m->lo, dec);
     cx_svg_fmt_grouped(hi, sizeof hi, m->hi, dec);
-    snprintf(v, sizeof v, "%s " S_PM " %s (95%% CI %s to %s, %d paired replicates)", mean, half,
-             lo, hi, m->n);
+    snprintf(v, sizeof v, "%s " S_PM " %s (95%% CI %s to %s, %d paired replicates)", mean, half, lo,
+             hi, m->n);
     char gm[40], gl[40], gh[40];
     cx_report_g(gm, sizeof gm, m->mean, 17);
     cx_report_g(gl, sizeof gl, m->lo, 17);
     cx_report_g(gh, sizeof gh, m->hi, 17);
     cx_buf_printf(b,
-                      "<tr id=\"gain\" data-mean=\"%s\" data-low=\"%s\" data-high=\"%s\">"
-                      "<th>Gain over doing nothing</th><td>",
-                      gm, gl, gh);
+                  "<tr id=\"gain\" data-mean=\"%s\" data-low=\"%s\" data-high=\"%s\">"
+                  "<th>Gain over doing nothing</th><td>",
+                  gm, gl, gh);
     cx_svg_escape(b, v);
     cx_buf_printf(b, "</td></tr>\n");
     char pay[64];
@@ -238,9 +252,8 @@ static void s_best(cx_buf_t *b, const s_opt_t *w)
     cx_buf_printf(b, "<tr id=\"payback\" data-tick=\"");
     cx_svg_escape(b, pay);
     cx_buf_printf(b, "\"><th>Payback tick</th><td>");
-    cx_svg_escape(b, pay[0] && strspn(pay, "0123456789") == strlen(pay)
-                         ? pay
-                         : "none within the horizon");
+    cx_svg_escape(
+        b, pay[0] && strspn(pay, "0123456789") == strlen(pay) ? pay : "none within the horizon");
     cx_buf_printf(b, "</td></tr>\n</table>\n");
 }
 
@@ -300,7 +313,7 @@ static void s_by_step(cx_buf_t *b, const s_opt_t *w)
     cx_svg_chart_t ch = {.id = "opt-steps",
                          .title = "Gain over doing nothing of every roadmap, by step",
                          .x_label = "step (moves in the roadmap)",
-                         .y_label = "gain",
+                         .y_label = w->gain,
                          .zero_line = true,
                          .x_pad = maxstep > 0 ? 0.1 : 0.5};
     cx_report_figure(b, &ch, s, 2, NULL, 0,
@@ -374,17 +387,17 @@ static void s_net(cx_buf_t *b, const s_opt_t *w)
 static void s_table(cx_buf_t *b, const s_opt_t *w)
 {
     cx_buf_printf(b, "<h2>Every roadmap evaluated</h2>\n<div style=\"overflow-x:auto\">\n"
-                         "<table class=\"kpis\" id=\"roadmaps\">\n<tr><th class=\"num\">id</th>"
-                         "<th class=\"num\">step</th><th>moves</th><th class=\"num\">cost</th>"
-                         "<th class=\"num\">n</th><th class=\"num\">gain</th>"
-                         "<th class=\"num\">" S_PM "</th><th class=\"num\">95%% CI low</th>"
-                         "<th class=\"num\">high</th><th>kept</th><th>best</th></tr>\n");
+                     "<table class=\"kpis\" id=\"roadmaps\">\n<tr><th class=\"num\">id</th>"
+                     "<th class=\"num\">step</th><th>moves</th><th class=\"num\">cost</th>"
+                     "<th class=\"num\">n</th><th class=\"num\">gain</th>"
+                     "<th class=\"num\">" S_PM "</th><th class=\"num\">95%% CI low</th>"
+                     "<th class=\"num\">high</th><th>kept</th><th>best</th></tr>\n");
     for (int i = 0; i < w->nm; i++) {
         const s_map_t *m = &w->m[i];
         cx_buf_printf(b,
-                          "<tr class=\"roadmap%s\" data-id=\"%lld\"><td class=\"num\">%lld</td>"
-                          "<td class=\"num\">%d</td><td class=\"moves\">",
-                          m->best ? " sig" : "", m->id, m->id, m->step);
+                      "<tr class=\"roadmap%s\" data-id=\"%lld\"><td class=\"num\">%lld</td>"
+                      "<td class=\"num\">%d</td><td class=\"moves\">",
+                      m->best ? " sig" : "", m->id, m->id, m->step);
         cx_svg_escape(b, m->moves);
         cx_buf_printf(b, "</td>");
         cx_report_num_cell(b, "cost", m->cost, 17, 0, false);
@@ -396,12 +409,12 @@ static void s_table(cx_buf_t *b, const s_opt_t *w)
         cx_report_num_cell(b, "ci_low", m->lo, 17, dec, true);
         cx_report_num_cell(b, "ci_high", m->hi, 17, dec, true);
         cx_buf_printf(b, "<td>%s</td><td>%s</td></tr>\n", m->kept ? "yes" : "",
-                          m->best ? "best" : "");
+                      m->best ? "best" : "");
     }
     cx_buf_printf(b, "</table>\n</div>\n<p class=\"note\">The rows of optimise.csv (each "
-                         "cell's data-value is its text): gain = mean over the paired replicates "
-                         "of the objective minus doing nothing's, " S_PM
-                         " the half-width of its Student t 95%% confidence interval.</p>\n");
+                     "cell's data-value is its text): gain = mean over the paired replicates "
+                     "of the objective minus doing nothing's, " S_PM
+                     " the half-width of its Student t 95%% confidence interval.</p>\n");
 }
 
 int cx_report_opt_page(const char *dir, cx_buf_t *b, char *err, size_t errlen)

@@ -318,12 +318,15 @@ static void s_run_head(cx_buf_t *b, const char *dir, const s_run_t *r)
     cx_buf_printf(b, "</table>\n");
 }
 
-/* A noisy KPI: each tick (light) and its trailing mean (dark). */
-static void s_run_noisy(cx_buf_t *b, const s_run_t *r, int col, const char *id, const char *unit,
-                        bool zero, const char *what)
+/* A noisy KPI: each tick (light) and its trailing mean (dark); title and
+ * unit from the KPI table. */
+static void s_run_noisy(cx_buf_t *b, const s_run_t *r, int col, const char *id, bool zero,
+                        const char *what)
 {
     const char *key = s_kpi_cols[col];
-    const char *title = cx_kpi_cols[cx_kpi_col_find(key)].label;
+    const char *title = cx_report_kpi_label(key);
+    char unit[64];
+    cx_report_kpi_axis(key, unit, sizeof unit);
     double *smooth = r->work + 2 * r->n;
     char sm[96], mkey[64], cap[900];
     snprintf(sm, sizeof sm, "trailing mean of the last %d ticks", S_SMOOTH);
@@ -369,18 +372,27 @@ static void s_run_plain(cx_buf_t *b, const s_run_t *r, const cx_svg_series_t *s,
     cx_report_figure(b, &ch, s, ns, r->mk->m, r->mk->n, cap);
 }
 
+/* A KPI column drawn as it is, title and unit from the KPI table. */
+static void s_run_kpi(cx_buf_t *b, const s_run_t *r, const cx_svg_series_t *s, const char *id,
+                      bool zero, const char *what)
+{
+    char unit[64];
+    s_run_plain(b, r, s, 1, id, cx_report_kpi_label(s->key),
+                cx_report_kpi_axis(s->key, unit, sizeof unit), zero, what);
+}
+
 static void s_run_charts(cx_buf_t *b, const s_run_t *r)
 {
     const double *x = r->k.c[K_TICK].v;
     int n = r->n;
     cx_buf_printf(b, "<h2>Customers' view</h2>\n");
-    s_run_noisy(b, r, K_NPS, "chart-nps", "points", true,
+    s_run_noisy(b, r, K_NPS, "chart-nps", true,
                 "Net Promoter Score of each tick's survey, 100 " S_TIMES " (promoters " S_MINUS
                 " detractors) / respondents, in points (" S_MINUS "100 to 100)");
-    s_run_noisy(b, r, K_CSAT, "chart-csat", "%", false,
+    s_run_noisy(b, r, K_CSAT, "chart-csat", false,
                 "Customer satisfaction: share of each tick's respondents answering 4 or 5 (of "
                 "5), in %");
-    s_run_noisy(b, r, K_CHURN, "chart-churn", "% per tick", true,
+    s_run_noisy(b, r, K_CHURN, "chart-churn", true,
                 "Customers lost during each tick (churn, competitors, policy) as % of the "
                 "customers at its start; the raw value is noisy");
     cx_svg_series_t s = {.key = "customers",
@@ -389,8 +401,7 @@ static void s_run_charts(cx_buf_t *b, const s_run_t *r)
                          .n = n,
                          .color = S_C_SCEN,
                          .width = 2};
-    s_run_plain(b, r, &s, 1, "chart-customers", "Customers", "customers", false,
-                "Active customers at the start of each tick");
+    s_run_kpi(b, r, &s, "chart-customers", false, "Active customers at the start of each tick");
 
     cx_buf_printf(b, "<h2>Money</h2>\n");
     s = (cx_svg_series_t){.key = "revenue",
@@ -399,8 +410,8 @@ static void s_run_charts(cx_buf_t *b, const s_run_t *r)
                           .n = n,
                           .color = S_C_GOOD,
                           .width = 1.6};
-    s_run_plain(b, r, &s, 1, "chart-revenue", "Revenue per tick", "currency", true,
-                "Revenue of each tick's purchases, in the scenario's currency");
+    s_run_kpi(b, r, &s, "chart-revenue", true,
+              "Revenue of each tick's purchases, in the scenario's currency");
     cx_svg_series_t s2[2] = {{.key = "cumulative_revenue",
                               .label = "cumulative revenue",
                               .x = x,
@@ -426,9 +437,9 @@ static void s_run_charts(cx_buf_t *b, const s_run_t *r)
                           .n = n,
                           .color = S_C_SCEN,
                           .width = 1.6};
-    s_run_plain(b, r, &s, 1, "chart-profit", "Operating profit per tick", "currency", false,
-                "Gross profit (revenue x the company's gross margin) less the departments' cost, "
-                "sales and marketing spend and investment, in the scenario's currency");
+    s_run_kpi(b, r, &s, "chart-profit", false,
+              "Gross profit (revenue x the company's gross margin) less the departments' cost, "
+              "sales and marketing spend and investment, in the scenario's currency");
 
     cx_buf_printf(b, "<h2>Organisation</h2>\n");
     s = (cx_svg_series_t){.key = "employee_engagement",
@@ -437,9 +448,9 @@ static void s_run_charts(cx_buf_t *b, const s_run_t *r)
                           .n = n,
                           .color = S_C_SCEN,
                           .width = 2};
-    s_run_plain(b, r, &s, 1, "chart-engagement", "Employee engagement", "0 to 100", false,
-                "Employee engagement by seed 001's survey formula: every employee's answers "
-                "scored 9-10: 100, 7-8: 80, ... and averaged, 0 to 100");
+    s_run_kpi(b, r, &s, "chart-engagement", false,
+              "Employee engagement by seed 001's survey formula: every employee's answers "
+              "scored 9-10: 100, 7-8: 80, ... and averaged, 0 to 100");
     cx_svg_series_t sd[CX_MAX_DEPTS];
     int nd = 0, di[CX_MAX_DEPTS];
     for (int i = 0; i < r->ds->n; i++) {

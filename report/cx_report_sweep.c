@@ -27,6 +27,7 @@
 #include "cx_exp_summary.h"
 #include "cx_load.h"
 #include "cx_report.h"
+#include "cx_report_common.h"
 #include "cx_report_exp.h"
 #include "cx_report_page.h"
 #include "cx_report_pages.h"
@@ -46,20 +47,20 @@ static const char *const s_kpis[] = {"nps",          "csat",    "ces", "churn_ra
                                      "total_revenue"};
 #define S_NK ((int)(sizeof s_kpis / sizeof s_kpis[0]))
 
-/* The error-bar charts: KPI (index into s_kpis), id, title, unit, what. */
+/* The error-bar charts: KPI (index into s_kpis), id, the title's prefix to
+ * the KPI's label, the unit when not the KPI table's (a total), what. */
 static const struct {
     int k;
-    const char *id, *title, *unit, *what, *what_window;
+    const char *id, *prefix, *unit, *what, *what_window;
 } s_charts[] = {
-    {0, "sweep-nps", "Final NPS", "points", "NPS of the last tick's survey, in points",
+    {0, "sweep-nps", "Final ", NULL, "NPS of the last tick's survey, in points",
      "NPS of each tick's survey averaged over the window, in points"},
-    {3, "sweep-churn", "Final churn rate", "% per tick",
+    {3, "sweep-churn", "Final ", NULL,
      "Customers lost during the last tick as % of those at its start",
      "Customers lost during each tick as % of those at its start, averaged over the window"},
-    {4, "sweep-customers", "Final customers", "customers",
-     "Active customers at the start of the last tick",
+    {4, "sweep-customers", "Final ", NULL, "Active customers at the start of the last tick",
      "Active customers at the start of each tick, averaged over the window"},
-    {8, "sweep-total-revenue", "Total revenue", "currency",
+    {8, "sweep-total-revenue", "Total ", "currency",
      "Revenue summed over every tick of the run, in currency",
      "Revenue summed over every tick of the run, in currency"},
 };
@@ -563,9 +564,9 @@ static void s_head(cx_buf_t *b, const s_sweep_t *w)
     cx_report_fact(b, "Grid", v);
     snprintf(v, sizeof v, "%lld completed, %lld failed", w->completed, w->failed);
     cx_buf_printf(b,
-                      "<tr id=\"runs\" data-completed=\"%lld\" data-failed=\"%lld\"><th>Runs"
-                      "</th><td>",
-                      w->completed, w->failed);
+                  "<tr id=\"runs\" data-completed=\"%lld\" data-failed=\"%lld\"><th>Runs"
+                  "</th><td>",
+                  w->completed, w->failed);
     cx_svg_escape(b, v);
     cx_buf_printf(b, "</td></tr>\n");
     const s_pt_t *p0 = NULL;
@@ -605,8 +606,8 @@ static const char *s_window_prefix(const s_sweep_t *w, int k)
 static void s_table(cx_buf_t *b, const s_sweep_t *w)
 {
     cx_buf_printf(b, "<h2>Final KPIs per grid point</h2>\n"
-                         "<div class=\"scroll\">\n<table class=\"kpis wide\" id=\"points\">\n"
-                         "<tr><th class=\"num\">point</th>");
+                     "<div class=\"scroll\">\n<table class=\"kpis wide\" id=\"points\">\n"
+                     "<tr><th class=\"num\">point</th>");
     for (int k = 0; k < w->nkeys; k++) {
         cx_buf_printf(b, "<th class=\"param\">");
         cx_svg_escape(b, w->keys[k]);
@@ -629,9 +630,9 @@ static void s_table(cx_buf_t *b, const s_sweep_t *w)
     for (int i = 0; i < w->np; i++) {
         const s_pt_t *p = &w->pt[i];
         cx_buf_printf(b,
-                          "<tr class=\"point\" id=\"point-%lld\" data-point=\"%lld\">"
-                          "<td class=\"num\">%lld</td>",
-                          p->id, p->id, p->id);
+                      "<tr class=\"point\" id=\"point-%lld\" data-point=\"%lld\">"
+                      "<td class=\"num\">%lld</td>",
+                      p->id, p->id, p->id);
         for (int k = 0; k < w->nkeys; k++) {
             cx_buf_printf(b, "<td class=\"param\">");
             cx_svg_escape(b, p->val[k]);
@@ -667,10 +668,10 @@ static void s_table(cx_buf_t *b, const s_sweep_t *w)
         cx_buf_printf(b, "the value at the last tick of each completed run");
     }
     cx_buf_printf(b, "; total_revenue is summed over every tick. "
-                         "Each cell: mean over the point's n replicates "
-                         "\xc2\xb1"
-                         " the half-width of its Student t 95%% confidence interval, as in "
-                         "summary.csv (which holds every summarised KPI).</p>\n");
+                     "Each cell: mean over the point's n replicates "
+                     "\xc2\xb1"
+                     " the half-width of its Student t 95%% confidence interval, as in "
+                     "summary.csv (which holds every summarised KPI).</p>\n");
 }
 
 /* Final KPI k against the first swept key, one line per combination of
@@ -730,10 +731,20 @@ static void s_errorbar_chart(cx_buf_t *b, s_sweep_t *w, int c)
     }
     char xl[S_VAL_MAX + 40], cap[1600];
     snprintf(xl, sizeof xl, "%s", w->nkeys > 0 ? w->keys[0] : "");
+    /* Title and unit from the KPI table (models/cx_kpi_cols.c). */
+    const char *kpi = s_kpis[s_charts[c].k];
+    const char *col = strncmp(kpi, "total_", 6) == 0 ? kpi + 6 : kpi;
+    char title[96], unit[64];
+    cx_report_kpi_title(s_charts[c].prefix, col, title, sizeof title);
+    if (s_charts[c].unit) {
+        snprintf(unit, sizeof unit, "%s", s_charts[c].unit);
+    } else {
+        cx_report_kpi_axis(col, unit, sizeof unit);
+    }
     cx_svg_chart_t ch = {.id = s_charts[c].id,
-                         .title = s_charts[c].title,
+                         .title = title,
                          .x_label = xl,
-                         .y_label = s_charts[c].unit,
+                         .y_label = unit,
                          .x_real = numeric && !integral,
                          .x_pad = numeric ? 0.06 : 0,
                          .x_cats = numeric ? NULL : w->cat,
@@ -741,7 +752,8 @@ static void s_errorbar_chart(cx_buf_t *b, s_sweep_t *w, int c)
     snprintf(cap, sizeof cap,
              "%s: mean over each grid point's completed replicates, with the Student t 95%% "
              "confidence interval of the mean as error bars (the numbers of the table)%s%s%s.",
-             w->wticks > 0 ? s_charts[c].what_window : s_charts[c].what, w->nkeys > 0 ? ", against " : "", w->nkeys > 0 ? w->keys[0] : "",
+             w->wticks > 0 ? s_charts[c].what_window : s_charts[c].what,
+             w->nkeys > 0 ? ", against " : "", w->nkeys > 0 ? w->keys[0] : "",
              nl > 1 ? "; one line per combination of the other swept parameters" : "");
     cx_report_figure(b, &ch, s, nl, NULL, 0, cap);
 done:
@@ -791,10 +803,13 @@ static void s_trajectories(cx_buf_t *b, const s_sweep_t *w)
                                   .dash = i >= 8 ? "5 3" : NULL};
         ns++;
     }
-    char xl[64], cap[900];
+    char xl[64], cap[900], title[96], unit[64];
     snprintf(xl, sizeof xl, "tick (%s)", cx_tick_unit_name(w->sc->tick_unit));
-    cx_svg_chart_t ch = {
-        .id = "sweep-nps-ticks", .title = "NPS per tick", .x_label = xl, .y_label = "points"};
+    snprintf(title, sizeof title, "%s per tick", cx_report_kpi_label("nps"));
+    cx_svg_chart_t ch = {.id = "sweep-nps-ticks",
+                         .title = title,
+                         .x_label = xl,
+                         .y_label = cx_report_kpi_axis("nps", unit, sizeof unit)};
     snprintf(cap, sizeof cap,
              "NPS of each tick's survey, in points: per grid point, the mean over its completed "
              "replicates with the 95%% confidence band of the mean (Student t, n " S_MINUS
@@ -815,7 +830,7 @@ int cx_report_sweep_page(const char *dir, cx_buf_t *b, char *err, size_t errlen)
         s_head(b, &w);
         s_table(b, &w);
         cx_buf_printf(b, "<h2>Final KPIs against %s</h2>\n",
-                          w.nkeys > 0 ? "the swept parameter" : "the grid");
+                      w.nkeys > 0 ? "the swept parameter" : "the grid");
         for (int c = 0; c < S_NCHARTS; c++) {
             if (w.present[s_charts[c].k]) {
                 s_errorbar_chart(b, &w, c);

@@ -45,3 +45,7 @@ target_link_libraries(test_opts PRIVATE cxconfig)
 add_test(NAME it_options COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/integration/options.sh)
 set_tests_properties(it_options PROPERTIES TIMEOUT 120
   ENVIRONMENT "CXSIM=$<TARGET_FILE:cxsim>;CX_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
+
+# The project's CSV reader (config/cx_csv.c).
+cx_unit_test(test_csv ${CMAKE_CURRENT_LIST_DIR}/test_csv.c)
+target_link_libraries(test_csv PRIVATE cxconfig)

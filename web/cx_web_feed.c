@@ -12,6 +12,7 @@
 #include <zmq.h>
 
 #include "cx_control.h"
+#include "cx_csv.h"
 #include "cx_json.h"
 #include "cx_kpi_cols.h"
 #include "cx_load.h"
@@ -88,32 +89,32 @@ static void s_dept_maturity(cx_web_feed_t *f, FILE *fp, int64_t tick, double *va
         return;
     }
     while ((len = getline(&line, &lcap, fp)) > 0 && line[len - 1] == '\n') {
-        line[len - 1] = 0;
-        if (strncmp(line, "tick,", 5) == 0) {
+        char *fld[CX_WEB_MAX_COLS];
+        int nf = cx_csv_split(line, fld, CX_WEB_MAX_COLS);
+        if (strcmp(fld[0], "tick") == 0) {
             f->dep_off += (long)len; /* the header */
+            const cx_csv_row_t head = {.names = fld, .ncols = nf < CX_WEB_MAX_COLS ? nf : 0};
+            f->dep_dcol = cx_csv_col(&head, "department");
+            f->dep_mcol = cx_csv_col(&head, "maturity");
             continue;
         }
         char *end = NULL;
-        long long t = strtoll(line, &end, 10);
-        if (end == line || *end != ',' || t > tick) {
+        long long t = strtoll(fld[0], &end, 10);
+        if (end == fld[0] || *end || t > tick) {
             break;
         }
         f->dep_off += (long)len;
-        if (t < tick) {
+        if (t < tick || f->dep_dcol <= 0 || f->dep_mcol <= 0 || nf > CX_WEB_MAX_COLS ||
+            f->dep_dcol >= nf || f->dep_mcol >= nf) {
             continue;
         }
-        /* tick,department,maturity,... */
-        char *dept = end + 1, *comma = strchr(dept, ',');
-        if (!comma) {
-            continue;
-        }
-        *comma = 0;
         char name[CX_ID_MAX + 16];
-        snprintf(name, sizeof name, "maturity.%.31s", dept);
+        snprintf(name, sizeof name, "maturity.%.31s", fld[f->dep_dcol]);
         int c = cx_web_store_column(f->store, name);
+        const char *m = fld[f->dep_mcol];
         char *e = NULL;
-        double v = strtod(comma + 1, &e);
-        if (c > 0 && e != comma + 1 && (*e == ',' || *e == 0)) {
+        double v = strtod(m, &e);
+        if (c > 0 && e != m && *e == 0) {
             vals[c] = v;
         }
     }
@@ -124,17 +125,9 @@ static void s_dept_maturity(cx_web_feed_t *f, FILE *fp, int64_t tick, double *va
  * it when no ROW came first. */
 static int s_header(cx_web_feed_t *f, char *line)
 {
-    const char *names[CX_WEB_MAX_COLS];
-    int n = 0;
-    line[strcspn(line, "\r\n")] = 0;
-    char *save = NULL;
-    for (char *t = strtok_r(line, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-        if (n == CX_WEB_MAX_COLS) {
-            return -1;
-        }
-        names[n++] = t;
-    }
-    if (n == 0 || strcmp(names[0], "tick") != 0) {
+    char *names[CX_WEB_MAX_COLS];
+    int n = cx_csv_split(line, names, CX_WEB_MAX_COLS);
+    if (n > CX_WEB_MAX_COLS || strcmp(names[0], "tick") != 0) {
         return -1;
     }
     if (cx_web_store_ncol(f->store) == 0) {
@@ -225,13 +218,10 @@ int cx_web_feed_backfill(cx_web_feed_t *f, int64_t from, int64_t to)
         for (int c = 0; c < ncol; c++) {
             vals[c] = NAN;
         }
-        char *q = line;
-        for (int c = 0; c < f->ncsv && q; c++) {
-            char *comma = strchr(q, ',');
-            if (comma) {
-                *comma = 0;
-            }
-            q[strcspn(q, "\r\n")] = 0;
+        char *fld[CX_WEB_MAX_COLS];
+        int nf = cx_csv_split(line, fld, CX_WEB_MAX_COLS);
+        for (int c = 0; c < f->ncsv && c < nf && c < CX_WEB_MAX_COLS; c++) {
+            const char *q = fld[c];
             if (f->map[c] >= 0 && *q) {
                 char *e = NULL;
                 double v = strtod(q, &e);
@@ -239,7 +229,6 @@ int cx_web_feed_backfill(cx_web_feed_t *f, int64_t from, int64_t to)
                     vals[f->map[c]] = v;
                 }
             }
-            q = comma ? comma + 1 : NULL;
         }
         vals[0] = (double)tick;
         if (dfp) {

@@ -47,6 +47,8 @@ typedef struct {
      * effective maturity, into the store's "maturity.ID" columns */
     long dep_off;  /* offset of the first line not consumed */
     ino_t dep_ino; /* the file dep_off belongs to */
+    int dep_dcol;  /* its columns "department" and "maturity" (0: header */
+    int dep_mcol;  /* not read yet) */
 } cx_web_feed_t;
 
 int cx_web_feed_start(cx_web_feed_t *f, const char *dir, cx_web_store_t *store,
