@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "cx_control.h"
+#include "cx_csv.h"
 #include "cx_live_set.h"
 #include "cx_load.h"
 #include "cx_web_feed.h"
@@ -227,11 +228,8 @@ static void s_departments_json(const char *dir, cx_wbuf_t *out)
     long hlen = (long)strlen(header);
     header[hlen - 1] = 0;
     char *names[64];
-    int ncol = 0;
-    for (char *save = NULL, *f = strtok_r(header, ",\r", &save); f && ncol < 64;
-         f = strtok_r(NULL, ",\r", &save)) {
-        names[ncol++] = f;
-    }
+    int ncol = cx_csv_split(header, names, 64);
+    ncol = ncol < 64 ? ncol : 64;
     char *buf = malloc(S_DEPTS_TAIL + 1);
     size_t n = 0;
     long from = 0;
@@ -280,9 +278,10 @@ static void s_departments_json(const char *dir, cx_wbuf_t *out)
         }
         for (int i = nl - 1; i >= 0; i--) {
             cx_wbuf_puts(&rb, rows++ ? ",{" : "{");
-            int col = 0;
-            for (char *save = NULL, *f = strtok_r(lines[i], ",\r", &save); f && col < ncol;
-                 f = strtok_r(NULL, ",\r", &save), col++) {
+            char *fields[64];
+            int nf = cx_csv_split(lines[i], fields, 64);
+            for (int col = 0; col < nf && col < ncol; col++) {
+                char *f = fields[col];
                 if (col) {
                     cx_wbuf_puts(&rb, ",");
                 }
