@@ -220,9 +220,25 @@ int cx_control_call_key(const char *endpoint, const cx_curve_t *curve, const cha
         snprintf(reply, cap, "cannot connect to %s: %s", endpoint, zmq_strerror(errno));
         goto done;
     }
-    if (cx_enc_command(&enc, verb, key ? key : "", value ? value : "") != 0 ||
-        cx_net_send(s, NULL, 0, &enc) != 0) {
-        snprintf(reply, cap, "cannot send the command: %s", zmq_strerror(errno));
+    /* A DEALER whose every handshake fails has no peer to queue for: the
+     * send is bounded by the timeout too, and its failure explained. */
+    zmq_setsockopt(s, ZMQ_SNDTIMEO, &timeout_ms, sizeof timeout_ms);
+    if (cx_enc_command(&enc, verb, key ? key : "", value ? value : "") != 0) {
+        snprintf(reply, cap, "out of memory");
+        goto done;
+    }
+    if (cx_net_send(s, NULL, 0, &enc) != 0) {
+        int e = errno;
+        if (e == EAGAIN && cx_net_monitor_read(&mon) > 0) {
+            char why[600];
+            cx_net_monitor_explain(&mon, curve && curve->on, why, sizeof why);
+            snprintf(reply, cap, "cannot reach %s: %s", endpoint, why);
+        } else if (e == EAGAIN) {
+            snprintf(reply, cap, "no answer from %s within %d ms (has the run ended?)", endpoint,
+                     timeout_ms);
+        } else {
+            snprintf(reply, cap, "cannot send the command: %s", zmq_strerror(e));
+        }
         goto done;
     }
     /* Waits in slices, watching the handshake: one that keeps failing for
