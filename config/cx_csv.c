@@ -224,3 +224,26 @@ int cx_csv_read(const char *path, const char *const *cols, int ncols, cx_csv_row
     free(text);
     return rows < 0 ? -1 : 0;
 }
+
+long cx_csv_parse_copy(const char *csv, size_t len, const char *file, int flags,
+                       cx_csv_each_fn head, cx_csv_each_fn fn, void *ud, char *err, size_t errlen)
+{
+    if (!memchr(csv, '\n', len)) {
+        snprintf(err, errlen, "no header line");
+        return -1;
+    }
+    char *text = malloc(len + 2);
+    if (!text) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    memcpy(text, csv, len);
+    size_t n = len;
+    if (text[n - 1] != '\n') {
+        text[n++] = '\n';
+    }
+    text[n] = '\0';
+    long rc = cx_csv_parse(text, file, flags, head, fn, ud, err, errlen);
+    free(text);
+    return rc;
+}

@@ -53,6 +53,12 @@ enum {
 long cx_csv_parse(char *text, const char *file, int flags, cx_csv_each_fn head, cx_csv_each_fn fn,
                   void *ud, char *err, size_t errlen);
 
+/* cx_csv_parse on a copy of len bytes of csv (left untouched), its last
+ * line completed: for text read whole whose last line may lack its newline.
+ * "no header line" when csv holds no newline. Returns as cx_csv_parse. */
+long cx_csv_parse_copy(const char *csv, size_t len, const char *file, int flags,
+                       cx_csv_each_fn head, cx_csv_each_fn fn, void *ud, char *err, size_t errlen);
+
 /* One line on its own, for a reader that follows a growing file (its
  * offsets its own): line's end ("\n", "\r\n") removed, split in place at its
  * commas into fields (at most max stored). Returns how many fields it has. */

@@ -129,25 +129,9 @@ static int s_kpis_row(void *ud, const cx_csv_row_t *row, char *err, size_t errle
 
 int cx_gap_run_kpis(const char *csv, size_t len, double out[CX_GAP_KPIS], char *err, size_t errlen)
 {
-    if (!memchr(csv, '\n', len)) {
-        snprintf(err, errlen, "no header line");
-        return -1;
-    }
-    /* A copy to split, its last line whole. */
-    char *text = malloc(len + 2);
-    if (!text) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-    memcpy(text, csv, len);
-    size_t n = len;
-    if (text[n - 1] != '\n') {
-        text[n++] = '\n';
-    }
-    text[n] = '\0';
     s_kpis_t kp = {.rows = 0};
-    long rc = cx_csv_parse(text, "kpis.csv", 0, s_kpis_head, s_kpis_row, &kp, err, errlen);
-    free(text);
+    long rc = cx_csv_parse_copy(csv, len, "kpis.csv", 0, s_kpis_head, s_kpis_row, &kp, err,
+                                errlen);
     if (rc < 0) {
         return -1;
     }

@@ -80,25 +80,9 @@ int cx_tp_counts_read(const char *csv, size_t len, const cx_attr_tp_t *tps, int 
                       cx_tp_counts_t *out, char *err, size_t errlen)
 {
     memset(out, 0, (size_t)n_tp * sizeof *out);
-    if (!memchr(csv, '\n', len)) {
-        snprintf(err, errlen, "no header line");
-        return -1;
-    }
-    /* A copy to split, its last line whole. */
-    char *text = malloc(len + 2);
-    if (!text) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-    memcpy(text, csv, len);
-    size_t n = len;
-    if (text[n - 1] != '\n') {
-        text[n++] = '\n';
-    }
-    text[n] = '\0';
     s_read_t rd = {.tps = tps, .n_tp = n_tp, .out = out};
-    long rc = cx_csv_parse(text, "touchpoints.csv", 0, s_header, s_row, &rd, err, errlen);
-    free(text);
+    long rc = cx_csv_parse_copy(csv, len, "touchpoints.csv", 0, s_header, s_row, &rd, err,
+                                errlen);
     return rc < 0 ? -1 : 0;
 }
 
